@@ -1,0 +1,39 @@
+// The linear-memory arena. One machine lays its regions out once at
+// machine_init; everything after that is carved from this arena or from
+// per-structure free lists, never from a growing heap.
+
+import { fail, SIM_ERR_ARENA } from "./errors";
+
+let arena_base: usize = 0;
+let arena_size: usize = 0;
+let arena_top: usize = 0;
+
+/** Reserve (once per process) and reset the arena to `bytes`. */
+export function mem_reset(bytes: usize): void {
+  if (bytes > arena_size) {
+    // The stub runtime never frees: take a fresh, larger block. The old one is
+    // abandoned, which only happens when a later machine asks for more.
+    arena_base = heap.alloc(bytes + 64);
+    arena_base = (arena_base + 63) & ~(<usize>63);
+    arena_size = bytes;
+  }
+  memory.fill(arena_base, 0, arena_size);
+  arena_top = arena_base;
+}
+
+/** Carve `bytes` aligned to `align` (a power of two) from the arena, zeroed. */
+export function mem_alloc(bytes: usize, align: usize = 64): usize {
+  const p = (arena_top + align - 1) & ~(align - 1);
+  if (p + bytes > arena_base + arena_size) fail(SIM_ERR_ARENA, <i64>bytes);
+  arena_top = p + bytes;
+  return p;
+}
+
+/** Bytes of the arena in use (for the "memory stays flat" checks). */
+export function mem_used(): usize {
+  return arena_top - arena_base;
+}
+
+export function mem_capacity(): usize {
+  return arena_size;
+}
