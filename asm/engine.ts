@@ -145,7 +145,7 @@ export function ev_pop(): u64 {
     swap(0, ev_count);
     let i: u32 = 0;
     while (true) {
-      const l = 2 * i + 1;
+      const l: u32 = (i << 1) + 1;
       if (l >= ev_count) break;
       let m = l;
       const r = l + 1;

@@ -37,3 +37,40 @@ export function mem_used(): usize {
 export function mem_capacity(): usize {
   return arena_size;
 }
+
+// Power-of-two block allocator over the arena for structures that come and go
+// (rings, buffer tables): freed blocks go to a free list per order and are
+// reused, so creating and destroying rings forever keeps memory flat.
+const ORDER_MIN: i32 = 6; // 64 B
+const ORDER_MAX: i32 = 28; // 256 MiB
+const free_heads = new StaticArray<usize>(ORDER_MAX + 1);
+
+function order_of(bytes: usize): i32 {
+  let o = ORDER_MIN;
+  while (o < ORDER_MAX && (<usize>1 << o) < bytes) o++;
+  return o;
+}
+
+export function blk_reset(): void {
+  for (let o = 0; o <= ORDER_MAX; o++) unchecked((free_heads[o] = 0));
+}
+
+/** Allocate a zeroed block of at least `bytes` (rounded to a power of two). */
+export function blk_alloc(bytes: usize): usize {
+  const o = order_of(bytes);
+  const size = <usize>1 << o;
+  let p = unchecked(free_heads[o]);
+  if (p != 0) {
+    unchecked((free_heads[o] = load<usize>(p)));
+    memory.fill(p, 0, size);
+    return p;
+  }
+  return mem_alloc(size, size < 4096 ? size : 4096);
+}
+
+/** Return a block from blk_alloc of the same `bytes`. */
+export function blk_free(p: usize, bytes: usize): void {
+  const o = order_of(bytes);
+  store<usize>(p, unchecked(free_heads[o]));
+  unchecked((free_heads[o] = p));
+}

@@ -122,7 +122,10 @@ function back_find(pfn: u64): i32 {
 
 function back_insert(pfn: u64): u32 {
   let slot: u32;
-  if (back_free_n > 0) slot = load<u32>(back_free + (<usize>--back_free_n << 2));
+  if (back_free_n > 0) {
+    back_free_n--;
+    slot = load<u32>(back_free + (<usize>back_free_n << 2));
+  }
   else {
     if (back_slot_bump >= back_slots_max) fail(SIM_ERR_PHYS, <i64>back_slots_max);
     slot = back_slot_bump++;
@@ -147,7 +150,8 @@ function back_drop(pfn: u64): void {
     if (k == key) break;
     i = (i + 1) & mask;
   }
-  store<u32>(back_free + (<usize>back_free_n++ << 2), load<u32>(back_vals + (<usize>i << 2)));
+  store<u32>(back_free + (<usize>back_free_n << 2), load<u32>(back_vals + (<usize>i << 2)));
+  back_free_n++;
   // Backward-shift deletion keeps probe chains intact without tombstones.
   let j = i;
   while (true) {

@@ -1,0 +1,73 @@
+// The simulated process's file descriptor table. Each open() makes a new
+// struct file (a unique file id), so two opens of one device are different
+// files: the dma-buf registration checks file identity, not the device.
+
+import { FDS_MAX } from "./limits";
+
+export const FT_NONE: u8 = 0;
+export const FT_TTY: u8 = 1; // stdin/stdout/stderr: valid fds, not block devices
+export const FT_BLKDEV: u8 = 2; // an NVMe namespace (obj = namespace index)
+export const FT_RING: u8 = 3; // an io_uring instance (obj = ring id)
+export const FT_DMABUF: u8 = 4; // a dma-buf (obj = dma-buf id)
+export const FT_MEMFD: u8 = 5; // a memfd (obj = memfd id)
+export const FT_REG: u8 = 6; // some other file (e.g. /dev/udmabuf, a regular file)
+
+const fd_type = new StaticArray<u8>(FDS_MAX);
+const fd_obj = new StaticArray<i32>(FDS_MAX);
+const fd_flags = new StaticArray<u32>(FDS_MAX);
+const fd_file = new StaticArray<u32>(FDS_MAX);
+let next_file_id: u32 = 1;
+
+export function files_init(): void {
+  for (let i = 0; i < FDS_MAX; i++) {
+    unchecked((fd_type[i] = i < 3 ? FT_TTY : FT_NONE));
+    unchecked((fd_obj[i] = -1));
+    unchecked((fd_flags[i] = 0));
+    unchecked((fd_file[i] = i < 3 ? <u32>(i + 1) : 0));
+  }
+  next_file_id = 4;
+}
+
+/** Install a new file in the lowest free descriptor; -EMFILE (-24) when full. */
+export function fd_install(type: u8, obj: i32, flags: u32): i32 {
+  for (let i = 0; i < FDS_MAX; i++) {
+    if (unchecked(fd_type[i]) == FT_NONE) {
+      unchecked((fd_type[i] = type));
+      unchecked((fd_obj[i] = obj));
+      unchecked((fd_flags[i] = flags));
+      unchecked((fd_file[i] = next_file_id++));
+      return i;
+    }
+  }
+  return -24;
+}
+
+export function fd_close(fd: i32): i32 {
+  if (!fd_valid(fd)) return -9;
+  unchecked((fd_type[fd] = FT_NONE));
+  unchecked((fd_obj[fd] = -1));
+  unchecked((fd_file[fd] = 0));
+  return 0;
+}
+
+// @ts-ignore: decorator
+@inline export function fd_valid(fd: i32): bool {
+  return fd >= 0 && fd < FDS_MAX && unchecked(fd_type[fd]) != FT_NONE;
+}
+
+export function fd_type_of(fd: i32): u8 {
+  return fd >= 0 && fd < FDS_MAX ? unchecked(fd_type[fd]) : FT_NONE;
+}
+
+export function fd_obj_of(fd: i32): i32 {
+  return unchecked(fd_obj[fd]);
+}
+
+export function fd_flags_of(fd: i32): u32 {
+  return unchecked(fd_flags[fd]);
+}
+
+/** The struct file identity behind `fd` (0 when not open). */
+export function fd_file_of(fd: i32): u32 {
+  return fd >= 0 && fd < FDS_MAX ? unchecked(fd_file[fd]) : 0;
+}

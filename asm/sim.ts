@@ -1,0 +1,16 @@
+// The event dispatcher: one step of the simulation pops the earliest event
+// and hands it to the layer that owns it.
+
+import { ev_pop, EV_FQ_TIMER, EV_NVME_CQE } from "./engine";
+import { nvme_cqe_event } from "./nvme";
+import { iommu_fq_timer } from "./iommu";
+import { fail, SIM_ERR_INVARIANT } from "./errors";
+
+export function sim_step(): void {
+  const payload = ev_pop();
+  const kind = <u32>(payload >> 32);
+  const arg = <u32>payload;
+  if (kind == EV_NVME_CQE) nvme_cqe_event(arg);
+  else if (kind == EV_FQ_TIMER) iommu_fq_timer(<i32>arg);
+  else fail(SIM_ERR_INVARIANT, <i64>kind);
+}

@@ -1,0 +1,34 @@
+/**
+ * dmasim: a simulator of dmabuf-backed io_uring read/write for Linux.
+ *
+ * @example
+ * ```ts
+ * import { getSqe, ioUringQueueInit, prepNop, submitAndWait, System, waitCqe } from "./mod.ts";
+ * const sys = new System();
+ * const ring = ioUringQueueInit(sys, 8, 0);
+ * if (typeof ring !== "number") {
+ *   prepNop(getSqe(ring)!);
+ *   submitAndWait(ring, 1);
+ *   console.log(waitCqe(ring)[1]?.res); // 0
+ * }
+ * ```
+ *
+ * @module
+ */
+export * from "./src/constants.ts";
+export * from "./src/liburing.ts";
+export { System, type SystemOptions } from "./src/system.ts";
+export {
+  COST_FIELDS,
+  COST_NAMES,
+  type DeviceProfile,
+  type GpuProfile,
+  type IommuMode,
+  mergeProfile,
+  type Profile,
+  PROFILE_SCHEMA,
+  ProfileError,
+  validateProfile,
+} from "./src/profile.ts";
+export { OPTANE_P5800X, PCIE5_NAND, PROFILES, resolveProfile } from "./src/profiles.ts";
+export { SimLimitError } from "./src/wasm.ts";

@@ -1,0 +1,437 @@
+/**
+ * liburing's API in camelCase over the simulated kernel: the same names,
+ * argument order and results (negative errno, never exceptions for what the
+ * kernel reports as an error). SQEs are written into the ring's memory as a
+ * program writes into the mmapped rings; the Wasm boundary is crossed once per
+ * io_uring_enter.
+ *
+ * @module
+ */
+import { guard, w } from "./wasm.ts";
+import type { System } from "./system.ts";
+import {
+  EAGAIN,
+  IORING_ENTER_GETEVENTS,
+  IORING_OP_NOP,
+  IORING_OP_READ,
+  IORING_OP_READ_FIXED,
+  IORING_OP_READV,
+  IORING_OP_WRITE,
+  IORING_OP_WRITE_FIXED,
+  IORING_OP_WRITEV,
+  IORING_SETUP_CQSIZE,
+  IORING_SETUP_IOPOLL,
+  IORING_SQ_CQ_OVERFLOW,
+} from "./constants.ts";
+
+// Offsets in the rings block (asm/uring.ts RO_*), like io_sqring_offsets.
+const RO_SQ_HEAD = 0;
+const RO_SQ_TAIL = 64;
+const RO_CQ_HEAD = 128;
+const RO_CQ_TAIL = 192;
+const RO_SQ_FLAGS = 276;
+const RO_SQ_DROPPED = 272;
+const RO_CQES = 320;
+
+/** Parameters of {@link ioUringQueueInitParams} (struct io_uring_params, the parts modelled). */
+export interface IoUringParams {
+  /** IORING_SETUP_* flags. */
+  flags?: number;
+  /** CQ size with IORING_SETUP_CQSIZE. */
+  cqEntries?: number;
+  /** dmasim: the CPU core the submitting task runs on (default 0). */
+  cpu?: number;
+}
+
+/** A completion queue entry, copied out of the CQ ring. */
+export interface Cqe {
+  /** The SQE's user_data, untouched. */
+  userData: bigint;
+  /** Result: bytes, 0, or a negative errno. */
+  res: number;
+  /** IORING_CQE_F_* flags. */
+  flags: number;
+}
+
+/**
+ * An io_uring instance (struct io_uring): the ring memory and liburing's
+ * local SQ bookkeeping.
+ */
+export class IoUring {
+  /** The system it belongs to. */
+  readonly sys: System;
+  /** Simulator ring id. */
+  readonly id: number;
+  /** The ring's file descriptor. */
+  readonly ringFd: number;
+  /** IORING_SETUP_* flags it was created with. */
+  readonly flags: number;
+  /** SQ entries (a power of two). */
+  readonly sqEntries: number;
+  /** CQ entries (a power of two). */
+  readonly cqEntries: number;
+  /** Base of the rings block in linear memory. */
+  readonly rings: number;
+  /** Base of the SQE array in linear memory. */
+  readonly sqes: number;
+  /** Base of the SQ index array. */
+  readonly sqArray: number;
+  /** liburing's sqe_head / sqe_tail. */
+  sqeHead = 0;
+  /** liburing's sqe_tail. */
+  sqeTail = 0;
+  /** Set once ioUringQueueExit ran. */
+  closed = false;
+
+  /** Wrap ring `id` of `sys` (use {@link ioUringQueueInit}). */
+  constructor(sys: System, id: number, flags: number) {
+    this.sys = sys;
+    this.id = id;
+    this.flags = flags;
+    this.ringFd = w.ring_fd(id);
+    this.rings = w.ring_rings(id);
+    this.sqes = w.ring_sqes(id);
+    this.sqArray = w.ring_sq_array(id);
+    const v = sys.view;
+    this.sqEntries = v.getUint32(this.rings + 264, true);
+    this.cqEntries = v.getUint32(this.rings + 268, true);
+    // liburing fills the SQ index array once with the identity.
+    for (let i = 0; i < this.sqEntries; i++) v.setUint32(this.sqArray + 4 * i, i, true);
+  }
+
+  /** The SQ flags word (IORING_SQ_*). */
+  get sqFlags(): number {
+    return this.sys.view.getUint32(this.rings + RO_SQ_FLAGS, true);
+  }
+
+  /** SQ entries dropped for an invalid index. */
+  get sqDropped(): number {
+    return this.sys.view.getUint32(this.rings + RO_SQ_DROPPED, true);
+  }
+}
+
+/** A submission queue entry slot in ring memory, returned by {@link getSqe}. */
+export class Sqe {
+  /** The ring it belongs to. */
+  readonly ring: IoUring;
+  /** Its address in linear memory. */
+  readonly ptr: number;
+  /** Wrap the SQE at `ptr`. */
+  constructor(ring: IoUring, ptr: number) {
+    this.ring = ring;
+    this.ptr = ptr;
+  }
+}
+
+/**
+ * io_uring_queue_init: create a ring with `entries` SQ entries.
+ * Returns the ring, or a negative errno (as liburing returns -errno).
+ *
+ * @example
+ * ```ts
+ * import { getSqe, ioUringQueueInit, prepNop, submitAndWait, System, waitCqe } from "../mod.ts";
+ * const sys = new System();
+ * const ring = ioUringQueueInit(sys, 8, 0);
+ * if (typeof ring === "number") throw new Error(`setup: ${ring}`);
+ * prepNop(getSqe(ring)!);
+ * submitAndWait(ring, 1);
+ * const [ret, cqe] = waitCqe(ring);
+ * console.log(ret, cqe?.res); // 0 0
+ * ```
+ */
+export function ioUringQueueInit(sys: System, entries: number, flags = 0): IoUring | number {
+  return ioUringQueueInitParams(sys, entries, { flags });
+}
+
+/** io_uring_queue_init_params: as {@link ioUringQueueInit} with a CQ size and CPU. */
+export function ioUringQueueInitParams(
+  sys: System,
+  entries: number,
+  params: IoUringParams,
+): IoUring | number {
+  sys.check();
+  const flags = params.flags ?? 0;
+  if (!Number.isInteger(entries) || entries < 0 || entries > 0xffffffff) {
+    throw new TypeError(`entries must be a u32, got ${entries}`);
+  }
+  const cq = (flags & IORING_SETUP_CQSIZE) ? (params.cqEntries ?? 0) : 0;
+  const id = guard(() => w.io_uring_setup(entries >>> 0, flags >>> 0, cq >>> 0, params.cpu ?? 0));
+  if (id < 0) return id;
+  return new IoUring(sys, id, flags);
+}
+
+/** io_uring_queue_exit: wait for in-flight requests, then tear the ring down. */
+export function ioUringQueueExit(ring: IoUring): void {
+  if (ring.closed) return;
+  ring.sys.check();
+  guard(() => w.io_uring_exit(ring.id));
+  ring.closed = true;
+}
+
+/** io_uring_get_sqe: the next free SQE, or null when the SQ is full. */
+export function getSqe(ring: IoUring): Sqe | null {
+  const head = ring.sys.view.getUint32(ring.rings + RO_SQ_HEAD, true);
+  if (ring.sqeTail - head >= ring.sqEntries) return null;
+  const sqe = new Sqe(ring, ring.sqes + 64 * (ring.sqeTail & (ring.sqEntries - 1)));
+  ring.sqeTail = (ring.sqeTail + 1) >>> 0;
+  return sqe;
+}
+
+/** io_uring_sq_space_left. */
+export function sqSpaceLeft(ring: IoUring): number {
+  return ring.sqEntries - (ring.sqeTail - ring.sys.view.getUint32(ring.rings + RO_SQ_HEAD, true));
+}
+
+/**
+ * io_uring_prep_rw: fill every field of an SQE, as liburing does.
+ * `addr` may be a bigint for full 64-bit values.
+ */
+export function prepRw(
+  op: number,
+  sqe: Sqe,
+  fd: number,
+  addr: number | bigint,
+  len: number,
+  offset: number | bigint,
+): void {
+  const v = sqe.ring.sys.view;
+  const p = sqe.ptr;
+  v.setUint8(p, op);
+  v.setUint8(p + 1, 0);
+  v.setUint16(p + 2, 0, true);
+  v.setInt32(p + 4, fd, true);
+  v.setBigUint64(p + 8, BigInt.asUintN(64, BigInt(offset)), true);
+  v.setBigUint64(p + 16, BigInt.asUintN(64, BigInt(addr)), true);
+  v.setUint32(p + 24, len >>> 0, true);
+  v.setUint32(p + 28, 0, true);
+  v.setBigUint64(p + 32, 0n, true);
+  v.setUint16(p + 40, 0, true);
+  v.setUint16(p + 42, 0, true);
+  v.setUint32(p + 44, 0, true);
+  v.setBigUint64(p + 48, 0n, true);
+  v.setBigUint64(p + 56, 0n, true);
+}
+
+/** io_uring_prep_nop. */
+export function prepNop(sqe: Sqe): void {
+  prepRw(IORING_OP_NOP, sqe, -1, 0, 0, 0);
+}
+
+/** io_uring_prep_read: read `nbytes` at file `offset` into user memory at `buf`. */
+export function prepRead(
+  sqe: Sqe,
+  fd: number,
+  buf: number | bigint,
+  nbytes: number,
+  offset: number | bigint,
+): void {
+  prepRw(IORING_OP_READ, sqe, fd, buf, nbytes, offset);
+}
+
+/** io_uring_prep_write: write `nbytes` from user memory at `buf` to file `offset`. */
+export function prepWrite(
+  sqe: Sqe,
+  fd: number,
+  buf: number | bigint,
+  nbytes: number,
+  offset: number | bigint,
+): void {
+  prepRw(IORING_OP_WRITE, sqe, fd, buf, nbytes, offset);
+}
+
+/** io_uring_prep_readv: `iovecs` is the user address of an iovec array with `nr` entries. */
+export function prepReadv(
+  sqe: Sqe,
+  fd: number,
+  iovecs: number | bigint,
+  nr: number,
+  offset: number | bigint,
+): void {
+  prepRw(IORING_OP_READV, sqe, fd, iovecs, nr, offset);
+}
+
+/** io_uring_prep_writev. */
+export function prepWritev(
+  sqe: Sqe,
+  fd: number,
+  iovecs: number | bigint,
+  nr: number,
+  offset: number | bigint,
+): void {
+  prepRw(IORING_OP_WRITEV, sqe, fd, iovecs, nr, offset);
+}
+
+/**
+ * io_uring_prep_read_fixed: read into registered buffer `bufIndex`. `buf` is a
+ * user address inside it, or for a dma-buf slot a byte offset into the dma-buf.
+ */
+export function prepReadFixed(
+  sqe: Sqe,
+  fd: number,
+  buf: number | bigint,
+  nbytes: number,
+  offset: number | bigint,
+  bufIndex: number,
+): void {
+  prepRw(IORING_OP_READ_FIXED, sqe, fd, buf, nbytes, offset);
+  sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
+}
+
+/** io_uring_prep_write_fixed: write from registered buffer `bufIndex` (see {@link prepReadFixed}). */
+export function prepWriteFixed(
+  sqe: Sqe,
+  fd: number,
+  buf: number | bigint,
+  nbytes: number,
+  offset: number | bigint,
+  bufIndex: number,
+): void {
+  prepRw(IORING_OP_WRITE_FIXED, sqe, fd, buf, nbytes, offset);
+  sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
+}
+
+/** io_uring_sqe_set_data64: the value comes back in the CQE's userData. */
+export function sqeSetData64(sqe: Sqe, data: bigint | number): void {
+  sqe.ring.sys.view.setBigUint64(sqe.ptr + 32, BigInt.asUintN(64, BigInt(data)), true);
+}
+
+/** io_uring_sqe_set_flags: IOSQE_* flags. */
+export function sqeSetFlags(sqe: Sqe, flags: number): void {
+  sqe.ring.sys.view.setUint8(sqe.ptr + 1, flags);
+}
+
+/** Set an SQE's op-specific flags word (rw_flags, nop_flags, …). */
+export function sqeSetOpFlags(sqe: Sqe, flags: number): void {
+  sqe.ring.sys.view.setUint32(sqe.ptr + 28, flags >>> 0, true);
+}
+
+/** Set an SQE's buf_index. */
+export function sqeSetBufIndex(sqe: Sqe, bufIndex: number): void {
+  sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
+}
+
+/** Set an SQE's len field. */
+export function sqeSetLen(sqe: Sqe, len: number): void {
+  sqe.ring.sys.view.setUint32(sqe.ptr + 24, len >>> 0, true);
+}
+
+/** Set an SQE's fd field. */
+export function sqeSetFd(sqe: Sqe, fd: number): void {
+  sqe.ring.sys.view.setInt32(sqe.ptr + 4, fd, true);
+}
+
+/** Set an SQE's opcode (e.g. to try an opcode the prep helpers do not have). */
+export function sqeSetOpcode(sqe: Sqe, op: number): void {
+  sqe.ring.sys.view.setUint8(sqe.ptr, op);
+}
+
+function flushSq(ring: IoUring): number {
+  const toSubmit = (ring.sqeTail - ring.sqeHead) >>> 0;
+  // The SQ index array was filled with the identity at set-up; publishing is a tail store.
+  ring.sys.view.setUint32(ring.rings + RO_SQ_TAIL, ring.sqeTail, true);
+  ring.sqeHead = ring.sqeTail;
+  return toSubmit;
+}
+
+/**
+ * io_uring_enter(2) on the ring: consume `toSubmit` SQEs, wait for
+ * `minComplete` CQEs with IORING_ENTER_GETEVENTS. Returns SQEs consumed or -errno.
+ */
+export function ioUringEnter(ring: IoUring, toSubmit: number, minComplete: number, flags: number): number {
+  ring.sys.check();
+  if (ring.closed) return -9;
+  return guard(() => w.io_uring_enter(ring.id, toSubmit >>> 0, minComplete >>> 0, flags >>> 0));
+}
+
+function needsFlush(ring: IoUring): boolean {
+  return (ring.sqFlags & IORING_SQ_CQ_OVERFLOW) !== 0;
+}
+
+/** io_uring_submit: submit prepared SQEs; returns how many were consumed, or -errno. */
+export function submit(ring: IoUring): number {
+  return submitAndWait(ring, 0);
+}
+
+/** io_uring_submit_and_wait: submit, then wait for `waitNr` completions. */
+export function submitAndWait(ring: IoUring, waitNr: number): number {
+  const toSubmit = flushSq(ring);
+  let flags = 0;
+  if (waitNr > 0 || (ring.flags & IORING_SETUP_IOPOLL) || needsFlush(ring)) flags |= IORING_ENTER_GETEVENTS;
+  if (toSubmit === 0 && flags === 0) return 0;
+  return ioUringEnter(ring, toSubmit, waitNr, flags);
+}
+
+/** io_uring_cq_ready: CQEs ready to be read. */
+export function cqReady(ring: IoUring): number {
+  const v = ring.sys.view;
+  return (v.getUint32(ring.rings + RO_CQ_TAIL, true) - v.getUint32(ring.rings + RO_CQ_HEAD, true)) >>> 0;
+}
+
+function readCqe(ring: IoUring): Cqe | null {
+  const v = ring.sys.view;
+  const head = v.getUint32(ring.rings + RO_CQ_HEAD, true);
+  const tail = v.getUint32(ring.rings + RO_CQ_TAIL, true);
+  if (head === tail) return null;
+  const p = ring.rings + RO_CQES + 16 * (head & (ring.cqEntries - 1));
+  return {
+    userData: v.getBigUint64(p, true),
+    res: v.getInt32(p + 8, true),
+    flags: v.getUint32(p + 12, true),
+  };
+}
+
+/**
+ * io_uring_peek_cqe: the next CQE without waiting. `[0, cqe]`, or
+ * `[-EAGAIN, null]` when none is ready.
+ */
+export function peekCqe(ring: IoUring): [number, Cqe | null] {
+  let cqe = readCqe(ring);
+  if (!cqe && needsFlush(ring)) {
+    ioUringEnter(ring, 0, 0, IORING_ENTER_GETEVENTS);
+    cqe = readCqe(ring);
+  }
+  return cqe ? [0, cqe] : [-EAGAIN, null];
+}
+
+/**
+ * io_uring_wait_cqe: wait for the next CQE. `[0, cqe]`, or `[-errno, null]`;
+ * -EDEADLK when nothing is in flight that could ever complete (the kernel
+ * would sleep forever).
+ */
+export function waitCqe(ring: IoUring): [number, Cqe | null] {
+  return waitCqeNr(ring, 1);
+}
+
+/** io_uring_wait_cqe_nr: wait until `waitNr` CQEs are ready; returns the first. */
+export function waitCqeNr(ring: IoUring, waitNr: number): [number, Cqe | null] {
+  let cqe = readCqe(ring);
+  if (cqe && cqReady(ring) >= waitNr) return [0, cqe];
+  const ret = ioUringEnter(ring, 0, waitNr, IORING_ENTER_GETEVENTS);
+  if (ret < 0) return [ret, null];
+  cqe = readCqe(ring);
+  return cqe ? [0, cqe] : [-EAGAIN, null];
+}
+
+/** io_uring_cqe_seen: mark one CQE consumed. */
+export function cqeSeen(ring: IoUring, _cqe?: Cqe | null): void {
+  cqAdvance(ring, 1);
+}
+
+/** io_uring_cq_advance: mark `nr` CQEs consumed. */
+export function cqAdvance(ring: IoUring, nr: number): void {
+  const v = ring.sys.view;
+  v.setUint32(ring.rings + RO_CQ_HEAD, (v.getUint32(ring.rings + RO_CQ_HEAD, true) + nr) >>> 0, true);
+}
+
+/**
+ * Read and consume up to `max` ready CQEs (io_uring_peek_batch_cqe +
+ * io_uring_cq_advance), in order.
+ */
+export function reapCqes(ring: IoUring, max = Infinity): Cqe[] {
+  const out: Cqe[] = [];
+  for (let cqe = readCqe(ring); cqe && out.length < max; cqe = readCqe(ring)) {
+    out.push(cqe);
+    cqAdvance(ring, 1);
+  }
+  return out;
+}

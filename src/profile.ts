@@ -1,0 +1,343 @@
+/**
+ * Machine profiles: the JSON that describes a simulated machine (CPU cores,
+ * per-step CPU costs, IOMMU, PCIe link, NVMe controllers and drives, GPUs).
+ * Every field has a unit and a source, documented here and in the README;
+ * {@link validateProfile} checks a profile against this schema and names the
+ * path of any unknown or ill-typed field.
+ *
+ * @module
+ */
+
+/** A problem with a profile, naming the field's path (e.g. `costs_ns.enter`). */
+export class ProfileError extends Error {
+  /** The dotted path of the bad field. */
+  readonly path: string;
+  /** Create the error for `path` with a message saying what was expected. */
+  constructor(path: string, message: string) {
+    super(`profile field ${path}: ${message}`);
+    this.name = "ProfileError";
+    this.path = path;
+  }
+}
+
+/**
+ * Per-step CPU costs in nanoseconds, in the order of asm/costs.ts. Each entry:
+ * name, default for the published setup (Optane P5800X, one Xeon core at
+ * ~3 GHz), and what the step is.
+ */
+export const COST_FIELDS: ReadonlyArray<readonly [string, number, string]> = [
+  ["enter", 110, "io_uring_enter syscall entry and exit (per call)"],
+  ["sqe", 12, "fetch one SQE and io_init_req"],
+  ["nop", 8, "issue an IORING_OP_NOP"],
+  ["cqe", 8, "post one CQE"],
+  ["app_prep", 5, "the program preparing one SQE (liburing io_uring_prep_*)"],
+  ["app_reap", 3, "the program reading one CQE"],
+  ["rw_prep", 10, "io_prep_rw, io_rw_init_file, kiocb set-up"],
+  ["import_fixed", 8, "io_import_fixed: iterator over a registered buffer"],
+  ["import_user_page", 45, "per page pinned for a plain (unregistered) buffer: gup-fast + bvec"],
+  ["bio", 18, "bio alloc + submit_bio"],
+  ["bio_split", 30, "each extra bio created by a split"],
+  ["blk_mq", 22, "blk-mq request alloc + dispatch (blk_mq_submit_bio)"],
+  ["nvme_cmd", 20, "nvme_queue_rq: build and copy the command"],
+  ["prp_entry", 2, "write one PRP entry"],
+  ["prp_list_alloc", 40, "dma_pool_alloc of one PRP list / SGL array"],
+  ["sgl_desc", 3, "write one SGL descriptor"],
+  ["doorbell", 40, "SQ tail doorbell MMIO write (per batch: commit_rqs)"],
+  ["poll", 15, "one pass over the NVMe CQ (io_do_iopoll -> nvme_poll)"],
+  ["nvme_complete", 15, "nvme_pci_complete_rq per completion"],
+  ["blk_complete", 20, "blk_mq_end_request + bio_endio + io_uring rw completion"],
+  ["irq", 600, "interrupt entry, handler and exit (interrupt-driven completions)"],
+  ["dma_map_direct", 6, "dma-direct map (no IOMMU translation), per command"],
+  ["dma_unmap_direct", 4, "dma-direct unmap, per command"],
+  ["iommu_map", 70, "iommu_dma_map_*: fixed part per call"],
+  ["iommu_unmap", 70, "iommu_dma_unmap_*: fixed part per call"],
+  ["iova_alloc_cache", 45, "IOVA from the per-CPU rcache magazine"],
+  ["iova_alloc_tree", 250, "IOVA from the rbtree: fixed part (lock, insert)"],
+  ["iova_tree_node", 12, "IOVA rbtree: per node visited"],
+  ["iova_free_cache", 30, "IOVA back to the per-CPU magazine"],
+  ["iova_free_tree", 200, "IOVA back to the rbtree"],
+  ["pte_write", 45, "write one IOMMU PTE (walk + store + flush)"],
+  ["pte_clear", 40, "clear one IOMMU PTE"],
+  ["pt_page_alloc", 300, "allocate and zero an IOMMU page-table page"],
+  ["inv_submit", 150, "queue an IOTLB invalidation + wait descriptor (qi_submit_sync), CPU part"],
+  ["fq_add", 35, "lazy mode: queue an IOVA on the per-CPU flush queue"],
+  ["fq_free_entry", 20, "lazy mode: free one flush-queue entry after a flush"],
+  ["token_lookup", 2, "dma-buf: RCU lookup of the token's live map"],
+  ["token_ref_get", 2, "dma-buf: percpu_ref_tryget_live on the map"],
+  ["token_ref_put", 2, "dma-buf: percpu_ref_put on the map"],
+  ["dmabuf_map_page", 25, "dma-buf: map creation, per 4 KiB page flattened"],
+  ["dmabuf_map_base", 2000, "dma-buf: map creation, fixed part (attach map, allocate map)"],
+  ["fence", 150, "dma-buf: publish or signal a fence"],
+  ["worker_punt", 1500, "hand a request to an io-wq worker and wake it"],
+  ["app_per_io", 6, "the workload's own per-I/O work (t/io_uring: offset generation)"],
+];
+
+/** Names of the cost fields, in asm order. */
+export const COST_NAMES: readonly string[] = COST_FIELDS.map((f) => f[0]);
+
+/** IOMMU modes (iommu.strict=1, iommu.strict=0, iommu=pt). */
+export type IommuMode = "strict" | "lazy" | "passthrough";
+
+/** A machine profile as validated (all fields present). */
+export interface Profile {
+  /** Profile name. */
+  name: string;
+  /** One line on what machine it describes. */
+  description: string;
+  /** CPU. */
+  cpu: { cores: number; ghz: number };
+  /** Simulated memory sizes. */
+  memory: { host_mib: number; backing_mib: number; media_mib: number };
+  /** Per-step CPU costs, ns. */
+  costs_ns: Record<string, number>;
+  /** IOMMU. */
+  iommu: {
+    mode: IommuMode;
+    units: number;
+    iotlb_entries: number;
+    iotlb_ways: number;
+    walk_ns: number;
+    walk_cached_ns: number;
+    inval_latency_ns: number;
+    fq_size: number;
+    fq_timeout_ms: number;
+  };
+  /** PCIe link of each drive. */
+  pcie: { gen: number; lanes: number; max_payload_bytes: number; tlp_overhead_bytes: number };
+  /** NVMe host driver and controller options. */
+  nvme: {
+    sgl_supported: boolean;
+    sgl_threshold: number;
+    mdts: number;
+    max_segments: number;
+    max_sectors_kb: number;
+    dma_alignment: number;
+    queue_depth: number;
+    pool_pages_max: number;
+  };
+  /** The drives (one NVMe controller with one namespace each). */
+  devices: DeviceProfile[];
+  /** GPUs (dma-buf exporters of device memory). */
+  gpus: GpuProfile[];
+}
+
+/** One NVMe drive. */
+export interface DeviceProfile {
+  /** Block device name, e.g. nvme0n1. */
+  name: string;
+  /** Logical block size: 512 or 4096. */
+  lba_bytes: number;
+  /** Capacity in GiB. */
+  capacity_gib: number;
+  /** Controller command-processing ceiling, I/Os per second. */
+  iops_max: number;
+  /** Media read latency, ns (mean). */
+  read_latency_ns: number;
+  /** Media write latency, ns (mean). */
+  write_latency_ns: number;
+  /** Uniform jitter added to media latency, ns (0 … jitter). */
+  latency_jitter_ns: number;
+  /** Media transfer rate per channel, MB/s. */
+  media_mbps: number;
+  /** Internal parallelism (media units working at once). */
+  channels: number;
+}
+
+/** One GPU with device memory exported through dma-buf. */
+export interface GpuProfile {
+  /** Name, e.g. gpu0. */
+  name: string;
+  /** Device memory, MiB. */
+  vram_mib: number;
+  /** P2P route: through a PCIe switch (bus addresses) or the host bridge (IOMMU-mapped). */
+  p2p: "switch" | "host_bridge";
+}
+
+type FieldSpec =
+  | { t: "int"; min: number; max: number; doc: string; unit?: string }
+  | { t: "num"; min: number; max: number; doc: string; unit?: string }
+  | { t: "str"; doc: string }
+  | { t: "bool"; doc: string }
+  | { t: "enum"; values: readonly string[]; doc: string };
+
+/** The schema: section -> field -> spec (device and gpu entries: "devices[]"/"gpus[]"). */
+export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
+  "": {
+    name: { t: "str", doc: "profile name" },
+    description: { t: "str", doc: "what machine it describes" },
+  },
+  cpu: {
+    cores: { t: "int", min: 1, max: 64, doc: "CPU cores (one workload thread per core)" },
+    ghz: { t: "num", min: 0.1, max: 10, doc: "core clock, for converting cycle counts", unit: "GHz" },
+  },
+  memory: {
+    host_mib: { t: "int", min: 16, max: 1 << 20, doc: "host RAM address space", unit: "MiB" },
+    backing_mib: {
+      t: "int",
+      min: 1,
+      max: 2048,
+      doc: "bytes of RAM/VRAM that may hold data at once",
+      unit: "MiB",
+    },
+    media_mib: { t: "int", min: 1, max: 2048, doc: "bytes of written media data held at once", unit: "MiB" },
+  },
+  costs_ns: Object.fromEntries(
+    COST_FIELDS.map((
+      [n, , d],
+    ) => [n, { t: "int", min: 0, max: 10_000_000, doc: d, unit: "ns" } as FieldSpec]),
+  ),
+  iommu: {
+    mode: { t: "enum", values: ["strict", "lazy", "passthrough"], doc: "unmap policy" },
+    units: { t: "int", min: 1, max: 16, doc: "IOMMU units (one invalidation queue each)" },
+    iotlb_entries: { t: "int", min: 1, max: 65536, doc: "IOTLB entries" },
+    iotlb_ways: { t: "int", min: 1, max: 64, doc: "IOTLB associativity" },
+    walk_ns: { t: "int", min: 0, max: 100000, doc: "page walk on an IOTLB miss, cold", unit: "ns" },
+    walk_cached_ns: { t: "int", min: 0, max: 100000, doc: "page walk with upper levels cached", unit: "ns" },
+    inval_latency_ns: {
+      t: "int",
+      min: 0,
+      max: 1000000,
+      doc: "hardware time of one IOTLB invalidation",
+      unit: "ns",
+    },
+    fq_size: { t: "int", min: 1, max: 4096, doc: "lazy per-CPU flush queue entries" },
+    fq_timeout_ms: { t: "int", min: 1, max: 10000, doc: "lazy flush timer", unit: "ms" },
+  },
+  pcie: {
+    gen: { t: "int", min: 1, max: 6, doc: "PCIe generation" },
+    lanes: { t: "int", min: 1, max: 16, doc: "link width" },
+    max_payload_bytes: { t: "int", min: 128, max: 4096, doc: "max payload size (MPS)", unit: "B" },
+    tlp_overhead_bytes: { t: "int", min: 0, max: 64, doc: "per-TLP header, framing, DLLP share", unit: "B" },
+  },
+  nvme: {
+    sgl_supported: { t: "bool", doc: "controller supports SGLs" },
+    sgl_threshold: { t: "int", min: 0, max: 1 << 30, doc: "nvme.sgl_threshold (0 disables SGL)", unit: "B" },
+    mdts: { t: "int", min: 0, max: 20, doc: "MDTS (0 = no limit): max transfer 2^MDTS x 4 KiB" },
+    max_segments: { t: "int", min: 1, max: 4096, doc: "queue max_segments" },
+    max_sectors_kb: { t: "int", min: 4, max: 1 << 20, doc: "queue max_sectors_kb", unit: "KiB" },
+    dma_alignment: { t: "int", min: 1, max: 4096, doc: "queue dma_alignment + 1", unit: "B" },
+    queue_depth: { t: "int", min: 2, max: 65536, doc: "entries per NVMe I/O queue" },
+    pool_pages_max: { t: "int", min: 1, max: 1 << 20, doc: "pages each PRP pool may grow to" },
+  },
+  "devices[]": {
+    name: { t: "str", doc: "block device name" },
+    lba_bytes: { t: "int", min: 512, max: 4096, doc: "logical block size (512 or 4096)", unit: "B" },
+    capacity_gib: { t: "int", min: 1, max: 1 << 20, doc: "capacity", unit: "GiB" },
+    iops_max: { t: "int", min: 1000, max: 100_000_000, doc: "controller command ceiling", unit: "IOPS" },
+    read_latency_ns: { t: "int", min: 0, max: 100_000_000, doc: "media read latency", unit: "ns" },
+    write_latency_ns: { t: "int", min: 0, max: 100_000_000, doc: "media write latency", unit: "ns" },
+    latency_jitter_ns: { t: "int", min: 0, max: 100_000_000, doc: "uniform latency jitter", unit: "ns" },
+    media_mbps: { t: "int", min: 1, max: 1_000_000, doc: "media transfer rate per channel", unit: "MB/s" },
+    channels: { t: "int", min: 1, max: 4096, doc: "internal parallelism" },
+  },
+  "gpus[]": {
+    name: { t: "str", doc: "GPU name" },
+    vram_mib: { t: "int", min: 1, max: 1 << 20, doc: "device memory", unit: "MiB" },
+    p2p: { t: "enum", values: ["switch", "host_bridge"], doc: "P2P route" },
+  },
+};
+
+function checkField(path: string, spec: FieldSpec, v: unknown): void {
+  switch (spec.t) {
+    case "int":
+      if (typeof v !== "number" || !Number.isInteger(v) || v < spec.min || v > spec.max) {
+        throw new ProfileError(
+          path,
+          `expected an integer ${spec.min}..${spec.max}, got ${JSON.stringify(v)}`,
+        );
+      }
+      return;
+    case "num":
+      if (typeof v !== "number" || !Number.isFinite(v) || v < spec.min || v > spec.max) {
+        throw new ProfileError(path, `expected a number ${spec.min}..${spec.max}, got ${JSON.stringify(v)}`);
+      }
+      return;
+    case "str":
+      if (typeof v !== "string") throw new ProfileError(path, `expected a string, got ${JSON.stringify(v)}`);
+      return;
+    case "bool":
+      if (typeof v !== "boolean") {
+        throw new ProfileError(path, `expected true or false, got ${JSON.stringify(v)}`);
+      }
+      return;
+    case "enum":
+      if (typeof v !== "string" || !spec.values.includes(v)) {
+        throw new ProfileError(path, `expected one of ${spec.values.join("|")}, got ${JSON.stringify(v)}`);
+      }
+  }
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkSection(path: string, specs: Record<string, FieldSpec>, v: unknown, partial: boolean): void {
+  if (!isObj(v)) throw new ProfileError(path, `expected an object, got ${JSON.stringify(v)}`);
+  for (const [k, val] of Object.entries(v)) {
+    const spec = specs[k];
+    const p = path ? `${path}.${k}` : k;
+    if (!spec) throw new ProfileError(p, "unknown field");
+    checkField(p, spec, val);
+  }
+  if (!partial) {
+    for (const k of Object.keys(specs)) {
+      if (!(k in v)) throw new ProfileError(path ? `${path}.${k}` : k, "missing");
+    }
+  }
+}
+
+/**
+ * Validate a whole profile (every field present and well typed, nothing
+ * unknown). Throws {@link ProfileError} naming the first bad path.
+ */
+export function validateProfile(p: unknown): Profile {
+  if (!isObj(p)) throw new ProfileError("(root)", "expected a JSON object");
+  const top = [
+    "name",
+    "description",
+    "cpu",
+    "memory",
+    "costs_ns",
+    "iommu",
+    "pcie",
+    "nvme",
+    "devices",
+    "gpus",
+  ];
+  for (const k of Object.keys(p)) {
+    if (!top.includes(k)) throw new ProfileError(k, "unknown field");
+  }
+  for (const [k, spec] of Object.entries(PROFILE_SCHEMA[""])) {
+    if (!(k in p)) throw new ProfileError(k, "missing");
+    checkField(k, spec, p[k]);
+  }
+  for (const sec of ["cpu", "memory", "costs_ns", "iommu", "pcie", "nvme"]) {
+    checkSection(sec, PROFILE_SCHEMA[sec], p[sec], false);
+  }
+  for (const [arr, sec] of [["devices", "devices[]"], ["gpus", "gpus[]"]] as const) {
+    const list = p[arr];
+    if (!Array.isArray(list)) throw new ProfileError(arr, `expected an array, got ${JSON.stringify(list)}`);
+    list.forEach((d, i) => checkSection(`${arr}[${i}]`, PROFILE_SCHEMA[sec], d, false));
+  }
+  const prof = p as unknown as Profile;
+  if (prof.devices.length < 1) throw new ProfileError("devices", "expected at least one drive");
+  if (prof.devices.length > 16) throw new ProfileError("devices", "at most 16 drives");
+  if (prof.gpus.length > 8) throw new ProfileError("gpus", "at most 8 GPUs");
+  prof.devices.forEach((d, i) => {
+    if (d.lba_bytes !== 512 && d.lba_bytes !== 4096) {
+      throw new ProfileError(`devices[${i}].lba_bytes`, `expected 512 or 4096, got ${d.lba_bytes}`);
+    }
+  });
+  if (prof.iommu.iotlb_entries % prof.iommu.iotlb_ways !== 0) {
+    throw new ProfileError("iommu.iotlb_ways", "must divide iommu.iotlb_entries");
+  }
+  return prof;
+}
+
+/** Deep-merge `over` onto `base` (objects merge, arrays and scalars replace). */
+export function mergeProfile(base: unknown, over: unknown): unknown {
+  if (!isObj(base) || !isObj(over)) return structuredClone(over);
+  const out: Record<string, unknown> = structuredClone(base);
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? mergeProfile(out[k], v) : structuredClone(v);
+  return out;
+}

@@ -1,0 +1,116 @@
+/**
+ * Built-in machine profiles. Every value's source is in the README's model
+ * notes; costs default to {@link COST_FIELDS}.
+ *
+ * @module
+ */
+import { COST_FIELDS, mergeProfile, type Profile, ProfileError, validateProfile } from "./profile.ts";
+
+const costs = Object.fromEntries(COST_FIELDS.map(([n, v]) => [n, v]));
+
+/**
+ * The published setup (domain.md §6): one core of a ~3 GHz Xeon with Intel
+ * VT-d, an Optane P5800X-class drive on PCIe 4.0 x4, 512-byte LBAs.
+ */
+export const OPTANE_P5800X: Profile = {
+  name: "optane-p5800x",
+  description: "Published setup: 1 Xeon core, Intel VT-d, Optane P5800X-class drive on PCIe 4.0 x4",
+  cpu: { cores: 1, ghz: 3.0 },
+  memory: { host_mib: 16384, backing_mib: 256, media_mib: 256 },
+  costs_ns: costs,
+  iommu: {
+    mode: "strict",
+    units: 1,
+    iotlb_entries: 256,
+    iotlb_ways: 8,
+    walk_ns: 450,
+    walk_cached_ns: 120,
+    inval_latency_ns: 1150,
+    fq_size: 256,
+    fq_timeout_ms: 10,
+  },
+  pcie: { gen: 4, lanes: 4, max_payload_bytes: 256, tlp_overhead_bytes: 26 },
+  nvme: {
+    sgl_supported: true,
+    sgl_threshold: 32768,
+    mdts: 5,
+    max_segments: 127,
+    max_sectors_kb: 128,
+    dma_alignment: 4,
+    queue_depth: 1024,
+    pool_pages_max: 4096,
+  },
+  devices: [
+    {
+      name: "nvme0n1",
+      lba_bytes: 512,
+      capacity_gib: 800,
+      iops_max: 5_010_000,
+      read_latency_ns: 5000,
+      write_latency_ns: 5500,
+      latency_jitter_ns: 1000,
+      media_mbps: 800,
+      channels: 128,
+    },
+  ],
+  gpus: [{ name: "gpu0", vram_mib: 16384, p2p: "switch" }],
+};
+
+/** A current PCIe 5.0 NAND drive (Gen5 x4, ~2.8 MIOPS 4K random read, ~60 µs reads). */
+export const PCIE5_NAND: Profile = {
+  ...structuredClone(OPTANE_P5800X),
+  name: "pcie5-nand",
+  description: "A PCIe 5.0 x4 TLC NAND drive (Gen5 class, ~2.8 MIOPS), 4 KiB LBAs, 4 cores with VT-d",
+  cpu: { cores: 4, ghz: 3.0 },
+  pcie: { gen: 5, lanes: 4, max_payload_bytes: 512, tlp_overhead_bytes: 26 },
+  devices: [
+    {
+      name: "nvme0n1",
+      lba_bytes: 4096,
+      capacity_gib: 3840,
+      iops_max: 2_800_000,
+      read_latency_ns: 60000,
+      write_latency_ns: 12000,
+      latency_jitter_ns: 20000,
+      media_mbps: 200,
+      channels: 256,
+    },
+  ],
+};
+
+/** Built-in profiles by name. */
+export const PROFILES: Record<string, Profile> = {
+  [OPTANE_P5800X.name]: OPTANE_P5800X,
+  [PCIE5_NAND.name]: PCIE5_NAND,
+};
+
+/**
+ * Resolve a profile: a built-in name, or a JSON object (full, or partial with
+ * `"base": "<name>"` to override a built-in). Validated.
+ *
+ * @example
+ * ```ts
+ * import { resolveProfile } from "./profiles.ts";
+ * const p = resolveProfile({ base: "optane-p5800x", iommu: { mode: "lazy" } });
+ * console.log(p.iommu.mode); // "lazy"
+ * ```
+ */
+export function resolveProfile(p: string | Record<string, unknown> = OPTANE_P5800X.name): Profile {
+  if (typeof p === "string") {
+    const b = PROFILES[p];
+    if (!b) {
+      throw new ProfileError(
+        "(name)",
+        `unknown profile "${p}"; built-in: ${Object.keys(PROFILES).join(", ")}`,
+      );
+    }
+    return validateProfile(structuredClone(b));
+  }
+  if (typeof p.base === "string") {
+    const b = PROFILES[p.base];
+    if (!b) throw new ProfileError("base", `unknown profile "${p.base}"`);
+    const { base: _base, ...rest } = p;
+    return validateProfile(mergeProfile(b, rest));
+  }
+  return validateProfile(structuredClone(p));
+}
