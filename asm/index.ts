@@ -43,6 +43,13 @@ export function stat_get(which: i32): f64 {
   return 0;
 }
 export { phys_backed_pages } from "./physmem";
+// Layer entry points the unit tests drive directly (tests/iommu.test.ts,
+// tests/nvme_prp.test.ts).
+export * from "./iommu";
+export * from "./nvme_prp";
+export { mem_reset, mem_alloc } from "./mem";
+export { engine_init, core_time } from "./engine";
+export { phys_init, phys_alloc_host, phys_read_u64, phys_write_u64 } from "./physmem";
 
 /** Fixed part of the arena: request table, event heap, rings, tables. */
 const ARENA_FIXED_BYTES: usize = 80 << 20;

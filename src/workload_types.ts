@@ -1,0 +1,137 @@
+/**
+ * The workload runner's interface: a t/io_uring-like job and its results.
+ * The CLI (`cli/`), `bench/` and tests use these types; `src/workload.ts`
+ * implements {@link RunUring}.
+ *
+ * @module
+ */
+import type { IommuMode } from "./profile.ts";
+
+/** Buffer kinds a workload can use. */
+export type BufferKind = "plain" | "fixed" | "dmabuf";
+
+/** A t/io_uring-style job: one thread per core, each with its own ring. */
+export interface UringJob {
+  /** Built-in profile name, a profile object, or `{ base, ...overrides }`. */
+  profile?: string | Record<string, unknown>;
+  /** Override the profile's IOMMU mode. */
+  iommu?: IommuMode;
+  /** Device names to use (profile `devices[].name`), e.g. ["nvme0n1"]. Default: the first. */
+  devices?: string[];
+  /** Threads (-n), each on its own core, each with its own ring. Default 1. */
+  threads?: number;
+  /** Queue depth per thread (-d). Default 128. */
+  depth?: number;
+  /** Submit batch (-s). Default 32. */
+  submitBatch?: number;
+  /** Complete batch (-c). Default 32. */
+  completeBatch?: number;
+  /** Block size in bytes (-b). Default 4096. */
+  bs?: number;
+  /** Polled completions (-p, IORING_SETUP_IOPOLL). Default true. */
+  polled?: boolean;
+  /** Registered files (-F). Default true. */
+  fixedFiles?: boolean;
+  /** Buffer kind: plain, registered (fixed, -B1) or dma-buf. Default "fixed". */
+  buffers?: BufferKind;
+  /** O_DIRECT (-O). Default true. */
+  direct?: boolean;
+  /** Random offsets (-R). Default true. */
+  random?: boolean;
+  /** Writes instead of reads. Default false. */
+  write?: boolean;
+  /** Offset range in bytes from the start of each device. Default: the whole device. */
+  rangeBytes?: number;
+  /** NOPs instead of I/O (-N). Default false. */
+  noop?: boolean;
+  /** Stop after this much simulated time, ns (-r, in seconds, on the CLI). */
+  runtimeNs?: number;
+  /** Stop after this many I/Os in total (dmasim's --ios). */
+  ios?: number;
+  /** Warm-up: I/Os before statistics start. Default: depth * threads. */
+  warmupIos?: number;
+  /** PRNG seed. Default 1. */
+  seed?: number;
+  /** Move real bytes (functional run) instead of timing only. Default false. */
+  functional?: boolean;
+  /** Called with each per-second sample as it is produced (simulated seconds). */
+  onSample?: (s: RunSample) => void;
+  /** Called with progress in [0, 1] now and then (for a progress bar). */
+  onProgress?: (fraction: number) => void;
+}
+
+/** One per-interval sample (t/io_uring prints one per second). */
+export interface RunSample {
+  /** End of the interval, simulated ns. */
+  tNs: number;
+  /** I/Os completed in the interval per second. */
+  iops: number;
+  /** Bytes per second in the interval. */
+  bwBytesPerS: number;
+  /** CPU busy fraction per core in the interval (0..1). */
+  cpuUtil: number[];
+  /** io_uring_enter calls per second. */
+  callsPerS: number;
+  /** I/Os reaped per io_uring_enter call. */
+  iosPerCall: number;
+}
+
+/** Completion-latency statistics, ns. */
+export interface LatencyStats {
+  /** Minimum. */
+  minNs: number;
+  /** Maximum. */
+  maxNs: number;
+  /** Mean. */
+  meanNs: number;
+  /** Percentiles keyed like fio ("50.000000", "99.990000"). */
+  percentiles: Record<string, number>;
+}
+
+/** Results of a run. Every number comes out of the simulation. */
+export interface RunResult {
+  /** The job as resolved (defaults filled). */
+  job: Required<Omit<UringJob, "onSample" | "onProgress" | "profile" | "iommu" | "runtimeNs" | "ios">> & {
+    profile: string;
+    iommu: IommuMode;
+    runtimeNs: number | null;
+    ios: number | null;
+  };
+  /** I/Os measured (after warm-up). */
+  ios: number;
+  /** Errors among them. */
+  errors: number;
+  /** Simulated measurement window, ns. */
+  simNs: number;
+  /** I/Os per simulated second. */
+  iops: number;
+  /** Bytes per simulated second. */
+  bwBytesPerS: number;
+  /** Per-core CPU utilisation over the window (0..1); idle = 1 - util. */
+  cpuUtil: number[];
+  /** CPU ns per I/O, total over all cores. */
+  cpuNsPerIo: number;
+  /** CPU ns per I/O split by layer (app, io_uring, block, nvme, dma, iommu_wait, dmabuf, poll, irq). */
+  cpuNsPerIoByLayer: Record<string, number>;
+  /** Completion latency. */
+  latency: LatencyStats;
+  /** IOMMU counters over the window. */
+  iommu: Record<string, number>;
+  /** Per device: busy fraction of its command processor and media, and link utilisation. */
+  devices: { name: string; iops: number; ctrlUtil: number; linkUtil: number }[];
+  /** dma-buf counters (maps created, invalidations, waits, remaps, -EAGAIN). */
+  dmabuf: Record<string, number>;
+  /** io_uring_enter calls. */
+  calls: number;
+  /** Per-second samples. */
+  samples: RunSample[];
+  /** Wall-clock seconds the simulation took. */
+  wallS: number;
+  /** Simulated I/Os per wall-clock second (all I/Os, warm-up included). */
+  simIosPerWallS: number;
+  /** Simulated time / wall time. */
+  realTimeRatio: number;
+}
+
+/** The runner's signature (src/workload.ts: `runUring`). */
+export type RunUring = (job: UringJob) => RunResult;
