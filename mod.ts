@@ -32,3 +32,5 @@ export {
 } from "./src/profile.ts";
 export { OPTANE_P5800X, PCIE5_NAND, PROFILES, resolveProfile } from "./src/profiles.ts";
 export { SimLimitError } from "./src/wasm.ts";
+export { decodeCommand, inflightCommands, type NvmeCommand, type SglDescriptor } from "./src/nvme_inspect.ts";
+export { IOMMU_COUNTERS, type MmapOptions } from "./src/system.ts";

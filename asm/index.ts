@@ -6,9 +6,22 @@ import { clear_error, sim_error, sim_error_arg } from "./errors";
 import { blk_reset, mem_reset, mem_used, mem_capacity } from "./mem";
 import { core_busy, core_layer, core_time, engine_init, ev_max_seen, ev_pending, LAYERS, now } from "./engine";
 import { phys_init, phys_backed_pages } from "./physmem";
-import { files_init } from "./files";
+import { files_init, fd_install, FT_BLKDEV } from "./files";
+import {
+  iommu_init, iommu_maps, iommu_unmaps, iommu_invalidations, iommu_iotlb_hits, iommu_iotlb_misses, iommu_walks,
+  iommu_faults, iommu_stale_hits, iommu_fq_flushes, iommu_iova_cache_hits, iommu_iova_tree_allocs, iommu_pte_writes,
+} from "./iommu";
+import { nvme_init } from "./nvme";
+import { rw_init } from "./rw";
+import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm";
+import { phys_read } from "./physmem";
+import { O_ACCMODE } from "./uapi";
 import { uring_init } from "./uring";
 import { stats_reset } from "./stats";
+import { mm_init } from "./mm";
+import { rsrc_init } from "./rsrc";
+import { trace_init } from "./trace";
+import { mem_alloc } from "./mem";
 
 export { clear_error } from "./errors";
 export { mem_used, mem_capacity } from "./mem";
@@ -43,6 +56,15 @@ export function stat_get(which: i32): f64 {
   return 0;
 }
 export { phys_backed_pages } from "./physmem";
+export {
+  io_register_buffers, io_register_buffers_sparse, io_register_buffers_update, io_unregister_buffers,
+  io_register_files, io_unregister_files,
+} from "./rsrc";
+export {
+  nvme_ctrl_setup, nvme_cmd_image, nvme_cmd_iod, nvme_cmd_req, nvme_cmds_max, nvme_cmds_live, nvme_ctrl_cmds,
+  nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional, nvme_capacity_bytes,
+} from "./nvme";
+export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./trace";
 // Layer entry points the unit tests drive directly (tests/iommu.test.ts,
 // tests/nvme_prp.test.ts).
 export * from "./iommu";
@@ -68,7 +90,78 @@ export function machine_init(ncores: i32, host_mib: u32, backing_pages: u32, vra
   phys_init(<u64>host_mib << 20, <u64>vram_mib << 20, ngpus, backing_pages);
   files_init();
   uring_init();
+  mm_init();
+  rsrc_init();
+  trace_init();
   stats_reset(0);
+  scratch = mem_alloc(SCRATCH_BYTES, 4096);
+}
+
+/** A staging area TypeScript uses to pass arguments (iovec arrays, data) in and out. */
+export const SCRATCH_BYTES: usize = 1 << 20;
+let scratch: usize = 0;
+export function scratch_ptr(): usize {
+  return scratch;
+}
+
+/**
+ * Lay out the storage side from the profile: IOMMU, NVMe driver and queue
+ * limits. Controllers are then described one by one with nvme_ctrl_setup.
+ */
+export function storage_init(
+  iommu_mode: i32, iotlb_entries: u32, iotlb_ways: u32, walk_ns: u32, walk_cached_ns: u32, inval_latency_ns: u32,
+  fq_size: u32, fq_timeout_ns: u32, nctrls: i32, queue_depth: u32, sgl: bool, sgl_threshold: u32,
+  pool_pages_max: u32, max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_alignment: u32, functional: bool,
+): void {
+  iommu_init(iommu_mode, iotlb_entries, iotlb_ways, walk_ns, walk_cached_ns, inval_latency_ns, fq_size, fq_timeout_ns);
+  nvme_init(nctrls, queue_depth, sgl, sgl_threshold, pool_pages_max, functional);
+  rw_init(max_sectors_kb, mdts, max_segments, dma_alignment);
+}
+
+/** open(2) of NVMe namespace `ctrl`'s block device with `flags`: an fd or -errno. */
+export function blkdev_open(ctrl: i32, flags: u32): i32 {
+  if ((flags & O_ACCMODE) == 3) return -22;
+  return fd_install(FT_BLKDEV, ctrl, flags);
+}
+
+/** IOMMU counters by index (see src/system.ts IOMMU_COUNTERS). */
+export function iommu_counter(i: i32): f64 {
+  switch (i) {
+    case 0: return <f64>iommu_maps;
+    case 1: return <f64>iommu_unmaps;
+    case 2: return <f64>iommu_invalidations;
+    case 3: return <f64>iommu_iotlb_hits;
+    case 4: return <f64>iommu_iotlb_misses;
+    case 5: return <f64>iommu_walks;
+    case 6: return <f64>iommu_faults;
+    case 7: return <f64>iommu_stale_hits;
+    case 8: return <f64>iommu_fq_flushes;
+    case 9: return <f64>iommu_iova_cache_hits;
+    case 10: return <f64>iommu_iova_tree_allocs;
+    case 11: return <f64>iommu_pte_writes;
+  }
+  return 0;
+}
+
+/** mmap of anonymous user memory: a user address or 0. */
+export function user_alloc(bytes: f64, contiguous: bool): f64 {
+  return <f64>mm_alloc(<u64>bytes, contiguous);
+}
+/** copy_to_user from the scratch area; false on a fault. */
+export function user_write(va: f64, len: u32): bool {
+  return mm_write(<u64>va, scratch, len);
+}
+/** copy_from_user into the scratch area; false on a fault. */
+export function user_read(va: f64, len: u32): bool {
+  return mm_read(<u64>va, scratch, len);
+}
+/** Physical address behind a user address (0 if unmapped). */
+export function user_pa(va: f64): f64 {
+  return <f64>mm_va_to_pa(<u64>va);
+}
+/** Read `len` bytes of physical memory at `pa` into scratch (for inspection). */
+export function phys_peek(pa: f64, len: u32): void {
+  phys_read(<u64>pa, scratch, len);
 }
 
 /** A core's clock, busy time, and busy time in one layer, as f64 ns (exact below 2^53). */

@@ -9,6 +9,7 @@
 // queue). Everything lives in linear memory laid out at set-up; the hot path
 // never allocates from the GC heap.
 
+import { trace_rec, tracing, TR_CPU_INVWAIT, TR_INVAL } from "./trace";
 import {
   advance_to, charge, core_time, cores, ev_push, now, EV_FQ_TIMER, LAYER_DMA, LAYER_IOMMU_WAIT,
 } from "./engine";
@@ -948,6 +949,10 @@ function inval_sync(d: i32, core: i32): void {
   const start = t > busy_until ? t : busy_until;
   const done = start + inval_latency_ns;
   unchecked((unit_free[unit] = done));
+  if (tracing) {
+    trace_rec(TR_INVAL, start, inval_latency_ns, unit, core);
+    trace_rec(TR_CPU_INVWAIT, t, done - t, core, 0);
+  }
   advance_to(core, done, true, LAYER_IOMMU_WAIT);
   iommu_invalidations++;
 }

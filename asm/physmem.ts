@@ -221,3 +221,23 @@ export function phys_read(pa: u64, dst: usize, len: u32): void {
 export function phys_backed_pages(): u32 {
   return back_slot_bump - back_free_n;
 }
+
+/** Copy `len` bytes between two physical ranges (either may cross pages). */
+export function phys_copy(dst: u64, src: u64, len: u32): void {
+  while (len > 0) {
+    const rd = PAGE_SIZE - <u32>(dst & (PAGE_SIZE - 1));
+    const rs = PAGE_SIZE - <u32>(src & (PAGE_SIZE - 1));
+    let n = len < rd ? len : rd;
+    if (rs < n) n = rs;
+    const d = phys_ptr(dst, true);
+    memory.copy(d, phys_ptr(src, false), n);
+    dst += n;
+    src += n;
+    len -= n;
+  }
+}
+
+/** Media of controller `c` lives at this physical-like address (never DMA-reachable). */
+export function media_addr(c: i32, byte_off: u64): u64 {
+  return 0x1000000000000000 + (<u64>c << 52) + byte_off;
+}

@@ -16,7 +16,7 @@ import * as u from "./uapi";
 import { fd_close, fd_file_of, fd_install, fd_valid, FT_RING } from "./files";
 import { io_rw_issue, io_rw_prep } from "./rw";
 import { sim_step } from "./sim";
-import { nvme_poll, nvme_poll_pending } from "./nvme";
+import { nvme_commit_rqs, nvme_poll, nvme_poll_pending } from "./nvme";
 import { stats_complete } from "./stats";
 
 // ---------------------------------------------------------------------------
@@ -500,7 +500,13 @@ export function io_issue_sqe(req: u32): void {
     ret = io_rw_issue(req, id, core);
   }
   if (ret != IOU_ISSUE_SKIP_COMPLETE) io_req_complete(req, ret);
+  // Outside a submission batch (a link's next request, a drained one) the
+  // plug is not held: ring the doorbell now.
+  if (!plugged) nvme_commit_rqs(core);
 }
+
+/** Set while io_submit_sqes holds the block plug (doorbells batch). */
+let plugged: bool = false;
 
 /** Returned by an issue handler that completes later (from the device). */
 export const IOU_ISSUE_SKIP_COMPLETE: i32 = i32.MIN_VALUE;
@@ -648,6 +654,7 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
   const arr = unchecked(r_sq_array[id]);
   const sqes = unchecked(r_sqes[id]);
   let submitted: i32 = 0;
+  plugged = true;
   for (let i: u32 = 0; i < nr; i++) {
     const idx = load<u32>(arr + <usize>((head & mask) << 2));
     head++;
@@ -671,6 +678,9 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
     unchecked((r_link_head[id] = 0));
     io_queue_sqe(lh - 1);
   }
+  // blk_finish_plug: commit_rqs rings each touched queue's doorbell once.
+  plugged = false;
+  nvme_commit_rqs(core);
   return submitted;
 }
 

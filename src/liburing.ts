@@ -435,3 +435,84 @@ export function reapCqes(ring: IoUring, max = Infinity): Cqe[] {
   }
   return out;
 }
+
+/** A struct iovec: a user address and a length. */
+export interface Iovec {
+  /** User address (0 for an empty slot where allowed). */
+  iovBase: number | bigint;
+  /** Length in bytes. */
+  iovLen: number | bigint;
+}
+
+function stageIovecs(ring: IoUring, iovecs: readonly Iovec[]): number {
+  const v = ring.sys.view;
+  const base = ring.sys.scratch;
+  if (iovecs.length * 16 > 1 << 20) throw new RangeError(`too many iovecs for one call: ${iovecs.length}`);
+  iovecs.forEach((iov, i) => {
+    v.setBigUint64(base + 16 * i, BigInt.asUintN(64, BigInt(iov.iovBase)), true);
+    v.setBigUint64(base + 16 * i + 8, BigInt.asUintN(64, BigInt(iov.iovLen)), true);
+  });
+  return base;
+}
+
+/**
+ * io_uring_register_buffers: register `iovecs` as fixed buffers 0..n-1.
+ * 0, or -EBUSY (a table exists), -EINVAL (0 or more than 16384), -EFAULT
+ * (NULL base with a length, zero length, over 1 GiB, or unmapped memory).
+ *
+ * @example
+ * ```ts
+ * import { ioUringQueueInit, registerBuffers, System } from "../mod.ts";
+ * const sys = new System();
+ * const ring = ioUringQueueInit(sys, 8, 0);
+ * if (typeof ring === "number") throw new Error();
+ * const buf = sys.mmapAnon(65536);
+ * console.log(registerBuffers(ring, [{ iovBase: buf, iovLen: 65536 }])); // 0
+ * ```
+ */
+export function registerBuffers(ring: IoUring, iovecs: readonly Iovec[]): number {
+  ring.sys.check();
+  if (iovecs.length > 16384) return -22;
+  const p = stageIovecs(ring, iovecs);
+  return guard(() => w.io_register_buffers(ring.id, p, iovecs.length));
+}
+
+/** io_uring_register_buffers_sparse: a table of `nr` empty slots. */
+export function registerBuffersSparse(ring: IoUring, nr: number): number {
+  ring.sys.check();
+  return guard(() => w.io_register_buffers_sparse(ring.id, nr >>> 0));
+}
+
+/**
+ * io_uring_register_buffers_update_tag (without tags): replace slots from
+ * `offset` with `iovecs` (base 0 and length 0 empties a slot). Returns the
+ * number of slots updated, or -errno (-ENXIO without a table, -EINVAL past
+ * its end).
+ */
+export function registerBuffersUpdate(ring: IoUring, offset: number, iovecs: readonly Iovec[]): number {
+  ring.sys.check();
+  if (iovecs.length > 16384) return -22;
+  const p = stageIovecs(ring, iovecs);
+  return guard(() => w.io_register_buffers_update(ring.id, offset >>> 0, p, iovecs.length));
+}
+
+/** io_uring_unregister_buffers: 0 or -ENXIO. */
+export function unregisterBuffers(ring: IoUring): number {
+  ring.sys.check();
+  return guard(() => w.io_unregister_buffers(ring.id));
+}
+
+/** io_uring_register_files: register `fds` (-1 for an empty slot). */
+export function registerFiles(ring: IoUring, fds: readonly number[]): number {
+  ring.sys.check();
+  if (fds.length * 4 > 1 << 20) return -22;
+  const v = ring.sys.view;
+  fds.forEach((fd, i) => v.setInt32(ring.sys.scratch + 4 * i, fd, true));
+  return guard(() => w.io_register_files(ring.id, ring.sys.scratch, fds.length));
+}
+
+/** io_uring_unregister_files: 0 or -ENXIO. */
+export function unregisterFiles(ring: IoUring): number {
+  ring.sys.check();
+  return guard(() => w.io_unregister_files(ring.id));
+}

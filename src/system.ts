@@ -17,6 +17,37 @@ let epoch = 0;
 export interface SystemOptions {
   /** A built-in profile name, a profile object, or `{ base, ...overrides }`. Default: "optane-p5800x". */
   profile?: string | Record<string, unknown>;
+  /** Override the profile's IOMMU mode. */
+  iommu?: "strict" | "lazy" | "passthrough";
+  /** Move real bytes (default true); false runs timing only. */
+  functional?: boolean;
+  /** Seed for the devices' latency jitter (default 1). */
+  seed?: number;
+}
+
+/** IOMMU modes in asm order. */
+const IOMMU_MODES = ["strict", "lazy", "passthrough"] as const;
+
+/** Names of the IOMMU counters, in the order of asm `iommu_counter`. */
+export const IOMMU_COUNTERS = [
+  "maps",
+  "unmaps",
+  "invalidations",
+  "iotlb_hits",
+  "iotlb_misses",
+  "walks",
+  "faults",
+  "stale_hits",
+  "fq_flushes",
+  "iova_cache_hits",
+  "iova_tree_allocs",
+  "pte_writes",
+] as const;
+
+/** Options of {@link System.mmapAnon}. */
+export interface MmapOptions {
+  /** Physically contiguous pages (a huge-page-backed buffer); default false: scattered 4 KiB pages. */
+  contiguous?: boolean;
 }
 
 /**
@@ -34,22 +65,78 @@ export class System {
   readonly profile: Profile;
   readonly #epoch: number;
   #view: DataView;
+  #scratch = 0;
+
+  /** Base of the argument staging area in linear memory (internal). */
+  get scratch(): number {
+    return this.#scratch;
+  }
 
   /** Build a fresh machine from `opts.profile`. */
   constructor(opts: SystemOptions = {}) {
-    this.profile = resolveProfile(opts.profile);
+    const prof = resolveProfile(opts.profile);
+    if (opts.iommu) {
+      if (!IOMMU_MODES.includes(opts.iommu)) {
+        throw new TypeError(`iommu must be strict|lazy|passthrough, got ${opts.iommu}`);
+      }
+      prof.iommu.mode = opts.iommu;
+    }
+    this.profile = prof;
     this.#epoch = ++epoch;
     const p = this.profile;
     guard(() => {
       w.machine_init(
         p.cpu.cores,
         p.memory.host_mib,
-        p.memory.backing_mib * 256,
+        (p.memory.backing_mib + p.memory.media_mib) * 256,
         p.gpus.reduce((m, g) => Math.max(m, g.vram_mib), 0),
         p.gpus.length,
       );
       COST_NAMES.forEach((n, i) => w.set_cost(i, p.costs_ns[n]));
+      const io = p.iommu;
+      const nv = p.nvme;
+      w.storage_init(
+        IOMMU_MODES.indexOf(io.mode),
+        io.iotlb_entries,
+        io.iotlb_ways,
+        io.walk_ns,
+        io.walk_cached_ns,
+        io.inval_latency_ns,
+        io.fq_size,
+        io.fq_timeout_ms * 1_000_000,
+        p.devices.length,
+        nv.queue_depth,
+        nv.sgl_supported ? 1 : 0,
+        nv.sgl_threshold,
+        nv.pool_pages_max,
+        nv.max_sectors_kb,
+        nv.mdts,
+        nv.max_segments,
+        nv.dma_alignment,
+        (opts.functional ?? true) ? 1 : 0,
+      );
+      const seed = BigInt(opts.seed ?? 1);
+      p.devices.forEach((d, c) => {
+        w.nvme_ctrl_setup(
+          c,
+          d.lba_bytes,
+          BigInt(d.capacity_gib) * (1n << 30n) / BigInt(d.lba_bytes),
+          d.iops_max,
+          d.read_latency_ns,
+          d.write_latency_ns,
+          d.latency_jitter_ns,
+          d.media_mbps,
+          d.channels,
+          p.pcie.gen,
+          p.pcie.lanes,
+          p.pcie.max_payload_bytes,
+          p.pcie.tlp_overhead_bytes,
+          c % io.units,
+          seed,
+        );
+      });
     });
+    this.#scratch = w.scratch_ptr();
     this.#view = new DataView(w.memory.buffer);
   }
 
@@ -74,6 +161,116 @@ export class System {
   /** Busy ns of `core` so far. */
   coreBusyNs(core = 0): number {
     return w.core_busy_ns(core);
+  }
+
+  /**
+   * open(2) an NVMe namespace's block device (`/dev/nvme0n1` or `nvme0n1`)
+   * with O_* flags. Returns an fd or -errno (-ENOENT for an unknown device).
+   *
+   * @example
+   * ```ts
+   * import { O_DIRECT, O_RDWR, System } from "../mod.ts";
+   * const sys = new System();
+   * const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
+   * console.log(fd >= 3); // true
+   * ```
+   */
+  open(path: string, flags: number): number {
+    this.check();
+    const name = path.startsWith("/dev/") ? path.slice(5) : path;
+    const c = this.profile.devices.findIndex((d) => d.name === name);
+    if (c < 0) return -2;
+    return w.blkdev_open(c, flags >>> 0);
+  }
+
+  /** Index of the drive `fd`/name refers to in `profile.devices` (-1 if none). */
+  deviceIndex(name: string): number {
+    const n = name.startsWith("/dev/") ? name.slice(5) : name;
+    return this.profile.devices.findIndex((d) => d.name === n);
+  }
+
+  /** Capacity of drive `c` in bytes. */
+  deviceBytes(c = 0): number {
+    return Number(w.nvme_capacity_bytes(c));
+  }
+
+  /**
+   * mmap anonymous user memory of `length` bytes (pages of simulated RAM).
+   * Returns its user address, or -ENOMEM.
+   */
+  mmapAnon(length: number, opts: MmapOptions = {}): number {
+    this.check();
+    if (!Number.isSafeInteger(length) || length <= 0) {
+      throw new TypeError(`length must be a positive integer`);
+    }
+    const va = w.user_alloc(length, opts.contiguous ? 1 : 0);
+    return va === 0 ? -12 : va;
+  }
+
+  /** copy_to_user: write `data` at user address `addr`. 0, or -EFAULT if unmapped. */
+  writeUser(addr: number, data: Uint8Array): number {
+    this.check();
+    const chunk = 1 << 20;
+    for (let off = 0; off < data.length; off += chunk) {
+      const part = data.subarray(off, off + chunk);
+      new Uint8Array(w.memory.buffer, this.#scratch, part.length).set(part);
+      if (!w.user_write(addr + off, part.length)) return -14;
+    }
+    return 0;
+  }
+
+  /** copy_from_user: read `length` bytes at user address `addr`, or -EFAULT. */
+  readUser(addr: number, length: number): Uint8Array | number {
+    this.check();
+    const out = new Uint8Array(length);
+    const chunk = 1 << 20;
+    for (let off = 0; off < length; off += chunk) {
+      const n = Math.min(chunk, length - off);
+      if (!w.user_read(addr + off, n)) return -14;
+      out.set(new Uint8Array(w.memory.buffer, this.#scratch, n), off);
+    }
+    return out;
+  }
+
+  /** The physical address behind a user address (0 if unmapped). */
+  userPhysAddr(addr: number): number {
+    return w.user_pa(addr);
+  }
+
+  /** Read `length` bytes of simulated physical memory at `pa` (page cache of nothing: raw). */
+  readPhys(pa: number | bigint, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    let p = Number(pa);
+    for (let off = 0; off < length;) {
+      const n = Math.min(4096 - (p % 4096), length - off);
+      w.phys_peek(p, n);
+      out.set(new Uint8Array(w.memory.buffer, this.#scratch, n), off);
+      off += n;
+      p += n;
+    }
+    return out;
+  }
+
+  /** IOMMU counters since the machine started. */
+  iommuCounters(): Record<(typeof IOMMU_COUNTERS)[number], number> {
+    return Object.fromEntries(IOMMU_COUNTERS.map((n, i) => [n, w.iommu_counter(i)])) as Record<
+      (typeof IOMMU_COUNTERS)[number],
+      number
+    >;
+  }
+
+  /** IOMMU faults recorded (the newest 256): device, DMA address, reason. */
+  iommuFaults(): { dev: number; addr: bigint; reason: "not-present" | "permission" }[] {
+    const out = [];
+    const n = w.iommu_fault_count();
+    for (let i = 0; i < n; i++) {
+      out.push({
+        dev: w.iommu_fault_dev(i),
+        addr: BigInt.asUintN(64, BigInt(w.iommu_fault_addr(i))),
+        reason: w.iommu_fault_reason(i) === 1 ? "not-present" as const : "permission" as const,
+      });
+    }
+    return out;
   }
 
   /** close(2) a file descriptor: 0 or -EBADF. */

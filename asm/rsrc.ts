@@ -1,0 +1,181 @@
+// Registered resources (io_uring/rsrc.c): the buffer table (ordinary user
+// buffers pinned once, and — see dmabuf.ts — dma-buf slots bound to one
+// target file) and the registered file table.
+
+import { PAGE_SHIFT, PAGE_SIZE } from "./limits";
+import { blk_alloc, blk_free } from "./mem";
+import { mm_range_ok, mm_va_to_pa } from "./mm";
+import { fd_valid } from "./files";
+import * as u from "./uapi";
+import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_live, set_rsrc_release } from "./uring";
+
+/** IORING_MAX_REG_BUFFERS. */
+export const IORING_MAX_REG_BUFFERS: u32 = 1 << 14;
+/** IORING_MAX_FIXED_FILES. */
+export const IORING_MAX_FIXED_FILES: u32 = 1 << 20;
+export const SZ_1G: u64 = 1 << 30;
+
+// Buffer table entry (struct io_mapped_ubuf + node), 64 bytes.
+export const BUF_SIZE: u32 = 64;
+export const BF_TYPE: u32 = 0; // u32 IO_REGBUF_TYPE_*
+export const BF_UBUF: u32 = 8; // u64 user address (UADDR)
+export const BF_LEN: u32 = 16; // u64 length
+export const BF_PAGES: u32 = 24; // usize: u64[] page-aligned physical address per page
+export const BF_NPAGES: u32 = 32; // u32
+export const BF_TOKEN: u32 = 36; // i32 dma-buf token (DMABUF)
+export const BF_TARGET: u32 = 40; // u32 struct file id of the target (DMABUF)
+
+export const IO_REGBUF_TYPE_EMPTY: u32 = 0;
+export const IO_REGBUF_TYPE_UADDR: u32 = 1;
+export const IO_REGBUF_TYPE_DMABUF: u32 = 2;
+
+// @ts-ignore: decorator
+@inline export function buf_entry(id: i32, idx: u32): usize {
+  return unchecked(r_buf_table[id]) + <usize>idx * BUF_SIZE;
+}
+
+/** Hook for dma-buf slots: drop the token (set by dmabuf.ts). */
+let slot_release_fn: (e: usize) => void = (e: usize): void => {};
+export function set_slot_release(fn: (e: usize) => void): void {
+  slot_release_fn = fn;
+}
+
+/** Empty one slot, releasing its pinned pages or dma-buf token. */
+export function slot_clear(e: usize): void {
+  const t = load<u32>(e + BF_TYPE);
+  if (t == IO_REGBUF_TYPE_UADDR) {
+    blk_free(load<usize>(e + BF_PAGES), <usize>load<u32>(e + BF_NPAGES) * 8);
+  } else if (t == IO_REGBUF_TYPE_DMABUF) {
+    slot_release_fn(e);
+  }
+  memory.fill(e, 0, BUF_SIZE);
+}
+
+/** io_buffer_validate + io_sqe_buffer_register: pin [base, base+len) into slot `e`. */
+export function slot_set_uaddr(e: usize, base: u64, len: u64): i32 {
+  if (base == 0) return len != 0 ? -u.EFAULT : 0;
+  if (len > SZ_1G || len == 0) return -u.EFAULT;
+  const acct = (len + PAGE_SIZE - 1) & ~(<u64>PAGE_SIZE - 1);
+  if (base + acct < base) return -75; // -EOVERFLOW
+  // io_pin_pages: every page must be mapped.
+  if (!mm_range_ok(base, len)) return -u.EFAULT;
+  const first = base & ~(<u64>PAGE_SIZE - 1);
+  const n = <u32>(((base + len + PAGE_SIZE - 1) >> PAGE_SHIFT) - (first >> PAGE_SHIFT));
+  const pages = blk_alloc(<usize>n * 8);
+  for (let i: u32 = 0; i < n; i++) store<u64>(pages + (<usize>i << 3), mm_va_to_pa(first + (<u64>i << PAGE_SHIFT)));
+  slot_clear(e);
+  store<u32>(e + BF_TYPE, IO_REGBUF_TYPE_UADDR);
+  store<u64>(e + BF_UBUF, base);
+  store<u64>(e + BF_LEN, len);
+  store<usize>(e + BF_PAGES, pages);
+  store<u32>(e + BF_NPAGES, n);
+  store<i32>(e + BF_TOKEN, -1);
+  return 0;
+}
+
+function table_free(id: i32): void {
+  const n = unchecked(r_buf_count[id]);
+  for (let i: u32 = 0; i < n; i++) slot_clear(buf_entry(id, i));
+  if (n > 0) blk_free(unchecked(r_buf_table[id]), <usize>n * BUF_SIZE);
+  unchecked((r_buf_table[id] = 0));
+  unchecked((r_buf_count[id] = 0));
+}
+
+/** IORING_REGISTER_BUFFERS: `nr` iovecs (16 bytes: base, len) at `iov`. */
+export function io_register_buffers(id: i32, iov: usize, nr: u32): i32 {
+  if (!ring_live(id)) return -u.EBADF;
+  if (unchecked(r_buf_count[id]) != 0) return -u.EBUSY;
+  if (nr == 0 || nr > IORING_MAX_REG_BUFFERS) return -u.EINVAL;
+  unchecked((r_buf_table[id] = blk_alloc(<usize>nr * BUF_SIZE)));
+  unchecked((r_buf_count[id] = nr));
+  for (let i: u32 = 0; i < nr; i++) {
+    const ret = slot_set_uaddr(buf_entry(id, i), load<u64>(iov + <usize>i * 16), load<u64>(iov + <usize>i * 16 + 8));
+    if (ret < 0) {
+      table_free(id);
+      return ret;
+    }
+  }
+  return 0;
+}
+
+/** IORING_REGISTER_BUFFERS2 with IORING_RSRC_REGISTER_SPARSE: `nr` empty slots. */
+export function io_register_buffers_sparse(id: i32, nr: u32): i32 {
+  if (!ring_live(id)) return -u.EBADF;
+  if (unchecked(r_buf_count[id]) != 0) return -u.EBUSY;
+  if (nr == 0 || nr > IORING_MAX_REG_BUFFERS) return -u.EINVAL;
+  unchecked((r_buf_table[id] = blk_alloc(<usize>nr * BUF_SIZE)));
+  unchecked((r_buf_count[id] = nr));
+  return 0;
+}
+
+/**
+ * IORING_REGISTER_BUFFERS_UPDATE without IORING_RSRC_UPDATE_EXTENDED: `nr`
+ * iovecs replace slots from `offset`. Returns the number updated; on an error
+ * part-way, the number done so far, or the error if none was.
+ */
+export function io_register_buffers_update(id: i32, offset: u32, iov: usize, nr: u32): i32 {
+  if (!ring_live(id)) return -u.EBADF;
+  const count = unchecked(r_buf_count[id]);
+  if (count == 0) return -u.ENXIO;
+  if (<u64>offset + <u64>nr > <u64>count) return -u.EINVAL;
+  let done: i32 = 0;
+  for (let i: u32 = 0; i < nr; i++) {
+    const base = load<u64>(iov + <usize>i * 16);
+    const len = load<u64>(iov + <usize>i * 16 + 8);
+    const e = buf_entry(id, offset + i);
+    let ret: i32;
+    if (base == 0 && len == 0) {
+      slot_clear(e);
+      ret = 0;
+    } else {
+      ret = slot_set_uaddr(e, base, len);
+    }
+    if (ret < 0) return done > 0 ? done : ret;
+    done++;
+  }
+  return done;
+}
+
+/** IORING_UNREGISTER_BUFFERS. */
+export function io_unregister_buffers(id: i32): i32 {
+  if (!ring_live(id)) return -u.EBADF;
+  if (unchecked(r_buf_count[id]) == 0) return -u.ENXIO;
+  table_free(id);
+  return 0;
+}
+
+/** IORING_REGISTER_FILES: `nr` fds (i32) at `fds` (-1 = empty slot). */
+export function io_register_files(id: i32, fds: usize, nr: u32): i32 {
+  if (!ring_live(id)) return -u.EBADF;
+  if (unchecked(r_file_count[id]) != 0) return -u.EBUSY;
+  if (nr == 0 || nr > IORING_MAX_FIXED_FILES) return -u.EINVAL;
+  for (let i: u32 = 0; i < nr; i++) {
+    const fd = load<i32>(fds + <usize>i * 4);
+    if (fd != -1 && !fd_valid(fd)) return -u.EBADF;
+  }
+  const t = blk_alloc(<usize>nr * 4);
+  memory.copy(t, fds, <usize>nr * 4);
+  unchecked((r_file_table[id] = t));
+  unchecked((r_file_count[id] = nr));
+  return 0;
+}
+
+/** IORING_UNREGISTER_FILES. */
+export function io_unregister_files(id: i32): i32 {
+  if (!ring_live(id)) return -u.EBADF;
+  const n = unchecked(r_file_count[id]);
+  if (n == 0) return -u.ENXIO;
+  blk_free(unchecked(r_file_table[id]), <usize>n * 4);
+  unchecked((r_file_table[id] = 0));
+  unchecked((r_file_count[id] = 0));
+  return 0;
+}
+
+function rsrc_release(id: i32): void {
+  if (unchecked(r_buf_count[id]) != 0) table_free(id);
+  if (unchecked(r_file_count[id]) != 0) io_unregister_files(id);
+}
+
+export function rsrc_init(): void {
+  set_rsrc_release(rsrc_release);
+}

@@ -1,0 +1,108 @@
+/**
+ * Inspection of NVMe commands in flight, decoded from the bytes in simulated
+ * memory: the 64-byte command as the controller fetches it, its PRP lists or
+ * SGL descriptors as written to the PRP pool pages.
+ *
+ * @module
+ */
+import { w } from "./wasm.ts";
+import type { System } from "./system.ts";
+
+/** One 16-byte SGL descriptor. */
+export interface SglDescriptor {
+  /** Address. */
+  addr: bigint;
+  /** Length in bytes. */
+  length: number;
+  /** Type (0 data block, 2 segment, 3 last segment). */
+  type: number;
+  /** Subtype. */
+  subtype: number;
+}
+
+/** A decoded NVMe read/write command. */
+export interface NvmeCommand {
+  /** Tag (command identifier). */
+  cid: number;
+  /** Opcode: 0x02 read, 0x01 write. */
+  opcode: number;
+  /** Namespace id. */
+  nsid: number;
+  /** Starting LBA. */
+  slba: bigint;
+  /** Number of logical blocks (NLB + 1). */
+  blocks: number;
+  /** PSDT: 0 PRP, 1 or 2 SGL. */
+  psdt: number;
+  /** PRP1 (or the SGL1 address). */
+  prp1: bigint;
+  /** PRP2. */
+  prp2: bigint;
+  /** PRP list pages (each up to 512 entries), as written in memory. */
+  prpLists: bigint[][];
+  /** SGL1 when psdt != 0. */
+  sgl1: SglDescriptor | null;
+  /** SGL descriptor arrays, as written in memory. */
+  sglArrays: SglDescriptor[][];
+  /** The raw 64 bytes. */
+  raw: Uint8Array;
+}
+
+function sglAt(b: Uint8Array, off: number): SglDescriptor {
+  const v = new DataView(b.buffer, b.byteOffset + off, 16);
+  return {
+    addr: v.getBigUint64(0, true),
+    length: v.getUint32(8, true),
+    type: b[off + 15] >> 4,
+    subtype: b[off + 15] & 15,
+  };
+}
+
+/** Decode the command with tag `tag` (which must be in flight). */
+export function decodeCommand(sys: System, tag: number): NvmeCommand {
+  const img = w.nvme_cmd_image(tag);
+  const raw = new Uint8Array(w.memory.buffer, img, 64).slice();
+  const v = new DataView(raw.buffer);
+  const iod = w.nvme_cmd_iod(tag);
+  const nLists = w.nvme_cmd_prp_list_count(iod);
+  const psdt = raw[1] >> 6;
+  const cmd: NvmeCommand = {
+    cid: v.getUint16(2, true),
+    opcode: raw[0],
+    nsid: v.getUint32(4, true),
+    slba: v.getBigUint64(40, true),
+    blocks: v.getUint16(48, true) + 1,
+    psdt,
+    prp1: v.getBigUint64(24, true),
+    prp2: v.getBigUint64(32, true),
+    prpLists: [],
+    sgl1: psdt ? sglAt(raw, 24) : null,
+    sglArrays: [],
+    raw,
+  };
+  const pool = w.nvme_cmd_list_pool(iod);
+  // Small pool blocks are 256 bytes, large ones a page.
+  const blockBytes = pool === 0 ? 256 : 4096;
+  for (let i = 0; i < nLists; i++) {
+    const bytes = sys.readPhys(BigInt.asUintN(64, BigInt(w.nvme_cmd_list_pa(iod, i))), blockBytes);
+    if (psdt === 0) {
+      const dv = new DataView(bytes.buffer);
+      cmd.prpLists.push(Array.from({ length: blockBytes / 8 }, (_, k) => dv.getBigUint64(8 * k, true)));
+    } else {
+      cmd.sglArrays.push(Array.from({ length: blockBytes / 16 }, (_, k) => sglAt(bytes, 16 * k)));
+    }
+  }
+  return cmd;
+}
+
+/** Every NVMe command in flight, decoded, in tag order. */
+export function inflightCommands(sys: System): NvmeCommand[] {
+  sys.check();
+  const out: NvmeCommand[] = [];
+  if (w.nvme_cmds_live() === 0) return out;
+  const max = w.nvme_cmds_max();
+  for (let t = 0; t < max && out.length < w.nvme_cmds_live(); t++) {
+    if (w.nvme_cmd_req(t) >= 0) out.push(decodeCommand(sys, t));
+  }
+  return out;
+}
