@@ -33,4 +33,4 @@ export {
 export { OPTANE_P5800X, PCIE5_NAND, PROFILES, resolveProfile } from "./src/profiles.ts";
 export { SimLimitError } from "./src/wasm.ts";
 export { decodeCommand, inflightCommands, type NvmeCommand, type SglDescriptor } from "./src/nvme_inspect.ts";
-export { IOMMU_COUNTERS, type MmapOptions } from "./src/system.ts";
+export { DMABUF_COUNTERS, IOMMU_COUNTERS, type MmapOptions } from "./src/system.ts";

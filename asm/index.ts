@@ -8,11 +8,12 @@ import { core_busy, core_layer, core_time, engine_init, ev_max_seen, ev_pending,
 import { phys_init, phys_backed_pages } from "./physmem";
 import { files_init, fd_install, FT_BLKDEV } from "./files";
 import {
-  iommu_init, iommu_maps, iommu_unmaps, iommu_invalidations, iommu_iotlb_hits, iommu_iotlb_misses, iommu_walks,
+  iommu_init, iommu_set_p2p_bypass, iommu_maps, iommu_unmaps, iommu_invalidations, iommu_iotlb_hits, iommu_iotlb_misses, iommu_walks,
   iommu_faults, iommu_stale_hits, iommu_fq_flushes, iommu_iova_cache_hits, iommu_iova_tree_allocs, iommu_pte_writes,
 } from "./iommu";
 import { nvme_init } from "./nvme";
 import { rw_init } from "./rw";
+import { dmabuf_init } from "./dmabuf";
 import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm";
 import { phys_read } from "./physmem";
 import { O_ACCMODE } from "./uapi";
@@ -64,6 +65,11 @@ export {
   nvme_ctrl_setup, nvme_cmd_image, nvme_cmd_iod, nvme_cmd_req, nvme_cmds_max, nvme_cmds_live, nvme_ctrl_cmds,
   nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional, nvme_capacity_bytes,
 } from "./nvme";
+export {
+  memfd_create, memfd_truncate, memfd_add_seals, memfd_rw, udmabuf_create, vram_dmabuf_create, dmabuf_size, dmabuf_rw,
+  dmabuf_page_pa, dmabuf_invalidate, dmabuf_schedule_invalidate, io_register_buffers_update2, dmabuf_counter,
+  dmabuf_maps_live, dmabuf_tokens_live,
+} from "./dmabuf";
 export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./trace";
 // Layer entry points the unit tests drive directly (tests/iommu.test.ts,
 // tests/nvme_prp.test.ts).
@@ -116,6 +122,12 @@ export function storage_init(
   iommu_init(iommu_mode, iotlb_entries, iotlb_ways, walk_ns, walk_cached_ns, inval_latency_ns, fq_size, fq_timeout_ns);
   nvme_init(nctrls, queue_depth, sgl, sgl_threshold, pool_pages_max, functional);
   rw_init(max_sectors_kb, mdts, max_segments, dma_alignment);
+}
+
+/** dma-buf layer set-up: `p2p_switch_mask` has a bit per GPU reached through a PCIe switch. */
+export function dmabuf_setup(p2p_switch_mask: u32): void {
+  dmabuf_init(p2p_switch_mask);
+  iommu_set_p2p_bypass(p2p_switch_mask);
 }
 
 /** open(2) of NVMe namespace `ctrl`'s block device with `flags`: an fd or -errno. */

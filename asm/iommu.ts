@@ -18,7 +18,7 @@ import {
   COST_IOMMU_MAP, COST_IOMMU_UNMAP, COST_IOVA_ALLOC_CACHE, COST_IOVA_ALLOC_TREE, COST_IOVA_FREE_CACHE,
   COST_IOVA_FREE_TREE, COST_IOVA_TREE_NODE, COST_PT_PAGE_ALLOC, COST_PTE_CLEAR, COST_PTE_WRITE,
 } from "./costs";
-import { phys_alloc_host, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE } from "./physmem";
+import { phys_alloc_host, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE, VRAM_PHYS_BASE } from "./physmem";
 import { mem_alloc } from "./mem";
 import { fail, SIM_ERR_INVARIANT, SIM_ERR_IOVA, SIM_ERR_PHYS } from "./errors";
 import { CORES_MAX, PAGE_SHIFT, PAGE_SIZE } from "./limits";
@@ -104,6 +104,12 @@ export let iommu_pte_writes: u64 = 0;
 /** Page-walk latency accumulated by iommu_translate; the device reads and resets it. */
 export let iommu_walk_ns_acc: u64 = 0;
 
+/** GPUs (bit per index) whose BAR the devices reach through a switch, untranslated. */
+let p2p_bypass_mask: u32 = 0;
+export function iommu_set_p2p_bypass(mask: u32): void {
+  p2p_bypass_mask = mask;
+}
+
 // ---------------------------------------------------------------------------
 // Configuration and machine-wide state.
 
@@ -178,6 +184,7 @@ export function iommu_init(
   mode_: i32, iotlb_entries: u32, iotlb_ways_: u32, walk_ns_: u32, walk_cached_ns_: u32,
   inval_latency_ns_: u32, fq_size_: u32, fq_timeout_ns_: u32,
 ): void {
+  p2p_bypass_mask = 0;
   assert(mode_ >= IOMMU_STRICT && mode_ <= IOMMU_PASSTHROUGH);
   mode = mode_;
   iotlb_ways = iotlb_ways_ == 0 ? 1 : iotlb_ways_;
@@ -1137,6 +1144,12 @@ function record_fault(d: i32, dma: u64, reason: i32): u64 {
  */
 export function iommu_translate(dom: i32, dma: u64, write: bool): u64 {
   assert(dom >= 0 && dom < domains);
+  // Peer-to-peer through a PCIe switch: TLPs to a GPU BAR behind the same
+  // switch are routed by the switch and never reach the IOMMU.
+  if (p2p_bypass_mask != 0 && dma >= VRAM_PHYS_BASE) {
+    const k = phys_kind(dma);
+    if (k >= 0 && (p2p_bypass_mask & (<u32>1 << <u32>k)) != 0) return dma;
+  }
   if (mode == IOMMU_PASSTHROUGH) {
     if (phys_kind(dma) != KIND_NONE) return dma;
     return record_fault(dom, dma, IOMMU_FAULT_NOT_PRESENT);

@@ -252,17 +252,54 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
   return rw_block(req, id, core, fd, write, nr, total, e);
 }
 
-/** io_rw_init_file + blkdev_{read,write}_iter + __blkdev_direct_IO. */
-export function rw_block(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u32, total: u64, e: usize): i32 {
-  const p = rq(req);
+/**
+ * io_rw_init_file and the file-level checks shared by every buffer kind:
+ * access mode (-EBADF), a block device (-EINVAL otherwise), IOPOLL needs
+ * O_DIRECT (-EOPNOTSUPP), RWF flags (-EOPNOTSUPP). 0 when all pass.
+ */
+function rw_file_checks(req: u32, id: i32, fd: i32, write: bool): i32 {
   const fflags = fd_flags_of(fd);
   const acc = fflags & u.O_ACCMODE;
   if (write ? acc == u.O_RDONLY : acc == u.O_WRONLY) return -u.EBADF;
   if (fd_type_of(fd) != FT_BLKDEV) return -u.EINVAL;
+  const polled = (ring_flags(id) & u.IORING_SETUP_IOPOLL) != 0;
+  if (polled && (fflags & u.O_DIRECT) == 0) return -u.EOPNOTSUPP;
+  if ((load<u32>(rq(req) + RQ_OP_FLAGS) & ~RWF_SUPPORTED) != 0) return -u.EOPNOTSUPP;
+  return 0;
+}
+
+/** Length after clamping at the end of the device (set by rw_check_block). */
+export let rw_clamped_len: u64 = 0;
+
+/**
+ * The block-device checks for one range whose memory address is `addr`
+ * (a dma-buf offset for dma-buf slots): file checks, O_DIRECT alignment,
+ * end of device. Returns 1 to go on (rw_clamped_len set), 0 to complete
+ * with 0 bytes, or -errno.
+ */
+export function rw_check_block(req: u32, id: i32, fd: i32, write: bool, addr: u64, len: u64): i32 {
+  const p = rq(req);
+  const r = rw_file_checks(req, id, fd, write);
+  if (r != 0) return r;
+  store<i32>(p + RQ_EXPECT, <i32>len);
+  const c = fd_obj_of(fd);
+  const lba_mask: u64 = (<u64>1 << nvme_lba_shift(c)) - 1;
+  const pos = load<u64>(p + RQ_OFF);
+  if (((pos | len) & lba_mask) != 0 || (addr & dma_align_mask) != 0) return -u.EINVAL;
+  const size = nvme_capacity_bytes(c);
+  if (pos >= size) return write ? -u.ENOSPC : 0;
+  rw_clamped_len = pos + len > size ? size - pos : len;
+  return 1;
+}
+
+/** io_rw_init_file + blkdev_{read,write}_iter + __blkdev_direct_IO. */
+export function rw_block(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u32, total: u64, e: usize): i32 {
+  const p = rq(req);
+  const r = rw_file_checks(req, id, fd, write);
+  if (r != 0) return r;
+  const fflags = fd_flags_of(fd);
   const direct = (fflags & u.O_DIRECT) != 0;
   const polled = (ring_flags(id) & u.IORING_SETUP_IOPOLL) != 0;
-  if (polled && !direct) return -u.EOPNOTSUPP;
-  if ((load<u32>(p + RQ_OP_FLAGS) & ~RWF_SUPPORTED) != 0) return -u.EOPNOTSUPP;
   store<i32>(p + RQ_EXPECT, <i32>total);
   if (total == 0) return 0;
   const c = fd_obj_of(fd);

@@ -1,7 +1,8 @@
 // The event dispatcher: one step of the simulation pops the earliest event
 // and hands it to the layer that owns it.
 
-import { ev_pop, EV_FQ_TIMER, EV_NVME_CQE } from "./engine";
+import { ev_pop, EV_FQ_TIMER, EV_INVALIDATE, EV_NVME_CQE, EV_WORKER } from "./engine";
+import { dmabuf_invalidate_event, dmabuf_worker_event } from "./dmabuf";
 import { nvme_cqe_event } from "./nvme";
 import { iommu_fq_timer } from "./iommu";
 import { fail, SIM_ERR_INVARIANT } from "./errors";
@@ -12,5 +13,7 @@ export function sim_step(): void {
   const arg = <u32>payload;
   if (kind == EV_NVME_CQE) nvme_cqe_event(arg);
   else if (kind == EV_FQ_TIMER) iommu_fq_timer(<i32>arg);
+  else if (kind == EV_INVALIDATE) dmabuf_invalidate_event(arg);
+  else if (kind == EV_WORKER) dmabuf_worker_event(arg);
   else fail(SIM_ERR_INVARIANT, <i64>kind);
 }

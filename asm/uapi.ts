@@ -81,3 +81,4 @@ export const O_WRONLY: u32 = 1;
 export const O_RDWR: u32 = 2;
 export const O_ACCMODE: u32 = 3;
 export const O_DIRECT: u32 = 0o40000;
+export const IORING_RSRC_UPDATE_EXTENDED: u32 = 1 << 1;

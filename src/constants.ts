@@ -154,3 +154,17 @@ export const O_WRONLY = 1;
 export const O_RDWR = 2;
 /** Direct I/O: bypass the page cache; DMA straight to the buffer. */
 export const O_DIRECT = 0o40000;
+
+// memfd / udmabuf
+/** memfd_create: allow sealing. */
+export const MFD_ALLOW_SEALING = 2;
+/** Seal: no more seals. */
+export const F_SEAL_SEAL = 1;
+/** Seal: no shrinking (udmabuf requires it). */
+export const F_SEAL_SHRINK = 2;
+/** Seal: no growing. */
+export const F_SEAL_GROW = 4;
+/** Seal: no writes (udmabuf refuses it). */
+export const F_SEAL_WRITE = 8;
+/** RWF_NOWAIT: do not block (dma-buf requests with no live map get -EAGAIN). */
+export const RWF_NOWAIT = 8;

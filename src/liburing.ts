@@ -11,6 +11,7 @@ import { guard, w } from "./wasm.ts";
 import type { System } from "./system.ts";
 import {
   EAGAIN,
+  IO_REGBUF_TYPE_DMABUF,
   IORING_ENTER_GETEVENTS,
   IORING_OP_NOP,
   IORING_OP_READ,
@@ -19,6 +20,7 @@ import {
   IORING_OP_WRITE,
   IORING_OP_WRITE_FIXED,
   IORING_OP_WRITEV,
+  IORING_RSRC_UPDATE_EXTENDED,
   IORING_SETUP_CQSIZE,
   IORING_SETUP_IOPOLL,
   IORING_SQ_CQ_OVERFLOW,
@@ -515,4 +517,111 @@ export function registerFiles(ring: IoUring, fds: readonly number[]): number {
 export function unregisterFiles(ring: IoUring): number {
   ring.sys.check();
   return guard(() => w.io_unregister_files(ring.id));
+}
+
+/** struct io_uring_regbuf (80 bytes) of the dma-buf series v3. */
+export interface RegbufDesc {
+  /** IO_REGBUF_TYPE_EMPTY, _UADDR or _DMABUF. */
+  type: number;
+  /** Must be 0. */
+  flags?: number;
+  /** UADDR: length; must be 0 for DMABUF. */
+  size?: number | bigint;
+  /** UADDR: user address; must be 0 for DMABUF. */
+  uaddr?: number | bigint;
+  /** DMABUF: the dma-buf fd. */
+  dmabufFd?: number;
+  /** DMABUF: the file the buffer may be used with. */
+  targetFd?: number;
+  /** __resv[6]: must be zero. */
+  resv?: readonly (number | bigint)[];
+}
+
+/** struct io_uring_rsrc_update2 (32 bytes). */
+export interface RsrcUpdate2 {
+  /** First slot. */
+  offset: number;
+  /** 0 (data: iovecs) or IORING_RSRC_UPDATE_EXTENDED (data: descriptors). */
+  flags: number;
+  /** The iovecs or descriptors. */
+  data: readonly (Iovec | RegbufDesc)[];
+  /** Entries (default data.length). */
+  nr?: number;
+  /** Must be 0. */
+  resv2?: number;
+}
+
+/**
+ * io_uring_register(IORING_REGISTER_BUFFERS_UPDATE) with struct
+ * io_uring_rsrc_update2, as the v3 series extends it. `nrArgs` must equal
+ * the struct's size (32). Returns the number of slots updated, or -errno.
+ */
+export function registerBuffersUpdate2(ring: IoUring, up: RsrcUpdate2, nrArgs = 32): number {
+  ring.sys.check();
+  const v = ring.sys.view;
+  const s = ring.sys.scratch;
+  const data = s + 64;
+  const nr = up.nr ?? up.data.length;
+  if (64 + nr * 80 > 1 << 20) return -22;
+  v.setUint32(s, up.offset >>> 0, true);
+  v.setUint32(s + 4, up.flags >>> 0, true);
+  v.setBigUint64(s + 8, BigInt(data), true);
+  v.setBigUint64(s + 16, 0n, true);
+  v.setUint32(s + 24, nr >>> 0, true);
+  v.setUint32(s + 28, (up.resv2 ?? 0) >>> 0, true);
+  const extended = (up.flags & IORING_RSRC_UPDATE_EXTENDED) !== 0;
+  up.data.forEach((d, i) => {
+    if (extended) {
+      const r = d as RegbufDesc;
+      const p = data + 80 * i;
+      v.setUint32(p, r.type >>> 0, true);
+      v.setUint32(p + 4, (r.flags ?? 0) >>> 0, true);
+      v.setBigUint64(p + 8, BigInt.asUintN(64, BigInt(r.size ?? 0)), true);
+      v.setBigUint64(p + 16, BigInt.asUintN(64, BigInt(r.uaddr ?? 0)), true);
+      v.setInt32(p + 24, r.dmabufFd ?? 0, true);
+      v.setInt32(p + 28, r.targetFd ?? 0, true);
+      for (let k = 0; k < 6; k++) {
+        v.setBigUint64(p + 32 + 8 * k, BigInt.asUintN(64, BigInt(r.resv?.[k] ?? 0)), true);
+      }
+    } else {
+      const iov = d as Iovec;
+      v.setBigUint64(data + 16 * i, BigInt.asUintN(64, BigInt(iov.iovBase)), true);
+      v.setBigUint64(data + 16 * i + 8, BigInt.asUintN(64, BigInt(iov.iovLen)), true);
+    }
+  });
+  return guard(() => w.io_register_buffers_update2(ring.id, s, nrArgs >>> 0, data));
+}
+
+/**
+ * Register dma-buf `dmabufFd` in slot `slot` for use with `targetFd` only
+ * (one IO_REGBUF_TYPE_DMABUF descriptor). Needs a buffer table
+ * ({@link registerBuffersSparse}). Returns 1 (slots updated) or -errno.
+ *
+ * @example
+ * ```ts
+ * import { F_SEAL_SHRINK, ioUringQueueInit, MFD_ALLOW_SEALING, O_DIRECT, O_RDWR, registerBufferDmabuf,
+ *   registerBuffersSparse, System } from "../mod.ts";
+ * const sys = new System();
+ * const ring = ioUringQueueInit(sys, 8, 0);
+ * if (typeof ring === "number") throw new Error();
+ * const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
+ * const mfd = sys.memfdCreate(MFD_ALLOW_SEALING);
+ * sys.ftruncate(mfd, 65536);
+ * sys.fcntlAddSeals(mfd, F_SEAL_SHRINK);
+ * const dmabuf = sys.udmabufCreate(mfd, 0, 65536);
+ * registerBuffersSparse(ring, 4);
+ * console.log(registerBufferDmabuf(ring, 0, dmabuf, fd)); // 1
+ * ```
+ */
+export function registerBufferDmabuf(
+  ring: IoUring,
+  slot: number,
+  dmabufFd: number,
+  targetFd: number,
+): number {
+  return registerBuffersUpdate2(ring, {
+    offset: slot,
+    flags: IORING_RSRC_UPDATE_EXTENDED,
+    data: [{ type: IO_REGBUF_TYPE_DMABUF, dmabufFd, targetFd }],
+  });
 }

@@ -44,6 +44,18 @@ export const IOMMU_COUNTERS = [
   "pte_writes",
 ] as const;
 
+/** Names of the dma-buf counters, in the order of asm `dmabuf_counter`. */
+export const DMABUF_COUNTERS = [
+  "maps_created",
+  "maps_freed",
+  "invalidations",
+  "waits",
+  "remaps",
+  "eagain",
+  "fences_signalled",
+  "migrations",
+] as const;
+
 /** Options of {@link System.mmapAnon}. */
 export interface MmapOptions {
   /** Physically contiguous pages (a huge-page-backed buffer); default false: scattered 4 KiB pages. */
@@ -115,6 +127,7 @@ export class System {
         nv.dma_alignment,
         (opts.functional ?? true) ? 1 : 0,
       );
+      w.dmabuf_setup(p.gpus.reduce((m, g, i) => g.p2p === "switch" ? m | (1 << i) : m, 0));
       const seed = BigInt(opts.seed ?? 1);
       p.devices.forEach((d, c) => {
         w.nvme_ctrl_setup(
@@ -271,6 +284,145 @@ export class System {
       });
     }
     return out;
+  }
+
+  // ---- memfd, udmabuf and GPU dma-bufs ----
+
+  /** memfd_create(2): an fd, or -errno. Pass MFD_ALLOW_SEALING to be able to seal it. */
+  memfdCreate(flags = 0): number {
+    this.check();
+    return w.memfd_create(flags >>> 0);
+  }
+
+  /** ftruncate(2) on a memfd: 0, or -EPERM against a seal, -EINVAL if not a memfd. */
+  ftruncate(fd: number, size: number): number {
+    this.check();
+    return w.memfd_truncate(fd, BigInt(size));
+  }
+
+  /** fcntl(fd, F_ADD_SEALS, seals) on a memfd: 0 or -errno. */
+  fcntlAddSeals(fd: number, seals: number): number {
+    this.check();
+    return w.memfd_add_seals(fd, seals >>> 0);
+  }
+
+  /** pwrite(2) on a memfd: bytes written or -errno. */
+  memfdWrite(fd: number, offset: number, data: Uint8Array): number {
+    this.check();
+    let done = 0;
+    for (let off = 0; off < data.length; off += 1 << 20) {
+      const part = data.subarray(off, off + (1 << 20));
+      new Uint8Array(w.memory.buffer, this.#scratch, part.length).set(part);
+      const r = w.memfd_rw(fd, BigInt(offset + off), this.#scratch, part.length, 1);
+      if (r < 0) return r;
+      done += r;
+      if (r < part.length) break;
+    }
+    return done;
+  }
+
+  /**
+   * UDMABUF_CREATE: a dma-buf over [offset, offset+size) of a sealed memfd
+   * (F_SEAL_SHRINK required, F_SEAL_WRITE refused; 64 MiB size limit).
+   * Returns the dma-buf fd, or -errno.
+   *
+   * @example
+   * ```ts
+   * import { F_SEAL_SHRINK, MFD_ALLOW_SEALING, System } from "../mod.ts";
+   * const sys = new System();
+   * const mfd = sys.memfdCreate(MFD_ALLOW_SEALING);
+   * sys.ftruncate(mfd, 1 << 20);
+   * sys.fcntlAddSeals(mfd, F_SEAL_SHRINK);
+   * const dmabuf = sys.udmabufCreate(mfd, 0, 1 << 20);
+   * console.log(dmabuf > 0); // true
+   * ```
+   */
+  udmabufCreate(memfd: number, offset: number, size: number, flags = 0): number {
+    return this.udmabufCreateList([{ memfd, offset, size }], flags);
+  }
+
+  /** UDMABUF_CREATE_LIST: one dma-buf over several memfd ranges (at most 1024). */
+  udmabufCreateList(items: readonly { memfd: number; offset: number; size: number }[], flags = 0): number {
+    this.check();
+    if (items.length * 24 > 1 << 20) return -22;
+    const v = this.view;
+    items.forEach((it, i) => {
+      const p = this.#scratch + 24 * i;
+      v.setInt32(p, it.memfd, true);
+      v.setUint32(p + 4, 0, true);
+      v.setBigUint64(p + 8, BigInt(it.offset), true);
+      v.setBigUint64(p + 16, BigInt(it.size), true);
+    });
+    return w.udmabuf_create(this.#scratch, items.length, flags >>> 0);
+  }
+
+  /** A dma-buf of `size` bytes of GPU `gpu`'s device memory (a VRAM exporter): its fd, or -errno. */
+  gpuDmabufCreate(gpu: number, size: number): number {
+    this.check();
+    return w.vram_dmabuf_create(gpu, BigInt(size));
+  }
+
+  /** Size of a dma-buf in bytes, or -EBADF. */
+  dmabufSize(fd: number): number {
+    return w.dmabuf_size(fd);
+  }
+
+  /** Write bytes into a dma-buf (CPU access, for filling). Bytes written or -errno. */
+  dmabufWrite(fd: number, offset: number, data: Uint8Array): number {
+    this.check();
+    let done = 0;
+    for (let off = 0; off < data.length; off += 1 << 20) {
+      const part = data.subarray(off, off + (1 << 20));
+      new Uint8Array(w.memory.buffer, this.#scratch, part.length).set(part);
+      const r = w.dmabuf_rw(fd, BigInt(offset + off), this.#scratch, part.length, 1);
+      if (r < 0) return r;
+      done += r;
+      if (r < part.length) break;
+    }
+    return done;
+  }
+
+  /** Read bytes out of a dma-buf (CPU access, for checking), or -errno. */
+  dmabufRead(fd: number, offset: number, length: number): Uint8Array | number {
+    this.check();
+    const out = new Uint8Array(length);
+    for (let off = 0; off < length; off += 1 << 20) {
+      const n = Math.min(1 << 20, length - off);
+      const r = w.dmabuf_rw(fd, BigInt(offset + off), this.#scratch, n, 0);
+      if (r < 0) return r;
+      out.set(new Uint8Array(w.memory.buffer, this.#scratch, r), off);
+      if (r < n) return out.subarray(0, off + r);
+    }
+    return out;
+  }
+
+  /**
+   * The exporter invalidates every importer's mapping now (move_notify).
+   * With `migrate`, a GPU exporter also moves the memory once every fence
+   * has signalled. 0 or -EBADF.
+   */
+  dmabufMoveNotify(fd: number, opts: { migrate?: boolean; core?: number } = {}): number {
+    this.check();
+    return w.dmabuf_invalidate(fd, opts.core ?? 0, opts.migrate ? 1 : 0);
+  }
+
+  /** Schedule `count` invalidations at simulated `atNs`, then every `periodNs`. */
+  dmabufScheduleInvalidate(fd: number, atNs: number, periodNs: number, count: number): number {
+    this.check();
+    return w.dmabuf_schedule_invalidate(fd, atNs, periodNs, count >>> 0);
+  }
+
+  /** dma-buf counters since the machine started. */
+  dmabufCounters(): Record<(typeof DMABUF_COUNTERS)[number], number> {
+    return Object.fromEntries(DMABUF_COUNTERS.map((n, i) => [n, w.dmabuf_counter(i)])) as Record<
+      (typeof DMABUF_COUNTERS)[number],
+      number
+    >;
+  }
+
+  /** Maps and tokens alive now. */
+  dmabufLive(): { maps: number; tokens: number } {
+    return { maps: w.dmabuf_maps_live(), tokens: w.dmabuf_tokens_live() };
   }
 
   /** close(2) a file descriptor: 0 or -EBADF. */
