@@ -26,8 +26,8 @@ import {
   set_slot_release, slot_clear, slot_set_uaddr, SZ_1G,
 } from "./rsrc";
 import {
-  io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, ring_core, ring_flags, ring_live, rq, RQ_ADDR, RQ_FD, RQ_LEN,
-  RQ_MAP, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RING,
+  io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, ring_core, ring_flags, ring_live, rq, RQ_ADDR, RQ_LEN,
+  RQ_MAP, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RFD, RQ_RING,
 } from "./uring";
 import { fail, SIM_ERR_MAPS } from "./errors";
 
@@ -659,7 +659,7 @@ function dmabuf_import(req: u32, e: usize, file: u32, vec: bool): i32 {
   const id = <i32>load<u8>(p + RQ_RING);
   const core = ring_core(id);
   charge(core, LAYER_DMABUF, cost(COST_TOKEN_LOOKUP));
-  const ret = rw_check_block(req, id, load<i32>(p + RQ_FD), op == u.IORING_OP_WRITE_FIXED, off, len);
+  const ret = rw_check_block(req, id, load<i32>(p + RQ_RFD), op == u.IORING_OP_WRITE_FIXED, off, len);
   if (ret != 1) return ret; // an error, or 0 bytes at the end of the device
   return dmabuf_issue(req, t, core, false);
 }
@@ -760,7 +760,7 @@ export function dmabuf_worker_event(t: u32): void {
     let r: i32;
     if (unchecked(tk_slots[t]) == 0) r = -u.EFAULT; // the slot went away meanwhile
     else {
-      const c = rw_check_block(req, id, load<i32>(p + RQ_FD), load<u8>(p + RQ_OPCODE) == u.IORING_OP_WRITE_FIXED,
+      const c = rw_check_block(req, id, load<i32>(p + RQ_RFD), load<u8>(p + RQ_OPCODE) == u.IORING_OP_WRITE_FIXED,
         load<u64>(p + RQ_ADDR), <u64>load<u32>(p + RQ_LEN));
       r = c != 1 ? c : dmabuf_issue(req, <i32>t, core, true);
     }

@@ -16,14 +16,16 @@ export const LAYER_IOMMU_WAIT: i32 = 5; // spinning for a synchronous invalidati
 export const LAYER_DMABUF: i32 = 6;
 export const LAYER_POLL: i32 = 7; // spinning on the completion queue
 export const LAYER_IRQ: i32 = 8;
-export const LAYERS: i32 = 9;
+export const LAYER_SPIN: i32 = 9; // polling with nothing to find: CPU use that does no work
+export const LAYERS: i32 = 10;
 
 // Event kinds.
 export const EV_NVME_CQE: u32 = 1; // a controller posts a completion (arg: command id)
 export const EV_FQ_TIMER: u32 = 2; // lazy flush-queue timer (arg: core)
 export const EV_THREAD: u32 = 3; // a workload thread resumes (arg: thread)
 export const EV_INVALIDATE: u32 = 4; // a dma-buf exporter invalidates (arg: dmabuf)
-export const EV_WORKER: u32 = 5; // an io-wq worker retries a request (arg: req)
+export const EV_WORKER: u32 = 5; // an io-wq worker builds a map and issues parked requests (arg: token)
+export const EV_SAMPLE: u32 = 6; // workload sampler tick
 
 /** Time at which each core becomes free (its own clock). */
 export const core_time = new StaticArray<u64>(CORES_MAX);

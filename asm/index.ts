@@ -13,7 +13,9 @@ import {
 } from "./iommu";
 import { nvme_init } from "./nvme";
 import { rw_init } from "./rw";
-import { dmabuf_init } from "./dmabuf";
+import { dmabuf_counter, dmabuf_init } from "./dmabuf";
+import { set_snapshot_hook, wl_init } from "./workload";
+import { nvme_ctrl_busy_ns, nvme_ctrl_cmds, nvme_link_busy_ns } from "./nvme";
 import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm";
 import { phys_read } from "./physmem";
 import { O_ACCMODE } from "./uapi";
@@ -70,6 +72,10 @@ export {
   dmabuf_page_pa, dmabuf_invalidate, dmabuf_schedule_invalidate, io_register_buffers_update2, dmabuf_counter,
   dmabuf_maps_live, dmabuf_tokens_live,
 } from "./dmabuf";
+export {
+  wl_setup, wl_thread, wl_thread_file, wl_start, wl_run, wl_sample_ptr, wl_sample_words, wl_snap_busy, wl_snap_layer,
+  wl_stat,
+} from "./workload";
 export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./trace";
 // Layer entry points the unit tests drive directly (tests/iommu.test.ts,
 // tests/nvme_prp.test.ts).
@@ -80,7 +86,7 @@ export { engine_init, core_time } from "./engine";
 export { phys_init, phys_alloc_host, phys_read_u64, phys_write_u64 } from "./physmem";
 
 /** Fixed part of the arena: request table, event heap, rings, tables. */
-const ARENA_FIXED_BYTES: usize = 80 << 20;
+const ARENA_FIXED_BYTES: usize = 96 << 20;
 
 /**
  * Lay out a fresh machine. Every table is carved once from one arena whose
@@ -99,6 +105,7 @@ export function machine_init(ncores: i32, host_mib: u32, backing_pages: u32, vra
   mm_init();
   rsrc_init();
   trace_init();
+  wl_init();
   stats_reset(0);
   scratch = mem_alloc(SCRATCH_BYTES, 4096);
 }
@@ -124,9 +131,30 @@ export function storage_init(
   rw_init(max_sectors_kb, mdts, max_segments, dma_alignment);
 }
 
+// Counter snapshots taken when a workload's measurement window opens.
+const snap_iommu = new StaticArray<f64>(12);
+const snap_dmabuf = new StaticArray<f64>(8);
+const snap_ctrl = new StaticArray<f64>(16 * 3);
+function take_snapshot(): void {
+  for (let i = 0; i < 12; i++) unchecked((snap_iommu[i] = iommu_counter(i)));
+  for (let i = 0; i < 8; i++) unchecked((snap_dmabuf[i] = dmabuf_counter(i)));
+  for (let c = 0; c < 16; c++) {
+    unchecked((snap_ctrl[c * 3] = nvme_ctrl_cmds(c)));
+    unchecked((snap_ctrl[c * 3 + 1] = nvme_ctrl_busy_ns(c)));
+    unchecked((snap_ctrl[c * 3 + 2] = nvme_link_busy_ns(c)));
+  }
+}
+/** Snapshot values: which 0 iommu, 1 dmabuf, 2 controller (i = c * 3 + k: cmds, busy ns, link busy ns). */
+export function snap_get(which: i32, i: i32): f64 {
+  if (which == 0) return unchecked(snap_iommu[i]);
+  if (which == 1) return unchecked(snap_dmabuf[i]);
+  return unchecked(snap_ctrl[i]);
+}
+
 /** dma-buf layer set-up: `p2p_switch_mask` has a bit per GPU reached through a PCIe switch. */
 export function dmabuf_setup(p2p_switch_mask: u32): void {
   dmabuf_init(p2p_switch_mask);
+  set_snapshot_hook(take_snapshot);
   iommu_set_p2p_bypass(p2p_switch_mask);
 }
 

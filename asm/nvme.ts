@@ -12,7 +12,7 @@ import { CORES_MAX, PAGE_SIZE } from "./limits";
 import { fail, SIM_ERR_CMDS } from "./errors";
 import { blk_alloc, mem_alloc } from "./mem";
 import {
-  advance_to, charge, core_time, ev_push, EV_NVME_CQE, LAYER_BLOCK, LAYER_DMA, LAYER_IRQ, LAYER_NVME, now,
+  advance_to, charge, core_time, ev_push, EV_NVME_CQE, EV_THREAD, LAYER_BLOCK, LAYER_DMA, LAYER_IRQ, LAYER_NVME, now,
 } from "./engine";
 import {
   cost, COST_BLK_COMPLETE, COST_BLK_MQ, COST_DMA_MAP_DIRECT, COST_DMA_UNMAP_DIRECT, COST_DOORBELL, COST_IRQ,
@@ -82,6 +82,9 @@ const DB_LIST_MAX: i32 = CTRLS_MAX * 2;
 const db_list = new StaticArray<i32>(CORES_MAX * DB_LIST_MAX);
 const db_count = new StaticArray<i32>(CORES_MAX);
 
+/** The workload thread spinning on each core's poll queues (-1: none). */
+export const core_poll_waiter = new StaticArray<i32>(CORES_MAX);
+
 // Command table (tags). Each: 64-byte command image, driver state, iod.
 const CMD_SIZE: u32 = 256;
 const CM_REQ: u32 = 64; // u32
@@ -134,7 +137,10 @@ export function nvme_init(ctrls: i32, depth: u32, sgl: bool, sgl_thr: u32, pool_
     unchecked((q_inflight[i] = 0));
     unchecked((q_db_pending[i] = false));
   }
-  for (let c = 0; c < CORES_MAX; c++) unchecked((db_count[c] = 0));
+  for (let c = 0; c < CORES_MAX; c++) {
+    unchecked((db_count[c] = 0));
+    unchecked((core_poll_waiter[c] = -1));
+  }
   nvme_prp_init(ctrls, pool_pages_max);
 }
 
@@ -424,7 +430,15 @@ export function nvme_cqe_event(tag: u32): void {
   store<u16>(e + 12, <u16>tag);
   store<u16>(e + 14, <u16>(load<i32>(p + CM_STATUS) << 1) | phase);
   unchecked((q_cq_tail[q] = tail + 1));
-  if ((q & 1) == 1) {
+  if ((q & 1) == 0) {
+    // A workload thread spinning on this poll queue sees the CQE now.
+    const core = <i32>((q >> 1) % CORES_MAX);
+    const t = unchecked(core_poll_waiter[core]);
+    if (t >= 0) {
+      unchecked((core_poll_waiter[core] = -1));
+      ev_push(now, EV_THREAD, <u32>t);
+    }
+  } else {
     // Interrupt: the handler runs on the queue's core once it is free.
     const core = <i32>((q >> 1) % CORES_MAX);
     advance_to(core, now, false, LAYER_IRQ);

@@ -14,7 +14,7 @@ import { fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid, FT_BLKDEV } f
 import {
   io_fixed_fd, io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR,
   RQ_BUF_INDEX, RQ_DONE_BYTES, RQ_ERR, RQ_EXPECT, RQ_FD, RQ_FILE, RQ_FLAGS, RQ_LEN, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE,
-  RQ_PENDING, RQ_MAP, RQ_SUBMIT_NS,
+  RQ_PENDING, RQ_MAP, RQ_RFD, RQ_SUBMIT_NS,
 } from "./uring";
 import { buf_entry, BF_LEN, BF_NPAGES, BF_PAGES, BF_TYPE, BF_UBUF, IO_REGBUF_TYPE_DMABUF, IO_REGBUF_TYPE_UADDR } from "./rsrc";
 import { mm_range_ok, mm_read, mm_va_to_pa } from "./mm";
@@ -41,8 +41,9 @@ export function rw_init(max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_a
   }
   max_segs = max_segments;
   dma_align_mask = <u64>dma_alignment - 1;
-  if (segs == 0) segs = mem_alloc(<usize>4096 * 16);
-  if (iovs == 0) iovs = mem_alloc(<usize>UIO_MAXIOV * 16);
+  // Fresh each machine: the arena was reset under any earlier pointers.
+  segs = mem_alloc(<usize>4096 * 16);
+  iovs = mem_alloc(<usize>UIO_MAXIOV * 16);
 }
 
 // The command being assembled (one bio after splitting -> one NVMe command).
@@ -230,6 +231,7 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
   if (!fd_valid(fd)) return -u.EBADF;
   const file = fd_file_of(fd);
   store<u32>(p + RQ_FILE, file);
+  store<i32>(p + RQ_RFD, fd);
 
   // io_init_rw_fixed: the registered buffer.
   let e: usize = 0;

@@ -9,7 +9,8 @@ import {
 import { fail, SIM_ERR_INVARIANT, SIM_ERR_OVERFLOW, SIM_ERR_REQS } from "./errors";
 import { blk_alloc, blk_free, mem_alloc } from "./mem";
 import {
-  advance_to, charge, core_time, cores, ev_empty, ev_peek_time, LAYER_APP, LAYER_POLL, LAYER_URING,
+  advance_to, charge, core_time, cores, ev_empty, ev_peek_time, ev_push, EV_THREAD, LAYER_APP, LAYER_POLL,
+  LAYER_SPIN, LAYER_URING, now,
 } from "./engine";
 import { cost, COST_CQE, COST_ENTER, COST_NOP, COST_POLL, COST_SQE, COST_WORKER_PUNT } from "./costs";
 import * as u from "./uapi";
@@ -66,6 +67,9 @@ export const r_buf_table = new StaticArray<usize>(RINGS_MAX);
 export const r_buf_count = new StaticArray<u32>(RINGS_MAX);
 export const r_file_table = new StaticArray<usize>(RINGS_MAX); // i32 fds
 export const r_file_count = new StaticArray<u32>(RINGS_MAX);
+/** A workload thread sleeping on this ring for r_wait_min CQEs (-1: none). */
+export const r_wait_thread = new StaticArray<i32>(RINGS_MAX);
+export const r_wait_min = new StaticArray<u32>(RINGS_MAX);
 
 // ---------------------------------------------------------------------------
 // Requests (struct io_kiocb), array of 128-byte structs in linear memory.
@@ -96,6 +100,7 @@ export const RQ_BUF_NODE: u32 = 92; // u32 buffer slot resolved at issue
 export const RQ_BUF_BASE: u32 = 96; // u64 import base
 export const RQ_EXPECT: u32 = 104; // i32 expected result (short I/O fails links)
 export const RQ_THREAD: u32 = 108; // i32 workload thread owning it (-1: program)
+export const RQ_RFD: u32 = 124; // i32 the fd after fixed-file resolution
 
 export const REQ_F_FAIL: u32 = 1 << 0;
 export const REQ_F_LINK: u32 = 1 << 1;
@@ -236,6 +241,7 @@ export function io_uring_setup(entries: u32, flags: u32, cq_entries_req: u32, co
   unchecked((r_buf_count[id] = 0));
   unchecked((r_file_table[id] = 0));
   unchecked((r_file_count[id] = 0));
+  unchecked((r_wait_thread[id] = -1));
   store<u32>(rings + RO_SQ_MASK, sq_entries - 1);
   store<u32>(rings + RO_CQ_MASK, cq_entries - 1);
   store<u32>(rings + RO_SQ_ENTRIES, sq_entries);
@@ -336,6 +342,12 @@ function cqe_write(id: i32, user_data: u64, res: i32, cflags: u32): void {
 export function io_post_cqe(id: i32, user_data: u64, res: i32, cflags: u32): void {
   if (unchecked(r_ovf_count[id]) == 0 && cq_space(id) > 0) {
     cqe_write(id, user_data, res, cflags);
+    // A workload thread sleeping in io_cqring_wait for enough CQEs wakes up.
+    const wt = unchecked(r_wait_thread[id]);
+    if (wt >= 0 && cq_ready(id) >= unchecked(r_wait_min[id])) {
+      unchecked((r_wait_thread[id] = -1));
+      ev_push(now, EV_THREAD, <u32>wt);
+    }
     return;
   }
   if (unchecked(r_ovf[id]) == 0) unchecked((r_ovf[id] = blk_alloc(<usize>OVERFLOW_MAX * CQE_SIZE)));
@@ -744,7 +756,7 @@ function io_iopoll_check(id: i32, min: u32): i32 {
       if (unchecked(r_inflight[id]) > 0 && nvme_poll_pending(core)) continue;
       return cq_ready(id) > 0 ? 0 : -u.EDEADLK;
     }
-    advance_to(core, ev_peek_time(), true, LAYER_POLL);
+    advance_to(core, ev_peek_time(), true, LAYER_SPIN);
     if (++guard > WAIT_GUARD) break;
   }
   return 0;
@@ -754,4 +766,24 @@ function io_iopoll_check(id: i32, min: u32): i32 {
 /** Charge the program's own per-SQE / per-CQE work (liburing prep, reap). */
 export function app_charge(id: i32, ns: u64): void {
   charge(unchecked(r_core[id]), LAYER_APP, ns);
+}
+
+/** io_uring_enter's submission half, for workload threads (no wait). */
+export function io_enter_submit(id: i32, to_submit: u32): i32 {
+  charge(unchecked(r_core[id]), LAYER_URING, cost(COST_ENTER));
+  return to_submit > 0 ? io_submit_sqes(id, to_submit) : 0;
+}
+
+/**
+ * One non-blocking GETEVENTS pass for workload threads: flush overflow and,
+ * on an IOPOLL ring with requests in flight, poll the completion queues once.
+ */
+export function io_getevents_pass(id: i32): void {
+  io_cqring_overflow_flush(id);
+  if ((unchecked(r_flags[id]) & u.IORING_SETUP_IOPOLL) != 0 && unchecked(r_inflight[id]) > 0) {
+    const core = unchecked(r_core[id]);
+    charge(core, LAYER_POLL, cost(COST_POLL));
+    nvme_poll(core);
+    io_cqring_overflow_flush(id);
+  }
 }

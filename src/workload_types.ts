@@ -58,6 +58,8 @@ export interface UringJob {
   onSample?: (s: RunSample) => void;
   /** Called with progress in [0, 1] now and then (for a progress bar). */
   onProgress?: (fraction: number) => void;
+  /** Record a trace (keep runs short: at most ~100k records are kept). */
+  trace?: boolean;
 }
 
 /** One per-interval sample (t/io_uring prints one per second). */
@@ -91,12 +93,16 @@ export interface LatencyStats {
 /** Results of a run. Every number comes out of the simulation. */
 export interface RunResult {
   /** The job as resolved (defaults filled). */
-  job: Required<Omit<UringJob, "onSample" | "onProgress" | "profile" | "iommu" | "runtimeNs" | "ios">> & {
-    profile: string;
-    iommu: IommuMode;
-    runtimeNs: number | null;
-    ios: number | null;
-  };
+  job:
+    & Required<
+      Omit<UringJob, "onSample" | "onProgress" | "profile" | "iommu" | "runtimeNs" | "ios" | "trace">
+    >
+    & {
+      profile: string;
+      iommu: IommuMode;
+      runtimeNs: number | null;
+      ios: number | null;
+    };
   /** I/Os measured (after warm-up). */
   ios: number;
   /** Errors among them. */
@@ -131,7 +137,25 @@ export interface RunResult {
   simIosPerWallS: number;
   /** Simulated time / wall time. */
   realTimeRatio: number;
+  /** Trace records when `job.trace` was set. */
+  trace?: TraceRecord[];
 }
 
 /** The runner's signature (src/workload.ts: `runUring`). */
 export type RunUring = (job: UringJob) => RunResult;
+
+/** One raw trace record from a traced run (`UringJob.trace`), turned into Chrome trace events by the CLI. */
+export interface TraceRecord {
+  /** What it is: a stage of one I/O, CPU work on a core, an IOTLB invalidation, or a counter sample. */
+  kind: "io" | "cpu" | "inval" | "counter";
+  /** Start, simulated ns. */
+  tNs: number;
+  /** Duration, ns (0 for counters). */
+  durNs: number;
+  /** io: device index; cpu: core; inval: IOMMU unit; counter: core or device. */
+  track: number;
+  /** io: stage ("submit" | "map" | "command" | "device" | "complete" | "unmap"); cpu: layer; counter: its name. */
+  name: string;
+  /** io: request sequence number (one async slice per I/O); counter: the value. */
+  value: number;
+}
