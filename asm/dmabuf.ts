@@ -599,7 +599,8 @@ export function io_register_buffers_update2(id: i32, up: usize, nr_args: u32, da
   const offset = load<u32>(up);
   const flags = load<u32>(up + 4);
   const nr = load<u32>(up + 24);
-  if (load<u32>(up + 28) != 0) return -u.EINVAL;
+  // io_register_rsrc_update: nr, the flags word (resv before the series) and resv2.
+  if (nr == 0 || load<u32>(up + 28) != 0) return -u.EINVAL;
   if ((flags & ~u.IORING_RSRC_UPDATE_EXTENDED) != 0) return -u.EINVAL;
   const count = unchecked(r_buf_count[id]);
   if (count == 0) return -u.ENXIO;
@@ -737,7 +738,9 @@ export function dmabuf_worker_event(t: u32): void {
   if (unchecked(core_time[core]) < now) unchecked((core_time[core] = now));
   unchecked((tk_wait_head[t] = 0));
   unchecked((tk_wait_tail[t] = 0));
-  if (unchecked(tk_map[t]) < 0 && unchecked(tk_slots[t]) > 0) {
+  // Parked requests hold the buffer node (and so the token) even if their
+  // slot was emptied meanwhile: they still get a map.
+  if (unchecked(tk_map[t]) < 0) {
     const m = map_create(<i32>t, core);
     if (m < 0) {
       // Could not map: every parked request fails with the error.
@@ -757,17 +760,15 @@ export function dmabuf_worker_event(t: u32): void {
     head = load<u32>(rq(req) + RQ_WAIT_NEXT);
     const p = rq(req);
     const id = <i32>load<u8>(p + RQ_RING);
-    let r: i32;
-    if (unchecked(tk_slots[t]) == 0) r = -u.EFAULT; // the slot went away meanwhile
-    else {
-      const c = rw_check_block(req, id, load<i32>(p + RQ_RFD), load<u8>(p + RQ_OPCODE) == u.IORING_OP_WRITE_FIXED,
-        load<u64>(p + RQ_ADDR), <u64>load<u32>(p + RQ_LEN));
-      r = c != 1 ? c : dmabuf_issue(req, <i32>t, core, true);
-    }
+    const c = rw_check_block(req, id, load<i32>(p + RQ_RFD), load<u8>(p + RQ_OPCODE) == u.IORING_OP_WRITE_FIXED,
+      load<u64>(p + RQ_ADDR), <u64>load<u32>(p + RQ_LEN));
+    const r = c != 1 ? c : dmabuf_issue(req, <i32>t, core, true);
     if (r != IOU_ISSUE_SKIP_COMPLETE) io_req_complete(req, r);
     if (++guard > 1 << 20) break;
   }
   nvme_commit_rqs(core);
+  // No slot holds the token any more: the map goes once these requests finish.
+  if (unchecked(tk_slots[t]) == 0) token_invalidate(<i32>t, core);
   token_maybe_free(<i32>t);
 }
 

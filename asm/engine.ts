@@ -37,11 +37,13 @@ export let cores: i32 = 1;
 /** The simulated "now": the time of the event being processed. */
 export let now: u64 = 0;
 
-// Event heap: parallel arrays keyed by heap slot. Ties break on a sequence
-// number so equal-time events run in the order they were scheduled
-// (determinism).
-let ev_time: usize = 0; // u64[]
-let ev_key: usize = 0; // u64[]: seq << 32 | index into payload
+// Event heap: a binary min-heap of (key, payload) pairs in linear memory.
+// The key packs time and a sequence number (time << SEQ_BITS | seq), so one
+// u64 comparison orders events by time and, at equal times, by scheduling
+// order (determinism). Time is therefore limited to 2^TIME_BITS ns.
+const SEQ_BITS: u64 = 20;
+export const TIME_BITS: u64 = 64 - SEQ_BITS; // 2^44 ns: about 4.9 hours of simulated time
+let ev_key: usize = 0; // u64[]
 let ev_payload: usize = 0; // u64[]: kind << 32 | arg
 let ev_count: u32 = 0;
 let ev_seq: u64 = 0;
@@ -55,9 +57,8 @@ export function engine_init(ncores: i32): void {
   }
   for (let i = 0; i < CORES_MAX * LAYERS; i++) unchecked((core_layer[i] = 0));
   now = 0;
-  ev_time = mem_alloc(<usize>EVENTS_MAX * 8);
-  ev_key = mem_alloc(<usize>EVENTS_MAX * 8);
-  ev_payload = mem_alloc(<usize>EVENTS_MAX * 8);
+  ev_key = mem_alloc(<usize>EVENTS_MAX * 8, 64, false); // only slots below ev_count are read
+  ev_payload = mem_alloc(<usize>EVENTS_MAX * 8, 64, false);
   ev_count = 0;
   ev_seq = 0;
   ev_max_seen = 0;
@@ -86,43 +87,26 @@ export function advance_to(core: i32, t: u64, busy: bool, layer: i32): void {
   unchecked((core_time[core] = t));
 }
 
-// @ts-ignore: decorator
-@inline function less(a: u32, b: u32): bool {
-  const ta = load<u64>(ev_time + (<usize>a << 3));
-  const tb = load<u64>(ev_time + (<usize>b << 3));
-  if (ta != tb) return ta < tb;
-  return load<u64>(ev_key + (<usize>a << 3)) < load<u64>(ev_key + (<usize>b << 3));
-}
-
-// @ts-ignore: decorator
-@inline function swap(a: u32, b: u32): void {
-  const oa = <usize>a << 3;
-  const ob = <usize>b << 3;
-  let t = load<u64>(ev_time + oa);
-  store<u64>(ev_time + oa, load<u64>(ev_time + ob));
-  store<u64>(ev_time + ob, t);
-  t = load<u64>(ev_key + oa);
-  store<u64>(ev_key + oa, load<u64>(ev_key + ob));
-  store<u64>(ev_key + ob, t);
-  t = load<u64>(ev_payload + oa);
-  store<u64>(ev_payload + oa, load<u64>(ev_payload + ob));
-  store<u64>(ev_payload + ob, t);
-}
-
 /** Schedule an event of `kind` with `arg` at time `t`. */
 export function ev_push(t: u64, kind: u32, arg: u32): void {
   if (ev_count >= EVENTS_MAX) fail(SIM_ERR_EVENTS, <i64>EVENTS_MAX);
+  if (t >= (<u64>1 << TIME_BITS)) fail(SIM_ERR_EVENTS, <i64>t);
+  const key = (t << SEQ_BITS) | (ev_seq & ((<u64>1 << SEQ_BITS) - 1));
+  ev_seq++;
+  const payload = (<u64>kind << 32) | <u64>arg;
+  // Sift up, moving parents down into the hole.
   let i = ev_count++;
   if (ev_count > ev_max_seen) ev_max_seen = ev_count;
-  store<u64>(ev_time + (<usize>i << 3), t);
-  store<u64>(ev_key + (<usize>i << 3), ev_seq++);
-  store<u64>(ev_payload + (<usize>i << 3), (<u64>kind << 32) | <u64>arg);
   while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (!less(i, p)) break;
-    swap(i, p);
-    i = p;
+    const parent = (i - 1) >> 1;
+    const pk = load<u64>(ev_key + (<usize>parent << 3));
+    if (pk <= key) break;
+    store<u64>(ev_key + (<usize>i << 3), pk);
+    store<u64>(ev_payload + (<usize>i << 3), load<u64>(ev_payload + (<usize>parent << 3)));
+    i = parent;
   }
+  store<u64>(ev_key + (<usize>i << 3), key);
+  store<u64>(ev_payload + (<usize>i << 3), payload);
 }
 
 export function ev_empty(): bool {
@@ -135,27 +119,38 @@ export function ev_pending(): u32 {
 
 /** Time of the earliest event; u64.MAX_VALUE when none. */
 export function ev_peek_time(): u64 {
-  return ev_count == 0 ? u64.MAX_VALUE : load<u64>(ev_time);
+  return ev_count == 0 ? u64.MAX_VALUE : load<u64>(ev_key) >> SEQ_BITS;
 }
 
 /** Pop the earliest event; returns its payload (kind << 32 | arg), sets now. */
 export function ev_pop(): u64 {
-  const t = load<u64>(ev_time);
+  const t = load<u64>(ev_key) >> SEQ_BITS;
   const payload = load<u64>(ev_payload);
   ev_count--;
-  if (ev_count > 0) {
-    swap(0, ev_count);
+  const n = ev_count;
+  if (n > 0) {
+    // Sift the last element down from the root.
+    const key = load<u64>(ev_key + (<usize>n << 3));
+    const pl = load<u64>(ev_payload + (<usize>n << 3));
     let i: u32 = 0;
     while (true) {
-      const l: u32 = (i << 1) + 1;
-      if (l >= ev_count) break;
-      let m = l;
-      const r = l + 1;
-      if (r < ev_count && less(r, l)) m = r;
-      if (!less(m, i)) break;
-      swap(i, m);
-      i = m;
+      let c: u32 = (i << 1) + 1;
+      if (c >= n) break;
+      let ck = load<u64>(ev_key + (<usize>c << 3));
+      if (c + 1 < n) {
+        const rk = load<u64>(ev_key + (<usize>(c + 1) << 3));
+        if (rk < ck) {
+          c++;
+          ck = rk;
+        }
+      }
+      if (key <= ck) break;
+      store<u64>(ev_key + (<usize>i << 3), ck);
+      store<u64>(ev_payload + (<usize>i << 3), load<u64>(ev_payload + (<usize>c << 3)));
+      i = c;
     }
+    store<u64>(ev_key + (<usize>i << 3), key);
+    store<u64>(ev_payload + (<usize>i << 3), pl);
   }
   if (t > now) now = t;
   return payload;

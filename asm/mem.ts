@@ -7,6 +7,8 @@ import { fail, SIM_ERR_ARENA } from "./errors";
 let arena_base: usize = 0;
 let arena_size: usize = 0;
 let arena_top: usize = 0;
+/** Everything at or above this offset is still zero from memory.grow. */
+let arena_dirty: usize = 0;
 
 /** Reserve (once per process) and reset the arena to `bytes`. */
 export function mem_reset(bytes: usize): void {
@@ -16,16 +18,26 @@ export function mem_reset(bytes: usize): void {
     arena_base = heap.alloc(bytes + 64);
     arena_base = (arena_base + 63) & ~(<usize>63);
     arena_size = bytes;
+    arena_dirty = arena_base;
   }
-  memory.fill(arena_base, 0, arena_size);
+  // Nothing is zeroed here: mem_alloc zeroes what it hands out, and only the
+  // part an earlier machine may have written (below arena_dirty).
+  if (arena_top > arena_dirty) arena_dirty = arena_top;
   arena_top = arena_base;
 }
 
-/** Carve `bytes` aligned to `align` (a power of two) from the arena, zeroed. */
-export function mem_alloc(bytes: usize, align: usize = 64): usize {
+/**
+ * Carve `bytes` aligned to `align` (a power of two) from the arena, zeroed
+ * unless `zero` is false (for regions whose users clear what they take).
+ */
+export function mem_alloc(bytes: usize, align: usize = 64, zero: bool = true): usize {
   const p = (arena_top + align - 1) & ~(align - 1);
   if (p + bytes > arena_base + arena_size) fail(SIM_ERR_ARENA, <i64>bytes);
   arena_top = p + bytes;
+  if (zero && p < arena_dirty) {
+    const end = p + bytes < arena_dirty ? p + bytes : arena_dirty;
+    memory.fill(p, 0, end - p);
+  }
   return p;
 }
 

@@ -12,7 +12,7 @@ import { CORES_MAX, PAGE_SIZE } from "./limits";
 import { fail, SIM_ERR_CMDS } from "./errors";
 import { blk_alloc, mem_alloc } from "./mem";
 import {
-  advance_to, charge, core_time, ev_push, EV_NVME_CQE, EV_THREAD, LAYER_BLOCK, LAYER_DMA, LAYER_IRQ, LAYER_NVME, now,
+  advance_to, charge, core_time, ev_push, EV_NVME_CQE, LAYER_BLOCK, LAYER_DMA, LAYER_IRQ, LAYER_NVME, now,
 } from "./engine";
 import {
   cost, COST_BLK_COMPLETE, COST_BLK_MQ, COST_DMA_MAP_DIRECT, COST_DMA_UNMAP_DIRECT, COST_DOORBELL, COST_IRQ,
@@ -26,6 +26,7 @@ import { NVME_IOD_SIZE, nvme_free_data, nvme_prp_init, nvme_setup_data, nvme_wal
 import { media_addr, phys_copy } from "./physmem";
 import { blk_cmd_done } from "./rw";
 import { trace_rec, TR_DEVICE, tracing } from "./trace";
+import { wl_thread_event } from "./workload";
 
 export const CTRLS_MAX: i32 = 16;
 export const CMDS_MAX: u32 = 65536;
@@ -285,7 +286,10 @@ export function nvme_queue_rq(
     store<u8>(p + CM_KIND, MAP_IOMMU);
     store<u64>(p + CM_DMA, dma);
   }
-  const st = nvme_setup_data(c, dom, core, p, p + CM_IOD, dsegs, nd, bytes, sgl_supported, sgl_threshold);
+  // dma-buf requests always use PRPs: the series builds them from the map's
+  // per-page addresses (the map is a ready-made PRP source).
+  const st = nvme_setup_data(c, dom, core, p, p + CM_IOD, dsegs, nd, bytes, sgl_supported && !premapped,
+    sgl_threshold);
   if (st != 0) {
     nvme_unmap(tag, core);
     cmd_free(tag);
@@ -435,8 +439,9 @@ export function nvme_cqe_event(tag: u32): void {
     const core = <i32>((q >> 1) % CORES_MAX);
     const t = unchecked(core_poll_waiter[core]);
     if (t >= 0) {
+      // Run it right away: the same as an EV_THREAD now, without the queue.
       unchecked((core_poll_waiter[core] = -1));
-      ev_push(now, EV_THREAD, <u32>t);
+      wl_thread_event(<u32>t);
     }
   } else {
     // Interrupt: the handler runs on the queue's core once it is free.

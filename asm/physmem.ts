@@ -40,7 +40,7 @@ let zero_page: usize = 0;
 export function phys_init(host_bytes: u64, vram_bytes: u64, ngpus: i32, backing_pages: u32): void {
   host_pages = host_bytes >> PAGE_SHIFT;
   host_bump = 0;
-  host_free = mem_alloc(<usize>host_pages * 4, 8);
+  host_free = mem_alloc(<usize>host_pages * 4, 8, false); // a stack: only pushed entries are read
   host_free_n = 0;
   vram_pages = vram_bytes >> PAGE_SHIFT;
   gpus = ngpus;
@@ -50,9 +50,10 @@ export function phys_init(host_bytes: u64, vram_bytes: u64, ngpus: i32, backing_
   while (back_cap < backing_pages * 2) back_cap <<= 1;
   back_keys = mem_alloc(<usize>back_cap * 8, 8);
   back_vals = mem_alloc(<usize>back_cap * 4, 8);
-  back_slots = mem_alloc(<usize>backing_pages * PAGE_SIZE, PAGE_SIZE);
+  // Slots are zeroed one by one as they are taken (back_insert).
+  back_slots = mem_alloc(<usize>backing_pages * PAGE_SIZE, PAGE_SIZE, false);
   back_slot_bump = 0;
-  back_free = mem_alloc(<usize>backing_pages * 4, 8);
+  back_free = mem_alloc(<usize>backing_pages * 4, 8, false);
   back_free_n = 0;
   zero_page = mem_alloc(PAGE_SIZE, PAGE_SIZE);
 }

@@ -35,7 +35,7 @@ export function trace_init(): void {
 }
 
 export function trace_start(): void {
-  if (buf == 0) buf = mem_alloc(<usize>TRACE_MAX * REC);
+  if (buf == 0) buf = mem_alloc(<usize>TRACE_MAX * REC, 64, false); // written before read
   count = 0;
   dropped = 0;
   tracing = true;

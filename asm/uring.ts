@@ -536,7 +536,8 @@ function io_nop(req: u32, id: i32): i32 {
   }
   if ((nflags & u.IORING_NOP_FIXED_BUFFER) != 0) {
     const idx = <u32>load<u16>(p + RQ_BUF_INDEX);
-    if (idx >= unchecked(r_buf_count[id]) || load<u64>(unchecked(r_buf_table[id]) + <usize>idx * 8) == 0) {
+    // io_find_buf_node: the slot must exist and hold a buffer (64-byte entries, type at 0).
+    if (idx >= unchecked(r_buf_count[id]) || load<u32>(unchecked(r_buf_table[id]) + <usize>idx * 64) == 0) {
       return -u.EFAULT;
     }
   }

@@ -79,7 +79,7 @@ const SAMPLE_WORDS: u32 = 4 + 2 * <u32>CORES_MAX;
 
 /** Lay out the workload's tables (per machine: the arena was reset). */
 export function wl_init(): void {
-  samples = mem_alloc(<usize>SAMPLES_MAX * SAMPLE_WORDS * 8, 8);
+  samples = mem_alloc(<usize>SAMPLES_MAX * SAMPLE_WORDS * 8, 8, false); // written before read
   sample_count = 0;
 }
 

@@ -362,6 +362,11 @@ export class System {
     return w.vram_dmabuf_create(gpu, BigInt(size));
   }
 
+  /** Physical (or bus) address of page `i` of a dma-buf; 0 if out of range. */
+  dmabufPagePa(fd: number, i: number): number {
+    return w.dmabuf_page_pa(fd, i);
+  }
+
   /** Size of a dma-buf in bytes, or -EBADF. */
   dmabufSize(fd: number): number {
     return w.dmabuf_size(fd);

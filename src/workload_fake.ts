@@ -403,7 +403,7 @@ export interface PublishedRow {
  * console.log(runPublishedComparison().length); // 8
  * ```
  */
-export function runPublishedComparison(): PublishedRow[] {
+export function runPublishedComparison(ios = 20_000, seed = 1): PublishedRow[] {
   const cases: [IommuMode, BufferKind, number, number][] = [
     ["strict", "fixed", 1, 570_000],
     ["strict", "dmabuf", 1, 5_010_000],
@@ -427,7 +427,8 @@ export function runPublishedComparison(): PublishedRow[] {
       iommu: mode,
       buffers,
       bs: 512,
-      ios: 20_000,
+      ios,
+      seed,
     });
     return {
       mode,

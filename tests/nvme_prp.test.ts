@@ -40,7 +40,7 @@ const SC_PRP_INVALID_OFFSET = k(w.NVME_SC_PRP_INVALID_OFFSET);
 function alloc(bytes: number): number {
   const x = w as unknown as Record<string, unknown>;
   if (typeof x.__setArgumentsLength === "function") (x.__setArgumentsLength as (n: number) => void)(2);
-  return w.mem_alloc(bytes, 64);
+  return w.mem_alloc(bytes, 64, 1);
 }
 
 const COST_PRP_ENTRY = 13;
