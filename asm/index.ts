@@ -19,7 +19,7 @@ import { nvme_ctrl_busy_ns, nvme_ctrl_cmds, nvme_link_busy_ns } from "./nvme";
 import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm";
 import { phys_read } from "./physmem";
 import { O_ACCMODE } from "./uapi";
-import { uring_init } from "./uring";
+import { reqs_live_max, uring_init } from "./uring";
 import { stats_reset } from "./stats";
 import { mm_init } from "./mm";
 import { rsrc_init } from "./rsrc";
@@ -219,4 +219,8 @@ export function now_ns(): f64 {
 }
 export function events_max_seen(): u32 {
   return ev_max_seen;
+}
+/** Most requests ever in flight at once on this machine. */
+export function reqs_max_seen(): u32 {
+  return reqs_live_max;
 }

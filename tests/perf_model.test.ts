@@ -1,0 +1,176 @@
+// The performance model: the published numbers reproduced, and the
+// mechanisms behind them (each test changes one mechanism and checks the
+// direction and size of the effect), determinism and flat memory.
+import assert from "node:assert/strict";
+import { runUring } from "../src/workload.ts";
+import { PUBLISHED, publishedProfile } from "../bench/published.ts";
+import { OPTANE_P5800X } from "../src/profiles.ts";
+import { w } from "../src/wasm.ts";
+import type { UringJob } from "../src/workload_types.ts";
+
+const base: UringJob = {
+  bs: 512,
+  depth: 128,
+  submitBatch: 32,
+  completeBatch: 32,
+  polled: true,
+  ios: 150_000,
+};
+
+Deno.test("runUring reproduces the published IOPS within 5% in every mode, one and two drives", () => {
+  for (const pub of PUBLISHED) {
+    for (const buffers of ["fixed", "dmabuf"] as const) {
+      const r = runUring({
+        ...base,
+        profile: publishedProfile(pub.drives),
+        devices: Array.from({ length: pub.drives }, (_, i) => `nvme${i}n1`),
+        iommu: pub.mode,
+        buffers,
+        ios: 300_000,
+      });
+      const want = pub[buffers];
+      const diff = Math.abs(r.iops - want) / want;
+      assert.ok(
+        diff <= 0.05,
+        `${pub.mode} ${buffers} x${pub.drives}: ${r.iops.toFixed(0)} vs ${want} (${
+          (diff * 100).toFixed(1)
+        }%)`,
+      );
+      assert.equal(r.errors, 0);
+    }
+  }
+});
+
+Deno.test("runUring: a slower IOTLB invalidation lowers strict IOPS of registered buffers, not of dma-buf", () => {
+  const run = (inval: number, buffers: "fixed" | "dmabuf") =>
+    runUring({
+      ...base,
+      profile: { base: "optane-p5800x", iommu: { ...OPTANE_P5800X.iommu, inval_latency_ns: inval } },
+      iommu: "strict",
+      buffers,
+    }).iops;
+  const fast = run(1150, "fixed");
+  const slow = run(3000, "fixed");
+  assert.ok(slow < fast * 0.6, `registered: ${fast} -> ${slow}`);
+  // Per I/O the strict cost grows by exactly the added invalidation time.
+  const dNs = 1e9 / slow - 1e9 / fast;
+  assert.ok(Math.abs(dNs - 1850) < 60, `added ${dNs.toFixed(0)} ns per I/O`);
+  const dmFast = run(1150, "dmabuf");
+  const dmSlow = run(3000, "dmabuf");
+  assert.ok(Math.abs(dmSlow - dmFast) / dmFast < 0.001, `dma-buf: ${dmFast} -> ${dmSlow}`);
+});
+
+Deno.test("runUring: more cores do not lift strict registered IOPS past the shared invalidation queue; lazy scales", () => {
+  const fastDrive = { ...OPTANE_P5800X.devices[0], iops_max: 50_000_000, channels: 1024 };
+  const profile = { base: "optane-p5800x", cpu: { cores: 4, ghz: 3 }, devices: [fastDrive] };
+  const strict1 = runUring({ ...base, profile, iommu: "strict", buffers: "fixed", threads: 1 }).iops;
+  const strict4 = runUring({ ...base, profile, iommu: "strict", buffers: "fixed", threads: 4 }).iops;
+  const unitCeiling = 1e9 / OPTANE_P5800X.iommu.inval_latency_ns;
+  assert.ok(
+    strict4 <= unitCeiling * 1.01,
+    `strict x4 ${strict4.toFixed(0)} > ceiling ${unitCeiling.toFixed(0)}`,
+  );
+  assert.ok(strict4 < strict1 * 1.6, `strict: x1 ${strict1.toFixed(0)}, x4 ${strict4.toFixed(0)}`);
+  const lazy1 = runUring({ ...base, profile, iommu: "lazy", buffers: "fixed", threads: 1 }).iops;
+  const lazy4 = runUring({ ...base, profile, iommu: "lazy", buffers: "fixed", threads: 4 }).iops;
+  assert.ok(lazy4 > lazy1 * 3.3, `lazy: x1 ${lazy1.toFixed(0)}, x4 ${lazy4.toFixed(0)}`);
+});
+
+Deno.test("runUring: a larger device ceiling shows up in passthrough", () => {
+  const big = { base: "optane-p5800x", devices: [{ ...OPTANE_P5800X.devices[0], iops_max: 8_000_000 }] };
+  const small = runUring({ ...base, iommu: "passthrough", buffers: "dmabuf" }).iops;
+  const large = runUring({ ...base, profile: big, iommu: "passthrough", buffers: "dmabuf" }).iops;
+  assert.ok(small < 5.1e6 && small > 4.9e6, `stock ${small}`);
+  assert.ok(large > small * 1.15, `ceiling 8M: ${large}`);
+});
+
+Deno.test("runUring: dma-buf costs less CPU per I/O than registered buffers in every mode, passthrough included", () => {
+  for (const iommu of ["strict", "lazy", "passthrough"] as const) {
+    const reg = runUring({ ...base, iommu, buffers: "fixed" });
+    const dm = runUring({ ...base, iommu, buffers: "dmabuf" });
+    assert.ok(
+      dm.cpuNsPerIo < reg.cpuNsPerIo,
+      `${iommu}: dma-buf ${dm.cpuNsPerIo} vs registered ${reg.cpuNsPerIo}`,
+    );
+    assert.equal(dm.cpuNsPerIoByLayer.dma, 0, "no per-I/O DMA mapping with dma-buf");
+    assert.ok(reg.cpuNsPerIoByLayer.dma > 0);
+  }
+});
+
+Deno.test("runUring: strict registered buffers pay one invalidation per I/O, dma-buf none", () => {
+  const reg = runUring({ ...base, iommu: "strict", buffers: "fixed", ios: 50_000 });
+  assert.ok(
+    Math.abs(reg.iommu.invalidations - reg.ios) <= 200,
+    `invalidations ${reg.iommu.invalidations} for ${reg.ios}`,
+  );
+  assert.ok(Math.abs(reg.iommu.maps - reg.ios) <= 200);
+  const dm = runUring({ ...base, iommu: "strict", buffers: "dmabuf", ios: 50_000 });
+  assert.equal(dm.iommu.invalidations, 0);
+  assert.equal(dm.iommu.maps, 0);
+  const lazy = runUring({ ...base, iommu: "lazy", buffers: "fixed", ios: 50_000 });
+  // One global flush per 256 queued unmaps.
+  assert.ok(Math.abs(lazy.iommu.fq_flushes - lazy.ios / 256) <= 3, `flushes ${lazy.iommu.fq_flushes}`);
+});
+
+Deno.test("runUring reports latency percentiles in order, samples per simulated second, device utilisation", () => {
+  const r = runUring({ ...base, iommu: "strict", buffers: "fixed", ios: undefined, runtimeNs: 2.2e9 });
+  const p = Object.values(r.latency.percentiles);
+  for (let i = 1; i < p.length; i++) assert.ok(p[i] >= p[i - 1]);
+  assert.ok(r.latency.minNs <= p[0] && p[p.length - 1] <= r.latency.maxNs);
+  assert.equal(r.samples.length, 2);
+  for (const s of r.samples) assert.ok(Math.abs(s.iops - r.iops) / r.iops < 0.02);
+  assert.ok(Math.abs(r.simNs - 2.2e9) < 1e6);
+  assert.ok(
+    r.devices[0].ctrlUtil > 0.05 && r.devices[0].ctrlUtil < 0.2,
+    `device util ${r.devices[0].ctrlUtil}`,
+  );
+  assert.ok(r.cpuUtil[0] > 0.99);
+});
+
+Deno.test("runUring with interrupts charges IRQ time and sleeps instead of spinning", () => {
+  const r = runUring({ ...base, iommu: "passthrough", buffers: "dmabuf", polled: false, ios: 50_000 });
+  assert.ok(r.cpuNsPerIoByLayer.irq > 0);
+  assert.equal(r.cpuNsPerIoByLayer.spin, 0);
+  assert.equal(r.cpuNsPerIoByLayer.poll, 0);
+  assert.ok(r.iops > 0 && r.errors === 0);
+});
+
+Deno.test("runUring is deterministic: same job and seed, same numbers", () => {
+  const strip = (r: ReturnType<typeof runUring>) => {
+    const { wallS: _a, simIosPerWallS: _b, realTimeRatio: _c, ...rest } = r;
+    return JSON.stringify(rest);
+  };
+  const a = runUring({ ...base, iommu: "lazy", buffers: "fixed", seed: 7, ios: 30_000 });
+  const b = runUring({ ...base, iommu: "lazy", buffers: "fixed", seed: 7, ios: 30_000 });
+  assert.equal(strip(a), strip(b));
+  const c = runUring({ ...base, iommu: "lazy", buffers: "fixed", seed: 8, ios: 30_000 });
+  assert.notEqual(strip(a), strip(c));
+});
+
+Deno.test("runUring keeps memory flat: ten times the I/Os use no more arena, events or requests", () => {
+  runUring({ ...base, iommu: "lazy", buffers: "fixed", ios: 100_000 });
+  const small = {
+    arena: w.mem_used(),
+    events: w.events_max_seen(),
+    reqs: w.reqs_max_seen(),
+    backed: w.phys_backed_pages(),
+  };
+  runUring({ ...base, iommu: "lazy", buffers: "fixed", ios: 1_000_000 });
+  const large = {
+    arena: w.mem_used(),
+    events: w.events_max_seen(),
+    reqs: w.reqs_max_seen(),
+    backed: w.phys_backed_pages(),
+  };
+  assert.deepEqual(large, small);
+});
+
+Deno.test("runUring rejects bad jobs naming the field", () => {
+  assert.throws(() => runUring({ ...base, threads: 2 }), /threads: expected an integer 1\.\.1/);
+  assert.throws(() => runUring({ ...base, bs: 100 }), /bs: must be a multiple/);
+  assert.throws(() => runUring({ ...base, devices: ["nvme9n1"] }), /devices: unknown device/);
+  assert.throws(
+    () => runUring({ ...base, buffers: "dmabuf", bs: 1 << 20, depth: 128 }),
+    /buffers: a udmabuf is at most 64 MiB/,
+  );
+});
