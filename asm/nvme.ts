@@ -25,7 +25,7 @@ import {
 import { NVME_IOD_SIZE, nvme_free_data, nvme_prp_init, nvme_setup_data, nvme_walk_data } from "./nvme_prp";
 import { media_addr, phys_copy } from "./physmem";
 import { blk_cmd_done } from "./rw";
-import { trace_rec, TR_DEVICE, tracing } from "./trace";
+import { trace_rec, TR_COMMAND, TR_COMPLETE, TR_DEVICE, TR_MAP, TR_UNMAP, tracing } from "./trace";
 import { wl_thread_event } from "./workload";
 
 export const CTRLS_MAX: i32 = 16;
@@ -98,6 +98,7 @@ const CM_CTRL: u32 = 86; // u8
 const CM_CORE: u32 = 87; // u8
 const CM_STATUS: u32 = 88; // i32
 const CM_LIVE: u32 = 92; // u8
+const CM_DONE_NS: u32 = 104; // u64 CQE posted (trace)
 const CM_SUBMIT_NS: u32 = 96; // u64 (trace)
 const CM_IOD: u32 = 128; // NVME_IOD_SIZE bytes
 const MAP_NONE: u8 = 0;
@@ -267,6 +268,7 @@ export function nvme_queue_rq(
   store<u64>(p + CM_SUBMIT_NS, unchecked(core_time[core]));
   let dsegs = segs;
   let nd = nsegs;
+  const t_map = unchecked(core_time[core]);
   if (premapped) {
     store<u8>(p + CM_KIND, MAP_PREMAPPED);
   } else if (iommu_mode() == IOMMU_PASSTHROUGH) {
@@ -288,8 +290,13 @@ export function nvme_queue_rq(
   }
   // dma-buf requests always use PRPs: the series builds them from the map's
   // per-page addresses (the map is a ready-made PRP source).
+  const t_cmd = unchecked(core_time[core]);
   const st = nvme_setup_data(c, dom, core, p, p + CM_IOD, dsegs, nd, bytes, sgl_supported && !premapped,
     sgl_threshold);
+  if (tracing) {
+    if (!premapped) trace_rec(TR_MAP, t_map, t_cmd - t_map, c, req);
+    trace_rec(TR_COMMAND, t_cmd, unchecked(core_time[core]) - t_cmd, c, req);
+  }
   if (st != 0) {
     nvme_unmap(tag, core);
     cmd_free(tag);
@@ -415,6 +422,7 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
   if (status != 0) unchecked((c_errors[c] += 1));
   store<i32>(cm(tag) + CM_STATUS, status);
   const done_ns = (done + 999) / 1000;
+  store<u64>(cm(tag) + CM_DONE_NS, done_ns);
   if (tracing) trace_rec(TR_DEVICE, t_ns, done_ns - t_ns, c, load<u32>(cm(tag) + CM_REQ));
   ev_push(done_ns, EV_NVME_CQE, tag);
 }
@@ -484,8 +492,18 @@ function nvme_unmap(tag: u32, core: i32): void {
 /** nvme_pci_complete_rq: unmap, free PRP lists, end the block request. */
 function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
   const p = cm(tag);
+  const t0 = unchecked(core_time[core]);
   charge(core, LAYER_NVME, cost(COST_NVME_COMPLETE));
+  const t_unmap = unchecked(core_time[core]);
+  const kind = load<u8>(p + CM_KIND);
   nvme_unmap(tag, core);
+  if (tracing) {
+    const c = <i32>load<u8>(p + CM_CTRL);
+    const req = load<u32>(p + CM_REQ);
+    const done = load<u64>(p + CM_DONE_NS);
+    trace_rec(TR_COMPLETE, done, (t0 > done ? t0 - done : 0) + (t_unmap - t0), c, req);
+    if (kind != MAP_PREMAPPED) trace_rec(TR_UNMAP, t_unmap, unchecked(core_time[core]) - t_unmap, c, req);
+  }
   nvme_free_data(<i32>load<u8>(p + CM_CTRL), p + CM_IOD);
   charge(core, LAYER_BLOCK, cost(COST_BLK_COMPLETE));
   const q = load<i32>(p + CM_Q);

@@ -20,7 +20,8 @@ import {
 import { core_poll_waiter } from "./nvme";
 import { sim_step } from "./sim";
 import { stats_reset, st_ios } from "./stats";
-import { trace_rec, TR_CNT_INFLIGHT, TR_CPU_ENTER, tracing } from "./trace";
+import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } from "./trace";
+import { iommu_iotlb_misses } from "./iommu";
 
 const THREADS_MAX: i32 = CORES_MAX;
 const FILES_MAX: i32 = 16;
@@ -337,6 +338,7 @@ export function wl_thread_event(t: u32): void {
   if (tracing) {
     trace_rec(TR_CPU_ENTER, t_enter, unchecked(core_time[ti]) - t_enter, ti, to_submit);
     trace_rec(TR_CNT_INFLIGHT, unchecked(core_time[ti]), 0, ti, ring_inflight(id));
+    trace_rec(TR_CNT_IOTLB_MISS, unchecked(core_time[ti]), 0, ti, <u32>iommu_iotlb_misses);
   }
   if (to_wait > 0 && cq_ready(id) < to_wait) {
     unchecked((th_to_wait[ti] = to_wait));
