@@ -22,7 +22,7 @@ import {
   DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, iommu_domain_create, iommu_map_sg, iommu_mode, iommu_unmap,
   iommu_walk_ns_acc, IOMMU_PASSTHROUGH,
 } from "./iommu";
-import { NVME_IOD_SIZE, nvme_free_data, nvme_prp_init, nvme_setup_data, nvme_walk_data } from "./nvme_prp";
+import { NVME_IOD_SIZE, nvme_free_data, nvme_prp_init, nvme_setup_data_ex, nvme_walk_data } from "./nvme_prp";
 import { media_addr, phys_copy } from "./physmem";
 import { blk_cmd_done } from "./rw";
 import { trace_rec, TR_COMMAND, TR_COMPLETE, TR_DEVICE, TR_MAP, TR_UNMAP, tracing } from "./trace";
@@ -291,8 +291,8 @@ export function nvme_queue_rq(
   // dma-buf requests always use PRPs: the series builds them from the map's
   // per-page addresses (the map is a ready-made PRP source).
   const t_cmd = unchecked(core_time[core]);
-  const st = nvme_setup_data(c, dom, core, p, p + CM_IOD, dsegs, nd, bytes, sgl_supported && !premapped,
-    sgl_threshold);
+  const st = nvme_setup_data_ex(c, dom, core, p, p + CM_IOD, dsegs, nd, bytes, sgl_supported && !premapped,
+    sgl_threshold, nsegs);
   if (tracing) {
     if (!premapped) trace_rec(TR_MAP, t_map, t_cmd - t_map, c, req);
     trace_rec(TR_COMMAND, t_cmd, unchecked(core_time[core]) - t_cmd, c, req);

@@ -257,6 +257,19 @@ export function nvme_setup_data(
   dev: i32, dom: i32, core: i32, cmd: usize, iod: usize, segs: usize, nsegs: u32, len: u32,
   sgl_supported: bool, sgl_threshold: u32,
 ): i32 {
+  return nvme_setup_data_ex(dev, dom, core, cmd, iod, segs, nsegs, len, sgl_supported, sgl_threshold, nsegs);
+}
+
+/**
+ * nvme_setup_data with the request's physical segment count
+ * (blk_rq_nr_phys_segments) given apart from the DMA segments (`nsegs`, the
+ * mapped sg_table's nents, which the IOMMU may have merged): the
+ * single-segment fast paths key on the former, nvme_pci_use_sgls on the latter.
+ */
+export function nvme_setup_data_ex(
+  dev: i32, dom: i32, core: i32, cmd: usize, iod: usize, segs: usize, nsegs: u32, len: u32,
+  sgl_supported: bool, sgl_threshold: u32, phys_segs: u32,
+): i32 {
   assert(dev >= 0 && dev < devs_n);
   store<u8>(iod + IOD_SGL, 0);
   store<i8>(iod + IOD_POOL, <i8>NVME_POOL_NONE);
@@ -273,7 +286,7 @@ export function nvme_setup_data(
   }
   if (sum != <u64>len) return -EINVAL;
 
-  if (nsegs == 1) {
+  if (phys_segs == 1 && nsegs == 1) {
     // nvme_map_data's single-segment fast paths: a segment within two pages
     // is PRP1 (+ PRP2) with no list; a larger one is a single SGL data block
     // whenever SGLs are enabled at all, whatever the average-size threshold.

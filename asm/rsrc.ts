@@ -115,6 +115,8 @@ export function io_register_buffers_sparse(id: i32, nr: u32): i32 {
  */
 export function io_register_buffers_update(id: i32, offset: u32, iov: usize, nr: u32): i32 {
   if (!ring_live(id)) return -u.EBADF;
+  // io_register_rsrc_update: an empty update is -EINVAL before anything else.
+  if (nr == 0) return -u.EINVAL;
   const count = unchecked(r_buf_count[id]);
   if (count == 0) return -u.ENXIO;
   if (<u64>offset + <u64>nr > <u64>count) return -u.EINVAL;

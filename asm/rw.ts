@@ -44,6 +44,7 @@ export function rw_init(max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_a
   // Fresh each machine: the arena was reset under any earlier pointers.
   segs = mem_alloc(<usize>4096 * 16);
   iovs = mem_alloc(<usize>UIO_MAXIOV * 16);
+  carry = mem_alloc(<usize>4096 * 16);
 }
 
 // The command being assembled (one bio after splitting -> one NVMe command).
@@ -60,6 +61,8 @@ let b_req: u32 = 0;
 let b_err: i32 = 0;
 let b_cmds: u32 = 0;
 let iovs: usize = 0; // the request's ranges: (addr u64, len u64)
+let carry: usize = 0; // pieces moved to the next command by an aligned split
+let b_lba_mask: u32 = 511;
 
 /** Hook for dma-buf slots (dmabuf.ts): import and feed a dma-buf range. */
 let dmabuf_import_fn: (req: u32, e: usize, file: u32, op_is_vec: bool) => i32 = (
@@ -76,6 +79,41 @@ export function set_dmabuf_hooks(
 
 export function io_rw_prep(req: u32, id: i32, sqe: usize): i32 {
   return 0;
+}
+
+/**
+ * A split forced by max_segments or the virtual boundary must fall on a
+ * logical block (bio_split_rw_at aligns it down): the bytes past the last
+ * whole block move to the next command. Returns how many bytes were carried.
+ */
+function flush_cmd_aligned(): void {
+  const rem = cmd_bytes & b_lba_mask;
+  if (rem == 0 || rem == cmd_bytes) {
+    flush_cmd();
+    return;
+  }
+  // Take `rem` bytes off the end of the segment list, keeping them in order.
+  let take = rem;
+  let nc: u32 = 0;
+  while (take > 0 && nsegs > 0) {
+    const last = segs + <usize>(nsegs - 1) * 16;
+    const l = load<u32>(last + 8);
+    const n = l < take ? l : take;
+    // Shift carried pieces right and put this one first (it comes earlier).
+    for (let k = nc; k > 0; k--) {
+      store<u64>(carry + <usize>k * 16, load<u64>(carry + <usize>(k - 1) * 16));
+      store<u32>(carry + <usize>k * 16 + 8, load<u32>(carry + <usize>(k - 1) * 16 + 8));
+    }
+    store<u64>(carry, load<u64>(last) + <u64>(l - n));
+    store<u32>(carry + 8, n);
+    nc++;
+    if (n == l) nsegs--;
+    else store<u32>(last + 8, l - n);
+    take -= n;
+  }
+  cmd_bytes -= rem;
+  flush_cmd();
+  for (let k: u32 = 0; k < nc; k++) blk_feed(load<u64>(carry + <usize>k * 16), load<u32>(carry + <usize>k * 16 + 8));
 }
 
 function flush_cmd(): void {
@@ -110,8 +148,8 @@ export function blk_feed(addr: u64, len: u32): void {
       const contiguous = end == addr;
       // Virtual boundary: a new segment must start on a page and the previous
       // one must end on a page, unless they merge.
-      if (!contiguous && ((addr & (PAGE_SIZE - 1)) != 0 || (end & (PAGE_SIZE - 1)) != 0)) flush_cmd();
-      else if (!contiguous && nsegs >= max_segs) flush_cmd();
+      if (!contiguous && ((addr & (PAGE_SIZE - 1)) != 0 || (end & (PAGE_SIZE - 1)) != 0)) flush_cmd_aligned();
+      else if (!contiguous && nsegs >= max_segs) flush_cmd_aligned();
     }
     const room = max_bytes - cmd_bytes;
     const n = len < room ? len : room;
@@ -263,10 +301,13 @@ function rw_file_checks(req: u32, id: i32, fd: i32, write: bool): i32 {
   const fflags = fd_flags_of(fd);
   const acc = fflags & u.O_ACCMODE;
   if (write ? acc == u.O_RDONLY : acc == u.O_WRONLY) return -u.EBADF;
-  if (fd_type_of(fd) != FT_BLKDEV) return -u.EINVAL;
-  const polled = (ring_flags(id) & u.IORING_SETUP_IOPOLL) != 0;
-  if (polled && (fflags & u.O_DIRECT) == 0) return -u.EOPNOTSUPP;
   if ((load<u32>(rq(req) + RQ_OP_FLAGS) & ~RWF_SUPPORTED) != 0) return -u.EOPNOTSUPP;
+  // IOPOLL needs IOCB_DIRECT and an ->iopoll method: only O_DIRECT block devices.
+  const blk = fd_type_of(fd) == FT_BLKDEV;
+  const polled = (ring_flags(id) & u.IORING_SETUP_IOPOLL) != 0;
+  if (polled && ((fflags & u.O_DIRECT) == 0 || !blk)) return -u.EOPNOTSUPP;
+  // Files with no read_iter/write_iter dmasim models (a ring, a tty).
+  if (!blk) return -u.EINVAL;
   return 0;
 }
 
@@ -287,10 +328,12 @@ export function rw_check_block(req: u32, id: i32, fd: i32, write: bool, addr: u6
   const c = fd_obj_of(fd);
   const lba_mask: u64 = (<u64>1 << nvme_lba_shift(c)) - 1;
   const pos = load<u64>(p + RQ_OFF);
-  if (((pos | len) & lba_mask) != 0 || (addr & dma_align_mask) != 0) return -u.EINVAL;
+  // blkdev_{read,write}_iter: the end of the device first, then
+  // blkdev_dio_invalid on what is left.
   const size = nvme_capacity_bytes(c);
   if (pos >= size) return write ? -u.ENOSPC : 0;
   rw_clamped_len = pos + len > size ? size - pos : len;
+  if (((pos | rw_clamped_len) & lba_mask) != 0 || (addr & dma_align_mask) != 0) return -u.EINVAL;
   return 1;
 }
 
@@ -307,23 +350,32 @@ export function rw_block(req: u32, id: i32, core: i32, fd: i32, write: bool, nr:
   const c = fd_obj_of(fd);
   const lba_mask: u64 = (<u64>1 << nvme_lba_shift(c)) - 1;
   let pos = load<u64>(p + RQ_OFF);
-  if (direct) {
-    // blkdev_dio_invalid: position and size in logical blocks; each segment's
-    // address meeting the DMA alignment and its length the block size.
-    if (((pos | total) & lba_mask) != 0) return -u.EINVAL;
-    for (let i: u32 = 0; i < nr; i++) {
-      const a = load<u64>(iovs + <usize>i * 16);
-      const l = load<u64>(iovs + <usize>i * 16 + 8);
-      if ((a & dma_align_mask) != 0 || (l & lba_mask) != 0) return -u.EINVAL;
-    }
-  }
+  // blkdev_{read,write}_iter: the end of the device first (0 / -ENOSPC, or a
+  // shorter request), then blkdev_dio_invalid and page pinning on what is left.
   const size = nvme_capacity_bytes(c);
   if (pos >= size) return write ? -u.ENOSPC : 0;
   if (pos + total > size) total = size - pos;
-  // Pin user pages (bio_iov_iter_get_pages): all must be mapped.
+  if (direct) {
+    // Position and size in logical blocks; each segment's address meeting the
+    // DMA alignment and its length the block size.
+    if (((pos | total) & lba_mask) != 0) return -u.EINVAL;
+    let left = total;
+    for (let i: u32 = 0; i < nr && left > 0; i++) {
+      const a = load<u64>(iovs + <usize>i * 16);
+      let l = load<u64>(iovs + <usize>i * 16 + 8);
+      if (l > left) l = left;
+      if ((a & dma_align_mask) != 0 || (l & lba_mask) != 0) return -u.EINVAL;
+      left -= l;
+    }
+  }
+  // Pin user pages (bio_iov_iter_get_pages): those of the bytes that exist.
   if (e == 0) {
-    for (let i: u32 = 0; i < nr; i++) {
-      if (!mm_range_ok(load<u64>(iovs + <usize>i * 16), load<u64>(iovs + <usize>i * 16 + 8))) return -u.EFAULT;
+    let left = total;
+    for (let i: u32 = 0; i < nr && left > 0; i++) {
+      let l = load<u64>(iovs + <usize>i * 16 + 8);
+      if (l > left) l = left;
+      if (!mm_range_ok(load<u64>(iovs + <usize>i * 16), l)) return -u.EFAULT;
+      left -= l;
     }
   }
   if (!direct) {
@@ -361,6 +413,7 @@ export function blk_begin(req: u32, c: i32, core: i32, polled: bool, write: bool
   charge(core, LAYER_BLOCK, cost(COST_BIO));
   b_req = req;
   b_ctrl = c;
+  b_lba_mask = (<u32>1 << nvme_lba_shift(c)) - 1;
   b_core = core;
   b_polled = polled;
   b_write = write;

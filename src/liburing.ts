@@ -474,8 +474,9 @@ function stageIovecs(ring: IoUring, iovecs: readonly Iovec[]): number {
  */
 export function registerBuffers(ring: IoUring, iovecs: readonly Iovec[]): number {
   ring.sys.check();
-  if (iovecs.length > 16384) return -22;
-  const p = stageIovecs(ring, iovecs);
+  // The kernel checks for an existing table before the count: stage what it
+  // could read and let it decide.
+  const p = stageIovecs(ring, iovecs.slice(0, 16385));
   return guard(() => w.io_register_buffers(ring.id, p, iovecs.length));
 }
 
@@ -493,8 +494,7 @@ export function registerBuffersSparse(ring: IoUring, nr: number): number {
  */
 export function registerBuffersUpdate(ring: IoUring, offset: number, iovecs: readonly Iovec[]): number {
   ring.sys.check();
-  if (iovecs.length > 16384) return -22;
-  const p = stageIovecs(ring, iovecs);
+  const p = stageIovecs(ring, iovecs.slice(0, 16385));
   return guard(() => w.io_register_buffers_update(ring.id, offset >>> 0, p, iovecs.length));
 }
 

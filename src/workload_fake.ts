@@ -40,6 +40,18 @@ interface CostSplit {
   total: number;
 }
 
+/** A bad job (as `src/workload.ts`'s JobError): names the job field; the CLI exits 2. */
+export class JobError extends Error {
+  /** The job field at fault. */
+  readonly field: string;
+  /** Create the error naming `field`. */
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = "JobError";
+    this.field = field;
+  }
+}
+
 /** Per-I/O CPU cost by layer for a job on a profile, ns (the fake's model). */
 function costPerIo(job: ResolvedJob, p: Profile): CostSplit {
   const c = p.costs_ns;
@@ -92,13 +104,22 @@ type ResolvedJob = RunResult["job"];
 function resolveJob(job: UringJob, p: Profile): ResolvedJob {
   const devices = job.devices && job.devices.length > 0 ? job.devices : [p.devices[0].name];
   for (const d of devices) {
-    if (!p.devices.some((x) => x.name === d)) throw new Error(`unknown device "${d}"`);
+    if (!p.devices.some((x) => x.name === d)) throw new JobError("devices", `unknown device "${d}"`);
   }
   const depth = job.depth ?? 128;
   const threads = job.threads ?? 1;
-  if (!Number.isInteger(depth) || depth < 1 || depth > 32768) throw new RangeError(`depth ${depth}`);
+  if (!Number.isInteger(depth) || depth < 1 || depth > 4096) {
+    throw new JobError("depth", `expected an integer 1..4096, got ${depth}`);
+  }
   if (!Number.isInteger(threads) || threads < 1 || threads > p.cpu.cores) {
-    throw new RangeError(`threads ${threads}: profile has ${p.cpu.cores} cores`);
+    throw new JobError("threads", `expected an integer 1..${p.cpu.cores}, got ${threads}`);
+  }
+  const lba = Math.max(...devices.map((n) => p.devices.find((d) => d.name === n)!.lba_bytes));
+  if (!job.noop && (job.direct ?? true) && (job.bs ?? 4096) % lba !== 0) {
+    throw new JobError("bs", `must be a multiple of the ${lba}-byte LBA size with O_DIRECT`);
+  }
+  if ((job.polled ?? true) && !(job.direct ?? true) && !job.noop) {
+    throw new JobError("polled", "polled I/O needs O_DIRECT");
   }
   return {
     profile: p.name,
@@ -169,9 +190,12 @@ export function runUring(job: UringJob): RunResult {
   ios = Math.max(1, ios);
   const simNs = Math.round(ios / iops * 1e9);
 
-  // Errors: misaligned O_DIRECT I/O fails as the kernel would (-EINVAL).
-  const lba = Math.max(...devs.map((d) => d.lba_bytes));
-  const errors = !j.noop && j.direct && j.bs % lba !== 0 ? ios : 0;
+  // Errors: a functional run with more plain-buffer bytes in flight than simulated RAM can back.
+  const inFlightBytes = j.threads * j.depth * j.bs;
+  const backing = p.memory.backing_mib * 2 ** 20;
+  const errors = j.functional && j.buffers === "plain" && inFlightBytes > backing
+    ? Math.min(ios, Math.ceil(ios * (1 - backing / inFlightBytes)) + 1)
+    : 0;
 
   // Latency: Little's law for the mean, a seeded skewed distribution around it.
   const inflight = j.threads * j.depth;
