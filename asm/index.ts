@@ -36,7 +36,7 @@ export {
 } from "./uring";
 export { fd_close, fd_type_of, fd_file_of } from "./files";
 export { stats_reset, hist_get, hist_lower } from "./stats";
-import { st_ios, st_bytes, st_errors, st_lat_sum_ns, st_lat_max_ns, st_lat_min_ns, HIST_BUCKETS } from "./stats";
+import { st_ios, st_bytes, st_errors, st_lat_sum_ns, st_lat_max_ns, st_lat_min_ns, st_lat_sq_sum, HIST_BUCKETS } from "./stats";
 
 /** Named error code of the last trap (asm/errors.ts), and its detail. */
 export function sim_error_code(): i32 {
@@ -55,6 +55,7 @@ export function stat_get(which: i32): f64 {
     case 4: return <f64>st_lat_max_ns;
     case 5: return st_lat_min_ns == u64.MAX_VALUE ? 0 : <f64>st_lat_min_ns;
     case 6: return <f64>HIST_BUCKETS;
+    case 7: return st_lat_sq_sum;
   }
   return 0;
 }

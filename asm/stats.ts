@@ -13,6 +13,8 @@ export let st_ios: u64 = 0;
 export let st_bytes: u64 = 0;
 export let st_errors: u64 = 0;
 export let st_lat_sum_ns: u64 = 0;
+/** Sum of squared latencies (f64: squares of long latencies overflow u64). */
+export let st_lat_sq_sum: f64 = 0;
 export let st_lat_max_ns: u64 = 0;
 export let st_lat_min_ns: u64 = u64.MAX_VALUE;
 /** Completions are counted only at or after this time (warm-up cut). */
@@ -24,6 +26,7 @@ export function stats_reset(from_ns: u64): void {
   st_bytes = 0;
   st_errors = 0;
   st_lat_sum_ns = 0;
+  st_lat_sq_sum = 0;
   st_lat_max_ns = 0;
   st_lat_min_ns = u64.MAX_VALUE;
   st_from_ns = from_ns;
@@ -51,6 +54,7 @@ export function stats_complete(req: u32, submit_ns: u64, done_ns: u64, res: i32)
   else if (res < 0) st_errors++;
   const lat = done_ns > submit_ns ? done_ns - submit_ns : 0;
   st_lat_sum_ns += lat;
+  st_lat_sq_sum += <f64>lat * <f64>lat;
   if (lat > st_lat_max_ns) st_lat_max_ns = lat;
   if (lat < st_lat_min_ns) st_lat_min_ns = lat;
   const i = hist_index(lat);

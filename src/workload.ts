@@ -73,7 +73,7 @@ function latencyStats(): LatencyStats {
   const percentiles: Record<string, number> = {};
   if (n === 0) {
     for (const p of PERCENTILES) percentiles[p.toFixed(6)] = 0;
-    return { minNs: 0, maxNs: 0, meanNs: 0, percentiles };
+    return { minNs: 0, maxNs: 0, meanNs: 0, stddevNs: 0, percentiles };
   }
   const targets = PERCENTILES.map((p) => Math.ceil((p / 100) * n));
   let acc = 0;
@@ -87,10 +87,12 @@ function latencyStats(): LatencyStats {
       k++;
     }
   }
+  const mean = w.stat_get(3) / n;
   return {
     minNs: w.stat_get(5),
     maxNs: w.stat_get(4),
-    meanNs: w.stat_get(3) / n,
+    meanNs: mean,
+    stddevNs: Math.sqrt(Math.max(0, w.stat_get(7) / n - mean * mean)),
     percentiles,
   };
 }

@@ -86,6 +86,8 @@ export interface LatencyStats {
   maxNs: number;
   /** Mean. */
   meanNs: number;
+  /** Standard deviation. */
+  stddevNs: number;
   /** Percentiles keyed like fio ("50.000000", "99.990000"). */
   percentiles: Record<string, number>;
 }

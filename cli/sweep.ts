@@ -1,0 +1,506 @@
+/**
+ * `dmasim sweep`: run a grid over any workload or profile parameter (e.g.
+ * depth × IOMMU mode × buffer kind), write the results as CSV and JSON, and
+ * plot a chosen metric against a chosen parameter as SVG (vega-lite, one
+ * line per series: each combination of the other parameters).
+ *
+ * @module
+ */
+import { Command } from "@commander-js/extra-typings";
+import {
+  enumArg,
+  fixed,
+  type Io,
+  loadProfile,
+  makeProgress,
+  makeTable,
+  parseBool,
+  parseDurationNs,
+  parseEnum,
+  parseIntIn,
+  setupCommand,
+  STDIO,
+  UsageError,
+  ValueError,
+  writeOutputFile,
+} from "./common.ts";
+import type { RunResult, UringJob } from "./engine.ts";
+import { csvField, fmtNum, toJson } from "./format.ts";
+import {
+  addUringOptions,
+  BUFFER_KINDS,
+  buildUringJob,
+  IOMMU_MODES,
+  runJob,
+  URING_FIELD_FLAGS,
+  type UringFlags,
+} from "./uring.ts";
+import { ProfileError } from "../src/profile.ts";
+import { resolveProfile } from "../src/profiles.ts";
+
+/** A value a parameter takes: what the job gets, and how it is shown. */
+export interface ParamValue {
+  /** Shown in CSV, JSON, legends. */
+  label: string;
+  /** The value itself (number, boolean, string or a profile). */
+  value: number | boolean | string | Record<string, unknown>;
+}
+
+/** A swept parameter. */
+export interface SweepParam {
+  /** Its name as given (`depth`, `iommu`, `profile.iommu.inval_latency_ns`). */
+  name: string;
+  /** Values in the order given. */
+  values: ParamValue[];
+}
+
+/** UringJob fields a sweep can set. */
+export type JobField = Exclude<keyof UringJob, "onSample" | "onProgress" | "trace" | "profile" | "devices">;
+
+const INT = (min: number, max: number, units = false) => (t: string) =>
+  parseIntIn(t, min, max, units ? 0 : false);
+
+/** Workload parameters a sweep can vary (UringJob fields), with their parsers. */
+export const JOB_PARAMS: Record<
+  string,
+  { field: JobField; parse: (t: string) => number | boolean | string }
+> = {
+  depth: { field: "depth", parse: INT(1, 32768) },
+  threads: { field: "threads", parse: INT(1, 64) },
+  submitBatch: { field: "submitBatch", parse: INT(1, 32768) },
+  completeBatch: { field: "completeBatch", parse: INT(1, 32768) },
+  bs: { field: "bs", parse: INT(1, 1 << 30, true) },
+  polled: { field: "polled", parse: parseBool },
+  fixedFiles: { field: "fixedFiles", parse: parseBool },
+  buffers: { field: "buffers", parse: (t) => parseEnum(t, BUFFER_KINDS) },
+  iommu: { field: "iommu", parse: (t) => parseEnum(t, IOMMU_MODES) },
+  direct: { field: "direct", parse: parseBool },
+  random: { field: "random", parse: parseBool },
+  write: { field: "write", parse: parseBool },
+  rangeBytes: { field: "rangeBytes", parse: INT(512, 2 ** 52, true) },
+  noop: { field: "noop", parse: parseBool },
+  runtimeNs: {
+    field: "runtimeNs",
+    parse: (t) => {
+      const ns = parseDurationNs(t, "ns");
+      if (ns === null || ns <= 0) throw new ValueError("a duration in ns, or with a unit (10ms, 1s)", t);
+      return ns;
+    },
+  },
+  ios: { field: "ios", parse: INT(1, 1e12) },
+  warmupIos: { field: "warmupIos", parse: INT(0, 1e9) },
+  seed: { field: "seed", parse: INT(0, 2 ** 32 - 1) },
+  functional: { field: "functional", parse: parseBool },
+};
+
+/** Metrics every sweep row has (CSV columns, and what --metric may name besides `iommu.*`, `dmabuf.*`, `cpu.*`). */
+export const METRICS: Record<string, (r: RunResult) => number> = {
+  iops: (r) => r.iops,
+  bw_bytes: (r) => r.bwBytesPerS,
+  bw_mib: (r) => r.bwBytesPerS / 1048576,
+  cpu_ns_per_io: (r) => r.cpuNsPerIo,
+  cpu_util: (r) => {
+    const used = r.cpuUtil.slice(0, r.job.threads);
+    return used.reduce((a, b) => a + b, 0) / Math.max(1, used.length);
+  },
+  lat_min_ns: (r) => r.latency.minNs,
+  lat_mean_ns: (r) => r.latency.meanNs,
+  lat_max_ns: (r) => r.latency.maxNs,
+  lat_p50_ns: (r) => r.latency.percentiles["50.000000"] ?? NaN,
+  lat_p90_ns: (r) => r.latency.percentiles["90.000000"] ?? NaN,
+  lat_p99_ns: (r) => r.latency.percentiles["99.000000"] ?? NaN,
+  lat_p999_ns: (r) => r.latency.percentiles["99.900000"] ?? NaN,
+  ios: (r) => r.ios,
+  errors: (r) => r.errors,
+  sim_ns: (r) => r.simNs,
+  calls: (r) => r.calls,
+};
+
+/** Counters of a result as `iommu.*`, `dmabuf.*`, `cpu.*` (CPU ns per I/O by layer) metrics. */
+function extraMetrics(r: RunResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(r.cpuNsPerIoByLayer)) out[`cpu.${k}`] = v;
+  for (const [k, v] of Object.entries(r.iommu)) out[`iommu.${k}`] = v;
+  for (const [k, v] of Object.entries(r.dmabuf)) out[`dmabuf.${k}`] = v;
+  return out;
+}
+
+function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
+  let o: Record<string, unknown> = obj;
+  for (let i = 0; i < path.length - 1; i++) {
+    const next = o[path[i]];
+    if (typeof next !== "object" || next === null) {
+      throw new ProfileError(path.slice(0, i + 1).join("."), "no such section");
+    }
+    o = next as Record<string, unknown>;
+  }
+  o[path[path.length - 1]] = value;
+}
+
+function getPath(obj: unknown, path: string[]): unknown {
+  let o = obj;
+  for (const k of path) {
+    if (typeof o !== "object" || o === null) return undefined;
+    o = (o as Record<string, unknown>)[k];
+  }
+  return o;
+}
+
+/**
+ * Parse one `--param name=v1,v2,…`: a workload field ({@link JOB_PARAMS}),
+ * `profile=NAME|FILE,…`, or a profile field by dotted path
+ * (`profile.iommu.inval_latency_ns=500,1000`, `profile.devices.0.iops_max=…`),
+ * checked against the base profile's schema.
+ *
+ * @example
+ * ```ts
+ * import { parseParam } from "./sweep.ts";
+ * import { resolveProfile } from "../src/profiles.ts";
+ * const p = parseParam("depth=1,4,16", resolveProfile("optane-p5800x"));
+ * console.log(p.values.map((v) => v.value)); // [1, 4, 16]
+ * ```
+ */
+export function parseParam(text: string, base: Record<string, unknown>): SweepParam {
+  const eq = text.indexOf("=");
+  const where = `option --param ${JSON.stringify(text)}`;
+  if (eq <= 0) throw new UsageError(`${where}: expected NAME=V1,V2,… (e.g. depth=1,16,128)`);
+  const name = text.slice(0, eq).trim();
+  const raw = text.slice(eq + 1).split(",").map((s) => s.trim());
+  if (raw.length === 0 || raw.some((s) => s === "")) {
+    throw new UsageError(`${where}: empty value in the list`);
+  }
+  const wrap = <T>(f: () => T, v: string): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ValueError) {
+        throw new UsageError(`option --param ${name}: value ${JSON.stringify(v)}: ${e.message}`);
+      }
+      if (e instanceof ProfileError) {
+        throw new UsageError(`option --param ${name}: value ${JSON.stringify(v)}: ${e.message}`);
+      }
+      throw e;
+    }
+  };
+  if (JOB_PARAMS[name]) {
+    const spec = JOB_PARAMS[name];
+    return {
+      name,
+      values: raw.map((v) => {
+        const value = wrap(() => spec.parse(v), v);
+        return { label: typeof value === "boolean" ? (value ? "1" : "0") : String(value), value };
+      }),
+    };
+  }
+  if (name === "profile") {
+    return {
+      name,
+      values: raw.map((v) => ({
+        label: v,
+        value: loadProfile(v, `option --param profile`).profile as never,
+      })),
+    };
+  }
+  if (name.startsWith("profile.")) {
+    const path = name.slice("profile.".length).replace(/\[(\d+)\]/g, ".$1").split(".");
+    const cur = getPath(base, path);
+    if (cur === undefined || (typeof cur === "object" && cur !== null)) {
+      throw new UsageError(
+        `option --param ${name}: no such profile field (e.g. profile.iommu.inval_latency_ns)`,
+      );
+    }
+    return {
+      name,
+      values: raw.map((v) => {
+        const value = wrap(() => {
+          const typed: unknown = typeof cur === "number"
+            ? (() => {
+              const n = Number(v);
+              if (v === "" || !Number.isFinite(n)) throw new ValueError("a number", v);
+              return n;
+            })()
+            : typeof cur === "boolean"
+            ? parseBool(v)
+            : v;
+          const obj = structuredClone(base);
+          setPath(obj, path, typed);
+          resolveProfile(obj); // validate now: a bad value is a usage error before any run
+          return typed;
+        }, v);
+        return { label: String(value), value: value as number | boolean | string };
+      }),
+    };
+  }
+  throw new UsageError(
+    `option --param: unknown parameter ${JSON.stringify(name)} (workload: ${
+      Object.keys(JOB_PARAMS).join(", ")
+    }; profile=NAME,…; profile.<field path>)`,
+  );
+}
+
+/** Every combination of the parameters' values, first parameter slowest. */
+export function grid(params: SweepParam[]): ParamValue[][] {
+  let out: ParamValue[][] = [[]];
+  for (const p of params) out = out.flatMap((row) => p.values.map((v) => [...row, v]));
+  return out;
+}
+
+/** Apply one grid point to the base job; `baseProfile` is the full profile object profile fields edit. */
+export function jobAt(
+  base: UringJob,
+  baseProfile: Record<string, unknown>,
+  params: SweepParam[],
+  point: ParamValue[],
+): UringJob {
+  const job: UringJob = { ...base };
+  let profile: Record<string, unknown> | null = null;
+  params.forEach((p, i) => {
+    const v = point[i].value;
+    if (p.name === "profile") {
+      profile = structuredClone(v as Record<string, unknown>);
+    } else if (p.name.startsWith("profile.")) {
+      profile ??= structuredClone(baseProfile);
+      setPath(profile, p.name.slice(8).replace(/\[(\d+)\]/g, ".$1").split("."), v);
+    } else {
+      (job as Record<string, unknown>)[JOB_PARAMS[p.name].field] = v;
+    }
+  });
+  if (profile) job.profile = profile;
+  const depth = job.depth ?? 128;
+  job.submitBatch = Math.min(job.submitBatch ?? 32, depth);
+  job.completeBatch = Math.min(job.completeBatch ?? 32, depth);
+  return job;
+}
+
+/** One row of results. */
+export interface SweepRow {
+  /** Parameter labels by name. */
+  params: Record<string, string>;
+  /** Metrics by name. */
+  metrics: Record<string, number>;
+}
+
+/** Results as CSV: parameter columns, then metric columns. */
+export function toCsv(params: SweepParam[], rows: SweepRow[]): string {
+  const metricNames = rows.length ? Object.keys(rows[0].metrics) : Object.keys(METRICS);
+  const head = [...params.map((p) => p.name), ...metricNames].map(csvField).join(",");
+  const body = rows.map((r) =>
+    [
+      ...params.map((p) => csvField(r.params[p.name])),
+      ...metricNames.map((m) => csvField(r.metrics[m] ?? "")),
+    ].join(",")
+  );
+  return [head, ...body].join("\n") + "\n";
+}
+
+/** The vega-lite spec of `metric` against `x`, one line per series. */
+export function plotSpec(
+  params: SweepParam[],
+  rows: SweepRow[],
+  x: string,
+  metric: string,
+  xScale: "linear" | "log" | "auto",
+): Record<string, unknown> {
+  const others = params.filter((p) => p.name !== x);
+  const xParam = params.find((p) => p.name === x)!;
+  const numeric = xParam.values.every((v) => typeof v.value === "number");
+  const xs = xParam.values.map((v) => v.value as number);
+  const log = numeric && xs.every((v) => v > 0) &&
+    (xScale === "log" || (xScale === "auto" && Math.max(...xs) / Math.min(...xs) >= 64));
+  const values = rows.map((r) => ({
+    x: numeric ? Number(r.params[x]) : r.params[x],
+    y: r.metrics[metric],
+    series: others.length ? others.map((p) => `${p.name}=${r.params[p.name]}`).join(", ") : metric,
+  }));
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: `dmasim sweep: ${metric} vs ${x}`,
+    width: 560,
+    height: 340,
+    data: { values },
+    mark: { type: "line", point: true },
+    encoding: {
+      x: {
+        field: "x",
+        type: numeric ? "quantitative" : "ordinal",
+        title: x,
+        sort: numeric ? undefined : xParam.values.map((v) => v.label),
+        ...(log ? { scale: { type: "log", base: 2 } } : {}),
+      },
+      y: { field: "y", type: "quantitative", title: metric },
+      color: {
+        field: "series",
+        type: "nominal",
+        title: others.map((p) => p.name).join(", ") || "series",
+        legend: { labelLimit: 1000 },
+      },
+    },
+  };
+}
+
+/** Render a vega-lite spec to SVG headlessly (no canvas). */
+export async function renderSvg(spec: Record<string, unknown>): Promise<string> {
+  const vl = await import("vega-lite");
+  const vega = await import("vega");
+  // deno-lint-ignore no-explicit-any
+  const compiled = vl.compile(spec as any).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg.endsWith("\n") ? svg : svg + "\n";
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * The `sweep` command.
+ *
+ * @example
+ * ```ts
+ * import { sweepCommand } from "./sweep.ts";
+ * await sweepCommand().parseAsync(
+ *   ["--param", "depth=1,16", "--param", "iommu=strict,lazy", "--ios", "2000", "--out", "/tmp/r"],
+ *   { from: "user" },
+ * );
+ * ```
+ */
+export function sweepCommand(io: Io = STDIO): Command {
+  const cmd = new Command("sweep")
+    .summary("a grid over workload or profile parameters: CSV, JSON and an SVG plot")
+    .description(
+      "Run the t/io_uring workload (flags as for `dmasim uring`) at every combination of the --param " +
+        "values. Workload parameters: " + Object.keys(JOB_PARAMS).join(", ") + "; " +
+        "profile=NAME|FILE,…; any profile field by dotted path: profile.iommu.inval_latency_ns=500,1000, " +
+        "profile.costs_ns.enter=…, profile.devices.0.iops_max=…. Metrics: " +
+        Object.keys(METRICS).join(", ") +
+        ", and cpu.<layer>, iommu.<counter>, dmabuf.<counter>. With --out PREFIX writes PREFIX.csv, " +
+        "PREFIX.json and PREFIX.svg (the --metric against --x, one line per combination of the other " +
+        "parameters) and prints a table; without it prints CSV (or --format json) on stdout.",
+    )
+    .argument("[device...]", "drives to use (profile device names)");
+  addUringOptions(cmd, "100000 I/Os");
+  cmd
+    .option(
+      "--param <name=values>",
+      "a parameter and its comma-separated values (repeat for more)",
+      collect,
+      [] as string[],
+    )
+    .option("--metric <name>", "metric to plot", "iops")
+    .option("--x <param>", "parameter on the x axis (default: the first --param)")
+    .option(
+      "--x-scale <scale>",
+      "x axis scale: auto|linear|log (auto: log when values span >= 64x)",
+      enumArg("--x-scale", ["auto", "linear", "log"] as const),
+      "auto",
+    )
+    .option("--out <prefix>", "write PREFIX.csv, PREFIX.json and PREFIX.svg")
+    .option(
+      "--format <fmt>",
+      "stdout format without --out: csv|json",
+      enumArg("--format", ["csv", "json"] as const),
+      "csv",
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  dmasim sweep --param depth=1,4,16,64,128 --param iommu=strict,lazy,passthrough --param buffers=fixed,dmabuf \\
+               --metric iops --x depth -b 512 --out results
+  dmasim sweep --param profile.iommu.inval_latency_ns=250,500,1000,2000 --param buffers=fixed,dmabuf \\
+               --iommu strict -b 512 --metric cpu_ns_per_io --out inval
+  dmasim sweep --param bs=512,4k,64k --metric bw_mib --ios 5000 > bs.csv`,
+    );
+  setupCommand(cmd);
+  cmd.action(async (devices, opts) => {
+    const f = opts as unknown as UringFlags & {
+      param: string[];
+      metric: string;
+      x?: string;
+      xScale: "auto" | "linear" | "log";
+      out?: string;
+      format: "csv" | "json";
+    };
+    if (f.param.length === 0) {
+      throw new UsageError("option --param: at least one is needed (e.g. --param depth=1,16,128)");
+    }
+    const { job: base, loaded } = buildUringJob(f, devices, { ios: 100_000 });
+    const baseProfile = structuredClone(loaded.profile) as unknown as Record<string, unknown>;
+    const params = f.param.map((t) => parseParam(t, baseProfile));
+    const names = params.map((p) => p.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new UsageError(`option --param ${dup}: given twice`);
+    const x = f.x ?? params[0].name;
+    if (!names.includes(x)) {
+      throw new UsageError(
+        `option --x: ${JSON.stringify(x)} is not one of the --param names (${names.join(", ")})`,
+      );
+    }
+    const metricOk = (m: string) => METRICS[m] !== undefined || /^(cpu|iommu|dmabuf)\.[A-Za-z0-9_]+$/.test(m);
+    if (!metricOk(f.metric)) {
+      throw new UsageError(
+        `option --metric: expected one of ${
+          Object.keys(METRICS).join(", ")
+        }, cpu.<layer>, iommu.<counter>, dmabuf.<counter>, got ${JSON.stringify(f.metric)}`,
+      );
+    }
+    const points = grid(params);
+    if (points.length > 10_000) {
+      throw new UsageError(`option --param: ${points.length} grid points; at most 10000`);
+    }
+    const bar = makeProgress("sweep", f.quiet);
+    const rows: SweepRow[] = [];
+    try {
+      points.forEach((pt, i) => {
+        const job = jobAt(base, baseProfile, params, pt);
+        job.onProgress = (fr) => bar.update((i + fr) / points.length);
+        const r = runJob(job, (field) => {
+          const swept = params.find((p) => JOB_PARAMS[p.name]?.field === field);
+          const at = params.map((p, k) => `${p.name}=${pt[k].label}`).join(", ");
+          return `${swept ? `option --param ${swept.name}` : (URING_FIELD_FLAGS[field] ?? field)} (at ${at})`;
+        });
+        const metrics: Record<string, number> = {};
+        for (const [m, fn] of Object.entries(METRICS)) metrics[m] = fn(r);
+        Object.assign(metrics, extraMetrics(r));
+        rows.push({ params: Object.fromEntries(params.map((p, k) => [p.name, pt[k].label])), metrics });
+        if (i === 0 && !(f.metric in metrics)) {
+          throw new UsageError(
+            `option --metric: ${JSON.stringify(f.metric)} is not among the results (${
+              Object.keys(metrics).join(", ")
+            })`,
+          );
+        }
+      });
+    } finally {
+      bar.stop();
+    }
+    const { onProgress: _p, ...baseShown } = base;
+    const json = toJson({
+      x,
+      metric: f.metric,
+      base: { ...baseShown, profile: loaded.profile.name },
+      params: params.map((p) => ({ name: p.name, values: p.values.map((v) => v.label) })),
+      rows,
+    });
+    const csv = toCsv(params, rows);
+    if (!f.out) {
+      io.out(f.format === "json" ? json : csv);
+      return;
+    }
+    const svg = await renderSvg(plotSpec(params, rows, x, f.metric, f.xScale));
+    writeOutputFile(`${f.out}.csv`, csv);
+    writeOutputFile(`${f.out}.json`, json);
+    writeOutputFile(`${f.out}.svg`, svg);
+    const t = makeTable([...names, f.metric]);
+    for (const r of rows) t.push([...names.map((n) => r.params[n]), fmtMetric(r.metrics[f.metric])]);
+    io.out(`${t.toString()}\nwrote ${f.out}.csv, ${f.out}.json, ${f.out}.svg (${rows.length} runs)\n`);
+  });
+  return cmd as unknown as Command;
+}
+
+function fmtMetric(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1000 ? fixed(v, 0) : fmtNum(Number(v.toPrecision(6)));
+}

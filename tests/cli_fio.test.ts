@@ -1,0 +1,280 @@
+/**
+ * `dmasim fio` as a subprocess: fio's normal output shape, fio's JSON field
+ * names, determinism, job-file features, and every bad-input path.
+ */
+import { check, checkBadCases, dmasim, fixture } from "./fixtures/cli/harness.ts";
+
+const FIO_PERCENTILE_KEY = /^\d{1,3}\.\d{6}$/;
+
+Deno.test("dmasim fio prints fio's normal output per job and the run status groups", async () => {
+  const r = await dmasim(["fio", fixture("randread.fio")]);
+  check(r.code === 0, "exit 0", r);
+  check(r.stderr === "", "nothing on stderr", r);
+  const out = r.stdout;
+  check(
+    out.startsWith(
+      "strict-fixed: (g=0): rw=randread, bs=(R) 512B-512B, (W) 512B-512B, (T) 512B-512B, ioengine=io_uring, iodepth=128\n",
+    ),
+    "job line",
+    r,
+  );
+  check(out.includes("\nStarting 2 processes\n"), "starting line", r);
+  for (const [i, job] of ["strict-fixed", "strict-dmabuf"].entries()) {
+    check(out.includes(`${job}: (groupid=${i}, jobs=1): err= 0: `), `${job} header`, r);
+    check(out.includes(`Run status group ${i} (all jobs):`), `group ${i} footer`, r);
+  }
+  const reads = [
+    ...out.matchAll(/^ {2}read: IOPS=(\S+), BW=(\S+)MiB\/s \((\S+)MB\/s\)\((\S+)\/(\d+)msec\)$/gm),
+  ];
+  check(reads.length === 2, "a read: line per job", r);
+  check(
+    (out.match(/^ {4}clat \((nsec|usec|msec)\): min=\S+, max=\S+, avg=\S+/gm) ?? []).length === 2,
+    "clat",
+    r,
+  );
+  check((out.match(/^ {4}clat percentiles \((nsec|usec|msec)\):$/gm) ?? []).length === 2, "percentiles", r);
+  check((out.match(/^ {5}\| 99\.00th=\[ *\d+\], 99\.50th=\[ *\d+\],/gm) ?? []).length === 2, "99th", r);
+  check(
+    (out.match(/^ {2}cpu {10}: usr=\d+\.\d\d%, sys=\d+\.\d\d%, ctx=0, majf=0, minf=0$/gm) ?? []).length === 2,
+    "cpu",
+    r,
+  );
+  check(
+    (out.match(/^ {3}READ: bw=\S+ \(\S+\), \S+-\S+ \(\S+-\S+\), io=\S+ \(\S+\), run=\d+-\d+msec$/gm) ?? [])
+      .length === 2,
+    "READ",
+    r,
+  );
+  const issued = [...out.matchAll(/issued rwts: total=(\d+),0,0,0 /g)].map((m) => Number(m[1]));
+  check(issued.length === 2 && issued.every((n) => n >= 2000 && n < 2000 + 2 * 128), "issued I/Os", r);
+});
+
+Deno.test("dmasim fio --output-format=json uses fio's field names", async () => {
+  const r = await dmasim(["fio", "--output-format=json", fixture("randread.fio")]);
+  check(r.code === 0, "exit 0", r);
+  const j = JSON.parse(r.stdout);
+  check(typeof j["fio version"] === "string" && j["fio version"].startsWith("dmasim-"), "fio version", r);
+  check(j["global options"].ioengine === "io_uring", "global options", r);
+  check(Array.isArray(j.jobs) && j.jobs.length === 2, "two jobs", r);
+  for (const [i, job] of j.jobs.entries()) {
+    check(job.jobname === ["strict-fixed", "strict-dmabuf"][i], "jobname", r);
+    check(job.groupid === i && job.error === 0, "groupid, error", r);
+    for (const k of ["usr_cpu", "sys_cpu", "ctx", "majf", "minf", "job_runtime", "elapsed"]) {
+      check(typeof job[k] === "number", `jobs[].${k}`, r);
+    }
+    check(Math.abs(job.usr_cpu + job.sys_cpu - 100) < 1, "polled: the core is busy", r);
+    const rd = job.read;
+    for (
+      const k of [
+        "io_bytes",
+        "io_kbytes",
+        "bw_bytes",
+        "bw",
+        "iops",
+        "runtime",
+        "total_ios",
+        "short_ios",
+        "drop_ios",
+        "bw_min",
+        "bw_max",
+        "bw_mean",
+        "bw_samples",
+        "iops_min",
+        "iops_max",
+        "iops_mean",
+        "iops_stddev",
+        "iops_samples",
+      ]
+    ) check(typeof rd[k] === "number", `read.${k}`, r);
+    // number_ios=2000; the engine may finish the batch in flight.
+    check(rd.total_ios >= 2000 && rd.total_ios < 2000 + 2 * 128, "I/O count", r);
+    check(
+      rd.io_bytes === rd.total_ios * 512 && rd.io_kbytes === Math.floor(rd.io_bytes / 1024),
+      "I/O bytes",
+      r,
+    );
+    check(rd.bw === Math.floor(rd.bw_bytes / 1024), "bw is KiB/s", r);
+    check(Math.abs(rd.bw_bytes - rd.iops * 512) / rd.bw_bytes < 1e-6, "bw_bytes = iops x bs", r);
+    for (const k of ["min", "max", "mean", "N"]) check(typeof rd.clat_ns[k] === "number", `clat_ns.${k}`, r);
+    for (const k of ["min", "max", "mean"]) check(typeof rd.lat_ns[k] === "number", `lat_ns.${k}`, r);
+    const pk = Object.keys(rd.clat_ns.percentile);
+    check(pk.length > 0 && pk.every((k) => FIO_PERCENTILE_KEY.test(k)), "percentile keys like fio's", r);
+    check("99.000000" in rd.clat_ns.percentile, "p99", r);
+    const pv = pk.map((k) => rd.clat_ns.percentile[k]);
+    check(pv.every((v, n) => n === 0 || v >= pv[n - 1]), "percentiles non-decreasing", r);
+    // Percentiles are histogram-bucket values (as in fio): near min..max, not necessarily inside.
+    check(pv[0] >= rd.clat_ns.min / 2 && pv[pv.length - 1] <= rd.clat_ns.max * 2, "near min..max", r);
+    check(job.write.total_ios === 0 && job.write.iops === 0 && job.trim.io_bytes === 0, "write/trim zero", r);
+    check(job.dmasim.iommu === "strict", "dmasim extras", r);
+  }
+  check(j.jobs[1].dmasim.buffers === "dmabuf" && j.jobs[0].dmasim.buffers === "fixed", "buffers per job", r);
+  check(j.jobs[1].read.iops > j.jobs[0].read.iops, "dma-buf beats per-I/O mapping under strict", r);
+});
+
+Deno.test("dmasim fio output is byte-identical for the same job file", async () => {
+  const args = ["fio", "--output-format=json", fixture("randread.fio")];
+  const [a, b] = await Promise.all([dmasim(args), dmasim(args)]);
+  check(a.stdout === b.stdout && a.stdout.length > 0, "same JSON bytes", b);
+  const [c, d] = await Promise.all([
+    dmasim(["fio", fixture("randread.fio")]),
+    dmasim(["fio", fixture("randread.fio")]),
+  ]);
+  check(c.stdout === d.stdout, "same normal output bytes", d);
+});
+
+Deno.test("dmasim fio maps numjobs, rw=randwrite, ${VAR}, dmasim_profile and --output", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = `${dir}/out.json`;
+    const r = await dmasim(["fio", "--output-format", "json", "--output", out, fixture("numjobs.fio")], {
+      DMASIM_TEST_BS: "4k",
+    });
+    check(r.code === 0 && r.stdout === "", "exit 0, report in the file", r);
+    const j = JSON.parse(await Deno.readTextFile(out));
+    const job = j.jobs[0];
+    check(
+      job.jobname === "writers" && job.dmasim.threads === 2 && job.dmasim.profile === "pcie5-nand",
+      "job",
+      r,
+    );
+    check(
+      job.write.total_ios === 2000 && job.write.io_bytes === 2000 * 4096,
+      "numjobs x number_ios writes",
+      r,
+    );
+    check(job.read.total_ios === 0, "no reads", r);
+    const n = await dmasim(["fio", fixture("numjobs.fio")], { DMASIM_TEST_BS: "4k" });
+    check(
+      n.stdout.includes("writers: (groupid=0, jobs=2)") && n.stdout.includes("Starting 2 threads"),
+      "text",
+      n,
+    );
+    check(/^ {2}write: IOPS=/m.test(n.stdout) && /^ {2}WRITE: bw=/m.test(n.stdout), "write lines", n);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dmasim fio bad job files exit 2 naming file, line and option", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const files: Record<string, string> = {
+      unknown: "[global]\nioengine=io_uring\n\n[j]\nrw=randread\nfoo=1\n",
+      unsupported: "[j]\nioengine=io_uring\nverify=crc32c\n",
+      engine: "[j]\nioengine=libaio\nnumber_ios=10\n",
+      noengine: "[j]\nnumber_ios=10\n",
+      rw: "[j]\nioengine=io_uring\nrw=randrw\nnumber_ios=10\n",
+      bs: "[j]\nioengine=io_uring\nbs=abc\nnumber_ios=10\n",
+      depth: "[j]\nioengine=io_uring\niodepth=0\nnumber_ios=10\n",
+      header: "[j\nioengine=io_uring\n",
+      garbage: "[j]\n!!\n",
+      before: "ioengine=io_uring\n[j]\n",
+      nojobs: "[global]\nioengine=io_uring\n",
+      sqpoll: "[j]\nioengine=io_uring\nsqthread_poll=1\nnumber_ios=10\n",
+      randrepeat: "[j]\nioengine=io_uring\nrandrepeat=0\nnumber_ios=10\n",
+      bare: "[j]\nioengine=io_uring\nbs\nnumber_ios=10\n",
+      env: "[j]\nioengine=io_uring\nbs=${DMASIM_UNSET_VARIABLE}\nnumber_ios=10\n",
+      length: "[j]\nioengine=io_uring\nrw=randread\n",
+      filename: "[j]\nioengine=io_uring\nfilename=/dev/sdb\nnumber_ios=10\n",
+      numjobs: "[j]\nioengine=io_uring\nnumjobs=8\nnumber_ios=10\n",
+      profile: "[j]\nioengine=io_uring\ndmasim_profile=nope\nnumber_ios=10\n",
+      iommu: "[j]\nioengine=io_uring\ndmasim_iommu=off\nnumber_ios=10\n",
+      align: "[j]\nioengine=io_uring\ndirect=1\nbs=1000\nnumber_ios=10\n",
+    };
+    for (const [k, v] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${k}.fio`, v);
+    const f = (k: string) => `${dir}/${k}.fio`;
+    await checkBadCases([
+      {
+        args: ["fio", f("unknown")],
+        code: 2,
+        message: `dmasim fio: ${f("unknown")}:6: unknown option "foo"`,
+      },
+      {
+        args: ["fio", f("unsupported")],
+        code: 2,
+        message: `${f("unsupported")}:3: option "verify" is not supported`,
+      },
+      { args: ["fio", f("engine")], code: 2, message: `${f("engine")}:2: option ioengine:` },
+      {
+        args: ["fio", f("noengine")],
+        code: 2,
+        message: `${f("noengine")}:1: job "j": needs ioengine=io_uring`,
+      },
+      { args: ["fio", f("rw")], code: 2, message: `${f("rw")}:3: option rw: "randrw" is not supported` },
+      { args: ["fio", f("bs")], code: 2, message: `${f("bs")}:3: option bs: expected a size` },
+      {
+        args: ["fio", f("depth")],
+        code: 2,
+        message: `${f("depth")}:3: option iodepth: expected an integer 1..32768`,
+      },
+      { args: ["fio", f("header")], code: 2, message: `${f("header")}:1: malformed section header` },
+      { args: ["fio", f("garbage")], code: 2, message: `${f("garbage")}:2: expected key=value` },
+      {
+        args: ["fio", f("before")],
+        code: 2,
+        message: `${f("before")}:1: option "ioengine" before any [section]`,
+      },
+      { args: ["fio", f("nojobs")], code: 2, message: `${f("nojobs")}: no job sections` },
+      { args: ["fio", f("sqpoll")], code: 2, message: `${f("sqpoll")}:3: option sqthread_poll:` },
+      { args: ["fio", f("randrepeat")], code: 2, message: `${f("randrepeat")}:3: option randrepeat:` },
+      { args: ["fio", f("bare")], code: 2, message: `${f("bare")}:3: option bs: needs a value` },
+      {
+        args: ["fio", f("env")],
+        code: 2,
+        message: `${f("env")}:3: environment variable DMASIM_UNSET_VARIABLE`,
+      },
+      {
+        args: ["fio", f("length")],
+        code: 2,
+        message: `${f("length")}:1: job "j": set runtime=, number_ios= or size=`,
+      },
+      { args: ["fio", f("filename")], code: 2, message: `${f("filename")}:3: option filename: "/dev/sdb"` },
+      {
+        args: ["fio", f("numjobs")],
+        code: 2,
+        message: `${f("numjobs")}:3: option numjobs: expected at most 1`,
+      },
+      { args: ["fio", f("profile")], code: 2, message: `${f("profile")}:3: option dmasim_profile: "nope"` },
+      {
+        args: ["fio", f("iommu")],
+        code: 2,
+        message: `${f("iommu")}:3: option dmasim_iommu: expected one of`,
+      },
+      {
+        args: ["fio", f("align")],
+        code: 2,
+        message: `${f("align")}:1: job "j": option bs: must be a multiple of`,
+      },
+      { args: ["fio", `${dir}/missing.fio`], code: 2, message: `${dir}/missing.fio: cannot read job file` },
+      {
+        args: ["fio", "--output-format=xml", f("unknown")],
+        code: 2,
+        message: "option --output-format: expected",
+      },
+      { args: ["fio"], code: 2, message: "missing required argument 'jobfile'" },
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("dmasim fio exits 1 when a job's I/Os fail", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // A functional run with 512 MiB of plain buffers in flight on a machine whose RAM backs 256 MiB.
+    await Deno.writeTextFile(
+      `${dir}/f.fio`,
+      "[bad]\nioengine=io_uring\ndirect=1\nhipri\nbs=1m\niodepth=512\nnumber_ios=100\ndmasim_functional=1\n",
+    );
+    const r = await dmasim(["fio", "--output-format=json", `${dir}/f.fio`]);
+    check(r.code === 1, "exit 1", r);
+    check(
+      r.stderr.startsWith('dmasim fio: job "bad": ') && r.stderr.trim().split("\n").length === 1,
+      "one line",
+      r,
+    );
+    check(JSON.parse(r.stdout).jobs[0].error !== 0, "the report still comes out, with error set", r);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
