@@ -29,9 +29,15 @@ export const EV_SAMPLE: u32 = 6; // workload sampler tick
 
 /** Time at which each core becomes free (its own clock). */
 export const core_time = new StaticArray<u64>(CORES_MAX);
-/** Busy nanoseconds per core, and split per layer. */
-export const core_busy = new StaticArray<u64>(CORES_MAX);
+/** Busy nanoseconds per core, split per layer (busy time is their sum). */
 export const core_layer = new StaticArray<u64>(CORES_MAX * LAYERS);
+
+/** Busy nanoseconds of `core`: the sum over its layers (kept derivable, not stored). */
+export function core_busy_of(core: i32): u64 {
+  let s: u64 = 0;
+  for (let l = 0; l < LAYERS; l++) s += unchecked(core_layer[core * LAYERS + l]);
+  return s;
+}
 export let cores: i32 = 1;
 
 /** The simulated "now": the time of the event being processed. */
@@ -53,7 +59,6 @@ export function engine_init(ncores: i32): void {
   cores = ncores;
   for (let i = 0; i < CORES_MAX; i++) {
     unchecked((core_time[i] = 0));
-    unchecked((core_busy[i] = 0));
   }
   for (let i = 0; i < CORES_MAX * LAYERS; i++) unchecked((core_layer[i] = 0));
   now = 0;
@@ -68,7 +73,6 @@ export function engine_init(ncores: i32): void {
 // @ts-ignore: decorator
 @inline export function charge(core: i32, layer: i32, ns: u64): void {
   unchecked((core_time[core] += ns));
-  unchecked((core_busy[core] += ns));
   unchecked((core_layer[core * LAYERS + layer] += ns));
 }
 
@@ -80,10 +84,7 @@ export function engine_init(ncores: i32): void {
 export function advance_to(core: i32, t: u64, busy: bool, layer: i32): void {
   const c = unchecked(core_time[core]);
   if (t <= c) return;
-  if (busy) {
-    unchecked((core_busy[core] += t - c));
-    unchecked((core_layer[core * LAYERS + layer] += t - c));
-  }
+  if (busy) unchecked((core_layer[core * LAYERS + layer] += t - c));
   unchecked((core_time[core] = t));
 }
 

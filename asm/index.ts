@@ -4,7 +4,7 @@
 
 import { clear_error, sim_error, sim_error_arg } from "./errors";
 import { blk_reset, mem_reset, mem_used, mem_capacity } from "./mem";
-import { core_busy, core_layer, core_time, engine_init, ev_max_seen, ev_pending, LAYERS, now } from "./engine";
+import { core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, LAYERS, now } from "./engine";
 import { phys_init, phys_backed_pages } from "./physmem";
 import { files_init, fd_install, FT_BLKDEV } from "./files";
 import {
@@ -210,7 +210,7 @@ export function core_time_ns(c: i32): f64 {
   return <f64>core_time[c];
 }
 export function core_busy_ns(c: i32): f64 {
-  return <f64>core_busy[c];
+  return <f64>core_busy_of(c);
 }
 export function core_layer_ns(c: i32, layer: i32): f64 {
   return <f64>core_layer[c * LAYERS + layer];

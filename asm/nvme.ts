@@ -51,6 +51,7 @@ const c_chan_free = new StaticArray<usize>(CTRLS_MAX); // u64[] ps
 const c_chan_rr = new StaticArray<u32>(CTRLS_MAX);
 const c_link_ps_per_kb = new StaticArray<u64>(CTRLS_MAX); // ps per 1024 wire bytes
 const c_mps = new StaticArray<u32>(CTRLS_MAX);
+const c_mps_shift = new StaticArray<u32>(CTRLS_MAX); // MPS is a power of two
 const c_tlp_ovh = new StaticArray<u32>(CTRLS_MAX);
 const c_dom = new StaticArray<i32>(CTRLS_MAX);
 const c_ctrl_free = new StaticArray<u64>(CTRLS_MAX); // ps
@@ -178,6 +179,7 @@ export function nvme_ctrl_setup(
   const milli_bytes_per_ns = gts * <u64>lanes * eff / 8000; // x1000
   unchecked((c_link_ps_per_kb[c] = <u64>1024 * 1000 * 1000 / milli_bytes_per_ns));
   unchecked((c_mps[c] = mps));
+  unchecked((c_mps_shift[c] = 31 - clz(mps)));
   unchecked((c_tlp_ovh[c] = tlp_ovh));
   unchecked((c_dom[c] = iommu_domain_create(c, iommu_unit)));
   unchecked((c_ctrl_free[c] = 0));
@@ -217,7 +219,8 @@ function cmd_alloc(): u32 {
   if (cmd_free_head == 0) fail(SIM_ERR_CMDS, <i64>CMDS_MAX);
   const tag = cmd_free_head - 1;
   cmd_free_head = load<u32>(cm(tag) + CM_REQ);
-  memory.fill(cm(tag), 0, CMD_SIZE);
+  // The command and driver state; nvme_setup_data initialises the iod itself.
+  memory.fill(cm(tag), 0, CM_IOD);
   store<u8>(cm(tag) + CM_LIVE, 1);
   cmds_live++;
   return tag;
@@ -396,20 +399,20 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
       }
       // Media: channels taken round robin (equal-size commands make this the
       // least-loaded choice); a channel is busy for the latency plus transfer.
-      const nch = unchecked(c_channels[c]);
-      const ch = unchecked(c_chan_rr[c]) % nch;
-      unchecked((c_chan_rr[c] = ch + 1));
+      const ch = unchecked(c_chan_rr[c]);
+      unchecked((c_chan_rr[c] = ch + 1 == unchecked(c_channels[c]) ? 0 : ch + 1));
       const chp = unchecked(c_chan_free[c]) + (<usize>ch << 3);
       let ms = load<u64>(chp);
       if (ms < done) ms = done;
       let lat_ns = write ? unchecked(c_wlat_ns[c]) : unchecked(c_rlat_ns[c]);
       const jit = unchecked(c_jitter_ns[c]);
-      if (jit > 0) lat_ns += (rng_next(c) >> 11) % (jit + 1);
+      // Uniform in [0, jit]: the high 32 random bits scaled (no division).
+      if (jit > 0) lat_ns += ((rng_next(c) >> 32) * (jit + 1)) >> 32;
       const media_done = ms + lat_ns * 1000 + (<u64>bytes * unchecked(c_media_ps_per_kb[c])) / 1024;
       store<u64>(chp, media_done);
       // Link: payload in MPS-sized TLPs plus the command fetch and the CQE.
-      const mps = unchecked(c_mps[c]);
-      const tlps = (bytes + mps - 1) / mps;
+      const mps_shift = unchecked(c_mps_shift[c]);
+      const tlps = (bytes + (<u32>1 << mps_shift) - 1) >> mps_shift;
       const wire = <u64>bytes + <u64>tlps * unchecked(c_tlp_ovh[c]) + 64 + 16;
       const link_ps = wire * unchecked(c_link_ps_per_kb[c]) / 1024;
       let ls = media_done + walk_ps;

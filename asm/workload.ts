@@ -8,7 +8,7 @@
 import { CORES_MAX } from "./limits";
 import { mem_alloc } from "./mem";
 import {
-  advance_to, charge, core_busy, core_layer, core_time, ev_empty, ev_push, EV_SAMPLE, EV_THREAD, LAYER_APP,
+  advance_to, charge, core_busy_of, core_layer, core_time, ev_empty, ev_push, EV_SAMPLE, EV_THREAD, LAYER_APP,
   LAYER_SPIN, LAYERS, now,
 } from "./engine";
 import { cost, COST_APP_PER_IO, COST_APP_PREP, COST_APP_REAP } from "./costs";
@@ -242,7 +242,7 @@ function start_measuring(): void {
   stats_reset(t0);
   for (let c = 0; c < nthreads; c++) {
     advance_to(c, t0, (ring_flags(unchecked(th_ring[c])) & u.IORING_SETUP_IOPOLL) != 0, LAYER_SPIN);
-    unchecked((snap_busy[c] = unchecked(core_busy[c])));
+    unchecked((snap_busy[c] = core_busy_of(c)));
     for (let l = 0; l < LAYERS; l++) unchecked((snap_layer[c * LAYERS + l] = unchecked(core_layer[c * LAYERS + l])));
   }
   snap_calls = wl_calls;
@@ -268,7 +268,7 @@ function record_sample(t: u64): void {
   store<u64>(p + 16, wl_bytes);
   store<u64>(p + 24, wl_calls);
   for (let c = 0; c < nthreads; c++) {
-    store<u64>(p + 32 + <usize>c * 16, unchecked(core_busy[c]));
+    store<u64>(p + 32 + <usize>c * 16, core_busy_of(c));
     store<u64>(p + 40 + <usize>c * 16, unchecked(core_layer[c * LAYERS + LAYER_SPIN]));
   }
   sample_count++;

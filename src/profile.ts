@@ -328,6 +328,9 @@ export function validateProfile(p: unknown): Profile {
       throw new ProfileError(`devices[${i}].lba_bytes`, `expected 512 or 4096, got ${d.lba_bytes}`);
     }
   });
+  if ((prof.pcie.max_payload_bytes & (prof.pcie.max_payload_bytes - 1)) !== 0) {
+    throw new ProfileError("pcie.max_payload_bytes", `expected a power of two, got ${prof.pcie.max_payload_bytes}`);
+  }
   if (prof.iommu.iotlb_entries % prof.iommu.iotlb_ways !== 0) {
     throw new ProfileError("iommu.iotlb_ways", "must divide iommu.iotlb_entries");
   }
