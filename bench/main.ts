@@ -7,6 +7,8 @@
 import Table from "cli-table3";
 import { runPublishedComparison } from "./published.ts";
 import { benchNop } from "./nop.ts";
+import { runUring } from "../src/workload.ts";
+import { w } from "../src/wasm.ts";
 
 const fmtIops = (x: number) => x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(0)} K`;
 
@@ -58,3 +60,25 @@ console.log(
     (nop.nopsPerS / 1e6).toFixed(2)
   } M NOPs per wall second through TypeScript (Linux: ~15 M/s/core)`,
 );
+
+// Memory stays flat: a run a hundred times longer uses no more memory.
+const flat = (ios: number) => {
+  const r = runUring({ profile: "optane-p5800x", iommu: "passthrough", buffers: "dmabuf", bs: 512, ios });
+  return {
+    ios: r.ios,
+    rssMiB: Deno.memoryUsage().rss / 2 ** 20,
+    arenaMiB: w.mem_used() / 2 ** 20,
+    wallS: r.wallS,
+  };
+};
+const m1 = flat(1_000_000);
+const m100 = flat(100_000_000);
+console.log("\nmemory (5.01 MIOPS dma-buf scenario):");
+for (const m of [m1, m100]) {
+  console.log(
+    `  ${(m.ios / 1e6).toFixed(0).padStart(3)} M I/Os: RSS ${m.rssMiB.toFixed(0)} MiB, simulator arena ` +
+      `${m.arenaMiB.toFixed(1)} MiB (${m.wallS.toFixed(1)} s wall, ${
+        (m.ios / m.wallS / 1e6).toFixed(2)
+      } M I/Os/s)`,
+  );
+}
