@@ -12,18 +12,16 @@ import {
   COST_TOKEN_REF_PUT, COST_WORKER_PUNT,
 } from "./costs";
 import * as u from "./uapi";
-import { fd_flags_of, fd_install, fd_obj_of, fd_type_of, fd_valid, FT_BLKDEV, FT_DMABUF, FT_MEMFD } from "./files";
+import { fd_file_of, fd_flags_of, fd_install, fd_obj_of, fd_type_of, fd_valid, FT_BLKDEV, FT_DMABUF, FT_MEMFD } from "./files";
 import {
   DMA_BIDIRECTIONAL, DMA_MAPPING_ERROR, iommu_map_sg, iommu_mode, iommu_unmap, IOMMU_PASSTHROUGH,
 } from "./iommu";
 import { phys_alloc_host, phys_alloc_vram, phys_copy, phys_free, phys_kind, phys_read, phys_write, KIND_HOST } from "./physmem";
 import { nvme_commit_rqs, nvme_dom } from "./nvme";
-import {
-  blk_begin, blk_end, blk_feed, rw_check_block, set_dmabuf_hooks, set_map_put,
-} from "./rw";
+import { blk_begin, blk_end, blk_feed, rw_check_block, rw_clamped_len } from "./rw";
 import {
   buf_entry, BF_LEN, BF_TARGET, BF_TOKEN, BF_TYPE, IO_REGBUF_TYPE_DMABUF, IO_REGBUF_TYPE_EMPTY, IO_REGBUF_TYPE_UADDR,
-  set_slot_release, slot_clear, slot_set_uaddr, SZ_1G,
+  slot_clear, slot_set_uaddr, SZ_1G,
 } from "./rsrc";
 import {
   io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, ring_core, ring_flags, ring_live, rq, RQ_ADDR, RQ_LEN,
@@ -117,12 +115,7 @@ export function dmabuf_init(p2p_mask: u32): void {
   db_eagain = 0;
   db_fences_signalled = 0;
   db_migrations = 0;
-  set_dmabuf_hooks(dmabuf_import, dmabuf_feed_unused);
-  set_map_put(dmabuf_map_put);
-  set_slot_release(slot_release);
 }
-
-function dmabuf_feed_unused(req: u32, e: usize, off: u64, len: u64): void {}
 
 // ---------------------------------------------------------------------------
 // memfd
@@ -566,7 +559,7 @@ function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
     // create_dmabuf_token: only block devices implement it.
     if (fd_type_of(target_fd) != FT_BLKDEV) return -u.EOPNOTSUPP;
     if ((fd_flags_of(target_fd) & u.O_DIRECT) == 0) return -u.EINVAL;
-    const t = token_new(d, fd_file_of_target(target_fd), fd_obj_of(target_fd), ring_core(id));
+    const t = token_new(d, fd_file_of(target_fd), fd_obj_of(target_fd), ring_core(id));
     if (t < 0) return -u.ENOMEM;
     slot_clear(e);
     store<u32>(e + BF_TYPE, IO_REGBUF_TYPE_DMABUF);
@@ -584,10 +577,6 @@ function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
   return slot_set_uaddr(e, uaddr, size);
 }
 
-import { fd_file_of } from "./files";
-function fd_file_of_target(fd: i32): u32 {
-  return fd_file_of(fd);
-}
 
 /**
  * IORING_REGISTER_BUFFERS_UPDATE with struct io_uring_rsrc_update2 (32
@@ -626,7 +615,7 @@ export function io_register_buffers_update2(id: i32, up: usize, nr_args: u32, da
 }
 
 /** A slot holding a dma-buf was emptied, replaced or unregistered. */
-function slot_release(e: usize): void {
+export function dmabuf_slot_release(e: usize): void {
   const t = load<i32>(e + BF_TOKEN);
   if (t < 0 || !unchecked(tk_live[t])) return;
   unchecked((tk_slots[t] -= 1));
@@ -646,7 +635,7 @@ function slot_release(e: usize): void {
  * offset into the dma-buf. Then the block-device checks, a reference on the
  * live map, and the commands built from the map's page addresses.
  */
-function dmabuf_import(req: u32, e: usize, file: u32, vec: bool): i32 {
+export function dmabuf_import(req: u32, e: usize, file: u32, vec: bool): i32 {
   const p = rq(req);
   if (vec) return -u.EOPNOTSUPP;
   const op = load<u8>(p + RQ_OPCODE);
@@ -719,7 +708,6 @@ function dmabuf_issue(req: u32, t: i32, core: i32, from_worker: bool): i32 {
   return r;
 }
 
-import { rw_clamped_len } from "./rw";
 
 function worker_schedule(t: i32, at: u64): void {
   if (unchecked(tk_worker[t])) return;
@@ -773,7 +761,7 @@ export function dmabuf_worker_event(t: u32): void {
 }
 
 /** A dma-buf request completed: drop its map reference (percpu_ref_put). */
-function dmabuf_map_put(req: u32, core: i32): void {
+export function dmabuf_map_put(req: u32, core: i32): void {
   const p = rq(req);
   const m = load<i32>(p + RQ_MAP);
   if (m < 0) return;

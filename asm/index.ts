@@ -22,7 +22,6 @@ import { O_ACCMODE } from "./uapi";
 import { reqs_live_max, uring_init } from "./uring";
 import { stats_reset } from "./stats";
 import { mm_init } from "./mm";
-import { rsrc_init } from "./rsrc";
 import { trace_init } from "./trace";
 import { mem_alloc } from "./mem";
 
@@ -104,7 +103,6 @@ export function machine_init(ncores: i32, host_mib: u32, backing_pages: u32, vra
   files_init();
   uring_init();
   mm_init();
-  rsrc_init();
   trace_init();
   wl_init();
   stats_reset(0);

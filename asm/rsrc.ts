@@ -7,7 +7,8 @@ import { blk_alloc, blk_free } from "./mem";
 import { mm_range_ok, mm_va_to_pa } from "./mm";
 import { fd_valid } from "./files";
 import * as u from "./uapi";
-import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_live, set_rsrc_release } from "./uring";
+import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_live } from "./uring";
+import { dmabuf_slot_release } from "./dmabuf";
 
 /** IORING_MAX_REG_BUFFERS. */
 export const IORING_MAX_REG_BUFFERS: u32 = 1 << 14;
@@ -34,19 +35,13 @@ export const IO_REGBUF_TYPE_DMABUF: u32 = 2;
   return unchecked(r_buf_table[id]) + <usize>idx * BUF_SIZE;
 }
 
-/** Hook for dma-buf slots: drop the token (set by dmabuf.ts). */
-let slot_release_fn: (e: usize) => void = (e: usize): void => {};
-export function set_slot_release(fn: (e: usize) => void): void {
-  slot_release_fn = fn;
-}
-
 /** Empty one slot, releasing its pinned pages or dma-buf token. */
 export function slot_clear(e: usize): void {
   const t = load<u32>(e + BF_TYPE);
   if (t == IO_REGBUF_TYPE_UADDR) {
     blk_free(load<usize>(e + BF_PAGES), <usize>load<u32>(e + BF_NPAGES) * 8);
   } else if (t == IO_REGBUF_TYPE_DMABUF) {
-    slot_release_fn(e);
+    dmabuf_slot_release(e);
   }
   memory.fill(e, 0, BUF_SIZE);
 }
@@ -173,11 +168,9 @@ export function io_unregister_files(id: i32): i32 {
   return 0;
 }
 
-function rsrc_release(id: i32): void {
+/** A ring goes away: drop its buffer and file tables. */
+export function rsrc_release(id: i32): void {
   if (unchecked(r_buf_count[id]) != 0) table_free(id);
   if (unchecked(r_file_count[id]) != 0) io_unregister_files(id);
 }
 
-export function rsrc_init(): void {
-  set_rsrc_release(rsrc_release);
-}

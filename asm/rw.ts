@@ -21,6 +21,7 @@ import { mm_range_ok, mm_read, mm_va_to_pa } from "./mm";
 import { media_addr, phys_copy } from "./physmem";
 import { nvme_capacity_bytes, nvme_lba_shift, nvme_queue_rq } from "./nvme";
 import { trace_rec, TR_SUBMIT, tracing } from "./trace";
+import { dmabuf_import, dmabuf_map_put } from "./dmabuf";
 
 /** RWF_* flags dmasim accepts (they change nothing in the model). */
 const RWF_SUPPORTED: u32 = 0x1 | 0x2 | 0x4 | 0x8; // HIPRI, DSYNC, SYNC, NOWAIT
@@ -63,19 +64,6 @@ let b_cmds: u32 = 0;
 let iovs: usize = 0; // the request's ranges: (addr u64, len u64)
 let carry: usize = 0; // pieces moved to the next command by an aligned split
 let b_lba_mask: u32 = 511;
-
-/** Hook for dma-buf slots (dmabuf.ts): import and feed a dma-buf range. */
-let dmabuf_import_fn: (req: u32, e: usize, file: u32, op_is_vec: bool) => i32 = (
-  req: u32, e: usize, file: u32, op_is_vec: bool,
-): i32 => -u.EFAULT;
-let dmabuf_feed_fn: (req: u32, e: usize, off: u64, len: u64) => void = (req: u32, e: usize, off: u64, len: u64): void => {};
-export function set_dmabuf_hooks(
-  imp: (req: u32, e: usize, file: u32, op_is_vec: bool) => i32,
-  feed: (req: u32, e: usize, off: u64, len: u64) => void,
-): void {
-  dmabuf_import_fn = imp;
-  dmabuf_feed_fn = feed;
-}
 
 export function io_rw_prep(req: u32, id: i32, sqe: usize): i32 {
   return 0;
@@ -278,7 +266,7 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
     if (idx >= unchecked(r_buf_count[id])) return -u.EFAULT;
     e = buf_entry(id, idx);
     const t = load<u32>(e + BF_TYPE);
-    if (t == IO_REGBUF_TYPE_DMABUF) return dmabuf_import_fn(req, e, file, vec);
+    if (t == IO_REGBUF_TYPE_DMABUF) return dmabuf_import(req, e, file, vec);
     if (t != IO_REGBUF_TYPE_UADDR) return -u.EFAULT;
     charge(core, LAYER_URING, cost(COST_IMPORT_FIXED));
     const ub = load<u64>(e + BF_UBUF);
@@ -445,12 +433,6 @@ export function blk_end(): i32 {
   return IOU_ISSUE_SKIP_COMPLETE;
 }
 
-/** Hook for dma-buf requests: drop the map reference at completion (dmabuf.ts). */
-let map_put_fn: (req: u32, core: i32) => void = (req: u32, core: i32): void => {};
-export function set_map_put(fn: (req: u32, core: i32) => void): void {
-  map_put_fn = fn;
-}
-
 /** A command of `req` finished with `res` (bytes or -errno). */
 export function blk_cmd_done(req: u32, res: i32, core: i32): void {
   const p = rq(req);
@@ -462,11 +444,7 @@ export function blk_cmd_done(req: u32, res: i32, core: i32): void {
   const left = load<u32>(p + RQ_PENDING) - 1;
   store<u32>(p + RQ_PENDING, left);
   if (left > 0) return;
-  if (load<i32>(p + RQ_MAP) >= 0) map_put_fn(req, core);
+  if (load<i32>(p + RQ_MAP) >= 0) dmabuf_map_put(req, core);
   const err = load<i32>(p + RQ_ERR);
   io_req_complete(req, err != 0 ? err : <i32>load<u32>(p + RQ_DONE_BYTES));
-}
-
-export function feed_dmabuf(req: u32, e: usize, off: u64, len: u64): void {
-  dmabuf_feed_fn(req, e, off, len);
 }

@@ -16,6 +16,7 @@ import { cost, COST_CQE, COST_ENTER, COST_NOP, COST_POLL, COST_SQE, COST_WORKER_
 import * as u from "./uapi";
 import { fd_close, fd_file_of, fd_install, fd_valid, FT_RING } from "./files";
 import { io_rw_issue, io_rw_prep } from "./rw";
+import { rsrc_release } from "./rsrc";
 import { sim_step } from "./sim";
 import { nvme_commit_rqs, nvme_poll, nvme_poll_pending } from "./nvme";
 import { stats_complete } from "./stats";
@@ -298,15 +299,6 @@ export function io_uring_exit(id: i32): i32 {
   fd_close(unchecked(r_fd[id]));
   unchecked((r_live[id] = false));
   return 0;
-}
-
-/** Hook set by rsrc.ts to drop a ring's buffer and file tables at exit. */
-let rsrc_release_fn: (id: i32) => void = (id: i32): void => {};
-export function set_rsrc_release(fn: (id: i32) => void): void {
-  rsrc_release_fn = fn;
-}
-function rsrc_release(id: i32): void {
-  rsrc_release_fn(id);
 }
 
 // ---------------------------------------------------------------------------
