@@ -22,6 +22,7 @@ export {
   COST_FIELDS,
   COST_NAMES,
   type DeviceProfile,
+  type FieldSpec,
   type GpuProfile,
   type IommuMode,
   mergeProfile,
@@ -34,3 +35,13 @@ export { OPTANE_P5800X, PCIE5_NAND, PROFILES, resolveProfile } from "./src/profi
 export { SimLimitError } from "./src/wasm.ts";
 export { decodeCommand, inflightCommands, type NvmeCommand, type SglDescriptor } from "./src/nvme_inspect.ts";
 export { DMABUF_COUNTERS, IOMMU_COUNTERS, type MmapOptions } from "./src/system.ts";
+export { JobError, LAYER_NAMES, PERCENTILES, runUring } from "./src/workload.ts";
+export type {
+  BufferKind,
+  LatencyStats,
+  RunResult,
+  RunSample,
+  RunUring,
+  TraceRecord,
+  UringJob,
+} from "./src/workload_types.ts";

@@ -153,7 +153,8 @@ export interface GpuProfile {
   p2p: "switch" | "host_bridge";
 }
 
-type FieldSpec =
+/** The schema of one profile field: its type, range and what it means. */
+export type FieldSpec =
   | { t: "int"; min: number; max: number; doc: string; unit?: string }
   | { t: "num"; min: number; max: number; doc: string; unit?: string }
   | { t: "str"; doc: string }
@@ -329,7 +330,10 @@ export function validateProfile(p: unknown): Profile {
     }
   });
   if ((prof.pcie.max_payload_bytes & (prof.pcie.max_payload_bytes - 1)) !== 0) {
-    throw new ProfileError("pcie.max_payload_bytes", `expected a power of two, got ${prof.pcie.max_payload_bytes}`);
+    throw new ProfileError(
+      "pcie.max_payload_bytes",
+      `expected a power of two, got ${prof.pcie.max_payload_bytes}`,
+    );
   }
   if (prof.iommu.iotlb_entries % prof.iommu.iotlb_ways !== 0) {
     throw new ProfileError("iommu.iotlb_ways", "must divide iommu.iotlb_entries");
