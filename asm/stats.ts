@@ -2,8 +2,6 @@
 // completion-latency histogram (32 sub-buckets per power of two: < 3.2 %
 // relative error), read back by TypeScript for percentiles.
 
-import { rq, RQ_OPCODE, RQ_THREAD } from "./uring";
-
 const SUB_BITS: u32 = 5;
 const SUB: u32 = 1 << SUB_BITS;
 export const HIST_BUCKETS: u32 = 64 * SUB;
@@ -47,7 +45,7 @@ export function hist_lower(i: u32): u64 {
   return (<u64>(SUB | (i & (SUB - 1)))) << shift;
 }
 
-export function stats_complete(req: u32, submit_ns: u64, done_ns: u64, res: i32): void {
+export function stats_complete(submit_ns: u64, done_ns: u64, res: i32): void {
   if (done_ns < st_from_ns) return;
   st_ios++;
   if (res > 0) st_bytes += <u64>res;
@@ -63,9 +61,4 @@ export function stats_complete(req: u32, submit_ns: u64, done_ns: u64, res: i32)
 
 export function hist_get(i: u32): u64 {
   return i < HIST_BUCKETS ? unchecked(hist[i]) : 0;
-}
-
-// Silence unused-import warnings for fields used by later layers.
-export function stats_req_thread(req: u32): i32 {
-  return load<i32>(rq(req) + RQ_THREAD) + <i32>load<u8>(rq(req) + RQ_OPCODE) * 0;
 }

@@ -100,7 +100,6 @@ export const RQ_ERR: i32 = 88; // i32 first error of a split request
 export const RQ_BUF_NODE: u32 = 92; // u32 buffer slot resolved at issue
 export const RQ_BUF_BASE: u32 = 96; // u64 import base
 export const RQ_EXPECT: u32 = 104; // i32 expected result (short I/O fails links)
-export const RQ_THREAD: u32 = 108; // i32 workload thread owning it (-1: program)
 export const RQ_RFD: u32 = 124; // i32 the fd after fixed-file resolution
 
 export const REQ_F_FAIL: u32 = 1 << 0;
@@ -145,7 +144,6 @@ function req_alloc(): u32 {
   memory.fill(p, 0, REQ_SIZE);
   store<u8>(p + RQ_STATE, ST_ALLOC);
   store<i32>(p + RQ_MAP, -1);
-  store<i32>(p + RQ_THREAD, -1);
   reqs_live++;
   if (reqs_live > reqs_live_max) reqs_live_max = reqs_live;
   return req;
@@ -424,7 +422,7 @@ function io_req_finish(req: u32, res: i32): void {
     charge(core, LAYER_URING, cost(COST_CQE));
     io_post_cqe(id, load<u64>(p + RQ_USER_DATA), res, 0);
   }
-  stats_complete(req, load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]), res);
+  stats_complete(load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]), res);
   unchecked((r_done_seq[id] += 1));
   unchecked((r_inflight[id] -= 1));
 }

@@ -337,7 +337,7 @@ export function runUring(job: UringJob): RunResult {
       functional: job.functional ?? false,
     },
     ios: measured,
-    errors: w.stat_get(2) + w.wl_stat(2) * 0,
+    errors: w.stat_get(2),
     simNs,
     iops: (measured / simNs) * 1e9,
     bwBytesPerS: (w.stat_get(1) / simNs) * 1e9,
