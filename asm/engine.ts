@@ -20,7 +20,7 @@ export const LAYER_SPIN: i32 = 9; // polling with nothing to find: CPU use that 
 export const LAYERS: i32 = 10;
 
 // Event kinds.
-export const EV_NVME_CQE: u32 = 1; // a controller posts a completion (arg: command id)
+export const EV_NVME_CQE: u32 = 1; // a controller posts its oldest completion (arg: controller)
 export const EV_FQ_TIMER: u32 = 2; // lazy flush-queue timer (arg: core)
 export const EV_THREAD: u32 = 3; // a workload thread resumes (arg: thread)
 export const EV_INVALIDATE: u32 = 4; // a dma-buf exporter invalidates (arg: dmabuf)

@@ -189,6 +189,10 @@ export function nvme_ctrl_setup(
   unchecked((c_ctrl_busy_ps[c] = 0));
   unchecked((c_link_busy_ps[c] = 0));
   unchecked((c_errors[c] = 0));
+  unchecked((c_fifo[c] = mem_alloc(<usize>FIFO_CAP * 4, 8, false)));
+  unchecked((c_fifo_head[c] = 0));
+  unchecked((c_fifo_tail[c] = 0));
+  unchecked((c_last_done[c] = 0));
 }
 
 export function nvme_dom(c: i32): i32 {
@@ -427,11 +431,48 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
   const done_ns = (done + 999) / 1000;
   store<u64>(cm(tag) + CM_DONE_NS, done_ns);
   if (tracing) trace_rec(TR_DEVICE, t_ns, done_ns - t_ns, c, load<u32>(cm(tag) + CM_REQ));
-  ev_push(done_ns, EV_NVME_CQE, tag);
+  cq_fifo_push(c, tag, done_ns);
+}
+
+// Completions leave a controller in order: every successful transfer ends on
+// the link, whose free time only grows, so done times are non-decreasing per
+// controller. A failed command (no transfer) is held behind earlier ones.
+// A FIFO per controller with one event for its head keeps the event heap
+// small (controllers + threads instead of one entry per command in flight).
+const FIFO_CAP: u32 = CMDS_MAX;
+const c_fifo = new StaticArray<usize>(CTRLS_MAX); // u32[] tags
+const c_fifo_head = new StaticArray<u32>(CTRLS_MAX);
+const c_fifo_tail = new StaticArray<u32>(CTRLS_MAX);
+const c_last_done = new StaticArray<u64>(CTRLS_MAX);
+
+function cq_fifo_push(c: i32, tag: u32, done_ns: u64): void {
+  if (done_ns < unchecked(c_last_done[c])) {
+    done_ns = unchecked(c_last_done[c]);
+    store<u64>(cm(tag) + CM_DONE_NS, done_ns);
+  }
+  unchecked((c_last_done[c] = done_ns));
+  const head = unchecked(c_fifo_head[c]);
+  const tail = unchecked(c_fifo_tail[c]);
+  store<u32>(unchecked(c_fifo[c]) + (<usize>(tail & (FIFO_CAP - 1)) << 2), tag);
+  unchecked((c_fifo_tail[c] = tail + 1));
+  if (head == tail) ev_push(done_ns, EV_NVME_CQE, <u32>c);
+}
+
+/** EV_NVME_CQE for controller `c`: its oldest command finished; post it, then arm the next. */
+export function nvme_ctrl_event(c: u32): void {
+  const ci = <i32>c;
+  const head = unchecked(c_fifo_head[ci]);
+  const tag = load<u32>(unchecked(c_fifo[ci]) + (<usize>(head & (FIFO_CAP - 1)) << 2));
+  unchecked((c_fifo_head[ci] = head + 1));
+  if (head + 1 != unchecked(c_fifo_tail[ci])) {
+    const next = load<u32>(unchecked(c_fifo[ci]) + (<usize>((head + 1) & (FIFO_CAP - 1)) << 2));
+    ev_push(load<u64>(cm(next) + CM_DONE_NS), EV_NVME_CQE, c);
+  }
+  nvme_cqe_event(tag);
 }
 
 /** EV_NVME_CQE: the controller posts the CQE; an interrupt queue raises its IRQ. */
-export function nvme_cqe_event(tag: u32): void {
+function nvme_cqe_event(tag: u32): void {
   const p = cm(tag);
   const q = load<i32>(p + CM_Q);
   const tail = unchecked(q_cq_tail[q]);

@@ -4,7 +4,7 @@
 import { ev_pop, EV_FQ_TIMER, EV_INVALIDATE, EV_NVME_CQE, EV_SAMPLE, EV_THREAD, EV_WORKER } from "./engine";
 import { wl_sample_event, wl_thread_event } from "./workload";
 import { dmabuf_invalidate_event, dmabuf_worker_event } from "./dmabuf";
-import { nvme_cqe_event } from "./nvme";
+import { nvme_ctrl_event } from "./nvme";
 import { iommu_fq_timer } from "./iommu";
 import { fail, SIM_ERR_INVARIANT } from "./errors";
 
@@ -12,7 +12,7 @@ export function sim_step(): void {
   const payload = ev_pop();
   const kind = <u32>(payload >> 32);
   const arg = <u32>payload;
-  if (kind == EV_NVME_CQE) nvme_cqe_event(arg);
+  if (kind == EV_NVME_CQE) nvme_ctrl_event(arg);
   else if (kind == EV_THREAD) wl_thread_event(arg);
   else if (kind == EV_FQ_TIMER) iommu_fq_timer(<i32>arg);
   else if (kind == EV_INVALIDATE) dmabuf_invalidate_event(arg);
