@@ -184,6 +184,16 @@ export function sqSpaceLeft(ring: IoUring): number {
   return ring.sqEntries - (ring.sqeTail - ring.sys.view.getUint32(ring.rings + RO_SQ_HEAD, true));
 }
 
+/** Store a u64 field: plain numbers without a BigInt round trip (the common, fast case). */
+function setU64(v: DataView, p: number, x: number | bigint): void {
+  if (typeof x === "number" && x >= 0 && x <= Number.MAX_SAFE_INTEGER) {
+    v.setUint32(p, x >>> 0, true);
+    v.setUint32(p + 4, Math.floor(x / 4294967296), true);
+  } else {
+    v.setBigUint64(p, BigInt.asUintN(64, BigInt(x)), true);
+  }
+}
+
 /**
  * io_uring_prep_rw: fill every field of an SQE, as liburing does.
  * `addr` may be a bigint for full 64-bit values.
@@ -202,16 +212,19 @@ export function prepRw(
   v.setUint8(p + 1, 0);
   v.setUint16(p + 2, 0, true);
   v.setInt32(p + 4, fd, true);
-  v.setBigUint64(p + 8, BigInt.asUintN(64, BigInt(offset)), true);
-  v.setBigUint64(p + 16, BigInt.asUintN(64, BigInt(addr)), true);
+  setU64(v, p + 8, offset);
+  setU64(v, p + 16, addr);
   v.setUint32(p + 24, len >>> 0, true);
   v.setUint32(p + 28, 0, true);
-  v.setBigUint64(p + 32, 0n, true);
+  v.setUint32(p + 32, 0, true);
+  v.setUint32(p + 36, 0, true);
   v.setUint16(p + 40, 0, true);
   v.setUint16(p + 42, 0, true);
   v.setUint32(p + 44, 0, true);
-  v.setBigUint64(p + 48, 0n, true);
-  v.setBigUint64(p + 56, 0n, true);
+  v.setUint32(p + 48, 0, true);
+  v.setUint32(p + 52, 0, true);
+  v.setUint32(p + 56, 0, true);
+  v.setUint32(p + 60, 0, true);
 }
 
 /** io_uring_prep_nop. */
@@ -294,7 +307,7 @@ export function prepWriteFixed(
 
 /** io_uring_sqe_set_data64: the value comes back in the CQE's userData. */
 export function sqeSetData64(sqe: Sqe, data: bigint | number): void {
-  sqe.ring.sys.view.setBigUint64(sqe.ptr + 32, BigInt.asUintN(64, BigInt(data)), true);
+  setU64(sqe.ring.sys.view, sqe.ptr + 32, data);
 }
 
 /** io_uring_sqe_set_flags: IOSQE_* flags. */

@@ -76,7 +76,7 @@ export class System {
   /** The validated profile this machine was built from. */
   readonly profile: Profile;
   readonly #epoch: number;
-  #view: DataView;
+  readonly #view: DataView;
   #scratch = 0;
 
   /** Base of the argument staging area in linear memory (internal). */
@@ -160,9 +160,11 @@ export class System {
     }
   }
 
-  /** A DataView over the machine's linear memory (renewed if memory grew). */
+  /**
+   * A DataView over the machine's linear memory. The memory is laid out once
+   * when the System is built and never grows after, so the view stays valid.
+   */
   get view(): DataView {
-    if (this.#view.buffer !== w.memory.buffer) this.#view = new DataView(w.memory.buffer);
     return this.#view;
   }
 
