@@ -2,7 +2,7 @@
  * `dmasim fio` as a subprocess: fio's normal output shape, fio's JSON field
  * names, determinism, job-file features, and every bad-input path.
  */
-import { check, checkBadCases, dmasim, fixture } from "./fixtures/cli/harness.ts";
+import { check, checkBadCases, dmasim, fixture, withTempDir } from "./fixtures/cli/harness.ts";
 
 const FIO_PERCENTILE_KEY = /^\d{1,3}\.\d{6}$/;
 
@@ -122,9 +122,8 @@ Deno.test("dmasim fio output is byte-identical for the same job file", async () 
   check(c.stdout === d.stdout, "same normal output bytes", d);
 });
 
-Deno.test("dmasim fio maps numjobs, rw=randwrite, ${VAR}, dmasim_profile and --output", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test("dmasim fio maps numjobs, rw=randwrite, ${VAR}, dmasim_profile and --output", () =>
+  withTempDir(async (dir) => {
     const out = `${dir}/out.json`;
     const r = await dmasim(["fio", "--output-format", "json", "--output", out, fixture("numjobs.fio")], {
       DMASIM_TEST_BS: "4k",
@@ -150,14 +149,10 @@ Deno.test("dmasim fio maps numjobs, rw=randwrite, ${VAR}, dmasim_profile and --o
       n,
     );
     check(/^ {2}write: IOPS=/m.test(n.stdout) && /^ {2}WRITE: bw=/m.test(n.stdout), "write lines", n);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("dmasim fio bad job files exit 2 naming file, line and option", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
+  withTempDir(async (dir) => {
     const files: Record<string, string> = {
       unknown: "[global]\nioengine=io_uring\n\n[j]\nrw=randread\nfoo=1\n",
       unsupported: "[j]\nioengine=io_uring\nverify=crc32c\n",
@@ -253,14 +248,10 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", async 
       },
       { args: ["fio"], code: 2, message: "missing required argument 'jobfile'" },
     ]);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
-Deno.test("dmasim fio exits 1 when a job's I/Os fail", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test("dmasim fio exits 1 when a job's I/Os fail", () =>
+  withTempDir(async (dir) => {
     // A functional run with 512 MiB of plain buffers in flight on a machine whose RAM backs 256 MiB.
     await Deno.writeTextFile(
       `${dir}/f.fio`,
@@ -274,7 +265,4 @@ Deno.test("dmasim fio exits 1 when a job's I/Os fail", async () => {
       r,
     );
     check(JSON.parse(r.stdout).jobs[0].error !== 0, "the report still comes out, with error set", r);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));

@@ -3,16 +3,16 @@
  * JSON and SVG of a sweep; the trace as valid Chrome trace-event JSON whose
  * slices nest per track; the published comparison; bad input.
  */
-import { check, checkBadCases, dmasim } from "./fixtures/cli/harness.ts";
+import type { TraceEvent } from "../cli/trace.ts";
+import { check, checkBadCases, dmasim, withTempDir } from "./fixtures/cli/harness.ts";
 
 function parseCsv(text: string): Record<string, string>[] {
   const [head, ...rows] = text.trim().split("\n").map((l) => l.split(","));
   return rows.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
 }
 
-Deno.test("dmasim sweep writes CSV, JSON and an SVG with one line per series", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test("dmasim sweep writes CSV, JSON and an SVG with one line per series", () =>
+  withTempDir(async (dir) => {
     const prefix = `${dir}/results`;
     const args = [
       "sweep",
@@ -61,10 +61,7 @@ Deno.test("dmasim sweep writes CSV, JSON and an SVG with one line per series", a
     check(again.stdout === r.stdout, "same stdout", again);
     const second = await Promise.all(["csv", "json", "svg"].map((x) => Deno.readTextFile(`${prefix}.${x}`)));
     check(first.every((text, i) => text === second[i]), "byte-identical CSV, JSON and SVG", again);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("dmasim sweep varies profile fields by dotted path and prints CSV or JSON without --out", async () => {
   const r = await dmasim([
@@ -138,21 +135,10 @@ Deno.test("dmasim sweep bad input exits 2 naming the parameter", async () => {
   ]);
 });
 
-interface Ev {
-  name: string;
-  ph: string;
-  ts: number;
-  pid: number;
-  tid: number;
-  cat?: string;
-  dur?: number;
-  id?: number;
-  args?: Record<string, unknown>;
-}
+type Ev = TraceEvent;
 
-Deno.test("dmasim trace writes Chrome trace-event JSON whose slices nest per track", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+Deno.test("dmasim trace writes Chrome trace-event JSON whose slices nest per track", () =>
+  withTempDir(async (dir) => {
     const file = `${dir}/trace.json`;
     const r = await dmasim([
       "trace",
@@ -249,10 +235,7 @@ Deno.test("dmasim trace writes Chrome trace-event JSON whose slices nest per tra
       "deterministic",
       b,
     );
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  }));
 
 Deno.test("dmasim trace and bench bad input exits 2", async () => {
   await checkBadCases([

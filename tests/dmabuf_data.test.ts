@@ -10,153 +10,66 @@ import assert from "node:assert/strict";
 import {
   EBADF,
   EINVAL,
-  F_SEAL_SHRINK,
   getSqe,
-  inflightCommands,
   IORING_SETUP_COOP_TASKRUN,
   IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SINGLE_ISSUER,
-  type IoUring,
-  ioUringQueueInit,
   MFD_ALLOW_SEALING,
-  O_DIRECT,
   O_RDWR,
   peekCqe,
   prepRead,
   prepReadFixed,
-  prepWrite,
   prepWriteFixed,
   reapCqes,
   registerBufferDmabuf,
   registerBuffersSparse,
-  type Sqe,
   sqeSetData64,
   submitAndWait,
   System,
 } from "../mod.ts";
+import {
+  dmabufBytes,
+  KiB,
+  type Machine,
+  MiB,
+  type Mode,
+  MODES,
+  openDrive,
+  patternMismatch,
+  randomBytes,
+  runner,
+  udmabuf,
+  writePattern,
+} from "./helpers.ts";
 
-type Mode = "strict" | "lazy" | "passthrough";
 type Route = "switch" | "host_bridge";
-const MODES: readonly Mode[] = ["strict", "lazy", "passthrough"];
 const DEFER = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
 const RINGS: readonly [string, number][] = [["plain ring", 0], ["COOP|SINGLE_ISSUER|DEFER ring", DEFER]];
-const KIB = 1024;
-const MIB = 1024 * 1024;
 /** Bytes of media holding the pattern. */
-const PATTERN_BYTES = 4 * MIB;
+const PATTERN_BYTES = 4 * MiB;
 /** The dma-buf: room for the largest read at the largest buffer offset. */
-const DMABUF_BYTES = MIB + 32 * KIB;
+const DMABUF_BYTES = MiB + 32 * KiB;
 const SENTINEL = 0xa5;
 const GUARD = 4096;
 
-const DEV_OFFS = [0, 3584, MIB + 512, 3 * MIB - 4096];
+const DEV_OFFS = [0, 3584, MiB + 512, 3 * MiB - 4096];
 const BUF_OFFS = [0, 4, 2048 + 12, 3 * 4096 + 4092];
-const SIZES = [512, 4 * KIB, 68 * KIB, 300 * KIB, MIB];
+const SIZES = [512, 4 * KiB, 68 * KiB, 300 * KiB, MiB];
 
-interface Machine {
-  sys: System;
-  fd: number;
-  ring: IoUring;
-}
+/** Submit one SQE per prep, wait for all; one CQE each, nothing left over. Results in order. */
+const run = runner(0x7000);
 
 /** A fresh machine in IOMMU `mode`, the drive open O_RDWR|O_DIRECT, a ring of 64 with `ringFlags`. */
 function machine(mode: Mode, ringFlags = 0, route?: Route): Machine {
   const profile: Record<string, unknown> = { base: "optane-p5800x", iommu: { mode } };
   if (route) profile.gpus = [{ name: "gpu0", vram_mib: 1024, p2p: route }];
-  const sys = new System({ profile });
-  const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
-  assert.ok(fd >= 3, `open: ${fd}`);
-  const ring = ioUringQueueInit(sys, 64, ringFlags);
-  if (typeof ring === "number") throw new Error(`ring: ${ring}`);
-  return { sys, fd, ring };
-}
-
-/** Submit one SQE per prep, wait for all; one CQE each, nothing left over. Results in order. */
-function run(m: Machine, ...preps: ((sqe: Sqe) => void)[]): number[] {
-  preps.forEach((prep, i) => {
-    const sqe = getSqe(m.ring);
-    assert.ok(sqe, "SQ full");
-    prep(sqe);
-    sqeSetData64(sqe, 0x7000 + i);
-  });
-  assert.equal(submitAndWait(m.ring, preps.length), preps.length);
-  const cqes = reapCqes(m.ring);
-  assert.equal(cqes.length, preps.length, "one CQE per request");
-  const res: number[] = new Array(preps.length);
-  const seen = new Set<number>();
-  for (const c of cqes) {
-    const i = Number(c.userData) - 0x7000;
-    assert.ok(i >= 0 && i < preps.length && !seen.has(i), `unexpected user_data ${c.userData}`);
-    seen.add(i);
-    res[i] = c.res;
-  }
-  assert.deepEqual(peekCqe(m.ring), [-11, null], "no further CQE");
-  assert.equal(inflightCommands(m.sys).length, 0, "no command left in flight");
-  return res;
-}
-
-/** Each 64-bit word holds its own byte offset on the device. */
-function pattern(devOff: number, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  const u = new Uint32Array(out.buffer);
-  for (let k = 0; k < u.length; k += 2) {
-    const pos = devOff + 4 * k;
-    u[k] = pos >>> 0;
-    u[k + 1] = Math.floor(pos / 2 ** 32);
-  }
-  return out;
-}
-
-/** Index of the first byte of `bytes` (4-aligned view) not holding the pattern for `devOff`, or -1. */
-function patternMismatch(bytes: Uint8Array, devOff: number): number {
-  const u = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
-  for (let k = 0; k < u.length; k += 2) {
-    const pos = devOff + 4 * k;
-    if (u[k] !== pos >>> 0 || u[k + 1] !== Math.floor(pos / 2 ** 32)) return 4 * k;
-  }
-  return -1;
+  return openDrive(new System({ profile }), 64, ringFlags);
 }
 
 /** Index of the first byte not equal to `v`, or -1. */
 function notFilled(bytes: Uint8Array, v: number): number {
   for (let i = 0; i < bytes.length; i++) if (bytes[i] !== v) return i;
   return -1;
-}
-
-/** Seeded pseudo-random bytes (xorshift32). */
-function randomBytes(len: number, seed: number): Uint8Array {
-  const out = new Uint8Array(len);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-/** Put the pattern on [0, PATTERN_BYTES) with ordinary O_DIRECT writes from user memory. */
-function writePattern(m: Machine): void {
-  const va = m.sys.mmapAnon(MIB);
-  assert.ok(va > 0);
-  for (let off = 0; off < PATTERN_BYTES; off += MIB) {
-    assert.equal(m.sys.writeUser(va, pattern(off, MIB)), 0);
-    assert.deepEqual(run(m, (s) => prepWrite(s, m.fd, va, MIB, off)), [MIB]);
-  }
-}
-
-/** A udmabuf of `size` bytes over a sealed memfd. */
-function udmabuf(sys: System, size: number): number {
-  const mfd = sys.memfdCreate(MFD_ALLOW_SEALING);
-  assert.ok(mfd >= 3);
-  assert.equal(sys.ftruncate(mfd, size), 0);
-  assert.equal(sys.fcntlAddSeals(mfd, F_SEAL_SHRINK), 0);
-  const db = sys.udmabufCreate(mfd, 0, size);
-  assert.ok(db >= 3, `udmabuf: ${db}`);
-  return db;
 }
 
 /** The dma-buf (udmabuf or GPU VRAM), filled with the sentinel and registered in slot 0. */
@@ -167,13 +80,6 @@ function registered(m: Machine, kind: "udmabuf" | "gpu"): number {
   assert.equal(registerBuffersSparse(m.ring, 4), 0);
   assert.equal(registerBufferDmabuf(m.ring, 0, db, m.fd), 1);
   return db;
-}
-
-function dmabufBytes(sys: System, db: number, off: number, len: number): Uint8Array {
-  const b = sys.dmabufRead(db, off, len);
-  if (typeof b === "number") throw new Error(`dmabufRead: ${b}`);
-  assert.equal(b.length, len);
-  return b;
 }
 
 /**
@@ -248,13 +154,13 @@ function stripeWrites(m: Machine, db: number, seed: number): void {
   const data = randomBytes(DMABUF_BYTES, seed);
   assert.equal(m.sys.dmabufWrite(db, 0, data), DMABUF_BYTES);
   const stripes: [number, number][] = [
-    [0, 4 * KIB],
-    [4, 68 * KIB],
-    [2060, 300 * KIB],
-    [16380, MIB],
+    [0, 4 * KiB],
+    [4, 68 * KiB],
+    [2060, 300 * KiB],
+    [16380, MiB],
     [0, DMABUF_BYTES],
   ];
-  let devOff = 8 * MIB + 1536;
+  let devOff = 8 * MiB + 1536;
   const placed: [number, number, number][] = [];
   for (const [bufOff, len] of stripes) {
     assert.deepEqual(run(m, (s) => prepWriteFixed(s, m.fd, bufOff, len, devOff, 0)), [len], `write ${len}`);
@@ -279,7 +185,7 @@ for (const mode of MODES) {
   for (const [ringName, ringFlags] of RINGS) {
     Deno.test(`prepReadFixed on a udmabuf slot reads every offset and size into the right place (${mode}, ${ringName})`, () => {
       const m = machine(mode, ringFlags);
-      writePattern(m);
+      writePattern(m, PATTERN_BYTES);
       const db = registered(m, "udmabuf");
       readMatrix(m, db);
       // Invalid registrations are refused and leave the slot as it was.
@@ -292,7 +198,7 @@ for (const mode of MODES) {
 
     Deno.test(`prepReadFixed on a udmabuf slot completes a thousand one-block reads sixteen at a time (${mode}, ${ringName})`, () => {
       const m = machine(mode, ringFlags);
-      writePattern(m);
+      writePattern(m, PATTERN_BYTES);
       const db = registered(m, "udmabuf");
       thousandReads(m, db);
       const c = m.sys.dmabufCounters();
@@ -312,7 +218,7 @@ for (const route of ["switch", "host_bridge"] as const) {
   for (const mode of MODES) {
     Deno.test(`prepReadFixed and prepWriteFixed on a GPU VRAM dma-buf move the right bytes (${route}, ${mode})`, () => {
       const m = machine(mode, route === "switch" ? 0 : DEFER, route);
-      writePattern(m);
+      writePattern(m, PATTERN_BYTES);
       const db = registered(m, "gpu");
       readMatrix(m, db);
       stripeWrites(m, db, 29);

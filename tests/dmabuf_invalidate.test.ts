@@ -7,20 +7,13 @@
 import assert from "node:assert/strict";
 import {
   EAGAIN,
-  F_SEAL_SHRINK,
   getSqe,
   inflightCommands,
   IORING_SETUP_COOP_TASKRUN,
   IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SINGLE_ISSUER,
-  type IoUring,
-  ioUringQueueInit,
-  MFD_ALLOW_SEALING,
-  O_DIRECT,
-  O_RDWR,
   peekCqe,
   prepReadFixed,
-  prepWrite,
   reapCqes,
   registerBufferDmabuf,
   registerBuffersSparse,
@@ -28,73 +21,33 @@ import {
   submitAndWait,
   System,
 } from "../mod.ts";
+import {
+  type Machine,
+  MiB,
+  type Mode,
+  openDrive,
+  patternMismatch,
+  udmabuf,
+  writePattern,
+} from "./helpers.ts";
 
-type Mode = "strict" | "lazy" | "passthrough";
-const MIB = 1024 * 1024;
-const PATTERN_BYTES = 4 * MIB;
+const PATTERN_BYTES = 4 * MiB;
 const QD = 128;
 const IO_BYTES = 4096;
 const DEFER = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-
-interface Machine {
-  sys: System;
-  fd: number;
-  ring: IoUring;
-}
 
 function machine(mode: Mode, ringFlags: number, route: "switch" | "host_bridge" = "switch"): Machine {
   const sys = new System({
     profile: { base: "optane-p5800x", iommu: { mode }, gpus: [{ name: "gpu0", vram_mib: 1024, p2p: route }] },
   });
-  const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
-  assert.ok(fd >= 3);
-  const ring = ioUringQueueInit(sys, QD, ringFlags);
-  if (typeof ring === "number") throw new Error(`ring ${ring}`);
-  return { sys, fd, ring };
-}
-
-/** Each 64-bit word holds its own byte offset on the device. */
-function pattern(devOff: number, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  const u = new Uint32Array(out.buffer);
-  for (let k = 0; k < u.length; k += 2) {
-    const pos = devOff + 4 * k;
-    u[k] = pos >>> 0;
-    u[k + 1] = Math.floor(pos / 2 ** 32);
-  }
-  return out;
-}
-
-function patternMismatch(bytes: Uint8Array, devOff: number): number {
-  const u = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >>> 2);
-  for (let k = 0; k < u.length; k += 2) {
-    const pos = devOff + 4 * k;
-    if (u[k] !== pos >>> 0 || u[k + 1] !== Math.floor(pos / 2 ** 32)) return 4 * k;
-  }
-  return -1;
-}
-
-function writePattern(m: Machine): void {
-  const va = m.sys.mmapAnon(MIB);
-  for (let off = 0; off < PATTERN_BYTES; off += MIB) {
-    assert.equal(m.sys.writeUser(va, pattern(off, MIB)), 0);
-    const sqe = getSqe(m.ring)!;
-    prepWrite(sqe, m.fd, va, MIB, off);
-    assert.equal(submitAndWait(m.ring, 1), 1);
-    assert.deepEqual(reapCqes(m.ring).map((c) => c.res), [MIB]);
-  }
+  return openDrive(sys, QD, ringFlags);
 }
 
 function dmabuf(m: Machine, kind: "udmabuf" | "gpu"): number {
   const size = QD * 8192;
   let db: number;
   if (kind === "gpu") db = m.sys.gpuDmabufCreate(0, size);
-  else {
-    const mfd = m.sys.memfdCreate(MFD_ALLOW_SEALING);
-    assert.equal(m.sys.ftruncate(mfd, size), 0);
-    assert.equal(m.sys.fcntlAddSeals(mfd, F_SEAL_SHRINK), 0);
-    db = m.sys.udmabufCreate(mfd, 0, size);
-  }
+  else db = udmabuf(m.sys, size);
   assert.ok(db >= 3, `dma-buf ${db}`);
   assert.equal(registerBuffersSparse(m.ring, 1), 0);
   assert.equal(registerBufferDmabuf(m.ring, 0, db, m.fd), 1);
@@ -205,7 +158,7 @@ const CASES: [string, Mode, number, "udmabuf" | "gpu", "switch" | "host_bridge"]
 for (const [name, mode, ringFlags, kind, route] of CASES) {
   Deno.test(`dmabufScheduleInvalidate and dmabufMoveNotify under queue depth 128 lose no request and no byte (${name})`, () => {
     const m = machine(mode, ringFlags, route);
-    writePattern(m);
+    writePattern(m, PATTERN_BYTES);
     const db = dmabuf(m, kind);
     const t0 = m.sys.coreTimeNs(0);
     assert.equal(m.sys.dmabufScheduleInvalidate(db, t0 + 5_000, 15_000, 60), 0);
@@ -221,7 +174,7 @@ for (const [name, mode, ringFlags, kind, route] of CASES) {
 for (const route of ["host_bridge", "switch"] as const) {
   Deno.test(`dmabufMoveNotify with migrate on a GPU dma-buf under queue depth 128 keeps every byte (${route})`, () => {
     const m = machine("strict", 0, route);
-    writePattern(m);
+    writePattern(m, PATTERN_BYTES);
     const db = dmabuf(m, "gpu");
     const t0 = m.sys.coreTimeNs(0);
     assert.equal(m.sys.dmabufScheduleInvalidate(db, t0 + 7_000, 25_000, 30), 0);

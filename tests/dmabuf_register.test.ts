@@ -17,9 +17,7 @@ import {
   IO_REGBUF_TYPE_EMPTY,
   IO_REGBUF_TYPE_UADDR,
   IORING_RSRC_UPDATE_EXTENDED,
-  type IoUring,
   ioUringQueueInit,
-  MFD_ALLOW_SEALING,
   O_DIRECT,
   O_RDWR,
   prepReadFixed,
@@ -32,14 +30,9 @@ import {
   submitAndWait,
   System,
 } from "../mod.ts";
+import { GiB, type Machine, MiB, openDrive, sealedMemfd } from "./helpers.ts";
 
-const MIB = 1024 * 1024;
-const GIB = 1024 * MIB;
-
-interface Setup {
-  sys: System;
-  fd: number;
-  ring: IoUring;
+interface Setup extends Machine {
   db: number;
   mfd: number;
 }
@@ -49,23 +42,12 @@ function setup(slots = 8): Setup {
   const sys = new System({
     profile: { base: "optane-p5800x", gpus: [{ name: "gpu0", vram_mib: 4096, p2p: "switch" }] },
   });
-  const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
-  assert.ok(fd >= 3);
-  const ring = ioUringQueueInit(sys, 16, 0);
-  if (typeof ring === "number") throw new Error(`ring: ${ring}`);
+  const { fd, ring } = openDrive(sys, 16, 0);
   if (slots > 0) assert.equal(registerBuffersSparse(ring, slots), 0);
   const mfd = sealedMemfd(sys, 65536);
   const db = sys.udmabufCreate(mfd, 0, 65536);
   assert.ok(db >= 3, `udmabuf: ${db}`);
   return { sys, fd, ring, db, mfd };
-}
-
-function sealedMemfd(sys: System, size: number, seals = F_SEAL_SHRINK): number {
-  const mfd = sys.memfdCreate(MFD_ALLOW_SEALING);
-  assert.ok(mfd >= 3);
-  assert.equal(sys.ftruncate(mfd, size), 0);
-  if (seals) assert.equal(sys.fcntlAddSeals(mfd, seals), 0);
-  return mfd;
 }
 
 /** One extended descriptor at `offset`. */
@@ -175,10 +157,10 @@ Deno.test("registerBuffersUpdate2 rejects a dmabuf_fd that is not a dma-buf with
 
 Deno.test("registerBuffersUpdate2 rejects a dma-buf over 1 GiB with -EINVAL and takes exactly 1 GiB", () => {
   const s = setup();
-  const big = s.sys.gpuDmabufCreate(0, GIB + 4096);
+  const big = s.sys.gpuDmabufCreate(0, GiB + 4096);
   assert.ok(big >= 3, `gpu dma-buf: ${big}`);
   assert.equal(update(s, dmabufDesc(s, { dmabufFd: big })), -EINVAL);
-  const one = s.sys.gpuDmabufCreate(0, GIB);
+  const one = s.sys.gpuDmabufCreate(0, GiB);
   assert.ok(one >= 3, `gpu dma-buf: ${one}`);
   assert.equal(update(s, dmabufDesc(s, { dmabufFd: one })), 1);
 });
@@ -305,7 +287,7 @@ Deno.test("registerBuffersUpdate2 reports the earlier check when two errors appl
   if (typeof r === "number") throw new Error(`ring: ${r}`);
   const noTable: Setup = { ...s, ring: r };
   const buffered = s.sys.open("/dev/nvme0n1", O_RDWR);
-  const big = s.sys.gpuDmabufCreate(0, GIB + 4096);
+  const big = s.sys.gpuDmabufCreate(0, GiB + 4096);
   assert.ok(big >= 3);
   const va = s.sys.mmapAnon(4096);
   const x = IORING_RSRC_UPDATE_EXTENDED;
@@ -378,22 +360,22 @@ Deno.test("registerBuffersUpdate2 reports the earlier check when two errors appl
 
 Deno.test("udmabufCreate returns a dma-buf of the memfd range, page aligned, at most 64 MiB", () => {
   const sys = new System();
-  const mfd = sealedMemfd(sys, 64 * MIB + 8192);
-  const db = sys.udmabufCreate(mfd, 4096, 64 * MIB);
+  const mfd = sealedMemfd(sys, 64 * MiB + 8192);
+  const db = sys.udmabufCreate(mfd, 4096, 64 * MiB);
   assert.ok(db >= 3, `64 MiB: ${db}`);
-  assert.equal(sys.dmabufSize(db), 64 * MIB);
+  assert.equal(sys.dmabufSize(db), 64 * MiB);
   assert.equal(sys.memfdWrite(mfd, 4096 + 100, new Uint8Array([1, 2, 3])), 3);
   assert.deepEqual(
     sys.dmabufRead(db, 100, 3),
     new Uint8Array([1, 2, 3]),
     "the dma-buf shares the memfd's pages",
   );
-  assert.equal(sys.udmabufCreate(mfd, 0, 64 * MIB + 4096), -EINVAL, "over 64 MiB");
+  assert.equal(sys.udmabufCreate(mfd, 0, 64 * MiB + 4096), -EINVAL, "over 64 MiB");
   assert.equal(
-    sys.udmabufCreateList([{ memfd: mfd, offset: 0, size: 32 * MIB }, {
+    sys.udmabufCreateList([{ memfd: mfd, offset: 0, size: 32 * MiB }, {
       memfd: mfd,
       offset: 0,
-      size: 32 * MIB + 4096,
+      size: 32 * MiB + 4096,
     }]),
     -EINVAL,
     "over 64 MiB in total over a list",
@@ -402,7 +384,7 @@ Deno.test("udmabufCreate returns a dma-buf of the memfd range, page aligned, at 
 
 Deno.test("udmabufCreate rejects a size or offset that is not page aligned with -EINVAL", () => {
   const sys = new System();
-  const mfd = sealedMemfd(sys, MIB);
+  const mfd = sealedMemfd(sys, MiB);
   assert.equal(sys.udmabufCreate(mfd, 0, 4096 + 512), -EINVAL);
   assert.equal(sys.udmabufCreate(mfd, 0, 100), -EINVAL);
   assert.equal(sys.udmabufCreate(mfd, 512, 4096), -EINVAL);
@@ -413,33 +395,33 @@ Deno.test("udmabufCreate rejects a size or offset that is not page aligned with 
 
 Deno.test("udmabufCreate requires F_SEAL_SHRINK and refuses F_SEAL_WRITE with -EINVAL", () => {
   const sys = new System();
-  assert.equal(sys.udmabufCreate(sealedMemfd(sys, MIB, 0), 0, MIB), -EINVAL, "no seal");
-  assert.equal(sys.udmabufCreate(sealedMemfd(sys, MIB, 4), 0, MIB), -EINVAL, "F_SEAL_GROW only");
+  assert.equal(sys.udmabufCreate(sealedMemfd(sys, MiB, 0), 0, MiB), -EINVAL, "no seal");
+  assert.equal(sys.udmabufCreate(sealedMemfd(sys, MiB, 4), 0, MiB), -EINVAL, "F_SEAL_GROW only");
   assert.equal(
-    sys.udmabufCreate(sealedMemfd(sys, MIB, F_SEAL_SHRINK | F_SEAL_WRITE), 0, MIB),
+    sys.udmabufCreate(sealedMemfd(sys, MiB, F_SEAL_SHRINK | F_SEAL_WRITE), 0, MiB),
     -EINVAL,
     "F_SEAL_WRITE",
   );
-  assert.equal(sys.udmabufCreate(sealedMemfd(sys, MIB, F_SEAL_WRITE), 0, MIB), -EINVAL, "F_SEAL_WRITE alone");
-  assert.ok(sys.udmabufCreate(sealedMemfd(sys, MIB, F_SEAL_SHRINK | 4), 0, MIB) >= 3, "SHRINK|GROW is fine");
+  assert.equal(sys.udmabufCreate(sealedMemfd(sys, MiB, F_SEAL_WRITE), 0, MiB), -EINVAL, "F_SEAL_WRITE alone");
+  assert.ok(sys.udmabufCreate(sealedMemfd(sys, MiB, F_SEAL_SHRINK | 4), 0, MiB) >= 3, "SHRINK|GROW is fine");
 });
 
 Deno.test("udmabufCreate rejects an fd that is not a memfd with -EBADF", () => {
   const sys = new System();
   const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
-  const mfd = sealedMemfd(sys, MIB);
-  const db = sys.udmabufCreate(mfd, 0, MIB);
+  const mfd = sealedMemfd(sys, MiB);
+  const db = sys.udmabufCreate(mfd, 0, MiB);
   assert.ok(db >= 3);
   for (const bad of [fd, db, 999, -1]) assert.equal(sys.udmabufCreate(bad, 0, 4096), -EBADF, `fd ${bad}`);
 });
 
 Deno.test("udmabufCreateList takes up to 1024 items and refuses more with -EINVAL", () => {
   const sys = new System();
-  const mfd = sealedMemfd(sys, 4 * MIB + 4096);
+  const mfd = sealedMemfd(sys, 4 * MiB + 4096);
   const items = Array.from({ length: 1024 }, (_, i) => ({ memfd: mfd, offset: i * 4096, size: 4096 }));
   const db = sys.udmabufCreateList(items);
   assert.ok(db >= 3, `1024 items: ${db}`);
-  assert.equal(sys.dmabufSize(db), 4 * MIB);
-  assert.equal(sys.udmabufCreateList([...items, { memfd: mfd, offset: 4 * MIB, size: 4096 }]), -EINVAL);
+  assert.equal(sys.dmabufSize(db), 4 * MiB);
+  assert.equal(sys.udmabufCreateList([...items, { memfd: mfd, offset: 4 * MiB, size: 4096 }]), -EINVAL);
   assert.equal(sys.udmabufCreateList([]), -EINVAL);
 });

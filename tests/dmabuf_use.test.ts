@@ -9,7 +9,6 @@ import {
   EFAULT,
   EINVAL,
   EOPNOTSUPP,
-  F_SEAL_SHRINK,
   getSqe,
   inflightCommands,
   IO_REGBUF_TYPE_EMPTY,
@@ -17,9 +16,6 @@ import {
   IORING_OP_WRITEV_FIXED,
   IORING_RSRC_UPDATE_EXTENDED,
   IOSQE_FIXED_FILE,
-  type IoUring,
-  ioUringQueueInit,
-  MFD_ALLOW_SEALING,
   type NvmeCommand,
   O_DIRECT,
   O_RDWR,
@@ -50,41 +46,22 @@ import {
   waitCqe,
 } from "../mod.ts";
 import { w } from "../src/wasm.ts";
+import {
+  dmabufBytes,
+  iovecArray,
+  KiB,
+  type Machine as BaseMachine,
+  type Mode,
+  openDrive,
+  randomBytes,
+  udmabuf,
+} from "./helpers.ts";
 
-type Mode = "strict" | "lazy" | "passthrough";
-const KIB = 1024;
-const DB_BYTES = 1024 * KIB;
+const DB_BYTES = 1024 * KiB;
 
-interface Machine {
-  sys: System;
-  fd: number;
-  ring: IoUring;
+interface Machine extends BaseMachine {
   db: number;
   data: Uint8Array;
-}
-
-/** Seeded pseudo-random bytes (xorshift32). */
-function randomBytes(len: number, seed: number): Uint8Array {
-  const out = new Uint8Array(len);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-function udmabuf(sys: System, size: number): number {
-  const mfd = sys.memfdCreate(MFD_ALLOW_SEALING);
-  assert.equal(sys.ftruncate(mfd, size), 0);
-  assert.equal(sys.fcntlAddSeals(mfd, F_SEAL_SHRINK), 0);
-  const db = sys.udmabufCreate(mfd, 0, size);
-  assert.ok(db >= 3, `udmabuf ${db}`);
-  return db;
 }
 
 /**
@@ -93,11 +70,11 @@ function udmabuf(sys: System, size: number): number {
  * O_DIRECT writes), and a 1 MiB udmabuf (zeroed) registered in slot 0 of 8.
  */
 function machine(mode: Mode = "strict", nvme: Record<string, unknown> = {}, ringFlags = 0): Machine {
-  const sys = new System({ profile: { base: "optane-p5800x", iommu: { mode }, nvme } });
-  const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
-  assert.ok(fd >= 3);
-  const ring = ioUringQueueInit(sys, 64, ringFlags);
-  if (typeof ring === "number") throw new Error(`ring ${ring}`);
+  const { sys, fd, ring } = openDrive(
+    new System({ profile: { base: "optane-p5800x", iommu: { mode }, nvme } }),
+    64,
+    ringFlags,
+  );
   const data = randomBytes(DB_BYTES, 7);
   const va = sys.mmapAnon(DB_BYTES);
   assert.equal(sys.writeUser(va, data), 0);
@@ -147,24 +124,6 @@ function run(m: Machine, ...preps: ((sqe: Sqe) => void)[]): number[] {
   return res;
 }
 
-function dmabufBytes(m: Machine, db: number, off: number, len: number): Uint8Array {
-  const b = m.sys.dmabufRead(db, off, len);
-  if (typeof b === "number") throw new Error(`dmabufRead ${b}`);
-  return b;
-}
-
-function iovecArray(sys: System, iovs: readonly (readonly [number, number])[]): number {
-  const b = new Uint8Array(16 * iovs.length);
-  const v = new DataView(b.buffer);
-  iovs.forEach(([base, len], i) => {
-    v.setBigUint64(16 * i, BigInt(base), true);
-    v.setBigUint64(16 * i + 8, BigInt(len), true);
-  });
-  const va = sys.mmapAnon(4096);
-  assert.equal(sys.writeUser(va, b), 0);
-  return va;
-}
-
 // ---- request-time errors ----
 
 Deno.test("prepReadFixed on a dma-buf slot outside the dma-buf or overflowing returns -EFAULT", () => {
@@ -179,8 +138,8 @@ Deno.test("prepReadFixed on a dma-buf slot outside the dma-buf or overflowing re
       (s) => prepReadFixed(s, m.fd, 0, DB_BYTES + 512, 0, 0),
       (s) => prepReadFixed(s, m.fd, 0xffffffffffffff00n, 512, 0, 0),
       (s) => prepReadFixed(s, m.fd, 1n << 63n, 512, 0, 0),
-      (s) => prepWriteFixed(s, m.fd, DB_BYTES - 4, 512, 8 * 1024 * KIB, 0),
-      (s) => prepWriteFixed(s, m.fd, 0xfffffffffffffe00n, 512, 8 * 1024 * KIB, 0),
+      (s) => prepWriteFixed(s, m.fd, DB_BYTES - 4, 512, 8 * 1024 * KiB, 0),
+      (s) => prepWriteFixed(s, m.fd, 0xfffffffffffffe00n, 512, 8 * 1024 * KiB, 0),
     ),
     [512, -EFAULT, -EFAULT, -EFAULT, -EFAULT, -EFAULT, -EFAULT, -EFAULT],
   );
@@ -195,7 +154,7 @@ Deno.test("prepReadFixed on a dma-buf slot with another file, even another open(
     run(
       m,
       (s) => prepReadFixed(s, other, 0, 512, 0, 0),
-      (s) => prepWriteFixed(s, other, 0, 512, 8 * 1024 * KIB, 0),
+      (s) => prepWriteFixed(s, other, 0, 512, 8 * 1024 * KiB, 0),
       (s) => {
         prepReadFixed(s, 1, 0, 512, 0, 0);
         sqeSetFlags(s, IOSQE_FIXED_FILE);
@@ -231,7 +190,7 @@ Deno.test("IORING_OP_READV_FIXED and IORING_OP_WRITEV_FIXED on a dma-buf slot re
         sqeSetBufIndex(s, 0);
       },
       (s) => {
-        prepWritev(s, m.fd, iov, 1, 8 * 1024 * KIB);
+        prepWritev(s, m.fd, iov, 1, 8 * 1024 * KiB);
         sqeSetOpcode(s, IORING_OP_WRITEV_FIXED);
         sqeSetBufIndex(s, 0);
       },
@@ -250,7 +209,7 @@ Deno.test("prepReadFixed on a dma-buf slot with a misaligned device offset, leng
       (s) => prepReadFixed(s, m.fd, 0, 100, 0, 0),
       (s) => prepReadFixed(s, m.fd, 0, 4096 + 4, 0, 0),
       (s) => prepReadFixed(s, m.fd, 2, 512, 0, 0),
-      (s) => prepWriteFixed(s, m.fd, 0, 512, 8 * 1024 * KIB + 100, 0),
+      (s) => prepWriteFixed(s, m.fd, 0, 512, 8 * 1024 * KiB + 100, 0),
       (s) => prepReadFixed(s, m.fd, 4, 512, 512, 0),
     ),
     [-EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, 512],
@@ -271,7 +230,7 @@ Deno.test("prepReadFixed on a dma-buf slot with RWF_NOWAIT and no live map retur
   assert.deepEqual(run(m, nowait), [-EAGAIN], "after an invalidation");
   assert.equal(m.sys.dmabufCounters().eagain, 2);
   assert.deepEqual(run(m, (s) => prepReadFixed(s, m.fd, 0, 512, 0, 0)), [512], "blocking read remaps");
-  assert.deepEqual(dmabufBytes(m, m.db, 0, 512), m.data.subarray(0, 512));
+  assert.deepEqual(dmabufBytes(m.sys, m.db, 0, 512), m.data.subarray(0, 512));
 });
 
 // ---- replacing and emptying a slot with I/O in flight ----
@@ -293,7 +252,7 @@ function warm(m: Machine): void {
 function checkEight(m: Machine, db: number): void {
   for (let i = 0; i < 8; i++) {
     const want = m.data.subarray(65536 * (7 - i), 65536 * (8 - i));
-    assert.deepEqual(dmabufBytes(m, db, 65536 * i, 65536), want, `read ${i} bytes`);
+    assert.deepEqual(dmabufBytes(m.sys, db, 65536 * i, 65536), want, `read ${i} bytes`);
   }
 }
 
@@ -353,12 +312,12 @@ Deno.test("registerBufferDmabuf replacing a dma-buf slot with reads in flight ke
   checkEight(m, m.db);
   assert.deepEqual(run(m, (s) => prepReadFixed(s, m.fd, 4096, 4096, 0, 0)), [4096]);
   assert.deepEqual(
-    dmabufBytes(m, b, 4096, 4096),
+    dmabufBytes(m.sys, b, 4096, 4096),
     m.data.subarray(0, 4096),
     "new reads land in the new dma-buf",
   );
   assert.deepEqual(
-    dmabufBytes(m, m.db, 0, 4096),
+    dmabufBytes(m.sys, m.db, 0, 4096),
     m.data.subarray(7 * 65536, 7 * 65536 + 4096),
     "old one untouched",
   );
@@ -440,17 +399,17 @@ for (const mode of ["passthrough", "strict"] as const) {
     const cases: [number, number, number][] = [
       [4, 512, 512], // one page
       [2 * 4096 + 1024, 4096, 4096], // two pages
-      [4092, 68 * KIB, 65536 + 1536], // a list
-      [4, 300 * KIB, 3 * 65536], // split at 128 KiB
+      [4092, 68 * KiB, 65536 + 1536], // a list
+      [4, 300 * KiB, 3 * 65536], // split at 128 KiB
     ];
     for (const [addr, len, devOff] of cases) {
       const cmds = commandsOf(m, addr, len, devOff);
       const what = `addr ${addr} len ${len}`;
-      assert.equal(cmds.length, Math.ceil(len / (128 * KIB)), `${what}: commands`);
+      assert.equal(cmds.length, Math.ceil(len / (128 * KiB)), `${what}: commands`);
       let off = addr;
       let pos = devOff;
       for (const cmd of cmds) {
-        const bytes = Math.min(128 * KIB, addr + len - off);
+        const bytes = Math.min(128 * KiB, addr + len - off);
         assert.equal(cmd.opcode, 2);
         assert.equal(cmd.psdt, 0, `${what}: PRP`);
         assert.equal(cmd.slba, BigInt(pos / 512), `${what}: slba`);
@@ -467,7 +426,7 @@ for (const mode of ["passthrough", "strict"] as const) {
         });
         if (mode === "passthrough") {
           // The bytes at the first device address are the dma-buf's bytes there.
-          assert.deepEqual(m.sys.readPhys(cmd.prp1, 4), dmabufBytes(m, m.db, off, 4));
+          assert.deepEqual(m.sys.readPhys(cmd.prp1, 4), dmabufBytes(m.sys, m.db, off, 4));
         } else {
           pages.forEach((p, i) => {
             if (i > 0) {
@@ -489,7 +448,7 @@ for (const mode of ["passthrough", "strict"] as const) {
 Deno.test("inflightCommands for dma-buf reads show PRPs built from the map even when the controller supports SGLs", () => {
   const m = machine("strict");
   assert.deepEqual(run(m, (s) => prepReadFixed(s, m.fd, 0, 512, 0, 0)), [512]);
-  const cmds = commandsOf(m, 4092, 68 * KIB, 65536);
+  const cmds = commandsOf(m, 4092, 68 * KiB, 65536);
   assert.equal(cmds.length, 1);
   assert.equal(cmds[0].psdt, 0, "nvme-pci builds a PRP list for the dma-buf map (series v3)");
   assert.equal(cmds[0].prp1 & 0xfffn, 4092n);
@@ -514,8 +473,8 @@ Deno.test("iommuCounters maps stay flat with the number of dma-buf I/Os and grow
   assert.equal(after.unmaps, before.unmaps, "no IOMMU unmap per dma-buf I/O");
   assert.equal(m.sys.dmabufCounters().maps_created, 1);
 
-  const va = m.sys.mmapAnon(256 * KIB);
-  assert.equal(registerBuffersUpdate(m.ring, 1, [{ iovBase: va, iovLen: 256 * KIB }]), 1);
+  const va = m.sys.mmapAnon(256 * KiB);
+  assert.equal(registerBuffersUpdate(m.ring, 1, [{ iovBase: va, iovLen: 256 * KiB }]), 1);
   for (let round = 0; round < 10; round++) {
     const res = run(
       m,

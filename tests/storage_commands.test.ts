@@ -8,12 +8,7 @@ import fc from "fast-check";
 import {
   getSqe,
   inflightCommands,
-  type IoUring,
-  ioUringQueueInit,
   type NvmeCommand,
-  O_DIRECT,
-  O_RDWR,
-  OPTANE_P5800X,
   prepRead,
   prepReadFixed,
   prepWrite,
@@ -24,62 +19,35 @@ import {
   type SglDescriptor,
   submit,
   submitAndWait,
-  System,
   unregisterBuffers,
 } from "../mod.ts";
 import { w } from "../src/wasm.ts";
+import {
+  iovecArray,
+  KiB,
+  lbaSystem,
+  type Machine as BaseMachine,
+  mapBuffer,
+  MiB,
+  type Mode,
+  MODES,
+  openDrive,
+} from "./helpers.ts";
 
-type Mode = "strict" | "lazy" | "passthrough";
-const MODES: readonly Mode[] = ["strict", "lazy", "passthrough"];
 const PAGE = 4096;
-const KiB = 1024;
-const MiB = 1024 * KiB;
 const NVME_READ = 0x02;
 const NVME_WRITE = 0x01;
 /** The drive's IOMMU domain: the machine's first (and only) controller's. */
 const DOM = 0;
 const PTE_ADDR_MASK = 0x000f_ffff_ffff_f000n;
 
-interface Machine {
-  sys: System;
-  fd: number;
-  ring: IoUring;
+interface Machine extends BaseMachine {
   lba: number;
   mode: Mode;
 }
 
 function machine(mode: Mode, lba: 512 | 4096 = 512, nvme: Record<string, unknown> = {}): Machine {
-  const sys = new System({
-    profile: {
-      base: "optane-p5800x",
-      iommu: { mode },
-      nvme,
-      devices: [{ ...OPTANE_P5800X.devices[0], lba_bytes: lba }],
-    },
-  });
-  const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
-  assert.ok(fd >= 3);
-  const ring = ioUringQueueInit(sys, 64, 0);
-  if (typeof ring === "number") throw new Error(`ring: ${ring}`);
-  return { sys, fd, ring, lba, mode };
-}
-
-function buffer(sys: System, bytes: number, contiguous = false): number {
-  const va = sys.mmapAnon(bytes, { contiguous });
-  assert.ok(va > 0);
-  return va;
-}
-
-function iovecArray(sys: System, iovs: readonly (readonly [number, number])[]): number {
-  const b = new Uint8Array(16 * iovs.length);
-  const v = new DataView(b.buffer);
-  iovs.forEach(([base, len], i) => {
-    v.setBigUint64(16 * i, BigInt(base), true);
-    v.setBigUint64(16 * i + 8, BigInt(len), true);
-  });
-  const va = sys.mmapAnon(b.length);
-  assert.equal(sys.writeUser(va, b), 0);
-  return va;
+  return { ...openDrive(lbaSystem(mode, lba, nvme), 64, 0), lba, mode };
 }
 
 /**
@@ -108,30 +76,22 @@ function inspect(
 
 type During = (cmds: NvmeCommand[], dma: Chunk[]) => void;
 
-/** Read `len` bytes at `dev` into `va`, checking the commands in flight (then `during`). */
-function readCmds(
-  m: Machine,
-  va: number,
-  len: number,
-  dev: number,
-  during: During = () => {},
-): NvmeCommand[] {
-  return inspect(m, () => prepRead(getSqe(m.ring)!, m.fd, va, len, dev), len, (cmds) => {
-    during(cmds, checkCommands(m, cmds, va, len, dev, false));
-  });
+/**
+ * A request issuer: read (`write` false) or write `len` bytes at `dev` via
+ * `va`, checking the commands in flight (then `during`).
+ */
+function ioCmds(write: boolean) {
+  const prep = write ? prepWrite : prepRead;
+  return (m: Machine, va: number, len: number, dev: number, during: During = () => {}): NvmeCommand[] =>
+    inspect(m, () => prep(getSqe(m.ring)!, m.fd, va, len, dev), len, (cmds) => {
+      during(cmds, checkCommands(m, cmds, va, len, dev, write));
+    });
 }
 
-function writeCmds(
-  m: Machine,
-  va: number,
-  len: number,
-  dev: number,
-  during: During = () => {},
-): NvmeCommand[] {
-  return inspect(m, () => prepWrite(getSqe(m.ring)!, m.fd, va, len, dev), len, (cmds) => {
-    during(cmds, checkCommands(m, cmds, va, len, dev, true));
-  });
-}
+/** Read `len` bytes at `dev` into `va`, checking the commands in flight (then `during`). */
+const readCmds = ioCmds(false);
+/** Write `len` bytes at `dev` from `va`, checking the commands in flight (then `during`). */
+const writeCmds = ioCmds(true);
 
 /** The physical address behind a user address (must be mapped). */
 function pa(m: Machine, va: number): bigint {
@@ -323,7 +283,7 @@ const PRP_ONLY = { sgl_supported: false };
 for (const mode of MODES) {
   Deno.test(`inflightCommands: a one-page read has PRP1 with the in-page offset and PRP2 0 (${mode})`, () => {
     const m = machine(mode);
-    const va = buffer(m.sys, 2 * PAGE);
+    const va = mapBuffer(m.sys, 2 * PAGE);
     readCmds(m, va + 0x104, 1024, 4096 * 9 + 512, (cmds) => {
       assert.equal(cmds.length, 1);
       const [c] = cmds;
@@ -342,7 +302,7 @@ for (const mode of MODES) {
 
   Deno.test(`inflightCommands: a transfer over exactly two pages has PRP2 = the second page (${mode})`, () => {
     const m = machine(mode);
-    const va = buffer(m.sys, 3 * PAGE);
+    const va = mapBuffer(m.sys, 3 * PAGE);
     for (const [off, len] of [[0x200, 4096], [0, 8192], [4092, 512]]) {
       writeCmds(m, va + off, len, 1 * MiB, (cmds) => {
         assert.equal(cmds.length, 1);
@@ -363,7 +323,7 @@ for (const mode of MODES) {
 
   Deno.test(`inflightCommands: beyond two pages PRP2 points at a list, ≤ 32 entries from the 256-byte pool (${mode})`, () => {
     const m = machine(mode, 512, { ...PRP_ONLY, mdts: 0, max_sectors_kb: 8192 });
-    const va = buffer(m.sys, 40 * PAGE);
+    const va = mapBuffer(m.sys, 40 * PAGE);
     // [buffer offset, length, list entries]
     for (
       const [off, len, entries] of [[0, 3 * PAGE, 2], [4, 32 * PAGE, 32], [0, 33 * PAGE, 32], [
@@ -387,7 +347,7 @@ for (const mode of MODES) {
 
   Deno.test(`inflightCommands: PRP lists chain at 512 entries, the last entry pointing at the next list (${mode})`, () => {
     const m = machine(mode, 512, { ...PRP_ONLY, mdts: 0, max_sectors_kb: 8192, max_segments: 4096 });
-    const va = buffer(m.sys, 1100 * PAGE);
+    const va = mapBuffer(m.sys, 1100 * PAGE);
     // 1 + 512 pages: one full list, no chain.
     readCmds(m, va, 513 * PAGE, 0, ([c]) => {
       assert.equal(c.prpLists.length, 1);
@@ -409,7 +369,7 @@ for (const mode of MODES) {
 
   Deno.test(`inflightCommands: one physically contiguous segment over two pages is a single SGL data block (${mode})`, () => {
     const m = machine(mode);
-    const va = buffer(m.sys, 64 * KiB + PAGE, true);
+    const va = mapBuffer(m.sys, 64 * KiB + PAGE, true);
     readCmds(m, va + 0x40, 64 * KiB, 0, (cmds) => {
       assert.equal(cmds.length, 1);
       const [c] = cmds;
@@ -425,7 +385,7 @@ for (const mode of MODES) {
 
   Deno.test(`inflightCommands: sgl_threshold 0 disables SGL: a contiguous buffer gets a PRP list (${mode})`, () => {
     const m = machine(mode, 512, { sgl_threshold: 0 });
-    const va = buffer(m.sys, 64 * KiB, true);
+    const va = mapBuffer(m.sys, 64 * KiB, true);
     writeCmds(m, va, 64 * KiB, 4 * MiB, ([c]) => {
       assert.equal(c.psdt, 0);
       assert.equal(c.prpLists.length, 1);
@@ -437,7 +397,7 @@ for (const mode of MODES) {
     // segments; otherwise nvme_pci_use_sgls compares the average DMA segment
     // (after IOMMU merging) with sgl_threshold (32 KiB).
     const m = machine(mode);
-    const va = buffer(m.sys, 16 * PAGE);
+    const va = mapBuffer(m.sys, 16 * PAGE);
     readCmds(m, va, 3 * PAGE, 0, ([c]) => assert.equal(c.psdt, 0, "12 KiB in 3 physical pages: PRP"));
     readCmds(m, va + 4, 7 * PAGE, 0, ([c]) => assert.equal(c.psdt, 0, "28 KiB in 8 physical pages: PRP"));
     // 64 KiB: with an IOMMU one 64 KiB DMA segment (SGL), without 16 × 4 KiB (PRP).
@@ -447,13 +407,13 @@ for (const mode of MODES) {
   for (const lba of [512, 4096] as const) {
     Deno.test(`inflightCommands: split commands cover the request exactly within max_sectors_kb and MDTS (${mode}, ${lba})`, () => {
       let m = machine(mode, lba);
-      let va = buffer(m.sys, 1 * MiB + 8 * KiB);
+      let va = mapBuffer(m.sys, 1 * MiB + 8 * KiB);
       writeCmds(m, va + 4, 1 * MiB, 7 * MiB, (cmds) => {
         assert.equal(cmds.length, 8, "1 MiB in 128 KiB commands");
         assert.ok(cmds.every((c) => c.blocks * lba === 128 * KiB));
       });
       m = machine(mode, lba, { mdts: 3 }); // 32 KiB
-      va = buffer(m.sys, 256 * KiB);
+      va = mapBuffer(m.sys, 256 * KiB);
       readCmds(m, va, 200 * KiB, 12 * MiB, (cmds) => {
         assert.equal(cmds.length, 7);
         assert.ok(cmds.every((c) => c.blocks * lba <= 32 * KiB));
@@ -463,7 +423,7 @@ for (const mode of MODES) {
 
   Deno.test(`inflightCommands: READ_FIXED from a registered buffer points at its pinned pages (${mode})`, () => {
     const m = machine(mode);
-    const va = buffer(m.sys, 64 * KiB);
+    const va = mapBuffer(m.sys, 64 * KiB);
     assert.equal(registerBuffers(m.ring, [{ iovBase: va, iovLen: 64 * KiB }]), 0);
     inspect(m, () => prepReadFixed(getSqe(m.ring)!, m.fd, va + 4100, 20 * KiB, 1536, 0), 20 * KiB, (cmds) => {
       assert.equal(cmds.length, 1);
@@ -483,7 +443,7 @@ Deno.test("inflightCommands: several segments with a low sgl_threshold become a 
     max_segments: 4096,
   });
   // 16 scattered pages: 16 data blocks from the 256-byte pool.
-  let va = buffer(m.sys, 16 * PAGE);
+  let va = mapBuffer(m.sys, 16 * PAGE);
   readCmds(m, va, 16 * PAGE, 0, ([c]) => {
     assert.equal(c.psdt, 1);
     assert.equal(c.sgl1!.type, 3);
@@ -494,18 +454,18 @@ Deno.test("inflightCommands: several segments with a low sgl_threshold become a 
     );
   });
   // 17: the page pool.
-  va = buffer(m.sys, 17 * PAGE);
+  va = mapBuffer(m.sys, 17 * PAGE);
   readCmds(m, va, 17 * PAGE, 0, ([c]) => assert.equal(c.sglArrays[0].length, 256));
   // 600: arrays chained with segment descriptors.
-  va = buffer(m.sys, 600 * PAGE);
+  va = mapBuffer(m.sys, 600 * PAGE);
   readCmds(m, va, 600 * PAGE, 0, ([c]) => {
     assert.equal(c.sgl1!.type, 2, "a segment descriptor when one array is not enough");
     assert.equal(c.sglArrays.length, 3);
   });
   // Two contiguous iovecs written vectored: two data blocks.
-  const a = buffer(m.sys, 32 * KiB, true);
-  buffer(m.sys, PAGE); // a physical gap so the two do not merge into one segment
-  const b = buffer(m.sys, 32 * KiB, true);
+  const a = mapBuffer(m.sys, 32 * KiB, true);
+  mapBuffer(m.sys, PAGE); // a physical gap so the two do not merge into one segment
+  const b = mapBuffer(m.sys, 32 * KiB, true);
   const iov = iovecArray(m.sys, [[a, 32 * KiB], [b, 32 * KiB]]);
   inspect(m, () => prepWritev(getSqe(m.ring)!, m.fd, iov, 2, 0), 64 * KiB, ([c]) => {
     assert.equal(c.sgl1!.type, 3);
@@ -519,7 +479,7 @@ Deno.test("inflightCommands: several segments with a low sgl_threshold become a 
 
 Deno.test("strict: every IOVA a request used is unmapped and invalidated at completion", () => {
   const m = machine("strict", 512, PRP_ONLY);
-  const va = buffer(m.sys, 1 * MiB + PAGE);
+  const va = mapBuffer(m.sys, 1 * MiB + PAGE);
   // Warm the PRP pools so that no coherent pool mapping lands in the deltas.
   readCmds(m, va + 4, 1 * MiB, 0);
   const before = m.sys.iommuCounters();
@@ -539,7 +499,7 @@ Deno.test("strict: every IOVA a request used is unmapped and invalidated at comp
 
 Deno.test("lazy: unmaps at completion clear the PTEs but defer the invalidation to the flush queue", () => {
   const m = machine("lazy", 512, PRP_ONLY);
-  const va = buffer(m.sys, 256 * KiB);
+  const va = mapBuffer(m.sys, 256 * KiB);
   readCmds(m, va, 256 * KiB, 0);
   const before = m.sys.iommuCounters();
   let dma: Chunk[] = [];
@@ -595,7 +555,7 @@ Deno.test("property: every command's PRP/SGL obeys the NVMe rules and covers exa
       const blocks = s.lba === 4096 ? Math.ceil(s.blocks / 8) * (s.big ? 8 : 1) : s.blocks * (s.big ? 8 : 1);
       const len = blocks * s.lba;
       const dev = s.blockOff * s.lba;
-      const va = buffer(m.sys, s.off + len, s.contiguous) + s.off;
+      const va = mapBuffer(m.sys, s.off + len, s.contiguous) + s.off;
       let dma: Chunk[] = [];
       const record: During = (_, d) => (dma = d);
       if (s.fixed) {

@@ -7,10 +7,6 @@ import {
   getSqe,
   inflightCommands,
   IORING_SETUP_IOPOLL,
-  type IoUring,
-  ioUringQueueInit,
-  O_DIRECT,
-  O_RDWR,
   peekCqe,
   prepRead,
   prepReadFixed,
@@ -23,18 +19,10 @@ import {
   System,
   waitCqe,
 } from "../mod.ts";
+import { KiB, type Machine, type Mode, MODES, openDrive } from "./helpers.ts";
 
-type Mode = "strict" | "lazy" | "passthrough";
-const MODES: readonly Mode[] = ["strict", "lazy", "passthrough"];
-const KiB = 1024;
-
-function setup(mode: Mode, flags: number): { sys: System; fd: number; ring: IoUring } {
-  const sys = new System({ iommu: mode });
-  const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
-  assert.ok(fd >= 3);
-  const ring = ioUringQueueInit(sys, 64, flags);
-  if (typeof ring === "number") throw new Error(`ring: ${ring}`);
-  return { sys, fd, ring };
+function setup(mode: Mode, flags: number): Machine {
+  return openDrive(new System({ iommu: mode }), 64, flags);
 }
 
 for (const mode of MODES) {

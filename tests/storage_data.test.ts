@@ -8,12 +8,7 @@ import fc from "fast-check";
 import {
   getSqe,
   inflightCommands,
-  type IoUring,
-  ioUringQueueInit,
-  O_DIRECT,
   O_RDWR,
-  OPTANE_P5800X,
-  peekCqe,
   prepRead,
   prepReadFixed,
   prepReadv,
@@ -22,25 +17,32 @@ import {
   prepWritev,
   reapCqes,
   registerBuffers,
-  type Sqe,
   sqeSetData64,
   submit,
-  submitAndWait,
-  System,
   unregisterBuffers,
   waitCqeNr,
 } from "../mod.ts";
+import {
+  filledBuffer,
+  iovecArray,
+  KiB,
+  lbaSystem,
+  type Machine as BaseMachine,
+  MiB,
+  type Mode,
+  MODES,
+  openDrive,
+  pattern,
+  randomBytes,
+  runner,
+} from "./helpers.ts";
 
-type Mode = "strict" | "lazy" | "passthrough";
-const MODES: readonly Mode[] = ["strict", "lazy", "passthrough"];
-const LBAS: readonly (512 | 4096)[] = [512, 4096];
-
-interface Machine {
-  sys: System;
-  fd: number;
-  ring: IoUring;
+interface Machine extends BaseMachine {
   lba: number;
 }
+
+const LBAS: readonly (512 | 4096)[] = [512, 4096];
+const run = runner(0x5000);
 
 /** A fresh machine: one drive opened O_RDWR|O_DIRECT and one interrupt-driven ring. */
 function machine(
@@ -49,90 +51,7 @@ function machine(
   nvme: Record<string, unknown> = {},
   ringFlags = 0,
 ): Machine {
-  const sys = new System({
-    profile: {
-      base: "optane-p5800x",
-      iommu: { mode },
-      nvme,
-      devices: [{ ...OPTANE_P5800X.devices[0], lba_bytes: lba }],
-    },
-  });
-  const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
-  assert.ok(fd >= 3, `open: ${fd}`);
-  const ring = ioUringQueueInit(sys, 64, ringFlags);
-  if (typeof ring === "number") throw new Error(`ring: ${ring}`);
-  return { sys, fd, ring, lba };
-}
-
-/** Each 64-bit word holds its byte offset on the device, tagged in the top byte. */
-function pattern(devOff: number, len: number, tag = 0): Uint8Array {
-  const out = new Uint8Array(len);
-  const v = new DataView(out.buffer);
-  for (let i = 0; i + 8 <= len; i += 8) v.setBigUint64(i, BigInt(devOff + i) | (BigInt(tag) << 56n), true);
-  return out;
-}
-
-/** Seeded pseudo-random bytes (xorshift32). */
-function randomBytes(len: number, seed: number): Uint8Array {
-  const out = new Uint8Array(len);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-/** mmap a buffer and fill it (default with 0xa5 so that untouched bytes show). */
-function buffer(sys: System, bytes: number, contiguous = false, fill = 0xa5): number {
-  const va = sys.mmapAnon(bytes, { contiguous });
-  assert.ok(va > 0, `mmap ${bytes}`);
-  assert.equal(sys.writeUser(va, new Uint8Array(bytes).fill(fill)), 0);
-  return va;
-}
-
-/** Put an iovec array in user memory; returns its address. */
-function iovecArray(sys: System, iovs: readonly (readonly [number, number])[]): number {
-  const b = new Uint8Array(16 * iovs.length);
-  const v = new DataView(b.buffer);
-  iovs.forEach(([base, len], i) => {
-    v.setBigUint64(16 * i, BigInt(base), true);
-    v.setBigUint64(16 * i + 8, BigInt(len), true);
-  });
-  const va = sys.mmapAnon(Math.max(16, b.length));
-  assert.equal(sys.writeUser(va, b), 0);
-  return va;
-}
-
-/**
- * Submit one SQE per prep function, wait for all, and return their results in
- * order; checks every request got exactly one CQE and nothing is left.
- */
-function run(m: Machine, ...preps: ((sqe: Sqe) => void)[]): number[] {
-  preps.forEach((prep, i) => {
-    const sqe = getSqe(m.ring);
-    assert.ok(sqe, "SQ full");
-    prep(sqe);
-    sqeSetData64(sqe, 0x5000 + i);
-  });
-  assert.equal(submitAndWait(m.ring, preps.length), preps.length);
-  const cqes = reapCqes(m.ring);
-  assert.equal(cqes.length, preps.length, "one CQE per request");
-  const res: number[] = new Array(preps.length);
-  const seen = new Set<number>();
-  for (const c of cqes) {
-    const i = Number(c.userData) - 0x5000;
-    assert.ok(i >= 0 && i < preps.length && !seen.has(i), `unexpected user_data ${c.userData}`);
-    seen.add(i);
-    res[i] = c.res;
-  }
-  assert.deepEqual(peekCqe(m.ring), [-11, null], "no further CQE");
-  assert.equal(inflightCommands(m.sys).length, 0, "no command left in flight");
-  return res;
+  return { ...openDrive(lbaSystem(mode, lba, nvme), 64, ringFlags), lba };
 }
 
 function read(m: Machine, va: number, len: number): Uint8Array {
@@ -142,13 +61,13 @@ function read(m: Machine, va: number, len: number): Uint8Array {
 }
 
 function writePlain(m: Machine, devOff: number, data: Uint8Array, bufOff = 0, contiguous = false): number {
-  const va = buffer(m.sys, bufOff + data.length, contiguous);
+  const va = filledBuffer(m.sys, bufOff + data.length, contiguous);
   assert.equal(m.sys.writeUser(va + bufOff, data), 0);
   return run(m, (s) => prepWrite(s, m.fd, va + bufOff, data.length, devOff))[0];
 }
 
 function readPlain(m: Machine, devOff: number, len: number, bufOff = 0, contiguous = false): Uint8Array {
-  const va = buffer(m.sys, bufOff + len, contiguous);
+  const va = filledBuffer(m.sys, bufOff + len, contiguous);
   assert.equal(run(m, (s) => prepRead(s, m.fd, va + bufOff, len, devOff))[0], len);
   return read(m, va + bufOff, len);
 }
@@ -173,9 +92,6 @@ function assertBytes(got: Uint8Array, want: Uint8Array, msg = ""): void {
   }
 }
 
-const KiB = 1024;
-const MiB = 1024 * KiB;
-
 for (const mode of MODES) {
   for (const lba of LBAS) {
     Deno.test(`IORING_OP_WRITE and IORING_OP_READ round-trip a pattern (${mode}, ${lba}-byte LBAs)`, () => {
@@ -196,7 +112,7 @@ for (const mode of MODES) {
     Deno.test(`IORING_OP_WRITE_FIXED and IORING_OP_READ_FIXED round-trip at dword offsets inside registered buffers (${mode}, ${lba})`, () => {
       const m = machine(mode, lba);
       const size = 256 * KiB;
-      const bufs = [buffer(m.sys, size), buffer(m.sys, size, true), buffer(m.sys, size)];
+      const bufs = [filledBuffer(m.sys, size), filledBuffer(m.sys, size, true), filledBuffer(m.sys, size)];
       assert.equal(registerBuffers(m.ring, bufs.map((b) => ({ iovBase: b, iovLen: size }))), 0);
       const dev = 1 * MiB + lba;
       const len = 40 * KiB;
@@ -243,7 +159,7 @@ for (const mode of MODES) {
       const bases: number[] = [];
       let pos = 0;
       lens.forEach((l, i) => {
-        const b = buffer(m.sys, offs[i] + l, i === 2);
+        const b = filledBuffer(m.sys, offs[i] + l, i === 2);
         assert.equal(m.sys.writeUser(b + offs[i], data.subarray(pos, pos + l)), 0);
         bases.push(b + offs[i]);
         pos += l;
@@ -253,7 +169,7 @@ for (const mode of MODES) {
       // Read back with a different cut: 3 iovecs.
       const rl = [2 * lba, total - 4 * lba, 2 * lba];
       const ro = [8, 12, 0];
-      const rb = rl.map((l, i) => buffer(m.sys, ro[i] + l) + ro[i]);
+      const rb = rl.map((l, i) => filledBuffer(m.sys, ro[i] + l) + ro[i]);
       const rv = iovecArray(m.sys, rl.map((l, i) => [rb[i], l] as const));
       assert.deepEqual(run(m, (s) => prepReadv(s, m.fd, rv, rl.length, dev)), [total]);
       const got = new Uint8Array(total);
@@ -382,10 +298,10 @@ Deno.test("IORING_OP_WRITE through a buffered (no O_DIRECT) fd and O_DIRECT read
   const dev = 9 * MiB;
   const data = pattern(dev, 8 * KiB, 12);
   assert.equal(writePlain(m, dev, data), data.length);
-  const va = buffer(m.sys, 8192);
+  const va = filledBuffer(m.sys, 8192);
   assert.deepEqual(run(m, (s) => prepRead(s, bfd, va + 1, 1001, dev + 77)), [1001]);
   assertBytes(read(m, va + 1, 1001), data.subarray(77, 77 + 1001));
-  const src = buffer(m.sys, 4096);
+  const src = filledBuffer(m.sys, 4096);
   const bytes = randomBytes(333, 5);
   assert.equal(m.sys.writeUser(src + 3, bytes), 0);
   assert.deepEqual(run(m, (s) => prepWrite(s, bfd, src + 3, 333, dev + 1000)), [333]);
@@ -481,10 +397,10 @@ Deno.test("property: random transfers round-trip through every path, buffer kind
       const len = t.blocks * t.lba;
       const dev = t.blockOff * t.lba;
       const data = randomBytes(len, t.seed);
-      const wva = buffer(m.sys, t.wOff + len, t.wKind === "contiguous") + t.wOff;
+      const wva = filledBuffer(m.sys, t.wOff + len, t.wKind === "contiguous") + t.wOff;
       assert.equal(m.sys.writeUser(wva, data), 0);
       assert.equal(issue(m, true, t.wPath, wva, len, dev, t.cut), len);
-      const rva = buffer(m.sys, t.rOff + len, t.rKind === "contiguous") + t.rOff;
+      const rva = filledBuffer(m.sys, t.rOff + len, t.rKind === "contiguous") + t.rOff;
       assert.equal(issue(m, false, t.rPath, rva, len, dev, t.cut + 1), len);
       assertBytes(read(m, rva, len), data);
     }),
@@ -497,7 +413,7 @@ Deno.test("waitCqeNr after submit sees a split read's single CQE", () => {
   const dev = 13 * MiB;
   const data = pattern(dev, 512 * KiB);
   assert.equal(writePlain(m, dev, data), data.length);
-  const va = buffer(m.sys, data.length);
+  const va = filledBuffer(m.sys, data.length);
   const sqe = getSqe(m.ring)!;
   prepRead(sqe, m.fd, va, data.length, dev);
   sqeSetData64(sqe, 77);

@@ -15,8 +15,6 @@ import {
   inflightCommands,
   IORING_SETUP_IOPOLL,
   IOSQE_FIXED_FILE,
-  type IoUring,
-  ioUringQueueInit,
   O_DIRECT,
   O_RDONLY,
   O_RDWR,
@@ -42,16 +40,11 @@ import {
   unregisterBuffers,
   unregisterFiles,
 } from "../mod.ts";
+import { GiB, iovecArray, KiB, type Machine as BaseMachine, mapBuffer, MiB, openDrive } from "./helpers.ts";
 
 const PAGE = 4096;
-const KiB = 1024;
-const MiB = 1024 * KiB;
-const GiB = 1024 * MiB;
 
-interface Machine {
-  sys: System;
-  fd: number;
-  ring: IoUring;
+interface Machine extends BaseMachine {
   lba: number;
   size: number;
 }
@@ -65,30 +58,9 @@ function machine(opts: { lba?: 512 | 4096; ringFlags?: number } = {}): Machine {
       devices: [{ ...OPTANE_P5800X.devices[0], lba_bytes: lba, capacity_gib: 1 }],
     },
   });
-  const fd = sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
-  assert.ok(fd >= 3);
-  const ring = ioUringQueueInit(sys, 64, opts.ringFlags ?? 0);
-  if (typeof ring === "number") throw new Error(`ring: ${ring}`);
+  const { fd, ring } = openDrive(sys, 64, opts.ringFlags ?? 0);
   assert.equal(sys.deviceBytes(0), GiB);
   return { sys, fd, ring, lba, size: GiB };
-}
-
-function buffer(sys: System, bytes: number, contiguous = false): number {
-  const va = sys.mmapAnon(bytes, { contiguous });
-  assert.ok(va > 0);
-  return va;
-}
-
-function iovecArray(sys: System, iovs: readonly (readonly [number, number])[]): number {
-  const b = new Uint8Array(16 * iovs.length);
-  const v = new DataView(b.buffer);
-  iovs.forEach(([base, len], i) => {
-    v.setBigUint64(16 * i, BigInt(base), true);
-    v.setBigUint64(16 * i + 8, BigInt(len), true);
-  });
-  const va = sys.mmapAnon(Math.max(16, b.length));
-  assert.equal(sys.writeUser(va, b), 0);
-  return va;
 }
 
 /**
@@ -125,7 +97,7 @@ function one(m: Machine, prep: (sqe: Sqe) => void): number {
 
 /** An address in the unmapped guard page after a mapping. */
 function unmapped(sys: System): number {
-  const va = buffer(sys, PAGE);
+  const va = mapBuffer(sys, PAGE);
   assert.equal(sys.userPhysAddr(va + PAGE), 0);
   return va + PAGE;
 }
@@ -135,7 +107,7 @@ function unmapped(sys: System): number {
 
 Deno.test("registerBuffers returns -EBUSY while a table exists, before checking the count", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   assert.equal(registerBuffers(m.ring, [{ iovBase: va, iovLen: 8 * KiB }]), 0);
   assert.equal(registerBuffers(m.ring, [{ iovBase: va, iovLen: 4 * KiB }]), -EBUSY);
   assert.equal(registerBuffers(m.ring, []), -EBUSY, "-EBUSY is checked before the count");
@@ -147,7 +119,7 @@ Deno.test("registerBuffers returns -EBUSY while a table exists, before checking 
 
 Deno.test("registerBuffers returns -EBUSY for too many iovecs while a table exists (kernel order)", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   assert.equal(registerBuffers(m.ring, [{ iovBase: va, iovLen: 8 * KiB }]), 0);
   const many = Array.from({ length: 16385 }, () => ({ iovBase: va, iovLen: 4096 }));
   assert.equal(registerBuffers(m.ring, many), -EBUSY);
@@ -155,7 +127,7 @@ Deno.test("registerBuffers returns -EBUSY for too many iovecs while a table exis
 
 Deno.test("registerBuffers returns -EINVAL for 0 or more than 16384 iovecs, and 16384 is accepted", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   assert.equal(registerBuffers(m.ring, []), -EINVAL);
   assert.equal(
     registerBuffers(m.ring, Array.from({ length: 16385 }, () => ({ iovBase: va, iovLen: 4096 }))),
@@ -172,7 +144,7 @@ Deno.test("registerBuffers returns -EINVAL for 0 or more than 16384 iovecs, and 
 
 Deno.test("registerBuffers returns -EFAULT for a NULL base with a length, zero length, over 1 GiB, unmapped memory", () => {
   const m = machine();
-  const va = buffer(m.sys, 64 * KiB);
+  const va = mapBuffer(m.sys, 64 * KiB);
   const bad: [string, number, number][] = [
     ["NULL base with a length", 0, 4096],
     ["zero length", va, 0],
@@ -198,7 +170,7 @@ Deno.test("registerBuffers returns -EFAULT for a NULL base with a length, zero l
 
 Deno.test("registerBuffers: a NULL base with zero length registers an empty slot", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   assert.equal(registerBuffers(m.ring, [{ iovBase: 0, iovLen: 0 }, { iovBase: va, iovLen: 8 * KiB }]), 0);
   assert.deepEqual(
     run(
@@ -213,7 +185,7 @@ Deno.test("registerBuffers: a NULL base with zero length registers an empty slot
 
 Deno.test("unregisterBuffers returns -ENXIO with no table, 0 once, then -ENXIO", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   assert.equal(unregisterBuffers(m.ring), -ENXIO);
   assert.equal(registerBuffers(m.ring, [{ iovBase: va, iovLen: 8 * KiB }]), 0);
   assert.equal(unregisterBuffers(m.ring), 0);
@@ -223,7 +195,7 @@ Deno.test("unregisterBuffers returns -ENXIO with no table, 0 once, then -ENXIO",
 
 Deno.test("registerBuffersUpdate: -ENXIO without a table, -EINVAL past its end, else the number of slots changed", () => {
   const m = machine();
-  const va = buffer(m.sys, 16 * KiB);
+  const va = mapBuffer(m.sys, 16 * KiB);
   assert.equal(registerBuffersUpdate(m.ring, 0, [{ iovBase: va, iovLen: 4096 }]), -ENXIO);
   assert.equal(registerBuffersSparse(m.ring, 4), 0);
   assert.equal(registerBuffersUpdate(m.ring, 4, [{ iovBase: va, iovLen: 4096 }]), -EINVAL);
@@ -261,7 +233,7 @@ Deno.test("registerBuffersUpdate: -ENXIO without a table, -EINVAL past its end, 
 
 Deno.test("registerBuffersUpdate stops at a bad iovec: the count done so far, or the error when none was", () => {
   const m = machine();
-  const va = buffer(m.sys, 16 * KiB);
+  const va = mapBuffer(m.sys, 16 * KiB);
   assert.equal(registerBuffersSparse(m.ring, 4), 0);
   assert.equal(registerBuffersUpdate(m.ring, 0, [{ iovBase: 0, iovLen: 4096 }]), -EFAULT);
   assert.equal(registerBuffersUpdate(m.ring, 0, [{ iovBase: va, iovLen: 0 }]), -EFAULT);
@@ -296,7 +268,7 @@ Deno.test("registerBuffersUpdate with zero iovecs is -EINVAL (io_register_rsrc_u
 
 Deno.test("fixed I/O: slot out of range, empty slot, range outside the buffer are -EFAULT; length 0 is 0", () => {
   const m = machine();
-  const va = buffer(m.sys, 64 * KiB);
+  const va = mapBuffer(m.sys, 64 * KiB);
   assert.equal(one(m, (s) => prepReadFixed(s, m.fd, va, 4096, 0, 0)), -EFAULT, "no table at all");
   assert.equal(registerBuffersSparse(m.ring, 3), 0);
   assert.equal(registerBuffersUpdate(m.ring, 0, [{ iovBase: va + 4096, iovLen: 32 * KiB }]), 1);
@@ -326,7 +298,7 @@ Deno.test("fixed I/O: slot out of range, empty slot, range outside the buffer ar
 
 Deno.test("I/O on a bad fd is -EBADF: never opened, closed, negative", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   const fd2 = m.sys.open("/dev/nvme0n1", O_RDWR | O_DIRECT);
   assert.equal(m.sys.close(fd2), 0);
   assert.equal(m.sys.close(fd2), -EBADF);
@@ -344,7 +316,7 @@ Deno.test("I/O on a bad fd is -EBADF: never opened, closed, negative", () => {
 
 Deno.test("read on an O_WRONLY fd and write on an O_RDONLY fd are -EBADF, for every opcode", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   assert.equal(registerBuffers(m.ring, [{ iovBase: va, iovLen: 8 * KiB }]), 0);
   const ro = m.sys.open("/dev/nvme0n1", O_RDONLY | O_DIRECT);
   const wo = m.sys.open("/dev/nvme0n1", O_WRONLY | O_DIRECT);
@@ -367,7 +339,7 @@ Deno.test("read on an O_WRONLY fd and write on an O_RDONLY fd are -EBADF, for ev
 
 Deno.test("kernel order: bad fd before the fixed buffer, the fixed buffer before the file mode, mode before O_DIRECT", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   assert.equal(registerBuffers(m.ring, [{ iovBase: va, iovLen: 8 * KiB }]), 0);
   const wo = m.sys.open("/dev/nvme0n1", O_WRONLY | O_DIRECT);
   assert.deepEqual(
@@ -383,7 +355,7 @@ Deno.test("kernel order: bad fd before the fixed buffer, the fixed buffer before
 
 Deno.test("I/O on an io_uring fd is -EINVAL", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   assert.deepEqual(
     run(
       m,
@@ -396,7 +368,7 @@ Deno.test("I/O on an io_uring fd is -EINVAL", () => {
 
 Deno.test("IOPOLL ring: a non-O_DIRECT fd is -EOPNOTSUPP, and so is an io_uring fd (no ->iopoll)", () => {
   const m = machine({ ringFlags: IORING_SETUP_IOPOLL });
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   const buffered = m.sys.open("/dev/nvme0n1", O_RDWR);
   assert.deepEqual(
     run(
@@ -412,7 +384,7 @@ Deno.test("IOPOLL ring: a non-O_DIRECT fd is -EOPNOTSUPP, and so is an io_uring 
 
 Deno.test("IOSQE_FIXED_FILE: registered indexes work, bad indexes and empty slots are -EBADF", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   const fixed = (idx: number, write = false) => (s: Sqe) => {
     (write ? prepWrite : prepRead)(s, idx, va, 4096, 0);
     sqeSetFlags(s, IOSQE_FIXED_FILE);
@@ -438,7 +410,7 @@ Deno.test("IOSQE_FIXED_FILE: registered indexes work, bad indexes and empty slot
 for (const lba of [512, 4096] as const) {
   Deno.test(`O_DIRECT: misaligned offset or length is -EINVAL, a buffer not dword aligned is -EINVAL (${lba})`, () => {
     const m = machine({ lba });
-    const va = buffer(m.sys, 64 * KiB);
+    const va = mapBuffer(m.sys, 64 * KiB);
     assert.equal(registerBuffers(m.ring, [{ iovBase: va, iovLen: 64 * KiB }]), 0);
     assert.deepEqual(
       run(
@@ -460,7 +432,7 @@ for (const lba of [512, 4096] as const) {
 
   Deno.test(`O_DIRECT vectored: each iovec must be dword aligned and a whole number of blocks (${lba})`, () => {
     const m = machine({ lba });
-    const va = buffer(m.sys, 64 * KiB);
+    const va = mapBuffer(m.sys, 64 * KiB);
     const half = lba / 2;
     assert.deepEqual(
       run(
@@ -476,7 +448,7 @@ for (const lba of [512, 4096] as const) {
 
 Deno.test("a buffered (no O_DIRECT) fd takes any offset, length and address", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   const bfd = m.sys.open("/dev/nvme0n1", O_RDWR);
   assert.deepEqual(
     run(m, (s) => prepRead(s, bfd, va + 1, 100, 3), (s) => prepWrite(s, bfd, va + 3, 777, 5)),
@@ -490,10 +462,10 @@ Deno.test("a buffered (no O_DIRECT) fd takes any offset, length and address", ()
 Deno.test("reads at or past the end return 0; reads spanning it return the bytes that exist", () => {
   const m = machine();
   const data = new Uint8Array(1024).map((_, i) => (i * 13 + 1) & 0xff);
-  const src = buffer(m.sys, 4096);
+  const src = mapBuffer(m.sys, 4096);
   assert.equal(m.sys.writeUser(src, data), 0);
   assert.equal(one(m, (s) => prepWrite(s, m.fd, src, 1024, m.size - 1024)), 1024);
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   assert.equal(registerBuffers(m.ring, [{ iovBase: va, iovLen: 8 * KiB }]), 0);
   assert.deepEqual(
     run(
@@ -515,7 +487,7 @@ Deno.test("reads at or past the end return 0; reads spanning it return the bytes
 
 Deno.test("writes at or after the end are -ENOSPC; writes spanning it are short", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   const data = new Uint8Array(4096).map((_, i) => (i * 7 + 3) & 0xff);
   assert.equal(m.sys.writeUser(va, data), 0);
   assert.equal(registerBuffers(m.ring, [{ iovBase: va, iovLen: 8 * KiB }]), 0);
@@ -530,7 +502,7 @@ Deno.test("writes at or after the end are -ENOSPC; writes spanning it are short"
     [-ENOSPC, -ENOSPC, -ENOSPC, 0],
   );
   assert.deepEqual(run(m, (s) => prepWrite(s, m.fd, va, 4096, m.size - 1536)), [1536]);
-  const back = buffer(m.sys, 4096);
+  const back = mapBuffer(m.sys, 4096);
   assert.deepEqual(run(m, (s) => prepRead(s, m.fd, back, 4096, m.size - 1536)), [1536]);
   assert.deepEqual(m.sys.readUser(back, 1536), data.subarray(0, 1536));
   assert.deepEqual(run(m, (s) => prepWriteFixed(s, m.fd, va, 2048, m.size - 512, 0)), [512]);
@@ -541,7 +513,7 @@ Deno.test("kernel order: the end-of-device checks come before the O_DIRECT align
   // spans it before blkdev_direct_IO checks alignment; blkdev_write_iter
   // returns -ENOSPC, and truncates, likewise.
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   assert.deepEqual(
     run(
       m,
@@ -558,7 +530,7 @@ Deno.test("kernel order: the end-of-device checks come before the O_DIRECT align
 
 Deno.test("a read spanning the end pins only the bytes that exist: the rest of the buffer may be unmapped", () => {
   const m = machine();
-  const va = buffer(m.sys, 4096); // followed by the unmapped guard page
+  const va = mapBuffer(m.sys, 4096); // followed by the unmapped guard page
   assert.equal(one(m, (s) => prepRead(s, m.fd, va, 8192, m.size - 4096)), 4096);
   assert.equal(one(m, (s) => prepWrite(s, m.fd, va, 8192, m.size - 4096)), 4096);
 });
@@ -568,7 +540,7 @@ Deno.test("a read spanning the end pins only the bytes that exist: the rest of t
 
 Deno.test("an unmapped plain buffer is -EFAULT: wholly, partly, in an iovec, or the iovec array itself", () => {
   const m = machine();
-  const va = buffer(m.sys, 8 * KiB);
+  const va = mapBuffer(m.sys, 8 * KiB);
   const hole = unmapped(m.sys);
   assert.deepEqual(
     run(
@@ -593,7 +565,7 @@ Deno.test("kernel order: an SQE's bad buffer (prep) is reported before a bad fd 
       m,
       (s) => prepRead(s, 999, 0x800000000000, 4096, 0), // access_ok fails at prep
       (s) => prepReadv(s, 999, unmapped(m.sys), 1, 0), // iovec copy fails at prep
-      (s) => prepReadv(s, m.fd, buffer(m.sys, 4096), 1025, 0), // more than UIO_MAXIOV
+      (s) => prepReadv(s, m.fd, mapBuffer(m.sys, 4096), 1025, 0), // more than UIO_MAXIOV
     ),
     [-EFAULT, -EFAULT, -EINVAL],
   );
@@ -601,7 +573,7 @@ Deno.test("kernel order: an SQE's bad buffer (prep) is reported before a bad fd 
 
 Deno.test("a batch mixing failures and successes gets exactly one CQE per request", () => {
   const m = machine();
-  const va = buffer(m.sys, 64 * KiB);
+  const va = mapBuffer(m.sys, 64 * KiB);
   const preps: ((s: Sqe) => void)[] = [];
   for (let i = 0; i < 40; i++) {
     const k = i % 5;
