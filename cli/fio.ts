@@ -118,6 +118,7 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
   new_group: { kind: "bool" },
   kb_base: { kind: "enum", values: ["1000", "1024"] },
   dmasim_buffers: { kind: "enum", values: BUFFER_KINDS },
+  dmasim_dmabuf_memory: { kind: "enum", values: ["host", "gpu"] },
   dmasim_iommu: { kind: "enum", values: IOMMU_MODES },
   dmasim_profile: { kind: "str" },
   dmasim_seed: { kind: "int", min: 0, max: 2 ** 32 - 1 },
@@ -266,6 +267,8 @@ export interface FioJobOpts {
   groupReporting: boolean;
   /** dmasim_buffers=. */
   buffers?: BufferKind;
+  /** dmasim_dmabuf_memory=. */
+  dmabufMemory?: "host" | "gpu";
   /** dmasim_iommu=. */
   iommu?: IommuMode;
   /** dmasim_profile=. */
@@ -484,6 +487,9 @@ export function jobsFromSections(
         case "dmasim_buffers":
           o.buffers = v as BufferKind;
           break;
+        case "dmasim_dmabuf_memory":
+          o.dmabufMemory = v as "host" | "gpu";
+          break;
         case "dmasim_iommu":
           o.iommu = v as IommuMode;
           break;
@@ -568,6 +574,7 @@ export function uringJobFromFio(
     polled: o.hipri,
     fixedFiles: o.registerfiles,
     buffers: o.buffers ?? (o.fixedbufs ? "fixed" : "plain"),
+    ...(o.dmabufMemory ? { dmabufMemory: o.dmabufMemory } : {}),
     direct: o.direct,
     random: o.rw.startsWith("rand"),
     write: o.rw.endsWith("write"),
@@ -832,7 +839,7 @@ export function fioCommand(io: Io = STDIO): Command {
         "randread, randwrite), bs, iodepth, iodepth_batch_submit, iodepth_batch_complete_min, numjobs, size, " +
         "runtime, time_based, number_ios, filename (profile drives, ':'-separated), direct, buffered, fixedbufs, " +
         "registerfiles, hipri, sqthread_poll=0, nonvectored, randrepeat=1, randseed, thread, group_reporting, " +
-        "stonewall, kb_base, and dmasim's dmasim_buffers=plain|fixed|dmabuf, dmasim_iommu=strict|lazy|passthrough, " +
+        "stonewall, kb_base, and dmasim's dmasim_buffers=plain|fixed|dmabuf, dmasim_dmabuf_memory=host|gpu, dmasim_iommu=strict|lazy|passthrough, " +
         "dmasim_profile=NAME|FILE, dmasim_seed=N, dmasim_functional=1 (move real bytes). Any other option is an error naming the file and line. " +
         "Job sections run one after another, each on a fresh simulated machine; numjobs threads are reported " +
         "together (as with group_reporting). A job needs runtime=, number_ios= or size=.",

@@ -68,6 +68,8 @@ export interface UringFlags {
   ios?: number;
   /** --buffers. */
   buffers?: BufferKind;
+  /** --dmabuf-memory. */
+  dmabufMemory?: "host" | "gpu";
   /** --iommu. */
   iommu?: IommuMode;
   /** --profile NAME|FILE. */
@@ -137,6 +139,11 @@ export function addUringOptions(cmd: Command<any, any, any>, runLength = "1 s"):
       enumArg("--buffers", BUFFER_KINDS),
     )
     .option(
+      "--dmabuf-memory <where>",
+      "dma-buf memory: host (udmabuf) or gpu (GPU 0's VRAM, peer-to-peer)",
+      enumArg("--dmabuf-memory", ["host", "gpu"] as const),
+    )
+    .option(
       "--iommu <mode>",
       "IOMMU mode: strict|lazy|passthrough (default: the profile's)",
       enumArg("--iommu", IOMMU_MODES),
@@ -202,6 +209,7 @@ export function buildUringJob(
     seed: f.seed,
   };
   if (f.iommu) job.iommu = f.iommu;
+  if (f.dmabufMemory) job.dmabufMemory = f.dmabufMemory;
   if (f.range !== undefined) job.rangeBytes = f.range;
   if (f.warmup !== undefined) job.warmupIos = f.warmup;
   if (f.functional) job.functional = true;
@@ -220,6 +228,7 @@ export const URING_FIELD_FLAGS: Record<string, string> = {
   polled: "option -p",
   fixedFiles: "option -F",
   buffers: "option --buffers",
+  dmabufMemory: "option --dmabuf-memory",
   direct: "option -O",
   random: "option -R",
   write: "option --write",

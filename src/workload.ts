@@ -126,6 +126,13 @@ export function runUring(job: UringJob): RunResult {
   if (!["plain", "fixed", "dmabuf"].includes(buffers)) {
     throw new JobError("buffers", `expected plain|fixed|dmabuf, got ${buffers}`);
   }
+  const dmabufMemory = job.dmabufMemory ?? "host";
+  if (dmabufMemory !== "host" && dmabufMemory !== "gpu") {
+    throw new JobError("dmabufMemory", `expected host|gpu, got ${dmabufMemory}`);
+  }
+  if (dmabufMemory === "gpu" && p.gpus.length === 0) {
+    throw new JobError("dmabufMemory", "the profile has no GPU");
+  }
   const direct = job.direct ?? true;
   const random = job.random ?? true;
   const write = job.write ?? false;
@@ -160,7 +167,7 @@ export function runUring(job: UringJob): RunResult {
   }
   if (ios !== null) intIn("ios", ios, 1, 1e12);
   const warmupIos = intIn("warmupIos", job.warmupIos ?? depth * threads, 0, 1e12);
-  if (buffers === "dmabuf" && depth * bs > 64 << 20) {
+  if (buffers === "dmabuf" && dmabufMemory === "host" && depth * bs > 64 << 20) {
     throw new JobError("buffers", `a udmabuf is at most 64 MiB; depth x bs is ${depth * bs} bytes`);
   }
 
@@ -217,15 +224,21 @@ export function runUring(job: UringJob): RunResult {
         if (ret < 0) die("io_uring_register_buffers", ret);
       }
     } else {
-      const mfd = sys.memfdCreate(MFD_ALLOW_SEALING);
       const size = Math.ceil((depth * bs) / 4096) * 4096;
-      let ret = sys.ftruncate(mfd, size);
-      if (ret < 0) die("ftruncate", ret);
-      ret = sys.fcntlAddSeals(mfd, F_SEAL_SHRINK);
-      if (ret < 0) die("F_ADD_SEALS", ret);
-      const dmabuf = sys.udmabufCreate(mfd, 0, size);
-      if (dmabuf < 0) die("UDMABUF_CREATE", dmabuf);
-      ret = registerBuffersSparse(r, fds.length);
+      let dmabuf: number;
+      if (dmabufMemory === "gpu") {
+        dmabuf = sys.gpuDmabufCreate(0, size);
+        if (dmabuf < 0) die("GPU dma-buf", dmabuf);
+      } else {
+        const mfd = sys.memfdCreate(MFD_ALLOW_SEALING);
+        let r0 = sys.ftruncate(mfd, size);
+        if (r0 < 0) die("ftruncate", r0);
+        r0 = sys.fcntlAddSeals(mfd, F_SEAL_SHRINK);
+        if (r0 < 0) die("F_ADD_SEALS", r0);
+        dmabuf = sys.udmabufCreate(mfd, 0, size);
+        if (dmabuf < 0) die("UDMABUF_CREATE", dmabuf);
+      }
+      const ret = registerBuffersSparse(r, fds.length);
       if (ret < 0) die("io_uring_register_buffers_sparse", ret);
       fds.forEach((fd, i) => {
         const rr = registerBufferDmabuf(r, i, dmabuf, fd);
@@ -325,6 +338,7 @@ export function runUring(job: UringJob): RunResult {
       polled,
       fixedFiles,
       buffers,
+      dmabufMemory,
       direct,
       random,
       write,

@@ -34,6 +34,12 @@ export interface UringJob {
   fixedFiles?: boolean;
   /** Buffer kind: plain, registered (fixed, -B1) or dma-buf. Default "fixed". */
   buffers?: BufferKind;
+  /**
+   * Where a dma-buf's memory lives (buffers "dmabuf"): "host" (a udmabuf over
+   * host RAM, the published setup) or "gpu" (GPU 0's VRAM: peer-to-peer
+   * reads, through a switch or the host bridge as the profile says). Default "host".
+   */
+  dmabufMemory?: "host" | "gpu";
   /** O_DIRECT (-O). Default true. */
   direct?: boolean;
   /** Random offsets (-R). Default true. */

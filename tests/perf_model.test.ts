@@ -174,3 +174,29 @@ Deno.test("runUring rejects bad jobs naming the field", () => {
     /buffers: a udmabuf is at most 64 MiB/,
   );
 });
+
+Deno.test("runUring with GPU dma-bufs: through a switch no translation, through the host bridge the IOMMU", () => {
+  const sw = runUring({ ...base, iommu: "strict", buffers: "dmabuf", dmabufMemory: "gpu", ios: 20_000 });
+  assert.equal(sw.iommu.iotlb_hits + sw.iommu.iotlb_misses, 0);
+  assert.equal(sw.errors, 0);
+  const hb = runUring({
+    ...base,
+    profile: { base: "optane-p5800x", gpus: [{ name: "gpu0", vram_mib: 1024, p2p: "host_bridge" }] },
+    iommu: "strict",
+    buffers: "dmabuf",
+    dmabufMemory: "gpu",
+    ios: 20_000,
+  });
+  assert.ok(hb.iommu.iotlb_hits + hb.iommu.iotlb_misses >= hb.ios, "every transfer translated");
+  assert.equal(hb.iommu.invalidations, 0, "the map is long-lived: no per-I/O invalidation");
+  assert.throws(
+    () =>
+      runUring({
+        ...base,
+        buffers: "dmabuf",
+        dmabufMemory: "gpu",
+        profile: { base: "optane-p5800x", gpus: [] },
+      }),
+    /dmabufMemory: the profile has no GPU/,
+  );
+});
