@@ -65,14 +65,38 @@ let iovs: usize = 0; // the request's ranges: (addr u64, len u64)
 let carry: usize = 0; // pieces moved to the next command by an aligned split
 let b_lba_mask: u32 = 511;
 
+/**
+ * io_prep_rw: the checks the kernel makes when the SQE is read (an error here
+ * fails a whole link at submission, see io_submit_fail_init): the I/O
+ * priority (ioprio_check_cap), the iovec array of vectored ops
+ * (import_iovec: at most UIO_MAXIOV, readable), and a plain buffer's
+ * address range (access_ok).
+ */
 export function io_rw_prep(req: u32, id: i32, sqe: usize): i32 {
+  const ioprio = <u32>load<u16>(sqe + 2);
+  if (ioprio != 0) {
+    const prio_class = ioprio >> 13;
+    const level = ioprio & 7;
+    if (prio_class > 3 || (prio_class == 0 && level != 0)) return -u.EINVAL;
+  }
+  const p = rq(req);
+  const op = load<u8>(p + RQ_OPCODE);
+  const addr = load<u64>(p + RQ_ADDR);
+  const len = load<u32>(p + RQ_LEN);
+  if (op == u.IORING_OP_READV || op == u.IORING_OP_WRITEV || op == u.IORING_OP_READV_FIXED ||
+    op == u.IORING_OP_WRITEV_FIXED) {
+    if (len > UIO_MAXIOV) return -u.EINVAL;
+    if (!mm_range_ok(addr, <u64>len * 16)) return -u.EFAULT;
+  } else if (op == u.IORING_OP_READ || op == u.IORING_OP_WRITE) {
+    if (len > 0 && (addr >= TASK_SIZE || addr + <u64>len > TASK_SIZE)) return -u.EFAULT;
+  }
   return 0;
 }
 
 /**
  * A split forced by max_segments or the virtual boundary must fall on a
  * logical block (bio_split_rw_at aligns it down): the bytes past the last
- * whole block move to the next command. Returns how many bytes were carried.
+ * whole block move to the next command.
  */
 function flush_cmd_aligned(): void {
   const rem = cmd_bytes & b_lba_mask;
@@ -214,7 +238,7 @@ function buffered_copy(c: i32, pos: u64, va: u64, len: u64, write: bool, e: usiz
 /**
  * Issue a read or write. Returns the result to complete with now, or
  * IOU_ISSUE_SKIP_COMPLETE when commands went to the device. The checks run
- * in the kernel's order: the SQE's buffer (prep), the file (io_assign_file),
+ * in the kernel's order after io_rw_prep's: the file (io_assign_file),
  * a fixed buffer (io_init_rw_fixed), the file's mode and IOPOLL support
  * (io_rw_init_file), the RWF flags, then the block device's rules.
  */
@@ -233,10 +257,10 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
   let nr: u32 = 0; // ranges in iovs
   let total: u64 = 0;
 
-  // Prep: import the SQE's buffer description (io_import_rw_buffer / import_iovec).
+  // The buffer description io_rw_prep checked: the iovec array (read again
+  // here, where the kernel keeps its imported copy) or the single range.
   if (vec) {
-    if (len > UIO_MAXIOV) return -u.EINVAL;
-    if (!mm_read(addr, iovs, len * 16)) return -u.EFAULT;
+    mm_read(addr, iovs, len * 16);
     nr = len;
     for (let i: u32 = 0; i < nr; i++) total += load<u64>(iovs + <usize>i * 16 + 8);
     if (total > 0x7ffff000) return -u.EINVAL;
@@ -245,7 +269,6 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
     store<u64>(iovs + 8, <u64>len);
     nr = 1;
     total = len;
-    if (!fixed && <u64>len > 0 && (addr >= TASK_SIZE || addr + <u64>len > TASK_SIZE)) return -u.EFAULT;
   }
 
   // io_assign_file.
