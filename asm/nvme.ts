@@ -36,6 +36,10 @@ export const nvme_cmd_read: u8 = 0x02;
 export const nvme_cmd_write: u8 = 0x01;
 /** NVMe generic status: LBA out of range. */
 export const NVME_SC_LBA_RANGE: i32 = 0x80;
+/** NVMe media error (SCT 2): unrecovered read error; Linux maps it to BLK_STS_MEDIUM, -ENODATA. */
+export const NVME_SC_READ_ERROR: i32 = 0x281;
+/** NVMe media error (SCT 2): write fault; Linux maps it to BLK_STS_MEDIUM. */
+export const NVME_SC_WRITE_FAULT: i32 = 0x280;
 
 // Controller (and its namespace, nsid 1) parameters and state.
 let nctrls: i32 = 0;
@@ -57,6 +61,8 @@ const c_dom = new StaticArray<i32>(CTRLS_MAX);
 const c_ctrl_free = new StaticArray<u64>(CTRLS_MAX); // ps
 const c_link_free = new StaticArray<u64>(CTRLS_MAX); // ps
 const c_rng = new StaticArray<u64>(CTRLS_MAX);
+/** Media errors injected per million commands (profile devices[].media_error_ppm). */
+const c_err_ppm = new StaticArray<u32>(CTRLS_MAX);
 /** Counters per controller: commands, busy ps of the command processor, of the link. */
 export const c_cmds = new StaticArray<u64>(CTRLS_MAX);
 export const c_ctrl_busy_ps = new StaticArray<u64>(CTRLS_MAX);
@@ -79,6 +85,9 @@ const q_cq_tail = new StaticArray<u32>(QUEUES); // device
 const q_cq_head = new StaticArray<u32>(QUEUES); // host
 const q_inflight = new StaticArray<u32>(QUEUES);
 const q_db_pending = new StaticArray<bool>(QUEUES);
+// Commands built while every SQ slot was taken (tag + 1, linked by CM_NEXT).
+const q_bl_head = new StaticArray<u32>(QUEUES);
+const q_bl_tail = new StaticArray<u32>(QUEUES);
 // Queues with a doorbell to ring at commit_rqs, per core (small stack).
 const DB_LIST_MAX: i32 = CTRLS_MAX * 2;
 const db_list = new StaticArray<i32>(CORES_MAX * DB_LIST_MAX);
@@ -100,6 +109,7 @@ const CM_CORE: u32 = 87; // u8
 const CM_STATUS: u32 = 88; // i32
 const CM_LIVE: u32 = 92; // u8
 const CM_DONE_NS: u32 = 104; // u64 CQE posted (trace)
+const CM_NEXT: u32 = 112; // u32 next waiting command (tag + 1)
 const CM_SUBMIT_NS: u32 = 96; // u64 (trace)
 const CM_IOD: u32 = 128; // NVME_IOD_SIZE bytes
 const MAP_NONE: u8 = 0;
@@ -139,6 +149,8 @@ export function nvme_init(ctrls: i32, depth: u32, sgl: bool, sgl_thr: u32, pool_
     unchecked((q_cq_head[i] = 0));
     unchecked((q_inflight[i] = 0));
     unchecked((q_db_pending[i] = false));
+    unchecked((q_bl_head[i] = 0));
+    unchecked((q_bl_tail[i] = 0));
   }
   for (let c = 0; c < CORES_MAX; c++) {
     unchecked((db_count[c] = 0));
@@ -154,8 +166,10 @@ export function nvme_init(ctrls: i32, depth: u32, sgl: bool, sgl_thr: u32, pool_
 export function nvme_ctrl_setup(
   c: i32, lba_bytes: u32, capacity_lbas: u64, iops_max: u32, rlat_ns: u32, wlat_ns: u32, jitter_ns: u32,
   media_mbps: u32, channels: u32, pcie_gen: i32, lanes: u32, mps: u32, tlp_ovh: u32, iommu_unit: i32, seed: u64,
+  media_error_ppm: u32,
 ): void {
   unchecked((c_lba_shift[c] = 31 - clz(lba_bytes)));
+  unchecked((c_err_ppm[c] = media_error_ppm));
   unchecked((c_lbas[c] = capacity_lbas));
   unchecked((c_ctrl_ps[c] = 1_000_000_000_000 / <u64>iops_max));
   unchecked((c_rlat_ns[c] = rlat_ns));
@@ -253,8 +267,6 @@ export function nvme_queue_rq(
   premapped: bool,
 ): i32 {
   const q = queue_get(c, core, polled);
-  // One slot stays empty so a full SQ is distinguishable from an empty one.
-  if (unchecked(q_inflight[q]) >= queue_depth - 1) return -11; // -EAGAIN
   charge(core, LAYER_BLOCK, cost(COST_BLK_MQ));
   charge(core, LAYER_NVME, cost(COST_NVME_CMD));
   const tag = cmd_alloc();
@@ -309,10 +321,18 @@ export function nvme_queue_rq(
     cmd_free(tag);
     return st == 1 ? -11 : -5; // BLK_STS_RESOURCE -> -EAGAIN, else -EIO
   }
-  const tail = unchecked(q_sq_tail[q]);
-  memory.copy(unchecked(q_sq[q]) + <usize>(tail & (queue_depth - 1)) * 64, p, 64);
-  unchecked((q_sq_tail[q] = tail + 1));
-  unchecked((q_inflight[q] += 1));
+  // One SQ slot stays empty so a full SQ is distinguishable from an empty
+  // one. With every slot taken the command waits for one to free, as a
+  // request waits for a blk-mq tag, and is placed when a command completes.
+  if (unchecked(q_inflight[q]) >= queue_depth - 1) {
+    store<u32>(p + CM_NEXT, 0);
+    const bt = unchecked(q_bl_tail[q]);
+    if (bt != 0) store<u32>(cm(bt - 1) + CM_NEXT, tag + 1);
+    else unchecked((q_bl_head[q] = tag + 1));
+    unchecked((q_bl_tail[q] = tag + 1));
+    return 0;
+  }
+  sq_place(q, p);
   if (!unchecked(q_db_pending[q])) {
     unchecked((q_db_pending[q] = true));
     const n = unchecked(db_count[core]);
@@ -320,6 +340,14 @@ export function nvme_queue_rq(
     unchecked((db_count[core] = n + 1));
   }
   return 0;
+}
+
+/** Copy a built command into the queue's SQ at its tail. */
+function sq_place(q: i32, p: usize): void {
+  const tail = unchecked(q_sq_tail[q]);
+  memory.copy(unchecked(q_sq[q]) + <usize>(tail & (queue_depth - 1)) * 64, p, 64);
+  unchecked((q_sq_tail[q] = tail + 1));
+  unchecked((q_inflight[q] += 1));
 }
 
 /** commit_rqs: ring the SQ tail doorbell of every queue this core filled. */
@@ -383,6 +411,9 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
   let done = start + ctrl_ps;
   if (slba + nlb > unchecked(c_lbas[c])) {
     status = NVME_SC_LBA_RANGE;
+  } else if (unchecked(c_err_ppm[c]) != 0 && ((rng_next(c) >> 32) * 1_000_000) >> 32 < <u64>unchecked(c_err_ppm[c])) {
+    // An injected media error: the command fails after the controller's work.
+    status = write ? NVME_SC_WRITE_FAULT : NVME_SC_READ_ERROR;
   } else {
     iommu_walk_ns_acc = 0;
     const n = nvme_walk_data(unchecked(c_dom[c]), sqe, bytes, !write, chunks, CHUNKS_MAX);
@@ -555,7 +586,19 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
   const req = load<u32>(p + CM_REQ);
   const bytes = load<u32>(p + CM_LEN);
   cmd_free(tag);
-  blk_cmd_done(req, status == 0 ? <i32>bytes : -5, core);
+  // A slot freed: the oldest command waiting for one goes in, doorbell now.
+  const wait = unchecked(q_bl_head[q]);
+  if (wait != 0) {
+    const wp = cm(wait - 1);
+    unchecked((q_bl_head[q] = load<u32>(wp + CM_NEXT)));
+    if (unchecked(q_bl_head[q]) == 0) unchecked((q_bl_tail[q] = 0));
+    sq_place(q, wp);
+    charge(core, LAYER_NVME, cost(COST_DOORBELL));
+    ctrl_doorbell(q, unchecked(core_time[core]));
+  }
+  // nvme_error_status: media errors are BLK_STS_MEDIUM (-ENODATA), others -EIO.
+  const res = status == 0 ? <i32>bytes : (status & 0x700) == 0x200 ? -61 : -5;
+  blk_cmd_done(req, res, core);
 }
 
 /** Poll this core's poll queues on every controller (io_do_iopoll). */

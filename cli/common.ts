@@ -449,11 +449,19 @@ export function fixed(n: number, decimals: number): string {
   return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
 }
 
-/** Write `data` to `path`, turning a failure into a one-line {@link RunFailure}. */
+/**
+ * Write `data` to `path`. A path that cannot be opened (no such directory, no
+ * permission) is bad input, a {@link UsageError} (exit 2); any other failure
+ * a {@link RunFailure} (exit 1). Both are one line.
+ */
 export function writeOutputFile(path: string, data: string): void {
   try {
     Deno.writeTextFileSync(path, data);
   } catch (e) {
-    throw new RunFailure(`cannot write ${path}: ${e instanceof Error ? e.message : e}`);
+    const msg = `cannot write ${path}: ${e instanceof Error ? e.message : e}`;
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
+      throw new UsageError(msg);
+    }
+    throw new RunFailure(msg);
   }
 }

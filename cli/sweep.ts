@@ -69,7 +69,7 @@ export const JOB_PARAMS: Record<
   threads: { field: "threads", parse: INT(1, 64) },
   submitBatch: { field: "submitBatch", parse: INT(1, 32768) },
   completeBatch: { field: "completeBatch", parse: INT(1, 32768) },
-  bs: { field: "bs", parse: INT(1, 1 << 30, true) },
+  bs: { field: "bs", parse: INT(1, 1 << 24, true) },
   polled: { field: "polled", parse: parseBool },
   fixedFiles: { field: "fixedFiles", parse: parseBool },
   buffers: { field: "buffers", parse: (t) => parseEnum(t, BUFFER_KINDS) },

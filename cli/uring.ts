@@ -114,7 +114,7 @@ export function addUringOptions(cmd: Command<any, any, any>, runLength = "1 s"):
     .option(
       "-b, --bs <size>",
       "block size in bytes (units allowed: 512, 4k, 64k)",
-      intArg("-b", 1, 1 << 30, true),
+      intArg("-b", 1, 1 << 24, true),
       4096,
     )
     .addOption(flag01("-p, --polled <0|1>", "polled IO (IORING_SETUP_IOPOLL)", "-p", true))
@@ -409,11 +409,18 @@ Examples:
     const bar = makeProgress("uring", f.quiet);
     const text = !f.json;
     let maxIops = 0;
-    if (text) io.out(fmtHeader(job, loaded.profile.name, iommu).join("\n") + "\n");
+    // The header goes out with the first output, so a job the engine refuses
+    // (exit 2) prints nothing on stdout.
+    let headerDone = false;
+    const header = () => {
+      if (text && !headerDone) io.out(fmtHeader(job, loaded.profile.name, iommu).join("\n") + "\n");
+      headerDone = true;
+    };
     job.onProgress = (x) => bar.update(x);
     job.onSample = (s) => {
       maxIops = Math.max(maxIops, Math.floor(s.iops));
       if (!text) return;
+      header();
       bar.clearLine();
       io.out(fmtSampleLine(s, job.bs!, job.noop!) + "\n" + fmtCpuLine(s.cpuUtil, job.threads!) + "\n");
     };
@@ -426,6 +433,7 @@ Examples:
     if (f.json) {
       io.out(toJson(resultJson(r, !!f.timing)));
     } else {
+      header();
       if (r.samples.length === 0) {
         // Shorter than a second: one line for the whole (partial) interval.
         maxIops = Math.floor(r.iops);

@@ -32,6 +32,8 @@ export const EMFILE = 24;
 export const EFBIG = 27;
 /** No space left on device. */
 export const ENOSPC = 28;
+/** No data available (a media error: BLK_STS_MEDIUM). */
+export const ENODATA = 61;
 /** Resource deadlock would occur: dmasim's answer to a wait that could never end. */
 export const EDEADLK = 35;
 /** Operation not supported. */
@@ -168,3 +170,41 @@ export const F_SEAL_GROW = 4;
 export const F_SEAL_WRITE = 8;
 /** RWF_NOWAIT: do not block (dma-buf requests with no live map get -EAGAIN). */
 export const RWF_NOWAIT = 8;
+
+/** errno names by number, for {@link strerror}. */
+const ERRNO_NAMES: Record<number, string> = {
+  [EPERM]: "EPERM",
+  [EIO]: "EIO",
+  [ENXIO]: "ENXIO",
+  [EBADF]: "EBADF",
+  [EAGAIN]: "EAGAIN",
+  [ENOMEM]: "ENOMEM",
+  [EFAULT]: "EFAULT",
+  [EBUSY]: "EBUSY",
+  [ENODEV]: "ENODEV",
+  [EINVAL]: "EINVAL",
+  [EMFILE]: "EMFILE",
+  [EFBIG]: "EFBIG",
+  [ENOSPC]: "ENOSPC",
+  [EDEADLK]: "EDEADLK",
+  [EOPNOTSUPP]: "EOPNOTSUPP",
+  [ECANCELED]: "ECANCELED",
+  [ENODATA]: "ENODATA",
+  2: "ENOENT",
+  75: "EOVERFLOW",
+};
+
+/**
+ * The name of an errno, given as the kernel returns it (negative) or
+ * positive: `strerror(-14)` is "EFAULT". Unknown numbers give "E<n>".
+ *
+ * @example
+ * ```ts
+ * import { strerror } from "./constants.ts";
+ * console.log(strerror(-11)); // EAGAIN
+ * ```
+ */
+export function strerror(err: number): string {
+  const n = Math.abs(err);
+  return ERRNO_NAMES[n] ?? `E${n}`;
+}

@@ -18,8 +18,10 @@ import {
   IORING_OP_READ_FIXED,
   IORING_OP_READV,
   IORING_OP_WRITE,
+  IORING_OP_READV_FIXED,
   IORING_OP_WRITE_FIXED,
   IORING_OP_WRITEV,
+  IORING_OP_WRITEV_FIXED,
   IORING_RSRC_UPDATE_EXTENDED,
   IORING_SETUP_CQSIZE,
   IORING_SETUP_IOPOLL,
@@ -172,6 +174,8 @@ export function ioUringQueueExit(ring: IoUring): void {
 
 /** io_uring_get_sqe: the next free SQE, or null when the SQ is full. */
 export function getSqe(ring: IoUring): Sqe | null {
+  ring.sys.check();
+  if (ring.closed) throw new Error("getSqe: the ring was torn down (ioUringQueueExit)");
   const head = ring.sys.view.getUint32(ring.rings + RO_SQ_HEAD, true);
   if (ring.sqeTail - head >= ring.sqEntries) return null;
   const sqe = new Sqe(ring, ring.sqes + 64 * (ring.sqeTail & (ring.sqEntries - 1)));
@@ -206,6 +210,13 @@ export function prepRw(
   len: number,
   offset: number | bigint,
 ): void {
+  sqe.ring.sys.check();
+  if (!Number.isInteger(fd)) throw new TypeError(`fd must be an integer, got ${typeof fd} ${String(fd)}`);
+  if (!Number.isInteger(len) || len < 0 || len > 0xffffffff) {
+    throw new TypeError(`len must be a u32, got ${String(len)}`);
+  }
+  if (typeof addr !== "bigint" && !Number.isInteger(addr)) throw new TypeError(`addr must be an integer`);
+  if (typeof offset !== "bigint" && !Number.isInteger(offset)) throw new TypeError(`offset must be an integer`);
   const v = sqe.ring.sys.view;
   const p = sqe.ptr;
   v.setUint8(p, op);
@@ -305,6 +316,40 @@ export function prepWriteFixed(
   sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
 }
 
+/**
+ * io_uring_prep_readv_fixed: vectored read into registered buffer
+ * `bufIndex`; the iovecs (at user address `iovecs`) address memory inside it.
+ * On a dma-buf slot the kernel refuses it (-EOPNOTSUPP).
+ */
+export function prepReadvFixed(
+  sqe: Sqe,
+  fd: number,
+  iovecs: number | bigint,
+  nrVecs: number,
+  offset: number | bigint,
+  flags: number,
+  bufIndex: number,
+): void {
+  prepRw(IORING_OP_READV_FIXED, sqe, fd, iovecs, nrVecs, offset);
+  sqe.ring.sys.view.setUint32(sqe.ptr + 28, flags >>> 0, true);
+  sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
+}
+
+/** io_uring_prep_writev_fixed: vectored write from registered buffer `bufIndex` (see {@link prepReadvFixed}). */
+export function prepWritevFixed(
+  sqe: Sqe,
+  fd: number,
+  iovecs: number | bigint,
+  nrVecs: number,
+  offset: number | bigint,
+  flags: number,
+  bufIndex: number,
+): void {
+  prepRw(IORING_OP_WRITEV_FIXED, sqe, fd, iovecs, nrVecs, offset);
+  sqe.ring.sys.view.setUint32(sqe.ptr + 28, flags >>> 0, true);
+  sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
+}
+
 /** io_uring_sqe_set_data64: the value comes back in the CQE's userData. */
 export function sqeSetData64(sqe: Sqe, data: bigint | number): void {
   setU64(sqe.ring.sys.view, sqe.ptr + 32, data);
@@ -378,6 +423,7 @@ export function submitAndWait(ring: IoUring, waitNr: number): number {
 
 /** io_uring_cq_ready: CQEs ready to be read. */
 export function cqReady(ring: IoUring): number {
+  ring.sys.check();
   const v = ring.sys.view;
   return (v.getUint32(ring.rings + RO_CQ_TAIL, true) - v.getUint32(ring.rings + RO_CQ_HEAD, true)) >>> 0;
 }
@@ -400,6 +446,7 @@ function readCqe(ring: IoUring): Cqe | null {
  * `[-EAGAIN, null]` when none is ready.
  */
 export function peekCqe(ring: IoUring): [number, Cqe | null] {
+  ring.sys.check();
   let cqe = readCqe(ring);
   if (!cqe && needsFlush(ring)) {
     ioUringEnter(ring, 0, 0, IORING_ENTER_GETEVENTS);
@@ -419,6 +466,7 @@ export function waitCqe(ring: IoUring): [number, Cqe | null] {
 
 /** io_uring_wait_cqe_nr: wait until `waitNr` CQEs are ready; returns the first. */
 export function waitCqeNr(ring: IoUring, waitNr: number): [number, Cqe | null] {
+  ring.sys.check();
   let cqe = readCqe(ring);
   if (cqe && cqReady(ring) >= waitNr) return [0, cqe];
   const ret = ioUringEnter(ring, 0, waitNr, IORING_ENTER_GETEVENTS);
@@ -434,6 +482,7 @@ export function cqeSeen(ring: IoUring, _cqe?: Cqe | null): void {
 
 /** io_uring_cq_advance: mark `nr` CQEs consumed. */
 export function cqAdvance(ring: IoUring, nr: number): void {
+  ring.sys.check();
   const v = ring.sys.view;
   v.setUint32(ring.rings + RO_CQ_HEAD, (v.getUint32(ring.rings + RO_CQ_HEAD, true) + nr) >>> 0, true);
 }
@@ -443,6 +492,7 @@ export function cqAdvance(ring: IoUring, nr: number): void {
  * io_uring_cq_advance), in order.
  */
 export function reapCqes(ring: IoUring, max = Infinity): Cqe[] {
+  ring.sys.check();
   const out: Cqe[] = [];
   for (let cqe = readCqe(ring); cqe && out.length < max; cqe = readCqe(ring)) {
     out.push(cqe);

@@ -38,12 +38,20 @@ export interface NvmeCommand {
   prp1: bigint;
   /** PRP2. */
   prp2: bigint;
-  /** PRP list pages (each up to 512 entries), as written in memory. */
+  /**
+   * PRP list blocks as written in memory, each a whole pool block: 32 entries
+   * (256-byte pool) or 512 (4 KiB pool); entries past the last one used are
+   * whatever the block held (zero when fresh). See {@link NvmeCommand.pool}.
+   */
   prpLists: bigint[][];
   /** SGL1 when psdt != 0. */
   sgl1: SglDescriptor | null;
-  /** SGL descriptor arrays, as written in memory. */
+  /** SGL descriptor arrays as written in memory, each a whole pool block (16 or 256 descriptors). */
   sglArrays: SglDescriptor[][];
+  /** Which dma_pool the list blocks came from: "small" (256 B), "large" (4 KiB), or null (none). */
+  pool: "small" | "large" | null;
+  /** PRP entries (PRP1, PRP2 and list entries, chain pointers included) or SGL descriptors written. */
+  entries: number;
   /** The raw 64 bytes. */
   raw: Uint8Array;
 }
@@ -78,9 +86,12 @@ export function decodeCommand(sys: System, tag: number): NvmeCommand {
     prpLists: [],
     sgl1: psdt ? sglAt(raw, 24) : null,
     sglArrays: [],
+    pool: null,
+    entries: w.nvme_cmd_entries(iod),
     raw,
   };
   const pool = w.nvme_cmd_list_pool(iod);
+  if (nLists > 0) cmd.pool = pool === 0 ? "small" : "large";
   // Small pool blocks are 256 bytes, large ones a page.
   const blockBytes = pool === 0 ? 256 : 4096;
   for (let i = 0; i < nLists; i++) {

@@ -141,6 +141,8 @@ export interface DeviceProfile {
   media_mbps: number;
   /** Internal parallelism (media units working at once). */
   channels: number;
+  /** Injected media errors per million commands (0: none): reads fail -ENODATA, writes too. */
+  media_error_ppm: number;
 }
 
 /** One GPU with device memory exported through dma-buf. */
@@ -230,12 +232,18 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     latency_jitter_ns: { t: "int", min: 0, max: 100_000_000, doc: "uniform latency jitter", unit: "ns" },
     media_mbps: { t: "int", min: 1, max: 1_000_000, doc: "media transfer rate per channel", unit: "MB/s" },
     channels: { t: "int", min: 1, max: 4096, doc: "internal parallelism" },
+    media_error_ppm: { t: "int", min: 0, max: 1_000_000, doc: "injected media errors per million commands" },
   },
   "gpus[]": {
     name: { t: "str", doc: "GPU name" },
     vram_mib: { t: "int", min: 1, max: 1 << 20, doc: "device memory", unit: "MiB" },
     p2p: { t: "enum", values: ["switch", "host_bridge"], doc: "P2P route" },
   },
+};
+
+/** Fields that may be left out, with the value they then take. */
+const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
+  "devices[]": { media_error_ppm: 0 },
 };
 
 function checkField(path: string, spec: FieldSpec, v: unknown): void {
@@ -318,7 +326,11 @@ export function validateProfile(p: unknown): Profile {
   for (const [arr, sec] of [["devices", "devices[]"], ["gpus", "gpus[]"]] as const) {
     const list = p[arr];
     if (!Array.isArray(list)) throw new ProfileError(arr, `expected an array, got ${JSON.stringify(list)}`);
-    list.forEach((d, i) => checkSection(`${arr}[${i}]`, PROFILE_SCHEMA[sec], d, false));
+    list.forEach((d, i) => {
+      // Optional fields take their defaults (profiles written before they existed stay valid).
+      if (isObj(d)) for (const [k, v] of Object.entries(OPTIONAL_DEFAULTS[sec] ?? {})) if (!(k in d)) d[k] = v;
+      checkSection(`${arr}[${i}]`, PROFILE_SCHEMA[sec], d, false);
+    });
   }
   const prof = p as unknown as Profile;
   if (prof.devices.length < 1) throw new ProfileError("devices", "expected at least one drive");

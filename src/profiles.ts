@@ -51,6 +51,7 @@ export const OPTANE_P5800X: Profile = {
       latency_jitter_ns: 1000,
       media_mbps: 800,
       channels: 128,
+      media_error_ppm: 0,
     },
   ],
   gpus: [{ name: "gpu0", vram_mib: 16384, p2p: "switch" }],
@@ -74,6 +75,7 @@ export const PCIE5_NAND: Profile = {
       latency_jitter_ns: 20000,
       media_mbps: 200,
       channels: 256,
+      media_error_ppm: 0,
     },
   ],
 };

@@ -146,6 +146,7 @@ export class System {
           p.pcie.tlp_overhead_bytes,
           c % io.units,
           seed,
+          d.media_error_ppm,
         );
       });
     });

@@ -133,7 +133,7 @@ export interface RunResult {
   iommu: Record<string, number>;
   /** Per device: busy fraction of its command processor and media, and link utilisation. */
   devices: { name: string; iops: number; ctrlUtil: number; linkUtil: number }[];
-  /** dma-buf counters (maps created, invalidations, waits, remaps, -EAGAIN). */
+  /** dma-buf counters over the whole run, warm-up included (maps created, invalidations, waits, remaps, -EAGAIN). */
   dmabuf: Record<string, number>;
   /** io_uring_enter calls. */
   calls: number;

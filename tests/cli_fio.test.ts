@@ -252,10 +252,11 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
 
 Deno.test("dmasim fio exits 1 when a job's I/Os fail", () =>
   withTempDir(async (dir) => {
-    // A functional run with 512 MiB of plain buffers in flight on a machine whose RAM backs 256 MiB.
+    // A drive that fails 10% of its commands with a media error.
     await Deno.writeTextFile(
       `${dir}/f.fio`,
-      "[bad]\nioengine=io_uring\ndirect=1\nhipri\nbs=1m\niodepth=512\nnumber_ios=100\ndmasim_functional=1\n",
+      `[bad]\nioengine=io_uring\ndirect=1\nhipri\nbs=4k\niodepth=32\nnumber_ios=1000\n` +
+        `dmasim_profile=${fixture("profile-media-errors.json")}\n`,
     );
     const r = await dmasim(["fio", "--output-format=json", `${dir}/f.fio`]);
     check(r.code === 1, "exit 1", r);

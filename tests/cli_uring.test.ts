@@ -147,8 +147,8 @@ Deno.test("dmasim uring bad input exits 2 with one line naming the flag", async 
 });
 
 Deno.test("dmasim uring exits 1 when the run's I/Os fail", async () => {
-  // A functional run with 512 MiB of plain buffers in flight on a machine whose RAM backs 256 MiB.
-  const r = await dmasim(["uring", "--functional", "-B", "0", "-b", "1m", "-d", "512", "--ios", "100"]);
+  // A drive that fails 10% of its commands with a media error.
+  const r = await dmasim(["uring", "--profile", fixture("profile-media-errors.json"), "--ios", "1000"]);
   check(r.code === 1, "exit 1", r);
   check(
     r.stderr.trim().split("\n").length === 1 &&
@@ -157,4 +157,15 @@ Deno.test("dmasim uring exits 1 when the run's I/Os fail", async () => {
     r,
   );
   check(r.stdout.includes("IO errors"), "t/io_uring's error line", r);
+});
+
+Deno.test("dmasim uring exits 1 with one line when the machine runs past a limit", async () => {
+  // A functional run with 512 MiB of plain buffers in flight on a machine whose RAM backs 256 MiB.
+  const r = await dmasim(["uring", "--functional", "-B", "0", "-b", "1m", "-d", "512", "--ios", "100"]);
+  check(r.code === 1, "exit 1", r);
+  check(
+    r.stderr.trim().split("\n").length === 1 && r.stderr.includes("memory.backing_mib"),
+    "names the limit",
+    r,
+  );
 });

@@ -32,6 +32,7 @@ import {
   ioUringQueueInitParams,
   peekCqe,
   prepNop,
+  prepRw,
   reapCqes,
   sqeSetData64,
   sqeSetFd,
@@ -299,4 +300,23 @@ Deno.test("ioUringQueueExit frees the ring so rings can be created forever", () 
     submit(r);
     ioUringQueueExit(r);
   }
+});
+
+Deno.test("a ring of a retired System refuses getSqe and CQ reads instead of writing the new machine", () => {
+  const a = new System();
+  const old = ring(8, 0, a);
+  const b = new System();
+  const fresh = ring(8, 0, b);
+  assert.throws(() => getSqe(old), /replaced/);
+  assert.throws(() => peekCqe(old), /replaced/);
+  nop(fresh, 5);
+  assert.equal(submit(fresh), 1);
+  assert.deepEqual(reapCqes(fresh).map((c) => c.res), [0]);
+});
+
+Deno.test("prepRw rejects ill-typed arguments with a TypeError naming them", () => {
+  const r = ring();
+  const sqe = getSqe(r)!;
+  assert.throws(() => prepRw(4, sqe, "3" as unknown as number, 0, 512, 0), /fd must be an integer/);
+  assert.throws(() => prepRw(4, sqe, 3, 0, -1, 0), /len must be a u32/);
 });
