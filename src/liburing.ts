@@ -17,8 +17,8 @@ import {
   IORING_OP_READ,
   IORING_OP_READ_FIXED,
   IORING_OP_READV,
-  IORING_OP_WRITE,
   IORING_OP_READV_FIXED,
+  IORING_OP_WRITE,
   IORING_OP_WRITE_FIXED,
   IORING_OP_WRITEV,
   IORING_OP_WRITEV_FIXED,
@@ -216,7 +216,9 @@ export function prepRw(
     throw new TypeError(`len must be a u32, got ${String(len)}`);
   }
   if (typeof addr !== "bigint" && !Number.isInteger(addr)) throw new TypeError(`addr must be an integer`);
-  if (typeof offset !== "bigint" && !Number.isInteger(offset)) throw new TypeError(`offset must be an integer`);
+  if (typeof offset !== "bigint" && !Number.isInteger(offset)) {
+    throw new TypeError(`offset must be an integer`);
+  }
   const v = sqe.ring.sys.view;
   const p = sqe.ptr;
   v.setUint8(p, op);

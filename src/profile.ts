@@ -328,7 +328,9 @@ export function validateProfile(p: unknown): Profile {
     if (!Array.isArray(list)) throw new ProfileError(arr, `expected an array, got ${JSON.stringify(list)}`);
     list.forEach((d, i) => {
       // Optional fields take their defaults (profiles written before they existed stay valid).
-      if (isObj(d)) for (const [k, v] of Object.entries(OPTIONAL_DEFAULTS[sec] ?? {})) if (!(k in d)) d[k] = v;
+      if (isObj(d)) {
+        for (const [k, v] of Object.entries(OPTIONAL_DEFAULTS[sec] ?? {})) if (!(k in d)) d[k] = v;
+      }
       checkSection(`${arr}[${i}]`, PROFILE_SCHEMA[sec], d, false);
     });
   }
