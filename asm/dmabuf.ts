@@ -198,7 +198,12 @@ export function memfd_rw(fd: i32, off: u64, scratch: usize, len: u32, write: boo
   if (off >= size) return 0;
   if (off + len > size) len = <u32>(size - off);
   if (write && (unchecked(mf_seals[m]) & F_SEAL_WRITE) != 0) return -u.EPERM;
-  const pages = unchecked(mf_pages[m]);
+  pages_rw(unchecked(mf_pages[m]), off, scratch, len, write);
+  return <i32>len;
+}
+
+/** CPU copy between `scratch` and bytes [off, off+len) of a page list (u64 physical address per page). */
+function pages_rw(pages: usize, off: u64, scratch: usize, len: u32, write: bool): void {
   let done: u32 = 0;
   while (done < len) {
     const o = off + done;
@@ -209,7 +214,6 @@ export function memfd_rw(fd: i32, off: u64, scratch: usize, len: u32, write: boo
     else phys_read(pa, scratch + done, n);
     done += n;
   }
-  return <i32>len;
 }
 
 // ---------------------------------------------------------------------------
@@ -322,17 +326,7 @@ export function dmabuf_rw(fd: i32, off: u64, scratch: usize, len: u32, write: bo
   const size = unchecked(db_size[d]);
   if (off >= size) return 0;
   if (off + len > size) len = <u32>(size - off);
-  const pages = unchecked(db_pages[d]);
-  let done: u32 = 0;
-  while (done < len) {
-    const o = off + done;
-    const room = PAGE_SIZE - <u32>(o & (PAGE_SIZE - 1));
-    const n = len - done < room ? len - done : room;
-    const pa = load<u64>(pages + <usize>((o >> PAGE_SHIFT) << 3)) + (o & (PAGE_SIZE - 1));
-    if (write) phys_write(pa, scratch + done, n);
-    else phys_read(pa, scratch + done, n);
-    done += n;
-  }
+  pages_rw(unchecked(db_pages[d]), off, scratch, len, write);
   return <i32>len;
 }
 

@@ -332,9 +332,7 @@ export function prepReadvFixed(
   flags: number,
   bufIndex: number,
 ): void {
-  prepRw(IORING_OP_READV_FIXED, sqe, fd, iovecs, nrVecs, offset);
-  sqe.ring.sys.view.setUint32(sqe.ptr + 28, flags >>> 0, true);
-  sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
+  prepVecFixed(IORING_OP_READV_FIXED, sqe, fd, iovecs, nrVecs, offset, flags, bufIndex);
 }
 
 /** io_uring_prep_writev_fixed: vectored write from registered buffer `bufIndex` (see {@link prepReadvFixed}). */
@@ -347,7 +345,20 @@ export function prepWritevFixed(
   flags: number,
   bufIndex: number,
 ): void {
-  prepRw(IORING_OP_WRITEV_FIXED, sqe, fd, iovecs, nrVecs, offset);
+  prepVecFixed(IORING_OP_WRITEV_FIXED, sqe, fd, iovecs, nrVecs, offset, flags, bufIndex);
+}
+
+function prepVecFixed(
+  op: number,
+  sqe: Sqe,
+  fd: number,
+  iovecs: number | bigint,
+  nrVecs: number,
+  offset: number | bigint,
+  flags: number,
+  bufIndex: number,
+): void {
+  prepRw(op, sqe, fd, iovecs, nrVecs, offset);
   sqe.ring.sys.view.setUint32(sqe.ptr + 28, flags >>> 0, true);
   sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
 }

@@ -311,12 +311,20 @@ export class System {
 
   /** pwrite(2) on a memfd: bytes written or -errno. */
   memfdWrite(fd: number, offset: number, data: Uint8Array): number {
+    return this.#writeChunked(data, (off, n) => w.memfd_rw(fd, BigInt(offset + off), this.#scratch, n, 1));
+  }
+
+  /**
+   * Stage `data` through the scratch area in 1 MiB pieces, calling `put(off,
+   * n)` for each; stops at an error or a short write. Bytes written or -errno.
+   */
+  #writeChunked(data: Uint8Array, put: (off: number, n: number) => number): number {
     this.check();
     let done = 0;
     for (let off = 0; off < data.length; off += 1 << 20) {
       const part = data.subarray(off, off + (1 << 20));
       new Uint8Array(w.memory.buffer, this.#scratch, part.length).set(part);
-      const r = w.memfd_rw(fd, BigInt(offset + off), this.#scratch, part.length, 1);
+      const r = put(off, part.length);
       if (r < 0) return r;
       done += r;
       if (r < part.length) break;
@@ -377,17 +385,7 @@ export class System {
 
   /** Write bytes into a dma-buf (CPU access, for filling). Bytes written or -errno. */
   dmabufWrite(fd: number, offset: number, data: Uint8Array): number {
-    this.check();
-    let done = 0;
-    for (let off = 0; off < data.length; off += 1 << 20) {
-      const part = data.subarray(off, off + (1 << 20));
-      new Uint8Array(w.memory.buffer, this.#scratch, part.length).set(part);
-      const r = w.dmabuf_rw(fd, BigInt(offset + off), this.#scratch, part.length, 1);
-      if (r < 0) return r;
-      done += r;
-      if (r < part.length) break;
-    }
-    return done;
+    return this.#writeChunked(data, (off, n) => w.dmabuf_rw(fd, BigInt(offset + off), this.#scratch, n, 1));
   }
 
   /** Read bytes out of a dma-buf (CPU access, for checking), or -errno. */
