@@ -55,12 +55,10 @@ const r_cached_sq_head = new StaticArray<u32>(RINGS_MAX);
 const r_ovf = new StaticArray<usize>(RINGS_MAX); // overflow FIFO (16-byte CQEs)
 const r_ovf_head = new StaticArray<u32>(RINGS_MAX);
 const r_ovf_count = new StaticArray<u32>(RINGS_MAX);
-const r_submit_seq = new StaticArray<u32>(RINGS_MAX); // requests initialised so far
-const r_done_seq = new StaticArray<u32>(RINGS_MAX); // requests completed so far
 const r_inflight = new StaticArray<u32>(RINGS_MAX);
 const r_defer_head = new StaticArray<u32>(RINGS_MAX); // req+1
 const r_defer_tail = new StaticArray<u32>(RINGS_MAX);
-const r_drain_active = new StaticArray<bool>(RINGS_MAX);
+const r_deferred = new StaticArray<u32>(RINGS_MAX); // requests (chain members too) in the defer list
 const r_link_head = new StaticArray<u32>(RINGS_MAX); // req+1 of the link being assembled
 const r_link_last = new StaticArray<u32>(RINGS_MAX);
 /** Registered buffer table (see rsrc.ts) and registered files. */
@@ -92,7 +90,6 @@ export const RQ_PENDING: u32 = 52; // u32 commands still in flight
 export const RQ_FILE: u32 = 56; // u32 struct file id
 export const RQ_DONE_BYTES: u32 = 60; // u32
 export const RQ_SUBMIT_NS: u32 = 64; // u64
-export const RQ_SEQ: u32 = 72; // u32 submission sequence (drain)
 export const RQ_DEFER_NEXT: u32 = 76; // u32 req + 1
 export const RQ_OP_FLAGS: u32 = 80; // u32 sqe op flags (rw_flags / nop_flags)
 export const RQ_MAP: u32 = 84; // i32 dma-buf map held (-1 none)
@@ -228,12 +225,10 @@ export function io_uring_setup(entries: u32, flags: u32, cq_entries_req: u32, co
   unchecked((r_ovf[id] = 0));
   unchecked((r_ovf_head[id] = 0));
   unchecked((r_ovf_count[id] = 0));
-  unchecked((r_submit_seq[id] = 0));
-  unchecked((r_done_seq[id] = 0));
   unchecked((r_inflight[id] = 0));
   unchecked((r_defer_head[id] = 0));
   unchecked((r_defer_tail[id] = 0));
-  unchecked((r_drain_active[id] = false));
+  unchecked((r_deferred[id] = 0));
   unchecked((r_link_head[id] = 0));
   unchecked((r_link_last[id] = 0));
   unchecked((r_buf_table[id] = 0));
@@ -423,7 +418,6 @@ function io_req_finish(req: u32, res: i32): void {
     io_post_cqe(id, load<u64>(p + RQ_USER_DATA), res, 0);
   }
   stats_complete(load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]), res);
-  unchecked((r_done_seq[id] += 1));
   unchecked((r_inflight[id] -= 1));
 }
 
@@ -431,23 +425,40 @@ function io_req_finish(req: u32, res: i32): void {
 // Drain (IOSQE_IO_DRAIN): a drained request waits until every request before
 // it has completed, and everything after it waits behind it, in order.
 
+/** Requests in a chain starting at `req` (the head and what is linked after it). */
+function chain_len(req: u32): u32 {
+  let n: u32 = 1;
+  let nxt = load<u32>(rq(req) + RQ_LINK);
+  while (nxt != 0 && n <= REQS_MAX) {
+    n++;
+    nxt = load<u32>(rq(nxt - 1) + RQ_LINK);
+  }
+  return n;
+}
+
+/**
+ * Release deferred requests in order: one marked IOSQE_IO_DRAIN only once no
+ * request outside the defer list is outstanding — every earlier request has
+ * completed (tracked by count, so requests that complete early, such as a
+ * failed link, cannot stall it); the others as soon as they reach the head.
+ */
 function io_queue_deferred(id: i32): void {
   let guard: u32 = 0;
   while (unchecked(r_defer_head[id]) != 0) {
     const req = unchecked(r_defer_head[id]) - 1;
     const p = rq(req);
-    if (load<u32>(p + RQ_SEQ) != unchecked(r_done_seq[id])) break;
+    const drain = (load<u32>(p + RQ_FLAGS) & REQ_F_DRAIN) != 0;
+    if (drain && unchecked(r_inflight[id]) != unchecked(r_deferred[id])) break;
+    unchecked((r_deferred[id] -= chain_len(req)));
     unchecked((r_defer_head[id] = load<u32>(p + RQ_DEFER_NEXT)));
-    if (unchecked(r_defer_head[id]) == 0) {
-      unchecked((r_defer_tail[id] = 0));
-      unchecked((r_drain_active[id] = false));
-    }
+    if (unchecked(r_defer_head[id]) == 0) unchecked((r_defer_tail[id] = 0));
     io_queue_sqe_start(req);
     if (++guard > REQS_MAX) break;
   }
 }
 
 function io_defer(id: i32, req: u32): void {
+  unchecked((r_deferred[id] += chain_len(req)));
   store<u32>(rq(req) + RQ_DEFER_NEXT, 0);
   if (unchecked(r_defer_tail[id]) != 0) store<u32>(rq(unchecked(r_defer_tail[id]) - 1) + RQ_DEFER_NEXT, req + 1);
   else unchecked((r_defer_head[id] = req + 1));
@@ -467,12 +478,13 @@ function io_queue_sqe(req: u32): void {
     io_queue_deferred(id);
     return;
   }
+  // Behind a non-empty defer list everything waits its turn; a drained
+  // request also waits for every outstanding request submitted before it.
   const drain = (load<u32>(p + RQ_FLAGS) & REQ_F_DRAIN) != 0;
-  if (drain || unchecked(r_defer_head[id]) != 0) {
-    if (load<u32>(p + RQ_SEQ) != unchecked(r_done_seq[id]) || unchecked(r_defer_head[id]) != 0) {
-      io_defer(id, req);
-      return;
-    }
+  if (unchecked(r_defer_head[id]) != 0 ||
+    (drain && unchecked(r_inflight[id]) - unchecked(r_deferred[id]) != chain_len(req))) {
+    io_defer(id, req);
+    return;
   }
   io_queue_sqe_start(req);
 }
@@ -559,8 +571,6 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
   store<u32>(p + RQ_OP_FLAGS, load<u32>(sqe + 28));
   store<u16>(p + RQ_BUF_INDEX, load<u16>(sqe + 40));
   store<u64>(p + RQ_SUBMIT_NS, unchecked(core_time[unchecked(r_core[id])]));
-  store<u32>(p + RQ_SEQ, unchecked(r_submit_seq[id]));
-  unchecked((r_submit_seq[id] += 1));
   unchecked((r_inflight[id] += 1));
   let f: u32 = 0;
   if ((sflags & u.IOSQE_IO_LINK) != 0) f |= REQ_F_LINK;
@@ -582,7 +592,6 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
     return op == u.IORING_OP_NOP ? -u.EINVAL : -u.EOPNOTSUPP;
   }
   if ((sflags & u.IOSQE_IO_DRAIN) != 0) {
-    unchecked((r_drain_active[id] = true));
     store<u32>(p + RQ_FLAGS, load<u32>(p + RQ_FLAGS) | REQ_F_DRAIN);
   }
   if (op == u.IORING_OP_NOP) {
