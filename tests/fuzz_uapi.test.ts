@@ -27,8 +27,6 @@ import {
 } from "../mod.ts";
 import { MiB, openDrive, udmabuf } from "./helpers.ts";
 
-const OPCODES = [0, 1, 2, 4, 5, 22, 23, 60, 61, 3, 63, 200];
-
 /** Mostly valid I/O (so the data path runs), with every kind of mistake mixed in. */
 const sqeArb = fc.record({
   op: fc.oneof(
