@@ -9,6 +9,7 @@
  */
 import { runUring } from "../src/workload.ts";
 import type { IommuMode } from "../src/profile.ts";
+export type { IommuMode } from "../src/profile.ts";
 import { OPTANE_P5800X } from "../src/profiles.ts";
 import type { BufferKind, RunResult } from "../src/workload_types.ts";
 

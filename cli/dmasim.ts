@@ -17,6 +17,7 @@
 import { Command } from "@commander-js/extra-typings";
 import { benchCommand } from "./bench.ts";
 import { EXIT_OK, type Io, runCli, setupCommand, STDIO, UsageError } from "./common.ts";
+export type { Io } from "./common.ts";
 import { fioCommand } from "./fio.ts";
 import { sweepCommand } from "./sweep.ts";
 import { traceCommand } from "./trace.ts";

@@ -167,3 +167,4 @@ export interface TraceRecord {
   /** io: request sequence number (one async slice per I/O); counter: the value. */
   value: number;
 }
+export type { IommuMode } from "./profile.ts";
