@@ -12,7 +12,7 @@ import {
   COST_TOKEN_REF_PUT, COST_WORKER_PUNT,
 } from "./costs";
 import * as u from "./uapi";
-import { fd_file_of, fd_flags_of, fd_install, fd_obj_of, fd_type_of, fd_valid, FT_BLKDEV, FT_DMABUF, FT_MEMFD } from "./files";
+import { fd_file_of, fd_flags_of, fd_install, fd_obj_of, fd_type_of, fd_valid_user, FT_BLKDEV, FT_DMABUF, FT_MEMFD } from "./files";
 import {
   DMA_BIDIRECTIONAL, DMA_MAPPING_ERROR, iommu_map_sg, iommu_mode, iommu_unmap, IOMMU_PASSTHROUGH,
 } from "./iommu";
@@ -142,12 +142,12 @@ export function memfd_create(flags: u32): i32 {
 }
 
 function memfd_of(fd: i32): i32 {
-  return fd_valid(fd) && fd_type_of(fd) == FT_MEMFD ? fd_obj_of(fd) : -1;
+  return fd_valid_user(fd) && fd_type_of(fd) == FT_MEMFD ? fd_obj_of(fd) : -1;
 }
 
 /** ftruncate on a memfd: 0 or -errno (-EPERM against a seal). */
 export function memfd_truncate(fd: i32, size: u64): i32 {
-  if (!fd_valid(fd)) return -u.EBADF;
+  if (!fd_valid_user(fd)) return -u.EBADF;
   const m = memfd_of(fd);
   if (m < 0) return -u.EINVAL;
   const old = unchecked(mf_size[m]);
@@ -181,7 +181,7 @@ export function memfd_truncate(fd: i32, size: u64): i32 {
 
 /** fcntl(F_ADD_SEALS): 0 or -EPERM. */
 export function memfd_add_seals(fd: i32, seals: u32): i32 {
-  if (!fd_valid(fd)) return -u.EBADF;
+  if (!fd_valid_user(fd)) return -u.EBADF;
   const m = memfd_of(fd);
   if (m < 0) return -u.EINVAL;
   if ((seals & ~(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)) != 0) return -u.EINVAL;
@@ -261,7 +261,7 @@ export function udmabuf_create(items: usize, count: u32, flags: u32): i32 {
   for (let i: u32 = 0; i < count; i++) {
     const it = items + <usize>i * 24;
     const fd = load<i32>(it);
-    if (!fd_valid(fd) || fd_type_of(fd) != FT_MEMFD) return -u.EBADF;
+    if (!fd_valid_user(fd) || fd_type_of(fd) != FT_MEMFD) return -u.EBADF;
     const m = fd_obj_of(fd);
     const seals = unchecked(mf_seals[m]);
     if ((seals & F_SEAL_SHRINK) == 0 || (seals & F_SEAL_WRITE) != 0) return -u.EINVAL;
@@ -311,7 +311,7 @@ export function vram_dmabuf_create(gpu: i32, size: u64): i32 {
 }
 
 function dmabuf_of(fd: i32): i32 {
-  return fd_valid(fd) && fd_type_of(fd) == FT_DMABUF ? fd_obj_of(fd) : -1;
+  return fd_valid_user(fd) && fd_type_of(fd) == FT_DMABUF ? fd_obj_of(fd) : -1;
 }
 
 export function dmabuf_size(fd: i32): f64 {
@@ -545,7 +545,7 @@ function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
   for (let i = 0; i < 6; i++) if (load<u64>(desc + 32 + <usize>i * 8) != 0) return -u.EINVAL;
   if (type == IO_REGBUF_TYPE_DMABUF) {
     if (uaddr != 0 || size != 0) return -u.EINVAL;
-    if (!fd_valid(target_fd)) return -u.EBADF;
+    if (!fd_valid_user(target_fd)) return -u.EBADF;
     // dma_buf_get: -EBADF for an fd that is not a dma-buf.
     const d = dmabuf_of(dmabuf_fd);
     if (d < 0) return -u.EBADF;

@@ -2,7 +2,7 @@
 // struct file (a unique file id), so two opens of one device are different
 // files: the dma-buf registration checks file identity, not the device.
 
-import { FDS_MAX } from "./limits";
+import { FDS_MAX, USER_FDS } from "./limits";
 
 export const FT_NONE: u8 = 0;
 export const FT_TTY: u8 = 1; // stdin/stdout/stderr: valid fds, not block devices
@@ -30,7 +30,7 @@ export function files_init(): void {
 
 /** Install a new file in the lowest free descriptor; -EMFILE (-24) when full. */
 export function fd_install(type: u8, obj: i32, flags: u32): i32 {
-  for (let i = 0; i < FDS_MAX; i++) {
+  for (let i = 0; i < USER_FDS; i++) {
     if (unchecked(fd_type[i]) == FT_NONE) {
       unchecked((fd_type[i] = type));
       unchecked((fd_obj[i] = obj));
@@ -43,11 +43,43 @@ export function fd_install(type: u8, obj: i32, flags: u32): i32 {
 }
 
 export function fd_close(fd: i32): i32 {
-  if (!fd_valid(fd)) return -9;
+  if (!fd_valid_user(fd)) return -9;
   unchecked((fd_type[fd] = FT_NONE));
   unchecked((fd_obj[fd] = -1));
   unchecked((fd_file[fd] = 0));
   return 0;
+}
+
+/**
+ * Take a reference on the file behind user descriptor `fd`, as a registered
+ * file table does (the file stays usable after the program closes `fd`):
+ * a slot above USER_FDS sharing the file's identity. -EMFILE when none is left.
+ */
+export function file_ref_get(fd: i32): i32 {
+  for (let i = USER_FDS; i < FDS_MAX; i++) {
+    if (unchecked(fd_type[i]) == FT_NONE) {
+      unchecked((fd_type[i] = unchecked(fd_type[fd])));
+      unchecked((fd_obj[i] = unchecked(fd_obj[fd])));
+      unchecked((fd_flags[i] = unchecked(fd_flags[fd])));
+      unchecked((fd_file[i] = unchecked(fd_file[fd])));
+      return i;
+    }
+  }
+  return -24;
+}
+
+/** Drop a reference from file_ref_get. */
+export function file_ref_put(ref: i32): void {
+  if (ref < USER_FDS || ref >= FDS_MAX) return;
+  unchecked((fd_type[ref] = FT_NONE));
+  unchecked((fd_obj[ref] = -1));
+  unchecked((fd_file[ref] = 0));
+}
+
+/** A descriptor the program may name: open and below USER_FDS. */
+// @ts-ignore: decorator
+@inline export function fd_valid_user(fd: i32): bool {
+  return fd >= 0 && fd < USER_FDS && unchecked(fd_type[fd]) != FT_NONE;
 }
 
 // @ts-ignore: decorator

@@ -20,5 +20,7 @@ export const OVERFLOW_MAX: u32 = 65536;
 export const REQS_MAX: u32 = 65536;
 /** Pending events in the event queue. */
 export const EVENTS_MAX: u32 = 262144;
-/** Open file descriptors of the simulated process. */
-export const FDS_MAX: i32 = 1024;
+/** File table slots: the process's descriptors, then the kernel's own file references. */
+export const FDS_MAX: i32 = 4096;
+/** Descriptors the simulated process can open (RLIMIT_NOFILE); slots above hold registered-file references. */
+export const USER_FDS: i32 = 1024;

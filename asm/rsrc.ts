@@ -5,7 +5,7 @@
 import { PAGE_SHIFT, PAGE_SIZE } from "./limits";
 import { blk_alloc, blk_free } from "./mem";
 import { mm_range_ok, mm_va_to_pa } from "./mm";
-import { fd_valid } from "./files";
+import { fd_valid_user, file_ref_get, file_ref_put } from "./files";
 import * as u from "./uapi";
 import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_live } from "./uring";
 import { dmabuf_slot_release } from "./dmabuf";
@@ -148,10 +148,23 @@ export function io_register_files(id: i32, fds: usize, nr: u32): i32 {
   if (nr == 0 || nr > IORING_MAX_FIXED_FILES) return -u.EINVAL;
   for (let i: u32 = 0; i < nr; i++) {
     const fd = load<i32>(fds + <usize>i * 4);
-    if (fd != -1 && !fd_valid(fd)) return -u.EBADF;
+    if (fd != -1 && !fd_valid_user(fd)) return -u.EBADF;
   }
+  // The table holds references to the files, not the descriptors.
   const t = blk_alloc(<usize>nr * 4);
-  memory.copy(t, fds, <usize>nr * 4);
+  for (let i: u32 = 0; i < nr; i++) {
+    const fd = load<i32>(fds + <usize>i * 4);
+    let ref: i32 = -1;
+    if (fd != -1) {
+      ref = file_ref_get(fd);
+      if (ref < 0) {
+        for (let k: u32 = 0; k < i; k++) file_ref_put(load<i32>(t + <usize>k * 4));
+        blk_free(t, <usize>nr * 4);
+        return ref;
+      }
+    }
+    store<i32>(t + <usize>i * 4, ref);
+  }
   unchecked((r_file_table[id] = t));
   unchecked((r_file_count[id] = nr));
   return 0;
@@ -162,6 +175,7 @@ export function io_unregister_files(id: i32): i32 {
   if (!ring_live(id)) return -u.EBADF;
   const n = unchecked(r_file_count[id]);
   if (n == 0) return -u.ENXIO;
+  for (let i: u32 = 0; i < n; i++) file_ref_put(load<i32>(unchecked(r_file_table[id]) + <usize>i * 4));
   blk_free(unchecked(r_file_table[id]), <usize>n * 4);
   unchecked((r_file_table[id] = 0));
   unchecked((r_file_count[id] = 0));

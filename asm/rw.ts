@@ -10,7 +10,7 @@ import {
   cost, COST_BIO, COST_BIO_SPLIT, COST_IMPORT_FIXED, COST_IMPORT_USER_PAGE, COST_RW_PREP,
 } from "./costs";
 import * as u from "./uapi";
-import { fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid, FT_BLKDEV } from "./files";
+import { fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, FT_BLKDEV } from "./files";
 import {
   io_fixed_fd, io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR,
   RQ_BUF_INDEX, RQ_DONE_BYTES, RQ_ERR, RQ_EXPECT, RQ_FD, RQ_FILE, RQ_FLAGS, RQ_LEN, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE,
@@ -271,13 +271,12 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
     total = len;
   }
 
-  // io_assign_file.
+  // io_assign_file: a registered file is the table's own reference to it.
   let fd = load<i32>(p + RQ_FD);
   if ((load<u32>(p + RQ_FLAGS) & REQ_F_FIXED_FILE) != 0) {
     fd = io_fixed_fd(id, fd);
     if (fd < 0) return -u.EBADF;
-  }
-  if (!fd_valid(fd)) return -u.EBADF;
+  } else if (!fd_valid_user(fd)) return -u.EBADF;
   const file = fd_file_of(fd);
   store<u32>(p + RQ_FILE, file);
   store<i32>(p + RQ_RFD, fd);

@@ -14,7 +14,7 @@ import {
 } from "./engine";
 import { cost, COST_CQE, COST_ENTER, COST_NOP, COST_POLL, COST_SQE, COST_WORKER_PUNT } from "./costs";
 import * as u from "./uapi";
-import { fd_close, fd_file_of, fd_install, fd_valid, FT_RING } from "./files";
+import { fd_close, fd_file_of, fd_install, fd_valid_user, FT_RING } from "./files";
 import { io_rw_issue, io_rw_prep } from "./rw";
 import { rsrc_release } from "./rsrc";
 import { sim_step } from "./sim";
@@ -533,7 +533,7 @@ function io_nop(req: u32, id: i32): i32 {
     const fd = load<i32>(p + RQ_FD);
     let ok: bool;
     if ((nflags & u.IORING_NOP_FIXED_FILE) != 0) ok = io_fixed_fd(id, fd) >= 0;
-    else ok = fd_valid(fd);
+    else ok = fd_valid_user(fd);
     if (!ok) return -u.EBADF;
   }
   if ((nflags & u.IORING_NOP_FIXED_BUFFER) != 0) {

@@ -586,3 +586,21 @@ Deno.test("a batch mixing failures and successes gets exactly one CQE per reques
   const res = run(m, ...preps);
   assert.deepEqual(res, preps.map((_, i) => [4096, -EBADF, -EFAULT, -ENOSPC, 4096][i % 5]));
 });
+
+Deno.test("registerFiles holds the files: closing the fd afterwards leaves the slot usable, and a kernel reference is not an fd", () => {
+  const sys = new System();
+  const m = openDrive(sys);
+  assert.equal(registerFiles(m.ring, [m.fd]), 0);
+  assert.equal(sys.close(m.fd), 0);
+  const buf = sys.mmapAnon(4096);
+  let sqe = getSqe(m.ring)!;
+  prepRead(sqe, 0, buf, 4096, 0);
+  sqeSetFlags(sqe, IOSQE_FIXED_FILE);
+  sqe = getSqe(m.ring)!;
+  prepRead(sqe, m.fd, buf, 4096, 0); // the closed fd itself
+  sqe = getSqe(m.ring)!;
+  prepRead(sqe, 1024, buf, 4096, 0); // where the table's reference lives: not a descriptor of the program
+  assert.equal(submitAndWait(m.ring, 3), 3);
+  assert.deepEqual(reapCqes(m.ring).map((c) => c.res).sort((a, b) => a - b), [-EBADF, -EBADF, 4096]);
+  assert.equal(unregisterFiles(m.ring), 0);
+});
