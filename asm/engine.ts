@@ -26,6 +26,7 @@ export const EV_THREAD: u32 = 3; // a workload thread resumes (arg: thread)
 export const EV_INVALIDATE: u32 = 4; // a dma-buf exporter invalidates (arg: dmabuf)
 export const EV_WORKER: u32 = 5; // an io-wq worker builds a map and issues parked requests (arg: token)
 export const EV_SAMPLE: u32 = 6; // workload sampler tick
+export const EV_GPU_COPY: u32 = 7; // the oldest host-to-GPU copy ends (bounce path)
 
 /** Time at which each core becomes free (its own clock). */
 export const core_time = new StaticArray<u64>(CORES_MAX);

@@ -12,6 +12,16 @@ import {
   iommu_faults, iommu_stale_hits, iommu_fq_flushes, iommu_iova_cache_hits, iommu_iova_tree_allocs, iommu_pte_writes,
 } from "./iommu";
 import { nvme_init } from "./nvme";
+import { gpu_init } from "./gpu";
+export { gpu_setup } from "./gpu";
+import { gpu_copies, gpu_link_bytes, host_mem_bytes } from "./gpu";
+
+/** GPU and host-memory counters: 0 copies, 1 bytes through host memory, 2 + g bytes over GPU g's link. */
+export function gpu_counter(i: i32): f64 {
+  if (i == 0) return <f64>gpu_copies;
+  if (i == 1) return <f64>host_mem_bytes;
+  return <f64>unchecked(gpu_link_bytes[i - 2]);
+}
 import { rw_init } from "./rw";
 import { dmabuf_counter, dmabuf_init } from "./dmabuf";
 import { set_snapshot_hook, wl_init } from "./workload";
@@ -124,7 +134,9 @@ export function storage_init(
   iommu_mode: i32, iotlb_entries: u32, iotlb_ways: u32, walk_ns: u32, walk_cached_ns: u32, inval_latency_ns: u32,
   fq_size: u32, fq_timeout_ns: u32, nctrls: i32, queue_depth: u32, sgl: bool, sgl_threshold: u32,
   pool_pages_max: u32, max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_alignment: u32, functional: bool,
+  host_mem_mbps: u32,
 ): void {
+  gpu_init(host_mem_mbps);
   iommu_init(iommu_mode, iotlb_entries, iotlb_ways, walk_ns, walk_cached_ns, inval_latency_ns, fq_size, fq_timeout_ns);
   nvme_init(nctrls, queue_depth, sgl, sgl_threshold, pool_pages_max, functional);
   rw_init(max_sectors_kb, mdts, max_segments, dma_alignment);

@@ -23,7 +23,8 @@ import {
   iommu_walk_ns_acc, IOMMU_PASSTHROUGH,
 } from "./iommu";
 import { NVME_IOD_SIZE, nvme_free_data, nvme_prp_init, nvme_setup_data_ex, nvme_walk_data } from "./nvme_prp";
-import { media_addr, phys_copy } from "./physmem";
+import { KIND_HOST, media_addr, phys_copy, phys_kind } from "./physmem";
+import { gpu_link_xfer, host_mem_xfer, pcie_ps_per_kb } from "./gpu";
 import { blk_cmd_done } from "./rw";
 import { trace_rec, TR_COMMAND, TR_COMPLETE, TR_DEVICE, TR_MAP, TR_UNMAP, tracing } from "./trace";
 import { wl_thread_event } from "./workload";
@@ -181,17 +182,7 @@ export function nvme_ctrl_setup(
   const chf = mem_alloc(<usize>channels * 8, 8);
   unchecked((c_chan_free[c] = chf));
   unchecked((c_chan_rr[c] = 0));
-  // GT/s per lane (x1000) and encoding efficiency (x1000): gen1/2 8b/10b, gen3-5 128b/130b, gen6 FLIT 242/256.
-  let gts: u64 = 2500;
-  let eff: u64 = 800;
-  if (pcie_gen == 2) gts = 5000;
-  else if (pcie_gen == 3) { gts = 8000; eff = 984; }
-  else if (pcie_gen == 4) { gts = 16000; eff = 984; }
-  else if (pcie_gen == 5) { gts = 32000; eff = 984; }
-  else if (pcie_gen >= 6) { gts = 64000; eff = 945; }
-  // bytes per ns = gts/1000 * lanes * eff/1000 / 8; ps per KiB = 1024 * 1000 / bytes_per_ns.
-  const milli_bytes_per_ns = gts * <u64>lanes * eff / 8000; // x1000
-  unchecked((c_link_ps_per_kb[c] = <u64>1024 * 1000 * 1000 / milli_bytes_per_ns));
+  unchecked((c_link_ps_per_kb[c] = pcie_ps_per_kb(pcie_gen, lanes)));
   unchecked((c_mps[c] = mps));
   unchecked((c_mps_shift[c] = 31 - clz(mps)));
   unchecked((c_tlp_ovh[c] = tlp_ovh));
@@ -455,6 +446,13 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
       unchecked((c_link_free[c] = ls + link_ps));
       unchecked((c_link_busy_ps[c] += link_ps));
       done = ls + link_ps;
+      // The far end: host memory, or a GPU's link for peer-to-peer (the data
+      // streams through both, so the slower sets the end).
+      if (n > 0) {
+        const kind = phys_kind(load<u64>(chunks));
+        const far = kind == KIND_HOST ? host_mem_xfer(ls, bytes) : kind >= 0 ? gpu_link_xfer(kind, ls, bytes) : 0;
+        if (far > done) done = far;
+      }
     }
   }
   if (status != 0) unchecked((c_errors[c] += 1));

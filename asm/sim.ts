@@ -1,8 +1,8 @@
 // The event dispatcher: one step of the simulation pops the earliest event
 // and hands it to the layer that owns it.
 
-import { ev_pop, EV_FQ_TIMER, EV_INVALIDATE, EV_NVME_CQE, EV_SAMPLE, EV_THREAD, EV_WORKER } from "./engine";
-import { wl_sample_event, wl_thread_event } from "./workload";
+import { ev_pop, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_SAMPLE, EV_THREAD, EV_WORKER } from "./engine";
+import { wl_copy_event, wl_sample_event, wl_thread_event } from "./workload";
 import { dmabuf_invalidate_event, dmabuf_worker_event } from "./dmabuf";
 import { nvme_ctrl_event } from "./nvme";
 import { iommu_fq_timer } from "./iommu";
@@ -18,5 +18,6 @@ export function sim_step(): void {
   else if (kind == EV_INVALIDATE) dmabuf_invalidate_event(arg);
   else if (kind == EV_WORKER) dmabuf_worker_event(arg);
   else if (kind == EV_SAMPLE) wl_sample_event();
+  else if (kind == EV_GPU_COPY) wl_copy_event();
   else fail(SIM_ERR_INVARIANT, <i64>kind);
 }

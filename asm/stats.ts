@@ -15,6 +15,12 @@ export let st_lat_sum_ns: u64 = 0;
 export let st_lat_sq_sum: f64 = 0;
 export let st_lat_max_ns: u64 = 0;
 export let st_lat_min_ns: u64 = u64.MAX_VALUE;
+/** When set, the workload records completions itself (end to end) and the completion path does not. */
+export let stats_by_app: bool = false;
+export function set_stats_by_app(v: bool): void {
+  stats_by_app = v;
+}
+
 /** Completions are counted only at or after this time (warm-up cut). */
 export let st_from_ns: u64 = 0;
 

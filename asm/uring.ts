@@ -19,7 +19,7 @@ import { io_rw_issue, io_rw_prep } from "./rw";
 import { rsrc_release } from "./rsrc";
 import { sim_step } from "./sim";
 import { nvme_commit_rqs, nvme_poll, nvme_poll_pending } from "./nvme";
-import { stats_complete } from "./stats";
+import { stats_by_app, stats_complete } from "./stats";
 
 // ---------------------------------------------------------------------------
 // Ring memory layout (offsets into the "rings" block, like struct io_rings;
@@ -417,7 +417,7 @@ function io_req_finish(req: u32, res: i32): void {
     charge(core, LAYER_URING, cost(COST_CQE));
     io_post_cqe(id, load<u64>(p + RQ_USER_DATA), res, 0);
   }
-  stats_complete(load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]), res);
+  if (!stats_by_app) stats_complete(load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]), res);
   unchecked((r_inflight[id] -= 1));
 }
 

@@ -8,10 +8,11 @@
 import { CORES_MAX } from "./limits";
 import { mem_alloc } from "./mem";
 import {
-  advance_to, charge, core_busy_of, core_layer, core_time, ev_empty, ev_push, EV_SAMPLE, EV_THREAD, LAYER_APP,
+  advance_to, charge, core_busy_of, core_layer, core_time, ev_empty, ev_push, EV_GPU_COPY, EV_SAMPLE, EV_THREAD,
+  LAYER_APP,
   LAYER_SPIN, LAYERS, now,
 } from "./engine";
-import { cost, COST_APP_PER_IO, COST_APP_PREP, COST_APP_REAP } from "./costs";
+import { cost, COST_APP_PER_IO, COST_APP_PREP, COST_APP_REAP, COST_GPU_COPY_LAUNCH } from "./costs";
 import * as u from "./uapi";
 import {
   cq_ready, io_enter_submit, io_getevents_pass, r_wait_min, r_wait_thread, ring_flags, ring_inflight, ring_rings,
@@ -19,7 +20,9 @@ import {
 } from "./uring";
 import { core_poll_waiter } from "./nvme";
 import { sim_step } from "./sim";
-import { stats_reset, st_ios } from "./stats";
+import { stats_by_app, stats_complete, stats_reset, st_ios, set_stats_by_app } from "./stats";
+import { gpu_copy_h2d } from "./gpu";
+import { fail, SIM_ERR_EVENTS } from "./errors";
 import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } from "./trace";
 import { iommu_iotlb_misses } from "./iommu";
 
@@ -37,7 +40,7 @@ let op: u8 = u.IORING_OP_READ_FIXED;
 let fixed_files: bool = true;
 let random: bool = true;
 let range_blocks: u64 = 1; // offsets are drawn in [0, range_blocks) * bs
-let buf_kind: i32 = 1; // 0 plain, 1 fixed, 2 dmabuf
+let buf_kind: i32 = 1; // 0 plain, 1 fixed, 2 dmabuf, 3 bounce (fixed host buffers, then a copy to GPU 0)
 let warmup_ios: u64 = 0;
 let target_ios: u64 = 0; // measured I/Os to stop after (0: none)
 let runtime_ns: u64 = 0; // measured time to stop after (0: none)
@@ -57,6 +60,14 @@ const th_waiting = new StaticArray<bool>(THREADS_MAX);
 const th_rng = new StaticArray<u64>(THREADS_MAX);
 const th_seq = new StaticArray<u64>(THREADS_MAX); // sequential offset cursor
 const th_done = new StaticArray<bool>(THREADS_MAX);
+// Bounce path: copies to the GPU in flight per thread, and a wait for one to end.
+const th_copying = new StaticArray<u32>(THREADS_MAX);
+const th_wait_copy = new StaticArray<bool>(THREADS_MAX);
+// Copies end in launch order (one copy engine): a FIFO of (end ns, submit ns, thread).
+const COPIES_MAX: u32 = 65536;
+let cp_ring: usize = 0; // 24-byte records
+let cp_head: u32 = 0;
+let cp_tail: u32 = 0;
 
 /** Totals (all I/Os, warm-up included) and state. */
 export let wl_ios: u64 = 0;
@@ -82,6 +93,7 @@ const SAMPLE_WORDS: u32 = 4 + 2 * <u32>CORES_MAX;
 export function wl_init(): void {
   samples = mem_alloc(<usize>SAMPLES_MAX * SAMPLE_WORDS * 8, 8, false); // written before read
   sample_count = 0;
+  cp_ring = mem_alloc(<usize>COPIES_MAX * 24, 8, false);
 }
 
 export function wl_setup(
@@ -111,6 +123,11 @@ export function wl_setup(
   wl_t0 = 0;
   wl_t1 = 0;
   sample_count = 0;
+  cp_head = 0;
+  cp_tail = 0;
+  // The bounce path counts an I/O when its copy ends, so the workload keeps
+  // the statistics itself (end to end) instead of the completion path.
+  set_stats_by_app(bkind == 3);
   for (let t = 0; t < THREADS_MAX; t++) {
     unchecked((th_nfiles[t] = 0));
     unchecked((th_cur_file[t] = 0));
@@ -118,6 +135,8 @@ export function wl_setup(
     unchecked((th_prepped[t] = 0));
     unchecked((th_waiting[t] = false));
     unchecked((th_done[t] = false));
+    unchecked((th_copying[t] = 0));
+    unchecked((th_wait_copy[t] = false));
     unchecked((th_seq[t] = 0));
     unchecked((th_rng[t] = (<u64>seed + 1) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0xBF58476D1CE4E5B9 + 1)));
   }
@@ -177,7 +196,8 @@ function prep_more(t: i32, n: u32): u32 {
     store<u64>(sqe + 16, buf);
     store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : bs);
     store<u32>(sqe + 28, 0);
-    store<u64>(sqe + 32, <u64>fi);
+    // user_data: the time the I/O was prepared (the bounce path measures end to end from it).
+    store<u64>(sqe + 32, unchecked(core_time[core]));
     store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx));
     store<u16>(sqe + 42, 0);
     store<u32>(sqe + 44, 0);
@@ -198,20 +218,69 @@ function reap(t: i32): u32 {
   let head = load<u32>(rings + RO_CQ_HEAD);
   const tail = load<u32>(rings + RO_CQ_TAIL);
   let n: u32 = 0;
+  let copies: u32 = 0;
   while (head != tail) {
     const cqe = rings + RO_CQES + <usize>(head & mask) * 16;
     const res = load<i32>(cqe + 8);
-    if (res < 0 || (op != u.IORING_OP_NOP && <u32>res != bs)) wl_errors++;
-    else wl_bytes += <u64>res;
+    const ok = !(res < 0 || (op != u.IORING_OP_NOP && <u32>res != bs));
+    if (buf_kind == 3) {
+      if (ok) {
+        // The data is in host memory: copy it to the GPU (cudaMemcpyAsync-style).
+        charge(t, LAYER_APP, cost(COST_APP_REAP) + cost(COST_GPU_COPY_LAUNCH));
+        copy_launch(t, load<u64>(cqe), <u32>res);
+        copies++;
+      } else {
+        wl_errors++;
+        stats_complete(load<u64>(cqe), unchecked(core_time[t]), res < 0 ? res : -5);
+        wl_ios++;
+      }
+    } else {
+      if (ok) wl_bytes += <u64>res;
+      else wl_errors++;
+    }
     head++;
     n++;
   }
   store<u32>(rings + RO_CQ_HEAD, head);
-  charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>n);
+  if (buf_kind != 3) {
+    charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>n);
+    wl_ios += n;
+  } else charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>(n - copies));
   unchecked((th_inflight[t] -= n));
-  wl_ios += n;
   check_progress();
   return n;
+}
+
+/** Launch a host-to-GPU copy of one read's `bytes`; it ends in engine order. */
+function copy_launch(t: i32, submit_ns: u64, bytes: u32): void {
+  if (cp_tail - cp_head >= COPIES_MAX) fail(SIM_ERR_EVENTS, <i64>COPIES_MAX);
+  const end = gpu_copy_h2d(0, unchecked(core_time[t]), bytes);
+  const r = cp_ring + <usize>(cp_tail & (COPIES_MAX - 1)) * 24;
+  store<u64>(r, end);
+  store<u64>(r + 8, submit_ns);
+  store<u32>(r + 16, <u32>t);
+  store<u32>(r + 20, bytes);
+  if (cp_tail == cp_head) ev_push(end, EV_GPU_COPY, 0);
+  cp_tail++;
+  unchecked((th_copying[t] += 1));
+}
+
+/** EV_GPU_COPY: the oldest copy ended: the I/O is done (its buffer free); arm the next. */
+export function wl_copy_event(): void {
+  const r = cp_ring + <usize>(cp_head & (COPIES_MAX - 1)) * 24;
+  const end = load<u64>(r);
+  const t = <i32>load<u32>(r + 16);
+  stats_complete(load<u64>(r + 8), end, <i32>load<u32>(r + 20));
+  wl_bytes += <u64>load<u32>(r + 20);
+  wl_ios++;
+  cp_head++;
+  if (cp_head != cp_tail) ev_push(load<u64>(cp_ring + <usize>(cp_head & (COPIES_MAX - 1)) * 24), EV_GPU_COPY, 0);
+  unchecked((th_copying[t] -= 1));
+  check_progress();
+  if (unchecked(th_wait_copy[t])) {
+    unchecked((th_wait_copy[t] = false));
+    ev_push(now, EV_THREAD, <u32>t);
+  }
 }
 
 function check_progress(): void {
@@ -310,8 +379,10 @@ export function wl_thread_event(t: u32): void {
   // One iteration of submitter_uring_fn.
   let prepped = unchecked(th_prepped[ti]);
   let inflight = unchecked(th_inflight[ti]);
-  if (prepped == 0 && inflight < depth) {
-    let to_prep = depth - inflight;
+  // Buffers still being copied to the GPU are not free for new reads.
+  const busy = inflight + unchecked(th_copying[ti]);
+  if (prepped == 0 && busy < depth) {
+    let to_prep = depth - busy;
     if (to_prep > batch_submit) to_prep = batch_submit;
     prepped = prep_more(ti, to_prep);
   }
@@ -339,6 +410,11 @@ export function wl_thread_event(t: u32): void {
     trace_rec(TR_CPU_ENTER, t_enter, unchecked(core_time[ti]) - t_enter, ti, to_submit);
     trace_rec(TR_CNT_INFLIGHT, unchecked(core_time[ti]), 0, ti, ring_inflight(id));
     trace_rec(TR_CNT_IOTLB_MISS, unchecked(core_time[ti]), 0, ti, <u32>iommu_iotlb_misses);
+  }
+  if (to_submit == 0 && unchecked(th_inflight[ti]) == 0 && unchecked(th_copying[ti]) > 0 && cq_ready(id) == 0) {
+    // Every buffer is being copied to the GPU: sleep until a copy ends.
+    unchecked((th_wait_copy[ti] = true));
+    return;
   }
   if (to_wait > 0 && cq_ready(id) < to_wait) {
     unchecked((th_to_wait[ti] = to_wait));

@@ -839,7 +839,7 @@ export function fioCommand(io: Io = STDIO): Command {
         "randread, randwrite), bs, iodepth, iodepth_batch_submit, iodepth_batch_complete_min, numjobs, size, " +
         "runtime, time_based, number_ios, filename (profile drives, ':'-separated), direct, buffered, fixedbufs, " +
         "registerfiles, hipri, sqthread_poll=0, nonvectored, randrepeat=1, randseed, thread, group_reporting, " +
-        "stonewall, kb_base, and dmasim's dmasim_buffers=plain|fixed|dmabuf, dmasim_dmabuf_memory=host|gpu, dmasim_iommu=strict|lazy|passthrough, " +
+        "stonewall, kb_base, and dmasim's dmasim_buffers=plain|fixed|dmabuf|bounce, dmasim_dmabuf_memory=host|gpu, dmasim_iommu=strict|lazy|passthrough, " +
         "dmasim_profile=NAME|FILE, dmasim_seed=N, dmasim_functional=1 (move real bytes). Any other option is an error naming the file and line. " +
         "Job sections run one after another, each on a fresh simulated machine; numjobs threads are reported " +
         "together (as with group_reporting). A job needs runtime=, number_ios= or size=.",

@@ -32,7 +32,7 @@ import { parseDurationNs } from "./common.ts";
 import { type IommuMode, ProfileError } from "../src/profile.ts";
 
 /** Buffer kinds accepted by --buffers. */
-export const BUFFER_KINDS: readonly BufferKind[] = ["plain", "fixed", "dmabuf"];
+export const BUFFER_KINDS: readonly BufferKind[] = ["plain", "fixed", "dmabuf", "bounce"];
 /** IOMMU modes accepted by --iommu. */
 export const IOMMU_MODES: readonly IommuMode[] = ["strict", "lazy", "passthrough"];
 
@@ -135,7 +135,7 @@ export function addUringOptions(cmd: Command<any, any, any>, runLength = "1 s"):
     .option("--ios <n>", "stop after this many measured I/Os (after warm-up)", intArg("--ios", 1, 1e12))
     .option(
       "--buffers <kind>",
-      "buffer kind: plain|fixed|dmabuf (overrides -B)",
+      "buffer kind: plain|fixed|dmabuf|bounce (overrides -B; bounce: host buffers copied to GPU 0)",
       enumArg("--buffers", BUFFER_KINDS),
     )
     .option(

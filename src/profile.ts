@@ -70,6 +70,7 @@ export const COST_FIELDS: ReadonlyArray<readonly [string, number, string]> = [
   ["fence", 150, "dma-buf: publish or signal a fence"],
   ["worker_punt", 1500, "hand a request to an io-wq worker and wake it"],
   ["app_per_io", 6, "the workload's own per-I/O work (t/io_uring: offset generation)"],
+  ["gpu_copy_launch", 2500, "launch one host-to-GPU copy (cudaMemcpyAsync-style), bounce path only"],
 ];
 
 /** Names of the cost fields, in asm order. */
@@ -87,7 +88,7 @@ export interface Profile {
   /** CPU. */
   cpu: { cores: number; ghz: number };
   /** Simulated memory sizes. */
-  memory: { host_mib: number; backing_mib: number; media_mib: number };
+  memory: { host_mib: number; backing_mib: number; media_mib: number; bandwidth_mbps: number };
   /** Per-step CPU costs, ns. */
   costs_ns: Record<string, number>;
   /** IOMMU. */
@@ -153,6 +154,12 @@ export interface GpuProfile {
   vram_mib: number;
   /** P2P route: through a PCIe switch (bus addresses) or the host bridge (IOMMU-mapped). */
   p2p: "switch" | "host_bridge";
+  /** The GPU's PCIe generation. */
+  pcie_gen: number;
+  /** The GPU's link width. */
+  pcie_lanes: number;
+  /** Copy engine set-up per copy, ns. */
+  copy_latency_ns: number;
 }
 
 /** The schema of one profile field: its type, range and what it means. */
@@ -183,6 +190,13 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
       unit: "MiB",
     },
     media_mib: { t: "int", min: 1, max: 2048, doc: "bytes of written media data held at once", unit: "MiB" },
+    bandwidth_mbps: {
+      t: "int",
+      min: 100,
+      max: 10_000_000,
+      doc: "host memory bandwidth DMA shares",
+      unit: "MB/s",
+    },
   },
   costs_ns: Object.fromEntries(
     COST_FIELDS.map((
@@ -238,12 +252,18 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     name: { t: "str", doc: "GPU name" },
     vram_mib: { t: "int", min: 1, max: 1 << 20, doc: "device memory", unit: "MiB" },
     p2p: { t: "enum", values: ["switch", "host_bridge"], doc: "P2P route" },
+    pcie_gen: { t: "int", min: 1, max: 6, doc: "the GPU's PCIe generation" },
+    pcie_lanes: { t: "int", min: 1, max: 16, doc: "the GPU's link width" },
+    copy_latency_ns: { t: "int", min: 0, max: 1_000_000, doc: "copy engine set-up per copy", unit: "ns" },
   },
 };
 
 /** Fields that may be left out, with the value they then take. */
 const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
   "devices[]": { media_error_ppm: 0 },
+  "gpus[]": { pcie_gen: 4, pcie_lanes: 16, copy_latency_ns: 2000 },
+  memory: { bandwidth_mbps: 150_000 },
+  costs_ns: { gpu_copy_launch: 2500 },
 };
 
 function checkField(path: string, spec: FieldSpec, v: unknown): void {
@@ -321,7 +341,11 @@ export function validateProfile(p: unknown): Profile {
     checkField(k, spec, p[k]);
   }
   for (const sec of ["cpu", "memory", "costs_ns", "iommu", "pcie", "nvme"]) {
-    checkSection(sec, PROFILE_SCHEMA[sec], p[sec], false);
+    const v = p[sec];
+    if (isObj(v)) {
+      for (const [k, d] of Object.entries(OPTIONAL_DEFAULTS[sec] ?? {})) if (!(k in v)) v[k] = d;
+    }
+    checkSection(sec, PROFILE_SCHEMA[sec], v, false);
   }
   for (const [arr, sec] of [["devices", "devices[]"], ["gpus", "gpus[]"]] as const) {
     const list = p[arr];

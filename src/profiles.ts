@@ -16,7 +16,7 @@ export const OPTANE_P5800X: Profile = {
   name: "optane-p5800x",
   description: "Published setup: 1 Xeon core, Intel VT-d, Optane P5800X-class drive on PCIe 4.0 x4",
   cpu: { cores: 1, ghz: 3.0 },
-  memory: { host_mib: 16384, backing_mib: 256, media_mib: 256 },
+  memory: { host_mib: 16384, backing_mib: 256, media_mib: 256, bandwidth_mbps: 150_000 },
   costs_ns: costs,
   iommu: {
     mode: "strict",
@@ -54,7 +54,14 @@ export const OPTANE_P5800X: Profile = {
       media_error_ppm: 0,
     },
   ],
-  gpus: [{ name: "gpu0", vram_mib: 16384, p2p: "switch" }],
+  gpus: [{
+    name: "gpu0",
+    vram_mib: 16384,
+    p2p: "switch",
+    pcie_gen: 4,
+    pcie_lanes: 16,
+    copy_latency_ns: 2000,
+  }],
 };
 
 /** A current PCIe 5.0 NAND drive (Gen5 x4, ~2.8 MIOPS 4K random read, ~60 µs reads). */

@@ -126,7 +126,9 @@ export class System {
         nv.max_segments,
         nv.dma_alignment,
         (opts.functional ?? true) ? 1 : 0,
+        p.memory.bandwidth_mbps,
       );
+      p.gpus.forEach((g, i) => w.gpu_setup(i, g.pcie_gen, g.pcie_lanes, g.copy_latency_ns));
       w.dmabuf_setup(p.gpus.reduce((m, g, i) => g.p2p === "switch" ? m | (1 << i) : m, 0));
       const seed = BigInt(opts.seed ?? 1);
       p.devices.forEach((d, c) => {

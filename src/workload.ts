@@ -123,8 +123,8 @@ export function runUring(job: UringJob): RunResult {
   const polled = job.polled ?? true;
   const fixedFiles = job.fixedFiles ?? true;
   const buffers = job.buffers ?? "fixed";
-  if (!["plain", "fixed", "dmabuf"].includes(buffers)) {
-    throw new JobError("buffers", `expected plain|fixed|dmabuf, got ${buffers}`);
+  if (!["plain", "fixed", "dmabuf", "bounce"].includes(buffers)) {
+    throw new JobError("buffers", `expected plain|fixed|dmabuf|bounce, got ${buffers}`);
   }
   const dmabufMemory = job.dmabufMemory ?? "host";
   if (dmabufMemory !== "host" && dmabufMemory !== "gpu") {
@@ -136,6 +136,10 @@ export function runUring(job: UringJob): RunResult {
   const direct = job.direct ?? true;
   const random = job.random ?? true;
   const write = job.write ?? false;
+  if (buffers === "bounce") {
+    if (p.gpus.length === 0) throw new JobError("buffers", "bounce needs a GPU in the profile");
+    if (write) throw new JobError("write", "the bounce path models reads (device to GPU) only");
+  }
   const noop = job.noop ?? false;
   const seed = intIn("seed", job.seed ?? 1, 0, 2 ** 31);
   const devNames = job.devices?.length ? job.devices : [p.devices[0].name];
@@ -176,7 +180,7 @@ export function runUring(job: UringJob): RunResult {
     : buffers === "plain"
     ? (write ? IORING_OP_WRITE : IORING_OP_READ)
     : (write ? IORING_OP_WRITE_FIXED : IORING_OP_READ_FIXED);
-  const bufKind = buffers === "plain" ? 0 : buffers === "fixed" ? 1 : 2;
+  const bufKind = { plain: 0, fixed: 1, dmabuf: 2, bounce: 3 }[buffers];
   const die = (what: string, ret: number): never => {
     throw new Error(`set-up failed: ${what} returned ${ret}`);
   };
@@ -213,10 +217,10 @@ export function runUring(job: UringJob): RunResult {
       if (ret < 0) die("io_uring_register_files", ret);
     }
     let base = 0;
-    if (buffers === "plain" || buffers === "fixed") {
+    if (buffers !== "dmabuf") {
       base = sys.mmapAnon(depth * bs);
       if (base < 0) die("mmap", base);
-      if (buffers === "fixed") {
+      if (buffers !== "plain") {
         const ret = registerBuffers(
           r,
           Array.from({ length: depth }, (_, i) => ({ iovBase: base + i * bs, iovLen: bs })),
@@ -362,6 +366,7 @@ export function runUring(job: UringJob): RunResult {
     iommu,
     devices,
     dmabuf,
+    memory: { gpuCopies: w.gpu_counter(0), hostMemBytes: w.gpu_counter(1), gpuLinkBytes: w.gpu_counter(2) },
     calls,
     samples,
     wallS,

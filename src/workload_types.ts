@@ -7,8 +7,12 @@
  */
 import type { IommuMode } from "./profile.ts";
 
-/** Buffer kinds a workload can use. */
-export type BufferKind = "plain" | "fixed" | "dmabuf";
+/**
+ * Buffer kinds a workload can use: plain user memory, registered (fixed)
+ * buffers, a dma-buf, or "bounce": reads into registered host buffers, each
+ * then copied to GPU 0 by its copy engine (the path peer-to-peer avoids).
+ */
+export type BufferKind = "plain" | "fixed" | "dmabuf" | "bounce";
 
 /** A t/io_uring-style job: one thread per core, each with its own ring. */
 export interface UringJob {
@@ -32,7 +36,7 @@ export interface UringJob {
   polled?: boolean;
   /** Registered files (-F). Default true. */
   fixedFiles?: boolean;
-  /** Buffer kind: plain, registered (fixed, -B1) or dma-buf. Default "fixed". */
+  /** Buffer kind: plain, registered (fixed, -B1), dma-buf, or bounce (to GPU 0 via host RAM). Default "fixed". */
   buffers?: BufferKind;
   /**
    * Where a dma-buf's memory lives (buffers "dmabuf"): "host" (a udmabuf over
@@ -135,6 +139,8 @@ export interface RunResult {
   devices: { name: string; iops: number; ctrlUtil: number; linkUtil: number }[];
   /** dma-buf counters over the whole run, warm-up included (maps created, invalidations, waits, remaps, -EAGAIN). */
   dmabuf: Record<string, number>;
+  /** Data movement over the whole run: host-to-GPU copies (bounce), bytes through host memory, bytes over GPU 0's link. */
+  memory: { gpuCopies: number; hostMemBytes: number; gpuLinkBytes: number };
   /** io_uring_enter calls. */
   calls: number;
   /** Per-second samples. */

@@ -200,3 +200,45 @@ Deno.test("runUring with GPU dma-bufs: through a switch no translation, through 
     /dmabufMemory: the profile has no GPU/,
   );
 });
+
+Deno.test("runUring bounce vs peer-to-peer: a copy per I/O costs CPU and latency, and doubles host-memory traffic", () => {
+  const job = { ...base, iommu: "passthrough" as const, ios: 30_000 };
+  const p2p4k = runUring({ ...job, bs: 4096, buffers: "dmabuf", dmabufMemory: "gpu" });
+  const bounce4k = runUring({ ...job, bs: 4096, buffers: "bounce" });
+  // Small blocks: the copy launch makes the bounce path CPU-bound.
+  assert.ok(bounce4k.iops < p2p4k.iops * 0.4, `4 KiB: bounce ${bounce4k.iops} vs P2P ${p2p4k.iops}`);
+  const launch = OPTANE_P5800X.costs_ns.gpu_copy_launch;
+  assert.ok(
+    bounce4k.cpuNsPerIoByLayer.app - p2p4k.cpuNsPerIoByLayer.app >= launch,
+    "the launch is paid per I/O",
+  );
+  // Peer-to-peer never touches host memory; the bounce moves every byte through it twice.
+  assert.equal(p2p4k.memory.hostMemBytes, 0);
+  assert.equal(p2p4k.memory.gpuCopies, 0);
+  assert.ok(p2p4k.memory.gpuLinkBytes > 0);
+  assert.ok(bounce4k.memory.gpuCopies > 0);
+  // Into host RAM from the drive, out of it to the GPU (reads still being copied at the end make the difference).
+  const link = bounce4k.memory.gpuLinkBytes;
+  assert.ok(
+    bounce4k.memory.hostMemBytes >= 2 * link && bounce4k.memory.hostMemBytes <= 2 * link + 128 * 4096,
+  );
+  // Large blocks: both saturate the drive's link; the bounce adds the copy to every I/O's latency.
+  const p2pBig = runUring({ ...job, bs: 128 << 10, buffers: "dmabuf", dmabufMemory: "gpu", ios: 5_000 });
+  const bounceBig = runUring({ ...job, bs: 128 << 10, buffers: "bounce", ios: 5_000 });
+  assert.ok(Math.abs(bounceBig.bwBytesPerS - p2pBig.bwBytesPerS) / p2pBig.bwBytesPerS < 0.03);
+  // At queue depth 1 (no queueing) each bounced I/O waits for its copy: set-up plus 128 KiB over the GPU's link.
+  const qd1 = { ...job, bs: 128 << 10, depth: 1, submitBatch: 1, completeBatch: 1, ios: 2_000 };
+  const p2p1 = runUring({ ...qd1, buffers: "dmabuf", dmabufMemory: "gpu" });
+  const bounce1 = runUring({ ...qd1, buffers: "bounce" });
+  const copyNs = OPTANE_P5800X.gpus[0].copy_latency_ns + (128 << 10) / 31.5;
+  const added = bounce1.latency.meanNs - p2p1.latency.meanNs;
+  assert.ok(
+    added > copyNs * 0.9 && added < copyNs * 1.5,
+    `QD1: the bounce adds ${added} ns, a copy is ~${copyNs}`,
+  );
+  assert.equal(bounceBig.errors, 0);
+  assert.throws(
+    () => runUring({ ...job, buffers: "bounce", write: true }),
+    /write: the bounce path models reads/,
+  );
+});
