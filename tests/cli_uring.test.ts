@@ -169,3 +169,27 @@ Deno.test("dmasim uring exits 1 with one line when the machine runs past a limit
     r,
   );
 });
+
+Deno.test("dmasim uring runs GPU dma-bufs (peer-to-peer) and the bounce path, and reports the copies", async () => {
+  const p2p = await dmasim([
+    "uring",
+    "--json",
+    "--buffers",
+    "dmabuf",
+    "--dmabuf-memory",
+    "gpu",
+    "--ios",
+    "3000",
+  ]);
+  check(p2p.code === 0, "exit 0", p2p);
+  const a = JSON.parse(p2p.stdout);
+  const bounce = await dmasim(["uring", "--json", "--buffers", "bounce", "--ios", "3000"]);
+  check(bounce.code === 0, "exit 0", bounce);
+  const b = JSON.parse(bounce.stdout);
+  const text = JSON.stringify([a, b]);
+  check(/"gpuCopies":0/.test(JSON.stringify(a)), "no copies for P2P", p2p);
+  check(/"gpuCopies":[1-9]/.test(JSON.stringify(b)), "copies for the bounce path", bounce);
+  check(text.includes('"buffers":"bounce"'), "the job is echoed", bounce);
+  const bad = await dmasim(["uring", "--buffers", "bounce", "--write", "--ios", "100"]);
+  check(bad.code === 2 && bad.stderr.includes("bounce path models reads"), "bounced writes are refused", bad);
+});
