@@ -73,6 +73,7 @@ export const JOB_PARAMS: Record<
   polled: { field: "polled", parse: parseBool },
   fixedFiles: { field: "fixedFiles", parse: parseBool },
   buffers: { field: "buffers", parse: (t) => parseEnum(t, BUFFER_KINDS) },
+  dmabufMemory: { field: "dmabufMemory", parse: (t) => parseEnum(t, ["host", "gpu"] as const) },
   iommu: { field: "iommu", parse: (t) => parseEnum(t, IOMMU_MODES) },
   direct: { field: "direct", parse: parseBool },
   random: { field: "random", parse: parseBool },
