@@ -487,12 +487,19 @@ function migrate_now(d: i32, core: i32): void {
   for (let i: u32 = 0; i < n; i++) {
     const old = load<u64>(pages + (<usize>i << 3));
     const pa = g >= 0 ? phys_alloc_vram(g) : phys_alloc_host();
-    if (pa == 0) return; // out of memory to move into: the buffer stays put
+    if (pa == 0) break; // out of memory to move into: the rest stays put
     phys_copy(pa, old, PAGE_SIZE);
     store<u64>(pages + (<usize>i << 3), pa);
     phys_free(old);
   }
   db_migrations++;
+  // Importers that waited for the move can map the new pages now.
+  for (let t = 0; t < TOKENS_MAX; t++) {
+    if (unchecked(tk_live[t]) && unchecked(tk_dmabuf[t]) == d && unchecked(tk_wait_head[t]) != 0 &&
+      unchecked(tk_fences[t]) == 0) {
+      worker_schedule(t, unchecked(core_time[core]));
+    }
+  }
 }
 
 /** Exporter-side invalidation of dma-buf fd `fd` now, on `core`. Returns 0 or -EBADF. */
@@ -714,6 +721,9 @@ export function dmabuf_worker_event(t: u32): void {
   unchecked((tk_worker[t] = false));
   if (!unchecked(tk_live[t])) return;
   if (unchecked(tk_fences[t]) != 0) return; // woken again when the fence signals
+  // The exporter is moving the buffer (waiting for other importers' fences):
+  // no mapping of the old pages may be handed out; woken when the move is done.
+  if (unchecked(db_migrate[unchecked(tk_dmabuf[t])])) return;
   let head = unchecked(tk_wait_head[t]);
   if (head == 0) return;
   const core = ring_core(<i32>load<u8>(rq(head - 1) + RQ_RING));

@@ -18,8 +18,10 @@ import {
   registerBufferDmabuf,
   registerBuffersSparse,
   sqeSetData64,
+  submit,
   submitAndWait,
   System,
+  waitCqeNr,
 } from "../mod.ts";
 import {
   type Machine,
@@ -186,3 +188,41 @@ for (const route of ["host_bridge", "switch"] as const) {
     console.log(`  gpu ${route}: ${JSON.stringify(c)}`);
   });
 }
+
+Deno.test("dmabufMoveNotify with migrate: a second importer cannot map the old pages while the move waits", () => {
+  const sys = new System({ iommu: "passthrough" });
+  const m = openDrive(sys, 256);
+  writePattern(m, 1 << 20);
+  const gpu = sys.gpuDmabufCreate(0, 256 << 10);
+  assert.ok(gpu > 0);
+  assert.equal(registerBuffersSparse(m.ring, 2), 0);
+  assert.equal(registerBufferDmabuf(m.ring, 0, gpu, m.fd), 1);
+  assert.equal(registerBufferDmabuf(m.ring, 1, gpu, m.fd), 1);
+  // Slot 0 builds its map and keeps reads in flight on it; slot 1 has none yet.
+  for (let i = 0; i < 64; i++) prepReadFixed(getSqe(m.ring)!, m.fd, 0, 4096, 0, 0);
+  submitAndWait(m.ring, 64);
+  reapCqes(m.ring);
+  for (let i = 0; i < 32; i++) prepReadFixed(getSqe(m.ring)!, m.fd, 4096 * i, 4096, 4096 * i, 0);
+  submit(m.ring);
+  const before = sys.dmabufPagePa(gpu, 40);
+  assert.equal(sys.dmabufMoveNotify(gpu, { migrate: true }), 0);
+  // Slot 1's reads arrive while the move waits for slot 0's fence.
+  for (let i = 40; i < 60; i++) prepReadFixed(getSqe(m.ring)!, m.fd, 4096 * i, 4096, 4096 * i, 1);
+  submit(m.ring);
+  const [ret] = waitCqeNr(m.ring, 52);
+  assert.equal(ret, 0);
+  const cqes = reapCqes(m.ring);
+  assert.equal(cqes.length, 52);
+  assert.ok(cqes.every((c) => c.res === 4096));
+  assert.equal(sys.dmabufCounters().migrations, 1);
+  assert.notEqual(sys.dmabufPagePa(gpu, 40), before, "the buffer moved");
+  // After the move, slot 1's map must point at the new pages: what it reads lands in the buffer.
+  for (let i = 0; i < 20; i++) {
+    prepReadFixed(getSqe(m.ring)!, m.fd, 4096 * (i + 40), 4096, 4096 * (i + 100), 1);
+  }
+  assert.equal(submitAndWait(m.ring, 20), 20);
+  assert.ok(reapCqes(m.ring).every((c) => c.res === 4096));
+  const got = sys.dmabufRead(gpu, 40 * 4096, 20 * 4096);
+  assert.ok(got instanceof Uint8Array);
+  assert.equal(patternMismatch(got, 100 * 4096), -1);
+});
