@@ -601,8 +601,12 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
   return io_rw_prep(req, id, sqe);
 }
 
-/** io_submit_fail_init: keep assembling the link, marking its head failed. */
-function io_submit_fail_init(id: i32, req: u32, ret: i32): void {
+/**
+ * io_submit_fail_init: keep assembling the link, marking its head failed.
+ * Returns true when the failure ended submission's current chain (the
+ * request was not linked onward): the caller stops submitting there.
+ */
+function io_submit_fail_init(id: i32, req: u32, ret: i32): bool {
   const p = rq(req);
   store<u32>(p + RQ_FLAGS, load<u32>(p + RQ_FLAGS) | REQ_F_FAIL);
   store<i32>(p + RQ_RES, ret);
@@ -622,35 +626,35 @@ function io_submit_fail_init(id: i32, req: u32, ret: i32): void {
     } else {
       io_queue_sqe(req);
     }
-    return;
+    return true;
   }
   if (head != 0) store<u32>(rq(unchecked(r_link_last[id]) - 1) + RQ_LINK, req + 1);
   else unchecked((r_link_head[id] = req + 1));
   unchecked((r_link_last[id] = req + 1));
+  return false;
 }
 
-function io_submit_sqe(id: i32, req: u32, sqe: usize): void {
+/** io_submit_sqe: false when an SQE failed to initialise and submission should stop. */
+function io_submit_sqe(id: i32, req: u32, sqe: usize): bool {
   const ret = io_init_req(id, req, sqe);
-  if (ret != 0) {
-    io_submit_fail_init(id, req, ret);
-    return;
-  }
+  if (ret != 0) return !io_submit_fail_init(id, req, ret);
   const p = rq(req);
   const head = unchecked(r_link_head[id]);
   if (head != 0) {
     store<u32>(rq(unchecked(r_link_last[id]) - 1) + RQ_LINK, req + 1);
     unchecked((r_link_last[id] = req + 1));
-    if ((load<u32>(p + RQ_FLAGS) & REQ_F_LINK) != 0) return;
+    if ((load<u32>(p + RQ_FLAGS) & REQ_F_LINK) != 0) return true;
     unchecked((r_link_head[id] = 0));
     io_queue_sqe(head - 1);
-    return;
+    return true;
   }
   if ((load<u32>(p + RQ_FLAGS) & REQ_F_LINK) != 0) {
     unchecked((r_link_head[id] = req + 1));
     unchecked((r_link_last[id] = req + 1));
-    return;
+    return true;
   }
   io_queue_sqe(req);
+  return true;
 }
 
 /** io_submit_sqes: consume up to `nr` SQEs; returns how many were consumed. */
@@ -679,8 +683,11 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
     }
     charge(core, LAYER_URING, cost(COST_SQE));
     const req = req_alloc();
-    io_submit_sqe(id, req, sqes + <usize>idx * SQE_SIZE);
     submitted++;
+    // Without IORING_SETUP_SUBMIT_ALL a failed SQE (consumed, its CQE posted)
+    // ends the submission; the rest stay in the SQ for the next enter.
+    if (!io_submit_sqe(id, req, sqes + <usize>idx * SQE_SIZE) &&
+      (unchecked(r_flags[id]) & u.IORING_SETUP_SUBMIT_ALL) == 0) break;
   }
   // The kernel publishes the consumed head for userspace.
   store<u32>(rings + RO_SQ_HEAD, head);

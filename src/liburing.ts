@@ -399,11 +399,15 @@ export function sqeSetOpcode(sqe: Sqe, op: number): void {
 }
 
 function flushSq(ring: IoUring): number {
-  const toSubmit = (ring.sqeTail - ring.sqeHead) >>> 0;
-  // The SQ index array was filled with the identity at set-up; publishing is a tail store.
-  ring.sys.view.setUint32(ring.rings + RO_SQ_TAIL, ring.sqeTail, true);
-  ring.sqeHead = ring.sqeTail;
-  return toSubmit;
+  // __io_uring_flush_sq: publish the tail (the SQ index array holds the
+  // identity from set-up); what is to submit is everything the kernel has
+  // not consumed yet, SQEs left over from an earlier submit included.
+  const v = ring.sys.view;
+  if (ring.sqeHead !== ring.sqeTail) {
+    v.setUint32(ring.rings + RO_SQ_TAIL, ring.sqeTail, true);
+    ring.sqeHead = ring.sqeTail;
+  }
+  return (ring.sqeTail - v.getUint32(ring.rings + RO_SQ_HEAD, true)) >>> 0;
 }
 
 /**

@@ -113,8 +113,8 @@ Deno.test("random SQE programs: no trap, no hang, exactly one CQE per SQE", () =
             sqeSetData64(sqe, next++);
             expected++;
           }
-          const submitted = submit(m.ring);
-          assert.ok(submitted >= 0, `submit ${submitted}`);
+          // io_uring_enter stops at an SQE that fails to initialise: submit again for the rest.
+          for (let guard = 0; guard < 1000 && submit(m.ring) > 0; guard++);
           if (invalidate) sys.dmabufMoveNotify(db);
           for (const c of reapCqes(m.ring)) {
             assert.ok(!ids.has(c.userData), `user_data ${c.userData} completed twice`);

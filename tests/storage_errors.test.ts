@@ -40,7 +40,16 @@ import {
   unregisterBuffers,
   unregisterFiles,
 } from "../mod.ts";
-import { GiB, iovecArray, KiB, type Machine as BaseMachine, mapBuffer, MiB, openDrive } from "./helpers.ts";
+import {
+  GiB,
+  iovecArray,
+  KiB,
+  type Machine as BaseMachine,
+  mapBuffer,
+  MiB,
+  openDrive,
+  submitAllAndWait,
+} from "./helpers.ts";
 
 const PAGE = 4096;
 
@@ -74,7 +83,7 @@ function run(m: Machine, ...preps: ((sqe: Sqe) => void)[]): number[] {
     prep(sqe);
     sqeSetData64(sqe, 0x7000 + i);
   });
-  assert.equal(submitAndWait(m.ring, preps.length), preps.length, "every SQE consumed");
+  assert.equal(submitAllAndWait(m.ring, preps.length), preps.length, "every SQE consumed");
   const cqes = reapCqes(m.ring);
   const count = new Map<number, number>();
   const res: number[] = new Array(preps.length);

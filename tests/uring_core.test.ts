@@ -20,6 +20,7 @@ import {
   IORING_SETUP_CQSIZE,
   IORING_SETUP_DEFER_TASKRUN,
   IORING_SETUP_SINGLE_ISSUER,
+  IORING_SETUP_SUBMIT_ALL,
   IORING_SQ_CQ_OVERFLOW,
   IOSQE_CQE_SKIP_SUCCESS,
   IOSQE_IO_DRAIN,
@@ -157,9 +158,25 @@ Deno.test("io_uring_enter rejects an unknown opcode with -EINVAL and bad fds wit
   prepNop(sqe);
   sqeSetOpFlags(sqe, 1 << 20);
   sqeSetData64(sqe, 5);
-  assert.equal(submit(r), 5, "failed SQEs are consumed too");
+  // io_submit_sqes stops at an SQE that fails to initialise (consumed, its CQE posted); the rest stay in
+  // the SQ for the next io_uring_enter.
+  assert.equal(submit(r), 1);
+  assert.equal(submit(r), 1);
+  assert.equal(submit(r), 3, "NOP_FILE's bad fd fails at issue, not at init: submission goes on past it");
   const res = reapCqes(r).map((c) => [Number(c.userData), c.res]);
   assert.deepEqual(res, [[1, -EINVAL], [2, -EINVAL], [3, -EBADF], [4, 0], [5, -EINVAL]]);
+});
+
+Deno.test("IORING_SETUP_SUBMIT_ALL: submission goes on past SQEs that fail to initialise", () => {
+  const r = ring(8, IORING_SETUP_SUBMIT_ALL);
+  for (let i = 0; i < 4; i++) {
+    const sqe = getSqe(r)!;
+    prepNop(sqe);
+    if (i % 2 === 0) sqeSetOpcode(sqe, 250);
+    sqeSetData64(sqe, i);
+  }
+  assert.equal(submit(r), 4);
+  assert.deepEqual(reapCqes(r).map((c) => c.res), [-EINVAL, 0, -EINVAL, 0]);
 });
 
 Deno.test("IOSQE_IO_LINK: a failure completes the rest of the chain with -ECANCELED, in order", () => {
