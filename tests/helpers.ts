@@ -22,7 +22,6 @@ import {
   type Sqe,
   sqeSetData64,
   submit,
-  submitAndWait,
   System,
   waitCqeNr,
 } from "../mod.ts";
