@@ -59,11 +59,13 @@ export const IORING_SETUP_SINGLE_ISSUER: u32 = 1 << 12;
 export const IORING_SETUP_DEFER_TASKRUN: u32 = 1 << 13;
 /** Every flag the kernel (6.16) knows; bits outside are -EINVAL. */
 export const IORING_SETUP_KNOWN: u32 = (1 << 18) - 1;
-/** The flags dmasim models; known-but-unmodelled ones are -EOPNOTSUPP. */
+/**
+ * The flags dmasim models; known-but-unmodelled ones (SQPOLL and SQ_AFF among
+ * them: no kernel submission thread is simulated) are -EOPNOTSUPP.
+ */
 export const IORING_SETUP_MODELLED: u32 =
-  IORING_SETUP_IOPOLL | IORING_SETUP_SQPOLL | IORING_SETUP_SQ_AFF | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP |
-  IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER |
-  IORING_SETUP_DEFER_TASKRUN;
+  IORING_SETUP_IOPOLL | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL |
+  IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
 
 // sq_flags
 export const IORING_SQ_NEED_WAKEUP: u32 = 1 << 0;
