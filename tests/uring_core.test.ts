@@ -112,7 +112,11 @@ Deno.test("ioUringQueueInit accepts COOP_TASKRUN, SINGLE_ISSUER, DEFER_TASKRUN a
   );
   assert.equal(ioUringQueueInit(sys, 8, 1 << 30), -EINVAL);
   assert.equal(ioUringQueueInit(sys, 8, 1 << 10), -EOPNOTSUPP, "SQE128: known to the kernel, not modelled");
-  assert.equal(ioUringQueueInit(sys, 8, 1 << 1), -EOPNOTSUPP, "SQPOLL: no kernel submission thread is modelled");
+  assert.equal(
+    ioUringQueueInit(sys, 8, 1 << 1),
+    -EOPNOTSUPP,
+    "SQPOLL: no kernel submission thread is modelled",
+  );
 });
 
 Deno.test("prepNop completes with 0 and returns user_data untouched, full 64 bits", () => {
