@@ -6,7 +6,9 @@
 
 import { PAGE_SHIFT, PAGE_SIZE } from "./limits";
 import { blk_alloc, blk_free } from "./mem";
-import { charge, core_time, ev_push, EV_INVALIDATE, EV_WORKER, LAYER_DMABUF, LAYER_URING, now } from "./engine";
+import {
+  advance_to, charge, core_time, ev_push, EV_INVALIDATE, EV_WORKER, LAYER_DMABUF, LAYER_SPIN, LAYER_URING, now,
+} from "./engine";
 import {
   cost, COST_DMABUF_MAP_BASE, COST_DMABUF_MAP_PAGE, COST_FENCE, COST_TOKEN_LOOKUP, COST_TOKEN_REF_GET,
   COST_TOKEN_REF_PUT, COST_WORKER_PUNT,
@@ -16,8 +18,8 @@ import { fd_file_of, fd_flags_of, fd_install, fd_obj_of, fd_type_of, fd_valid_us
 import {
   DMA_BIDIRECTIONAL, DMA_MAPPING_ERROR, iommu_map_sg, iommu_mode, iommu_unmap, IOMMU_PASSTHROUGH,
 } from "./iommu";
-import { phys_alloc_host, phys_alloc_vram, phys_copy, phys_free, phys_kind, phys_read, phys_write, KIND_HOST } from "./physmem";
-import { nvme_commit_rqs, nvme_dom } from "./nvme";
+import { phys_alloc_host, phys_alloc_vram, phys_copy, phys_free, phys_read, phys_vram_left, phys_write } from "./physmem";
+import { core_poll_waiter, nvme_commit_rqs, nvme_dom } from "./nvme";
 import { blk_begin, blk_end, blk_feed, rw_check_block, rw_clamped_len } from "./rw";
 import {
   buf_entry, BF_LEN, BF_TARGET, BF_TOKEN, BF_TYPE, IO_REGBUF_TYPE_DMABUF, IO_REGBUF_TYPE_EMPTY, IO_REGBUF_TYPE_UADDR,
@@ -25,7 +27,7 @@ import {
 } from "./rsrc";
 import {
   io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, ring_core, ring_flags, ring_live, rq, RQ_ADDR, RQ_LEN,
-  RQ_MAP, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RFD, RQ_RING,
+  RQ_FLAGS, REQ_F_FORCE_ASYNC, RQ_MAP, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RFD, RQ_RING,
 } from "./uring";
 import { fail, SIM_ERR_MAPS } from "./errors";
 
@@ -51,6 +53,7 @@ const mf_size = new StaticArray<u64>(MEMFDS_MAX);
 const mf_pages = new StaticArray<usize>(MEMFDS_MAX); // u64[] pa per page
 const mf_cap = new StaticArray<u32>(MEMFDS_MAX); // pages the array can hold
 const mf_seals = new StaticArray<u32>(MEMFDS_MAX);
+const mf_refs = new StaticArray<u32>(MEMFDS_MAX); // open fds + udmabufs over it
 
 // ---- dma-bufs -----------------------------------------------------------------
 const db_live = new StaticArray<bool>(DMABUFS_MAX);
@@ -61,6 +64,9 @@ const db_gpu = new StaticArray<i32>(DMABUFS_MAX); // -1: host pages (udmabuf)
 const db_migrate = new StaticArray<bool>(DMABUFS_MAX); // a migration waits for the fences
 const db_period = new StaticArray<u64>(DMABUFS_MAX); // periodic invalidation
 const db_left = new StaticArray<u32>(DMABUFS_MAX);
+const db_refs = new StaticArray<u32>(DMABUFS_MAX); // open fds + tokens (importers)
+const db_memfds = new StaticArray<usize>(DMABUFS_MAX); // udmabuf: i32[] memfd per item (refs held)
+const db_nmemfds = new StaticArray<u32>(DMABUFS_MAX);
 let p2p_switch_mask: u32 = 0;
 
 // ---- tokens (struct io_dmabuf_token) -------------------------------------------
@@ -96,6 +102,7 @@ export let db_remaps: u64 = 0;
 export let db_eagain: u64 = 0;
 export let db_fences_signalled: u64 = 0;
 export let db_migrations: u64 = 0;
+export let db_migrations_failed: u64 = 0;
 
 /** Requests parked on a token link through this request field. */
 const RQ_WAIT_NEXT: u32 = 116;
@@ -115,6 +122,7 @@ export function dmabuf_init(p2p_mask: u32): void {
   db_eagain = 0;
   db_fences_signalled = 0;
   db_migrations = 0;
+  db_migrations_failed = 0;
 }
 
 // ---------------------------------------------------------------------------
@@ -130,10 +138,11 @@ export function memfd_create(flags: u32): i32 {
       break;
     }
   }
-  if (id < 0) return -24;
+  if (id < 0) return -u.ENOMEM; // dmasim's memfd table (MEMFDS_MAX) is full
   const fd = fd_install(FT_MEMFD, id, u.O_RDWR);
   if (fd < 0) return fd;
   unchecked((mf_live[id] = true));
+  unchecked((mf_refs[id] = 1));
   unchecked((mf_size[id] = 0));
   unchecked((mf_pages[id] = 0));
   unchecked((mf_cap[id] = 0));
@@ -224,6 +233,9 @@ function dmabuf_new(size: u64, gpu: i32): i32 {
     if (!unchecked(db_live[i])) {
       const n = <u32>(size >> PAGE_SHIFT);
       unchecked((db_live[i] = true));
+      unchecked((db_refs[i] = 1));
+      unchecked((db_memfds[i] = 0));
+      unchecked((db_nmemfds[i] = 0));
       unchecked((db_size[i] = size));
       unchecked((db_npages[i] = n));
       unchecked((db_pages[i] = blk_alloc(<usize>n * 8)));
@@ -272,10 +284,16 @@ export function udmabuf_create(items: usize, count: u32, flags: u32): i32 {
   const d = dmabuf_new(pgcnt << PAGE_SHIFT, -1);
   if (d < 0) return -u.ENOMEM;
   const dst = unchecked(db_pages[d]);
+  const mfs = blk_alloc(<usize>count * 4);
+  unchecked((db_memfds[d] = mfs));
+  unchecked((db_nmemfds[d] = count));
   let k: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
     const it = items + <usize>i * 24;
     const m = fd_obj_of(load<i32>(it));
+    // The udmabuf pins the memfd's pages: it holds a reference on the memfd.
+    store<i32>(mfs + <usize>i * 4, m);
+    unchecked((mf_refs[m] += 1));
     const first = <u32>(load<u64>(it + 8) >> PAGE_SHIFT);
     const n = <u32>(load<u64>(it + 16) >> PAGE_SHIFT);
     for (let j: u32 = 0; j < n; j++) {
@@ -284,10 +302,7 @@ export function udmabuf_create(items: usize, count: u32, flags: u32): i32 {
     }
   }
   const fd = fd_install(FT_DMABUF, d, u.O_RDWR);
-  if (fd < 0) {
-    unchecked((db_live[d] = false));
-    return fd;
-  }
+  if (fd < 0) dmabuf_put(d);
   return fd;
 }
 
@@ -295,19 +310,49 @@ export function udmabuf_create(items: usize, count: u32, flags: u32): i32 {
 export function vram_dmabuf_create(gpu: i32, size: u64): i32 {
   if (size == 0 || (size & (PAGE_SIZE - 1)) != 0) return -u.EINVAL;
   if (size > (<u64>1 << 36)) return -u.EINVAL;
+  // VRAM is handed out once (a bump allocator): check it all fits before taking any.
+  if ((size >> PAGE_SHIFT) > phys_vram_left(gpu)) return -u.ENOMEM;
   const d = dmabuf_new(size, gpu);
   if (d < 0) return -u.ENOMEM;
   const pages = unchecked(db_pages[d]);
   const n = unchecked(db_npages[d]);
-  for (let i: u32 = 0; i < n; i++) {
-    const pa = phys_alloc_vram(gpu);
-    if (pa == 0) {
-      unchecked((db_live[d] = false));
-      return -u.ENOMEM;
-    }
-    store<u64>(pages + (<usize>i << 3), pa);
-  }
-  return fd_install(FT_DMABUF, d, u.O_RDWR);
+  for (let i: u32 = 0; i < n; i++) store<u64>(pages + (<usize>i << 3), phys_alloc_vram(gpu));
+  const fd = fd_install(FT_DMABUF, d, u.O_RDWR);
+  if (fd < 0) dmabuf_put(d);
+  return fd;
+}
+
+/** Drop a reference on memfd `m`; the last one frees its pages. */
+function memfd_put(m: i32): void {
+  unchecked((mf_refs[m] -= 1));
+  if (unchecked(mf_refs[m]) != 0) return;
+  const pages = unchecked(mf_pages[m]);
+  const n = <u32>((unchecked(mf_size[m]) + PAGE_SIZE - 1) >> PAGE_SHIFT);
+  for (let i: u32 = 0; i < n; i++) phys_free(load<u64>(pages + (<usize>i << 3)));
+  if (pages != 0) blk_free(pages, <usize>unchecked(mf_cap[m]) * 8);
+  unchecked((mf_live[m] = false));
+}
+
+/**
+ * Drop a reference on dma-buf `d` (a closed fd, a detached importer); the
+ * last one releases it: a udmabuf its memfds, a GPU buffer its page list
+ * (VRAM itself is not handed out again: the model's VRAM is a bump allocator).
+ */
+function dmabuf_put(d: i32): void {
+  unchecked((db_refs[d] -= 1));
+  if (unchecked(db_refs[d]) != 0) return;
+  const mfs = unchecked(db_memfds[d]);
+  const nm = unchecked(db_nmemfds[d]);
+  for (let i: u32 = 0; i < nm; i++) memfd_put(load<i32>(mfs + <usize>i * 4));
+  if (mfs != 0) blk_free(mfs, <usize>nm * 4);
+  blk_free(unchecked(db_pages[d]), <usize>unchecked(db_npages[d]) * 8);
+  unchecked((db_live[d] = false));
+}
+
+/** close(2) of a memfd or dma-buf descriptor: its reference goes (files.ts). */
+export function dmabuf_file_closed(type: u8, obj: i32): void {
+  if (type == FT_MEMFD) memfd_put(obj);
+  else if (type == FT_DMABUF) dmabuf_put(obj);
 }
 
 function dmabuf_of(fd: i32): i32 {
@@ -344,6 +389,7 @@ function token_new(d: i32, file: u32, c: i32, core: i32): i32 {
   for (let t = 0; t < TOKENS_MAX; t++) {
     if (!unchecked(tk_live[t])) {
       unchecked((tk_live[t] = true));
+      unchecked((db_refs[d] += 1));
       unchecked((tk_dmabuf[t] = d));
       unchecked((tk_file[t] = file));
       unchecked((tk_ctrl[t] = c));
@@ -457,6 +503,7 @@ function token_maybe_free(t: i32): void {
   if (unchecked(tk_slots[t]) == 0 && unchecked(tk_maps[t]) == 0 && unchecked(tk_wait_head[t]) == 0) {
     // All fences signalled: detach from the dma-buf.
     unchecked((tk_live[t] = false));
+    dmabuf_put(unchecked(tk_dmabuf[t]));
   }
 }
 
@@ -483,17 +530,26 @@ function migrate_now(d: i32, core: i32): void {
   unchecked((db_migrate[d] = false));
   const g = unchecked(db_gpu[d]);
   const n = unchecked(db_npages[d]);
+  if (<u64>n > phys_vram_left(g)) {
+    // No room to move into: the buffer stays where it is; waiting importers map it there.
+    db_migrations_failed++;
+    wake_waiters(d, core);
+    return;
+  }
   const pages = unchecked(db_pages[d]);
   for (let i: u32 = 0; i < n; i++) {
     const old = load<u64>(pages + (<usize>i << 3));
-    const pa = g >= 0 ? phys_alloc_vram(g) : phys_alloc_host();
-    if (pa == 0) break; // out of memory to move into: the rest stays put
+    const pa = phys_alloc_vram(g);
     phys_copy(pa, old, PAGE_SIZE);
     store<u64>(pages + (<usize>i << 3), pa);
     phys_free(old);
   }
   db_migrations++;
-  // Importers that waited for the move can map the new pages now.
+  wake_waiters(d, core);
+}
+
+/** Importers of `d` that waited for a move can map it now. */
+function wake_waiters(d: i32, core: i32): void {
   for (let t = 0; t < TOKENS_MAX; t++) {
     if (unchecked(tk_live[t]) && unchecked(tk_dmabuf[t]) == d && unchecked(tk_wait_head[t]) != 0 &&
       unchecked(tk_fences[t]) == 0) {
@@ -506,10 +562,20 @@ function migrate_now(d: i32, core: i32): void {
 export function dmabuf_invalidate(fd: i32, core: i32, migrate: bool): i32 {
   const d = dmabuf_of(fd);
   if (d < 0) return -u.EBADF;
+  // Only a GPU exporter moves memory; a udmabuf's pages belong to its memfd.
+  if (migrate && unchecked(db_gpu[d]) < 0) return -u.EINVAL;
   if (migrate) unchecked((db_migrate[d] = true));
   dmabuf_move_notify(d, core);
   if (migrate && unchecked(db_migrate[d]) && dmabuf_fences_pending(d) == 0) migrate_now(d, core);
   return 0;
+}
+
+/**
+ * Bring `core`'s clock to now before work runs on it from an event: a core
+ * whose thread spins on a poll queue was busy meanwhile, an idle one was not.
+ */
+function core_catch_up(core: i32): void {
+  advance_to(core, now, core_poll_waiter[core] >= 0, LAYER_SPIN);
 }
 
 /** Schedule `count` invalidations of `fd`, the first at `t_ns`, then every `period_ns`. */
@@ -528,7 +594,7 @@ export function dmabuf_invalidate_event(d: u32): void {
   if (!unchecked(db_live[d]) || unchecked(db_left[d]) == 0) return;
   unchecked((db_left[d] -= 1));
   const core = 0;
-  if (unchecked(core_time[core]) < now) unchecked((core_time[core] = now));
+  core_catch_up(core);
   dmabuf_move_notify(<i32>d, core);
   if (unchecked(db_left[d]) > 0) ev_push(now + unchecked(db_period[d]), EV_INVALIDATE, d);
 }
@@ -671,7 +737,10 @@ function dmabuf_issue(req: u32, t: i32, core: i32, from_worker: bool): i32 {
       return -u.EAGAIN;
     }
     store<u8>(p + RQ_WAITED, load<u8>(p + RQ_WAITED) + 1);
-    if (!from_worker) charge(core, LAYER_URING, cost(COST_WORKER_PUNT));
+    // The hand-off to io-wq, unless the request is already there (a worker retry, IOSQE_ASYNC).
+    if (!from_worker && (load<u32>(p + RQ_FLAGS) & REQ_F_FORCE_ASYNC) == 0) {
+      charge(core, LAYER_URING, cost(COST_WORKER_PUNT));
+    }
     db_waits++;
     store<u32>(p + RQ_WAIT_NEXT, 0);
     if (unchecked(tk_wait_tail[t]) != 0) store<u32>(rq(unchecked(tk_wait_tail[t]) - 1) + RQ_WAIT_NEXT, req + 1);
@@ -727,7 +796,7 @@ export function dmabuf_worker_event(t: u32): void {
   let head = unchecked(tk_wait_head[t]);
   if (head == 0) return;
   const core = ring_core(<i32>load<u8>(rq(head - 1) + RQ_RING));
-  if (unchecked(core_time[core]) < now) unchecked((core_time[core] = now));
+  core_catch_up(core);
   unchecked((tk_wait_head[t] = 0));
   unchecked((tk_wait_tail[t] = 0));
   // Parked requests hold the buffer node (and so the token) even if their
@@ -743,6 +812,7 @@ export function dmabuf_worker_event(t: u32): void {
         io_req_complete(req, m);
         if (++guard > 1 << 20) break;
       }
+      token_maybe_free(<i32>t);
       return;
     }
   }
@@ -786,6 +856,7 @@ export function dmabuf_counter(i: i32): f64 {
     case 5: return <f64>db_eagain;
     case 6: return <f64>db_fences_signalled;
     case 7: return <f64>db_migrations;
+    case 8: return <f64>db_migrations_failed;
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 // files: the dma-buf registration checks file identity, not the device.
 
 import { FDS_MAX, USER_FDS } from "./limits";
+import { dmabuf_file_closed } from "./dmabuf";
 
 export const FT_NONE: u8 = 0;
 export const FT_TTY: u8 = 1; // stdin/stdout/stderr: valid fds, not block devices
@@ -44,6 +45,8 @@ export function fd_install(type: u8, obj: i32, flags: u32): i32 {
 
 export function fd_close(fd: i32): i32 {
   if (!fd_valid_user(fd)) return -9;
+  // The object behind the file loses this reference (memfds and dma-bufs are counted).
+  dmabuf_file_closed(unchecked(fd_type[fd]), unchecked(fd_obj[fd]));
   unchecked((fd_type[fd] = FT_NONE));
   unchecked((fd_obj[fd] = -1));
   unchecked((fd_file[fd] = 0));

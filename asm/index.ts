@@ -144,11 +144,11 @@ export function storage_init(
 
 // Counter snapshots taken when a workload's measurement window opens.
 const snap_iommu = new StaticArray<f64>(12);
-const snap_dmabuf = new StaticArray<f64>(8);
+const snap_dmabuf = new StaticArray<f64>(9);
 const snap_ctrl = new StaticArray<f64>(16 * 3);
 function take_snapshot(): void {
   for (let i = 0; i < 12; i++) unchecked((snap_iommu[i] = iommu_counter(i)));
-  for (let i = 0; i < 8; i++) unchecked((snap_dmabuf[i] = dmabuf_counter(i)));
+  for (let i = 0; i < 9; i++) unchecked((snap_dmabuf[i] = dmabuf_counter(i)));
   for (let c = 0; c < 16; c++) {
     unchecked((snap_ctrl[c * 3] = nvme_ctrl_cmds(c)));
     unchecked((snap_ctrl[c * 3 + 1] = nvme_ctrl_busy_ns(c)));

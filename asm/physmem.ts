@@ -90,6 +90,12 @@ export function phys_alloc_vram(g: i32): u64 {
   return VRAM_PHYS_BASE + <u64>g * VRAM_STRIDE + (i << PAGE_SHIFT);
 }
 
+/** Pages of GPU `g`'s memory not handed out yet. */
+export function phys_vram_left(g: i32): u64 {
+  if (g < 0 || g >= gpus) return 0;
+  return vram_pages - unchecked(vram_bump[g]);
+}
+
 /** Free a page: its backing (if any) goes back and it will read as zeros. */
 export function phys_free(pa: u64): void {
   back_drop(pa >> PAGE_SHIFT);

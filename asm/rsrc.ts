@@ -48,7 +48,12 @@ export function slot_clear(e: usize): void {
 
 /** io_buffer_validate + io_sqe_buffer_register: pin [base, base+len) into slot `e`. */
 export function slot_set_uaddr(e: usize, base: u64, len: u64): i32 {
-  if (base == 0) return len != 0 ? -u.EFAULT : 0;
+  if (base == 0) {
+    // A NULL base with no length registers an empty slot (io_sqe_buffer_register returns no node).
+    if (len != 0) return -u.EFAULT;
+    slot_clear(e);
+    return 0;
+  }
   if (len > SZ_1G || len == 0) return -u.EFAULT;
   const acct = (len + PAGE_SIZE - 1) & ~(<u64>PAGE_SIZE - 1);
   if (base + acct < base) return -75; // -EOVERFLOW

@@ -36,6 +36,8 @@ let dma_align_mask: u64 = 3;
 
 export function rw_init(max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_alignment: u32): void {
   max_bytes = max_sectors_kb * 1024;
+  // NVME_MAX_BYTES: nvme-pci never builds a command over 8 MiB (its PRP list and NLB limits).
+  if (max_bytes > 8 << 20) max_bytes = 8 << 20;
   if (mdts > 0) {
     const mdts_bytes: u64 = (<u64>1 << mdts) * PAGE_SIZE;
     if (<u64>max_bytes > mdts_bytes) max_bytes = <u32>mdts_bytes;

@@ -51,11 +51,19 @@ export function hist_lower(i: u32): u64 {
   return (<u64>(SUB | (i & (SUB - 1)))) << shift;
 }
 
+/**
+ * Record a completion in the measurement window: successes count as I/Os
+ * with their latency; failures only as errors (they finish early and would
+ * flatter IOPS and latency).
+ */
 export function stats_complete(submit_ns: u64, done_ns: u64, res: i32): void {
   if (done_ns < st_from_ns) return;
+  if (res < 0) {
+    st_errors++;
+    return;
+  }
   st_ios++;
-  if (res > 0) st_bytes += <u64>res;
-  else if (res < 0) st_errors++;
+  st_bytes += <u64>res;
   const lat = done_ns > submit_ns ? done_ns - submit_ns : 0;
   st_lat_sum_ns += lat;
   st_lat_sq_sum += <f64>lat * <f64>lat;

@@ -59,6 +59,8 @@ const r_inflight = new StaticArray<u32>(RINGS_MAX);
 const r_defer_head = new StaticArray<u32>(RINGS_MAX); // req+1
 const r_defer_tail = new StaticArray<u32>(RINGS_MAX);
 const r_deferred = new StaticArray<u32>(RINGS_MAX); // requests (chain members too) in the defer list
+const r_drain_disabled = new StaticArray<bool>(RINGS_MAX); // a CQE_SKIP_SUCCESS SQE was seen
+const r_drain_next = new StaticArray<bool>(RINGS_MAX); // drain the request after the current link
 const r_link_head = new StaticArray<u32>(RINGS_MAX); // req+1 of the link being assembled
 const r_link_last = new StaticArray<u32>(RINGS_MAX);
 /** Registered buffer table (see rsrc.ts) and registered files. */
@@ -229,6 +231,8 @@ export function io_uring_setup(entries: u32, flags: u32, cq_entries_req: u32, co
   unchecked((r_defer_head[id] = 0));
   unchecked((r_defer_tail[id] = 0));
   unchecked((r_deferred[id] = 0));
+  unchecked((r_drain_disabled[id] = false));
+  unchecked((r_drain_next[id] = false));
   unchecked((r_link_head[id] = 0));
   unchecked((r_link_last[id] = 0));
   unchecked((r_buf_table[id] = 0));
@@ -591,7 +595,20 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
     // rings are not modelled for reads.
     return op == u.IORING_OP_NOP ? -u.EINVAL : -u.EOPNOTSUPP;
   }
+  // CQE_SKIP_SUCCESS makes drain impossible to track: it disables it for the ring.
+  if ((sflags & u.IOSQE_CQE_SKIP_SUCCESS) != 0) unchecked((r_drain_disabled[id] = true));
   if ((sflags & u.IOSQE_IO_DRAIN) != 0) {
+    if (unchecked(r_drain_disabled[id])) return -u.EOPNOTSUPP;
+    // io_init_drain: inside a link, the head is drained and so is what follows the link.
+    const head = unchecked(r_link_head[id]);
+    if (head != 0) {
+      store<u32>(rq(head - 1) + RQ_FLAGS, load<u32>(rq(head - 1) + RQ_FLAGS) | REQ_F_DRAIN);
+      unchecked((r_drain_next[id] = true));
+    } else {
+      store<u32>(p + RQ_FLAGS, load<u32>(p + RQ_FLAGS) | REQ_F_DRAIN);
+    }
+  } else if (unchecked(r_drain_next[id]) && unchecked(r_link_head[id]) == 0) {
+    unchecked((r_drain_next[id] = false));
     store<u32>(p + RQ_FLAGS, load<u32>(p + RQ_FLAGS) | REQ_F_DRAIN);
   }
   if (op == u.IORING_OP_NOP) {
@@ -720,7 +737,11 @@ export function io_uring_enter(id: i32, to_submit: u32, min_complete: u32, flags
   const core = unchecked(r_core[id]);
   charge(core, LAYER_URING, cost(COST_ENTER));
   let submitted: i32 = 0;
-  if (to_submit > 0) submitted = io_submit_sqes(id, to_submit);
+  if (to_submit > 0) {
+    submitted = io_submit_sqes(id, to_submit);
+    // A submission that stopped short returns at once: no waiting for events.
+    if (submitted != <i32>to_submit) return submitted;
+  }
   let ret2: i32 = 0;
   if ((flags & u.IORING_ENTER_GETEVENTS) != 0) {
     io_cqring_overflow_flush(id);
@@ -750,6 +771,8 @@ function io_cqring_wait(id: i32, min: u32): i32 {
  */
 function io_iopoll_check(id: i32, min: u32): i32 {
   const core = unchecked(r_core[id]);
+  // The kernel never waits for more completions than the CQ holds.
+  if (min > unchecked(r_cq_entries[id])) min = unchecked(r_cq_entries[id]);
   let guard: u32 = 0;
   while (true) {
     if (unchecked(r_inflight[id]) == 0) return cq_ready(id) >= min || min == 0 ? 0 : -u.EDEADLK;

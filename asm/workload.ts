@@ -20,7 +20,7 @@ import {
 } from "./uring";
 import { core_poll_waiter } from "./nvme";
 import { sim_step } from "./sim";
-import { stats_by_app, stats_complete, stats_reset, st_ios, set_stats_by_app } from "./stats";
+import { stats_by_app, stats_complete, stats_reset, st_errors, st_ios, set_stats_by_app } from "./stats";
 import { gpu_copy_h2d } from "./gpu";
 import { fail, SIM_ERR_EVENTS } from "./errors";
 import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } from "./trace";
@@ -289,7 +289,7 @@ function check_progress(): void {
     return;
   }
   if (wl_finished) return;
-  const measured = st_ios;
+  const measured = st_ios + st_errors;
   const t = max_core_time();
   if ((target_ios > 0 && measured >= target_ios) || (runtime_ns > 0 && t >= wl_t0 + runtime_ns)) {
     wl_finished = true;

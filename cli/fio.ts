@@ -940,7 +940,9 @@ Examples:
     const failed = runs.filter((x) => x.result.errors > 0);
     if (failed.length > 0) {
       const x = failed[0];
-      throw new RunFailure(`job "${x.opts.name}": ${x.result.errors} of ${x.result.ios} I/Os failed`);
+      throw new RunFailure(
+        `job "${x.opts.name}": ${x.result.errors} of ${x.result.ios + x.result.errors} I/Os failed`,
+      );
     }
   });
   return cmd as unknown as Command;

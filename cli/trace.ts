@@ -314,7 +314,7 @@ Examples:
           `open it in https://ui.perfetto.dev (or chrome://tracing)\n`,
       );
     }
-    if (r.errors > 0) throw new RunFailure(`${r.errors} of ${r.ios} I/Os failed`);
+    if (r.errors > 0) throw new RunFailure(`${r.errors} of ${r.ios + r.errors} I/Os failed`);
   });
   return cmd as unknown as Command;
 }

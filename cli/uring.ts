@@ -459,7 +459,7 @@ Examples:
       io.out(fmtSummary(r, f.trackLatency).join("\n") + "\n");
       if (f.timing) io.out(fmtTiming(r) + "\n");
     }
-    if (r.errors > 0) throw new RunFailure(`${r.errors} of ${r.ios} I/Os failed`);
+    if (r.errors > 0) throw new RunFailure(`${r.errors} of ${r.ios + r.errors} I/Os failed`);
   });
   return cmd as unknown as Command;
 }

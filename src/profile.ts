@@ -233,7 +233,7 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     max_segments: { t: "int", min: 1, max: 4096, doc: "queue max_segments" },
     max_sectors_kb: { t: "int", min: 4, max: 1 << 20, doc: "queue max_sectors_kb", unit: "KiB" },
     dma_alignment: { t: "int", min: 1, max: 4096, doc: "queue dma_alignment + 1", unit: "B" },
-    queue_depth: { t: "int", min: 2, max: 65536, doc: "entries per NVMe I/O queue" },
+    queue_depth: { t: "int", min: 2, max: 65536, doc: "entries per NVMe I/O queue (a power of two)" },
     pool_pages_max: { t: "int", min: 1, max: 1 << 20, doc: "pages each PRP pool may grow to" },
   },
   "devices[]": {
@@ -367,6 +367,9 @@ export function validateProfile(p: unknown): Profile {
       throw new ProfileError(`devices[${i}].lba_bytes`, `expected 512 or 4096, got ${d.lba_bytes}`);
     }
   });
+  if ((prof.nvme.queue_depth & (prof.nvme.queue_depth - 1)) !== 0) {
+    throw new ProfileError("nvme.queue_depth", `expected a power of two, got ${prof.nvme.queue_depth}`);
+  }
   if ((prof.pcie.max_payload_bytes & (prof.pcie.max_payload_bytes - 1)) !== 0) {
     throw new ProfileError(
       "pcie.max_payload_bytes",

@@ -54,6 +54,7 @@ export const DMABUF_COUNTERS = [
   "eagain",
   "fences_signalled",
   "migrations",
+  "migrations_failed",
 ] as const;
 
 /** Options of {@link System.mmapAnon}. */

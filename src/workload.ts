@@ -171,8 +171,10 @@ export function runUring(job: UringJob): RunResult {
   }
   if (ios !== null) intIn("ios", ios, 1, 1e12);
   const warmupIos = intIn("warmupIos", job.warmupIos ?? depth * threads, 0, 1e12);
-  if (buffers === "dmabuf" && dmabufMemory === "host" && depth * bs > 64 << 20) {
-    throw new JobError("buffers", `a udmabuf is at most 64 MiB; depth x bs is ${depth * bs} bytes`);
+  // t/io_uring has a buffer per SQ slot: the ring's entries, depth rounded up to a power of two.
+  const nbufs = 2 ** Math.ceil(Math.log2(depth));
+  if (buffers === "dmabuf" && dmabufMemory === "host" && nbufs * bs > 64 << 20) {
+    throw new JobError("buffers", `a udmabuf is at most 64 MiB; a buffer per SQ slot is ${nbufs * bs} bytes`);
   }
 
   const op = noop
@@ -218,17 +220,17 @@ export function runUring(job: UringJob): RunResult {
     }
     let base = 0;
     if (buffers !== "dmabuf") {
-      base = sys.mmapAnon(depth * bs);
+      base = sys.mmapAnon(nbufs * bs);
       if (base < 0) die("mmap", base);
       if (buffers !== "plain") {
         const ret = registerBuffers(
           r,
-          Array.from({ length: depth }, (_, i) => ({ iovBase: base + i * bs, iovLen: bs })),
+          Array.from({ length: nbufs }, (_, i) => ({ iovBase: base + i * bs, iovLen: bs })),
         );
         if (ret < 0) die("io_uring_register_buffers", ret);
       }
     } else {
-      const size = Math.ceil((depth * bs) / 4096) * 4096;
+      const size = Math.ceil((nbufs * bs) / 4096) * 4096;
       let dmabuf: number;
       if (dmabufMemory === "gpu") {
         dmabuf = sys.gpuDmabufCreate(0, size);
@@ -262,7 +264,7 @@ export function runUring(job: UringJob): RunResult {
     if (st === 1) break;
     if (st === -1) throw new Error("simulation stalled: no event left before the run finished");
     if (job.onProgress) {
-      const measured = w.stat_get(0);
+      const measured = w.stat_get(0) + w.stat_get(2);
       const frac = expect > 0
         ? measured / expect
         : w.wl_stat(9)
