@@ -84,7 +84,7 @@ export {
 } from "./dmabuf";
 export {
   wl_setup, wl_thread, wl_thread_file, wl_start, wl_run, wl_sample_ptr, wl_sample_words, wl_snap_busy, wl_snap_layer,
-  wl_stat,
+  wl_stat, wl_end_busy, wl_end_layer,
 } from "./workload";
 export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./trace";
 // Layer entry points the unit tests drive directly (tests/iommu.test.ts,

@@ -15,6 +15,13 @@ export let st_lat_sum_ns: u64 = 0;
 export let st_lat_sq_sum: f64 = 0;
 export let st_lat_max_ns: u64 = 0;
 export let st_lat_min_ns: u64 = u64.MAX_VALUE;
+/** Stop counting after this many completions (0: no limit), and when the last counted one was posted. */
+export let st_limit: u64 = 0;
+export let st_last_ns: u64 = 0;
+export function stats_set_limit(n: u64): void {
+  st_limit = n;
+}
+
 /** When set, the workload records completions itself (end to end) and the completion path does not. */
 export let stats_by_app: bool = false;
 export function set_stats_by_app(v: bool): void {
@@ -34,6 +41,8 @@ export function stats_reset(from_ns: u64): void {
   st_lat_max_ns = 0;
   st_lat_min_ns = u64.MAX_VALUE;
   st_from_ns = from_ns;
+  st_limit = 0;
+  st_last_ns = from_ns;
 }
 
 // @ts-ignore: decorator
@@ -58,6 +67,9 @@ export function hist_lower(i: u32): u64 {
  */
 export function stats_complete(submit_ns: u64, done_ns: u64, res: i32): void {
   if (done_ns < st_from_ns) return;
+  // A run of N I/Os measures exactly N, not the rest of the batch they ended in.
+  if (st_limit != 0 && st_ios + st_errors >= st_limit) return;
+  st_last_ns = done_ns;
   if (res < 0) {
     st_errors++;
     return;

@@ -20,7 +20,9 @@ import {
 } from "./uring";
 import { core_poll_waiter } from "./nvme";
 import { sim_step } from "./sim";
-import { stats_by_app, stats_complete, stats_reset, st_errors, st_ios, set_stats_by_app } from "./stats";
+import {
+  set_stats_by_app, st_errors, st_ios, st_last_ns, stats_by_app, stats_complete, stats_reset, stats_set_limit,
+} from "./stats";
 import { gpu_copy_h2d } from "./gpu";
 import { fail, SIM_ERR_EVENTS } from "./errors";
 import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } from "./trace";
@@ -74,6 +76,9 @@ export let wl_ios: u64 = 0;
 export let wl_bytes: u64 = 0;
 export let wl_errors: u64 = 0;
 export let wl_calls: u64 = 0;
+/** SQEs consumed and CQEs reaped by the threads (t/io_uring's done and reaps). */
+export let wl_submitted: u64 = 0;
+export let wl_reaped: u64 = 0;
 export let wl_finished: bool = false;
 export let wl_measuring: bool = false;
 export let wl_t0: u64 = 0; // measurement start
@@ -83,11 +88,24 @@ export let wl_t1: u64 = 0; // measurement end
 export const snap_busy = new StaticArray<u64>(CORES_MAX);
 export const snap_layer = new StaticArray<u64>(CORES_MAX * LAYERS);
 export let snap_calls: u64 = 0;
+// And when it closes (the threads stop a little after: their last batch is not the window's).
+export const snap_end_busy = new StaticArray<u64>(CORES_MAX);
+export const snap_end_layer = new StaticArray<u64>(CORES_MAX * LAYERS);
+export let snap_end_calls: u64 = 0;
+
+function snap_end(): void {
+  for (let c = 0; c < nthreads; c++) {
+    unchecked((snap_end_busy[c] = core_busy_of(c)));
+    for (let l = 0; l < LAYERS; l++) unchecked((snap_end_layer[c * LAYERS + l] = unchecked(core_layer[c * LAYERS + l])));
+  }
+  snap_end_calls = wl_calls;
+}
 
 // Samples: t, ios, bytes, calls, then busy and spin per core.
 let samples: usize = 0;
 export let sample_count: u32 = 0;
-const SAMPLE_WORDS: u32 = 4 + 2 * <u32>CORES_MAX;
+// t, measured I/Os, bytes, calls, submitted, reaped, then busy and spin per core.
+const SAMPLE_WORDS: u32 = 6 + 2 * <u32>CORES_MAX;
 
 /** Lay out the workload's tables (per machine: the arena was reset). */
 export function wl_init(): void {
@@ -118,6 +136,8 @@ export function wl_setup(
   wl_bytes = 0;
   wl_errors = 0;
   wl_calls = 0;
+  wl_submitted = 0;
+  wl_reaped = 0;
   wl_finished = false;
   wl_measuring = false;
   wl_t0 = 0;
@@ -242,6 +262,7 @@ function reap(t: i32): u32 {
     n++;
   }
   store<u32>(rings + RO_CQ_HEAD, head);
+  wl_reaped += n;
   if (buf_kind != 3) {
     charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>n);
     wl_ios += n;
@@ -291,9 +312,15 @@ function check_progress(): void {
   if (wl_finished) return;
   const measured = st_ios + st_errors;
   const t = max_core_time();
-  if ((target_ios > 0 && measured >= target_ios) || (runtime_ns > 0 && t >= wl_t0 + runtime_ns)) {
+  if (target_ios > 0 && measured >= target_ios) {
+    // The window ends with the last counted completion.
+    wl_finished = true;
+    wl_t1 = st_last_ns;
+    snap_end();
+  } else if (runtime_ns > 0 && t >= wl_t0 + runtime_ns) {
     wl_finished = true;
     wl_t1 = t;
+    snap_end();
   }
 }
 
@@ -309,6 +336,7 @@ function start_measuring(): void {
   const t0 = max_core_time();
   wl_t0 = t0;
   stats_reset(t0);
+  stats_set_limit(target_ios);
   for (let c = 0; c < nthreads; c++) {
     advance_to(c, t0, (ring_flags(unchecked(th_ring[c])) & u.IORING_SETUP_IOPOLL) != 0, LAYER_SPIN);
     unchecked((snap_busy[c] = core_busy_of(c)));
@@ -336,9 +364,11 @@ function record_sample(t: u64): void {
   store<u64>(p + 8, st_ios);
   store<u64>(p + 16, wl_bytes);
   store<u64>(p + 24, wl_calls);
+  store<u64>(p + 32, wl_submitted);
+  store<u64>(p + 40, wl_reaped);
   for (let c = 0; c < nthreads; c++) {
-    store<u64>(p + 32 + <usize>c * 16, core_busy_of(c));
-    store<u64>(p + 40 + <usize>c * 16, unchecked(core_layer[c * LAYERS + LAYER_SPIN]));
+    store<u64>(p + 48 + <usize>c * 16, core_busy_of(c));
+    store<u64>(p + 56 + <usize>c * 16, unchecked(core_layer[c * LAYERS + LAYER_SPIN]));
   }
   sample_count++;
 }
@@ -405,7 +435,10 @@ export function wl_thread_event(t: u32): void {
     return;
   }
   unchecked((th_prepped[ti] = 0));
-  io_getevents_pass(id);
+  wl_submitted += <u64>ret;
+  // t/io_uring passes IORING_ENTER_GETEVENTS only when it waits (to_wait > 0):
+  // without it the kernel neither polls nor flushes, it just submits.
+  if (to_wait > 0) io_getevents_pass(id);
   if (tracing) {
     trace_rec(TR_CPU_ENTER, t_enter, unchecked(core_time[ti]) - t_enter, ti, to_submit);
     trace_rec(TR_CNT_INFLIGHT, unchecked(core_time[ti]), 0, ti, ring_inflight(id));
@@ -470,6 +503,13 @@ export function wl_snap_busy(c: i32): f64 {
 export function wl_snap_layer(c: i32, l: i32): f64 {
   return <f64>unchecked(snap_layer[c * LAYERS + l]);
 }
+/** Core busy time and per-layer time when the measurement window closed. */
+export function wl_end_busy(c: i32): f64 {
+  return <f64>unchecked(snap_end_busy[c]);
+}
+export function wl_end_layer(c: i32, l: i32): f64 {
+  return <f64>unchecked(snap_end_layer[c * LAYERS + l]);
+}
 export function wl_stat(i: i32): f64 {
   switch (i) {
     case 0: return <f64>wl_ios;
@@ -482,6 +522,7 @@ export function wl_stat(i: i32): f64 {
     case 7: return wl_finished ? 1 : 0;
     case 8: return <f64>sample_count;
     case 9: return wl_measuring ? 1 : 0;
+    case 10: return <f64>snap_end_calls;
   }
   return 0;
 }

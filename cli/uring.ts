@@ -273,8 +273,9 @@ export function runJob(
 
 /** t/io_uring's per-second line for one sample. */
 export function fmtSampleLine(s: RunResult["samples"][number], bs: number, noop: boolean): string {
-  const rpc = s.callsPerS > 0 ? Math.floor(s.iops / s.callsPerS) : -1;
-  const ipc = s.callsPerS > 0 ? Math.floor(s.iosPerCall) : -1;
+  // t/io_uring: SQEs submitted per call / CQEs reaped per call, integer division.
+  const rpc = s.callsPerS > 0 ? Math.floor(s.submittedPerCall + 1e-9) : -1;
+  const ipc = s.callsPerS > 0 ? Math.floor(s.iosPerCall + 1e-9) : -1;
   const bw = noop ? "" : `BW=${fmtBwTio(s.bwBytesPerS, bs)}, `;
   return `IOPS=${fmtIopsTio(s.iops)}, ${bw}IOS/call=${rpc}/${ipc}`;
 }
@@ -446,6 +447,7 @@ Examples:
               cpuUtil: r.cpuUtil,
               callsPerS: r.calls / (r.simNs / 1e9),
               iosPerCall: r.ios / Math.max(1, r.calls),
+              submittedPerCall: r.ios / Math.max(1, r.calls),
             },
             job.bs!,
             job.noop!,

@@ -15,6 +15,7 @@ import {
   IORING_OP_READ_FIXED,
   IORING_OP_WRITE,
   IORING_OP_WRITE_FIXED,
+  IORING_SETUP_CQSIZE,
   IORING_SETUP_IOPOLL,
   MFD_ALLOW_SEALING,
   O_DIRECT,
@@ -83,7 +84,9 @@ function latencyStats(): LatencyStats {
     while (k < targets.length && acc >= targets[k]) {
       const lo = Number(w.hist_lower(i));
       const hi = Number(w.hist_lower(i + 1));
-      percentiles[PERCENTILES[k].toFixed(6)] = Math.round((lo + Math.max(lo, hi - 1)) / 2);
+      // The bucket's middle, kept within what was observed (a bucket is up to 3% wide).
+      const mid = Math.round((lo + Math.max(lo, hi - 1)) / 2);
+      percentiles[PERCENTILES[k].toFixed(6)] = Math.min(Math.max(mid, w.stat_get(5)), w.stat_get(4));
       k++;
     }
   }
@@ -92,7 +95,8 @@ function latencyStats(): LatencyStats {
     minNs: w.stat_get(5),
     maxNs: w.stat_get(4),
     meanNs: mean,
-    stddevNs: Math.sqrt(Math.max(0, w.stat_get(7) / n - mean * mean)),
+    // The sample standard deviation, as fio reports it (n - 1).
+    stddevNs: n > 1 ? Math.sqrt(Math.max(0, (w.stat_get(7) - n * mean * mean) / (n - 1))) : 0,
     percentiles,
   };
 }
@@ -206,11 +210,30 @@ export function runUring(job: UringJob): RunResult {
       seed,
     )
   );
+  // Files to threads as t/io_uring assigns them: each file to threads_per_f
+  // threads (one more for the first threads_rem files), round robin.
+  const threadDevs: number[][] = Array.from({ length: threads }, () => []);
+  {
+    const perF = Math.max(1, Math.floor(threads / devs.length));
+    let rem = threads >= devs.length ? threads - perF * devs.length : 0;
+    let j = 0;
+    for (const d of devs) {
+      const limit = perF + (rem > 0 ? 1 : 0);
+      for (let k = 0; k < limit; k++) threadDevs[(j + k) % threads].push(d);
+      rem--;
+      j += limit;
+    }
+  }
   for (let t = 0; t < threads; t++) {
-    const ring = ioUringQueueInitParams(sys, depth, { flags: polled ? IORING_SETUP_IOPOLL : 0, cpu: t });
+    // t/io_uring asks for a CQ the size of the SQ.
+    const ring = ioUringQueueInitParams(sys, depth, {
+      flags: (polled ? IORING_SETUP_IOPOLL : 0) | IORING_SETUP_CQSIZE,
+      cqEntries: depth,
+      cpu: t,
+    });
     if (typeof ring === "number") die("io_uring_setup", ring);
     const r = ring as Exclude<typeof ring, number>;
-    const fds = devs.map((d) => {
+    const fds = threadDevs[t].map((d) => {
       const fd = sys.open(p.devices[d].name, O_RDWR | (direct ? O_DIRECT : 0));
       return fd < 0 ? die("open", fd) : fd;
     });
@@ -285,10 +308,10 @@ export function runUring(job: UringJob): RunResult {
   let busyWork = 0;
   const layers = Object.fromEntries(LAYER_NAMES.map((n) => [n, 0])) as Record<string, number>;
   for (let c = 0; c < threads; c++) {
-    const busy = w.core_busy_ns(c) - w.wl_snap_busy(c);
+    const busy = w.wl_end_busy(c) - w.wl_snap_busy(c);
     cpuUtil.push(Math.min(1, busy / simNs));
     LAYER_NAMES.forEach((n, l) => {
-      layers[n] += w.core_layer_ns(c, l) - w.wl_snap_layer(c, l);
+      layers[n] += w.wl_end_layer(c, l) - w.wl_snap_layer(c, l);
     });
   }
   for (const n of LAYER_NAMES) if (n !== "spin") busyWork += layers[n];
@@ -315,22 +338,25 @@ export function runUring(job: UringJob): RunResult {
     if (dt <= 0) continue;
     const dios = rd(i, 1) - rd(i - 1, 1);
     const dcalls = rd(i, 3) - rd(i - 1, 3);
+    const dsub = rd(i, 4) - rd(i - 1, 4);
+    const dreap = rd(i, 5) - rd(i - 1, 5);
     const s: RunSample = {
       tNs: rd(i, 0) - t0,
       iops: (dios / dt) * 1e9,
       bwBytesPerS: ((rd(i, 2) - rd(i - 1, 2)) / dt) * 1e9,
       cpuUtil: Array.from(
         { length: threads },
-        (_, c) => Math.min(1, (rd(i, 4 + 2 * c) - rd(i - 1, 4 + 2 * c)) / dt),
+        (_, c) => Math.min(1, (rd(i, 6 + 2 * c) - rd(i - 1, 6 + 2 * c)) / dt),
       ),
       callsPerS: (dcalls / dt) * 1e9,
-      iosPerCall: dcalls > 0 ? dios / dcalls : 0,
+      iosPerCall: dcalls > 0 ? dreap / dcalls : 0,
+      submittedPerCall: dcalls > 0 ? dsub / dcalls : 0,
     };
     samples.push(s);
     job.onSample?.(s);
   }
 
-  const calls = w.wl_stat(3) - w.wl_stat(6);
+  const calls = w.wl_stat(10) - w.wl_stat(6);
   const result: RunResult = {
     job: {
       profile: p.name,

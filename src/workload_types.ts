@@ -84,8 +84,10 @@ export interface RunSample {
   cpuUtil: number[];
   /** io_uring_enter calls per second. */
   callsPerS: number;
-  /** I/Os reaped per io_uring_enter call. */
+  /** CQEs reaped per io_uring_enter call (t/io_uring's second IOS/call figure). */
   iosPerCall: number;
+  /** SQEs submitted per io_uring_enter call (t/io_uring's first IOS/call figure). */
+  submittedPerCall: number;
 }
 
 /** Completion-latency statistics, ns. */
