@@ -18,7 +18,9 @@ import { fd_file_of, fd_flags_of, fd_install, fd_obj_of, fd_type_of, fd_valid_us
 import {
   DMA_BIDIRECTIONAL, DMA_MAPPING_ERROR, iommu_map_sg, iommu_mode, iommu_unmap, IOMMU_PASSTHROUGH,
 } from "./iommu";
-import { phys_alloc_host, phys_alloc_vram, phys_copy, phys_free, phys_read, phys_vram_left, phys_write } from "./physmem";
+import {
+  phys_alloc_host, phys_alloc_vram, phys_copy, phys_free, phys_host_pages_free, phys_read, phys_vram_left, phys_write,
+} from "./physmem";
 import { core_poll_waiter, nvme_commit_rqs, nvme_dom } from "./nvme";
 import { blk_begin, blk_end, blk_feed, rw_check_block, rw_clamped_len } from "./rw";
 import {
@@ -178,11 +180,9 @@ export function memfd_truncate(fd: i32, size: u64): i32 {
     unchecked((mf_cap[m] = cap));
   }
   const pages = unchecked(mf_pages[m]);
-  for (let i = oldn; i < n; i++) {
-    const pa = phys_alloc_host();
-    if (pa == 0) return -u.ENOMEM;
-    store<u64>(pages + (<usize>i << 3), pa);
-  }
+  // Growing past the RAM left fails whole, taking nothing.
+  if (n > oldn && <u64>(n - oldn) > phys_host_pages_free()) return -u.ENOMEM;
+  for (let i = oldn; i < n; i++) store<u64>(pages + (<usize>i << 3), phys_alloc_host());
   for (let i = n; i < oldn; i++) phys_free(load<u64>(pages + (<usize>i << 3)));
   unchecked((mf_size[m] = size));
   return 0;

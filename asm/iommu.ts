@@ -128,7 +128,14 @@ let rc_words: u32 = 0; // u32 words of rcache bookkeeping per order
 /** Time at which each unit's invalidation queue is free. */
 const unit_free = new StaticArray<u64>(IOMMU_UNITS_MAX);
 /** Lazy: a flush-queue timer is pending for this CPU. */
-const fq_timer_on = new StaticArray<bool>(CORES_MAX);
+// dma-iommu.c's flush counters and timer, one set per domain: an entry is
+// stamped with fq_flush_start_cnt when queued and may be freed once
+// fq_flush_finish_cnt has passed it, whichever CPU's flush that was.
+const dom_fq_start = new StaticArray<u64>(IOMMU_DOMAINS_MAX);
+const dom_fq_finish = new StaticArray<u64>(IOMMU_DOMAINS_MAX);
+const dom_fq_timer_on = new StaticArray<bool>(IOMMU_DOMAINS_MAX);
+/** Bytes per flush-queue entry: u64 pfn, u64 pages, u64 flush counter. */
+const FQ_ENTRY: usize = 24;
 
 let domains: i32 = 0;
 const dom_dev = new StaticArray<i32>(IOMMU_DOMAINS_MAX);
@@ -217,7 +224,6 @@ export function iommu_init(
   iommu_walk_ns_acc = 0;
 
   for (let u = 0; u < IOMMU_UNITS_MAX; u++) unchecked((unit_free[u] = 0));
-  for (let c = 0; c < CORES_MAX; c++) unchecked((fq_timer_on[c] = false));
   domains = 0;
   node_bump = 1;
   node_free = 0;
@@ -298,12 +304,15 @@ export function iommu_domain_create(dev: i32, unit: i32): i32 {
   }
 
   if (mode == IOMMU_LAZY) {
-    const fq_bytes = <usize>ncpus * <usize>fq_size * 16;
+    const fq_bytes = <usize>ncpus * <usize>fq_size * FQ_ENTRY;
     const fq = mem_alloc(fq_bytes);
     const fq_n = mem_alloc(<usize>ncpus * 4);
     memory.fill(fq_n, 0, <usize>ncpus * 4);
     unchecked((dom_fq[d] = fq));
     unchecked((dom_fq_n[d] = fq_n));
+    unchecked((dom_fq_start[d] = 0));
+    unchecked((dom_fq_finish[d] = 0));
+    unchecked((dom_fq_timer_on[d] = false));
   }
   return d;
 }
@@ -973,54 +982,89 @@ function inval_sync(d: i32, core: i32): void {
 }
 // @ts-ignore: decorator
 @inline function fq_entry(d: i32, core: i32, i: u32): usize {
-  return unchecked(dom_fq[d]) + (<usize>core * <usize>fq_size + <usize>i) * 16;
+  return unchecked(dom_fq[d]) + (<usize>core * <usize>fq_size + <usize>i) * FQ_ENTRY;
 }
 
 /**
- * fq_flush_iotlb + fq_ring_free: one domain-wide invalidation, then every
- * queued IOVA is really freed (until now the device could still reach the
- * pages through stale IOTLB entries).
+ * fq_flush_iotlb: one domain-wide invalidation, bracketed by the domain's
+ * start and finish counters.
  */
-function fq_flush(d: i32, core: i32): void {
-  const p = fq_n_ptr(d, core);
-  const n = load<u32>(p);
-  if (n == 0) return;
+function fq_flush_iotlb(d: i32, core: i32): void {
+  unchecked((dom_fq_start[d] += 1));
   inval_sync(d, core);
   tlb_drop_domain(d);
+  unchecked((dom_fq_finish[d] += 1));
   iommu_fq_flushes++;
-  for (let i: u32 = 0; i < n; i++) {
-    const e = fq_entry(d, core, i);
-    chg(core, COST_FQ_FREE_ENTRY);
-    free_iova_fast(d, core, load<u64>(e), load<u64>(e, 8));
-  }
-  store<u32>(p, 0);
 }
 
-/** queue_iova: defer the free of [pfn, pfn + pages) to the next flush. */
+/**
+ * fq_ring_free: really free this CPU's entries that a flush has covered
+ * (stamped before the finish counter); until then the device could still
+ * reach their pages through stale IOTLB entries. Entries are in stamp order,
+ * so the freeable ones are a prefix.
+ */
+function fq_ring_free(d: i32, core: i32, charge_core: i32): void {
+  const p = fq_n_ptr(d, core);
+  const n = load<u32>(p);
+  const finish = unchecked(dom_fq_finish[d]);
+  let k: u32 = 0;
+  while (k < n && load<u64>(fq_entry(d, core, k), 16) < finish) {
+    const e = fq_entry(d, core, k);
+    chg(charge_core, COST_FQ_FREE_ENTRY);
+    free_iova_fast(d, charge_core, load<u64>(e), load<u64>(e, 8));
+    k++;
+  }
+  if (k == 0) return;
+  if (k < n) memory.copy(fq_entry(d, core, 0), fq_entry(d, core, k), <usize>(n - k) * FQ_ENTRY);
+  store<u32>(p, n - k);
+}
+
+/** Entries a CPU's queue holds: the kernel's ring keeps one slot empty (fq_full). */
+// @ts-ignore: decorator
+@inline function fq_capacity(): u32 {
+  return fq_size > 1 ? fq_size - 1 : 1;
+}
+
+/** queue_iova: defer the free of [pfn, pfn + pages) until a flush covers it. */
 function fq_queue(d: i32, core: i32, pfn: u64, pages: u64): void {
   const p = fq_n_ptr(d, core);
-  if (load<u32>(p) >= fq_size) fq_flush(d, core);
+  // First free what other CPUs' flushes already covered.
+  fq_ring_free(d, core, core);
+  if (load<u32>(p) >= fq_capacity()) {
+    fq_flush_iotlb(d, core);
+    fq_ring_free(d, core, core);
+  }
   const n = load<u32>(p);
   assert(n < fq_size);
   const e = fq_entry(d, core, n);
   store<u64>(e, pfn);
   store<u64>(e, pages, 8);
+  store<u64>(e, unchecked(dom_fq_start[d]), 16);
   store<u32>(p, n + 1);
   chg(core, COST_FQ_ADD);
-  if (n == 0 && !unchecked(fq_timer_on[core])) {
-    unchecked((fq_timer_on[core] = true));
+  // One timer per domain (fq_timer), armed by whichever CPU queues first.
+  if (!unchecked(dom_fq_timer_on[d])) {
+    unchecked((dom_fq_timer_on[d] = true));
     ev_push(unchecked(core_time[core]) + fq_timeout_ns, EV_FQ_TIMER, <u32>core);
   }
 }
 
-/** Lazy mode: the per-CPU flush-queue timer fired (EV_FQ_TIMER). */
+/**
+ * Lazy mode: a flush-queue timer fired on `core` (EV_FQ_TIMER,
+ * fq_flush_timeout): each domain whose timer is armed gets one invalidation,
+ * then every CPU's queue is freed.
+ */
 export function iommu_fq_timer(core: i32): void {
   assert(core >= 0 && core < ncpus);
-  unchecked((fq_timer_on[core] = false));
   if (mode != IOMMU_LAZY) return;
   // The timer runs at its expiry on this CPU; an idle core is woken then.
   advance_to(core, now, false, LAYER_DMA);
-  for (let d = 0; d < domains; d++) fq_flush(d, core);
+  for (let d = 0; d < domains; d++) {
+    if (!unchecked(dom_fq_timer_on[d])) continue;
+    unchecked((dom_fq_timer_on[d] = false));
+    fq_flush_iotlb(d, core);
+    for (let c = 0; c < ncpus; c++) fq_ring_free(d, c, core);
+  }
 }
 
 // ---------------------------------------------------------------------------

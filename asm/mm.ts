@@ -7,7 +7,7 @@
 
 import { PAGE_SHIFT, PAGE_SIZE } from "./limits";
 import { mem_alloc } from "./mem";
-import { phys_alloc_host, phys_read, phys_write } from "./physmem";
+import { phys_alloc_host, phys_alloc_host_run, phys_host_pages_free, phys_read, phys_write } from "./physmem";
 
 export const VMAS_MAX: i32 = 4096;
 /** User mappings start here (a typical mmap base on x86-64). */
@@ -30,20 +30,20 @@ export function mm_init(): void {
  */
 export function mm_alloc(bytes: u64, contiguous: bool): u64 {
   if (vmas >= VMAS_MAX || bytes == 0) return 0;
+  // More than the machine has left: refused whole (ENOMEM), before anything is taken.
+  if (bytes > (phys_host_pages_free() << PAGE_SHIFT)) return 0;
   const n = <u32>((bytes + PAGE_SIZE - 1) >> PAGE_SHIFT);
-  const list = mem_alloc(<usize>n * 8, 8);
+  let first: u64 = 0;
   if (contiguous) {
-    for (let i: u32 = 0; i < n; i++) {
-      const pa = phys_alloc_host();
-      if (pa == 0) return 0;
-      store<u64>(list + (<usize>i << 3), pa);
-    }
-  } else {
-    for (let i: u32 = 0; i < n; i++) {
-      const pa = phys_alloc_host();
-      if (pa == 0) return 0;
-      store<u64>(list + (<usize>(n - 1 - i) << 3), pa);
-    }
+    // A physically contiguous run (a huge-page-backed buffer) comes from never-used RAM.
+    first = phys_alloc_host_run(n);
+    if (first == 0) return 0;
+  }
+  const list = mem_alloc(<usize>n * 8, 8);
+  for (let i: u32 = 0; i < n; i++) {
+    // Scattered: pages in descending order, as user memory rarely is contiguous.
+    const pa = contiguous ? first + (<u64>i << PAGE_SHIFT) : phys_alloc_host();
+    store<u64>(list + (<usize>(contiguous ? i : n - 1 - i) << 3), pa);
   }
   const va = va_next;
   unchecked((vma_start[vmas] = va));

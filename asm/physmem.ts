@@ -81,6 +81,14 @@ export function phys_alloc_host(): u64 {
   return HOST_PHYS_BASE + (idx << PAGE_SHIFT);
 }
 
+/** Allocate `n` physically contiguous pages of never-used host RAM; the first's address, or 0. */
+export function phys_alloc_host_run(n: u32): u64 {
+  if (host_bump + <u64>n > host_pages) return 0;
+  const first = host_bump;
+  host_bump += n;
+  return HOST_PHYS_BASE + (first << PAGE_SHIFT);
+}
+
 /** Allocate one page of GPU `g`'s memory; 0 if none is left. */
 export function phys_alloc_vram(g: i32): u64 {
   if (g < 0 || g >= gpus) return 0;

@@ -156,3 +156,18 @@ Deno.test("a GPU dma-buf larger than what is left of VRAM fails whole, taking no
   assert.equal(sys.gpuDmabufCreate(0, 32 * MiB), -ENOMEM);
   assert.ok(sys.gpuDmabufCreate(0, 16 * MiB) > 0);
 });
+
+Deno.test("mmapAnon: a request larger than the RAM left fails whole; a contiguous one is physically contiguous", () => {
+  const sys = new System({
+    profile: { base: "optane-p5800x", memory: { ...OPTANE_P5800X.memory, host_mib: 16 } },
+  });
+  assert.equal(sys.mmapAnon(32 * MiB), -ENOMEM);
+  assert.ok(sys.mmapAnon(4096) > 0, "nothing was taken by the failed request");
+  // Free some pages (a memfd shrinking), then ask for a contiguous buffer: it must not reuse them scattered.
+  const mfd = sys.memfdCreate(0);
+  assert.equal(sys.ftruncate(mfd, 8 * 4096), 0);
+  assert.equal(sys.ftruncate(mfd, 0), 0);
+  const va = sys.mmapAnon(8 * 4096, { contiguous: true });
+  assert.ok(va > 0);
+  for (let i = 1; i < 8; i++) assert.equal(sys.userPhysAddr(va + i * 4096) - sys.userPhysAddr(va), i * 4096);
+});
