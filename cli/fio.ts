@@ -223,6 +223,11 @@ export interface FioJobOpts {
   where: string;
   /** Options set in the job's own section, as written (for JSON "job options"). */
   own: Record<string, string>;
+  /**
+   * Where each option in effect was set: canonical option name → `file:line`
+   * of the line that set it last (a job's own line, or its `[global]`'s).
+   */
+  optionWhere: Record<string, string>;
   /** ioengine= (must be io_uring). */
   ioengine: string;
   /** rw= (readwrite=). */
@@ -337,6 +342,7 @@ export function jobsFromSections(
       name: s.name,
       where: `${s.file}:${s.line}`,
       own: Object.fromEntries(s.entries.map((e) => [e.key, e.value ?? "1"])),
+      optionWhere: {},
       ioengine: "psync",
       rw: "read",
       bs: 4096,
@@ -366,6 +372,9 @@ export function jobsFromSections(
       const key = spec.canon ?? e.key;
       const v = typed(e, spec, kbBase);
       const at = `${e.file}:${e.line}`;
+      // Delete first so the key order is the order options took effect (the last one wins).
+      delete o.optionWhere[key];
+      o.optionWhere[key] = at;
       switch (key) {
         case "name":
         case "description":
@@ -384,7 +393,14 @@ export function jobsFromSections(
           }
           break;
         case "rw": {
-          const rw = (v as string).split(":")[0];
+          const rw = v as string;
+          if (rw.includes(":")) {
+            throw new UsageError(
+              `${at}: option rw: ${
+                JSON.stringify(rw)
+              }: the ':' offset modifier (rw=randread:8) is not supported by dmasim`,
+            );
+          }
           if (!(SUPPORTED_RW as readonly string[]).includes(rw)) {
             throw new UsageError(
               `${at}: option rw: ${JSON.stringify(v)} is not supported (dmasim: ${SUPPORTED_RW.join(", ")})`,
@@ -618,6 +634,53 @@ function cpuSplit(r: RunResult, threads: number): { usr: number; sys: number } {
 
 const EIO = 5;
 
+/** fio's figures for one direction of a finished job (stat.c, with fio's integer arithmetic). */
+export interface FioRates {
+  /** Runtime, whole milliseconds (whole microseconds rounded up, as fio does; at least 1). */
+  runtimeMs: number;
+  /** Bytes moved. */
+  ioBytes: number;
+  /** `io_bytes >> 10`. */
+  ioKbytes: number;
+  /** `1000 * io_bytes / runtime`, integer bytes/s. */
+  bwBytes: number;
+  /** `bw_bytes / 1024`, integer KiB/s. */
+  bwKiB: number;
+  /** `1000.0 * total_ios / runtime` (JSON `iops`, a double). */
+  iops: number;
+  /** `1000 * total_ios / runtime`, integer (the text report's `IOPS=`). */
+  iopsInt: number;
+}
+
+/**
+ * IOPS and bandwidth as fio derives them from the runtime it prints: whole
+ * milliseconds rounded up as fio's backend.c does, so they agree with `(…/NNNmsec)` and JSON `runtime`. The
+ * simulator's exact figures are under `jobs[].dmasim`.
+ *
+ * @example
+ * ```ts
+ * import { fioRates } from "./fio.ts";
+ * console.log(fioRates(2000, 512, 3_516_000)); // runtimeMs 4, iops 500000, bwBytes 256000000, …
+ * ```
+ */
+export function fioRates(ios: number, bs: number, simNs: number): FioRates {
+  // backend.c update_runtime: runtime += (elapsed_us + 999) / 1000, so whole
+  // milliseconds rounded up from whole microseconds.
+  const runtimeMs = Math.max(1, Math.floor((Math.floor(simNs / 1e3) + 999) / 1e3));
+  const ioBytes = ios * bs;
+  const rt = BigInt(runtimeMs);
+  const bwBytes = Number((BigInt(ioBytes) * 1000n) / rt);
+  return {
+    runtimeMs,
+    ioBytes,
+    ioKbytes: Math.floor(ioBytes / 1024),
+    bwBytes,
+    bwKiB: Math.floor(bwBytes / 1024),
+    iops: (1000 * ios) / runtimeMs,
+    iopsInt: Number((BigInt(ios) * 1000n) / rt),
+  };
+}
+
 function zeroDir(): Record<string, unknown> {
   const lat = { min: 0, max: 0, mean: 0, stddev: 0, N: 0 };
   return {
@@ -648,26 +711,24 @@ function zeroDir(): Record<string, unknown> {
 }
 
 function activeDir(r: RunResult): Record<string, unknown> {
-  const bs = r.job.bs;
-  const ioBytes = r.ios * bs;
-  const runtimeMs = Math.ceil(r.simNs / 1e6);
+  const f = fioRates(r.ios, r.job.bs, r.simNs);
   const { iops, bwKiB } = sampleStats(r.samples);
-  const lat = r.latency as RunResult["latency"] & { stddevNs?: number };
-  const base = { min: lat.minNs, max: lat.maxNs, mean: lat.meanNs } as Record<string, unknown>;
-  if (lat.stddevNs !== undefined) base.stddev = lat.stddevNs;
-  base.N = r.ios;
+  const lat = r.latency;
+  const base = { min: lat.minNs, max: lat.maxNs, mean: lat.meanNs, stddev: lat.stddevNs ?? 0, N: r.ios };
   const percentile: Record<string, number> = {};
   for (const [k, v] of sortedPercentiles(lat.percentiles)) percentile[k.toFixed(6)] = v;
   return {
-    io_bytes: ioBytes,
-    io_kbytes: Math.floor(ioBytes / 1024),
-    bw_bytes: Math.round(r.bwBytesPerS),
-    bw: Math.floor(r.bwBytesPerS / 1024),
-    iops: r.iops,
-    runtime: runtimeMs,
+    io_bytes: f.ioBytes,
+    io_kbytes: f.ioKbytes,
+    bw_bytes: f.bwBytes,
+    bw: f.bwKiB,
+    iops: f.iops,
+    runtime: f.runtimeMs,
     total_ios: r.ios,
     short_ios: 0,
     drop_ios: 0,
+    // No submission latency is modelled: slat is all zeros (as fio prints it with no samples).
+    slat_ns: { min: 0, max: 0, mean: 0, stddev: 0, N: 0 },
     clat_ns: { ...base, percentile },
     lat_ns: { ...base },
     bw_min: Math.floor(bwKiB.min),
@@ -701,6 +762,8 @@ export function fioJson(runs: FioRun[], globals: Record<string, string>, timing 
       devices: r.devices,
       threads: r.job.threads,
       sim_ns: r.simNs,
+      iops: r.iops,
+      bw_bytes: r.bwBytesPerS,
       errors: r.errors,
       cpu_util: r.cpuUtil,
       cpu_ns_per_io: r.cpuNsPerIo,
@@ -723,7 +786,7 @@ export function fioJson(runs: FioRun[], globals: Record<string, string>, timing 
       write: write ? activeDir(r) : zeroDir(),
       trim: zeroDir(),
       sync: { total_ios: 0, lat_ns: { min: 0, max: 0, mean: 0, stddev: 0, N: 0 } },
-      job_runtime: Math.ceil(r.simNs / 1e6),
+      job_runtime: fioRates(r.ios, r.job.bs, r.simNs).runtimeMs,
       usr_cpu: usr,
       sys_cpu: sys,
       ctx: 0,
@@ -762,17 +825,16 @@ export function fioNormal(runs: FioRun[]): string {
   runs.forEach((x, i) => {
     const r = x.result;
     const dir = x.job.write ? "write" : "read";
-    const runtimeMs = Math.ceil(r.simNs / 1e6);
-    const ioBytes = r.ios * r.job.bs;
+    const f = fioRates(r.ios, r.job.bs, r.simNs);
     out.push(
       `${x.opts.name}: (groupid=${i}, jobs=${x.opts.numjobs}): err=${
         String(r.errors > 0 ? EIO : 0).padStart(2)
       }: pid=0: simulated`,
     );
     out.push(
-      `  ${dir}: IOPS=${num2str(Math.round(r.iops))}, BW=${num2str(r.bwBytesPerS, 1024, "B/s")} (${
-        num2str(r.bwBytesPerS, 1000, "B/s")
-      })(${num2str(ioBytes, 1024, "B")}/${runtimeMs}msec)`,
+      `  ${dir}: IOPS=${num2str(f.iopsInt)}, BW=${bwPair(f.bwBytes)}(${
+        num2str(f.ioBytes, 1024, "B")
+      }/${f.runtimeMs}msec)`,
     );
     out.push(fmtLatLine("clat", r.latency, "    "));
     out.push(fmtLatLine(" lat", r.latency, "    "));
@@ -803,17 +865,17 @@ export function fioNormal(runs: FioRun[]): string {
   });
   runs.forEach((x, i) => {
     const r = x.result;
-    const runtimeMs = Math.ceil(r.simNs / 1e6);
-    const ioBytes = r.ios * r.job.bs;
+    // One job section is one group: its aggregate, min and max bandwidth are the same figure.
+    const f = fioRates(r.ios, r.job.bs, r.simNs);
+    const bw1024 = num2str(f.bwBytes, 1024, "B/s");
+    const bw1000 = num2str(f.bwBytes, 1000, "B/s");
     out.push(`Run status group ${i} (all jobs):`);
     out.push(
-      `  ${x.job.write ? "WRITE" : " READ"}: bw=${bwPair(r.bwBytesPerS)}, ${
-        num2str(r.bwBytesPerS, 1024, "B/s")
-      }-${num2str(r.bwBytesPerS, 1024, "B/s")} (${num2str(r.bwBytesPerS, 1000, "B/s")}-${
-        num2str(r.bwBytesPerS, 1000, "B/s")
-      }), io=${num2str(ioBytes, 1024, "B")} (${
-        num2str(ioBytes, 1000, "B")
-      }), run=${runtimeMs}-${runtimeMs}msec`,
+      `  ${x.job.write ? "WRITE" : " READ"}: bw=${
+        bwPair(f.bwBytes)
+      }, ${bw1024}-${bw1024} (${bw1000}-${bw1000}), io=${num2str(f.ioBytes, 1024, "B")} (${
+        num2str(f.ioBytes, 1000, "B")
+      }), run=${f.runtimeMs}-${f.runtimeMs}msec`,
     );
     out.push("");
   });
@@ -915,7 +977,10 @@ Examples:
     try {
       built.forEach((b, i) => {
         b.job.onProgress = (x) => bar.update((i + x) / built.length);
-        const result = runJob(b.job, (field) => `${b.o.where}: job "${b.o.name}": ${fioFieldName(field)}`);
+        const result = runJob(b.job, (field) => {
+          const src = fioFieldSource(b.o, field);
+          return `${src.where}: job "${b.o.name}": ${src.name}`;
+        });
         runs.push({ opts: b.o, job: b.job, profileName: b.profileName, iommu: b.iommu, result });
       });
     } finally {
@@ -948,31 +1013,47 @@ Examples:
   return cmd as unknown as Command;
 }
 
-/** How a fio job file names a job field (for engine errors). */
-const FIO_FIELD_NAMES: Record<string, string> = {
-  depth: "option iodepth",
-  submitBatch: "option iodepth_batch_submit",
-  completeBatch: "option iodepth_batch_complete_min",
-  bs: "option bs",
-  polled: "option hipri",
-  fixedFiles: "option registerfiles",
-  buffers: "option fixedbufs/dmasim_buffers",
-  direct: "option direct",
-  random: "option rw",
-  write: "option rw",
-  threads: "option numjobs",
-  runtimeNs: "option runtime",
-  ios: "option number_ios/size",
-  seed: "option dmasim_seed",
-  rangeBytes: "option size",
-  devices: "option filename",
-  profile: "option dmasim_profile",
-  iommu: "option dmasim_iommu",
-  functional: "option dmasim_functional",
+/** The fio options (canonical names) that set each engine job field, for engine errors. */
+const FIO_FIELD_OPTIONS: Record<string, readonly string[]> = {
+  depth: ["iodepth"],
+  submitBatch: ["iodepth_batch_submit"],
+  completeBatch: ["iodepth_batch_complete_min"],
+  bs: ["bs"],
+  polled: ["hipri"],
+  fixedFiles: ["registerfiles"],
+  buffers: ["fixedbufs", "dmasim_buffers"],
+  dmabufMemory: ["dmasim_dmabuf_memory"],
+  direct: ["direct", "buffered"],
+  random: ["rw"],
+  write: ["rw"],
+  threads: ["numjobs"],
+  runtimeNs: ["runtime"],
+  ios: ["number_ios", "size"],
+  seed: ["dmasim_seed", "randseed"],
+  rangeBytes: ["size"],
+  devices: ["filename"],
+  profile: ["dmasim_profile"],
+  iommu: ["dmasim_iommu"],
+  functional: ["dmasim_functional"],
 };
 
-function fioFieldName(field: string): string {
-  return FIO_FIELD_NAMES[field] ?? `job field ${field}`;
+/**
+ * Where an engine job field came from in a fio job: the `file:line` of the
+ * option line that set it (the section header's line when it kept its
+ * default) and how to name it (`option iodepth`).
+ */
+export function fioFieldSource(o: FioJobOpts, field: string): { where: string; name: string } {
+  const keys = FIO_FIELD_OPTIONS[field];
+  if (!keys) return { where: o.where, name: `job field ${field}` };
+  // optionWhere's key order is the order the options took effect: the last one set wins.
+  const set = Object.keys(o.optionWhere).filter((k) => keys.includes(k));
+  if (set.length === 0) return { where: o.where, name: `option ${keys.join("/")}` };
+  let key = set[set.length - 1];
+  // dmasim_buffers= wins over fixedbufs wherever it is set.
+  if (field === "buffers" && set.includes("dmasim_buffers")) key = "dmasim_buffers";
+  // The I/O count is the smaller of number_ios= and size= / bs when both are set.
+  const name = field === "ios" && set.length > 1 ? keys.join("/") : key;
+  return { where: o.optionWhere[key], name: `option ${name}` };
 }
 
 /** {@link jobsFromSections} where a `\0reset` marker ends a file's `[global]` scope. */

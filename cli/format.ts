@@ -15,16 +15,24 @@ export function sortedPercentiles(p: Record<string, number>): [number, number][]
     .sort((a, b) => a[0] - b[0]);
 }
 
-/** Pick fio's display unit for latencies whose largest value is `maxNs`. */
-export function latUnit(maxNs: number): { unit: string; div: number } {
-  if (maxNs >= 10_000_000_000) return { unit: "msec", div: 1e6 };
-  if (maxNs >= 10_000_000) return { unit: "usec", div: 1e3 };
-  return { unit: "nsec", div: 1 };
+/**
+ * fio's unit for a percentile block (stat.c `show_clat_percentiles`, also
+ * t/io_uring's): usec when the smallest value > 2000 ns and the largest
+ * > 99999 ns, msec when the smallest > 2000000 and the largest > 99999999;
+ * `scale` is how many times each value is divided by 1000, rounding up.
+ */
+export function percentileUnit(minv: number, maxv: number): { unit: string; scale: number; div: number } {
+  if (minv > 2_000_000 && maxv > 99_999_999) return { unit: "msec", scale: 2, div: 1e6 };
+  if (minv > 2000 && maxv > 99_999) return { unit: "usec", scale: 1, div: 1e3 };
+  return { unit: "nsec", scale: 0, div: 1 };
 }
 
 /**
- * fio's `clat percentiles (usec):` block: four entries a line, each
- * ` 99.00th=[  123]`, the unit chosen so values stay within five digits.
+ * fio's percentile block: `    clat percentiles (usec):` then lines of
+ * ` 99.00th=[  123]` entries, as fio's stat.c `show_clat_percentiles` (and
+ * t/io_uring's) print them: `precision` decimals (fio 2, t/io_uring 4),
+ * `(80 - 7) / (precision + 10 + width)` entries a line, values converted to
+ * a coarser unit rounded up (`(v + 999) / 1000`).
  *
  * @example
  * ```ts
@@ -34,42 +42,61 @@ export function latUnit(maxNs: number): { unit: string; div: number } {
  * //      | 50.00th=[ 5000]
  * ```
  */
-export function fmtPercentileBlock(title: string, p: Record<string, number>, indent: string): string[] {
-  const list = sortedPercentiles(p);
+export function fmtPercentileBlock(
+  title: string,
+  p: Record<string, number>,
+  indent: string,
+  precision = 2,
+): string[] {
+  const list = sortedPercentiles(p).map(([k, v]) => [k, Math.round(v)] as [number, number]);
   if (list.length === 0) return [];
-  const max = Math.max(...list.map(([, v]) => v));
-  let div = 1;
-  let unit = "nsec";
-  if (max >= 10_000) [div, unit] = [1e3, "usec"];
-  if (max >= 10_000_000) [div, unit] = [1e6, "msec"];
-  const vals = list.map(([k, v]) => [k, Math.round(v / div)] as [number, number]);
-  const width = Math.max(5, ...vals.map(([, v]) => String(v).length));
+  const values = list.map(([, v]) => v);
+  const minv = Math.min(...values);
+  const maxv = Math.max(...values);
+  const { unit, scale, div } = percentileUnit(minv, maxv);
+  // time_width = max(5, (int)(log10(maxv / divisor) + 1)), integer division.
+  const width = Math.max(5, String(Math.floor(maxv / div)).length);
+  const perLine = Math.max(1, Math.floor((80 - 7) / (precision + 10 + width)));
+  const vals = list.map(([k, v]) => {
+    let x = v;
+    for (let i = 0; i < scale; i++) x = Math.floor((x + 999) / 1000);
+    return [k, x] as [number, number];
+  });
   const lines = [`${indent}${title} (${unit}):`];
-  for (let i = 0; i < vals.length; i += 4) {
-    const row = vals.slice(i, i + 4).map(([k, v]) =>
-      ` ${fixed(k, 2).padStart(5)}th=[${String(v).padStart(width)}]`
+  for (let i = 0; i < vals.length; i += perLine) {
+    const row = vals.slice(i, i + perLine).map(([k, v]) =>
+      ` ${fixed(k, precision).padStart(precision + 3)}th=[${String(v).padStart(width)}]`
     );
-    lines.push(`${indent} |${row.join(",")}${i + 4 < vals.length ? "," : ""}`);
+    lines.push(`${indent} |${row.join(",")}${i + perLine < vals.length ? "," : ""}`);
   }
   return lines;
 }
 
 /**
- * fio's latency summary line: `clat (nsec): min=…, max=…, avg=…[, stdev=…]`.
- * dmasim's engine reports no standard deviation yet; it is printed when given.
+ * fio's latency summary line (stat.c `display_lat`):
+ * `clat (usec): min=…, max=…, avg=…, stdev=…`. The unit is msec when
+ * min > 2000000 ns, max > 99999999 ns and stdev > 1000000 ns; else usec when
+ * min > 2000, max > 99999 and stdev > 1000 (stat.h `nsec_to_msec`,
+ * `nsec_to_usec`); else nsec. min and max are divided as integers (truncated).
  */
 export function fmtLatLine(
   name: string,
   s: { minNs: number; maxNs: number; meanNs: number; stddevNs?: number },
   indent: string,
 ): string {
-  const { unit, div } = latUnit(s.minNs);
+  const min = Math.round(s.minNs);
+  const max = Math.round(s.maxNs);
+  const dev = s.stddevNs ?? 0;
+  let div = 1;
+  let unit = "nsec";
+  if (min > 2_000_000 && max > 99_999_999 && dev > 1_000_000) [div, unit] = [1e6, "msec"];
+  else if (min > 2000 && max > 99_999 && dev > 1000) [div, unit] = [1e3, "usec"];
   const parts = [
-    `min=${num2str(Math.round(s.minNs / div), 1000, "", 6)}`,
-    `max=${num2str(Math.round(s.maxNs / div), 1000, "", 6)}`,
-    `avg=${fixed(s.meanNs / div, 2)}`,
+    `min=${num2str(Math.floor(min / div), 1000, "", 6)}`,
+    `max=${num2str(Math.floor(max / div), 1000, "", 6)}`,
+    `avg=${fixed(s.meanNs / div, 2).padStart(5)}`,
+    `stdev=${fixed(dev / div, 2).padStart(5)}`,
   ];
-  if (s.stddevNs !== undefined) parts.push(`stdev=${fixed(s.stddevNs / div, 2)}`);
   return `${indent}${name} (${unit}): ${parts.join(", ")}`;
 }
 

@@ -27,7 +27,7 @@ import {
   ValueError,
 } from "./common.ts";
 import { type BufferKind, type RunResult, runUring, type UringJob } from "./engine.ts";
-import { fmtLatLine, fmtPercentileBlock, toJson } from "./format.ts";
+import { fmtPercentileBlock, toJson } from "./format.ts";
 import { parseDurationNs } from "./common.ts";
 import { type IommuMode, ProfileError } from "../src/profile.ts";
 
@@ -312,14 +312,21 @@ export function fmtHeader(job: UringJob, profileName: string, iommu: string): st
   return lines;
 }
 
-/** dmasim's summary after `Maximum IOPS=`: totals, CPU cost by layer, latency. */
-export function fmtSummary(r: RunResult, trackLatency: boolean): string[] {
+/**
+ * t/io_uring's `-t 1` block: `<tid>: Latency percentiles:`, then
+ * `    percentiles (nsec):` and the percentiles with four decimals (t/io_uring
+ * passes precision 4 to its show_clat_percentiles), three a line, in usec when
+ * the smallest > 2000 ns and the largest > 99999 ns. dmasim has one
+ * latency histogram for all threads; it is printed for "thread" 0 (t/io_uring
+ * prints the submitter's Linux TID).
+ */
+export function fmtLatencyPercentiles(r: RunResult): string[] {
+  return ["0: Latency percentiles:", ...fmtPercentileBlock("percentiles", r.latency.percentiles, "    ", 4)];
+}
+
+/** dmasim's summary after t/io_uring's lines: totals, CPU cost by layer, devices. */
+export function fmtSummary(r: RunResult): string[] {
   const lines: string[] = [];
-  if (trackLatency) {
-    lines.push(`Latency percentiles:`);
-    lines.push(fmtLatLine("clat", r.latency, "    "));
-    lines.push(...fmtPercentileBlock("percentiles", r.latency.percentiles, "    "));
-  }
   const simMs = r.simNs / 1e6;
   lines.push(
     `Summary: ${r.ios} I/Os in ${fixed(simMs, 3)} ms simulated: IOPS=${Math.round(r.iops)}, BW=${
@@ -454,11 +461,15 @@ Examples:
           ) + "\n" + fmtCpuLine(r.cpuUtil, job.threads!) + "\n",
         );
       }
-      const reason = job.ios !== undefined && r.ios >= job.ios ? "I/O count" : "timeout";
+      // Failed I/Os count toward --ios: the run stops once that many have completed either way.
+      const reason = job.ios !== undefined && r.ios + r.errors >= job.ios ? "I/O count" : "timeout";
+      // t/io_uring's order: do_finish() prints the reason and Maximum IOPS; then, per thread,
+      // "<tid>: N IO errors" and (-t 1) the latency percentiles.
       io.out(`Exiting on ${reason}\n`);
-      if (r.errors > 0) io.out(`0: ${r.errors} IO errors\n`);
       io.out(`Maximum IOPS=${fmtIopsTio(maxIops)}\n`);
-      io.out(fmtSummary(r, f.trackLatency).join("\n") + "\n");
+      if (r.errors > 0) io.out(`0: ${r.errors} IO errors\n`);
+      if (f.trackLatency) io.out(fmtLatencyPercentiles(r).join("\n") + "\n");
+      io.out(fmtSummary(r).join("\n") + "\n");
       if (f.timing) io.out(fmtTiming(r) + "\n");
     }
     if (r.errors > 0) throw new RunFailure(`${r.errors} of ${r.ios + r.errors} I/Os failed`);

@@ -376,7 +376,9 @@ export function validateProfile(p: unknown): Profile {
       `expected a power of two, got ${prof.pcie.max_payload_bytes}`,
     );
   }
-  if (prof.iommu.iotlb_entries < prof.iommu.iotlb_ways || prof.iommu.iotlb_entries % prof.iommu.iotlb_ways !== 0) {
+  if (
+    prof.iommu.iotlb_entries < prof.iommu.iotlb_ways || prof.iommu.iotlb_entries % prof.iommu.iotlb_ways !== 0
+  ) {
     throw new ProfileError("iommu.iotlb_ways", "must divide iommu.iotlb_entries (and not exceed it)");
   }
   return prof;

@@ -3,6 +3,7 @@
  * names, determinism, job-file features, and every bad-input path.
  */
 import { check, checkBadCases, dmasim, fixture, withTempDir } from "./fixtures/cli/harness.ts";
+import { num2str } from "../cli/common.ts";
 
 const FIO_PERCENTILE_KEY = /^\d{1,3}\.\d{6}$/;
 
@@ -27,6 +28,27 @@ Deno.test("dmasim fio prints fio's normal output per job and the run status grou
     ...out.matchAll(/^ {2}read: IOPS=(\S+), BW=(\S+)MiB\/s \((\S+)MB\/s\)\((\S+)\/(\d+)msec\)$/gm),
   ];
   check(reads.length === 2, "a read: line per job", r);
+  const issued = [...out.matchAll(/issued rwts: total=(\d+),0,0,0 /g)].map((m) => Number(m[1]));
+  check(issued.length === 2 && issued.every((n) => n >= 2000 && n < 2000 + 2 * 128), "issued I/Os", r);
+  // fio's arithmetic: IOPS and BW over the printed whole-millisecond runtime (stat.c show_ddir_status).
+  reads.forEach((m, i) => {
+    const msec = Number(m[5]);
+    const bytes = issued[i] * 512;
+    check(msec >= 1, "runtime at least 1 msec", r);
+    check(m[1] === num2str(Math.floor((1000 * issued[i]) / msec)), `IOPS = 1000 * ios / ${msec}msec`, r);
+    const bw = Math.floor((1000 * bytes) / msec);
+    check(`${m[2]}MiB/s` === num2str(bw, 1024, "B/s"), `BW = 1000 * bytes / ${msec}msec`, r);
+    check(`${m[3]}MB/s` === num2str(bw, 1000, "B/s"), "BW in MB/s", r);
+    check(m[4] === num2str(bytes, 1024, "B"), "io", r);
+    check(out.includes(`, run=${msec}-${msec}msec`), "group footer's runtime", r);
+    check(
+      out.includes(
+        `   READ: bw=${m[2]}MiB/s (${m[3]}MB/s), ${m[2]}MiB/s-${m[2]}MiB/s (${m[3]}MB/s-${m[3]}MB/s)`,
+      ),
+      "group footer's bandwidth is the job's",
+      r,
+    );
+  });
   check(
     (out.match(/^ {4}clat \((nsec|usec|msec)\): min=\S+, max=\S+, avg=\S+/gm) ?? []).length === 2,
     "clat",
@@ -45,8 +67,6 @@ Deno.test("dmasim fio prints fio's normal output per job and the run status grou
     "READ",
     r,
   );
-  const issued = [...out.matchAll(/issued rwts: total=(\d+),0,0,0 /g)].map((m) => Number(m[1]));
-  check(issued.length === 2 && issued.every((n) => n >= 2000 && n < 2000 + 2 * 128), "issued I/Os", r);
 });
 
 Deno.test("dmasim fio --output-format=json uses fio's field names", async () => {
@@ -93,9 +113,32 @@ Deno.test("dmasim fio --output-format=json uses fio's field names", async () => 
       "I/O bytes",
       r,
     );
+    // fio's JSON (stat.c add_ddir_status_json): everything over the whole-millisecond runtime.
+    check(Number.isInteger(rd.runtime) && rd.runtime >= 1, "runtime: whole msec, at least 1", r);
+    check(
+      rd.runtime === Math.max(1, Math.ceil(Math.floor(job.dmasim.sim_ns / 1e3) / 1e3)),
+      "runtime: whole microseconds rounded up to milliseconds (backend.c update_runtime)",
+      r,
+    );
+    check(job.job_runtime === rd.runtime, "job_runtime", r);
+    check(rd.iops === (1000 * rd.total_ios) / rd.runtime, "iops = 1000 * total_ios / runtime", r);
+    check(
+      rd.bw_bytes === Math.floor((1000 * rd.io_bytes) / rd.runtime),
+      "bw_bytes = 1000 * io_bytes / runtime",
+      r,
+    );
     check(rd.bw === Math.floor(rd.bw_bytes / 1024), "bw is KiB/s", r);
-    check(Math.abs(rd.bw_bytes - rd.iops * 512) / rd.bw_bytes < 1e-6, "bw_bytes = iops x bs", r);
-    for (const k of ["min", "max", "mean", "N"]) check(typeof rd.clat_ns[k] === "number", `clat_ns.${k}`, r);
+    check(
+      Math.abs(job.dmasim.bw_bytes - job.dmasim.iops * 512) / job.dmasim.bw_bytes < 1e-6,
+      "dmasim's exact bw = iops x bs",
+      r,
+    );
+    for (const k of ["min", "max", "mean", "stddev", "N"]) {
+      check(rd.slat_ns[k] === 0, `slat_ns.${k} (not modelled)`, r);
+    }
+    for (const k of ["min", "max", "mean", "stddev", "N"]) {
+      check(typeof rd.clat_ns[k] === "number", `clat_ns.${k}`, r);
+    }
     for (const k of ["min", "max", "mean"]) check(typeof rd.lat_ns[k] === "number", `lat_ns.${k}`, r);
     const pk = Object.keys(rd.clat_ns.percentile);
     check(pk.length > 0 && pk.every((k) => FIO_PERCENTILE_KEY.test(k)), "percentile keys like fio's", r);
@@ -175,6 +218,8 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
       profile: "[j]\nioengine=io_uring\ndmasim_profile=nope\nnumber_ios=10\n",
       iommu: "[j]\nioengine=io_uring\ndmasim_iommu=off\nnumber_ios=10\n",
       align: "[j]\nioengine=io_uring\ndirect=1\nbs=1000\nnumber_ios=10\n",
+      rwmod: "[j]\nioengine=io_uring\nrw=randread:8\nnumber_ios=10\n",
+      globaldepth: "[global]\nioengine=io_uring\niodepth=5000\n\n[j]\nrw=randread\nnumber_ios=10\n",
     };
     for (const [k, v] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${k}.fio`, v);
     const f = (k: string) => `${dir}/${k}.fio`;
@@ -235,10 +280,21 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
         code: 2,
         message: `${f("iommu")}:3: option dmasim_iommu: expected one of`,
       },
+      // Engine errors name the line that set the option (bs=1000 is line 4), not the [j] header's.
       {
         args: ["fio", f("align")],
         code: 2,
-        message: `${f("align")}:1: job "j": option bs: must be a multiple of`,
+        message: `${f("align")}:4: job "j": option bs: must be a multiple of`,
+      },
+      {
+        args: ["fio", f("globaldepth")],
+        code: 2,
+        message: `${f("globaldepth")}:3: job "j": option iodepth: expected an integer 1..4096`,
+      },
+      {
+        args: ["fio", f("rwmod")],
+        code: 2,
+        message: `${f("rwmod")}:3: option rw: "randread:8": the ':' offset modifier`,
       },
       { args: ["fio", `${dir}/missing.fio`], code: 2, message: `${dir}/missing.fio: cannot read job file` },
       {

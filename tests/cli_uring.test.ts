@@ -57,11 +57,21 @@ Deno.test("dmasim uring --json prints the result without wall-clock fields", asy
 Deno.test("dmasim uring -t 1 prints completion-latency percentiles", async () => {
   const r = await dmasim(["uring", "-b", "512", "--ios", "2000", "-t", "1"]);
   check(r.code === 0, "exit 0", r);
-  check(r.stdout.includes("Latency percentiles:"), "title", r);
-  check(/ {4}clat \((nsec|usec|msec)\): min=\S+, max=\S+, avg=\S+/.test(r.stdout), "clat line", r);
-  check(/\| {1,2}1\.00th=\[ *\d+\],/.test(r.stdout), "1st percentile", r);
-  check(/99\.99th=\[ *\d+\]/.test(r.stdout), "99.99th percentile", r);
-  check(r.stdout.includes("Exiting on I/O count"), "exit reason", r);
+  // t/io_uring's layout: "<tid>: Latency percentiles:", then "    percentiles (unit):" and
+  // show_clat_percentiles(..., precision 4): four decimals, three entries a line.
+  const lines = r.stdout.split("\n");
+  const at = lines.indexOf("0: Latency percentiles:");
+  check(at >= 0, "title", r);
+  check(/^ {4}percentiles \((nsec|usec|msec)\):$/.test(lines[at + 1]), "unit line", r);
+  check(
+    /^ {5}\| {2}1\.0000th=\[ *\d+\], {2}5\.0000th=\[ *\d+\], 10\.0000th=\[ *\d+\],$/.test(lines[at + 2]),
+    "3 a line",
+    r,
+  );
+  check(/^ {5}\| 99\.9500th=\[ *\d+\], 99\.9900th=\[ *\d+\]$/.test(lines[at + 7]), "last line: 99.99th", r);
+  check(lines[at + 8].startsWith("Summary: "), "then dmasim's summary", r);
+  const exit = lines.indexOf("Exiting on I/O count");
+  check(exit >= 0 && lines[exit + 1].startsWith("Maximum IOPS=") && exit < at, "t/io_uring's order", r);
 });
 
 Deno.test("dmasim uring maps -B, --buffers, -n and the devices into the job", async () => {
@@ -156,7 +166,9 @@ Deno.test("dmasim uring exits 1 when the run's I/Os fail", async () => {
     "one line",
     r,
   );
-  check(r.stdout.includes("IO errors"), "t/io_uring's error line", r);
+  check(/^0: \d+ IO errors$/m.test(r.stdout), "t/io_uring's error line", r);
+  // Failed I/Os count toward --ios: the run stopped on the count, not on a timeout.
+  check(r.stdout.includes("Exiting on I/O count\nMaximum IOPS="), "exit reason", r);
 });
 
 Deno.test("dmasim uring exits 1 with one line when the machine runs past a limit", async () => {
