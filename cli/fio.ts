@@ -252,12 +252,6 @@ export interface FioJobOpts {
   numberIos?: number;
   /** filename=, split at ':'. */
   filenames: string[];
-  /** Where filename= was set (file:line). */
-  filenameWhere: string;
-  /** Where numjobs= was set. */
-  numjobsWhere: string;
-  /** Where size= was set. */
-  sizeWhere: string;
   /** direct= (or !buffered=). */
   direct: boolean;
   /** fixedbufs. */
@@ -278,8 +272,6 @@ export interface FioJobOpts {
   iommu?: IommuMode;
   /** dmasim_profile=. */
   profile?: string;
-  /** Where dmasim_profile= was set. */
-  profileWhere: string;
   /** dmasim_seed= or randseed=. */
   seed: number;
   /** dmasim_functional=. */
@@ -352,21 +344,15 @@ export function jobsFromSections(
       numjobs: 1,
       timeBased: false,
       filenames: [],
-      filenameWhere: `${s.file}:${s.line}`,
-      numjobsWhere: `${s.file}:${s.line}`,
-      sizeWhere: `${s.file}:${s.line}`,
       direct: false,
       fixedbufs: false,
       registerfiles: false,
       hipri: false,
       thread: false,
       groupReporting: false,
-      profileWhere: "",
       seed: 1,
       functional: false,
     };
-    let sqpoll = false;
-    let sqpollCpuWhere = "";
     for (const e of all) {
       const spec = FIO_OPTIONS[e.key];
       const key = spec.canon ?? e.key;
@@ -423,11 +409,9 @@ export function jobsFromSections(
           break;
         case "numjobs":
           o.numjobs = v as number;
-          o.numjobsWhere = at;
           break;
         case "size":
           o.size = v as number;
-          o.sizeWhere = at;
           break;
         case "runtime":
           o.runtimeNs = v as number;
@@ -440,7 +424,6 @@ export function jobsFromSections(
           break;
         case "filename":
           o.filenames = (v as string).split(":").filter((x) => x !== "");
-          o.filenameWhere = at;
           break;
         case "direct":
           o.direct = v as boolean;
@@ -458,16 +441,14 @@ export function jobsFromSections(
           o.hipri = v as boolean;
           break;
         case "sqthread_poll":
-          sqpoll = v as boolean;
-          if (sqpoll) {
+          if (v as boolean) {
             throw new UsageError(
               `${at}: option sqthread_poll: dmasim does not model SQPOLL (IORING_SETUP_SQPOLL); use sqthread_poll=0`,
             );
           }
           break;
         case "sqthread_poll_cpu":
-          sqpollCpuWhere = at;
-          break;
+          break; // refused below: it needs sqthread_poll, which is refused above
         case "nonvectored":
           if (v === 0) {
             throw new UsageError(
@@ -514,15 +495,14 @@ export function jobsFromSections(
           break;
         case "dmasim_profile":
           o.profile = v as string;
-          o.profileWhere = at;
           break;
         default:
           throw new UsageError(`${at}: option ${e.key}: not handled`);
       }
     }
-    if (sqpollCpuWhere && !sqpoll) {
+    if (o.optionWhere.sqthread_poll_cpu) {
       throw new UsageError(
-        `${sqpollCpuWhere}: option sqthread_poll_cpu: needs sqthread_poll, which dmasim does not model`,
+        `${o.optionWhere.sqthread_poll_cpu}: option sqthread_poll_cpu: needs sqthread_poll, which dmasim does not model`,
       );
     }
     if (o.ioengine !== "io_uring") {
@@ -547,9 +527,11 @@ export function uringJobFromFio(
   profileOverride?: string,
 ): { job: UringJob; profileName: string; iommu: IommuMode } {
   const profileArg = o.profile ?? profileOverride;
+  // The line that set an option, or the section header when it kept its default.
+  const at = (key: string) => o.optionWhere[key] ?? o.where;
   const loaded = loadProfile(
     profileArg,
-    o.profile ? `${o.profileWhere}: option dmasim_profile` : "option --profile",
+    o.profile ? `${at("dmasim_profile")}: option dmasim_profile` : "option --profile",
   );
   const p = loaded.profile;
   const names = p.devices.map((d) => d.name);
@@ -558,7 +540,7 @@ export function uringJobFromFio(
     const n = f.replace(/^\/dev\//, "");
     if (!names.includes(n)) {
       throw new UsageError(
-        `${o.filenameWhere}: option filename: ${
+        `${at("filename")}: option filename: ${
           JSON.stringify(f)
         } is not a drive of profile ${p.name} (drives: ${names.map((x) => "/dev/" + x).join(", ")})`,
       );
@@ -568,14 +550,16 @@ export function uringJobFromFio(
   if (devices.length === 0) devices.push(names[0]);
   if (o.numjobs > p.cpu.cores) {
     throw new UsageError(
-      `${o.numjobsWhere}: option numjobs: expected at most ${p.cpu.cores} (profile ${p.name} has ${p.cpu.cores} cores), got ${o.numjobs}`,
+      `${
+        at("numjobs")
+      }: option numjobs: expected at most ${p.cpu.cores} (profile ${p.name} has ${p.cpu.cores} cores), got ${o.numjobs}`,
     );
   }
   const capacity = Math.min(...devices.map((d) => p.devices.find((x) => x.name === d)!.capacity_gib)) *
     2 ** 30;
   if (o.size !== undefined && o.size > capacity) {
     throw new UsageError(
-      `${o.sizeWhere}: option size: ${o.size} bytes is larger than the drive (${capacity} bytes)`,
+      `${at("size")}: option size: ${o.size} bytes is larger than the drive (${capacity} bytes)`,
     );
   }
   const clamp = (v: number) => Math.min(Math.max(1, v), o.iodepth);

@@ -209,6 +209,7 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
       before: "ioengine=io_uring\n[j]\n",
       nojobs: "[global]\nioengine=io_uring\n",
       sqpoll: "[j]\nioengine=io_uring\nsqthread_poll=1\nnumber_ios=10\n",
+      sqpollcpu: "[global]\nsqthread_poll_cpu=1\n[j]\nioengine=io_uring\nnumber_ios=10\n",
       randrepeat: "[j]\nioengine=io_uring\nrandrepeat=0\nnumber_ios=10\n",
       bare: "[j]\nioengine=io_uring\nbs\nnumber_ios=10\n",
       env: "[j]\nioengine=io_uring\nbs=${DMASIM_UNSET_VARIABLE}\nnumber_ios=10\n",
@@ -256,6 +257,11 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
       },
       { args: ["fio", f("nojobs")], code: 2, message: `${f("nojobs")}: no job sections` },
       { args: ["fio", f("sqpoll")], code: 2, message: `${f("sqpoll")}:3: option sqthread_poll:` },
+      {
+        args: ["fio", f("sqpollcpu")],
+        code: 2,
+        message: `${f("sqpollcpu")}:2: option sqthread_poll_cpu: needs sqthread_poll`,
+      },
       { args: ["fio", f("randrepeat")], code: 2, message: `${f("randrepeat")}:3: option randrepeat:` },
       { args: ["fio", f("bare")], code: 2, message: `${f("bare")}:3: option bs: needs a value` },
       {
