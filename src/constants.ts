@@ -8,6 +8,8 @@
 // errno (returned negated, as the kernel does)
 /** Operation not permitted. */
 export const EPERM = 1;
+/** No such file or directory. */
+export const ENOENT = 2;
 /** I/O error. */
 export const EIO = 5;
 /** No such device or address. */
@@ -34,6 +36,8 @@ export const EFBIG = 27;
 export const ENOSPC = 28;
 /** No data available (a media error: BLK_STS_MEDIUM). */
 export const ENODATA = 61;
+/** Value too large for defined data type. */
+export const EOVERFLOW = 75;
 /** Resource deadlock would occur: dmasim's answer to a wait that could never end. */
 export const EDEADLK = 35;
 /** Operation not supported. */
@@ -190,8 +194,8 @@ const ERRNO_NAMES: Record<number, string> = {
   [EOPNOTSUPP]: "EOPNOTSUPP",
   [ECANCELED]: "ECANCELED",
   [ENODATA]: "ENODATA",
-  2: "ENOENT",
-  75: "EOVERFLOW",
+  [ENOENT]: "ENOENT",
+  [EOVERFLOW]: "EOVERFLOW",
 };
 
 /**

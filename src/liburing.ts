@@ -11,6 +11,8 @@ import { guard, w } from "./wasm.ts";
 import type { System } from "./system.ts";
 import {
   EAGAIN,
+  EBADF,
+  EINVAL,
   IO_REGBUF_TYPE_DMABUF,
   IORING_ENTER_GETEVENTS,
   IORING_OP_NOP,
@@ -416,7 +418,7 @@ function flushSq(ring: IoUring): number {
  */
 export function ioUringEnter(ring: IoUring, toSubmit: number, minComplete: number, flags: number): number {
   ring.sys.check();
-  if (ring.closed) return -9;
+  if (ring.closed) return -EBADF;
   return guard(() => w.io_uring_enter(ring.id, toSubmit >>> 0, minComplete >>> 0, flags >>> 0));
 }
 
@@ -587,7 +589,7 @@ export function unregisterBuffers(ring: IoUring): number {
 /** io_uring_register_files: register `fds` (-1 for an empty slot). */
 export function registerFiles(ring: IoUring, fds: readonly number[]): number {
   ring.sys.check();
-  if (fds.length * 4 > 1 << 20) return -22;
+  if (fds.length * 4 > 1 << 20) return -EINVAL;
   const v = ring.sys.view;
   fds.forEach((fd, i) => v.setInt32(ring.sys.scratch + 4 * i, fd, true));
   return guard(() => w.io_register_files(ring.id, ring.sys.scratch, fds.length));
@@ -642,7 +644,7 @@ export function registerBuffersUpdate2(ring: IoUring, up: RsrcUpdate2, nrArgs = 
   const s = ring.sys.scratch;
   const data = s + 64;
   const nr = up.nr ?? up.data.length;
-  if (64 + nr * 80 > 1 << 20) return -22;
+  if (64 + nr * 80 > 1 << 20) return -EINVAL;
   v.setUint32(s, up.offset >>> 0, true);
   v.setUint32(s + 4, up.flags >>> 0, true);
   v.setBigUint64(s + 8, BigInt(data), true);

@@ -8,6 +8,7 @@
  * @module
  */
 import { guard, w } from "./wasm.ts";
+import { EFAULT, EINVAL, ENOENT, ENOMEM } from "./constants.ts";
 import { COST_NAMES, type Profile } from "./profile.ts";
 import { resolveProfile } from "./profiles.ts";
 
@@ -198,7 +199,7 @@ export class System {
     this.check();
     const name = path.startsWith("/dev/") ? path.slice(5) : path;
     const c = this.profile.devices.findIndex((d) => d.name === name);
-    if (c < 0) return -2;
+    if (c < 0) return -ENOENT;
     return w.blkdev_open(c, flags >>> 0);
   }
 
@@ -223,7 +224,7 @@ export class System {
       throw new TypeError(`length must be a positive integer`);
     }
     const va = w.user_alloc(length, opts.contiguous ? 1 : 0);
-    return va === 0 ? -12 : va;
+    return va === 0 ? -ENOMEM : va;
   }
 
   /** copy_to_user: write `data` at user address `addr`. 0, or -EFAULT if unmapped. */
@@ -233,7 +234,7 @@ export class System {
     for (let off = 0; off < data.length; off += chunk) {
       const part = data.subarray(off, off + chunk);
       new Uint8Array(w.memory.buffer, this.#scratch, part.length).set(part);
-      if (!w.user_write(addr + off, part.length)) return -14;
+      if (!w.user_write(addr + off, part.length)) return -EFAULT;
     }
     return 0;
   }
@@ -245,7 +246,7 @@ export class System {
     const chunk = 1 << 20;
     for (let off = 0; off < length; off += chunk) {
       const n = Math.min(chunk, length - off);
-      if (!w.user_read(addr + off, n)) return -14;
+      if (!w.user_read(addr + off, n)) return -EFAULT;
       out.set(new Uint8Array(w.memory.buffer, this.#scratch, n), off);
     }
     return out;
@@ -358,7 +359,7 @@ export class System {
   /** UDMABUF_CREATE_LIST: one dma-buf over several memfd ranges (at most 1024). */
   udmabufCreateList(items: readonly { memfd: number; offset: number; size: number }[], flags = 0): number {
     this.check();
-    if (items.length * 24 > 1 << 20) return -22;
+    if (items.length * 24 > 1 << 20) return -EINVAL;
     const v = this.view;
     items.forEach((it, i) => {
       const p = this.#scratch + 24 * i;

@@ -1,0 +1,185 @@
+/**
+ * A workload job checked and resolved: every field of a {@link UringJob}
+ * validated against the machine (in the order the CLI reports errors) and its
+ * defaults filled in, t/io_uring's.
+ *
+ * @module
+ */
+import type { Profile } from "../profile.ts";
+import type { System } from "../system.ts";
+import type { BufferKind, UringJob } from "../workload_types.ts";
+
+/** A bad job description (a usage error: the CLI exits 2). */
+export class JobError extends Error {
+  /** The job field at fault. */
+  readonly field: string;
+  /** Create the error naming `field`. */
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = "JobError";
+    this.field = field;
+  }
+}
+
+/** A udmabuf's size limit (drivers/dma-buf/udmabuf.c: `size_limit_mb`, 64 by default). */
+const UDMABUF_SIZE_LIMIT_BYTES = 64 << 20;
+
+/** I/Os a job runs when it gives neither a count nor a runtime. */
+const DEFAULT_IOS = 1_000_000;
+
+/** A job with every default filled in and every field checked. */
+export interface ResolvedJob {
+  /** Threads, one per core, each with its own ring. */
+  threads: number;
+  /** Queue depth per thread. */
+  depth: number;
+  /** Submit batch. */
+  submitBatch: number;
+  /** Complete batch. */
+  completeBatch: number;
+  /** Block size, bytes. */
+  bs: number;
+  /** Polled completions (IORING_SETUP_IOPOLL). */
+  polled: boolean;
+  /** Registered files. */
+  fixedFiles: boolean;
+  /** Buffer kind. */
+  buffers: BufferKind;
+  /** Where a dma-buf's memory lives. */
+  dmabufMemory: "host" | "gpu";
+  /** O_DIRECT. */
+  direct: boolean;
+  /** Random offsets. */
+  random: boolean;
+  /** Writes instead of reads. */
+  write: boolean;
+  /** NOPs instead of I/O. */
+  noop: boolean;
+  /** PRNG seed. */
+  seed: number;
+  /** Indices of the drives used, in `profile.devices`. */
+  devs: number[];
+  /** Offset range from the start of each device, bytes. */
+  rangeBytes: number;
+  /** Simulated-time limit, ns, or null. */
+  runtimeNs: number | null;
+  /** I/O count limit, or null. */
+  ios: number | null;
+  /** Warm-up I/Os before the measurement window. */
+  warmupIos: number;
+  /** Buffers per thread: one per SQ slot, the depth rounded up to a power of two (as t/io_uring). */
+  nbufs: number;
+}
+
+function intIn(field: string, v: number, min: number, max: number): number {
+  if (!Number.isInteger(v) || v < min || v > max) {
+    throw new JobError(field, `expected an integer ${min}..${max}, got ${v}`);
+  }
+  return v;
+}
+
+/**
+ * Check `job` against the machine `sys` and fill in t/io_uring's defaults.
+ * Throws {@link JobError} naming the first field at fault.
+ */
+export function resolveJob(job: UringJob, sys: System): ResolvedJob {
+  const queue = resolveQueue(job, sys.profile);
+  const kind = resolveKind(job, sys.profile);
+  const devs = resolveDevices(job, sys);
+  const extent = resolveExtent(job, sys, devs, queue.bs, kind.direct, kind.noop, kind.polled);
+  const warmupIos = intIn("warmupIos", job.warmupIos ?? queue.depth * queue.threads, 0, 1e12);
+  const nbufs = 2 ** Math.ceil(Math.log2(queue.depth));
+  if (
+    kind.buffers === "dmabuf" && kind.dmabufMemory === "host" && nbufs * queue.bs > UDMABUF_SIZE_LIMIT_BYTES
+  ) {
+    throw new JobError(
+      "buffers",
+      `a udmabuf is at most 64 MiB; a buffer per SQ slot is ${nbufs * queue.bs} bytes`,
+    );
+  }
+  return { ...queue, ...kind, devs, ...extent, warmupIos, nbufs };
+}
+
+/** Threads, depth, batches and block size. */
+function resolveQueue(job: UringJob, p: Profile) {
+  const threads = intIn("threads", job.threads ?? 1, 1, p.cpu.cores);
+  const depth = intIn("depth", job.depth ?? 128, 1, 4096);
+  const submitBatch = intIn("submitBatch", job.submitBatch ?? 32, 1, depth);
+  const completeBatch = intIn("completeBatch", job.completeBatch ?? 32, 1, depth);
+  const bs = intIn("bs", job.bs ?? 4096, 1, 1 << 24);
+  return { threads, depth, submitBatch, completeBatch, bs };
+}
+
+/** What kind of I/O: completions, files, buffers, direction, the seed. */
+function resolveKind(job: UringJob, p: Profile) {
+  const polled = job.polled ?? true;
+  const fixedFiles = job.fixedFiles ?? true;
+  const buffers = job.buffers ?? "fixed";
+  if (!["plain", "fixed", "dmabuf", "bounce"].includes(buffers)) {
+    throw new JobError("buffers", `expected plain|fixed|dmabuf|bounce, got ${buffers}`);
+  }
+  const dmabufMemory = job.dmabufMemory ?? "host";
+  if (dmabufMemory !== "host" && dmabufMemory !== "gpu") {
+    throw new JobError("dmabufMemory", `expected host|gpu, got ${dmabufMemory}`);
+  }
+  if (dmabufMemory === "gpu" && p.gpus.length === 0) {
+    throw new JobError("dmabufMemory", "the profile has no GPU");
+  }
+  const direct = job.direct ?? true;
+  const random = job.random ?? true;
+  const write = job.write ?? false;
+  if (buffers === "bounce") {
+    if (p.gpus.length === 0) throw new JobError("buffers", "bounce needs a GPU in the profile");
+    if (write) throw new JobError("write", "the bounce path models reads (device to GPU) only");
+  }
+  const noop = job.noop ?? false;
+  const seed = intIn("seed", job.seed ?? 1, 0, 2 ** 31);
+  return { polled, fixedFiles, buffers, dmabufMemory, direct, random, write, noop, seed };
+}
+
+/** The drives, by name, as indices into `profile.devices` (default: the first). */
+function resolveDevices(job: UringJob, sys: System): number[] {
+  const p = sys.profile;
+  const devNames = job.devices?.length ? job.devices : [p.devices[0].name];
+  return devNames.map((n) => {
+    const i = sys.deviceIndex(n);
+    if (i < 0) {
+      throw new JobError(
+        "devices",
+        `unknown device "${n}"; profile has ${p.devices.map((d) => d.name).join(", ")}`,
+      );
+    }
+    return i;
+  });
+}
+
+/** Alignment against the drives, the offset range, and when the run ends. */
+function resolveExtent(
+  job: UringJob,
+  sys: System,
+  devs: number[],
+  bs: number,
+  direct: boolean,
+  noop: boolean,
+  polled: boolean,
+) {
+  const p = sys.profile;
+  const lba = Math.max(...devs.map((d) => p.devices[d].lba_bytes));
+  if (!noop && direct && bs % lba !== 0) {
+    throw new JobError("bs", `must be a multiple of the ${lba}-byte LBA size with O_DIRECT`);
+  }
+  if (polled && !direct && !noop) throw new JobError("polled", "polled I/O needs O_DIRECT");
+  const capacity = Math.min(...devs.map((d) => sys.deviceBytes(d)));
+  const rangeBytes = job.rangeBytes ?? capacity;
+  if (!Number.isFinite(rangeBytes) || rangeBytes < bs || rangeBytes > capacity) {
+    throw new JobError("rangeBytes", `expected ${bs}..${capacity} bytes, got ${rangeBytes}`);
+  }
+  const runtimeNs = job.runtimeNs ?? null;
+  let ios = job.ios ?? null;
+  if (runtimeNs === null && ios === null) ios = DEFAULT_IOS;
+  if (runtimeNs !== null && (!(runtimeNs > 0) || !Number.isFinite(runtimeNs))) {
+    throw new JobError("runtimeNs", `expected a positive number, got ${runtimeNs}`);
+  }
+  if (ios !== null) intIn("ios", ios, 1, 1e12);
+  return { rangeBytes, runtimeNs, ios };
+}

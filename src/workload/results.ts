@@ -1,0 +1,244 @@
+/**
+ * A finished workload's results, read out of the machine: CPU by core and by
+ * layer, latency percentiles, IOMMU / dma-buf / device counters over the
+ * measurement window, the per-second samples, and the trace.
+ *
+ * @module
+ */
+import { w } from "../wasm.ts";
+import { DMABUF_COUNTERS, IOMMU_COUNTERS, type System } from "../system.ts";
+import type { LatencyStats, RunResult, RunSample, TraceRecord, UringJob } from "../workload_types.ts";
+import type { ResolvedJob } from "./job.ts";
+import { SAMPLE, SNAP, SNAP_CTRL, ST, WL_STAT } from "./stat_index.ts";
+
+/** CPU layers, in asm order (asm/sim/engine.ts LAYER_*). */
+export const LAYER_NAMES = [
+  "app",
+  "io_uring",
+  "block",
+  "nvme",
+  "dma",
+  "iommu_wait",
+  "dmabuf",
+  "poll",
+  "irq",
+  "spin",
+] as const;
+
+/** fio's default completion-latency percentiles. */
+export const PERCENTILES = [1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99];
+
+/** The result of the run just finished on `sys`, which took `wallS` wall-clock seconds. */
+export function collectResult(sys: System, job: ResolvedJob, userJob: UringJob, wallS: number): RunResult {
+  const t0 = w.wl_stat(WL_STAT.t0Ns);
+  const simNs = Math.max(1, w.wl_stat(WL_STAT.t1Ns) - t0);
+  const measured = w.stat_get(ST.ios);
+  const { cpuUtil, layers } = cpuByCoreAndLayer(job.threads, simNs);
+  let busyWork = 0;
+  for (const n of LAYER_NAMES) if (n !== "spin") busyWork += layers[n];
+  const perIo = (x: number) => (measured > 0 ? x / measured : 0);
+  const { iommu, dmabuf, devices } = windowCounters(sys, job.devs, simNs);
+  const samples = readSamples(sys, job.threads, t0, userJob.onSample);
+  const result: RunResult = {
+    job: resolvedJobFields(sys, job, userJob),
+    ios: measured,
+    errors: w.stat_get(ST.errors),
+    simNs,
+    iops: (measured / simNs) * 1e9,
+    bwBytesPerS: (w.stat_get(ST.bytes) / simNs) * 1e9,
+    cpuUtil,
+    cpuNsPerIo: perIo(busyWork),
+    cpuNsPerIoByLayer: Object.fromEntries(LAYER_NAMES.map((n) => [n, perIo(layers[n])])),
+    latency: latencyStats(),
+    iommu,
+    devices,
+    dmabuf,
+    memory: { gpuCopies: w.gpu_counter(0), hostMemBytes: w.gpu_counter(1), gpuLinkBytes: w.gpu_counter(2) },
+    calls: w.wl_stat(WL_STAT.callsAtEnd) - w.wl_stat(WL_STAT.callsAtStart),
+    samples,
+    wallS,
+    simIosPerWallS: wallS > 0 ? w.wl_stat(WL_STAT.ios) / wallS : 0,
+    realTimeRatio: wallS > 0
+      ? (Math.max(...Array.from({ length: job.threads }, (_, c) => sys.coreTimeNs(c))) / 1e9) / wallS
+      : 0,
+  };
+  if (userJob.trace) result.trace = readTrace(sys);
+  return result;
+}
+
+/** The job as resolved, in the result's field order (the CLI prints it as JSON). */
+function resolvedJobFields(sys: System, job: ResolvedJob, userJob: UringJob): RunResult["job"] {
+  const p = sys.profile;
+  return {
+    profile: p.name,
+    iommu: p.iommu.mode,
+    devices: job.devs.map((d) => p.devices[d].name),
+    threads: job.threads,
+    depth: job.depth,
+    submitBatch: job.submitBatch,
+    completeBatch: job.completeBatch,
+    bs: job.bs,
+    polled: job.polled,
+    fixedFiles: job.fixedFiles,
+    buffers: job.buffers,
+    dmabufMemory: job.dmabufMemory,
+    direct: job.direct,
+    random: job.random,
+    write: job.write,
+    rangeBytes: job.rangeBytes,
+    noop: job.noop,
+    runtimeNs: job.runtimeNs,
+    ios: job.ios,
+    warmupIos: job.warmupIos,
+    seed: job.seed,
+    functional: userJob.functional ?? false,
+  };
+}
+
+/** Per-core utilisation and per-layer CPU ns (all cores) over the window. */
+function cpuByCoreAndLayer(threads: number, simNs: number) {
+  const cpuUtil: number[] = [];
+  const layers = Object.fromEntries(LAYER_NAMES.map((n) => [n, 0])) as Record<string, number>;
+  for (let c = 0; c < threads; c++) {
+    const busy = w.wl_end_busy(c) - w.wl_snap_busy(c);
+    cpuUtil.push(Math.min(1, busy / simNs));
+    LAYER_NAMES.forEach((n, l) => {
+      layers[n] += w.wl_end_layer(c, l) - w.wl_snap_layer(c, l);
+    });
+  }
+  return { cpuUtil, layers };
+}
+
+/** IOMMU, dma-buf and per-drive counters over the window: now minus the snapshot taken when it opened. */
+function windowCounters(sys: System, devs: number[], simNs: number) {
+  const p = sys.profile;
+  const iommu = Object.fromEntries(
+    IOMMU_COUNTERS.map((n, i) => [n, w.iommu_counter(i) - w.snap_get(SNAP.iommu, i)]),
+  );
+  const dmabuf = Object.fromEntries(
+    DMABUF_COUNTERS.map((n, i) => [n, w.dmabuf_counter(i) - w.snap_get(SNAP.dmabuf, i)]),
+  );
+  const ctrl = (d: number, k: number) => w.snap_get(SNAP.ctrl, d * SNAP_CTRL.words + k);
+  const devices = devs.map((d) => ({
+    name: p.devices[d].name,
+    iops: ((w.nvme_ctrl_cmds(d) - ctrl(d, SNAP_CTRL.cmds)) / simNs) * 1e9,
+    ctrlUtil: Math.min(1, (w.nvme_ctrl_busy_ns(d) - ctrl(d, SNAP_CTRL.busyNs)) / simNs),
+    linkUtil: Math.min(1, (w.nvme_link_busy_ns(d) - ctrl(d, SNAP_CTRL.linkBusyNs)) / simNs),
+  }));
+  return { iommu, dmabuf, devices };
+}
+
+/** The per-second samples as rates over each interval, passed to `onSample` as they are read. */
+function readSamples(
+  sys: System,
+  threads: number,
+  t0: number,
+  onSample: UringJob["onSample"],
+): RunSample[] {
+  const samples: RunSample[] = [];
+  const ns = w.wl_stat(WL_STAT.samples);
+  const words = w.wl_sample_words();
+  const sp = w.wl_sample_ptr();
+  const v = sys.view;
+  const rd = (i: number, k: number) => Number(v.getBigUint64(sp + 8 * (i * words + k), true));
+  const delta = (i: number, k: number) => rd(i, k) - rd(i - 1, k);
+  for (let i = 1; i < ns; i++) {
+    const dt = delta(i, SAMPLE.tNs);
+    if (dt <= 0) continue;
+    const dcalls = delta(i, SAMPLE.calls);
+    const s: RunSample = {
+      tNs: rd(i, SAMPLE.tNs) - t0,
+      iops: (delta(i, SAMPLE.ios) / dt) * 1e9,
+      bwBytesPerS: (delta(i, SAMPLE.bytes) / dt) * 1e9,
+      cpuUtil: Array.from(
+        { length: threads },
+        (_, c) => Math.min(1, delta(i, SAMPLE.coreBusy + 2 * c) / dt),
+      ),
+      callsPerS: (dcalls / dt) * 1e9,
+      iosPerCall: dcalls > 0 ? delta(i, SAMPLE.reaped) / dcalls : 0,
+      submittedPerCall: dcalls > 0 ? delta(i, SAMPLE.submitted) / dcalls : 0,
+    };
+    samples.push(s);
+    onSample?.(s);
+  }
+  return samples;
+}
+
+/** Completion latency: min, max, mean, sample standard deviation and fio's percentiles from the histogram. */
+function latencyStats(): LatencyStats {
+  const n = w.stat_get(ST.ios);
+  const buckets = w.stat_get(ST.histBuckets);
+  const percentiles: Record<string, number> = {};
+  if (n === 0) {
+    for (const p of PERCENTILES) percentiles[p.toFixed(6)] = 0;
+    return { minNs: 0, maxNs: 0, meanNs: 0, stddevNs: 0, percentiles };
+  }
+  const targets = PERCENTILES.map((p) => Math.ceil((p / 100) * n));
+  let acc = 0;
+  let k = 0;
+  for (let i = 0; i < buckets && k < targets.length; i++) {
+    acc += Number(w.hist_get(i));
+    while (k < targets.length && acc >= targets[k]) {
+      const lo = Number(w.hist_lower(i));
+      const hi = Number(w.hist_lower(i + 1));
+      // The bucket's middle, kept within what was observed (a bucket is up to 3% wide).
+      const mid = Math.round((lo + Math.max(lo, hi - 1)) / 2);
+      percentiles[PERCENTILES[k].toFixed(6)] = Math.min(
+        Math.max(mid, w.stat_get(ST.latMinNs)),
+        w.stat_get(ST.latMaxNs),
+      );
+      k++;
+    }
+  }
+  const mean = w.stat_get(ST.latSumNs) / n;
+  return {
+    minNs: w.stat_get(ST.latMinNs),
+    maxNs: w.stat_get(ST.latMaxNs),
+    meanNs: mean,
+    // The sample standard deviation, as fio reports it (n - 1).
+    stddevNs: n > 1 ? Math.sqrt(Math.max(0, (w.stat_get(ST.latSqSum) - n * mean * mean) / (n - 1))) : 0,
+    percentiles,
+  };
+}
+
+/** Trace record kinds (asm's trace kind byte) as the record's kind and name. */
+const TRACE_KINDS: Record<number, [TraceRecord["kind"], string]> = {
+  1: ["io", "submit"],
+  2: ["io", "map"],
+  3: ["io", "command"],
+  4: ["io", "device"],
+  5: ["io", "complete"],
+  6: ["io", "unmap"],
+  10: ["cpu", "io_uring_enter"],
+  11: ["cpu", "poll"],
+  12: ["cpu", "irq"],
+  13: ["cpu", "iotlb_inval_wait"],
+  20: ["inval", "iotlb_invalidation"],
+  30: ["counter", "inflight"],
+  31: ["counter", "iotlb_misses"],
+};
+
+/** Bytes per trace record, and where its fields are (asm/sim/trace.ts). */
+const TRACE_RECORD = { bytes: 32, tNs: 0, durNs: 8, value: 16, track: 20, kind: 22 } as const;
+
+/** The trace records the run kept, decoded. */
+function readTrace(sys: System): TraceRecord[] {
+  const n = w.trace_count();
+  const base = w.trace_buf();
+  const v = sys.view;
+  const out: TraceRecord[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = base + TRACE_RECORD.bytes * i;
+    const k = TRACE_KINDS[v.getUint8(p + TRACE_RECORD.kind)];
+    if (!k) continue;
+    out.push({
+      kind: k[0],
+      tNs: Number(v.getBigUint64(p + TRACE_RECORD.tNs, true)),
+      durNs: Number(v.getBigUint64(p + TRACE_RECORD.durNs, true)),
+      track: v.getUint16(p + TRACE_RECORD.track, true),
+      name: k[1],
+      value: v.getUint32(p + TRACE_RECORD.value, true),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * The Wasm side's run statistics by name: the indices its `stat_get` and
+ * `wl_stat` take (asm/index.ts `stat_get`, asm/user/workload.ts `wl_stat`), and the
+ * layout of one per-second sample. Read results by these names, not numbers.
+ *
+ * @module
+ */
+
+/** `stat_get(i)`: completion statistics over the measurement window. */
+export const ST = {
+  /** Successful I/Os measured. */
+  ios: 0,
+  /** Bytes they moved. */
+  bytes: 1,
+  /** Failed I/Os measured. */
+  errors: 2,
+  /** Sum of completion latencies, ns. */
+  latSumNs: 3,
+  /** Largest completion latency, ns. */
+  latMaxNs: 4,
+  /** Smallest completion latency, ns (0 with no I/O). */
+  latMinNs: 5,
+  /** Buckets in the latency histogram. */
+  histBuckets: 6,
+  /** Sum of squared completion latencies, ns². */
+  latSqSum: 7,
+} as const;
+
+/** `wl_stat(i)`: the workload loop's state. */
+export const WL_STAT = {
+  /** I/Os completed, warm-up included. */
+  ios: 0,
+  /** Start of the measurement window, simulated ns. */
+  t0Ns: 4,
+  /** End of the measurement window, simulated ns. */
+  t1Ns: 5,
+  /** io_uring_enter calls when the window opened. */
+  callsAtStart: 6,
+  /** Per-second samples taken. */
+  samples: 8,
+  /** 1 while the measurement window is open. */
+  measuring: 9,
+  /** io_uring_enter calls when the window closed. */
+  callsAtEnd: 10,
+} as const;
+
+/** `snap_get(which, i)`: the counter groups snapshotted when the window opened. */
+export const SNAP = { iommu: 0, dmabuf: 1, ctrl: 2 } as const;
+
+/** Per drive in the `SNAP.ctrl` group: commands, controller busy ns, link busy ns. */
+export const SNAP_CTRL = { cmds: 0, busyNs: 1, linkBusyNs: 2, words: 3 } as const;
+
+/**
+ * One per-second sample: 64-bit words at these indices (asm/user/workload.ts
+ * `record_sample`), then per core its busy ns at `coreBusy + 2 * core` (and
+ * its spin ns after it).
+ */
+export const SAMPLE = { tNs: 0, ios: 1, bytes: 2, calls: 3, submitted: 4, reaped: 5, coreBusy: 6 } as const;
