@@ -1083,9 +1083,15 @@ export function iommu_fq_timer(core: i32): void {
  * In passthrough the DMA address is the physical address and only one segment
  * may be passed.
  */
-export function iommu_map_sg(
-  dom: i32, core: i32, segs: usize, nsegs: u32, dir: i32, kind: i32 = EXP_STREAMING,
-): u64 {
+export function iommu_map_sg(dom: i32, core: i32, segs: usize, nsegs: u32, dir: i32): u64 {
+  return iommu_map_sg_kind(dom, core, segs, nsegs, dir, EXP_STREAMING);
+}
+
+/**
+ * iommu_map_sg for a mapping of exposure kind `kind` (exposure.ts: a per-I/O
+ * mapping or a dma-buf map); the kind only sorts the exposure accounting.
+ */
+export function iommu_map_sg_kind(dom: i32, core: i32, segs: usize, nsegs: u32, dir: i32, kind: i32): u64 {
   assert(dom >= 0 && dom < domains);
   assert(core >= 0 && core < ncpus);
   if (nsegs == 0) return DMA_MAPPING_ERROR;
@@ -1130,9 +1136,12 @@ export function iommu_map_sg(
 }
 
 /** dma_unmap_sg of what iommu_map_sg returned, with the mode's invalidation policy. */
-export function iommu_unmap(
-  dom: i32, core: i32, dma: u64, len: u64, dir: i32, kind: i32 = EXP_STREAMING,
-): void {
+export function iommu_unmap(dom: i32, core: i32, dma: u64, len: u64, dir: i32): void {
+  iommu_unmap_kind(dom, core, dma, len, dir, EXP_STREAMING);
+}
+
+/** iommu_unmap of a mapping made by iommu_map_sg_kind with the same `kind`. */
+export function iommu_unmap_kind(dom: i32, core: i32, dma: u64, len: u64, dir: i32, kind: i32): void {
   assert(dom >= 0 && dom < domains);
   assert(core >= 0 && core < ncpus);
   iommu_unmaps++;
