@@ -10,6 +10,7 @@ import { DMABUF_COUNTERS, IOMMU_COUNTERS, type System } from "../system.ts";
 import type { LatencyStats, RunResult, RunSample, TraceRecord, UringJob } from "../workload_types.ts";
 import type { ResolvedJob } from "./job.ts";
 import { SAMPLE, SNAP, SNAP_CTRL, ST, WL_STAT } from "./stat_index.ts";
+import { securityReport } from "../security.ts";
 
 /** CPU layers, in asm order (asm/sim/engine.ts LAYER_*). */
 export const LAYER_NAMES = [
@@ -54,6 +55,10 @@ export function collectResult(sys: System, job: ResolvedJob, userJob: UringJob, 
     devices,
     dmabuf,
     memory: { gpuCopies: w.gpu_counter(0), hostMemBytes: w.gpu_counter(1), gpuLinkBytes: w.gpu_counter(2) },
+    security: securityReport(
+      sys.profile,
+      Math.max(...Array.from({ length: sys.profile.cpu.cores }, (_, c) => sys.coreTimeNs(c))),
+    ),
     calls: w.wl_stat(WL_STAT.callsAtEnd) - w.wl_stat(WL_STAT.callsAtStart),
     samples,
     wallS,
