@@ -97,14 +97,55 @@ export function toChromeTrace(
   r: RunResult,
 ): { traceEvents: TraceEvent[]; displayTimeUnit: "ns"; otherData: Record<string, unknown> } {
   const recs: TraceRecord[] = r.trace ?? [];
-  const out: Sortable[] = [];
-  const meta = (
+  // Events are made in a fixed order (tracks, CPU and IOMMU slices, I/Os, counters) and sorted stably,
+  // so equal timestamps keep that order: the output is the same bytes for the same run.
+  const out = new TraceOut();
+  out.meta(PID_CPU, 0, "process_name", "CPU");
+  out.meta(PID_CPU, 0, "process_sort_index", 0);
+  r.job.devices.forEach((d, i) => {
+    out.meta(PID_DEVICE_BASE + i, 0, "process_name", `${d} I/Os`);
+    out.meta(PID_DEVICE_BASE + i, 0, "process_sort_index", 10 + i);
+  });
+  const cut = addCpuAndIommuSlices(out, recs);
+  addIoSlices(out, recs, r.job);
+  addCounters(out, recs);
+  out.items.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1]);
+  return {
+    traceEvents: out.items.map((s) => s.ev),
+    displayTimeUnit: "ns",
+    otherData: {
+      generator: `dmasim ${VERSION}`,
+      profile: r.job.profile,
+      iommu: r.job.iommu,
+      buffers: r.job.buffers,
+      devices: r.job.devices,
+      depth: r.job.depth,
+      bs: r.job.bs,
+      seed: r.job.seed,
+      records: recs.length,
+      slices_cut_to_nest: cut,
+    },
+  };
+}
+
+/** The events being made, in the order they are made (before the stable sort by time). */
+class TraceOut {
+  /** Events with their sort keys. */
+  readonly items: Sortable[] = [];
+
+  /** Add a timed event at `ts` (µs). */
+  timed(ev: TraceEvent, ts: number): void {
+    this.items.push({ ev, key: [1, ts] });
+  }
+
+  /** Add a metadata event: a track group's name or sort index, or a track's name. */
+  meta(
     pid: number,
     tid: number,
     name: "process_name" | "thread_name" | "process_sort_index",
     v: unknown,
-  ) =>
-    out.push({
+  ): void {
+    this.items.push({
       ev: {
         name,
         ph: "M",
@@ -115,19 +156,16 @@ export function toChromeTrace(
       },
       key: [0, 0],
     });
+  }
+}
 
-  // Tracks.
-  const devices = r.job.devices;
-  meta(PID_CPU, 0, "process_name", "CPU");
-  meta(PID_CPU, 0, "process_sort_index", 0);
-  devices.forEach((d, i) => {
-    meta(PID_DEVICE_BASE + i, 0, "process_name", `${d} I/Os`);
-    meta(PID_DEVICE_BASE + i, 0, "process_sort_index", 10 + i);
-  });
+/**
+ * CPU work per core and IOTLB invalidations per IOMMU unit as complete ("X") events, nested per track,
+ * then the tracks' names. Returns the number of slices cut to nest.
+ */
+function addCpuAndIommuSlices(out: TraceOut, recs: TraceRecord[]): number {
   const cores = new Set<number>();
   const units = new Set<number>();
-
-  // CPU work and invalidations: complete events per track, nested.
   const xByTrack = new Map<string, TraceEvent[]>();
   for (const rec of recs) {
     if (rec.kind !== "cpu" && rec.kind !== "inval") continue;
@@ -150,28 +188,37 @@ export function toChromeTrace(
   let cut = 0;
   for (const list of xByTrack.values()) {
     cut += nestSlices(list);
-    for (const ev of list) out.push({ ev, key: [1, ev.ts] });
+    for (const ev of list) out.timed(ev, ev.ts);
   }
-  for (const c of [...cores].sort((a, b) => a - b)) meta(PID_CPU, c, "thread_name", `core ${c}`);
+  for (const c of [...cores].sort((a, b) => a - b)) out.meta(PID_CPU, c, "thread_name", `core ${c}`);
   if (units.size) {
-    meta(PID_IOMMU, 0, "process_name", "IOMMU");
-    meta(PID_IOMMU, 0, "process_sort_index", 1);
-    for (const u of [...units].sort((a, b) => a - b)) meta(PID_IOMMU, u, "thread_name", `IOMMU unit ${u}`);
+    out.meta(PID_IOMMU, 0, "process_name", "IOMMU");
+    out.meta(PID_IOMMU, 0, "process_sort_index", 1);
+    for (const u of [...units].sort((a, b) => a - b)) {
+      out.meta(PID_IOMMU, u, "thread_name", `IOMMU unit ${u}`);
+    }
   }
+  return cut;
+}
 
-  // I/Os: one async slice per I/O on its drive's track, its stages nested inside, in order. Records
-  // are grouped by their sequence number (`value`); should an engine reuse numbers (a tag or ring
-  // slot), a stage that does not come after the previous one starts a new I/O.
+/** Where an I/O stage ranks in {@link IO_STAGES} (unknown names last). */
+function stageRank(n: string): number {
+  const i = IO_STAGES.indexOf(n);
+  return i < 0 ? IO_STAGES.length : i;
+}
+
+/**
+ * The "io" records grouped into I/Os, in start order. Records are grouped by their sequence number
+ * (`value`); should an engine reuse numbers (a tag or ring slot), a stage that does not come after the
+ * previous one starts a new I/O.
+ */
+function groupIos(recs: TraceRecord[]): TraceRecord[][] {
   const byValue = new Map<number, TraceRecord[]>();
   for (const rec of recs) {
     if (rec.kind !== "io") continue;
     if (!byValue.has(rec.value)) byValue.set(rec.value, []);
     byValue.get(rec.value)!.push(rec);
   }
-  const stageRank = (n: string) => {
-    const i = IO_STAGES.indexOf(n);
-    return i < 0 ? IO_STAGES.length : i;
-  };
   const ios: TraceRecord[][] = [];
   for (const list of byValue.values()) {
     list.sort((a, b) => a.tNs - b.tNs || stageRank(a.name) - stageRank(b.name));
@@ -187,36 +234,43 @@ export function toChromeTrace(
     if (cur.length) ios.push(cur);
   }
   ios.sort((a, b) => a[0].tNs - b[0].tNs || a[0].value - b[0].value);
-  const dir = r.job.noop ? "nop" : r.job.write ? "write" : "read";
-  ios.forEach((stages, id) => {
+  return ios;
+}
+
+/** I/Os: one async slice per I/O on its drive's track, its stages nested inside, in order. */
+function addIoSlices(out: TraceOut, recs: TraceRecord[], job: RunResult["job"]): void {
+  const dir = job.noop ? "nop" : job.write ? "write" : "read";
+  groupIos(recs).forEach((stages, id) => {
     const pid = PID_DEVICE_BASE + stages[0].track;
     const start = stages[0].tNs;
     const end = Math.max(...stages.map((s) => s.tNs + Math.max(0, s.durNs)));
-    const name = `${dir} ${r.job.bs} B`;
+    const name = `${dir} ${job.bs} B`;
     const tid = pid;
-    out.push({
-      ev: { name, ph: "b", ts: us(start), pid, tid, cat: "io", id, args: { seq: stages[0].value } },
-      key: [1, us(start)],
-    });
+    out.timed(
+      { name, ph: "b", ts: us(start), pid, tid, cat: "io", id, args: { seq: stages[0].value } },
+      us(start),
+    );
     let prevEnd = start;
     for (const s of stages) {
       const b = Math.max(s.tNs, prevEnd); // siblings must not overlap
       const e = Math.max(b, s.tNs + Math.max(0, s.durNs));
       prevEnd = e;
-      out.push({ ev: { name: s.name, ph: "b", ts: us(b), pid, tid, cat: "io", id }, key: [1, us(b)] });
-      out.push({ ev: { name: s.name, ph: "e", ts: us(e), pid, tid, cat: "io", id }, key: [1, us(e)] });
+      out.timed({ name: s.name, ph: "b", ts: us(b), pid, tid, cat: "io", id }, us(b));
+      out.timed({ name: s.name, ph: "e", ts: us(e), pid, tid, cat: "io", id }, us(e));
     }
-    out.push({ ev: { name, ph: "e", ts: us(end), pid, tid, cat: "io", id }, key: [1, us(end)] });
+    out.timed({ name, ph: "e", ts: us(end), pid, tid, cat: "io", id }, us(end));
   });
+}
 
-  // Counters.
+/** Counter samples (queue depth, IOTLB misses), one counter per name and track, then their group's name. */
+function addCounters(out: TraceOut, recs: TraceRecord[]): void {
   const counterNames = new Set<string>();
   for (const rec of recs) {
     if (rec.kind !== "counter") continue;
     const name = `${rec.name} #${rec.track}`;
     counterNames.add(name);
-    out.push({
-      ev: {
+    out.timed(
+      {
         name,
         ph: "C",
         ts: us(rec.tNs),
@@ -225,31 +279,13 @@ export function toChromeTrace(
         cat: "counter",
         args: { value: rec.value },
       },
-      key: [1, us(rec.tNs)],
-    });
+      us(rec.tNs),
+    );
   }
   if (counterNames.size) {
-    meta(PID_COUNTERS, 0, "process_name", "Counters");
-    meta(PID_COUNTERS, 0, "process_sort_index", 2);
+    out.meta(PID_COUNTERS, 0, "process_name", "Counters");
+    out.meta(PID_COUNTERS, 0, "process_sort_index", 2);
   }
-
-  out.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1]);
-  return {
-    traceEvents: out.map((s) => s.ev),
-    displayTimeUnit: "ns",
-    otherData: {
-      generator: `dmasim ${VERSION}`,
-      profile: r.job.profile,
-      iommu: r.job.iommu,
-      buffers: r.job.buffers,
-      devices: r.job.devices,
-      depth: r.job.depth,
-      bs: r.job.bs,
-      seed: r.job.seed,
-      records: recs.length,
-      slices_cut_to_nest: cut,
-    },
-  };
 }
 
 /**

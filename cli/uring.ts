@@ -476,69 +476,80 @@ Examples:
   dmasim uring --profile my-machine.json -B 0                 plain buffers on a custom profile`,
     );
   setupCommand(cmd);
-  cmd.action((devices, opts) => {
-    const f = opts as unknown as UringFlags & { json?: boolean; timing?: boolean };
-    const { job, loaded } = buildUringJob(f, devices);
-    const iommu = job.iommu ?? loaded.profile.iommu.mode;
-    const bar = makeProgress("uring", f.quiet);
-    const text = !f.json;
-    let maxIops = 0;
-    // The header goes out with the first output, so a job the engine refuses
-    // (exit 2) prints nothing on stdout.
-    let headerDone = false;
-    const header = () => {
-      if (text && !headerDone) io.out(fmtHeader(job, loaded.profile.name, iommu).join("\n") + "\n");
-      headerDone = true;
-    };
-    job.onProgress = (x) => bar.update(x);
-    job.onSample = (s) => {
-      maxIops = Math.max(maxIops, Math.floor(s.iops));
-      if (!text) return;
-      header();
-      bar.clearLine();
-      io.out(fmtSampleLine(s, job.bs!, job.noop!) + "\n" + fmtCpuLine(s.cpuUtil, job.threads!) + "\n");
-    };
-    let r: RunResult;
-    try {
-      r = runJob(job);
-    } finally {
-      bar.stop();
-    }
-    if (f.json) {
-      io.out(toJson(resultJson(r, !!f.timing)));
-    } else {
-      header();
-      if (r.samples.length === 0) {
-        // Shorter than a second: one line for the whole (partial) interval.
-        maxIops = Math.floor(r.iops);
-        io.out(
-          fmtSampleLine(
-            {
-              tNs: r.simNs,
-              iops: r.iops,
-              bwBytesPerS: r.bwBytesPerS,
-              cpuUtil: r.cpuUtil,
-              callsPerS: r.calls / (r.simNs / 1e9),
-              iosPerCall: r.ios / Math.max(1, r.calls),
-              submittedPerCall: r.ios / Math.max(1, r.calls),
-            },
-            job.bs!,
-            job.noop!,
-          ) + "\n" + fmtCpuLine(r.cpuUtil, job.threads!) + "\n",
-        );
-      }
-      // Failed I/Os count toward --ios: the run stops once that many have completed either way.
-      const reason = job.ios !== undefined && r.ios + r.errors >= job.ios ? "I/O count" : "timeout";
-      // t/io_uring's order: do_finish() prints the reason and Maximum IOPS; then, per thread,
-      // "<tid>: N IO errors" and (-t 1) the latency percentiles.
-      io.out(`Exiting on ${reason}\n`);
-      io.out(`Maximum IOPS=${fmtIopsTio(maxIops)}\n`);
-      if (r.errors > 0) io.out(`0: ${r.errors} IO errors\n`);
-      if (f.trackLatency) io.out(fmtLatencyPercentiles(r).join("\n") + "\n");
-      io.out(fmtSummary(r).join("\n") + "\n");
-      if (f.timing) io.out(fmtTiming(r) + "\n");
-    }
-    if (r.errors > 0) throw new RunFailure(`${r.errors} of ${r.ios + r.errors} I/Os failed`);
-  });
+  cmd.action((devices, opts) => runUringCommand(io, devices, opts as unknown as UringCommandFlags));
   return cmd as unknown as Command;
+}
+
+/** The `uring` command's flags: t/io_uring's, and how to print. */
+type UringCommandFlags = UringFlags & { json?: boolean; timing?: boolean };
+
+/** Run `dmasim uring`: t/io_uring's lines each simulated second as they come, then the report. */
+function runUringCommand(io: Io, devices: string[], f: UringCommandFlags): void {
+  const { job, loaded } = buildUringJob(f, devices);
+  const iommu = job.iommu ?? loaded.profile.iommu.mode;
+  const bar = makeProgress("uring", f.quiet);
+  const text = !f.json;
+  let maxIops = 0;
+  // The header goes out with the first output, so a job the engine refuses
+  // (exit 2) prints nothing on stdout.
+  let headerDone = false;
+  const header = () => {
+    if (text && !headerDone) io.out(fmtHeader(job, loaded.profile.name, iommu).join("\n") + "\n");
+    headerDone = true;
+  };
+  job.onProgress = (x) => bar.update(x);
+  job.onSample = (s) => {
+    maxIops = Math.max(maxIops, Math.floor(s.iops));
+    if (!text) return;
+    header();
+    bar.clearLine();
+    io.out(fmtSampleLine(s, job.bs!, job.noop!) + "\n" + fmtCpuLine(s.cpuUtil, job.threads!) + "\n");
+  };
+  let r: RunResult;
+  try {
+    r = runJob(job);
+  } finally {
+    bar.stop();
+  }
+  if (f.json) {
+    io.out(toJson(resultJson(r, !!f.timing)));
+  } else {
+    header();
+    printTextEnd(io, r, job, f, maxIops);
+  }
+  if (r.errors > 0) throw new RunFailure(`${r.errors} of ${r.ios + r.errors} I/Os failed`);
+}
+
+/** The end of the text report: a line for a run shorter than a second, t/io_uring's last lines, the summary. */
+function printTextEnd(io: Io, r: RunResult, job: UringJob, f: UringCommandFlags, maxIopsSeen: number): void {
+  let maxIops = maxIopsSeen;
+  if (r.samples.length === 0) {
+    // Shorter than a second: one line for the whole (partial) interval.
+    maxIops = Math.floor(r.iops);
+    io.out(
+      fmtSampleLine(
+        {
+          tNs: r.simNs,
+          iops: r.iops,
+          bwBytesPerS: r.bwBytesPerS,
+          cpuUtil: r.cpuUtil,
+          callsPerS: r.calls / (r.simNs / 1e9),
+          iosPerCall: r.ios / Math.max(1, r.calls),
+          submittedPerCall: r.ios / Math.max(1, r.calls),
+        },
+        job.bs!,
+        job.noop!,
+      ) + "\n" + fmtCpuLine(r.cpuUtil, job.threads!) + "\n",
+    );
+  }
+  // Failed I/Os count toward --ios: the run stops once that many have completed either way.
+  const reason = job.ios !== undefined && r.ios + r.errors >= job.ios ? "I/O count" : "timeout";
+  // t/io_uring's order: do_finish() prints the reason and Maximum IOPS; then, per thread,
+  // "<tid>: N IO errors" and (-t 1) the latency percentiles.
+  io.out(`Exiting on ${reason}\n`);
+  io.out(`Maximum IOPS=${fmtIopsTio(maxIops)}\n`);
+  if (r.errors > 0) io.out(`0: ${r.errors} IO errors\n`);
+  if (f.trackLatency) io.out(fmtLatencyPercentiles(r).join("\n") + "\n");
+  io.out(fmtSummary(r).join("\n") + "\n");
+  if (f.timing) io.out(fmtTiming(r) + "\n");
 }
