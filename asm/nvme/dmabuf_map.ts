@@ -4,7 +4,10 @@
 
 import { PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
 import { blk_alloc, blk_free } from "../sim/mem";
-import { DMA_BIDIRECTIONAL, DMA_MAPPING_ERROR, iommu_map_sg, iommu_mode, iommu_unmap, IOMMU_PASSTHROUGH } from "../iommu/iommu";
+import {
+  DMA_BIDIRECTIONAL, DMA_MAPPING_ERROR, iommu_map_sg_kind, iommu_mode, iommu_unmap_kind, IOMMU_PASSTHROUGH,
+} from "../iommu/iommu";
+import { EXP_DMABUF } from "../iommu/exposure";
 import { nvme_dom } from "./pci";
 
 /**
@@ -27,7 +30,7 @@ export function nvme_dmabuf_map(c: i32, core: i32, pages: usize, n: u32, p2p_dir
     store<u64>(segs + <usize>i * 16, load<u64>(pages + (<usize>i << 3)));
     store<u32>(segs + <usize>i * 16 + 8, PAGE_SIZE);
   }
-  const iova = iommu_map_sg(nvme_dom(c), core, segs, n, DMA_BIDIRECTIONAL);
+  const iova = iommu_map_sg_kind(nvme_dom(c), core, segs, n, DMA_BIDIRECTIONAL, EXP_DMABUF);
   blk_free(segs, <usize>n * 16);
   if (iova == DMA_MAPPING_ERROR) return -12; // -ENOMEM
   for (let i: u32 = 0; i < n; i++) store<u64>(dma + (<usize>i << 3), iova + (<u64>i << PAGE_SHIFT));
@@ -36,5 +39,5 @@ export function nvme_dmabuf_map(c: i32, core: i32, pages: usize, n: u32, p2p_dir
 
 /** Unmap a map of `n` pages at IOVA `iova` (nothing to do for bus addresses: iova 0). */
 export function nvme_dmabuf_unmap(c: i32, core: i32, iova: u64, n: u32): void {
-  if (iova != 0) iommu_unmap(nvme_dom(c), core, iova, <u64>n << PAGE_SHIFT, DMA_BIDIRECTIONAL);
+  if (iova != 0) iommu_unmap_kind(nvme_dom(c), core, iova, <u64>n << PAGE_SHIFT, DMA_BIDIRECTIONAL, EXP_DMABUF);
 }
