@@ -97,7 +97,7 @@ export interface SecurityReport {
   };
 }
 
-/** Exposure field indices (asm/exposure.ts exposure_get). */
+/** Exposure field indices (asm/iommu/exposure.ts exposure_get). */
 const F = {
   unmaps: 0,
   unmappedPages: 1,

@@ -289,3 +289,21 @@ Deno.test("the docs' shell parsing: continuations, comments, quotes, pipes and r
   check(dmasimArgs(cmds[2]) === undefined, "deno install does not run dmasim");
   check(dmasimArgs("dmasim sweep --ios 5 > bs.csv")?.stdoutTo === "bs.csv", "redirect");
 });
+
+Deno.test("docs/cli.md lists every flag of dmasim uring, trace and bench as the commands define it", async () => {
+  const { uringCommand } = await import("../cli/uring.ts");
+  const { traceCommand } = await import("../cli/trace.ts");
+  const { benchCommand } = await import("../cli/bench.ts");
+  // Markdown tables escape "|" as "\|"; the commands' flag strings have it bare.
+  const doc = Deno.readTextFileSync(`${ROOT}docs/cli.md`).replaceAll("\\|", "|");
+  const missing: string[] = [];
+  for (const cmd of [uringCommand(), traceCommand(), benchCommand()]) {
+    for (const o of cmd.options) {
+      // The flags table shows the whole flag string; bench's short list shows the long flag and its value.
+      const shown = doc.includes(`\`${o.flags}\``) ||
+        (cmd.name() === "bench" && doc.includes(`\`${o.long} ${o.flags.split(" ").slice(-1)[0]}\``));
+      if (!shown) missing.push(`${cmd.name()} ${o.flags}`);
+    }
+  }
+  check(missing.length === 0, `flags missing from docs/cli.md: ${missing.join(", ")}`);
+});
