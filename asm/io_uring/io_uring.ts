@@ -19,7 +19,7 @@ import { io_rw_issue, io_rw_prep } from "./rw";
 import { rsrc_release } from "./rsrc";
 import { sim_step } from "../machine/dispatch";
 import { nvme_commit_rqs, nvme_poll, nvme_poll_pending } from "../nvme/pci";
-import { stats_by_app, stats_complete } from "../sim/stats";
+import { stats_by_app, stats_complete, stats_ring_done, stats_ring_submit } from "../sim/stats";
 
 // ---------------------------------------------------------------------------
 // Ring memory layout (offsets into the "rings" block, like struct io_rings;
@@ -422,6 +422,7 @@ function io_req_finish(req: u32, res: i32): void {
     io_post_cqe(id, load<u64>(p + RQ_USER_DATA), res, 0);
   }
   if (!stats_by_app) stats_complete(load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]), res);
+  stats_ring_done(id, load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]));
   unchecked((r_inflight[id] -= 1));
 }
 
@@ -575,6 +576,7 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
   store<u32>(p + RQ_OP_FLAGS, load<u32>(sqe + 28));
   store<u16>(p + RQ_BUF_INDEX, load<u16>(sqe + 40));
   store<u64>(p + RQ_SUBMIT_NS, unchecked(core_time[unchecked(r_core[id])]));
+  stats_ring_submit(id, unchecked(core_time[unchecked(r_core[id])]));
   unchecked((r_inflight[id] += 1));
   let f: u32 = 0;
   if ((sflags & u.IOSQE_IO_LINK) != 0) f |= REQ_F_LINK;
@@ -814,6 +816,18 @@ export function io_getevents_pass(id: i32): void {
     const core = unchecked(r_core[id]);
     charge(core, LAYER_POLL, cost(COST_POLL));
     nvme_poll(core);
+    io_cqring_overflow_flush(id);
+  }
+}
+
+/**
+ * The rest of a GETEVENTS pass whose poll yielded before a shared resource
+ * (nvme core_yielded): the same pass of io_do_iopoll going on, so no second
+ * poll is charged.
+ */
+export function io_getevents_continue(id: i32): void {
+  if ((unchecked(r_flags[id]) & u.IORING_SETUP_IOPOLL) != 0 && unchecked(r_inflight[id]) > 0) {
+    nvme_poll(unchecked(r_core[id]));
     io_cqring_overflow_flush(id);
   }
 }
