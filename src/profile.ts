@@ -236,7 +236,8 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
       t: "int",
       min: 0,
       max: 1000000,
-      doc: "hardware time of the wait / sync command after it (VT-d wait descriptor, CMD_SYNC, COMPLETION_WAIT)",
+      doc:
+        "hardware time of the wait / sync command after it (VT-d wait descriptor, CMD_SYNC, COMPLETION_WAIT)",
       unit: "ns",
     },
     cmd_ns: {

@@ -40,7 +40,10 @@ Deno.test("runUring with 0-100 µs media jitter: QD128 reaches what Little's law
   // Little's law with the QD1 latency and the I/Os QD128 keeps in flight (t/io_uring's
   // batches of 32 keep fewer than 128 in flight on average).
   const little = (many.inflightMean * 1e9) / one.latency.meanNs;
-  assert.ok(many.iops > little * 0.9, `QD128 ${many.iops.toFixed(0)} IOPS, Little's law ${little.toFixed(0)}`);
+  assert.ok(
+    many.iops > little * 0.9,
+    `QD128 ${many.iops.toFixed(0)} IOPS, Little's law ${little.toFixed(0)}`,
+  );
   // The fastest I/Os stay fast: p1 near the QD1 p1 (a fast read completes when it is ready).
   const p1 = (r: typeof one) => r.latency.percentiles["1.000000"];
   assert.ok(p1(many) < p1(one) + 10_000, `p1 QD1 ${p1(one)} ns, QD128 ${p1(many)} ns`);
@@ -74,7 +77,10 @@ Deno.test("runUring strict on unloaded cores: the invalidation queue with descri
     assert.ok(q.busyFrac > 0.97, `${threads} cores: queue busy ${(q.busyFrac * 100).toFixed(1)}%`);
     // The ceiling is the hardware's: one invalidation plus its wait descriptor per I/O.
     const ceiling = 1e9 / (OPTANE_P5800X.iommu.inval_latency_ns + OPTANE_P5800X.iommu.sync_latency_ns);
-    assert.ok(r.iops > ceiling * 0.97, `${threads} cores: ${r.iops.toFixed(0)} vs ceiling ${ceiling.toFixed(0)}`);
+    assert.ok(
+      r.iops > ceiling * 0.97,
+      `${threads} cores: ${r.iops.toFixed(0)} vs ceiling ${ceiling.toFixed(0)}`,
+    );
   }
 });
 
@@ -93,7 +99,10 @@ Deno.test("runUring strict: IOPS with more cores rises with SMMUv3's batching co
   assert.ok(vtd8.iops < vtd4.iops * 1.05, `vtd: x4 ${vtd4.iops.toFixed(0)}, x8 ${vtd8.iops.toFixed(0)}`);
   const smmu4 = run("smmuv3", 4);
   const smmu8 = run("smmuv3", 8);
-  assert.ok(smmu8.iops > smmu4.iops * 1.5, `smmuv3: x4 ${smmu4.iops.toFixed(0)}, x8 ${smmu8.iops.toFixed(0)}`);
+  assert.ok(
+    smmu8.iops > smmu4.iops * 1.5,
+    `smmuv3: x4 ${smmu4.iops.toFixed(0)}, x8 ${smmu8.iops.toFixed(0)}`,
+  );
   // A CMD_SYNC covers what other CPUs queued before it: more than one invalidation per sync.
   assert.ok(smmu8.invalQueues[0].batchMean > 1.5, `batch ${smmu8.invalQueues[0].batchMean}`);
   assert.ok(Math.abs(vtd8.invalQueues[0].batchMean - 1) < 1e-9, `vtd batch ${vtd8.invalQueues[0].batchMean}`);
@@ -112,7 +121,10 @@ Deno.test("runUring strict: invalidation cost follows the range (per-page TLBIs 
   const ranged = run({ kind: "smmuv3", range_inval: true });
   const paged = run({ kind: "smmuv3", range_inval: false });
   // 64 KiB is 16 pages: 16 TLBI commands instead of one, each consumed by the queue.
-  assert.ok(paged.iops < ranged.iops * 0.95, `range ${ranged.iops.toFixed(0)}, per page ${paged.iops.toFixed(0)}`);
+  assert.ok(
+    paged.iops < ranged.iops * 0.95,
+    `range ${ranged.iops.toFixed(0)}, per page ${paged.iops.toFixed(0)}`,
+  );
   assert.ok(
     Math.abs(paged.invalQueues[0].commands / paged.ios - 17) < 0.5,
     `${paged.invalQueues[0].commands / paged.ios} commands per I/O`,
