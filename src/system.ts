@@ -29,6 +29,8 @@ export interface SystemOptions {
 
 /** IOMMU modes in asm order. */
 const IOMMU_MODES = ["strict", "lazy", "passthrough"] as const;
+/** IOMMU kinds in asm order (iommu.ts IOMMU_KIND_*). */
+const IOMMU_KINDS = ["vtd", "smmuv3", "amd-vi"] as const;
 
 /** Names of the IOMMU counters, in the order of asm `iommu_counter`. */
 export const IOMMU_COUNTERS = [
@@ -98,63 +100,8 @@ export class System {
     }
     this.profile = prof;
     this.#epoch = ++epoch;
-    const p = this.profile;
-    guard(() => {
-      w.machine_init(
-        p.cpu.cores,
-        p.memory.host_mib,
-        (p.memory.backing_mib + p.memory.media_mib) * 256,
-        p.gpus.reduce((m, g) => Math.max(m, g.vram_mib), 0),
-        p.gpus.length,
-      );
-      COST_NAMES.forEach((n, i) => w.set_cost(i, p.costs_ns[n]));
-      const io = p.iommu;
-      const nv = p.nvme;
-      w.storage_init(
-        IOMMU_MODES.indexOf(io.mode),
-        io.iotlb_entries,
-        io.iotlb_ways,
-        io.walk_ns,
-        io.walk_cached_ns,
-        io.inval_latency_ns,
-        io.fq_size,
-        io.fq_timeout_ms * 1_000_000,
-        p.devices.length,
-        nv.queue_depth,
-        nv.sgl_supported ? 1 : 0,
-        nv.sgl_threshold,
-        nv.pool_pages_max,
-        nv.max_sectors_kb,
-        nv.mdts,
-        nv.max_segments,
-        nv.dma_alignment,
-        (opts.functional ?? true) ? 1 : 0,
-        p.memory.bandwidth_mbps,
-      );
-      p.gpus.forEach((g, i) => w.gpu_setup(i, g.pcie_gen, g.pcie_lanes, g.copy_latency_ns));
-      w.dmabuf_setup(p.gpus.reduce((m, g, i) => g.p2p === "switch" ? m | (1 << i) : m, 0));
-      const seed = BigInt(opts.seed ?? 1);
-      p.devices.forEach((d, c) => {
-        w.nvme_ctrl_setup(
-          c,
-          d.lba_bytes,
-          BigInt(d.capacity_gib) * (1n << 30n) / BigInt(d.lba_bytes),
-          d.iops_max,
-          d.read_latency_ns,
-          d.write_latency_ns,
-          d.latency_jitter_ns,
-          d.media_mbps,
-          d.channels,
-          p.pcie.gen,
-          p.pcie.lanes,
-          p.pcie.max_payload_bytes,
-          p.pcie.tlp_overhead_bytes,
-          c % io.units,
-          seed,
-          d.media_error_ppm,
-        );
-      });
-    });
+    // One machine per process: this set-up resets the Wasm side for it.
+    guard(() => configureMachine(this.profile, opts.functional ?? true, BigInt(opts.seed ?? 1)));
     this.#scratch = w.scratch_ptr();
     this.#view = new DataView(w.memory.buffer);
   }
@@ -459,4 +406,80 @@ export class System {
     this.check();
     return w.fd_close(fd);
   }
+}
+
+/**
+ * Lay out a fresh machine in Wasm for profile `p`: cores, memory and costs,
+ * the IOMMU and NVMe host settings, the IOMMU hardware, GPUs, the dma-buf
+ * layer, then each drive (`configureDrives`).
+ */
+function configureMachine(p: Profile, functional: boolean, seed: bigint): void {
+  w.machine_init(
+    p.cpu.cores,
+    p.memory.host_mib,
+    (p.memory.backing_mib + p.memory.media_mib) * 256,
+    p.gpus.reduce((m, g) => Math.max(m, g.vram_mib), 0),
+    p.gpus.length,
+  );
+  COST_NAMES.forEach((n, i) => w.set_cost(i, p.costs_ns[n]));
+  const io = p.iommu;
+  const nv = p.nvme;
+  w.storage_init(
+    IOMMU_MODES.indexOf(io.mode),
+    io.iotlb_entries,
+    io.iotlb_ways,
+    io.walk_ns,
+    io.walk_cached_ns,
+    io.inval_latency_ns,
+    io.fq_size,
+    io.fq_timeout_ms * 1_000_000,
+    p.devices.length,
+    nv.queue_depth,
+    nv.sgl_supported ? 1 : 0,
+    nv.sgl_threshold,
+    nv.pool_pages_max,
+    nv.max_sectors_kb,
+    nv.mdts,
+    nv.max_segments,
+    nv.dma_alignment,
+    functional ? 1 : 0,
+    p.memory.bandwidth_mbps,
+  );
+  w.iommu_hw_setup(
+    IOMMU_KINDS.indexOf(io.kind),
+    io.sync_latency_ns,
+    io.cmd_ns,
+    io.range_inval ? 1 : 0,
+    io.max_inval_pages,
+    io.ats ? 1 : 0,
+    io.atc_inval_ns,
+  );
+  p.gpus.forEach((g, i) => w.gpu_setup(i, g.pcie_gen, g.pcie_lanes, g.copy_latency_ns));
+  w.dmabuf_setup(p.gpus.reduce((m, g, i) => g.p2p === "switch" ? m | (1 << i) : m, 0));
+  configureDrives(p, seed);
+}
+
+/** Each NVMe drive of `p`: its controller, SSD and link, on IOMMU unit `index % units`. */
+function configureDrives(p: Profile, seed: bigint): void {
+  const io = p.iommu;
+  p.devices.forEach((d, c) => {
+    w.nvme_ctrl_setup(
+      c,
+      d.lba_bytes,
+      BigInt(d.capacity_gib) * (1n << 30n) / BigInt(d.lba_bytes),
+      d.iops_max,
+      d.read_latency_ns,
+      d.write_latency_ns,
+      d.latency_jitter_ns,
+      d.media_mbps,
+      d.channels,
+      p.pcie.gen,
+      p.pcie.lanes,
+      p.pcie.max_payload_bytes,
+      p.pcie.tlp_overhead_bytes,
+      c % io.units,
+      seed,
+      d.media_error_ppm,
+    );
+  });
 }

@@ -6,7 +6,7 @@
  *
  * One concern per file under `workload/`: the job checked and resolved
  * (job.ts), the machine set up (setup.ts), the run driven (run.ts), the
- * results read out (results.ts), and the names of the Wasm side's statistics
+ * results read out (results.ts, latency.ts), and the names of the Wasm side's statistics
  * (stat_index.ts).
  *
  * @module
@@ -20,7 +20,8 @@ import { collectResult } from "./workload/results.ts";
 
 export type * from "./workload_types.ts";
 export { JobError } from "./workload/job.ts";
-export { LAYER_NAMES, PERCENTILES } from "./workload/results.ts";
+export { LAYER_NAMES } from "./workload/results.ts";
+export { PERCENTILES } from "./workload/latency.ts";
 
 /**
  * Run a t/io_uring-like job and return its results.
@@ -41,7 +42,7 @@ export function runUring(job: UringJob): RunResult {
     seed: job.seed ?? 1,
   });
   const resolved = resolveJob(job, sys);
-  setUpMachine(sys, resolved);
+  const ringIds = setUpMachine(sys, resolved);
   const wallS = runToEnd(sys, resolved, job);
-  return collectResult(sys, resolved, job, wallS);
+  return collectResult(sys, resolved, job, ringIds, wallS);
 }

@@ -17,6 +17,7 @@
  *   temporary directory before the commands of that page run.
  */
 import { check, type CliRun, ROOT } from "./fixtures/cli/harness.ts";
+import { COST_FIELDS, PROFILE_SCHEMA } from "../mod.ts";
 
 /** One fenced block of a Markdown page. */
 interface Block {
@@ -306,4 +307,36 @@ Deno.test("docs/cli.md lists every flag of dmasim uring, trace and bench as the 
     }
   }
   check(missing.length === 0, `flags missing from docs/cli.md: ${missing.join(", ")}`);
+});
+
+Deno.test("docs/profiles.md's cost table is COST_FIELDS: every cost, its default and what it is, in order", () => {
+  const doc = Deno.readTextFileSync(`${ROOT}docs/profiles.md`);
+  const rows = doc.split("\n")
+    .filter((l) => l.startsWith("| `costs_ns."))
+    .map((l) => l.split("|").slice(1, 4).map((c) => c.trim()));
+  const want = COST_FIELDS.map(([name, ns, what]) => [`\`costs_ns.${name}\``, String(ns), what]);
+  check(rows.length === want.length, `${rows.length} cost rows in docs/profiles.md, ${want.length} costs`);
+  want.forEach((w, i) => {
+    check(
+      JSON.stringify(rows[i]) === JSON.stringify(w),
+      `cost row ${i}: ${JSON.stringify(rows[i])}, want ${JSON.stringify(w)}`,
+    );
+  });
+});
+
+Deno.test("docs/profiles.md's field table names every field of the profile schema", () => {
+  const doc = Deno.readTextFileSync(`${ROOT}docs/profiles.md`);
+  // A row names fields as `section.first`, `second`, … in its first cell.
+  const firstCells = doc.split("\n").filter((l) => l.startsWith("| `")).map((l) => l.split("|")[1]);
+  const missing: string[] = [];
+  for (const [sec, fields] of Object.entries(PROFILE_SCHEMA)) {
+    if (sec === "" || sec === "costs_ns") continue; // the name and description; costs have their own table
+    for (const k of Object.keys(fields)) {
+      const named = firstCells.some((c) =>
+        c.includes(`\`${sec}.${k}\``) || (c.trimStart().startsWith(`\`${sec}.`) && c.includes(`\`${k}\``))
+      );
+      if (!named) missing.push(`${sec}.${k}`);
+    }
+  }
+  check(missing.length === 0, `profile fields missing from docs/profiles.md: ${missing.join(", ")}`);
 });

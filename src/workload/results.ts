@@ -7,10 +7,11 @@
  */
 import { w } from "../wasm.ts";
 import { DMABUF_COUNTERS, IOMMU_COUNTERS, type System } from "../system.ts";
-import type { LatencyStats, RunResult, RunSample, TraceRecord, UringJob } from "../workload_types.ts";
+import type { RunResult, RunSample, TraceRecord, UringJob } from "../workload_types.ts";
 import type { ResolvedJob } from "./job.ts";
-import { SAMPLE, SNAP, SNAP_CTRL, ST, WL_STAT } from "./stat_index.ts";
+import { NVME_WINDOW, SAMPLE, SNAP, SNAP_CTRL, SNAP_IOMMU_UNIT, ST, WL_STAT } from "./stat_index.ts";
 import { securityReport } from "../security.ts";
+import { latencyStats } from "./latency.ts";
 
 /** CPU layers, in asm order (asm/sim/engine.ts LAYER_*). */
 export const LAYER_NAMES = [
@@ -26,11 +27,14 @@ export const LAYER_NAMES = [
   "spin",
 ] as const;
 
-/** fio's default completion-latency percentiles. */
-export const PERCENTILES = [1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.5, 99.9, 99.95, 99.99];
-
 /** The result of the run just finished on `sys`, which took `wallS` wall-clock seconds. */
-export function collectResult(sys: System, job: ResolvedJob, userJob: UringJob, wallS: number): RunResult {
+export function collectResult(
+  sys: System,
+  job: ResolvedJob,
+  userJob: UringJob,
+  ringIds: number[],
+  wallS: number,
+): RunResult {
   const t0 = w.wl_stat(WL_STAT.t0Ns);
   const simNs = Math.max(1, w.wl_stat(WL_STAT.t1Ns) - t0);
   const measured = w.stat_get(ST.ios);
@@ -39,6 +43,8 @@ export function collectResult(sys: System, job: ResolvedJob, userJob: UringJob, 
   for (const n of LAYER_NAMES) if (n !== "spin") busyWork += layers[n];
   const perIo = (x: number) => (measured > 0 ? x / measured : 0);
   const { iommu, dmabuf, devices } = windowCounters(sys, job.devs, simNs);
+  const rings = ringIds.map((id) => ({ inflightMean: w.stats_ring_area(id) / simNs }));
+  const invalQueues = invalidationQueues(sys, simNs);
   const samples = readSamples(sys, job.threads, t0, userJob.onSample);
   const result: RunResult = {
     job: resolvedJobFields(sys, job, userJob),
@@ -53,6 +59,9 @@ export function collectResult(sys: System, job: ResolvedJob, userJob: UringJob, 
     latency: latencyStats(),
     iommu,
     devices,
+    inflightMean: rings.reduce((a, r) => a + r.inflightMean, 0),
+    rings,
+    invalQueues,
     dmabuf,
     memory: { gpuCopies: w.gpu_counter(0), hostMemBytes: w.gpu_counter(1), gpuLinkBytes: w.gpu_counter(2) },
     security: securityReport(
@@ -129,8 +138,28 @@ function windowCounters(sys: System, devs: number[], simNs: number) {
     iops: ((w.nvme_ctrl_cmds(d) - ctrl(d, SNAP_CTRL.cmds)) / simNs) * 1e9,
     ctrlUtil: Math.min(1, (w.nvme_ctrl_busy_ns(d) - ctrl(d, SNAP_CTRL.busyNs)) / simNs),
     linkUtil: Math.min(1, (w.nvme_link_busy_ns(d) - ctrl(d, SNAP_CTRL.linkBusyNs)) / simNs),
+    occupancyMean: w.nvme_window_stat(d, NVME_WINDOW.occupancyAreaNs) / simNs,
+    latencyMeanNs: w.nvme_window_stat(d, NVME_WINDOW.commands) > 0
+      ? w.nvme_window_stat(d, NVME_WINDOW.latencySumNs) / w.nvme_window_stat(d, NVME_WINDOW.commands)
+      : 0,
   }));
   return { iommu, dmabuf, devices };
+}
+
+/** Every IOMMU unit's invalidation queue over the window (one per profile unit; units no drive uses are idle). */
+function invalidationQueues(sys: System, simNs: number): RunResult["invalQueues"] {
+  return Array.from({ length: sys.profile.iommu.units }, (_, u) => {
+    const d = (k: number) =>
+      w.iommu_unit_stat(u, k) - w.snap_get(SNAP.iommuUnit, u * SNAP_IOMMU_UNIT.words + k);
+    const syncs = d(SNAP_IOMMU_UNIT.syncs);
+    return {
+      unit: u,
+      busyFrac: Math.min(1, d(SNAP_IOMMU_UNIT.busyNs) / simNs),
+      commands: d(SNAP_IOMMU_UNIT.commands),
+      syncs,
+      batchMean: syncs > 0 ? d(SNAP_IOMMU_UNIT.batched) / syncs : 0,
+    };
+  });
 }
 
 /** The per-second samples as rates over each interval, passed to `onSample` as they are read. */
@@ -167,43 +196,6 @@ function readSamples(
     onSample?.(s);
   }
   return samples;
-}
-
-/** Completion latency: min, max, mean, sample standard deviation and fio's percentiles from the histogram. */
-function latencyStats(): LatencyStats {
-  const n = w.stat_get(ST.ios);
-  const buckets = w.stat_get(ST.histBuckets);
-  const percentiles: Record<string, number> = {};
-  if (n === 0) {
-    for (const p of PERCENTILES) percentiles[p.toFixed(6)] = 0;
-    return { minNs: 0, maxNs: 0, meanNs: 0, stddevNs: 0, percentiles };
-  }
-  const targets = PERCENTILES.map((p) => Math.ceil((p / 100) * n));
-  let acc = 0;
-  let k = 0;
-  for (let i = 0; i < buckets && k < targets.length; i++) {
-    acc += Number(w.hist_get(i));
-    while (k < targets.length && acc >= targets[k]) {
-      const lo = Number(w.hist_lower(i));
-      const hi = Number(w.hist_lower(i + 1));
-      // The bucket's middle, kept within what was observed (a bucket is up to 3% wide).
-      const mid = Math.round((lo + Math.max(lo, hi - 1)) / 2);
-      percentiles[PERCENTILES[k].toFixed(6)] = Math.min(
-        Math.max(mid, w.stat_get(ST.latMinNs)),
-        w.stat_get(ST.latMaxNs),
-      );
-      k++;
-    }
-  }
-  const mean = w.stat_get(ST.latSumNs) / n;
-  return {
-    minNs: w.stat_get(ST.latMinNs),
-    maxNs: w.stat_get(ST.latMaxNs),
-    meanNs: mean,
-    // The sample standard deviation, as fio reports it (n - 1).
-    stddevNs: n > 1 ? Math.sqrt(Math.max(0, (w.stat_get(ST.latSqSum) - n * mean * mean) / (n - 1))) : 0,
-    percentiles,
-  };
 }
 
 /** Trace record kinds (asm's trace kind byte) as the record's kind and name. */

@@ -45,8 +45,11 @@ function die(what: string, ret: number): never {
   throw new Error(`set-up failed: ${what} returned ${ret}`);
 }
 
-/** Set up the machine `sys` for `job`: the loop's parameters, then each thread's ring, files and buffers. */
-export function setUpMachine(sys: System, job: ResolvedJob): void {
+/**
+ * Set up the machine `sys` for `job`: the loop's parameters, then each
+ * thread's ring, files and buffers. Returns the rings' ids, by thread.
+ */
+export function setUpMachine(sys: System, job: ResolvedJob): number[] {
   const op = job.noop
     ? IORING_OP_NOP
     : job.buffers === "plain"
@@ -72,7 +75,7 @@ export function setUpMachine(sys: System, job: ResolvedJob): void {
     )
   );
   const threadDevs = assignFiles(job.threads, job.devs);
-  for (let t = 0; t < job.threads; t++) setUpThread(sys, job, t, threadDevs[t]);
+  return Array.from({ length: job.threads }, (_, t) => setUpThread(sys, job, t, threadDevs[t]));
 }
 
 /**
@@ -93,8 +96,11 @@ function assignFiles(threads: number, devs: number[]): number[][] {
   return threadDevs;
 }
 
-/** Thread `t`: its ring on core `t`, its files opened (and registered), its buffers, handed to the loop. */
-function setUpThread(sys: System, job: ResolvedJob, t: number, devs: number[]): void {
+/**
+ * Thread `t`: its ring on core `t`, its files opened (and registered), its
+ * buffers, handed to the loop. Returns the ring's id.
+ */
+function setUpThread(sys: System, job: ResolvedJob, t: number, devs: number[]): number {
   // t/io_uring asks for a CQ the size of the SQ.
   const ring = ioUringQueueInitParams(sys, job.depth, {
     flags: (job.polled ? IORING_SETUP_IOPOLL : 0) | IORING_SETUP_CQSIZE,
@@ -114,6 +120,7 @@ function setUpThread(sys: System, job: ResolvedJob, t: number, devs: number[]): 
   const base = job.buffers === "dmabuf" ? setUpDmabuf(sys, job, r, fds) : setUpUserBuffers(sys, job, r);
   w.wl_thread(t, r.id, base);
   fds.forEach((fd, i) => w.wl_thread_file(t, job.fixedFiles ? i : fd, i));
+  return r.id;
 }
 
 /** A buffer per SQ slot in user memory, registered unless the job uses plain buffers; returns its address. */

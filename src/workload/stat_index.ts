@@ -45,10 +45,16 @@ export const WL_STAT = {
 } as const;
 
 /** `snap_get(which, i)`: the counter groups snapshotted when the window opened. */
-export const SNAP = { iommu: 0, dmabuf: 1, ctrl: 2 } as const;
+export const SNAP = { iommu: 0, dmabuf: 1, ctrl: 2, iommuUnit: 3 } as const;
 
 /** Per drive in the `SNAP.ctrl` group: commands, controller busy ns, link busy ns. */
 export const SNAP_CTRL = { cmds: 0, busyNs: 1, linkBusyNs: 2, words: 3 } as const;
+
+/** Per IOMMU unit in the `SNAP.iommuUnit` group, as `iommu_unit_stat(unit, i)` takes them. */
+export const SNAP_IOMMU_UNIT = { busyNs: 0, commands: 1, syncs: 2, batched: 3, words: 4 } as const;
+
+/** `nvme_window_stat(drive, i)`: the drive's occupancy and latency over the window. */
+export const NVME_WINDOW = { occupancyAreaNs: 0, latencySumNs: 1, commands: 2 } as const;
 
 /**
  * One per-second sample: 64-bit words at these indices (asm/user/workload.ts
