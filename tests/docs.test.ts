@@ -340,3 +340,27 @@ Deno.test("docs/profiles.md's field table names every field of the profile schem
   }
   check(missing.length === 0, `profile fields missing from docs/profiles.md: ${missing.join(", ")}`);
 });
+
+Deno.test("every docs/ page is linked from the README, every relative link resolves, no conflict markers", () => {
+  const readme = Deno.readTextFileSync(`${ROOT}README.md`);
+  const problems: string[] = [];
+  for (const page of pages()) {
+    const text = Deno.readTextFileSync(`${ROOT}${page}`);
+    if (page !== "README.md" && !readme.includes(`](${page})`)) {
+      problems.push(`${page} is not linked from README.md`);
+    }
+    text.split("\n").forEach((l, i) => {
+      if (/^(<{7}|={7}|>{7})( |$)/.test(l)) problems.push(`${page}:${i + 1}: merge conflict marker`);
+    });
+    const dir = page.includes("/") ? page.slice(0, page.lastIndexOf("/") + 1) : "";
+    for (const m of text.matchAll(/\]\(([^)#:\s]+)(#[^)]*)?\)/g)) {
+      const target = new URL(dir + m[1], `file://${ROOT}`).pathname;
+      try {
+        Deno.statSync(target);
+      } catch {
+        problems.push(`${page}: link to ${m[1]} does not resolve`);
+      }
+    }
+  }
+  check(problems.length === 0, problems.join("\n"));
+});
