@@ -84,8 +84,9 @@ export {
 } from "./dmabuf";
 export {
   wl_setup, wl_thread, wl_thread_file, wl_start, wl_run, wl_sample_ptr, wl_sample_words, wl_snap_busy, wl_snap_layer,
-  wl_stat, wl_end_busy, wl_end_layer,
+  wl_stat, wl_end_busy, wl_end_layer, wl_thread_job, wl_thread_bs, wl_job_sample,
 } from "./workload";
+export { wl_job_stat, wl_job_hist, wl_job_map, wl_job_end } from "./wl_job";
 export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./trace";
 // Layer entry points the unit tests drive directly (tests/iommu.test.ts,
 // tests/nvme_prp.test.ts).
