@@ -176,8 +176,12 @@ export function runUring(job: UringJob): RunResult {
       throw new JobError(field, message);
     };
     if (fio.length !== threads) fail("fioThreads", `expected one job per thread (${threads})`);
-    if (checkThreadJobs(fio, capacity, lba, fail) !== bs) fail("bs", "must be the largest of fioThreads' block sizes");
-    if (runtimeNs === null && fio.some((f) => f.ios === 0)) fail("fioThreads", "every job needs ios without runtimeNs");
+    if (checkThreadJobs(fio, capacity, lba, fail) !== bs) {
+      fail("bs", "must be the largest of fioThreads' block sizes");
+    }
+    if (runtimeNs === null && fio.some((f) => f.ios === 0)) {
+      fail("fioThreads", "every job needs ios without runtimeNs");
+    }
   }
   if (runtimeNs === null && ios === null && !fio) ios = 1_000_000;
   if (runtimeNs !== null && (!(runtimeNs > 0) || !Number.isFinite(runtimeNs))) {

@@ -187,7 +187,15 @@ export interface RunResult {
     & Required<
       Omit<
         UringJob,
-        "onSample" | "onProgress" | "profile" | "iommu" | "runtimeNs" | "ios" | "trace" | "sampleNs" | "fioThreads"
+        | "onSample"
+        | "onProgress"
+        | "profile"
+        | "iommu"
+        | "runtimeNs"
+        | "ios"
+        | "trace"
+        | "sampleNs"
+        | "fioThreads"
       >
     >
     & {
