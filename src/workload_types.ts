@@ -226,7 +226,7 @@ export interface RunResult {
   iommu: Record<string, number>;
   /** Per device: busy fraction of its command processor and media, and link utilisation. */
   devices: { name: string; iops: number; ctrlUtil: number; linkUtil: number }[];
-  /** dma-buf counters over the whole run, warm-up included (maps created, invalidations, waits, remaps, -EAGAIN). */
+  /** dma-buf counters over the measurement window (maps created, invalidations, waits, remaps, -EAGAIN). */
   dmabuf: Record<string, number>;
   /** Data movement over the whole run: host-to-GPU copies (bounce), bytes through host memory, bytes over GPU 0's link. */
   memory: { gpuCopies: number; hostMemBytes: number; gpuLinkBytes: number };

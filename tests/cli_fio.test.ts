@@ -135,7 +135,11 @@ Deno.test("dmasim fio --output-format=json uses fio's field names", async () => 
     );
     // slat as fio takes it: prep to io_uring_enter's return, one sample per I/O.
     check(rd.slat_ns.N === rd.total_ios, "slat_ns.N", r);
-    check(0 < rd.slat_ns.min && rd.slat_ns.min <= rd.slat_ns.mean && rd.slat_ns.mean <= rd.slat_ns.max, "slat", r);
+    check(
+      0 < rd.slat_ns.min && rd.slat_ns.min <= rd.slat_ns.mean && rd.slat_ns.mean <= rd.slat_ns.max,
+      "slat",
+      r,
+    );
     for (const k of ["min", "max", "mean", "stddev", "N"]) {
       check(typeof rd.clat_ns[k] === "number", `clat_ns.${k}`, r);
     }

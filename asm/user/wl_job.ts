@@ -8,10 +8,10 @@
 // An I/O in flight is identified by a tag (its SQE user_data): a per-thread
 // slot holding its prep time, issue time, length and direction.
 
-import { CORES_MAX } from "./limits";
-import { mem_alloc } from "./mem";
-import { hist_index, HIST_BUCKETS } from "./stats";
-import { fail, SIM_ERR_INVARIANT } from "./errors";
+import { CORES_MAX } from "../sim/limits";
+import { mem_alloc } from "../sim/mem";
+import { hist_index, HIST_BUCKETS } from "../sim/stats";
+import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
 
 export const DIR_READ: i32 = 0;
 export const DIR_WRITE: i32 = 1;
