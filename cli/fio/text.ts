@@ -136,7 +136,6 @@ function entryBlock(e: EntryReport): string[] {
     },0,0 short=0,0,0,0 dropped=0,0,0,0`,
   );
   out.push(`     latency   : target=0, window=0, percentile=100.00%, depth=${e.opts.iodepth}`);
-  out.push("");
   return out;
 }
 
@@ -167,10 +166,9 @@ export function fioNormal(runs: FioRun[]): string {
   const out: string[] = [];
   for (const run of runs) for (const e of run.entries) out.push(...entryBlock(e));
   for (const run of runs) {
-    for (const g of run.groups) {
-      out.push(...groupLines(run.entries.filter((e) => e.groupid === g), g), "");
-    }
+    for (const g of run.groups) out.push("", ...groupLines(run.entries.filter((e) => e.groupid === g), g));
   }
+  out.push("");
   out.push("Disk stats (read/write):");
   for (const d of diskStats(runs)) {
     out.push(
