@@ -104,6 +104,7 @@ function entryJson(run: FioRun, e: EntryReport, plus: boolean, timing: boolean):
     devices: r.devices,
     iommu_counters: r.iommu,
     dmabuf_counters: r.dmabuf,
+    security: r.security,
     io_uring_enter_calls: r.calls,
   };
   if (timing) {
