@@ -187,7 +187,9 @@ export function buildUringJob(
   const p = loaded.profile;
   if (f.threads > p.cpu.cores) {
     throw new UsageError(
-      `option -n: expected at most ${p.cpu.cores} threads (profile ${p.name} has ${p.cpu.cores} cores), got ${f.threads}`,
+      `option -n: expected at most ${p.cpu.cores} threads (profile ${p.name} has ${p.cpu.cores} ${
+        p.cpu.cores === 1 ? "core" : "cores"
+      }, one per thread), got ${f.threads}`,
     );
   }
   const clamp = (v: number) => Math.min(Math.max(1, v), f.depth);

@@ -121,7 +121,7 @@ export function fioCommand(io: Io = STDIO): Command {
       bar.stop();
     }
     // What the model approximates, once the run went through (an error stays one line).
-    for (const p of plans) for (const n of p.machine.notes) io.err(`dmasim fio: note: ${n}\n`);
+    for (const n of new Set(plans.flatMap((p) => p.machine.notes))) io.err(`dmasim fio: note: ${n}\n`);
     const chunks = formats.map((f) => {
       if (f === "json" || f === "json+") return fioJson(runs, globals, f === "json+", !!opts.timing);
       if (f === "terse") return fioTerse(runs);

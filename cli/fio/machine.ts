@@ -13,6 +13,7 @@ import type { FioThreadJob } from "../../src/workload_types.ts";
 import type { IommuMode } from "../../src/profile.ts";
 import type { FioJobOpts } from "./job.ts";
 import type { BsSplit } from "./values.ts";
+import { CONTENT_OPTIONS } from "./options.ts";
 
 /** fio's bandwidth and IOPS averaging window (bwavgtime, iopsavgtime), ms. */
 export const FIO_AVG_MSEC = 500;
@@ -157,6 +158,16 @@ function notesOf(jobs: FioJobOpts[]): string[] {
   const notes = new Set<string>();
   for (const o of jobs) {
     if (APPROXIMATED[o.ioengine]) notes.add(`ioengine=${o.ioengine}: ${APPROXIMATED[o.ioengine]}`);
+    const content = CONTENT_OPTIONS.filter((k) => o.optionWhere[k]);
+    if (content.length > 0) {
+      notes.add(
+        `${content.join(", ")}: only choose the bytes written; the drive model's timing does not depend on ` +
+          "content and dmasim does not generate the pattern",
+      );
+    }
+    if (o.directory !== undefined) {
+      notes.add(`directory=${o.directory} is not used: filename= names a simulated drive`);
+    }
     if (!o.direct) {
       notes.add(
         "direct=0 (buffered I/O): dmasim has no page cache; the job runs as O_DIRECT I/O at the drive, " +

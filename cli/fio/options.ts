@@ -42,6 +42,26 @@ const refuse = (at: string, opt: string, why: string): never => {
 const none = () => {};
 const T_MAX = 30 * 86_400e9;
 
+/**
+ * Options that only choose the bytes written (compressibility, dedupe,
+ * patterns). The drive model's timing does not depend on content, so they
+ * are accepted and flagged: dmasim does not generate the pattern.
+ */
+export const CONTENT_OPTIONS = [
+  "buffer_compress_percentage",
+  "buffer_compress_chunk",
+  "compress_percentage",
+  "compress_chunk",
+  "dedupe_percentage",
+  "dedupe_mode",
+  "dedupe_working_set_percentage",
+  "dedupe_global",
+  "buffer_pattern",
+  "refill_buffers",
+  "scramble_buffers",
+  "zero_buffers",
+];
+
 /** The fio options dmasim understands, with fio's aliases. */
 export const FIO_OPTIONS: Record<string, FioOptSpec> = {
   name: { kind: "str", apply: none },
@@ -169,6 +189,7 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
   write_iops_log: { kind: "str", apply: (o, v) => o.logs.iops = v as string },
   log_avg_msec: { kind: "int", min: 0, max: 3_600_000, apply: (o, v) => o.logs.avgMsec = v as number },
   per_job_logs: { kind: "bool", apply: (o, v) => o.logs.perJob = v as boolean },
+  ...Object.fromEntries(CONTENT_OPTIONS.map((k) => [k, { kind: "str", apply: none } as FioOptSpec])),
   dmasim_buffers: {
     kind: "enum",
     values: ["plain", "fixed", "dmabuf", "bounce"],
