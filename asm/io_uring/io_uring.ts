@@ -4,6 +4,7 @@
 // and teardown. The ring state they work on is ring.ts's.
 
 import { REQS_MAX } from "../sim/limits";
+import { bound, INV_CQ_WAIT, INV_EXIT_WAIT, INV_IOPOLL_WAIT } from "../sim/errors";
 import { blk_free } from "../sim/mem";
 import {
   advance_to, charge, core_time, ev_empty, ev_peek_time, LAYER_APP, LAYER_POLL, LAYER_SPIN, LAYER_URING, sim_step,
@@ -43,7 +44,7 @@ export function io_uring_exit(id: i32): i32 {
     const c = unchecked(r_core[id]);
     advance_to(c, t, false, LAYER_APP);
     sim_step();
-    if (++guard > 100_000_000) break;
+    bound(++guard, 100_000_000, INV_EXIT_WAIT);
   }
   rsrc_release(id);
   blk_free(unchecked(r_rings[id]), unchecked(r_rings_bytes[id]));
@@ -337,7 +338,7 @@ function io_cqring_wait(id: i32, min: u32): i32 {
     advance_to(core, ev_peek_time(), false, LAYER_APP);
     sim_step();
     io_cqring_overflow_flush(id);
-    if (++guard > WAIT_GUARD) break;
+    bound(++guard, WAIT_GUARD, INV_CQ_WAIT);
   }
   return 0;
 }
@@ -364,7 +365,7 @@ function io_iopoll_check(id: i32, min: u32): i32 {
       return cq_ready(id) > 0 ? 0 : -u.EDEADLK;
     }
     advance_to(core, ev_peek_time(), true, LAYER_SPIN);
-    if (++guard > WAIT_GUARD) break;
+    bound(++guard, WAIT_GUARD, INV_IOPOLL_WAIT);
   }
   return 0;
 }

@@ -9,7 +9,9 @@
 import {
   CQ_ENTRIES_MAX, OVERFLOW_MAX, REQS_MAX, RINGS_MAX, SQ_ENTRIES_MAX,
 } from "../sim/limits";
-import { fail, SIM_ERR_INVARIANT, SIM_ERR_OVERFLOW, SIM_ERR_REQS } from "../sim/errors";
+import {
+  bound, fail, INV_CHAIN_LEN, INV_DEFER_LIST, INV_HOOK_UNSET, INV_LINK_CHAIN, invariant_fail, SIM_ERR_OVERFLOW, SIM_ERR_REQS,
+} from "../sim/errors";
 import { blk_alloc, mem_alloc } from "../sim/mem";
 import { charge, core_time, cores, ev_push, EV_THREAD, LAYER_URING, now } from "../sim/engine";
 import { cost, COST_CQE, COST_WORKER_PUNT } from "../sim/costs";
@@ -147,6 +149,8 @@ export function req_alloc(): u32 {
 
 export function req_free(req: u32): void {
   const p = rq(req);
+  assert(load<u8>(p + RQ_STATE) == ST_ALLOC, "io_uring: request freed twice");
+  assert(reqs_live > 0, "io_uring: live request count underflow");
   store<u8>(p + RQ_STATE, ST_FREE);
   store<u32>(p + RQ_LINK, req_free_head);
   req_free_head = req + 1;
@@ -361,7 +365,7 @@ export function io_fail_links(req: u32): void {
     const res = (load<u32>(p + RQ_FLAGS) & REQ_F_FAIL) != 0 ? load<i32>(p + RQ_RES) : -u.ECANCELED;
     io_req_finish(l, res);
     req_free(l);
-    if (++guard > REQS_MAX) fail(SIM_ERR_INVARIANT, 1);
+    bound(++guard, REQS_MAX, INV_LINK_CHAIN);
   }
 }
 
@@ -397,6 +401,7 @@ export function io_req_finish(req: u32, res: i32): void {
     io_post_cqe(id, load<u64>(p + RQ_USER_DATA), res, 0);
   }
   if (!stats_by_app) stats_complete(load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]), res);
+  assert(unchecked(r_inflight[id]) > unchecked(r_deferred[id]), "io_uring: a request completed while every in-flight one was deferred");
   stats_ring_done(id, load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]));
   unchecked((r_inflight[id] -= 1));
 }
@@ -409,8 +414,9 @@ export function io_req_finish(req: u32, res: i32): void {
 export function chain_len(req: u32): u32 {
   let n: u32 = 1;
   let nxt = load<u32>(rq(req) + RQ_LINK);
-  while (nxt != 0 && n <= REQS_MAX) {
+  while (nxt != 0) {
     n++;
+    bound(n, REQS_MAX, INV_CHAIN_LEN);
     nxt = load<u32>(rq(nxt - 1) + RQ_LINK);
   }
   return n;
@@ -429,16 +435,18 @@ export function io_queue_deferred(id: i32): void {
     const p = rq(req);
     const drain = (load<u32>(p + RQ_FLAGS) & REQ_F_DRAIN) != 0;
     if (drain && unchecked(r_inflight[id]) != unchecked(r_deferred[id])) break;
+    assert(unchecked(r_deferred[id]) >= chain_len(req), "io_uring: deferred count below the chain leaving the defer list");
     unchecked((r_deferred[id] -= chain_len(req)));
     unchecked((r_defer_head[id] = load<u32>(p + RQ_DEFER_NEXT)));
     if (unchecked(r_defer_head[id]) == 0) unchecked((r_defer_tail[id] = 0));
     io_queue_next(req);
-    if (++guard > REQS_MAX) break;
+    bound(++guard, REQS_MAX, INV_DEFER_LIST);
   }
 }
 
 export function io_defer(id: i32, req: u32): void {
   unchecked((r_deferred[id] += chain_len(req)));
+  assert(unchecked(r_deferred[id]) <= unchecked(r_inflight[id]), "io_uring: more requests deferred than in flight");
   store<u32>(rq(req) + RQ_DEFER_NEXT, 0);
   if (unchecked(r_defer_tail[id]) != 0) store<u32>(rq(unchecked(r_defer_tail[id]) - 1) + RQ_DEFER_NEXT, req + 1);
   else unchecked((r_defer_head[id] = req + 1));
@@ -452,7 +460,7 @@ export function io_defer(id: i32, req: u32): void {
  */
 let issue_hook: (req: u32) => void = issue_unset;
 function issue_unset(req: u32): void {
-  fail(SIM_ERR_INVARIANT, 102); // io_uring.ts did not register io_issue_sqe
+  invariant_fail(INV_HOOK_UNSET, 102); // io_uring.ts did not register io_issue_sqe
 }
 /** Register the issue path (io_uring.ts, at machine set-up). */
 export function io_set_issue(fn: (req: u32) => void): void {
