@@ -175,3 +175,21 @@ Deno.test("dmasim help, dmasim help fio, and 1 core (not 1 cores)", async () => 
   const n = await dmasim(["uring", "-n", "2", "--ios", "10"]);
   check(n.code === 2 && n.stderr.includes("has 1 core,") && !n.stderr.includes("1 cores"), "1 core", n);
 });
+
+Deno.test("dmasim fio --jobs 2 runs stonewall-separated runs on workers, byte for byte as one after another", () =>
+  withTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/j.fio`,
+      BASE + "[a]\nrw=randread\n[b]\nstonewall\nrw=randwrite\n[c]\nstonewall\nrw=randrw\n",
+    );
+    const one = await dmasim(["fio", "--output-format=json", `${dir}/j.fio`]);
+    const two = await dmasim(["fio", "--output-format=json", "--jobs", "2", `${dir}/j.fio`]);
+    check(one.code === 0 && two.code === 0 && one.stdout === two.stdout, "same bytes with --jobs 2", two);
+    await Deno.writeTextFile(`${dir}/bad.fio`, BASE + "[a]\nrw=randread\n[b]\nstonewall\nbs=1000\n");
+    const bad = await dmasim(["fio", "--jobs", "2", `${dir}/bad.fio`]);
+    check(
+      bad.code === 2 && bad.stderr.includes('bad.fio:12: job "b": option bs:'),
+      "the failing run's line",
+      bad,
+    );
+  }));

@@ -8,6 +8,7 @@
 import { Command } from "@commander-js/extra-typings";
 import {
   fixed,
+  intArg,
   type Io,
   loadProfile,
   makeProgress,
@@ -96,6 +97,12 @@ export function fioCommand(io: Io = STDIO): Command {
       "machine profile for jobs without dmasim_profile= (default optane-p5800x)",
     )
     .option("--timing", "add the simulator's own speed (wall clock; not deterministic)")
+    .option(
+      "-j, --jobs <n>",
+      "dmasim's: run stonewall-separated runs on up to N workers (the same output)",
+      intArg("--jobs", 1, 1024),
+      1,
+    )
     .option("-q, --quiet", "no progress bar")
     .addHelpText("after", HELP);
   setupCommand(cmd);
@@ -116,7 +123,7 @@ export function fioCommand(io: Io = STDIO): Command {
     const bar = makeProgress("fio", opts.quiet);
     let runs;
     try {
-      runs = runAll(plans, bar);
+      runs = await runAll(plans, bar, opts.jobs);
     } finally {
       bar.stop();
     }

@@ -2,14 +2,18 @@
  * Running fio jobs: each run (jobs between stonewalls) on a fresh simulated
  * machine, its jobs' threads together; then the report entries per
  * reporting group (one per thread, or one per group with group_reporting).
- * Runs go one after another: the sweep worker pool (issue 13) has not
- * landed, so independent runs are not spread over processes yet.
+ * Runs are independent machines: with `--jobs N` they go to the worker pool
+ * (cli/pool.ts, as `dmasim sweep --jobs` uses it), results in job-file
+ * order, the same bytes as one after another.
  *
  * @module
  */
 import type { RunResult } from "../engine.ts";
-import { runJob } from "../uring.ts";
+import { cliRunError } from "../uring.ts";
 import type { Progress } from "../common.ts";
+import { runPool } from "../pool.ts";
+import { ProfileError } from "../../src/profile.ts";
+import { runFioMachine } from "./run_task.ts";
 import { fioFieldSource, type FioJobOpts, groupJobs } from "./job.ts";
 import { type FioMachine, machineOf } from "./machine.ts";
 import { type EntryReport, entryReport } from "./report.ts";
@@ -44,23 +48,46 @@ function entriesOf(m: FioMachine, r: RunResult, groups: FioJobOpts[][], firstGro
   return out;
 }
 
-/** Run the planned runs in order; `bar` shows progress over all of them. */
-export function runAll(
+/** How an engine job field is named in a run's job file: the line and option that set it. */
+function fieldName(m: FioMachine, field: string): string {
+  const t = /^fioThreads\[(\d+)\]/.exec(field);
+  const o = m.threads[t ? Number(t[1]) : 0].opts;
+  const src = fioFieldSource(o, field);
+  return `${src.where}: job "${o.name}": ${src.name}`;
+}
+
+/**
+ * Run the planned runs on up to `jobs` workers (in this thread when 1), in
+ * job-file order; `bar` shows progress over all of them. A failure is the
+ * one the first failing run would give run one after another.
+ */
+export async function runAll(
   plans: { machine: FioMachine; groups: FioJobOpts[][] }[],
   bar: Progress,
-): FioRun[] {
+  jobs = 1,
+): Promise<FioRun[]> {
+  const inputs = plans.map((p) => {
+    const { onProgress: _p, ...job } = p.machine.job;
+    return job;
+  });
+  const results = await runPool(inputs, {
+    worker: new URL("./worker.ts", import.meta.url),
+    handler: runFioMachine,
+    jobs,
+    errorClasses: { ProfileError },
+    mapError: (e, i) => cliRunError(e, (field) => fieldName(plans[i].machine, field)),
+    onProgress: (p) => bar.update(p.fraction),
+  });
   const runs: FioRun[] = [];
   let group = 0;
   plans.forEach((p, i) => {
-    p.machine.job.onProgress = (x) => bar.update((i + x) / plans.length);
-    const result = runJob(p.machine.job, (field) => {
-      const t = /^fioThreads\[(\d+)\]/.exec(field);
-      const o = p.machine.threads[t ? Number(t[1]) : 0].opts;
-      const src = fioFieldSource(o, field);
-      return `${src.where}: job "${o.name}": ${src.name}`;
-    });
     const groups = p.groups.map((_, gi) => group + gi);
-    runs.push({ machine: p.machine, result, entries: entriesOf(p.machine, result, p.groups, group), groups });
+    runs.push({
+      machine: p.machine,
+      result: results[i],
+      entries: entriesOf(p.machine, results[i], p.groups, group),
+      groups,
+    });
     group += p.groups.length;
   });
   return runs;
