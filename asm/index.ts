@@ -42,6 +42,7 @@ import { trace_init } from "./sim/trace";
 import { mem_alloc } from "./sim/mem";
 
 export { clear_error } from "./sim/errors";
+export { uapi_value } from "./sim/uapi_table.generated";
 export { mem_used, mem_capacity } from "./sim/mem";
 export { set_cost, COST_COUNT } from "./sim/costs";
 export { LAYERS, ev_pending } from "./sim/engine";

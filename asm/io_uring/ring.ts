@@ -21,23 +21,14 @@ import { BLK_QUEUED } from "../block/bio";
 import { stats_by_app, stats_complete, stats_ring_done } from "../sim/stats";
 
 // ---------------------------------------------------------------------------
-// Ring memory layout (offsets into the "rings" block, like struct io_rings;
-// head and tail words sit on their own cache lines as in the kernel).
-export const RO_SQ_HEAD: u32 = 0;
-export const RO_SQ_TAIL: u32 = 64;
-export const RO_CQ_HEAD: u32 = 128;
-export const RO_CQ_TAIL: u32 = 192;
-export const RO_SQ_MASK: u32 = 256;
-export const RO_CQ_MASK: u32 = 260;
-export const RO_SQ_ENTRIES: u32 = 264;
-export const RO_CQ_ENTRIES: u32 = 268;
-export const RO_SQ_DROPPED: u32 = 272;
-export const RO_SQ_FLAGS: u32 = 276;
-export const RO_CQ_FLAGS: u32 = 280;
-export const RO_CQ_OVERFLOW: u32 = 284;
-export const RO_CQES: u32 = 320;
-export const SQE_SIZE: u32 = 64;
-export const CQE_SIZE: u32 = 16;
+// Ring memory layout, struct sizes: the uAPI, defined once in sim/uapi.ts.
+export {
+  CQE_SIZE, RO_CQ_ENTRIES, RO_CQ_FLAGS, RO_CQ_HEAD, RO_CQ_MASK, RO_CQ_OVERFLOW, RO_CQ_TAIL, RO_CQES, RO_SQ_DROPPED,
+  RO_SQ_ENTRIES, RO_SQ_FLAGS, RO_SQ_HEAD, RO_SQ_MASK, RO_SQ_TAIL, SQE_SIZE,
+} from "../sim/uapi";
+import {
+  CQE_SIZE, RO_CQ_ENTRIES, RO_CQ_HEAD, RO_CQ_MASK, RO_CQ_TAIL, RO_CQES, RO_SQ_ENTRIES, RO_SQ_FLAGS, RO_SQ_MASK, SQE_SIZE,
+} from "../sim/uapi";
 
 // Per-ring kernel-private state (struct io_ring_ctx), structure of arrays.
 export const r_live = new StaticArray<bool>(RINGS_MAX);

@@ -44,7 +44,7 @@ export function rw_init(): void {
  * address range (access_ok).
  */
 export function io_rw_prep(req: u32, id: i32, sqe: usize): i32 {
-  const ioprio = <u32>load<u16>(sqe + 2);
+  const ioprio = <u32>load<u16>(sqe + u.SQE_IOPRIO);
   if (ioprio != 0) {
     const prio_class = ioprio >> 13;
     const level = ioprio & 7;
