@@ -167,13 +167,20 @@ Deno.test("dmasim fio flags buffered I/O and approximated engines, refuses what 
     );
   }));
 
-Deno.test("dmasim help, dmasim help fio, and 1 core (not 1 cores)", async () => {
+Deno.test("dmasim help, dmasim help fio, 1 core (not 1 cores), t/io_uring flags refused as not modelled", async () => {
   const h = await dmasim(["help"]);
   check(h.code === 0 && h.stdout.includes("Usage: dmasim"), "dmasim help", h);
   const f = await dmasim(["help", "fio"]);
   check(f.code === 0 && f.stdout.includes("Usage: dmasim fio"), "dmasim help fio", f);
   const n = await dmasim(["uring", "-n", "2", "--ios", "10"]);
   check(n.code === 2 && n.stderr.includes("has 1 core,") && !n.stderr.includes("1 cores"), "1 core", n);
+  // t/io_uring's flags dmasim does not model are refused by name, distinct from a typo.
+  for (const flag of ["-X", "-a", "-S", "-P", "-e", "-u", "-T", "-D", "-H", "-V"]) {
+    const x = await dmasim(["uring", flag, "1", "--ios", "10"]);
+    check(x.code === 2 && x.stderr.startsWith(`dmasim uring: option ${flag}: not modelled: `), flag, x);
+  }
+  const z = await dmasim(["uring", "-Z", "1"]);
+  check(z.code === 2 && z.stderr.includes("unknown option") && !z.stderr.includes("not modelled"), "-Z", z);
 });
 
 Deno.test("dmasim fio --jobs 2 runs stonewall-separated runs on workers, byte for byte as one after another", () =>
