@@ -8,6 +8,7 @@
 import type { Profile } from "../profile.ts";
 import type { System } from "../system.ts";
 import type { BufferKind, UringJob } from "../workload_types.ts";
+import { checkThreadJobs } from "../workload_fio.ts";
 
 /** A bad job description (a usage error: the CLI exits 2). */
 export class JobError extends Error {
@@ -69,6 +70,10 @@ export interface ResolvedJob {
   warmupIos: number;
   /** Buffers per thread: one per SQ slot, the depth rounded up to a power of two (as t/io_uring). */
   nbufs: number;
+  /** Sampling interval, simulated ns. */
+  sampleNs: number;
+  /** One fio job per thread, if any. */
+  fio: UringJob["fioThreads"];
 }
 
 function intIn(field: string, v: number, min: number, max: number): number {
@@ -86,7 +91,7 @@ export function resolveJob(job: UringJob, sys: System): ResolvedJob {
   const queue = resolveQueue(job, sys.profile);
   const kind = resolveKind(job, sys.profile);
   const devs = resolveDevices(job, sys);
-  const extent = resolveExtent(job, sys, devs, queue.bs, kind.direct, kind.noop, kind.polled);
+  const extent = resolveExtent(job, sys, devs, queue, kind.direct, kind.noop, kind.polled);
   const warmupIos = intIn("warmupIos", job.warmupIos ?? queue.depth * queue.threads, 0, 1e12);
   const nbufs = 2 ** Math.ceil(Math.log2(queue.depth));
   if (
@@ -97,7 +102,16 @@ export function resolveJob(job: UringJob, sys: System): ResolvedJob {
       `a udmabuf is at most 64 MiB; a buffer per SQ slot is ${nbufs * queue.bs} bytes`,
     );
   }
-  return { ...queue, ...kind, devs, ...extent, warmupIos, nbufs };
+  return {
+    ...queue,
+    ...kind,
+    devs,
+    ...extent,
+    warmupIos,
+    nbufs,
+    sampleNs: job.sampleNs ?? 1e9,
+    fio: job.fioThreads,
+  };
 }
 
 /** Threads, depth, batches and block size. */
@@ -158,12 +172,13 @@ function resolveExtent(
   job: UringJob,
   sys: System,
   devs: number[],
-  bs: number,
+  queue: { bs: number; threads: number },
   direct: boolean,
   noop: boolean,
   polled: boolean,
 ) {
   const p = sys.profile;
+  const bs = queue.bs;
   const lba = Math.max(...devs.map((d) => p.devices[d].lba_bytes));
   if (!noop && direct && bs % lba !== 0) {
     throw new JobError("bs", `must be a multiple of the ${lba}-byte LBA size with O_DIRECT`);
@@ -176,10 +191,33 @@ function resolveExtent(
   }
   const runtimeNs = job.runtimeNs ?? null;
   let ios = job.ios ?? null;
-  if (runtimeNs === null && ios === null) ios = DEFAULT_IOS;
+  const fio = job.fioThreads;
+  if (fio) checkFioThreads(fio, queue.threads, capacity, lba, bs, runtimeNs);
+  if (runtimeNs === null && ios === null && !fio) ios = DEFAULT_IOS;
   if (runtimeNs !== null && (!(runtimeNs > 0) || !Number.isFinite(runtimeNs))) {
     throw new JobError("runtimeNs", `expected a positive number, got ${runtimeNs}`);
   }
   if (ios !== null) intIn("ios", ios, 1, 1e12);
   return { rangeBytes, runtimeNs, ios };
+}
+
+/** One fio job per thread: each checked against the drives, `bs` their largest block size, each counted. */
+function checkFioThreads(
+  fio: NonNullable<UringJob["fioThreads"]>,
+  threads: number,
+  capacity: number,
+  lba: number,
+  bs: number,
+  runtimeNs: number | null,
+): void {
+  const fail = (field: string, message: string): never => {
+    throw new JobError(field, message);
+  };
+  if (fio.length !== threads) fail("fioThreads", `expected one job per thread (${threads})`);
+  if (checkThreadJobs(fio, capacity, lba, fail) !== bs) {
+    fail("bs", "must be the largest of fioThreads' block sizes");
+  }
+  if (runtimeNs === null && fio.some((f) => f.ios === 0)) {
+    fail("fioThreads", "every job needs ios without runtimeNs");
+  }
 }

@@ -12,6 +12,7 @@ import type { ResolvedJob } from "./job.ts";
 import { NVME_WINDOW, SAMPLE, SNAP, SNAP_CTRL, SNAP_IOMMU_UNIT, ST, WL_STAT } from "./stat_index.ts";
 import { securityReport } from "../security.ts";
 import { latencyStats } from "./latency.ts";
+import { readThreadResults } from "../workload_fio.ts";
 
 /** CPU layers, in asm order (asm/sim/engine.ts LAYER_*). */
 export const LAYER_NAMES = [
@@ -77,6 +78,7 @@ export function collectResult(
       : 0,
   };
   if (userJob.trace) result.trace = readTrace(sys);
+  if (job.fio) result.fioThreads = readThreadResults(job.threads, t0, sampleTimes(sys));
   return result;
 }
 
@@ -160,6 +162,17 @@ function invalidationQueues(sys: System, simNs: number): RunResult["invalQueues"
       batchMean: syncs > 0 ? d(SNAP_IOMMU_UNIT.batched) / syncs : 0,
     };
   });
+}
+
+/** The simulated time of each per-second sample taken. */
+function sampleTimes(sys: System): number[] {
+  const words = w.wl_sample_words();
+  const sp = w.wl_sample_ptr();
+  const v = sys.view;
+  return Array.from(
+    { length: w.wl_stat(WL_STAT.samples) },
+    (_, i) => Number(v.getBigUint64(sp + 8 * (i * words + SAMPLE.tNs), true)),
+  );
 }
 
 /** The per-second samples as rates over each interval, passed to `onSample` as they are read. */

@@ -36,7 +36,7 @@ export function runToEnd(sys: System, job: ResolvedJob, userJob: UringJob): numb
 
 /** How far the run is: I/Os done of the count, or simulated time of the runtime once measuring. */
 function progress(sys: System, job: ResolvedJob): number {
-  const expect = job.ios ?? 0;
+  const expect = job.ios ?? (job.fio && job.runtimeNs === null ? job.fio.reduce((a, f) => a + f.ios, 0) : 0);
   const measured = w.stat_get(ST.ios) + w.stat_get(ST.errors);
   return expect > 0
     ? measured / expect

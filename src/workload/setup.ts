@@ -30,12 +30,10 @@ import {
   registerFiles,
 } from "../liburing.ts";
 import type { ResolvedJob } from "./job.ts";
+import { applyThreadJobs } from "../workload_fio.ts";
 
 /** The Wasm loop's buffer kinds (asm/user/workload.ts `wl_setup`'s `buf_kind`). */
 const BUF_KIND = { plain: 0, fixed: 1, dmabuf: 2, bounce: 3 } as const;
-
-/** The Wasm loop's per-second sample interval, simulated ns (t/io_uring prints once a second). */
-const SAMPLE_INTERVAL_NS = 1e9;
 
 /** The page size dma-bufs are made in, bytes. */
 const PAGE_BYTES = 4096;
@@ -70,12 +68,14 @@ export function setUpMachine(sys: System, job: ResolvedJob): number[] {
       job.warmupIos,
       job.ios ?? 0,
       job.runtimeNs ?? 0,
-      SAMPLE_INTERVAL_NS,
+      job.sampleNs,
       job.seed,
     )
   );
   const threadDevs = assignFiles(job.threads, job.devs);
-  return Array.from({ length: job.threads }, (_, t) => setUpThread(sys, job, t, threadDevs[t]));
+  const ringIds = Array.from({ length: job.threads }, (_, t) => setUpThread(sys, job, t, threadDevs[t]));
+  if (job.fio) applyThreadJobs(job.fio);
+  return ringIds;
 }
 
 /**
