@@ -16,7 +16,7 @@ import type { RunResult, UringJob } from "./workload_types.ts";
 import { resolveJob } from "./workload/job.ts";
 import { setUpMachine } from "./workload/setup.ts";
 import { runToEnd } from "./workload/run.ts";
-import { collectResult } from "./workload/results.ts";
+import { collectResult, SampleReader } from "./workload/results.ts";
 
 export type * from "./workload_types.ts";
 export { JobError } from "./workload/job.ts";
@@ -43,6 +43,9 @@ export function runUring(job: UringJob): RunResult {
   });
   const resolved = resolveJob(job, sys);
   const ringIds = setUpMachine(sys, resolved);
-  const wallS = runToEnd(sys, resolved, job);
-  return collectResult(sys, resolved, job, ringIds, wallS);
+  // Per-second samples reach job.onSample as the run records them, not at its end, so a piped
+  // `dmasim uring -r 1h` prints t/io_uring's line each simulated second as t/io_uring does.
+  const samples = new SampleReader(sys, resolved.threads, job.onSample);
+  const wallS = runToEnd(sys, resolved, job, () => samples.take());
+  return collectResult(sys, resolved, job, ringIds, wallS, samples);
 }

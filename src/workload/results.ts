@@ -35,6 +35,7 @@ export function collectResult(
   userJob: UringJob,
   ringIds: number[],
   wallS: number,
+  sampleReader: SampleReader,
 ): RunResult {
   const t0 = w.wl_stat(WL_STAT.t0Ns);
   const simNs = Math.max(1, w.wl_stat(WL_STAT.t1Ns) - t0);
@@ -46,7 +47,8 @@ export function collectResult(
   const { iommu, dmabuf, devices } = windowCounters(sys, job.devs, simNs);
   const rings = ringIds.map((id) => ({ inflightMean: w.stats_ring_area(id) / simNs }));
   const invalQueues = invalidationQueues(sys, simNs);
-  const samples = readSamples(sys, job.threads, t0, userJob.onSample);
+  sampleReader.take();
+  const samples = sampleReader.samples;
   const result: RunResult = {
     job: resolvedJobFields(sys, job, userJob),
     ios: measured,
@@ -77,7 +79,10 @@ export function collectResult(
       ? (Math.max(...Array.from({ length: job.threads }, (_, c) => sys.coreTimeNs(c))) / 1e9) / wallS
       : 0,
   };
-  if (userJob.trace) result.trace = readTrace(sys);
+  if (userJob.trace) {
+    result.trace = readTrace(sys);
+    result.traceDropped = w.trace_dropped();
+  }
   if (job.fio) result.fioThreads = readThreadResults(job.threads, t0, sampleTimes(sys));
   return result;
 }
@@ -175,40 +180,55 @@ function sampleTimes(sys: System): number[] {
   );
 }
 
-/** The per-second samples as rates over each interval, passed to `onSample` as they are read. */
-function readSamples(
-  sys: System,
-  threads: number,
-  t0: number,
-  onSample: UringJob["onSample"],
-): RunSample[] {
-  const samples: RunSample[] = [];
-  const ns = w.wl_stat(WL_STAT.samples);
-  const words = w.wl_sample_words();
-  const sp = w.wl_sample_ptr();
-  const v = sys.view;
-  const rd = (i: number, k: number) => Number(v.getBigUint64(sp + 8 * (i * words + k), true));
-  const delta = (i: number, k: number) => rd(i, k) - rd(i - 1, k);
-  for (let i = 1; i < ns; i++) {
-    const dt = delta(i, SAMPLE.tNs);
-    if (dt <= 0) continue;
-    const dcalls = delta(i, SAMPLE.calls);
-    const s: RunSample = {
-      tNs: rd(i, SAMPLE.tNs) - t0,
-      iops: (delta(i, SAMPLE.ios) / dt) * 1e9,
-      bwBytesPerS: (delta(i, SAMPLE.bytes) / dt) * 1e9,
-      cpuUtil: Array.from(
-        { length: threads },
-        (_, c) => Math.min(1, delta(i, SAMPLE.coreBusy + 2 * c) / dt),
-      ),
-      callsPerS: (dcalls / dt) * 1e9,
-      iosPerCall: dcalls > 0 ? delta(i, SAMPLE.reaped) / dcalls : 0,
-      submittedPerCall: dcalls > 0 ? delta(i, SAMPLE.submitted) / dcalls : 0,
-    };
-    samples.push(s);
-    onSample?.(s);
+/**
+ * The per-second samples as rates over each interval, read out while the run goes on (the Wasm
+ * loop records them; this side takes the new ones after each slice) and passed to `onSample` as
+ * they are read.
+ */
+export class SampleReader {
+  /** Every sample read so far, in order. */
+  readonly samples: RunSample[] = [];
+  /** The next sample index to read; sample 0 is the start of the measurement window. */
+  #next = 1;
+
+  /** A reader of `sys`'s samples for a run of `threads` threads. */
+  constructor(
+    private readonly sys: System,
+    private readonly threads: number,
+    private readonly onSample: UringJob["onSample"],
+  ) {}
+
+  /** Read the samples recorded since the last call. */
+  take(): void {
+    const ns = w.wl_stat(WL_STAT.samples);
+    if (this.#next >= ns) return;
+    const t0 = w.wl_stat(WL_STAT.t0Ns);
+    const words = w.wl_sample_words();
+    const sp = w.wl_sample_ptr();
+    const v = this.sys.view; // fresh: the module's memory may have grown since the last look
+    const rd = (i: number, k: number) => Number(v.getBigUint64(sp + 8 * (i * words + k), true));
+    const delta = (i: number, k: number) => rd(i, k) - rd(i - 1, k);
+    for (; this.#next < ns; this.#next++) {
+      const i = this.#next;
+      const dt = delta(i, SAMPLE.tNs);
+      if (dt <= 0) continue;
+      const dcalls = delta(i, SAMPLE.calls);
+      const s: RunSample = {
+        tNs: rd(i, SAMPLE.tNs) - t0,
+        iops: (delta(i, SAMPLE.ios) / dt) * 1e9,
+        bwBytesPerS: (delta(i, SAMPLE.bytes) / dt) * 1e9,
+        cpuUtil: Array.from(
+          { length: this.threads },
+          (_, c) => Math.min(1, delta(i, SAMPLE.coreBusy + 2 * c) / dt),
+        ),
+        callsPerS: (dcalls / dt) * 1e9,
+        iosPerCall: dcalls > 0 ? delta(i, SAMPLE.reaped) / dcalls : 0,
+        submittedPerCall: dcalls > 0 ? delta(i, SAMPLE.submitted) / dcalls : 0,
+      };
+      this.samples.push(s);
+      this.onSample?.(s);
+    }
   }
-  return samples;
 }
 
 /** Trace record kinds (asm's trace kind byte) as the record's kind and name. */

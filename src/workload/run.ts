@@ -18,13 +18,17 @@ const EVENTS_PER_SLICE = 200_000;
 const WL_RUN_FINISHED = 1;
 const WL_RUN_STALLED = -1;
 
-/** Run the workload set up on `sys` to its end; returns the wall-clock seconds it took. */
-export function runToEnd(sys: System, job: ResolvedJob, userJob: UringJob): number {
+/**
+ * Run the workload set up on `sys` to its end, calling `afterSlice` after each slice of events (where
+ * per-second samples are read out as they are recorded); returns the wall-clock seconds it took.
+ */
+export function runToEnd(sys: System, job: ResolvedJob, userJob: UringJob, afterSlice: () => void): number {
   if (userJob.trace) w.trace_start();
   const wall0 = performance.now();
   guard(() => w.wl_start());
   for (;;) {
     const st = guard(() => w.wl_run(EVENTS_PER_SLICE));
+    afterSlice();
     if (st === WL_RUN_FINISHED) break;
     if (st === WL_RUN_STALLED) throw new Error("simulation stalled: no event left before the run finished");
     if (userJob.onProgress) userJob.onProgress(Math.min(1, progress(sys, job)));
