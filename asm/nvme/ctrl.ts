@@ -111,6 +111,7 @@ export function nvme_ctrl_init(depth: u32, func: bool): void {
   functional = func;
   cmds = mem_alloc(<usize>CMDS_MAX * CMD_SIZE);
   win_t0 = 0;
+  ctrls_used = 0;
 }
 
 /** The controller's walk scratch (allocated after the host's own scratch). */
@@ -168,6 +169,7 @@ export function nvme_ctrl_device_setup(
   unchecked((c_armed_ns[c] = u64.MAX_VALUE));
   // A command is ready no sooner than the controller's work plus the shorter
   // media latency after its fetch (jitter, transfer and walks only add).
+  if (c + 1 > ctrls_used) ctrls_used = c + 1;
   unchecked((c_min_delay_ps[c] = unchecked(c_ctrl_ps[c]) + <u64>(rlat_ns < wlat_ns ? rlat_ns : wlat_ns) * 1000));
   unchecked((c_open[c] = 0));
   unchecked((c_open_sum[c] = 0));
@@ -307,7 +309,7 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
   pend_insert(c, tag, done);
   // Nothing fetched from now on can be ready before t + min_delay: every
   // command ready by then takes the link now, in readiness order.
-  pend_commit(c, t_ps + unchecked(c_min_delay_ps[c]));
+  pend_commit(c, t_ps + lookahead_ps(c));
   pend_arm(c, t_ps);
 }
 
@@ -362,8 +364,19 @@ function pend_commit(c: i32, horizon_ps: u64): void {
  * later than that, and so is any command fetched after `base_ps`.
  */
 function pend_arm(c: i32, base_ps: u64): void {
+  const head = unchecked(c_pend_head[c]);
+  if (head == unchecked(c_pend_tail[c])) return;
+  if (ctrls_used > 1) {
+    // No lookahead: an event at the earliest readiness (a command fetched
+    // later may be ready earlier still and arm its own).
+    const r = (load<u64>(cm(load<u32>(pend_at(c, head))) + CM_DONE_NS) + 999) / 1000;
+    if (r < unchecked(c_armed_ns[c])) {
+      unchecked((c_armed_ns[c] = r));
+      ev_push(r, EV_NVME_MEDIA, <u32>c);
+    }
+    return;
+  }
   if (unchecked(c_armed_ns[c]) != u64.MAX_VALUE) return;
-  if (unchecked(c_pend_head[c]) == unchecked(c_pend_tail[c])) return;
   let t = (base_ps + unchecked(c_min_delay_ps[c])) / 1000;
   if (t * 1000 <= base_ps) t = base_ps / 1000 + 1; // always forward (a sub-ns delay waits for the next ns)
   unchecked((c_armed_ns[c] = t));
@@ -373,10 +386,24 @@ function pend_arm(c: i32, base_ps: u64): void {
 /** EV_NVME_MEDIA for controller `c`: pending commands ready within the lookahead take the link. */
 export function nvme_media_event(c: u32): void {
   const ci = <i32>c;
-  unchecked((c_armed_ns[ci] = u64.MAX_VALUE));
-  pend_commit(ci, now * 1000 + unchecked(c_min_delay_ps[ci]));
+  if (now >= unchecked(c_armed_ns[ci])) unchecked((c_armed_ns[ci] = u64.MAX_VALUE));
+  pend_commit(ci, now * 1000 + lookahead_ps(ci));
   pend_arm(ci, now * 1000);
 }
+
+/**
+ * The lookahead of controller `c`. Host memory bandwidth is shared by every
+ * drive, and a drive that gives the link to a command ahead of time also
+ * reserves host memory ahead of time, before other drives' earlier
+ * transfers: with several drives there is no lookahead (every transfer is
+ * placed at its own readiness, in global time order).
+ */
+// @ts-ignore: decorator
+@inline function lookahead_ps(c: i32): u64 {
+  return ctrls_used > 1 ? 0 : unchecked(c_min_delay_ps[c]);
+}
+/** Controllers described on this machine. */
+let ctrls_used: i32 = 0;
 
 /** No data transfer (a failed command): the CQE is posted when the controller is done. */
 const KIND_XFER_NONE: i32 = -1000;
