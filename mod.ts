@@ -31,7 +31,15 @@ export {
   ProfileError,
   validateProfile,
 } from "./src/profile.ts";
-export { OPTANE_P5800X, PCIE5_NAND, PROFILES, resolveProfile } from "./src/profiles.ts";
+export {
+  EPYC_AMDVI,
+  GEN4_TLC_NAND,
+  GRACE_SMMUV3,
+  OPTANE_P5800X,
+  PCIE5_NAND,
+  PROFILES,
+  resolveProfile,
+} from "./src/profiles.ts";
 export { SimInvariantError, SimLimitError } from "./src/wasm.ts";
 export { decodeCommand, inflightCommands, type NvmeCommand, type SglDescriptor } from "./src/nvme_inspect.ts";
 export { DMABUF_COUNTERS, IOMMU_COUNTERS, type MmapOptions } from "./src/system.ts";

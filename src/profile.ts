@@ -187,7 +187,7 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     description: { t: "str", doc: "what machine it describes" },
   },
   cpu: {
-    cores: { t: "int", min: 1, max: 64, doc: "CPU cores (one workload thread per core)" },
+    cores: { t: "int", min: 1, max: 128, doc: "CPU cores (one workload thread per core)" },
     ghz: { t: "num", min: 0.1, max: 10, doc: "core clock, for converting cycle counts", unit: "GHz" },
   },
   memory: {
