@@ -35,7 +35,7 @@ import { VERSION_STRING } from "./version.ts";
 import type { BufferKind, RunResult, UringJob } from "./engine.ts";
 import { fmtLatLine, fmtPercentileBlock, sampleStats, sortedPercentiles, toJson } from "./format.ts";
 import { BUFFER_KINDS, IOMMU_MODES, runJob } from "./uring.ts";
-import type { IommuMode } from "../src/profile.ts";
+import { deviceCapacityBytes, type IommuMode } from "../src/profile.ts";
 
 /** One `key[=value]` line of a job file. */
 export interface FioEntry {
@@ -555,8 +555,9 @@ export function uringJobFromFio(
       }: option numjobs: expected at most ${p.cpu.cores} (profile ${p.name} has ${p.cpu.cores} cores), got ${o.numjobs}`,
     );
   }
-  const capacity = Math.min(...devices.map((d) => p.devices.find((x) => x.name === d)!.capacity_gib)) *
-    2 ** 30;
+  const capacity = Math.min(
+    ...devices.map((d) => Number(deviceCapacityBytes(p.devices.find((x) => x.name === d)!))),
+  );
   if (o.size !== undefined && o.size > capacity) {
     throw new UsageError(
       `${at("size")}: option size: ${o.size} bytes is larger than the drive (${capacity} bytes)`,
