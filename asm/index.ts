@@ -2,19 +2,19 @@
 // entry lays the machine out (machine_init) and exports the data path's
 // control points. TypeScript crosses this boundary per batch, never per event.
 
-import { clear_error, sim_error, sim_error_arg } from "./errors";
-import { blk_reset, mem_reset, mem_used, mem_capacity } from "./mem";
-import { core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, LAYERS, now } from "./engine";
-import { phys_init, phys_backed_pages } from "./physmem";
-import { files_init, fd_install, FT_BLKDEV } from "./files";
+import { clear_error, sim_error, sim_error_arg } from "./sim/errors";
+import { blk_reset, mem_reset, mem_used, mem_capacity } from "./sim/mem";
+import { core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, LAYERS, now } from "./sim/engine";
+import { phys_init, phys_backed_pages } from "./hw/physmem";
+import { files_init, fd_install, FT_BLKDEV } from "./fs/files";
 import {
   iommu_init, iommu_set_p2p_bypass, iommu_maps, iommu_unmaps, iommu_invalidations, iommu_iotlb_hits, iommu_iotlb_misses, iommu_walks,
   iommu_faults, iommu_stale_hits, iommu_fq_flushes, iommu_iova_cache_hits, iommu_iova_tree_allocs, iommu_pte_writes,
-} from "./iommu";
-import { nvme_init } from "./nvme";
-import { gpu_init } from "./gpu";
-export { gpu_setup } from "./gpu";
-import { gpu_copies, gpu_link_bytes, host_mem_bytes } from "./gpu";
+} from "./iommu/iommu";
+import { nvme_init } from "./nvme/pci";
+import { gpu_init } from "./hw/gpu";
+export { gpu_setup } from "./hw/gpu";
+import { gpu_copies, gpu_link_bytes, host_mem_bytes } from "./hw/gpu";
 
 /** GPU and host-memory counters: 0 copies, 1 bytes through host memory, 2 + g bytes over GPU g's link. */
 export function gpu_counter(i: i32): f64 {
@@ -22,30 +22,30 @@ export function gpu_counter(i: i32): f64 {
   if (i == 1) return <f64>host_mem_bytes;
   return <f64>unchecked(gpu_link_bytes[i - 2]);
 }
-import { rw_init } from "./rw";
-import { dmabuf_counter, dmabuf_init } from "./dmabuf";
-import { set_snapshot_hook, wl_init } from "./workload";
-import { nvme_ctrl_busy_ns, nvme_ctrl_cmds, nvme_link_busy_ns } from "./nvme";
-import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm";
-import { phys_read } from "./physmem";
-import { O_ACCMODE } from "./uapi";
-import { reqs_live_max, uring_init } from "./uring";
-import { stats_reset } from "./stats";
-import { mm_init } from "./mm";
-import { trace_init } from "./trace";
-import { mem_alloc } from "./mem";
+import { rw_init } from "./io_uring/rw";
+import { dmabuf_counter, dmabuf_init } from "./dmabuf/dmabuf";
+import { set_snapshot_hook, wl_init } from "./user/workload";
+import { nvme_ctrl_busy_ns, nvme_ctrl_cmds, nvme_link_busy_ns } from "./nvme/pci";
+import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm/mm";
+import { phys_read } from "./hw/physmem";
+import { O_ACCMODE } from "./sim/uapi";
+import { reqs_live_max, uring_init } from "./io_uring/io_uring";
+import { stats_reset } from "./sim/stats";
+import { mm_init } from "./mm/mm";
+import { trace_init } from "./sim/trace";
+import { mem_alloc } from "./sim/mem";
 
-export { clear_error } from "./errors";
-export { mem_used, mem_capacity } from "./mem";
-export { set_cost, COST_COUNT } from "./costs";
-export { LAYERS, ev_pending } from "./engine";
+export { clear_error } from "./sim/errors";
+export { mem_used, mem_capacity } from "./sim/mem";
+export { set_cost, COST_COUNT } from "./sim/costs";
+export { LAYERS, ev_pending } from "./sim/engine";
 export {
   io_uring_setup, io_uring_exit, io_uring_enter, ring_live, ring_rings, ring_sqes, ring_sq_array, ring_fd,
   ring_core, ring_flags, ring_inflight, ring_overflow_count, cq_ready, reqs_in_use, app_charge,
-} from "./uring";
-export { fd_close, fd_type_of, fd_file_of } from "./files";
-export { stats_reset, hist_get, hist_lower } from "./stats";
-import { st_ios, st_bytes, st_errors, st_lat_sum_ns, st_lat_max_ns, st_lat_min_ns, st_lat_sq_sum, HIST_BUCKETS } from "./stats";
+} from "./io_uring/io_uring";
+export { fd_close, fd_type_of, fd_file_of } from "./fs/files";
+export { stats_reset, hist_get, hist_lower } from "./sim/stats";
+import { st_ios, st_bytes, st_errors, st_lat_sum_ns, st_lat_max_ns, st_lat_min_ns, st_lat_sq_sum, HIST_BUCKETS } from "./sim/stats";
 
 /** Named error code of the last trap (asm/errors.ts), and its detail. */
 export function sim_error_code(): i32 {
@@ -68,32 +68,32 @@ export function stat_get(which: i32): f64 {
   }
   return 0;
 }
-export { phys_backed_pages } from "./physmem";
+export { phys_backed_pages } from "./hw/physmem";
 export {
   io_register_buffers, io_register_buffers_sparse, io_register_buffers_update, io_unregister_buffers,
   io_register_files, io_unregister_files,
-} from "./rsrc";
+} from "./io_uring/rsrc";
 export {
   nvme_ctrl_setup, nvme_cmd_image, nvme_cmd_iod, nvme_cmd_req, nvme_cmds_max, nvme_cmds_live, nvme_ctrl_cmds,
   nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional, nvme_capacity_bytes,
-} from "./nvme";
+} from "./nvme/pci";
 export {
   memfd_create, memfd_truncate, memfd_add_seals, memfd_rw, udmabuf_create, vram_dmabuf_create, dmabuf_size, dmabuf_rw,
   dmabuf_page_pa, dmabuf_invalidate, dmabuf_schedule_invalidate, io_register_buffers_update2, dmabuf_counter,
   dmabuf_maps_live, dmabuf_tokens_live,
-} from "./dmabuf";
+} from "./dmabuf/dmabuf";
 export {
   wl_setup, wl_thread, wl_thread_file, wl_start, wl_run, wl_sample_ptr, wl_sample_words, wl_snap_busy, wl_snap_layer,
   wl_stat, wl_end_busy, wl_end_layer,
-} from "./workload";
-export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./trace";
+} from "./user/workload";
+export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./sim/trace";
 // Layer entry points the unit tests drive directly (tests/iommu.test.ts,
 // tests/nvme_prp.test.ts).
-export * from "./iommu";
-export * from "./nvme_prp";
-export { mem_reset, mem_alloc } from "./mem";
-export { engine_init, core_time } from "./engine";
-export { phys_init, phys_alloc_host, phys_read_u64, phys_write_u64 } from "./physmem";
+export * from "./iommu/iommu";
+export * from "./nvme/nvme_prp";
+export { mem_reset, mem_alloc } from "./sim/mem";
+export { engine_init, core_time } from "./sim/engine";
+export { phys_init, phys_alloc_host, phys_read_u64, phys_write_u64 } from "./hw/physmem";
 
 /** Fixed part of the arena: request table, event heap, rings, tables. */
 const ARENA_FIXED_BYTES: usize = 96 << 20;

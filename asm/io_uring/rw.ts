@@ -3,25 +3,25 @@
 // registered buffers, dma-buf slots), O_DIRECT rules, end-of-device clamping,
 // splitting into NVMe commands by the queue limits, and completion.
 
-import { PAGE_SHIFT, PAGE_SIZE } from "./limits";
-import { mem_alloc } from "./mem";
-import { charge, core_time, LAYER_BLOCK, LAYER_URING } from "./engine";
+import { PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
+import { mem_alloc } from "../sim/mem";
+import { charge, core_time, LAYER_BLOCK, LAYER_URING } from "../sim/engine";
 import {
   cost, COST_BIO, COST_BIO_SPLIT, COST_IMPORT_FIXED, COST_IMPORT_USER_PAGE, COST_RW_PREP,
-} from "./costs";
-import * as u from "./uapi";
-import { fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, FT_BLKDEV } from "./files";
+} from "../sim/costs";
+import * as u from "../sim/uapi";
+import { fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, FT_BLKDEV } from "../fs/files";
 import {
   io_fixed_fd, io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR,
   RQ_BUF_INDEX, RQ_DONE_BYTES, RQ_ERR, RQ_EXPECT, RQ_FD, RQ_FILE, RQ_FLAGS, RQ_LEN, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE,
   RQ_PENDING, RQ_MAP, RQ_RFD, RQ_SUBMIT_NS,
-} from "./uring";
+} from "./io_uring";
 import { buf_entry, BF_LEN, BF_NPAGES, BF_PAGES, BF_TYPE, BF_UBUF, IO_REGBUF_TYPE_DMABUF, IO_REGBUF_TYPE_UADDR } from "./rsrc";
-import { mm_range_ok, mm_read, mm_va_to_pa } from "./mm";
-import { media_addr, phys_copy } from "./physmem";
-import { nvme_capacity_bytes, nvme_lba_shift, nvme_queue_rq } from "./nvme";
-import { trace_rec, TR_SUBMIT, tracing } from "./trace";
-import { dmabuf_import, dmabuf_map_put } from "./dmabuf";
+import { mm_range_ok, mm_read, mm_va_to_pa } from "../mm/mm";
+import { media_addr, phys_copy } from "../hw/physmem";
+import { nvme_capacity_bytes, nvme_lba_shift, nvme_queue_rq } from "../nvme/pci";
+import { trace_rec, TR_SUBMIT, tracing } from "../sim/trace";
+import { dmabuf_import, dmabuf_map_put } from "../dmabuf/dmabuf";
 
 /** RWF_* flags dmasim accepts (they change nothing in the model). */
 const RWF_SUPPORTED: u32 = 0x1 | 0x2 | 0x4 | 0x8; // HIPRI, DSYNC, SYNC, NOWAIT

@@ -4,34 +4,34 @@
 // once, flattened into one device address per 4 KiB page), requests taking a
 // reference on the live map, and invalidation (move_notify) with fences.
 
-import { PAGE_SHIFT, PAGE_SIZE } from "./limits";
-import { blk_alloc, blk_free } from "./mem";
+import { PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
+import { blk_alloc, blk_free } from "../sim/mem";
 import {
   advance_to, charge, core_time, ev_push, EV_INVALIDATE, EV_WORKER, LAYER_DMABUF, LAYER_SPIN, LAYER_URING, now,
-} from "./engine";
+} from "../sim/engine";
 import {
   cost, COST_DMABUF_MAP_BASE, COST_DMABUF_MAP_PAGE, COST_FENCE, COST_TOKEN_LOOKUP, COST_TOKEN_REF_GET,
   COST_TOKEN_REF_PUT, COST_WORKER_PUNT,
-} from "./costs";
-import * as u from "./uapi";
-import { fd_file_of, fd_flags_of, fd_install, fd_obj_of, fd_type_of, fd_valid_user, FT_BLKDEV, FT_DMABUF, FT_MEMFD } from "./files";
+} from "../sim/costs";
+import * as u from "../sim/uapi";
+import { fd_file_of, fd_flags_of, fd_install, fd_obj_of, fd_type_of, fd_valid_user, FT_BLKDEV, FT_DMABUF, FT_MEMFD } from "../fs/files";
 import {
   DMA_BIDIRECTIONAL, DMA_MAPPING_ERROR, iommu_map_sg, iommu_mode, iommu_unmap, IOMMU_PASSTHROUGH,
-} from "./iommu";
+} from "../iommu/iommu";
 import {
   phys_alloc_host, phys_alloc_vram, phys_copy, phys_free, phys_host_pages_free, phys_read, phys_vram_left, phys_write,
-} from "./physmem";
-import { core_poll_waiter, nvme_commit_rqs, nvme_dom } from "./nvme";
-import { blk_begin, blk_end, blk_feed, rw_check_block, rw_clamped_len } from "./rw";
+} from "../hw/physmem";
+import { core_poll_waiter, nvme_commit_rqs, nvme_dom } from "../nvme/pci";
+import { blk_begin, blk_end, blk_feed, rw_check_block, rw_clamped_len } from "../io_uring/rw";
 import {
   buf_entry, BF_LEN, BF_TARGET, BF_TOKEN, BF_TYPE, IO_REGBUF_TYPE_DMABUF, IO_REGBUF_TYPE_EMPTY, IO_REGBUF_TYPE_UADDR,
   slot_clear, slot_set_uaddr, SZ_1G,
-} from "./rsrc";
+} from "../io_uring/rsrc";
 import {
   io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, ring_core, ring_flags, ring_live, rq, RQ_ADDR, RQ_LEN,
   RQ_FLAGS, REQ_F_FORCE_ASYNC, RQ_MAP, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RFD, RQ_RING,
-} from "./uring";
-import { fail, SIM_ERR_MAPS } from "./errors";
+} from "../io_uring/io_uring";
+import { fail, SIM_ERR_MAPS } from "../sim/errors";
 
 export const MEMFDS_MAX: i32 = 256;
 export const DMABUFS_MAX: i32 = 1024;

@@ -2,13 +2,13 @@
 // buffers pinned once, and — see dmabuf.ts — dma-buf slots bound to one
 // target file) and the registered file table.
 
-import { PAGE_SHIFT, PAGE_SIZE } from "./limits";
-import { blk_alloc, blk_free } from "./mem";
-import { mm_range_ok, mm_va_to_pa } from "./mm";
-import { fd_valid_user, file_ref_get, file_ref_put } from "./files";
-import * as u from "./uapi";
-import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_live } from "./uring";
-import { dmabuf_slot_release } from "./dmabuf";
+import { PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
+import { blk_alloc, blk_free } from "../sim/mem";
+import { mm_range_ok, mm_va_to_pa } from "../mm/mm";
+import { fd_valid_user, file_ref_get, file_ref_put } from "../fs/files";
+import * as u from "../sim/uapi";
+import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_live } from "./io_uring";
+import { dmabuf_slot_release } from "../dmabuf/dmabuf";
 
 /** IORING_MAX_REG_BUFFERS. */
 export const IORING_MAX_REG_BUFFERS: u32 = 1 << 14;

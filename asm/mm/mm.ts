@@ -5,9 +5,9 @@
 // virtual pages are not physically contiguous; a contiguous VMA models a
 // huge-page-backed buffer.
 
-import { PAGE_SHIFT, PAGE_SIZE } from "./limits";
-import { mem_alloc } from "./mem";
-import { phys_alloc_host, phys_alloc_host_run, phys_host_pages_free, phys_read, phys_write } from "./physmem";
+import { PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
+import { mem_alloc } from "../sim/mem";
+import { phys_alloc_host, phys_alloc_host_run, phys_host_pages_free, phys_read, phys_write } from "../hw/physmem";
 
 export const VMAS_MAX: i32 = 4096;
 /** User mappings start here (a typical mmap base on x86-64). */

@@ -9,19 +9,19 @@
 // queue). Everything lives in linear memory laid out at set-up; the hot path
 // never allocates from the GC heap.
 
-import { trace_rec, tracing, TR_CPU_INVWAIT, TR_INVAL } from "./trace";
+import { trace_rec, tracing, TR_CPU_INVWAIT, TR_INVAL } from "../sim/trace";
 import {
   advance_to, charge, core_time, cores, ev_push, now, EV_FQ_TIMER, LAYER_DMA, LAYER_IOMMU_WAIT,
-} from "./engine";
+} from "../sim/engine";
 import {
   cost, COST_DMA_MAP_DIRECT, COST_DMA_UNMAP_DIRECT, COST_FQ_ADD, COST_FQ_FREE_ENTRY, COST_INV_SUBMIT,
   COST_IOMMU_MAP, COST_IOMMU_UNMAP, COST_IOVA_ALLOC_CACHE, COST_IOVA_ALLOC_TREE, COST_IOVA_FREE_CACHE,
   COST_IOVA_FREE_TREE, COST_IOVA_TREE_NODE, COST_PT_PAGE_ALLOC, COST_PTE_CLEAR, COST_PTE_WRITE,
-} from "./costs";
-import { phys_alloc_host, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE, VRAM_PHYS_BASE } from "./physmem";
-import { mem_alloc } from "./mem";
-import { fail, SIM_ERR_INVARIANT, SIM_ERR_IOVA, SIM_ERR_PHYS } from "./errors";
-import { CORES_MAX, PAGE_SHIFT, PAGE_SIZE } from "./limits";
+} from "../sim/costs";
+import { phys_alloc_host, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE, VRAM_PHYS_BASE } from "../hw/physmem";
+import { mem_alloc } from "../sim/mem";
+import { fail, SIM_ERR_INVARIANT, SIM_ERR_IOVA, SIM_ERR_PHYS } from "../sim/errors";
+import { CORES_MAX, PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
 
 export const IOMMU_STRICT: i32 = 0;
 export const IOMMU_LAZY: i32 = 1;

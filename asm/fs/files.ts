@@ -2,8 +2,8 @@
 // struct file (a unique file id), so two opens of one device are different
 // files: the dma-buf registration checks file identity, not the device.
 
-import { FDS_MAX, USER_FDS } from "./limits";
-import { dmabuf_file_closed } from "./dmabuf";
+import { FDS_MAX, USER_FDS } from "../sim/limits";
+import { dmabuf_file_closed } from "../dmabuf/dmabuf";
 
 export const FT_NONE: u8 = 0;
 export const FT_TTY: u8 = 1; // stdin/stdout/stderr: valid fds, not block devices

@@ -5,21 +5,21 @@
 
 import {
   CQ_ENTRIES_MAX, OVERFLOW_MAX, REQS_MAX, RINGS_MAX, SQ_ENTRIES_MAX,
-} from "./limits";
-import { fail, SIM_ERR_INVARIANT, SIM_ERR_OVERFLOW, SIM_ERR_REQS } from "./errors";
-import { blk_alloc, blk_free, mem_alloc } from "./mem";
+} from "../sim/limits";
+import { fail, SIM_ERR_INVARIANT, SIM_ERR_OVERFLOW, SIM_ERR_REQS } from "../sim/errors";
+import { blk_alloc, blk_free, mem_alloc } from "../sim/mem";
 import {
   advance_to, charge, core_time, cores, ev_empty, ev_peek_time, ev_push, EV_THREAD, LAYER_APP, LAYER_POLL,
   LAYER_SPIN, LAYER_URING, now,
-} from "./engine";
-import { cost, COST_CQE, COST_ENTER, COST_NOP, COST_POLL, COST_SQE, COST_WORKER_PUNT } from "./costs";
-import * as u from "./uapi";
-import { fd_close, fd_file_of, fd_install, fd_valid_user, FT_RING } from "./files";
+} from "../sim/engine";
+import { cost, COST_CQE, COST_ENTER, COST_NOP, COST_POLL, COST_SQE, COST_WORKER_PUNT } from "../sim/costs";
+import * as u from "../sim/uapi";
+import { fd_close, fd_file_of, fd_install, fd_valid_user, FT_RING } from "../fs/files";
 import { io_rw_issue, io_rw_prep } from "./rw";
 import { rsrc_release } from "./rsrc";
-import { sim_step } from "./sim";
-import { nvme_commit_rqs, nvme_poll, nvme_poll_pending } from "./nvme";
-import { stats_by_app, stats_complete } from "./stats";
+import { sim_step } from "../machine/dispatch";
+import { nvme_commit_rqs, nvme_poll, nvme_poll_pending } from "../nvme/pci";
+import { stats_by_app, stats_complete } from "../sim/stats";
 
 // ---------------------------------------------------------------------------
 // Ring memory layout (offsets into the "rings" block, like struct io_rings;

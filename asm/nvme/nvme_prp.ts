@@ -9,12 +9,12 @@
 // Everything the controller reads (list pages, SGL segments) is written into
 // simulated physical memory, so the bytes can be inspected through physmem.
 
-import { PAGE_SIZE, PAGE_SHIFT } from "./limits";
-import { mem_alloc } from "./mem";
-import { charge, LAYER_NVME } from "./engine";
-import { cost, COST_PRP_ENTRY, COST_PRP_LIST_ALLOC, COST_SGL_DESC } from "./costs";
-import { phys_alloc_host, phys_free, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE } from "./physmem";
-import { iommu_map_coherent, iommu_translate, DMA_FAULT, DMA_MAPPING_ERROR } from "./iommu";
+import { PAGE_SIZE, PAGE_SHIFT } from "../sim/limits";
+import { mem_alloc } from "../sim/mem";
+import { charge, LAYER_NVME } from "../sim/engine";
+import { cost, COST_PRP_ENTRY, COST_PRP_LIST_ALLOC, COST_SGL_DESC } from "../sim/costs";
+import { phys_alloc_host, phys_free, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE } from "../hw/physmem";
+import { iommu_map_coherent, iommu_translate, DMA_FAULT, DMA_MAPPING_ERROR } from "../iommu/iommu";
 
 /** Bytes of driver-private state per command (struct nvme_iod analogue). */
 export const NVME_IOD_SIZE: u32 = 128;

@@ -1,12 +1,12 @@
 // The event dispatcher: one step of the simulation pops the earliest event
 // and hands it to the layer that owns it.
 
-import { ev_pop, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_SAMPLE, EV_THREAD, EV_WORKER } from "./engine";
-import { wl_copy_event, wl_sample_event, wl_thread_event } from "./workload";
-import { dmabuf_invalidate_event, dmabuf_worker_event } from "./dmabuf";
-import { nvme_ctrl_event } from "./nvme";
-import { iommu_fq_timer } from "./iommu";
-import { fail, SIM_ERR_INVARIANT } from "./errors";
+import { ev_pop, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_SAMPLE, EV_THREAD, EV_WORKER } from "../sim/engine";
+import { wl_copy_event, wl_sample_event, wl_thread_event } from "../user/workload";
+import { dmabuf_invalidate_event, dmabuf_worker_event } from "../dmabuf/dmabuf";
+import { nvme_ctrl_event } from "../nvme/pci";
+import { iommu_fq_timer } from "../iommu/iommu";
+import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
 
 export function sim_step(): void {
   const payload = ev_pop();

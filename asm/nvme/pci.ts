@@ -8,26 +8,26 @@
 // controller's accesses to it are not translated (only data and PRP/SGL
 // list accesses are).
 
-import { CORES_MAX, PAGE_SIZE } from "./limits";
-import { fail, SIM_ERR_CMDS } from "./errors";
-import { blk_alloc, mem_alloc } from "./mem";
+import { CORES_MAX, PAGE_SIZE } from "../sim/limits";
+import { fail, SIM_ERR_CMDS } from "../sim/errors";
+import { blk_alloc, mem_alloc } from "../sim/mem";
 import {
   advance_to, charge, core_time, ev_push, EV_NVME_CQE, LAYER_BLOCK, LAYER_DMA, LAYER_IRQ, LAYER_NVME, now,
-} from "./engine";
+} from "../sim/engine";
 import {
   cost, COST_BLK_COMPLETE, COST_BLK_MQ, COST_DMA_MAP_DIRECT, COST_DMA_UNMAP_DIRECT, COST_DOORBELL, COST_IRQ,
   COST_NVME_CMD, COST_NVME_COMPLETE,
-} from "./costs";
+} from "../sim/costs";
 import {
   DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, iommu_domain_create, iommu_map_sg, iommu_mode, iommu_unmap,
   iommu_walk_ns_acc, IOMMU_PASSTHROUGH,
-} from "./iommu";
+} from "../iommu/iommu";
 import { NVME_IOD_SIZE, nvme_free_data, nvme_prp_init, nvme_setup_data_ex, nvme_walk_data } from "./nvme_prp";
-import { KIND_HOST, media_addr, phys_copy, phys_kind } from "./physmem";
-import { gpu_link_xfer, host_mem_xfer, pcie_ps_per_kb } from "./gpu";
-import { blk_cmd_done } from "./rw";
-import { trace_rec, TR_COMMAND, TR_COMPLETE, TR_DEVICE, TR_MAP, TR_UNMAP, tracing } from "./trace";
-import { wl_thread_event } from "./workload";
+import { KIND_HOST, media_addr, phys_copy, phys_kind } from "../hw/physmem";
+import { gpu_link_xfer, host_mem_xfer, pcie_ps_per_kb } from "../hw/gpu";
+import { blk_cmd_done } from "../io_uring/rw";
+import { trace_rec, TR_COMMAND, TR_COMPLETE, TR_DEVICE, TR_MAP, TR_UNMAP, tracing } from "../sim/trace";
+import { wl_thread_event } from "../user/workload";
 
 export const CTRLS_MAX: i32 = 16;
 export const CMDS_MAX: u32 = 65536;

@@ -5,28 +5,28 @@
 // where the program would block in io_uring_enter, the thread waits for an
 // EV_THREAD wake-up (a CQE on its poll queue, or enough CQEs posted).
 
-import { CORES_MAX } from "./limits";
-import { mem_alloc } from "./mem";
+import { CORES_MAX } from "../sim/limits";
+import { mem_alloc } from "../sim/mem";
 import {
   advance_to, charge, core_busy_of, core_layer, core_time, ev_empty, ev_push, EV_GPU_COPY, EV_SAMPLE, EV_THREAD,
   LAYER_APP,
   LAYER_SPIN, LAYERS, now,
-} from "./engine";
-import { cost, COST_APP_PER_IO, COST_APP_PREP, COST_APP_REAP, COST_GPU_COPY_LAUNCH } from "./costs";
-import * as u from "./uapi";
+} from "../sim/engine";
+import { cost, COST_APP_PER_IO, COST_APP_PREP, COST_APP_REAP, COST_GPU_COPY_LAUNCH } from "../sim/costs";
+import * as u from "../sim/uapi";
 import {
   cq_ready, io_enter_submit, io_getevents_pass, r_wait_min, r_wait_thread, ring_flags, ring_inflight, ring_rings,
   ring_sqes, RO_CQ_HEAD, RO_CQ_MASK, RO_CQ_TAIL, RO_CQES, RO_SQ_MASK, RO_SQ_TAIL,
-} from "./uring";
-import { core_poll_waiter } from "./nvme";
-import { sim_step } from "./sim";
+} from "../io_uring/io_uring";
+import { core_poll_waiter } from "../nvme/pci";
+import { sim_step } from "../machine/dispatch";
 import {
   set_stats_by_app, st_errors, st_ios, st_last_ns, stats_by_app, stats_complete, stats_reset, stats_set_limit,
-} from "./stats";
-import { gpu_copy_h2d } from "./gpu";
-import { fail, SIM_ERR_EVENTS } from "./errors";
-import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } from "./trace";
-import { iommu_iotlb_misses } from "./iommu";
+} from "../sim/stats";
+import { gpu_copy_h2d } from "../hw/gpu";
+import { fail, SIM_ERR_EVENTS } from "../sim/errors";
+import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } from "../sim/trace";
+import { iommu_iotlb_misses } from "../iommu/iommu";
 
 const THREADS_MAX: i32 = CORES_MAX;
 const FILES_MAX: i32 = 16;

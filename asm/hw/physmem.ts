@@ -3,9 +3,9 @@
 // gets a 4 KiB backing slot in linear memory on first write, and untouched
 // pages read as zeros. Timing-only runs never touch backing at all.
 
-import { PAGE_SIZE, PAGE_SHIFT } from "./limits";
-import { fail, SIM_ERR_PHYS } from "./errors";
-import { mem_alloc } from "./mem";
+import { PAGE_SIZE, PAGE_SHIFT } from "../sim/limits";
+import { fail, SIM_ERR_PHYS } from "../sim/errors";
+import { mem_alloc } from "../sim/mem";
 
 /** Host RAM starts at 1 MiB (below is legacy, never handed out). */
 export const HOST_PHYS_BASE: u64 = 0x100000;
