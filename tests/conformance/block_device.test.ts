@@ -28,7 +28,10 @@ for (const lba of [512, 4096] as const) {
     }
     try {
       const rng = new Rng(1000 + lba);
-      const programs = Array.from({ length: CASES }, (_, i) => generateBlockProgram(rng, `blk${lba}-${i}`, bytes, lba));
+      const programs = Array.from(
+        { length: CASES },
+        (_, i) => generateBlockProgram(rng, `blk${lba}-${i}`, bytes, lba),
+      );
       const { verdicts, tally, kernel, dmasim } = await compareBatch(r.path, programs, {
         device: {
           path: dev.path,
@@ -39,10 +42,17 @@ for (const lba of [512, 4096] as const) {
       const dump = Deno.env.get("DMASIM_CONFORM_DUMP");
       if (dump) {
         const all = verdicts.map((v, i) => [v, i] as const).filter(([v]) => !v.agree);
-        await Deno.writeTextFile(`${dump}.${lba}`, all.map(([v, i]) => explain(v, kernel[i], dmasim[i])).join("\n\n"));
+        await Deno.writeTextFile(
+          `${dump}.${lba}`,
+          all.map(([v, i]) => explain(v, kernel[i], dmasim[i])).join("\n\n"),
+        );
       }
       const bad = verdicts.map((v, i) => [v, i] as const).filter(([v]) => !v.agree && !v.known);
-      assert.equal(bad.length, 0, bad.slice(0, 3).map(([v, i]) => explain(v, kernel[i], dmasim[i])).join("\n\n"));
+      assert.equal(
+        bad.length,
+        0,
+        bad.slice(0, 3).map(([v, i]) => explain(v, kernel[i], dmasim[i])).join("\n\n"),
+      );
       assert.ok(tally.compared >= 200);
     } finally {
       await dev.close();

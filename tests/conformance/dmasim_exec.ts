@@ -9,8 +9,8 @@
  */
 import {
   EDEADLK,
-  ioUringEnter,
   type IoUring,
+  ioUringEnter,
   ioUringQueueExit,
   ioUringQueueInitParams,
   O_DIRECT,
@@ -19,7 +19,7 @@ import {
   registerFiles,
   System,
 } from "../../mod.ts";
-import { fillBuffer, fnv32, type Program } from "./program.ts";
+import { expandLine, fillBuffer, fnv32, type Program } from "./program.ts";
 
 /** The block device a block program's `d` fd refers to, modelled by dmasim. */
 export interface DmasimDevice {
@@ -105,11 +105,14 @@ function runOne(sys: System, devFd: number, p: Program): string[] {
     v.setUint32(r.rings + 128, head, true);
   };
   try {
-    for (const line of p.lines) {
+    for (const line of p.lines.map(expandLine)) {
       const a = line.split(" ");
       switch (a[0]) {
         case "S": {
-          const r = ioUringQueueInitParams(sys, Number(a[1]), { flags: Number(a[2]), cqEntries: Number(a[3]) });
+          const r = ioUringQueueInitParams(sys, Number(a[1]), {
+            flags: Number(a[2]),
+            cqEntries: Number(a[3]),
+          });
           if (typeof r === "number") {
             o.push(`setup ${r}`);
             return o;

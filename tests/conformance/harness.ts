@@ -4,7 +4,15 @@
  *
  * @module
  */
-import { compareProgram, type KnownDifference, KNOWN_DIFFERENCES, tally, type Tally, type Verdict } from "./compare.ts";
+import {
+  compareProgram,
+  KNOWN_DIFFERENCES,
+  type KnownDifference,
+  sqeFields,
+  type Tally,
+  tally,
+  type Verdict,
+} from "./compare.ts";
 import { cqeCount, type DmasimDevice, runDmasim } from "./dmasim_exec.ts";
 import { runPrograms } from "./kernel.ts";
 import type { Program } from "./program.ts";
@@ -34,7 +42,9 @@ export async function compareBatch(
     lines: p.lines.map((l) => l === "Z" ? `Z ${cqeCount(dm[i])}` : l),
   }));
   const k1 = await runPrograms(runner, kprogs, opts.device?.path);
-  if (k1.length !== programs.length) throw new Error(`runner printed ${k1.length} programs of ${programs.length}`);
+  if (k1.length !== programs.length) {
+    throw new Error(`runner printed ${k1.length} programs of ${programs.length}`);
+  }
   // A second kernel run only for the programs the first did not match, and
   // only without a device (block cases change the device: they run once).
   const firstVerdicts = programs.map((p, i) => compareProgram(p, [k1[i]], dm[i], []));
@@ -47,19 +57,43 @@ export async function compareBatch(
   const verdicts = programs.map((p, i) =>
     compareProgram(p, k2[i] ? [k1[i], k2[i]!] : [k1[i]], dm[i], opts.known ?? KNOWN_DIFFERENCES)
   );
+  if (opts.device) {
+    // The device is shared by the batch: once a write disagreed, later reads
+    // of the device may differ in their data alone. Such a difference is
+    // named after the earlier one, never counted as agreement.
+    let diverged = false;
+    verdicts.forEach((v, i) => {
+      if (!v.agree && diverged && !v.known && onlyDataDiffers(k1[i], dm[i])) v.known = "device-diverged";
+      if (!v.agree && sqeFields(v.program).some((q) => [2, 5, 23, 61].includes(q.opcode))) diverged = true;
+    });
+  }
   return { verdicts, tally: tally(verdicts), kernel: k1, dmasim: dm };
+}
+
+function onlyDataDiffers(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length &&
+    a.every((l, i) => l === b[i] || (l.startsWith("data ") && b[i].startsWith("data ")));
 }
 
 /** One report line: programs compared, agreeing, explained by name, unexplained. */
 export function report(label: string, t: Tally): string {
   const known = Object.entries(t.known).map(([k, n]) => `${k}=${n}`).join(", ");
   return `conformance ${label}: ${t.compared} programs compared, ${t.agreeing} agree, ` +
-    `${t.compared - t.agreeing - t.unexplained.length} differ by named choice${known ? ` (${known})` : ""}, ` +
+    `${t.compared - t.agreeing - t.unexplained.length} differ by named choice${
+      known ? ` (${known})` : ""
+    }, ` +
     `${t.unexplained.length} unexplained`;
 }
 
 /** A readable account of one disagreement: the program, the kernel's lines and dmasim's. */
 export function explain(v: Verdict, kernel: readonly string[], dmasim: readonly string[]): string {
-  return [`${v.program.name}: ${v.diff}`, ...v.program.lines, "--- kernel", ...kernel, "--- dmasim", ...dmasim]
+  return [
+    `${v.program.name}: ${v.diff}`,
+    ...v.program.lines,
+    "--- kernel",
+    ...kernel,
+    "--- dmasim",
+    ...dmasim,
+  ]
     .join("\n");
 }

@@ -90,7 +90,7 @@ export interface Program {
 
 /** Serialise programs into one runner input (with each program's `Z n` already in `lines`). */
 export function serialise(programs: readonly Program[]): string {
-  return programs.map((p) => [`P ${p.name}`, ...p.lines].join("\n")).join("\n") + "\n";
+  return programs.map((p) => [`P ${p.name}`, ...p.lines.map(expandLine)].join("\n")).join("\n") + "\n";
 }
 
 /** A small deterministic PRNG (mulberry32): same seed, same programs. */
@@ -190,11 +190,9 @@ export function generateNopProgram(rng: Rng, name: string, opts: GenOptions = {}
   lines.push(`S ${entries} ${cqFlags >>> 0} ${cq}`);
   const sqEntries = Math.max(1, Math.min(entries, 32768));
   let hasFiles = false;
-  let hasBufs = false;
   if (rng.chance(0.15)) {
     lines.push(`B 0 8192 ${rng.int(256)}`);
     lines.push(`RB 1 0:0/4096`);
-    hasBufs = true;
   }
   if (rng.chance(0.15)) {
     lines.push(`RF 2 r -1`);
@@ -313,7 +311,19 @@ export function generateBlockProgram(rng: Rng, name: string, devBytes: number, l
   if (fixed) lines.push(`RB 2 0:${regOff}/${regLen} 0:0/4096`);
   const n = 1 + (rng.chance(0.3) ? rng.int(3) : 0);
   const lenOf = () =>
-    rng.pick([lba, 2 * lba, 8 * lba, lba / 2, 1, 0, 4096, 65536, 131072 + lba, 3 * lba + 512, BLOCK_BUF_BYTES - 4096]);
+    rng.pick([
+      lba,
+      2 * lba,
+      8 * lba,
+      lba / 2,
+      1,
+      0,
+      4096,
+      65536,
+      131072 + lba,
+      3 * lba + 512,
+      BLOCK_BUF_BYTES - 4096,
+    ]);
   const offOf = () =>
     rng.pick([
       0,
@@ -357,13 +367,11 @@ export function generateBlockProgram(rng: Rng, name: string, devBytes: number, l
     if (vectored) {
       const cnt = rng.chance(0.06) ? rng.pick([0, 1025, 1024]) : 1 + rng.int(5);
       const entries: string[] = [];
-      let total = 0;
       for (let j = 0; j < Math.min(cnt, 6); j++) {
         let l = rng.chance(0.12) ? 0 : rng.pick([lba, 2 * lba, 4096, lba / 2, 8192, 65536]);
         if (rng.chance(0.04)) l = rng.pick([0x7fffffff, 0x80000000, 2 ** 32]);
         const a = dataAddr(Math.min(l, 65536));
         entries.push(`0:${a}/${l}`);
-        total += l;
       }
       // Counts past the written entries read zeroed iovecs (buffer 1 starts zeroed).
       const at = iovOff;
@@ -371,7 +379,6 @@ export function generateBlockProgram(rng: Rng, name: string, devBytes: number, l
       lines.push(`V 1 ${at} ${Math.min(cnt, 6)} ${entries.join(" ")}`.trimEnd());
       addrRef = `1:${at}`;
       len = cnt;
-      void total;
     } else {
       len = lenOf();
       addrRef = `0:${dataAddr(len)}`;
@@ -382,4 +389,40 @@ export function generateBlockProgram(rng: Rng, name: string, devBytes: number, l
   lines.push(`E ${n} ${n} 1`, "C", "Z");
   lines.push(`D 0 0 ${BLOCK_BUF_BYTES}`);
   return { name, lines };
+}
+
+/**
+ * Expand a readable SQE line (`SQE op=0 flags=0x44 ud=5 len=-5 opf=1 fd=r
+ * addr=0:4096 off=0 bi=0 prio=0 pers=0`; fields default to 0, fd to -1) into
+ * the `Q` line the runner reads. Corpus programs are written this way. Other
+ * lines are returned unchanged.
+ */
+export function expandLine(line: string): string {
+  if (!line.startsWith("SQE ")) return line;
+  const kv = new Map(
+    line.slice(4).trim().split(/\s+/).map((t) => {
+      const i = t.indexOf("=");
+      if (i < 0) throw new Error(`SQE field without '=': ${t} in ${line}`);
+      return [t.slice(0, i), t.slice(i + 1)] as [string, string];
+    }),
+  );
+  const known = ["op", "flags", "ud", "len", "opf", "fd", "addr", "off", "bi", "prio", "pers"];
+  for (const k of kv.keys()) if (!known.includes(k)) throw new Error(`unknown SQE field ${k} in ${line}`);
+  const num = (k: string, d = 0) => kv.has(k) ? Number(kv.get(k)) : d;
+  const fd = kv.get("fd") ?? "-1";
+  const addr = kv.get("addr") ?? "-";
+  const symbolicFd = fd === "r" || fd === "d";
+  const hex = sqeHex({
+    opcode: num("op"),
+    flags: num("flags"),
+    ioprio: num("prio"),
+    fd: symbolicFd ? -1 : Number(fd),
+    off: BigInt(kv.get("off") ?? 0),
+    len: num("len") >>> 0,
+    op_flags: num("opf") >>> 0,
+    user_data: BigInt(kv.get("ud") ?? 0),
+    buf_index: num("bi"),
+    personality: num("pers"),
+  });
+  return `Q ${hex} ${addr.includes(":") ? addr : "-"} ${symbolicFd ? fd : "-"}`;
 }

@@ -4,7 +4,7 @@
 // fresh one), DMASIM_CONFORM_PROGRAMS how many programs.
 import assert from "node:assert/strict";
 import { compareBatch, explain, report } from "./harness.ts";
-import { kernelRunner } from "./kernel.ts";
+import { kernelRelease, kernelRunner } from "./kernel.ts";
 import { generateNopProgram, Rng } from "./program.ts";
 
 function seedFromEnv(): number {
@@ -25,7 +25,7 @@ Deno.test("conformance: random ring-core programs agree with the running kernel"
   const rng = new Rng(seed);
   const programs = Array.from({ length: n }, (_, i) => generateNopProgram(rng, `seed${seed}-${i}`));
   const { verdicts, tally, kernel, dmasim } = await compareBatch(r.path, programs);
-  console.log(`${report(`ring-core (seed ${seed}, kernel ${Deno.osRelease()})`, tally)}`);
+  console.log(`${report(`ring-core (seed ${seed}, kernel ${await kernelRelease()})`, tally)}`);
   const bad = verdicts.map((v, i) => [v, i] as const).filter(([v]) => !v.agree && !v.known);
   assert.equal(
     bad.length,
