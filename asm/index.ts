@@ -69,6 +69,7 @@ export function stat_get(which: i32): f64 {
   return 0;
 }
 export { phys_backed_pages } from "./hw/physmem";
+export { exposure_get } from "./iommu/exposure";
 export {
   io_register_buffers, io_register_buffers_sparse, io_register_buffers_update, io_unregister_buffers,
   io_register_files, io_unregister_files,

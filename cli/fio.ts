@@ -755,6 +755,7 @@ export function fioJson(runs: FioRun[], globals: Record<string, string>, timing 
       cpu_ns_per_io_by_layer: r.cpuNsPerIoByLayer,
       iommu_counters: r.iommu,
       dmabuf_counters: r.dmabuf,
+      security: r.security,
       io_uring_enter_calls: r.calls,
     };
     if (timing) {

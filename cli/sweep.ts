@@ -115,6 +115,12 @@ export const METRICS: Record<string, (r: RunResult) => number> = {
   errors: (r) => r.errors,
   sim_ns: (r) => r.simNs,
   calls: (r) => r.calls,
+  reachable_bytes_mean: (r) => r.security.reachableBytesMean,
+  mapped_bytes_max: (r) => r.security.mappedBytesMax,
+  stale_window_ns_max: (r) =>
+    Math.max(r.security.staleAfterUnmap.windowNsMax, r.security.staleAfterMoveNotify.windowNsMax),
+  stale_bytes: (r) => r.security.staleAfterUnmap.staleBytes + r.security.staleAfterMoveNotify.staleBytes,
+  subpage_bytes: (r) => r.security.subPage.bytesBeyondIo,
 };
 
 /** Counters of a result as `iommu.*`, `dmabuf.*`, `cpu.*` (CPU ns per I/O by layer) metrics. */

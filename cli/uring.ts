@@ -353,11 +353,77 @@ export function fmtSummary(r: RunResult): string[] {
   if (iommu) lines.push(`IOMMU: ${iommu}`);
   const dmabuf = Object.entries(r.dmabuf).map(([k, v]) => `${k}=${v}`).join(", ");
   if (dmabuf && r.job.buffers === "dmabuf") lines.push(`dma-buf: ${dmabuf}`);
+  lines.push(...fmtSecurity(r));
   for (const d of r.devices) {
     lines.push(
       `Device ${d.name}: IOPS=${Math.round(d.iops)}, controller=${fixed(d.ctrlUtil * 100, 1)}%, link=${
         fixed(d.linkUtil * 100, 1)
       }%`,
+    );
+  }
+  return lines;
+}
+
+/** Bytes with a binary unit (B, KiB, MiB, GiB, TiB), one decimal. */
+function fmtBytes(b: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (b >= 1024 && i < units.length - 1) {
+    b /= 1024;
+    i++;
+  }
+  return i === 0 ? `${Math.round(b)} B` : `${fixed(b, 1)} ${units[i]}`;
+}
+
+/** A duration in ns with a readable unit. */
+function fmtNs(ns: number): string {
+  if (ns >= 1e6) return `${fixed(ns / 1e6, 2)} ms`;
+  if (ns >= 1e3) return `${fixed(ns / 1e3, 1)} µs`;
+  return `${Math.round(ns)} ns`;
+}
+
+/**
+ * The `security` section as text: what the devices could reach that they
+ * should not (src/security.ts), one line per kind of exposure.
+ */
+export function fmtSecurity(r: RunResult): string[] {
+  const s = r.security;
+  if (s.allMemoryReachable) {
+    return [
+      `Security: iommu=passthrough: all ${fmtBytes(s.memoryBytes)} of memory reachable (no translation)`,
+    ];
+  }
+  const lines = [
+    `Security: iommu=${s.iommu}: reachable through the IOMMU ${fmtBytes(s.reachableBytesMean)} on average, ` +
+    `at most ${fmtBytes(s.mappedBytesMax)} mapped at once`,
+  ];
+  const stale = (what: string, x: typeof s.staleAfterUnmap) => {
+    if (x.unmaps === 0) return;
+    lines.push(
+      x.staleUnmaps === 0
+        ? `  after ${what}: ${x.unmaps} unmaps, none left reachable (invalidated before the unmap returned)`
+        : `  after ${what}: ${x.staleUnmaps} of ${x.unmaps} unmaps left reachable until the IOTLB flush ` +
+          `(${fmtBytes(x.staleBytes)}, ${x.staleIotlbEntries} IOTLB entries cached), window max ${
+            fmtNs(x.windowNsMax)
+          }, mean ${fmtNs(x.windowNsMean)}${x.openAtEnd ? `, ${x.openAtEnd} still open at the end` : ""}`,
+    );
+  };
+  stale("unmap", s.staleAfterUnmap);
+  stale("move_notify", s.staleAfterMoveNotify);
+  if (s.subPage.maps > 0) {
+    lines.push(
+      `  sub-page: ${
+        fmtBytes(s.subPage.bytesBeyondIo)
+      } beyond the I/Os' own bytes in ${s.subPage.maps} mappings, ` +
+        `mapped ${fmtNs(s.subPage.meanWindowNs)} on average`,
+    );
+  }
+  if (s.dmabufMaps.bytesMax > 0) {
+    lines.push(`  dma-buf maps: ${fmtBytes(s.dmabufMaps.bytesMax)} mapped whole for the registration's life`);
+  }
+  if (s.p2pUntranslatedBytes > 0) {
+    lines.push(
+      `  peer-to-peer: ${fmtBytes(s.p2pUntranslatedBytes)} of GPU memory behind a switch, untranslated`,
     );
   }
   return lines;

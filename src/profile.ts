@@ -1,7 +1,7 @@
 /**
  * Machine profiles: the JSON that describes a simulated machine (CPU cores,
  * per-step CPU costs, IOMMU, PCIe link, NVMe controllers and drives, GPUs).
- * Every field has a unit and a source, documented here and in the README;
+ * Every field has a unit and a source, documented here and in docs/profiles.md;
  * {@link validateProfile} checks a profile against this schema and names the
  * path of any unknown or ill-typed field.
  *

@@ -1,6 +1,6 @@
 /**
- * Built-in machine profiles. Every value's source is in the README's model
- * notes; costs default to {@link COST_FIELDS}.
+ * Built-in machine profiles. Every value's source is in docs/profiles.md
+ * (the fields and costs tables); costs default to {@link COST_FIELDS}.
  *
  * @module
  */

@@ -10,6 +10,7 @@
 import { guard, w } from "./wasm.ts";
 import { COST_NAMES, deviceCapacityBytes, type Profile } from "./profile.ts";
 import { resolveProfile } from "./profiles.ts";
+import { type SecurityReport, securityReport } from "./security.ts";
 
 let epoch = 0;
 
@@ -290,6 +291,24 @@ export class System {
       });
     }
     return out;
+  }
+
+  /**
+   * What the devices could reach that they should not, from machine start
+   * up to the latest core clock (or `tEndNs`): see {@link SecurityReport}.
+   *
+   * @example
+   * ```ts
+   * import { System } from "../mod.ts";
+   * const sys = new System({ iommu: "passthrough" });
+   * console.log(sys.security().allMemoryReachable); // true
+   * ```
+   */
+  security(tEndNs?: number): SecurityReport {
+    this.check();
+    const t = tEndNs ??
+      Math.max(...Array.from({ length: this.profile.cpu.cores }, (_, c) => w.core_time_ns(c)));
+    return securityReport(this.profile, t);
   }
 
   // ---- memfd, udmabuf and GPU dma-bufs ----

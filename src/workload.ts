@@ -29,6 +29,7 @@ import {
   registerFiles,
 } from "./liburing.ts";
 import type { LatencyStats, RunResult, RunSample, UringJob } from "./workload_types.ts";
+import { securityReport } from "./security.ts";
 
 export type * from "./workload_types.ts";
 
@@ -395,6 +396,10 @@ export function runUring(job: UringJob): RunResult {
     devices,
     dmabuf,
     memory: { gpuCopies: w.gpu_counter(0), hostMemBytes: w.gpu_counter(1), gpuLinkBytes: w.gpu_counter(2) },
+    security: securityReport(
+      p,
+      Math.max(...Array.from({ length: p.cpu.cores }, (_, c) => sys.coreTimeNs(c))),
+    ),
     calls,
     samples,
     wallS,

@@ -6,6 +6,7 @@
  * @module
  */
 import type { IommuMode } from "./profile.ts";
+import type { SecurityReport } from "./security.ts";
 
 /**
  * Buffer kinds a workload can use: plain user memory, registered (fixed)
@@ -139,10 +140,12 @@ export interface RunResult {
   iommu: Record<string, number>;
   /** Per device: busy fraction of its command processor and media, and link utilisation. */
   devices: { name: string; iops: number; ctrlUtil: number; linkUtil: number }[];
-  /** dma-buf counters over the whole run, warm-up included (maps created, invalidations, waits, remaps, -EAGAIN). */
+  /** dma-buf counters over the measurement window (maps created, invalidations, waits, remaps, -EAGAIN). */
   dmabuf: Record<string, number>;
   /** Data movement over the whole run: host-to-GPU copies (bounce), bytes through host memory, bytes over GPU 0's link. */
   memory: { gpuCopies: number; hostMemBytes: number; gpuLinkBytes: number };
+  /** What the devices could reach that they should not, over the whole run (src/security.ts). */
+  security: SecurityReport;
   /** io_uring_enter calls. */
   calls: number;
   /** Per-second samples. */

@@ -16,7 +16,7 @@ import {
 import * as u from "../sim/uapi";
 import { fd_file_of, fd_flags_of, fd_install, fd_obj_of, fd_type_of, fd_valid_user, FT_BLKDEV, FT_DMABUF, FT_MEMFD } from "../fs/files";
 import {
-  DMA_BIDIRECTIONAL, DMA_MAPPING_ERROR, iommu_map_sg, iommu_mode, iommu_unmap, IOMMU_PASSTHROUGH,
+  DMA_BIDIRECTIONAL, DMA_MAPPING_ERROR, iommu_map_sg_kind, iommu_mode, iommu_unmap_kind, IOMMU_PASSTHROUGH,
 } from "../iommu/iommu";
 import {
   phys_alloc_host, phys_alloc_vram, phys_copy, phys_free, phys_host_pages_free, phys_read, phys_vram_left, phys_write,
@@ -32,6 +32,7 @@ import {
   RQ_FLAGS, REQ_F_FORCE_ASYNC, RQ_MAP, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RFD, RQ_RING,
 } from "../io_uring/io_uring";
 import { fail, SIM_ERR_MAPS } from "../sim/errors";
+import { EXP_DMABUF } from "../iommu/exposure";
 
 export const MEMFDS_MAX: i32 = 256;
 export const DMABUFS_MAX: i32 = 1024;
@@ -441,7 +442,7 @@ function map_create(t: i32, core: i32): i32 {
       store<u64>(segs + <usize>i * 16, load<u64>(pages + (<usize>i << 3)));
       store<u32>(segs + <usize>i * 16 + 8, PAGE_SIZE);
     }
-    iova = iommu_map_sg(nvme_dom(unchecked(tk_ctrl[t])), core, segs, n, DMA_BIDIRECTIONAL);
+    iova = iommu_map_sg_kind(nvme_dom(unchecked(tk_ctrl[t])), core, segs, n, DMA_BIDIRECTIONAL, EXP_DMABUF);
     blk_free(segs, <usize>n * 16);
     if (iova == DMA_MAPPING_ERROR) {
       blk_free(dma, <usize>n * 8);
@@ -471,7 +472,7 @@ function map_release(m: i32, core: i32): void {
   const n = unchecked(mp_npages[m]);
   const iova = unchecked(mp_iova[m]);
   if (iova != 0) {
-    iommu_unmap(nvme_dom(unchecked(tk_ctrl[t])), core, iova, <u64>n << PAGE_SHIFT, DMA_BIDIRECTIONAL);
+    iommu_unmap_kind(nvme_dom(unchecked(tk_ctrl[t])), core, iova, <u64>n << PAGE_SHIFT, DMA_BIDIRECTIONAL, EXP_DMABUF);
   }
   blk_free(unchecked(mp_dma[m]), <usize>n * 8);
   unchecked((mp_live[m] = false));

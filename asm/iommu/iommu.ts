@@ -22,6 +22,7 @@ import { phys_alloc_host, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE, V
 import { mem_alloc } from "../sim/mem";
 import { fail, SIM_ERR_INVARIANT, SIM_ERR_IOVA, SIM_ERR_PHYS } from "../sim/errors";
 import { CORES_MAX, PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
+import { exp_flush, exp_map, exp_unmap, exposure_init, EXP_DOMAINS_MAX, EXP_STREAMING } from "./exposure";
 
 export const IOMMU_STRICT: i32 = 0;
 export const IOMMU_LAZY: i32 = 1;
@@ -222,6 +223,8 @@ export function iommu_init(
   iommu_iova_tree_allocs = 0;
   iommu_pte_writes = 0;
   iommu_walk_ns_acc = 0;
+  assert(EXP_DOMAINS_MAX == IOMMU_DOMAINS_MAX);
+  exposure_init();
 
   for (let u = 0; u < IOMMU_UNITS_MAX; u++) unchecked((unit_free[u] = 0));
   domains = 0;
@@ -993,6 +996,8 @@ function fq_flush_iotlb(d: i32, core: i32): void {
   unchecked((dom_fq_start[d] += 1));
   inval_sync(d, core);
   tlb_drop_domain(d);
+  // Every range queued so far is covered: its stale translations are gone.
+  exp_flush(d, unchecked(core_time[core]));
   unchecked((dom_fq_finish[d] += 1));
   iommu_fq_flushes++;
 }
@@ -1079,6 +1084,14 @@ export function iommu_fq_timer(core: i32): void {
  * may be passed.
  */
 export function iommu_map_sg(dom: i32, core: i32, segs: usize, nsegs: u32, dir: i32): u64 {
+  return iommu_map_sg_kind(dom, core, segs, nsegs, dir, EXP_STREAMING);
+}
+
+/**
+ * iommu_map_sg for a mapping of exposure kind `kind` (exposure.ts: a per-I/O
+ * mapping or a dma-buf map); the kind only sorts the exposure accounting.
+ */
+export function iommu_map_sg_kind(dom: i32, core: i32, segs: usize, nsegs: u32, dir: i32, kind: i32): u64 {
   assert(dom >= 0 && dom < domains);
   assert(core >= 0 && core < ncpus);
   if (nsegs == 0) return DMA_MAPPING_ERROR;
@@ -1091,11 +1104,13 @@ export function iommu_map_sg(dom: i32, core: i32, segs: usize, nsegs: u32, dir: 
   charge(core, LAYER_DMA, cost(COST_IOMMU_MAP));
   // iova_len: the sum of the page-rounded spans of the segments.
   let pages: u64 = 0;
+  let bytes: u64 = 0;
   for (let i: u32 = 0; i < nsegs; i++) {
     const s = segs + (<usize>i << 4);
     const pa = load<u64>(s);
     const len = <u64>load<u32>(s, 8);
     const off = pa & <u64>(PAGE_SIZE - 1);
+    bytes += len;
     assert(len > 0);
     assert(i == 0 || off == 0); // only the first segment may start mid-page
     assert(i == nsegs - 1 || ((pa + len) & <u64>(PAGE_SIZE - 1)) == 0);
@@ -1115,12 +1130,18 @@ export function iommu_map_sg(dom: i32, core: i32, segs: usize, nsegs: u32, dir: 
     for (let k: u64 = 0; k < n; k++) pte_set(dom, core, cursor + k, first + (k << PAGE_SHIFT), perms);
     cursor += n;
   }
+  exp_map(kind, pages, bytes, unchecked(core_time[core]));
   iommu_maps++;
   return (iova_pfn << PAGE_SHIFT) | (load<u64>(segs) & <u64>(PAGE_SIZE - 1));
 }
 
 /** dma_unmap_sg of what iommu_map_sg returned, with the mode's invalidation policy. */
 export function iommu_unmap(dom: i32, core: i32, dma: u64, len: u64, dir: i32): void {
+  iommu_unmap_kind(dom, core, dma, len, dir, EXP_STREAMING);
+}
+
+/** iommu_unmap of a mapping made by iommu_map_sg_kind with the same `kind`. */
+export function iommu_unmap_kind(dom: i32, core: i32, dma: u64, len: u64, dir: i32, kind: i32): void {
   assert(dom >= 0 && dom < domains);
   assert(core >= 0 && core < ncpus);
   iommu_unmaps++;
@@ -1133,6 +1154,7 @@ export function iommu_unmap(dom: i32, core: i32, dma: u64, len: u64, dir: i32): 
   const pfn = dma >> PAGE_SHIFT;
   const pages = (off + len + <u64>(PAGE_SIZE - 1)) >> PAGE_SHIFT;
   // iommu_unmap_fast: clear the leaf PTEs.
+  let cached: u64 = 0;
   for (let i: u64 = 0; i < pages; i++) {
     const ea = pt_leaf(dom, core, pfn + i, false);
     if (ea == 0 || (phys_read_u64(ea) & PTE_PERM_MASK) == 0) fail(SIM_ERR_INVARIANT, <i64>(pfn + i));
@@ -1142,9 +1164,13 @@ export function iommu_unmap(dom: i32, core: i32, dma: u64, len: u64, dir: i32): 
       // No invalidation yet: the IOTLB keeps the translation. Mark it so a
       // later use by the device is counted as an exposure.
       const e = tlb_find(dom, pfn + i);
-      if (e != 0) store<u64>(e, load<u64>(e, 8) | IOTLB_STALE, 8);
+      if (e != 0) {
+        store<u64>(e, load<u64>(e, 8) | IOTLB_STALE, 8);
+        cached++;
+      }
     }
   }
+  exp_unmap(dom, kind, pages, len, cached, unchecked(core_time[core]), mode == IOMMU_LAZY);
   if (mode == IOMMU_STRICT) {
     inval_sync(dom, core);
     tlb_drop_range(dom, pfn, pages);
