@@ -127,7 +127,7 @@ function runOne(sys: System, devFd: number, p: Program): string[] {
           const va = sys.mmapAnon(n);
           if (va < 0) throw new Error(`dmasim: mmap ${n}: ${va}`);
           bufs[Number(a[1])] = va;
-          sys.writeUser(va, fillBuffer(Number(a[3]), n));
+          sys.writeUser(va, a[3] === "z" ? new Uint8Array(n) : fillBuffer(Number(a[3]), n));
           break;
         }
         case "V": {

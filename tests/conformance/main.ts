@@ -52,6 +52,29 @@ if (cmd === "run") {
   });
   console.log(report(`ring-core (seed ${seed}, kernel ${await kernelRelease()})`, tally));
   Deno.exit(tally.unexplained.length ? 1 : 0);
+} else if (cmd === "try") {
+  // try <program-file>: programs separated by "P name" lines, run on both, printed side by side.
+  const [file] = args;
+  if (!file) usage("try <program-file>");
+  const programs: { name: string; lines: string[] }[] = [];
+  for (const l of (await Deno.readTextFile(file)).split("\n")) {
+    if (l.startsWith("P ")) programs.push({ name: l.slice(2), lines: [] });
+    else if (l.trim() !== "" && !l.startsWith("#")) programs.at(-1)?.lines.push(l);
+  }
+  const dm = runDmasim(programs);
+  const kp = programs.map((p, i) => ({
+    ...p,
+    lines: p.lines.map((l) => l === "Z" ? `Z ${cqeCount(dm[i])}` : l),
+  }));
+  const k = await runPrograms(r.path, kp);
+  programs.forEach((p, i) => {
+    const n = Math.max(k[i].length, dm[i].length);
+    console.log(`${k[i].join("|") === dm[i].join("|") ? "SAME" : "DIFF"} ${p.name}`);
+    for (let j = 1; j < n; j++) {
+      const a = k[i][j] ?? "", b = dm[i][j] ?? "";
+      console.log(`  ${a.padEnd(28)} ${a === b ? " " : "≠"} ${b}`);
+    }
+  });
 } else if (cmd === "record") {
   const [name, file, comment = ""] = args;
   if (!name || !file) usage("record <name> <program-file> [comment]");

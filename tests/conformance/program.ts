@@ -10,7 +10,7 @@
  * |---|---|---|
  * | `P name` | start a program (tears down the previous ring and buffers) | `P name` |
  * | `S entries flags cq_entries` | io_uring_setup (steps after a failed setup are skipped) | `setup ret [sq cq]` |
- * | `B k bytes seed` | user buffer k (page aligned) filled with {@link fillByte} | — |
+ * | `B k bytes seed` | user buffer k (page aligned) filled with {@link fillByte} (`z`: zeroed) | — |
  * | `V k off n ref/len …` | an iovec array of n entries at buffer k + off | — |
  * | `RB n ref/len …` | IORING_REGISTER_BUFFERS | `reg ret` |
  * | `RF n fd …` | IORING_REGISTER_FILES (`r` ring fd, `d` device fd, or a number) | `reg ret` |
@@ -156,13 +156,16 @@ const SETUP_FLAGS: readonly number[] = [
   (1 << 0) | (1 << 12) | (1 << 13),
   1 << 9, // TASKRUN_FLAG alone
   1 << 13, // DEFER_TASKRUN alone
-  (1 << 0) | (1 << 19), // IOPOLL | HYBRID_IOPOLL
-  1 << 19, // HYBRID_IOPOLL alone
+  (1 << 0) | (1 << 17), // IOPOLL | HYBRID_IOPOLL
+  1 << 17, // HYBRID_IOPOLL alone
   (1 << 1) | (1 << 8), // SQPOLL | COOP_TASKRUN
   (1 << 1) | (1 << 9), // SQPOLL | TASKRUN_FLAG
   1 << 18, // CQE_MIXED
   1 << 16, // NO_SQARRAY
-  1 << 20, // beyond 6.18's flags
+  1 << 19, // beyond 6.18's flags
+  (1 << 11) | (1 << 18), // CQE32 | CQE_MIXED
+  (1 << 1) | (1 << 13) | (1 << 12), // SQPOLL | DEFER_TASKRUN
+  1 << 2, // SQ_AFF without SQPOLL
 ];
 
 /** Options of {@link generateNopProgram}. */
@@ -302,7 +305,7 @@ export function generateBlockProgram(rng: Rng, name: string, devBytes: number, l
   const lines: string[] = [];
   lines.push(`S 8 0 0`);
   lines.push(`B 0 ${BLOCK_BUF_BYTES} ${rng.int(256)}`);
-  lines.push(`B 1 65536 0`);
+  lines.push(`B 1 65536 z`);
   // The registered buffer: all of buffer 0, or a part of it (so that
   // addresses in buffer 0 can fall outside it).
   const regOff = rng.pick([0, 0, 4096, 65536]);
@@ -350,7 +353,7 @@ export function generateBlockProgram(rng: Rng, name: string, devBytes: number, l
       opcode === IORING_OP_READV_FIXED || opcode === IORING_OP_WRITEV_FIXED;
     let flags = 0;
     if (i < n - 1 && rng.chance(0.5)) flags |= rng.chance(0.8) ? IOSQE_IO_LINK : IOSQE_IO_HARDLINK;
-    const off = offOf();
+    let off = offOf();
     let addrRef: string;
     let len: number;
     const bufIndex = isFixed ? rng.pick([0, 0, 0, 1, 2, 7]) : 0;
@@ -367,13 +370,22 @@ export function generateBlockProgram(rng: Rng, name: string, devBytes: number, l
     if (vectored) {
       const cnt = rng.chance(0.06) ? rng.pick([0, 1025, 1024]) : 1 + rng.int(5);
       const entries: string[] = [];
+      let huge = false;
       for (let j = 0; j < Math.min(cnt, 6); j++) {
         let l = rng.chance(0.12) ? 0 : rng.pick([lba, 2 * lba, 4096, lba / 2, 8192, 65536]);
-        if (rng.chance(0.04)) l = rng.pick([0x7fffffff, 0x80000000, 2 ** 32]);
+        if (rng.chance(0.04)) {
+          l = rng.pick([0x7fffffff, 0x80000000, 2 ** 32]);
+          huge = true;
+        }
         const a = dataAddr(Math.min(l, 65536));
         entries.push(`0:${a}/${l}`);
       }
-      // Counts past the written entries read zeroed iovecs (buffer 1 starts zeroed).
+      // A huge iovec moves only what the device has left from `off`: keep
+      // that within two blocks of its end, so that no byte is read or
+      // written past buffer 0 (beyond it lies the runner's own memory).
+      if (huge) off = rng.pick([devBytes - lba, devBytes - 2 * lba, devBytes, devBytes + lba]);
+      // Counts past the written entries read empty iovecs (buffer 1 starts zeroed:
+      // a wild iovec could let the kernel write into the runner's own memory).
       const at = iovOff;
       iovOff += 16 * Math.min(cnt, 6);
       lines.push(`V 1 ${at} ${Math.min(cnt, 6)} ${entries.join(" ")}`.trimEnd());

@@ -192,10 +192,11 @@ int main(int argc, char **argv) {
     } else if (!strcmp(cmd, "B")) {
       int k = atoi(strtok_r(NULL, " ", &save));
       size_t n = strtoull(strtok_r(NULL, " ", &save), NULL, 0);
-      unsigned seed = strtoul(strtok_r(NULL, " ", &save), NULL, 0);
+      char *seed = strtok_r(NULL, " ", &save);
       buf[k] = mmap(0, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
       buf_len[k] = n;
-      fill(buf[k], n, seed);
+      // "z": left zeroed (an iovec area: entries past the written ones are empty).
+      if (strcmp(seed, "z")) fill(buf[k], n, strtoul(seed, NULL, 0));
     } else if (!strcmp(cmd, "V")) {
       // V k off n ref:len ... : an iovec array at buffer k + off
       int k = atoi(strtok_r(NULL, " ", &save));
