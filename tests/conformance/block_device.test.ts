@@ -47,6 +47,9 @@ for (const lba of [512, 4096] as const) {
           all.map(([v, i]) => explain(v, kernel[i], dmasim[i])).join("\n\n"),
         );
       }
+      for (const v of verdicts) {
+        if (!v.agree && !v.known) console.log(`  unexplained ${v.program.name}: ${v.diff}`);
+      }
       const bad = verdicts.map((v, i) => [v, i] as const).filter(([v]) => !v.agree && !v.known);
       assert.equal(
         bad.length,

@@ -9,6 +9,7 @@
  */
 import {
   EDEADLK,
+  IORING_ENTER_GETEVENTS,
   type IoUring,
   ioUringEnter,
   ioUringQueueExit,
@@ -191,9 +192,19 @@ function runOne(sys: System, devFd: number, p: Program): string[] {
           o.push(`data ${fnv32(bytes)}`);
           break;
         }
-        case "Z":
+        case "Z": {
+          // Let in-flight work finish (task work, io-wq, the device): wait for
+          // one more CQE at a time until none comes (-EDEADLK: nothing left
+          // that could complete) — what the runner's timed waits do.
           reap();
+          for (let guard = 0; guard < 100_000; guard++) {
+            const before = reaped;
+            const ret = ioUringEnter(ring!, 0, 1, IORING_ENTER_GETEVENTS);
+            reap();
+            if (ret < 0 || reaped === before) break;
+          }
           break;
+        }
         default:
           throw new Error(`dmasim: bad program line: ${line}`);
       }
