@@ -2,7 +2,9 @@
 // entry lays the machine out (machine_init) and exports the data path's
 // control points. TypeScript crosses this boundary per batch, never per event.
 
-import { clear_error, sim_error, sim_error_arg } from "./sim/errors";
+import {
+  bound, clear_error, INV_COUNT, sim_abort_file, sim_abort_line, sim_abort_msg, sim_error, sim_error_arg, sim_invariant,
+} from "./sim/errors";
 import { blk_reset, mem_reset, mem_used, mem_capacity } from "./sim/mem";
 import { core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, LAYERS, now } from "./sim/engine";
 import { phys_init, phys_backed_pages } from "./hw/physmem";
@@ -10,6 +12,7 @@ import { files_init, fd_install, FT_BLKDEV } from "./fs/files";
 import {
   iommu_init, iommu_set_p2p_bypass, iommu_maps, iommu_unmaps, iommu_invalidations, iommu_iotlb_hits, iommu_iotlb_misses, iommu_walks,
   iommu_faults, iommu_stale_hits, iommu_fq_flushes, iommu_iova_cache_hits, iommu_iova_tree_allocs, iommu_pte_writes,
+  iommu_unit_stat,
 } from "./iommu/iommu";
 import { nvme_init } from "./nvme/pci";
 import { gpu_init } from "./hw/gpu";
@@ -24,7 +27,7 @@ export function gpu_counter(i: i32): f64 {
 }
 import { rw_init } from "./io_uring/rw";
 import { blk_init } from "./block/bio";
-import { dmabuf_init } from "./dmabuf/dmabuf";
+import { dmabuf_init, dmabuf_put } from "./dmabuf/dmabuf";
 import { dmabuf_counter, io_dmabuf_init } from "./io_uring/dmabuf_token";
 import { set_snapshot_hook, wl_init } from "./user/workload";
 import { machine_hooks } from "./machine/dispatch";
@@ -33,12 +36,13 @@ import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm/mm";
 import { phys_read } from "./hw/physmem";
 import { O_ACCMODE } from "./sim/uapi";
 import { reqs_live_max, uring_init } from "./io_uring/ring";
-import { stats_reset } from "./sim/stats";
+import { stats_reset, stats_rings_clear } from "./sim/stats";
 import { mm_init } from "./mm/mm";
 import { trace_init } from "./sim/trace";
 import { mem_alloc } from "./sim/mem";
 
 export { clear_error } from "./sim/errors";
+export { uapi_value } from "./sim/uapi_table.generated";
 export { mem_used, mem_capacity } from "./sim/mem";
 export { set_cost, COST_COUNT } from "./sim/costs";
 export { LAYERS, ev_pending } from "./sim/engine";
@@ -48,7 +52,7 @@ export {
 } from "./io_uring/ring";
 export { io_uring_exit, io_uring_enter, app_charge } from "./io_uring/io_uring";
 export { fd_close, fd_type_of, fd_file_of } from "./fs/files";
-export { stats_reset, hist_get, hist_lower } from "./sim/stats";
+export { stats_reset, hist_get, hist_lower, stats_ring_area } from "./sim/stats";
 import { st_ios, st_bytes, st_errors, st_lat_sum_ns, st_lat_max_ns, st_lat_min_ns, st_lat_sq_sum, HIST_BUCKETS } from "./sim/stats";
 
 /** Named error code of the last trap (asm/sim/errors.ts), and its detail. */
@@ -57,6 +61,32 @@ export function sim_error_code(): i32 {
 }
 export function sim_error_detail(): f64 {
   return <f64>sim_error_arg;
+}
+/** Which named invariant broke (INV_*; src/wasm.ts SIM_INVARIANT_NAMES), 0 when none. */
+export function sim_error_invariant(): i32 {
+  return sim_invariant;
+}
+/** Where the last assertion failed (debug build): 0 its message, 1 its file (string pointers), 2 its line. */
+export function sim_abort_where(which: i32): usize {
+  if (which == 0) return sim_abort_msg;
+  if (which == 1) return sim_abort_file;
+  return <usize>sim_abort_line;
+}
+/** Named invariants there are (tests check src/wasm.ts names as many). */
+export function sim_invariant_count(): i32 {
+  return INV_COUNT;
+}
+
+// Test-only entry points: they break state on purpose, to prove the safety
+// nets fire (tests/safety.test.ts runs them on a separate debug instance).
+
+/** Test only: drop a reference on dma-buf `d` that nobody holds (the refcount assertion fires). */
+export function selftest_dmabuf_put(d: i32): void {
+  dmabuf_put(d);
+}
+/** Test only: a loop that ran `count` times where `max` is the bound (the named invariant fires past it). */
+export function selftest_bound(count: u32, max: u32): void {
+  bound(count, max, 1);
 }
 /** Run statistics as f64 (exact below 2^53). */
 export function stat_get(which: i32): f64 {
@@ -81,7 +111,9 @@ export {
 export {
   nvme_ctrl_setup, nvme_cmd_image, nvme_cmd_iod, nvme_cmd_req, nvme_cmds_max, nvme_cmds_live, nvme_capacity_bytes,
 } from "./nvme/pci";
-export { nvme_ctrl_cmds, nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional } from "./nvme/ctrl";
+export {
+  nvme_ctrl_cmds, nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional, nvme_window_stat,
+} from "./nvme/ctrl";
 export {
   memfd_create, memfd_truncate, memfd_add_seals, memfd_rw, udmabuf_create, vram_dmabuf_create, dmabuf_size, dmabuf_rw,
   dmabuf_page_pa, dmabuf_invalidate, dmabuf_schedule_invalidate,
@@ -89,8 +121,9 @@ export {
 export { dmabuf_counter, dmabuf_maps_live, dmabuf_tokens_live } from "./io_uring/dmabuf_token";
 export {
   wl_setup, wl_thread, wl_thread_file, wl_start, wl_sample_ptr, wl_sample_words, wl_snap_busy, wl_snap_layer,
-  wl_stat, wl_end_busy, wl_end_layer,
+  wl_stat, wl_end_busy, wl_end_layer, wl_thread_job, wl_thread_bs, wl_job_sample,
 } from "./user/workload";
+export { wl_job_stat, wl_job_hist, wl_job_map, wl_job_end } from "./user/wl_job";
 export { wl_run } from "./machine/dispatch";
 export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./sim/trace";
 // Layer entry points the unit tests drive directly (tests/iommu.test.ts,
@@ -122,6 +155,7 @@ export function machine_init(ncores: i32, host_mib: u32, backing_pages: u32, vra
   mm_init();
   trace_init();
   wl_init();
+  stats_rings_clear();
   stats_reset(0);
   scratch = mem_alloc(SCRATCH_BYTES, 4096);
 }
@@ -154,7 +188,9 @@ export function storage_init(
 const snap_iommu = new StaticArray<f64>(12);
 const snap_dmabuf = new StaticArray<f64>(9);
 const snap_ctrl = new StaticArray<f64>(16 * 3);
+const snap_unit = new StaticArray<f64>(16 * 4);
 function take_snapshot(): void {
+  for (let u = 0; u < 16; u++) for (let k = 0; k < 4; k++) unchecked((snap_unit[u * 4 + k] = iommu_unit_stat(u, k)));
   for (let i = 0; i < 12; i++) unchecked((snap_iommu[i] = iommu_counter(i)));
   for (let i = 0; i < 9; i++) unchecked((snap_dmabuf[i] = dmabuf_counter(i)));
   for (let c = 0; c < 16; c++) {
@@ -163,10 +199,14 @@ function take_snapshot(): void {
     unchecked((snap_ctrl[c * 3 + 2] = nvme_link_busy_ns(c)));
   }
 }
-/** Snapshot values: which 0 iommu, 1 dmabuf, 2 controller (i = c * 3 + k: cmds, busy ns, link busy ns). */
+/**
+ * Snapshot values: which 0 iommu, 1 dmabuf, 2 controller (i = c * 3 + k: cmds, busy ns, link busy ns),
+ * 3 invalidation queue (i = unit * 4 + k, k as iommu_unit_stat).
+ */
 export function snap_get(which: i32, i: i32): f64 {
   if (which == 0) return unchecked(snap_iommu[i]);
   if (which == 1) return unchecked(snap_dmabuf[i]);
+  if (which == 3) return unchecked(snap_unit[i]);
   return unchecked(snap_ctrl[i]);
 }
 

@@ -3,7 +3,7 @@
 // charges a named cost. Per-layer accounting lets reports split CPU time.
 
 import { CORES_MAX, EVENTS_MAX } from "./limits";
-import { fail, SIM_ERR_EVENTS, SIM_ERR_INVARIANT } from "./errors";
+import { fail, INV_HOOK_UNSET, invariant_fail, SIM_ERR_EVENTS } from "./errors";
 import { mem_alloc } from "./mem";
 
 /** Layers CPU time is charged to (reports split ns/IO by these). */
@@ -27,6 +27,9 @@ export const EV_INVALIDATE: u32 = 4; // a dma-buf exporter invalidates (arg: dma
 export const EV_WORKER: u32 = 5; // an io-wq worker builds a map and issues parked requests (arg: token)
 export const EV_SAMPLE: u32 = 6; // workload sampler tick
 export const EV_GPU_COPY: u32 = 7; // the oldest host-to-GPU copy ends (bounce path)
+export const EV_NVME_MEDIA: u32 = 8; // a command's media work is done: it takes the link (arg: tag)
+export const EV_NVME_DOORBELL: u32 = 9; // a controller sees an SQ tail doorbell write (arg: queue | tail << 11)
+export const EV_NVME_IRQ_CONT: u32 = 10; // an interrupt handler resumes after yielding (arg: queue)
 
 /** Time at which each core becomes free (its own clock). */
 export const core_time = new StaticArray<u64>(CORES_MAX);
@@ -89,6 +92,20 @@ export function advance_to(core: i32, t: u64, busy: bool, layer: i32): void {
   unchecked((core_time[core] = t));
 }
 
+/**
+ * Whether `core` must yield before it touches state other cores share (an
+ * IOMMU invalidation queue, a drive): its clock has run ahead of the earliest
+ * pending event, so another core may reach the resource earlier in simulated
+ * time. Every other core's next action is an event (a thread resuming, a CQE
+ * waking a poller, an interrupt, a timer), so a core whose clock is not later
+ * than the earliest event is provably first. With one core there is nobody to
+ * be first against: it never yields (the single-core runs pay nothing).
+ */
+// @ts-ignore: decorator
+@inline export function must_yield(core: i32): bool {
+  return cores > 1 && ev_count > 0 && unchecked(core_time[core]) > load<u64>(ev_key) >> SEQ_BITS;
+}
+
 /** Schedule an event of `kind` with `arg` at time `t`. */
 export function ev_push(t: u64, kind: u32, arg: u32): void {
   if (ev_count >= EVENTS_MAX) fail(SIM_ERR_EVENTS, <i64>EVENTS_MAX);
@@ -126,6 +143,7 @@ export function ev_peek_time(): u64 {
 
 /** Pop the earliest event; returns its payload (kind << 32 | arg), sets now. */
 export function ev_pop(): u64 {
+  assert(ev_count > 0, "engine: pop from an empty event queue");
   const t = load<u64>(ev_key) >> SEQ_BITS;
   const payload = load<u64>(ev_payload);
   ev_count--;
@@ -181,7 +199,7 @@ export function core_catch_up(core: i32): void {
 // it registers at machine set-up: the only upward call in the engine.
 let step_hook: () => void = step_unset;
 function step_unset(): void {
-  fail(SIM_ERR_INVARIANT, 100); // machine set-up did not register the dispatcher
+  invariant_fail(INV_HOOK_UNSET, 100); // machine set-up did not register the dispatcher
 }
 /** Register the event dispatcher's step (machine set-up). */
 export function set_sim_step(fn: () => void): void {
