@@ -84,9 +84,15 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   // ---- block-device causes (tests/conformance/block_device.test.ts), not fixed yet ----
   {
     name: "dio-memory-alignment",
-    why: "6.18 checks a direct I/O's memory alignment against dma_alignment only when the bio may need a " +
+    why:
+      "6.18 checks only the total length against the logical block size up front (segments may be shorter) " +
+      "and a direct I/O's memory alignment against dma_alignment only when the bio may need a " +
       "split (bio_split_io_at); a one-segment bio inside a page skips it. dmasim checked every request up front",
-    matches: (p) => hasBlockOp(p) && dataAddresses(p).some((a) => a % 512 !== 0),
+    matches: (p) =>
+      hasBlockOp(p) && (dataAddresses(p).some((a) => a % 512 !== 0) ||
+        p.lines.some((l) =>
+          l.startsWith("V ") && l.split(" ").slice(4).some((e) => Number(e.split("/")[1]) % 4096 !== 0)
+        )),
   },
 ];
 
