@@ -8,7 +8,7 @@
  * @module
  */
 import { guard, w } from "./wasm.ts";
-import { COST_NAMES, type Profile } from "./profile.ts";
+import { COST_NAMES, deviceCapacityBytes, type Profile } from "./profile.ts";
 import { resolveProfile } from "./profiles.ts";
 import { type SecurityReport, securityReport } from "./security.ts";
 
@@ -148,7 +148,7 @@ export class System {
         w.nvme_ctrl_setup(
           c,
           d.lba_bytes,
-          BigInt(d.capacity_gib) * (1n << 30n) / BigInt(d.lba_bytes),
+          deviceCapacityBytes(d) / BigInt(d.lba_bytes),
           d.iops_max,
           d.read_latency_ns,
           d.write_latency_ns,
