@@ -7,15 +7,8 @@
  *
  * @module
  */
+import { IOSQE_ASYNC, IOSQE_IO_DRAIN, IOSQE_IO_HARDLINK, IOSQE_IO_LINK } from "../../mod.ts";
 import { expandLine, type Program } from "./program.ts";
-
-const IOSQE_FIXED_FILE = 1 << 0;
-const IOSQE_IO_DRAIN = 1 << 1;
-const IOSQE_IO_LINK = 1 << 2;
-const IOSQE_IO_HARDLINK = 1 << 3;
-const IOSQE_ASYNC = 1 << 4;
-const IOSQE_BUFFER_SELECT = 1 << 5;
-const IOSQE_CQE_SKIP_SUCCESS = 1 << 6;
 
 /** A named, documented difference between dmasim and the kernel. */
 export interface KnownDifference {
