@@ -331,8 +331,47 @@ export function runUring(job: UringJob): RunResult {
   const wall0 = performance.now();
   guard(() => w.wl_start());
   const expect = ios ?? (fio && runtimeNs === null ? fio.reduce((a, f) => a + f.ios, 0) : 0);
+  // Per-second samples go to job.onSample as the run records them, not at its end, so a piped
+  // `dmasim uring -r 1h` prints t/io_uring's line each simulated second as t/io_uring does.
+  const samples: RunSample[] = [];
+  let nextSample = 1; // sample 0 is the start of the measurement window
+  const takeSamples = () => {
+    const n = w.wl_stat(8);
+    for (; nextSample < n; nextSample++) {
+      const s = readSample(nextSample);
+      if (s === null) continue;
+      samples.push(s);
+      job.onSample?.(s);
+    }
+  };
+  const readSample = (i: number): RunSample | null => {
+    const t0 = w.wl_stat(4);
+    const words = w.wl_sample_words();
+    const sp = w.wl_sample_ptr();
+    const v = sys.view; // fresh: the module's memory may have grown since the last look
+    const rd = (i: number, k: number) => Number(v.getBigUint64(sp + 8 * (i * words + k), true));
+    const dt = rd(i, 0) - rd(i - 1, 0);
+    if (dt <= 0) return null;
+    const dios = rd(i, 1) - rd(i - 1, 1);
+    const dcalls = rd(i, 3) - rd(i - 1, 3);
+    const dsub = rd(i, 4) - rd(i - 1, 4);
+    const dreap = rd(i, 5) - rd(i - 1, 5);
+    return {
+      tNs: rd(i, 0) - t0,
+      iops: (dios / dt) * 1e9,
+      bwBytesPerS: ((rd(i, 2) - rd(i - 1, 2)) / dt) * 1e9,
+      cpuUtil: Array.from(
+        { length: threads },
+        (_, c) => Math.min(1, (rd(i, 6 + 2 * c) - rd(i - 1, 6 + 2 * c)) / dt),
+      ),
+      callsPerS: (dcalls / dt) * 1e9,
+      iosPerCall: dcalls > 0 ? dreap / dcalls : 0,
+      submittedPerCall: dcalls > 0 ? dsub / dcalls : 0,
+    };
+  };
   for (let guardN = 0;; guardN++) {
     const st = guard(() => w.wl_run(200_000));
+    takeSamples();
     if (st === 1) break;
     if (st === -1) throw new Error("simulation stalled: no event left before the run finished");
     if (job.onProgress) {
@@ -391,34 +430,12 @@ export function runUring(job: UringJob): RunResult {
     };
   });
 
-  const samples: RunSample[] = [];
+  takeSamples();
   const ns = w.wl_stat(8);
   const words = w.wl_sample_words();
   const sp = w.wl_sample_ptr();
   const v = sys.view;
   const rd = (i: number, k: number) => Number(v.getBigUint64(sp + 8 * (i * words + k), true));
-  for (let i = 1; i < ns; i++) {
-    const dt = rd(i, 0) - rd(i - 1, 0);
-    if (dt <= 0) continue;
-    const dios = rd(i, 1) - rd(i - 1, 1);
-    const dcalls = rd(i, 3) - rd(i - 1, 3);
-    const dsub = rd(i, 4) - rd(i - 1, 4);
-    const dreap = rd(i, 5) - rd(i - 1, 5);
-    const s: RunSample = {
-      tNs: rd(i, 0) - t0,
-      iops: (dios / dt) * 1e9,
-      bwBytesPerS: ((rd(i, 2) - rd(i - 1, 2)) / dt) * 1e9,
-      cpuUtil: Array.from(
-        { length: threads },
-        (_, c) => Math.min(1, (rd(i, 6 + 2 * c) - rd(i - 1, 6 + 2 * c)) / dt),
-      ),
-      callsPerS: (dcalls / dt) * 1e9,
-      iosPerCall: dcalls > 0 ? dreap / dcalls : 0,
-      submittedPerCall: dcalls > 0 ? dsub / dcalls : 0,
-    };
-    samples.push(s);
-    job.onSample?.(s);
-  }
 
   const calls = w.wl_stat(10) - w.wl_stat(6);
   const result: RunResult = {

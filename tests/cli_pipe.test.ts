@@ -18,6 +18,8 @@ async function headOf(
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  // A run that does not stream would only write after hours of simulation: stop waiting after a minute.
+  const timer = setTimeout(() => child.kill(), 60_000);
   const reader = child.stdout.getReader();
   const dec = new TextDecoder();
   let head = "";
@@ -30,6 +32,7 @@ async function headOf(
   await reader.cancel();
   const stderr = dec.decode((await new Response(child.stderr).arrayBuffer()) as ArrayBuffer);
   const { code } = await child.status;
+  clearTimeout(timer);
   return { code, head, stderr };
 }
 
@@ -39,6 +42,15 @@ Deno.test("dmasim uring | head -2 ends quietly: exit 0, nothing on stderr", asyn
   check(r.head.startsWith("dmasim: profile=pcie5-nand"), `header read: ${r.head}`);
   check(r.code === 0, `exit ${r.code}, stderr: ${r.stderr}`);
   check(r.stderr === "", `no "Broken pipe" text: ${JSON.stringify(r.stderr)}`);
+});
+
+Deno.test("dmasim uring -r 1h streams t/io_uring's line each simulated second when piped", async () => {
+  // Four header lines, then per second an IOPS line and a CPU line: 8 lines are two simulated seconds,
+  // long before an hour of simulation could end. Closing the pipe then ends the run quietly.
+  const r = await headOf(["uring", "--profile", "pcie5-nand", "-d", "1", "-r", "1h"], 8);
+  const iops = r.head.split("\n").filter((l) => /^IOPS=\S+, BW=/.test(l));
+  check(iops.length >= 2, `per-second lines before the end of the run: ${JSON.stringify(r.head)}`);
+  check(r.code === 0 && r.stderr === "", `quiet end: exit ${r.code}, stderr ${JSON.stringify(r.stderr)}`);
 });
 
 /** Run dmasim under exactly `perms` (no -A), as an install with fewer permissions would. */
