@@ -31,10 +31,19 @@ export {
   ProfileError,
   validateProfile,
 } from "./src/profile.ts";
-export { OPTANE_P5800X, PCIE5_NAND, PROFILES, resolveProfile } from "./src/profiles.ts";
+export {
+  EPYC_AMDVI,
+  GEN4_TLC_NAND,
+  GRACE_SMMUV3,
+  OPTANE_P5800X,
+  PCIE5_NAND,
+  PROFILES,
+  resolveProfile,
+} from "./src/profiles.ts";
 export { SimInvariantError, SimLimitError } from "./src/wasm.ts";
 export { decodeCommand, inflightCommands, type NvmeCommand, type SglDescriptor } from "./src/nvme_inspect.ts";
 export { DMABUF_COUNTERS, IOMMU_COUNTERS, type MmapOptions } from "./src/system.ts";
+export { PUBLISHED, publishedProfile, type PublishedRow, runPublishedComparison } from "./src/published.ts";
 export { JobError, LAYER_NAMES, PERCENTILES, runUring } from "./src/workload.ts";
 export { type SecurityReport, securityReport, type StaleExposure } from "./src/security.ts";
 export type {

@@ -1,11 +1,13 @@
 /**
- * Micro-benchmarks (`deno task microbench`): the ring core and the data path
- * on their own, for tracking the simulator's speed change by change.
+ * Micro-benchmarks (`deno task microbench`): the pieces of `deno task bench`'s
+ * speed table on their own — the ring core, the headline scenario, strict and
+ * lazy registered buffers, 64 cores × 8 drives — for tracking the
+ * simulator's speed change by change.
  *
  * @module
  */
 import { getSqe, ioUringQueueInit, prepNop, reapCqes, submit, System } from "../mod.ts";
-import { runUring } from "../src/workload.ts";
+import { speedScenarios } from "./speed.ts";
 
 const sys = new System();
 const ring = ioUringQueueInit(sys, 128, 0);
@@ -17,8 +19,9 @@ Deno.bench("ring: 32 NOPs prepared, submitted and reaped", { group: "ring", base
   reapCqes(ring);
 });
 
-for (const [iommu, buffers] of [["passthrough", "dmabuf"], ["strict", "fixed"], ["lazy", "fixed"]] as const) {
-  Deno.bench(`t/io_uring 512 B, ${iommu}, ${buffers}: 100k I/Os`, { group: "workload" }, () => {
-    runUring({ iommu, buffers, bs: 512, ios: 100_000 });
+// The speed table's I/O scenarios at 100k I/Os each (the ring core is the group above).
+for (const s of speedScenarios(100_000).filter((s) => s.unit === "I/Os")) {
+  Deno.bench(`${s.name}: 100k I/Os`, { group: "workload" }, () => {
+    s.run();
   });
 }

@@ -7,9 +7,7 @@
  *
  * @module
  */
-import { System } from "../mod.ts";
-import { runUring } from "../src/workload.ts";
-import { publishedProfile } from "./published.ts";
+import { publishedProfile, runUring, System } from "../mod.ts";
 
 /** The headline drive eight times over, on a 64-core machine. */
 const big = { ...publishedProfile(8), cpu: { cores: 64, ghz: 3.0 } };

@@ -5,5 +5,5 @@
  * @module
  */
 export { runUring } from "../src/workload.ts";
-export { type PublishedRow, runPublishedComparison } from "../bench/published.ts";
+export { type PublishedRow, runPublishedComparison } from "../src/published.ts";
 export type { BufferKind, RunResult, RunSample, TraceRecord, UringJob } from "../src/workload_types.ts";

@@ -92,6 +92,10 @@ export const IORING_NOP_FILE = 1 << 1;
 export const IORING_NOP_FIXED_FILE = 1 << 2;
 /** NOP looks up sqe->buf_index in the buffer table. */
 export const IORING_NOP_FIXED_BUFFER = 1 << 3;
+/** Complete the NOP from task work instead of inline. */
+export const IORING_NOP_TW = 1 << 4;
+/** Post a 32-byte CQE (needs a CQE32 or CQE_MIXED ring: not modelled, so -EINVAL). */
+export const IORING_NOP_CQE32 = 1 << 5;
 
 // setup flags
 /** Busy-poll for completions (polled I/O). */
@@ -114,6 +118,10 @@ export const IORING_SETUP_TASKRUN_FLAG = 1 << 9;
 export const IORING_SETUP_SINGLE_ISSUER = 1 << 12;
 /** Defer task work to io_uring_enter(GETEVENTS). */
 export const IORING_SETUP_DEFER_TASKRUN = 1 << 13;
+/** The SQ has no index array: the head indexes the SQEs directly. */
+export const IORING_SETUP_NO_SQARRAY = 1 << 16;
+/** IOPOLL that sleeps before polling (modelled as IOPOLL); needs IORING_SETUP_IOPOLL. */
+export const IORING_SETUP_HYBRID_IOPOLL = 1 << 17;
 
 // sq flags
 /** SQPOLL thread needs a wakeup. */

@@ -140,6 +140,11 @@ export interface DeviceProfile {
   lba_bytes: number;
   /** Capacity in GiB. */
   capacity_gib: number;
+  /**
+   * Capacity in bytes when not a whole number of GiB (a multiple of
+   * lba_bytes); 0 (the default) takes capacity_gib.
+   */
+  capacity_bytes?: number;
   /** Controller command-processing ceiling, I/Os per second. */
   iops_max: number;
   /** Media read latency, ns (mean). */
@@ -154,6 +159,11 @@ export interface DeviceProfile {
   channels: number;
   /** Injected media errors per million commands (0: none): reads fail -ENODATA, writes too. */
   media_error_ppm: number;
+}
+
+/** A drive's capacity in bytes: capacity_bytes when set, else capacity_gib GiB. */
+export function deviceCapacityBytes(d: DeviceProfile): bigint {
+  return (d.capacity_bytes ?? 0) > 0 ? BigInt(d.capacity_bytes!) : BigInt(d.capacity_gib) * (1n << 30n);
 }
 
 /** One GPU with device memory exported through dma-buf. */
@@ -187,7 +197,7 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     description: { t: "str", doc: "what machine it describes" },
   },
   cpu: {
-    cores: { t: "int", min: 1, max: 64, doc: "CPU cores (one workload thread per core)" },
+    cores: { t: "int", min: 1, max: 128, doc: "CPU cores (one workload thread per core)" },
     ghz: { t: "num", min: 0.1, max: 10, doc: "core clock, for converting cycle counts", unit: "GHz" },
   },
   memory: {
@@ -279,6 +289,13 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     name: { t: "str", doc: "block device name" },
     lba_bytes: { t: "int", min: 512, max: 4096, doc: "logical block size (512 or 4096)", unit: "B" },
     capacity_gib: { t: "int", min: 1, max: 1 << 20, doc: "capacity", unit: "GiB" },
+    capacity_bytes: {
+      t: "int",
+      min: 0,
+      max: 2 ** 50,
+      doc: "capacity when not whole GiB, a multiple of lba_bytes (0: capacity_gib)",
+      unit: "B",
+    },
     iops_max: { t: "int", min: 1000, max: 100_000_000, doc: "controller command ceiling", unit: "IOPS" },
     read_latency_ns: { t: "int", min: 0, max: 100_000_000, doc: "media read latency", unit: "ns" },
     write_latency_ns: { t: "int", min: 0, max: 100_000_000, doc: "media write latency", unit: "ns" },
@@ -299,7 +316,7 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
 
 /** Fields that may be left out, with the value they then take. */
 const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
-  "devices[]": { media_error_ppm: 0 },
+  "devices[]": { media_error_ppm: 0, capacity_bytes: 0 },
   "gpus[]": { pcie_gen: 4, pcie_lanes: 16, copy_latency_ns: 2000 },
   memory: { bandwidth_mbps: 150_000 },
   // Profiles written before IOMMU kinds existed describe VT-d with the whole
@@ -415,6 +432,12 @@ export function validateProfile(p: unknown): Profile {
   prof.devices.forEach((d, i) => {
     if (d.lba_bytes !== 512 && d.lba_bytes !== 4096) {
       throw new ProfileError(`devices[${i}].lba_bytes`, `expected 512 or 4096, got ${d.lba_bytes}`);
+    }
+    if ((d.capacity_bytes ?? 0) % d.lba_bytes !== 0) {
+      throw new ProfileError(
+        `devices[${i}].capacity_bytes`,
+        `expected a multiple of lba_bytes (${d.lba_bytes}), got ${d.capacity_bytes}`,
+      );
     }
   });
   if ((prof.nvme.queue_depth & (prof.nvme.queue_depth - 1)) !== 0) {

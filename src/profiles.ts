@@ -94,10 +94,75 @@ export const PCIE5_NAND: Profile = {
   ],
 };
 
+/**
+ * A Gen4 TLC NAND data-centre drive (Samsung PM9A3-class U.2, 3.84 TB, PCIe
+ * 4.0 x4) in the published Xeon with VT-d, 16 cores. Sources per value in
+ * docs/profiles.md ("gen4-tlc-nand").
+ */
+export const GEN4_TLC_NAND: Profile = {
+  ...structuredClone(OPTANE_P5800X),
+  name: "gen4-tlc-nand",
+  description: "A PCIe 4.0 x4 TLC NAND data-centre drive (PM9A3 class, 900 K IOPS), 16 Xeon cores with VT-d",
+  cpu: { cores: 16, ghz: 3.0 },
+  devices: [
+    {
+      name: "nvme0n1",
+      lba_bytes: 4096,
+      capacity_gib: 3576,
+      iops_max: 900_000,
+      read_latency_ns: 45_000,
+      write_latency_ns: 15_000,
+      latency_jitter_ns: 20_000,
+      media_mbps: 400,
+      channels: 64,
+      media_error_ppm: 0,
+    },
+  ],
+};
+
+/** A PCIe 5.0 NAND drive as in {@link PCIE5_NAND}, named `name`. */
+function gen5Drive(name: string) {
+  return { ...structuredClone(PCIE5_NAND.devices[0]), name };
+}
+
+/**
+ * A 72-core Neoverse V2 server (one NVIDIA Grace CPU) with an Arm SMMUv3 and
+ * eight PCIe 5.0 x4 NAND drives. Sources per value in docs/profiles.md
+ * ("grace-smmuv3").
+ */
+export const GRACE_SMMUV3: Profile = {
+  ...structuredClone(PCIE5_NAND),
+  name: "grace-smmuv3",
+  description: "72 Neoverse V2 cores (one Grace CPU), Arm SMMUv3, eight PCIe 5.0 x4 TLC NAND drives",
+  cpu: { cores: 72, ghz: 3.1 },
+  memory: { ...OPTANE_P5800X.memory, bandwidth_mbps: 500_000 },
+  iommu: { ...OPTANE_P5800X.iommu, kind: "smmuv3", units: 1 },
+  devices: Array.from({ length: 8 }, (_, i) => gen5Drive(`nvme${i}n1`)),
+  gpus: [],
+};
+
+/**
+ * A 96-core AMD EPYC 9654 (Genoa) server with AMD-Vi and eight PCIe 5.0 x4
+ * NAND drives. Sources per value in docs/profiles.md ("epyc-amdvi").
+ */
+export const EPYC_AMDVI: Profile = {
+  ...structuredClone(PCIE5_NAND),
+  name: "epyc-amdvi",
+  description: "96 Zen 4 cores (EPYC 9654), AMD-Vi, eight PCIe 5.0 x4 TLC NAND drives",
+  cpu: { cores: 96, ghz: 2.4 },
+  memory: { ...OPTANE_P5800X.memory, bandwidth_mbps: 460_800 },
+  iommu: { ...OPTANE_P5800X.iommu, kind: "amd-vi", units: 1 },
+  devices: Array.from({ length: 8 }, (_, i) => gen5Drive(`nvme${i}n1`)),
+  gpus: [],
+};
+
 /** Built-in profiles by name. */
 export const PROFILES: Record<string, Profile> = {
   [OPTANE_P5800X.name]: OPTANE_P5800X,
   [PCIE5_NAND.name]: PCIE5_NAND,
+  [GEN4_TLC_NAND.name]: GEN4_TLC_NAND,
+  [GRACE_SMMUV3.name]: GRACE_SMMUV3,
+  [EPYC_AMDVI.name]: EPYC_AMDVI,
 };
 
 /**

@@ -9,7 +9,7 @@
  */
 import { guard, w } from "./wasm.ts";
 import { EFAULT, EINVAL, ENOENT, ENOMEM } from "./constants.ts";
-import { COST_NAMES, type Profile } from "./profile.ts";
+import { COST_NAMES, deviceCapacityBytes, type Profile } from "./profile.ts";
 import { resolveProfile } from "./profiles.ts";
 import { type SecurityReport, securityReport } from "./security.ts";
 
@@ -466,7 +466,7 @@ function configureDrives(p: Profile, seed: bigint): void {
     w.nvme_ctrl_setup(
       c,
       d.lba_bytes,
-      BigInt(d.capacity_gib) * (1n << 30n) / BigInt(d.lba_bytes),
+      deviceCapacityBytes(d) / BigInt(d.lba_bytes),
       d.iops_max,
       d.read_latency_ns,
       d.write_latency_ns,

@@ -31,6 +31,8 @@ export const EDEADLK = 35;
 /** errno */
 export const EOPNOTSUPP = 95;
 /** errno */
+export const EOVERFLOW = 75;
+/** errno */
 export const ECANCELED = 125;
 /** opcodes */
 export const IORING_OP_NOP = 0;
@@ -77,7 +79,11 @@ export const IORING_NOP_FIXED_FILE = 4;
 /** nop_flags */
 export const IORING_NOP_FIXED_BUFFER = 8;
 /** nop_flags */
-export const NOP_FLAGS = 15;
+export const IORING_NOP_TW = 16;
+/** nop_flags */
+export const IORING_NOP_CQE32 = 32;
+/** nop_flags: Every nop_flags bit 6.18 knows (io_uring/nop.c NOP_FLAGS). */
+export const NOP_FLAGS = 63;
 /** setup flags */
 export const IORING_SETUP_IOPOLL = 1;
 /** setup flags */
@@ -98,10 +104,24 @@ export const IORING_SETUP_TASKRUN_FLAG = 512;
 export const IORING_SETUP_SINGLE_ISSUER = 4096;
 /** setup flags */
 export const IORING_SETUP_DEFER_TASKRUN = 8192;
-/** setup flags: Every flag the kernel (6.16) knows; bits outside are -EINVAL. */
-export const IORING_SETUP_KNOWN = 262143;
+/** setup flags */
+export const IORING_SETUP_SQE128 = 1024;
+/** setup flags */
+export const IORING_SETUP_CQE32 = 2048;
+/** setup flags */
+export const IORING_SETUP_NO_MMAP = 16384;
+/** setup flags */
+export const IORING_SETUP_REGISTERED_FD_ONLY = 32768;
+/** setup flags */
+export const IORING_SETUP_NO_SQARRAY = 65536;
+/** setup flags */
+export const IORING_SETUP_HYBRID_IOPOLL = 131072;
+/** setup flags */
+export const IORING_SETUP_CQE_MIXED = 262144;
+/** setup flags: Every flag the kernel (6.18) knows; bits outside are -EINVAL. */
+export const IORING_SETUP_KNOWN = 524287;
 /** setup flags: The flags dmasim models; known-but-unmodelled ones (SQPOLL and SQ_AFF among them: no kernel submission thread is simulated) are -EOPNOTSUPP. */
-export const IORING_SETUP_MODELLED = 13209;
+export const IORING_SETUP_MODELLED = 209817;
 /** sq_flags */
 export const IORING_SQ_NEED_WAKEUP = 1;
 /** sq_flags */
@@ -203,6 +223,7 @@ export const UAPI_NAMES = [
   "ENOSPC",
   "EDEADLK",
   "EOPNOTSUPP",
+  "EOVERFLOW",
   "ECANCELED",
   "IORING_OP_NOP",
   "IORING_OP_READV",
@@ -226,6 +247,8 @@ export const UAPI_NAMES = [
   "IORING_NOP_FILE",
   "IORING_NOP_FIXED_FILE",
   "IORING_NOP_FIXED_BUFFER",
+  "IORING_NOP_TW",
+  "IORING_NOP_CQE32",
   "NOP_FLAGS",
   "IORING_SETUP_IOPOLL",
   "IORING_SETUP_SQPOLL",
@@ -237,6 +260,13 @@ export const UAPI_NAMES = [
   "IORING_SETUP_TASKRUN_FLAG",
   "IORING_SETUP_SINGLE_ISSUER",
   "IORING_SETUP_DEFER_TASKRUN",
+  "IORING_SETUP_SQE128",
+  "IORING_SETUP_CQE32",
+  "IORING_SETUP_NO_MMAP",
+  "IORING_SETUP_REGISTERED_FD_ONLY",
+  "IORING_SETUP_NO_SQARRAY",
+  "IORING_SETUP_HYBRID_IOPOLL",
+  "IORING_SETUP_CQE_MIXED",
   "IORING_SETUP_KNOWN",
   "IORING_SETUP_MODELLED",
   "IORING_SQ_NEED_WAKEUP",

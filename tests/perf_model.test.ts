@@ -3,7 +3,7 @@
 // direction and size of the effect), determinism and flat memory.
 import assert from "node:assert/strict";
 import { runUring } from "../src/workload.ts";
-import { PUBLISHED, publishedProfile } from "../bench/published.ts";
+import { PUBLISHED, publishedProfile } from "../src/published.ts";
 import { OPTANE_P5800X } from "../src/profiles.ts";
 import { w } from "../src/internal.ts";
 import type { UringJob } from "../src/workload_types.ts";

@@ -12,17 +12,18 @@ import {
 import { cost, COST_ENTER, COST_NOP, COST_POLL, COST_SQE, COST_WORKER_PUNT } from "../sim/costs";
 import * as u from "../sim/uapi";
 import { fd_close, fd_valid_user } from "../fs/files";
-import { io_rw_issue, io_rw_prep } from "./rw";
+import { io_rw_issue, io_rw_prep, rw_err_async } from "./rw";
 import { rsrc_release } from "./rsrc";
 import { nvme_commit_rqs, nvme_poll, nvme_poll_pending } from "../nvme/pci";
 import { stats_ring_submit } from "../sim/stats";
 import {
-  chain_len, cq_ready, CQE_SIZE, io_cqring_overflow_flush, io_defer, io_fail_links, io_fixed_fd, io_queue_deferred,
+  chain_len, cq_ready, CQE_SIZE, io_cqring_overflow_flush, io_defer, io_fixed_fd, io_queue_deferred,
   io_req_complete, io_req_finish, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, r_buf_table, r_cached_sq_head, r_core,
   r_cq_entries, r_defer_head, r_deferred, r_drain_disabled, r_drain_next, r_fd, r_flags, r_inflight, r_link_head,
   r_link_last, r_live, r_ovf, r_ovf_count, r_rings, r_rings_bytes, r_sq_array, r_sq_entries, r_sqes, REQ_F_CQE_SKIP,
   REQ_F_DRAIN, REQ_F_FAIL, REQ_F_FIXED_FILE, REQ_F_FORCE_ASYNC, REQ_F_HARDLINK, REQ_F_LINK, req_alloc, req_free,
-  io_set_issue, ring_live, RO_SQ_DROPPED, RO_SQ_HEAD, RO_SQ_TAIL, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_FD, RQ_FLAGS, RQ_LEN, RQ_LINK,
+  io_set_issue, io_req_tw_complete, iowq_issue, r_drain_active, set_in_enter, in_enter, tw_add, TW_IOWQ,
+  tw_pending, tw_run, tw_run_all, tw_run_local, ring_live, RO_CQ_TAIL, RO_SQ_DROPPED, RO_SQ_HEAD, RO_SQ_TAIL, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_FD, RQ_FLAGS, RQ_LEN, RQ_LINK,
   RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RES, RQ_RING, RQ_SQE_FLAGS, RQ_SUBMIT_NS, RQ_USER_DATA, SQE_SIZE,
 } from "./ring";
 import { OVERFLOW_MAX } from "../sim/limits";
@@ -39,11 +40,13 @@ export function io_uring_hooks(): void {
 export function io_uring_exit(id: i32): i32 {
   if (!ring_live(id)) return -u.EBADF;
   let guard: u32 = 0;
+  tw_run_all(id);
   while (unchecked(r_inflight[id]) > 0 && !ev_empty()) {
     const t = ev_peek_time();
     const c = unchecked(r_core[id]);
     advance_to(c, t, false, LAYER_APP);
     sim_step();
+    tw_run_all(id);
     bound(++guard, 100_000_000, INV_EXIT_WAIT);
   }
   rsrc_release(id);
@@ -55,25 +58,33 @@ export function io_uring_exit(id: i32): i32 {
   return 0;
 }
 
-/** Queue a request (the head of a link when linked): drain, failure, or issue. */
+/** Queue a request (the head of a link when linked): failure, drain, io-wq, or issue. */
 function io_queue_sqe(req: u32): void {
   const p = rq(req);
   const id = <i32>load<u8>(p + RQ_RING);
-  if ((load<u32>(p + RQ_FLAGS) & REQ_F_FAIL) != 0) {
-    // A link assembled around a request that failed to initialise: complete
-    // the head with its error and the rest as io_fail_links does.
-    io_req_finish(req, load<i32>(p + RQ_RES));
-    io_fail_links(req);
-    req_free(req);
-    io_queue_deferred(id);
+  const f = load<u32>(p + RQ_FLAGS);
+  if ((f & REQ_F_FAIL) != 0) {
+    // io_queue_sqe_fallback: a link assembled around a request that failed
+    // to initialise completes its head with the error, hard link or not;
+    // the rest is cancelled as task work.
+    store<u32>(p + RQ_FLAGS, f & ~REQ_F_HARDLINK);
+    io_req_complete(req, load<i32>(p + RQ_RES));
     return;
   }
-  // Behind a non-empty defer list everything waits its turn; a drained
-  // request also waits for every outstanding request submitted before it.
-  const drain = (load<u32>(p + RQ_FLAGS) & REQ_F_DRAIN) != 0;
-  if (unchecked(r_defer_head[id]) != 0 ||
-    (drain && unchecked(r_inflight[id]) - unchecked(r_deferred[id]) != chain_len(req))) {
+  const drain = (f & REQ_F_DRAIN) != 0;
+  if (drain || unchecked(r_drain_active[id]) || unchecked(r_defer_head[id]) != 0) {
+    // io_drain_req: onto the defer list; io_queue_deferred lets it go (as
+    // task work) once nothing submitted before it is outstanding.
     io_defer(id, req);
+    io_queue_deferred(id);
+    if (!drain && unchecked(r_defer_head[id]) == 0) unchecked((r_drain_active[id] = false));
+    return;
+  }
+  if ((f & REQ_F_FORCE_ASYNC) != 0) {
+    // IOSQE_ASYNC: handed to io-wq, so it completes after the batch's inline
+    // completions. No worker thread is simulated: the punt is a task-work
+    // item whose completion is one more item (see TW_IOWQ).
+    tw_add(id, req, TW_IOWQ);
     return;
   }
   io_queue_sqe_start(req);
@@ -99,11 +110,18 @@ export function io_issue_sqe(req: u32): void {
   let ret: i32;
   if (op == u.IORING_OP_NOP) {
     charge(core, LAYER_URING, cost(COST_NOP));
-    ret = io_nop(req, id);
+    // Any i32 is a valid injected result (INT_MIN included): a NOP always
+    // completes here, never through the "completes later" return.
+    const res = io_nop(req, id);
+    if ((load<u32>(p + RQ_OP_FLAGS) & u.IORING_NOP_TW) != 0 || iowq_issue) io_req_tw_complete(req, res);
+    else io_req_complete(req, res);
   } else {
     ret = io_rw_issue(req, id, core);
+    if (ret != IOU_ISSUE_SKIP_COMPLETE) {
+      if (rw_err_async || iowq_issue) io_req_tw_complete(req, ret);
+      else io_req_complete(req, ret);
+    }
   }
-  if (ret != IOU_ISSUE_SKIP_COMPLETE) io_req_complete(req, ret);
   // Outside a submission batch (a link's next request, a drained one) the
   // plug is not held: ring the doorbell now.
   if (!plugged) nvme_commit_rqs(core);
@@ -118,20 +136,22 @@ function io_nop(req: u32, id: i32): i32 {
   let ret: i32 = (nflags & u.IORING_NOP_INJECT_RESULT) != 0 ? load<i32>(p + RQ_LEN) : 0;
   if ((nflags & u.IORING_NOP_FILE) != 0) {
     const fd = load<i32>(p + RQ_FD);
-    let ok: bool;
-    if ((nflags & u.IORING_NOP_FIXED_FILE) != 0) ok = io_fixed_fd(id, fd) >= 0;
-    else ok = fd_valid_user(fd);
+    // A registered-file index with IORING_NOP_FIXED_FILE or IOSQE_FIXED_FILE.
+    const fixed = (nflags & u.IORING_NOP_FIXED_FILE) != 0 || (load<u32>(p + RQ_FLAGS) & REQ_F_FIXED_FILE) != 0;
+    const ok = fixed ? io_fixed_fd(id, fd) >= 0 : fd_valid_user(fd);
+    // A bad file ends the NOP there: its fixed buffer is not looked at.
     if (!ok) return -u.EBADF;
   }
   if ((nflags & u.IORING_NOP_FIXED_BUFFER) != 0) {
     const idx = <u32>load<u16>(p + RQ_BUF_INDEX);
     // io_find_buf_node: the slot must exist and hold a buffer (64-byte entries, type at 0).
     if (idx >= unchecked(r_buf_count[id]) || load<u32>(unchecked(r_buf_table[id]) + <usize>idx * 64) == 0) {
-      return -u.EFAULT;
+      ret = -u.EFAULT;
     }
   }
   return ret;
 }
+
 
 // ---------------------------------------------------------------------------
 // Submission.
@@ -162,6 +182,7 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
   if ((sflags & u.IOSQE_FIXED_FILE) != 0) f |= REQ_F_FIXED_FILE;
   store<u32>(p + RQ_FLAGS, f);
 
+  // io_init_req's checks, in its order.
   if (op >= u.IORING_OP_LAST) return -u.EINVAL;
   if ((sflags & ~u.SQE_VALID_FLAGS) != 0) return -u.EINVAL;
   const is_rw = op == u.IORING_OP_READ || op == u.IORING_OP_WRITE || op == u.IORING_OP_READ_FIXED ||
@@ -169,14 +190,16 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
     op == u.IORING_OP_READV_FIXED || op == u.IORING_OP_WRITEV_FIXED;
   if (op != u.IORING_OP_NOP && !is_rw) return -u.EOPNOTSUPP; // not modelled (README)
   if ((sflags & u.IOSQE_BUFFER_SELECT) != 0) {
-    // NOP cannot select buffers (-EINVAL in io_init_req); provided buffer
-    // rings are not modelled for reads.
-    return op == u.IORING_OP_NOP ? -u.EINVAL : -u.EOPNOTSUPP;
+    // NOP and the fixed-buffer opcodes have no buffer_select (-EOPNOTSUPP in
+    // io_init_req); provided buffer rings for READ/READV are not modelled
+    // (also -EOPNOTSUPP: ours).
+    return -u.EOPNOTSUPP;
   }
   // CQE_SKIP_SUCCESS makes drain impossible to track: it disables it for the ring.
   if ((sflags & u.IOSQE_CQE_SKIP_SUCCESS) != 0) unchecked((r_drain_disabled[id] = true));
   if ((sflags & u.IOSQE_IO_DRAIN) != 0) {
     if (unchecked(r_drain_disabled[id])) return -u.EOPNOTSUPP;
+    unchecked((r_drain_active[id] = true));
     // io_init_drain: inside a link, the head is drained and so is what follows the link.
     const head = unchecked(r_link_head[id]);
     if (head != 0) {
@@ -189,8 +212,16 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
     unchecked((r_drain_next[id] = false));
     store<u32>(p + RQ_FLAGS, load<u32>(p + RQ_FLAGS) | REQ_F_DRAIN);
   }
+  // NOP has no ioprio (io_issue_def.ioprio); the read/write opcodes check
+  // the priority class in their prep.
+  if (op == u.IORING_OP_NOP && load<u16>(sqe + 2) != 0) return -u.EINVAL;
+  // No personality is ever registered here: any non-zero one is unknown.
+  if (load<u16>(sqe + 42) != 0) return -u.EINVAL;
   if (op == u.IORING_OP_NOP) {
-    if ((load<u32>(p + RQ_OP_FLAGS) & ~u.NOP_FLAGS) != 0) return -u.EINVAL;
+    const nflags = load<u32>(p + RQ_OP_FLAGS);
+    if ((nflags & ~u.NOP_FLAGS) != 0) return -u.EINVAL;
+    // io_nop_prep: a 32-byte CQE needs a CQE32 or CQE_MIXED ring (neither is modelled).
+    if ((nflags & u.IORING_NOP_CQE32) != 0) return -u.EINVAL;
     return 0;
   }
   return io_rw_prep(req, id, sqe);
@@ -263,11 +294,13 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
   if (nr > unchecked(r_sq_entries[id])) nr = unchecked(r_sq_entries[id]);
   const mask = unchecked(r_sq_entries[id]) - 1;
   const arr = unchecked(r_sq_array[id]);
+  const no_array = (unchecked(r_flags[id]) & u.IORING_SETUP_NO_SQARRAY) != 0;
   const sqes = unchecked(r_sqes[id]);
   let submitted: i32 = 0;
   plugged = true;
   for (let i: u32 = 0; i < nr; i++) {
-    const idx = load<u32>(arr + <usize>((head & mask) << 2));
+    // IORING_SETUP_NO_SQARRAY: the SQ head indexes the SQEs directly.
+    const idx = no_array ? head & mask : load<u32>(arr + <usize>((head & mask) << 2));
     head++;
     unchecked((r_cached_sq_head[id] = head));
     if (idx >= unchecked(r_sq_entries[id])) {
@@ -286,10 +319,13 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
   }
   // The kernel publishes the consumed head for userspace.
   store<u32>(rings + RO_SQ_HEAD, head);
-  // io_submit_state_end: a link still open at the end of the batch is queued.
+  // io_submit_state_end: a link still open at the end of the batch goes the
+  // slow way (io_queue_sqe_fallback): to io-wq, so it completes later.
   const lh = unchecked(r_link_head[id]);
   if (lh != 0) {
     unchecked((r_link_head[id] = 0));
+    const hp = rq(lh - 1);
+    store<u32>(hp + RQ_FLAGS, load<u32>(hp + RQ_FLAGS) | REQ_F_FORCE_ASYNC);
     io_queue_sqe(lh - 1);
   }
   // blk_finish_plug: commit_rqs rings each touched queue's doorbell once.
@@ -312,31 +348,55 @@ const WAIT_GUARD: u32 = 0x7fffffff;
  */
 export function io_uring_enter(id: i32, to_submit: u32, min_complete: u32, flags: u32): i32 {
   if (!ring_live(id)) return -u.EBADF;
+  const was = in_enter;
+  set_in_enter(true);
+  const ret = io_uring_enter_locked(id, to_submit, min_complete, flags);
+  // Back to user space: task_work_run (not DEFER_TASKRUN's local work).
+  if ((unchecked(r_flags[id]) & u.IORING_SETUP_DEFER_TASKRUN) == 0) tw_run_all(id);
+  set_in_enter(was);
+  return ret;
+}
+
+function io_uring_enter_locked(id: i32, to_submit: u32, min_complete: u32, flags: u32): i32 {
   const core = unchecked(r_core[id]);
   charge(core, LAYER_URING, cost(COST_ENTER));
   let submitted: i32 = 0;
+  const defer = (unchecked(r_flags[id]) & u.IORING_SETUP_DEFER_TASKRUN) != 0;
+  const iopoll = (unchecked(r_flags[id]) & u.IORING_SETUP_IOPOLL) != 0;
   if (to_submit > 0) {
     submitted = io_submit_sqes(id, to_submit);
     // A submission that stopped short returns at once: no waiting for events.
     if (submitted != <i32>to_submit) return submitted;
+    // DEFER_TASKRUN: io_run_local_work_locked(ctx, min_complete) before the wait.
+    if ((flags & u.IORING_ENTER_GETEVENTS) != 0 && defer && !iopoll) tw_run_local(id, min_complete);
   }
   let ret2: i32 = 0;
   if ((flags & u.IORING_ENTER_GETEVENTS) != 0) {
     io_cqring_overflow_flush(id);
-    if ((unchecked(r_flags[id]) & u.IORING_SETUP_IOPOLL) != 0) ret2 = io_iopoll_check(id, min_complete);
+    if (iopoll) ret2 = io_iopoll_check(id, min_complete);
     else ret2 = io_cqring_wait(id, min_complete);
   }
   return submitted != 0 ? submitted : ret2;
 }
 
-/** Sleep until `min` CQEs are ready (interrupt-driven completions). */
+/** Sleep until `min` CQEs are ready (interrupt-driven completions), running task work. */
 function io_cqring_wait(id: i32, min: u32): i32 {
   const core = unchecked(r_core[id]);
+  // The kernel never waits for more completions than the CQ holds.
+  if (min > unchecked(r_cq_entries[id])) min = unchecked(r_cq_entries[id]);
+  tw_run(id, min);
+  io_cqring_overflow_flush(id);
   let guard: u32 = 0;
   while (cq_ready(id) + unchecked(r_ovf_count[id]) < min) {
+    if (tw_pending(id)) {
+      tw_run(id, min);
+      io_cqring_overflow_flush(id);
+      continue;
+    }
     if (ev_empty()) return cq_ready(id) > 0 ? 0 : -u.EDEADLK;
     advance_to(core, ev_peek_time(), false, LAYER_APP);
     sim_step();
+    tw_run(id, min);
     io_cqring_overflow_flush(id);
     bound(++guard, WAIT_GUARD, INV_CQ_WAIT);
   }
@@ -351,25 +411,37 @@ function io_iopoll_check(id: i32, min: u32): i32 {
   const core = unchecked(r_core[id]);
   // The kernel never waits for more completions than the CQ holds.
   if (min > unchecked(r_cq_entries[id])) min = unchecked(r_cq_entries[id]);
+  io_cqring_overflow_flush(id);
   let guard: u32 = 0;
   while (true) {
-    if (unchecked(r_inflight[id]) == 0) return cq_ready(id) >= min || min == 0 ? 0 : -u.EDEADLK;
+    // The iopoll list: requests at the device on polled queues.
+    const polling = unchecked(r_inflight[id]) > 0 && (!ev_empty() || nvme_poll_pending(core));
+    if (!polling || tw_pending(id)) {
+      // Nothing to poll, or task work first: run it once; what it posted,
+      // or an empty iopoll list, ends the wait (with nothing in flight the
+      // kernel returns 0 rather than sleeping).
+      const tail = load<u32>(unchecked(r_rings[id]) + RO_CQ_TAIL);
+      tw_run(id, min);
+      io_cqring_overflow_flush(id);
+      if (load<u32>(unchecked(r_rings[id]) + RO_CQ_TAIL) != tail) break;
+      if (!(unchecked(r_inflight[id]) > 0 && (!ev_empty() || nvme_poll_pending(core)))) break;
+    }
     charge(core, LAYER_POLL, cost(COST_POLL));
     // Everything the device finished by now becomes visible to this pass.
     while (!ev_empty() && ev_peek_time() <= unchecked(core_time[core])) sim_step();
     nvme_poll(core);
     io_cqring_overflow_flush(id);
     if (min == 0 || cq_ready(id) >= min) break;
+    if (tw_pending(id)) continue;
     if (ev_empty()) {
-      if (unchecked(r_inflight[id]) > 0 && nvme_poll_pending(core)) continue;
-      return cq_ready(id) > 0 ? 0 : -u.EDEADLK;
+      if (nvme_poll_pending(core)) continue;
+      break;
     }
     advance_to(core, ev_peek_time(), true, LAYER_SPIN);
     bound(++guard, WAIT_GUARD, INV_IOPOLL_WAIT);
   }
   return 0;
 }
-
 
 /** Charge the program's own per-SQE / per-CQE work (liburing prep, reap). */
 export function app_charge(id: i32, ns: u64): void {

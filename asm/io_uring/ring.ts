@@ -53,6 +53,12 @@ export const r_drain_disabled = new StaticArray<bool>(RINGS_MAX); // a CQE_SKIP_
 export const r_drain_next = new StaticArray<bool>(RINGS_MAX); // drain the request after the current link
 export const r_link_head = new StaticArray<u32>(RINGS_MAX); // req+1 of the link being assembled
 export const r_link_last = new StaticArray<u32>(RINGS_MAX);
+export const r_drain_active = new StaticArray<bool>(RINGS_MAX); // ctx->drain_active
+// Task work (io_req_task_work_add): a FIFO of requests per ring, run in
+// passes (tctx_task_work / __io_run_local_work), see tw_run_*.
+const r_tw_head = new StaticArray<u32>(RINGS_MAX); // req + 1
+const r_tw_tail = new StaticArray<u32>(RINGS_MAX);
+const r_tw_running = new StaticArray<bool>(RINGS_MAX);
 /** Registered buffer table (see rsrc.ts) and registered files. */
 export const r_buf_table = new StaticArray<usize>(RINGS_MAX);
 export const r_buf_count = new StaticArray<u32>(RINGS_MAX);
@@ -82,6 +88,7 @@ export const RQ_PENDING: u32 = 52; // u32 commands still in flight
 export const RQ_FILE: u32 = 56; // u32 struct file id
 export const RQ_DONE_BYTES: u32 = 60; // u32
 export const RQ_SUBMIT_NS: u32 = 64; // u64
+export const RQ_TW_NEXT: u32 = 72; // u32 next task-work item (req + 1)
 export const RQ_DEFER_NEXT: u32 = 76; // u32 req + 1
 export const RQ_OP_FLAGS: u32 = 80; // u32 sqe op flags (rw_flags / nop_flags)
 export const RQ_MAP: u32 = 84; // i32 dma-buf map held (-1 none)
@@ -89,6 +96,7 @@ export const RQ_ERR: i32 = 88; // i32 first error of a split request
 export const RQ_BUF_NODE: u32 = 92; // u32 buffer slot resolved at issue
 export const RQ_BUF_BASE: u32 = 96; // u64 import base
 export const RQ_EXPECT: u32 = 104; // i32 expected result (short I/O fails links)
+export const RQ_TW_KIND: u32 = 108; // u32 what the queued task work does (TW_*)
 export const RQ_RFD: u32 = 124; // i32 the fd after fixed-file resolution
 
 export const REQ_F_FAIL: u32 = 1 << 0;
@@ -99,6 +107,8 @@ export const REQ_F_FORCE_ASYNC: u32 = 1 << 4;
 export const REQ_F_CQE_SKIP: u32 = 1 << 5;
 export const REQ_F_FIXED_FILE: u32 = 1 << 6;
 export const REQ_F_POLLED: u32 = 1 << 7;
+/** req_set_fail on a CQE_SKIP_SUCCESS request: its own CQE is posted, its chain's are not. */
+export const REQ_F_SKIP_LINK_CQES: u32 = 1 << 8;
 
 const ST_FREE: u8 = 0;
 const ST_ALLOC: u8 = 1;
@@ -166,12 +176,20 @@ export function reqs_in_use(): u32 {
  * (io_uring_fill_params). `core` is the CPU the submitting task runs on.
  */
 export function io_uring_setup(entries: u32, flags: u32, cq_entries_req: u32, core: i32): i32 {
+  // io_uring_sanitise_params, in its order.
   if ((flags & ~u.IORING_SETUP_KNOWN) != 0) return -u.EINVAL;
-  if ((flags & u.IORING_SETUP_DEFER_TASKRUN) != 0) {
-    if ((flags & u.IORING_SETUP_SINGLE_ISSUER) == 0) return -u.EINVAL;
-    if ((flags & u.IORING_SETUP_SQPOLL) != 0) return -u.EINVAL;
+  if ((flags & u.IORING_SETUP_REGISTERED_FD_ONLY) != 0 && (flags & u.IORING_SETUP_NO_MMAP) == 0) return -u.EINVAL;
+  if ((flags & u.IORING_SETUP_SQPOLL) != 0 &&
+    (flags & (u.IORING_SETUP_COOP_TASKRUN | u.IORING_SETUP_TASKRUN_FLAG | u.IORING_SETUP_DEFER_TASKRUN)) != 0) {
+    return -u.EINVAL;
   }
-  if ((flags & ~u.IORING_SETUP_MODELLED) != 0) return -u.EOPNOTSUPP;
+  if ((flags & u.IORING_SETUP_TASKRUN_FLAG) != 0 &&
+    (flags & (u.IORING_SETUP_COOP_TASKRUN | u.IORING_SETUP_DEFER_TASKRUN)) == 0) return -u.EINVAL;
+  if ((flags & u.IORING_SETUP_HYBRID_IOPOLL) != 0 && (flags & u.IORING_SETUP_IOPOLL) == 0) return -u.EINVAL;
+  if ((flags & u.IORING_SETUP_DEFER_TASKRUN) != 0 && (flags & u.IORING_SETUP_SINGLE_ISSUER) == 0) return -u.EINVAL;
+  if ((flags & (u.IORING_SETUP_CQE32 | u.IORING_SETUP_CQE_MIXED)) == (u.IORING_SETUP_CQE32 | u.IORING_SETUP_CQE_MIXED)) {
+    return -u.EINVAL;
+  }
   if (entries == 0) return -u.EINVAL;
   if (entries > SQ_ENTRIES_MAX) {
     if ((flags & u.IORING_SETUP_CLAMP) == 0) return -u.EINVAL;
@@ -191,6 +209,11 @@ export function io_uring_setup(entries: u32, flags: u32, cq_entries_req: u32, co
   } else {
     cq_entries = 2 * sq_entries;
   }
+  // io_sq_offload_create: SQ_AFF only means something with SQPOLL.
+  if ((flags & u.IORING_SETUP_SQ_AFF) != 0 && (flags & u.IORING_SETUP_SQPOLL) == 0) return -u.EINVAL;
+  // Known to the kernel, not modelled (after every check the kernel makes
+  // before it would build the ring): dmasim's answer, not the kernel's.
+  if ((flags & ~u.IORING_SETUP_MODELLED) != 0) return -u.EOPNOTSUPP;
   if (core < 0 || core >= cores) return -u.EINVAL;
   let id = -1;
   for (let r = 0; r < RINGS_MAX; r++) {
@@ -227,6 +250,10 @@ export function io_uring_setup(entries: u32, flags: u32, cq_entries_req: u32, co
   unchecked((r_drain_next[id] = false));
   unchecked((r_link_head[id] = 0));
   unchecked((r_link_last[id] = 0));
+  unchecked((r_drain_active[id] = false));
+  unchecked((r_tw_head[id] = 0));
+  unchecked((r_tw_tail[id] = 0));
+  unchecked((r_tw_running[id] = false));
   unchecked((r_buf_table[id] = 0));
   unchecked((r_buf_count[id] = 0));
   unchecked((r_file_table[id] = 0));
@@ -342,27 +369,38 @@ export function io_cqring_overflow_flush(id: i32): void {
   }
 }
 
-/** io_fail_links: complete everything linked after `req` with -ECANCELED, or
- * with its own error when it failed to initialise (REQ_F_FAIL). */
-export function io_fail_links(req: u32): void {
-  let nxt = load<u32>(rq(req) + RQ_LINK);
-  store<u32>(rq(req) + RQ_LINK, 0);
+/**
+ * io_req_tw_fail_links: complete a failed chain from `first` on: each member
+ * with its own error when it failed to initialise (REQ_F_FAIL), else
+ * -ECANCELED; `silent` (REQ_F_SKIP_LINK_CQES on the request that failed)
+ * posts none of their CQEs, otherwise each posts even with CQE_SKIP_SUCCESS.
+ */
+function io_fail_chain(first: u32, silent: bool): void {
+  let nxt = first + 1;
   let guard: u32 = 0;
+  let id: i32 = -1;
   while (nxt != 0) {
     const l = nxt - 1;
     const p = rq(l);
+    id = <i32>load<u8>(p + RQ_RING);
     nxt = load<u32>(p + RQ_LINK);
     store<u32>(p + RQ_LINK, 0);
-    const res = (load<u32>(p + RQ_FLAGS) & REQ_F_FAIL) != 0 ? load<i32>(p + RQ_RES) : -u.ECANCELED;
+    const f = load<u32>(p + RQ_FLAGS);
+    store<u32>(p + RQ_FLAGS, silent ? f | REQ_F_CQE_SKIP : f & ~REQ_F_CQE_SKIP);
+    const res = (f & REQ_F_FAIL) != 0 ? load<i32>(p + RQ_RES) : -u.ECANCELED;
     io_req_finish(l, res);
     req_free(l);
     bound(++guard, REQS_MAX, INV_LINK_CHAIN);
   }
+  if (id >= 0) io_queue_deferred(id);
 }
 
 /**
- * Complete a request with `res`: post its CQE, then start or fail what is
- * linked after it, then release deferred (drained) requests whose turn came.
+ * Complete a request with `res`: post its CQE, then queue what is linked
+ * after it as task work (io_free_batch_list → io_queue_next: the next
+ * member is issued, or a failed chain is cancelled, after the completions
+ * of the current batch were posted), then release deferred (drained)
+ * requests whose turn came.
  */
 export function io_req_complete(req: u32, res: i32): void {
   const p = rq(req);
@@ -371,14 +409,153 @@ export function io_req_complete(req: u32, res: i32): void {
   // A short read or write fails the link (io_rw: res != expected length).
   const expect = load<i32>(p + RQ_EXPECT);
   if (!failed && expect > 0 && res != expect) failed = true;
+  let f = load<u32>(p + RQ_FLAGS);
+  if (failed) {
+    // req_set_fail: a failing CQE_SKIP_SUCCESS request posts its own CQE and
+    // none of its chain's.
+    f |= REQ_F_FAIL;
+    if ((f & REQ_F_CQE_SKIP) != 0) f = (f & ~REQ_F_CQE_SKIP) | REQ_F_SKIP_LINK_CQES;
+    store<u32>(p + RQ_FLAGS, f);
+  }
   const nxt = load<u32>(p + RQ_LINK);
-  const cont = nxt != 0 && (!failed || (load<u32>(p + RQ_FLAGS) & REQ_F_HARDLINK) != 0);
   io_req_finish(req, res);
-  if (nxt != 0 && !cont) io_fail_links(req);
   store<u32>(p + RQ_LINK, 0);
   req_free(req);
-  if (cont) io_queue_next(nxt - 1);
+  if (nxt != 0) {
+    if (failed && (f & REQ_F_HARDLINK) == 0) {
+      tw_add(id, nxt - 1, (f & REQ_F_SKIP_LINK_CQES) != 0 ? TW_FAIL_LINKS_SILENT : TW_FAIL_LINKS);
+    } else {
+      tw_add(id, nxt - 1, TW_ISSUE);
+    }
+  }
   io_queue_deferred(id);
+}
+
+/** IORING_NOP_TW: the NOP completes from task work (io_req_task_complete), not inline. */
+export function io_req_tw_complete(req: u32, res: i32): void {
+  store<i32>(rq(req) + RQ_RES, res);
+  tw_add(<i32>load<u8>(rq(req) + RQ_RING), req, TW_COMPLETE);
+}
+
+// ---------------------------------------------------------------------------
+// Task work. What the kernel does "later, in the submitting task" —
+// issuing a link's next member, cancelling a failed chain, running a request
+// released from the drain list or punted with IOSQE_ASYNC, completing a
+// NOP_TW — is queued here and runs after the current batch's inline
+// completions were posted. Without IORING_SETUP_DEFER_TASKRUN it all runs
+// before io_uring_enter returns (task_work_run on the way back to user
+// space); with it, only while the task waits for events (io_run_local_work),
+// one pass at a time.
+
+/** Issue the request (io_req_task_submit). */
+export const TW_ISSUE: u32 = 1;
+/** Complete it with RQ_RES (io_req_task_complete). */
+const TW_COMPLETE: u32 = 2;
+/** Cancel the chain starting at it, posting CQEs (io_req_tw_fail_links). */
+const TW_FAIL_LINKS: u32 = 3;
+/** Cancel the chain starting at it without CQEs (REQ_F_SKIP_LINK_CQES). */
+const TW_FAIL_LINKS_SILENT: u32 = 4;
+/**
+ * Issue it as io-wq would: its completion arrives as a further item (an
+ * io-wq worker runs beside the task; what it completes reaches the CQ after
+ * the task work already queued, and under DEFER_TASKRUN only through the
+ * task's next local-work pass).
+ */
+export const TW_IOWQ: u32 = 5;
+
+/** Set while a TW_IOWQ item issues: inline results complete as task work. */
+export let iowq_issue: bool = false;
+
+/** Set while io_uring_enter runs on some ring: task work waits for the enter's own runs. */
+export let in_enter: bool = false;
+
+/** io_uring_enter marks its span (task work then waits for the enter's own runs). */
+export function set_in_enter(v: bool): void {
+  in_enter = v;
+}
+
+export function tw_add(id: i32, req: u32, kind: u32): void {
+  const p = rq(req);
+  store<u32>(p + RQ_TW_NEXT, 0);
+  store<u32>(p + RQ_TW_KIND, kind);
+  const tail = unchecked(r_tw_tail[id]);
+  if (tail != 0) store<u32>(rq(tail - 1) + RQ_TW_NEXT, req + 1);
+  else unchecked((r_tw_head[id] = req + 1));
+  unchecked((r_tw_tail[id] = req + 1));
+  if ((unchecked(r_flags[id]) & u.IORING_SETUP_TASKRUN_FLAG) != 0) sq_flags_set(id, u.IORING_SQ_TASKRUN);
+  // Outside io_uring_enter (a device completion driven by a workload's
+  // event loop) the task runs its work as soon as it is back: at once here.
+  if (!in_enter && !unchecked(r_tw_running[id])) tw_run_all(id);
+}
+
+function sq_flags_set(id: i32, f: u32): void {
+  const rings = unchecked(r_rings[id]);
+  store<u32>(rings + RO_SQ_FLAGS, load<u32>(rings + RO_SQ_FLAGS) | f);
+}
+
+function sq_flags_clear(id: i32, f: u32): void {
+  const rings = unchecked(r_rings[id]);
+  store<u32>(rings + RO_SQ_FLAGS, load<u32>(rings + RO_SQ_FLAGS) & ~f);
+}
+
+/** Task work is queued on ring `id`. */
+export function tw_pending(id: i32): bool {
+  return unchecked(r_tw_head[id]) != 0;
+}
+
+/** Run the items queued now (not those they queue): one pass. Returns items run. */
+function tw_run_pass(id: i32): u32 {
+  let item = unchecked(r_tw_head[id]);
+  unchecked((r_tw_head[id] = 0));
+  unchecked((r_tw_tail[id] = 0));
+  const was = unchecked(r_tw_running[id]);
+  unchecked((r_tw_running[id] = true));
+  let n: u32 = 0;
+  while (item != 0) {
+    const req = item - 1;
+    const p = rq(req);
+    item = load<u32>(p + RQ_TW_NEXT);
+    const kind = load<u32>(p + RQ_TW_KIND);
+    if (kind == TW_ISSUE) io_queue_next(req);
+    else if (kind == TW_IOWQ) {
+      iowq_issue = true;
+      io_queue_next(req);
+      iowq_issue = false;
+    }
+    else if (kind == TW_COMPLETE) io_req_complete(req, load<i32>(p + RQ_RES));
+    else io_fail_chain(req, kind == TW_FAIL_LINKS_SILENT);
+    bound(++n, REQS_MAX, INV_DEFER_LIST);
+  }
+  unchecked((r_tw_running[id] = was));
+  return n;
+}
+
+/** tctx_task_work: run until nothing is queued. */
+export function tw_run_all(id: i32): void {
+  let guard: u32 = 0;
+  while (tw_pending(id) && ++guard < REQS_MAX) tw_run_pass(id);
+  if ((unchecked(r_flags[id]) & u.IORING_SETUP_TASKRUN_FLAG) != 0) sq_flags_clear(id, u.IORING_SQ_TASKRUN);
+}
+
+/**
+ * __io_run_local_work (DEFER_TASKRUN): one pass, more while fewer than
+ * `min_events` CQEs are ready; IORING_SQ_TASKRUN says whether work is left.
+ */
+export function tw_run_local(id: i32, min_events: u32): void {
+  const taskrun_flag = (unchecked(r_flags[id]) & u.IORING_SETUP_TASKRUN_FLAG) != 0;
+  if (taskrun_flag) sq_flags_clear(id, u.IORING_SQ_TASKRUN);
+  let guard: u32 = 0;
+  while (tw_pending(id) && ++guard < REQS_MAX) {
+    tw_run_pass(id);
+    if (cq_ready(id) >= min_events) break;
+  }
+  if (taskrun_flag && tw_pending(id)) sq_flags_set(id, u.IORING_SQ_TASKRUN);
+}
+
+/** The task runs its work where io_uring_enter would: all of it, or a local pass. */
+export function tw_run(id: i32, min_events: u32): void {
+  if ((unchecked(r_flags[id]) & u.IORING_SETUP_DEFER_TASKRUN) != 0) tw_run_local(id, min_events);
+  else tw_run_all(id);
 }
 
 /** Post the CQE and account the request's completion (does not free it). */
@@ -386,7 +563,9 @@ export function io_req_finish(req: u32, res: i32): void {
   const p = rq(req);
   const id = <i32>load<u8>(p + RQ_RING);
   const core = unchecked(r_core[id]);
-  const skip = (load<u32>(p + RQ_FLAGS) & REQ_F_CQE_SKIP) != 0 && res >= 0;
+  // CQE_SKIP_SUCCESS: a failure cleared the flag (req_set_fail), a silent
+  // chain cancellation set it.
+  const skip = (load<u32>(p + RQ_FLAGS) & REQ_F_CQE_SKIP) != 0;
   if (!skip) {
     charge(core, LAYER_URING, cost(COST_CQE));
     io_post_cqe(id, load<u64>(p + RQ_USER_DATA), res, 0);
@@ -414,23 +593,29 @@ export function chain_len(req: u32): u32 {
 }
 
 /**
- * Release deferred requests in order: one marked IOSQE_IO_DRAIN only once no
- * request outside the defer list is outstanding — every earlier request has
- * completed (tracked by count, so requests that complete early, such as a
- * failed link, cannot stall it); the others as soon as they reach the head.
+ * io_queue_deferred: release deferred requests in order, as task work. The
+ * first, and any from a drained one on, only once no request outside the
+ * defer list is outstanding — every earlier request has completed (tracked by
+ * count, so requests that complete early, such as a failed link, cannot stall
+ * it).
  */
 export function io_queue_deferred(id: i32): void {
   let guard: u32 = 0;
+  let drain_seen = false;
+  let first = true;
   while (unchecked(r_defer_head[id]) != 0) {
     const req = unchecked(r_defer_head[id]) - 1;
     const p = rq(req);
-    const drain = (load<u32>(p + RQ_FLAGS) & REQ_F_DRAIN) != 0;
-    if (drain && unchecked(r_inflight[id]) != unchecked(r_deferred[id])) break;
+    // The first entry, and every entry from a drained one on, waits until
+    // all outstanding requests are deferred ones (nr_req_allocated == nr_drained).
+    drain_seen = drain_seen || (load<u32>(p + RQ_FLAGS) & REQ_F_DRAIN) != 0;
+    if ((drain_seen || first) && unchecked(r_inflight[id]) != unchecked(r_deferred[id])) break;
     assert(unchecked(r_deferred[id]) >= chain_len(req), "io_uring: deferred count below the chain leaving the defer list");
     unchecked((r_deferred[id] -= chain_len(req)));
     unchecked((r_defer_head[id] = load<u32>(p + RQ_DEFER_NEXT)));
     if (unchecked(r_defer_head[id]) == 0) unchecked((r_defer_tail[id] = 0));
-    io_queue_next(req);
+    tw_add(id, req, TW_ISSUE);
+    first = false;
     bound(++guard, REQS_MAX, INV_DEFER_LIST);
   }
 }

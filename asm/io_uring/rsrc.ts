@@ -7,7 +7,7 @@ import { PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
 import { blk_alloc, blk_free } from "../sim/mem";
 import { mm_range_ok, mm_va_to_pa } from "../mm/mm";
 import {
-  fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, file_ref_get, file_ref_put, FT_BLKDEV,
+  fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, file_ref_get, file_ref_put, FT_BLKDEV, FT_RING,
 } from "../fs/files";
 import * as u from "../sim/uapi";
 import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_core, ring_live } from "./ring";
@@ -158,6 +158,9 @@ export function io_register_files(id: i32, fds: usize, nr: u32): i32 {
   for (let i: u32 = 0; i < nr; i++) {
     const fd = load<i32>(fds + <usize>i * 4);
     if (fd != -1 && !fd_valid_user(fd)) return -u.EBADF;
+    // io_sqe_files_register: an io_uring file cannot sit in a file table
+    // (io_is_uring_fops; it could hold a reference to its own ring).
+    if (fd != -1 && fd_type_of(fd) == FT_RING) return -u.EBADF;
   }
   // The table holds references to the files, not the descriptors.
   const t = blk_alloc(<usize>nr * 4);

@@ -13,7 +13,7 @@ import * as u from "../sim/uapi";
 import { bound, INV_BUFFERED_COPY } from "../sim/errors";
 import { fd_file_of, fd_flags_of, fd_obj_of, fd_valid_user } from "../fs/files";
 import {
-  io_fixed_fd, io_req_complete, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_EXPECT,
+  io_fixed_fd, io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_EXPECT,
   RQ_FD, RQ_FILE, RQ_FLAGS, RQ_LEN, RQ_MAP, RQ_OFF, RQ_OPCODE, RQ_RFD, RQ_SUBMIT_NS,
 } from "./ring";
 import { buf_entry, BF_LEN, BF_NPAGES, BF_PAGES, BF_TOKEN, BF_TYPE, BF_UBUF, IO_REGBUF_TYPE_DMABUF, IO_REGBUF_TYPE_UADDR } from "./rsrc";
@@ -58,6 +58,18 @@ export function io_rw_prep(req: u32, id: i32, sqe: usize): i32 {
     op == u.IORING_OP_WRITEV_FIXED) {
     if (len > UIO_MAXIOV) return -u.EINVAL;
     if (!mm_range_ok(addr, <u64>len * 16)) return -u.EFAULT;
+    if (op == u.IORING_OP_READV || op == u.IORING_OP_WRITEV) {
+      // 6.18 imports a READV/WRITEV iovec array at prep (__import_iovec): a
+      // length negative as ssize_t is -EINVAL, a range outside the user
+      // address space -EFAULT; either fails the SQE at submission.
+      mm_read(addr, iovs, len * 16);
+      for (let i: u32 = 0; i < len; i++) {
+        const b = load<u64>(iovs + <usize>i * 16);
+        const l = load<u64>(iovs + <usize>i * 16 + 8);
+        if (<i64>l < 0) return -u.EINVAL;
+        if (l > 0 && (b >= TASK_SIZE || l > TASK_SIZE - b)) return -u.EFAULT;
+      }
+    }
   } else if (op == u.IORING_OP_READ || op == u.IORING_OP_WRITE) {
     if (len > 0 && (addr >= TASK_SIZE || addr + <u64>len > TASK_SIZE)) return -u.EFAULT;
   }
@@ -135,11 +147,22 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
 
   // The buffer description io_rw_prep checked: the iovec array (read again
   // here, where the kernel keeps its imported copy) or the single range.
+  rw_err_async = false;
   if (vec) {
     mm_read(addr, iovs, len * 16);
     nr = len;
-    for (let i: u32 = 0; i < nr; i++) total += load<u64>(iovs + <usize>i * 16 + 8);
-    if (total > 0x7ffff000) return -u.EINVAL;
+    if (!fixed) {
+      // __import_iovec: the total is capped at MAX_RW_COUNT by shortening
+      // the segment that crosses it (and zeroing those after).
+      for (let i: u32 = 0; i < nr; i++) {
+        let l = load<u64>(iovs + <usize>i * 16 + 8);
+        if (l > MAX_RW_COUNT - total) {
+          l = MAX_RW_COUNT - total;
+          store<u64>(iovs + <usize>i * 16 + 8, l);
+        }
+        total += l;
+      }
+    }
   } else {
     store<u64>(iovs, addr);
     store<u64>(iovs + 8, <u64>len);
@@ -169,19 +192,49 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
     charge(core, LAYER_URING, cost(COST_IMPORT_FIXED));
     const ub = load<u64>(e + BF_UBUF);
     const ue = ub + load<u64>(e + BF_LEN);
+    if (vec) {
+      // io_estimate_bvec_size: (len >> page shift) + 2 bio_vecs per iovec,
+      // allocated at once (kmalloc_array): past KMALLOC_MAX_SIZE (4 MiB of
+      // 16-byte bio_vecs) it fails -ENOMEM before any range is looked at.
+      let segs: u64 = 0;
+      for (let i: u32 = 0; i < nr; i++) segs += (load<u64>(iovs + <usize>i * 16 + 8) >> PAGE_SHIFT) + 2;
+      if (segs * 16 > (<u64>4 << 20)) return -u.ENOMEM;
+    }
     for (let i: u32 = 0; i < nr; i++) {
       const a = load<u64>(iovs + <usize>i * 16);
       const l = load<u64>(iovs + <usize>i * 16 + 8);
+      // io_vec_fill_bvec (READV_FIXED/WRITEV_FIXED): an empty iovec is -EFAULT.
+      if (vec && l == 0) return -u.EFAULT;
       if (a + l < a || a < ub || a + l > ue) return -u.EFAULT;
+      if (vec) total += l;
     }
+    if (total > <u64>i32.MAX_VALUE) return -u.EOVERFLOW;
   }
   return rw_block(req, id, core, fd, write, nr, total, e);
 }
+/**
+ * Set by io_rw_issue when the error it returns came from the file's
+ * write_iter: io_write hands every result of the file op to kiocb_done,
+ * which completes an error through ki_complete — task work, posted after the
+ * batch's inline completions. A read's errors (io_read returns them) and
+ * the checks before the file op complete inline.
+ */
+export let rw_err_async: bool = false;
+
+/** MAX_RW_COUNT: INT_MAX rounded down to a page. */
+const MAX_RW_COUNT: u64 = 0x7ffff000;
+
 /** io_rw_init_file + blkdev_{read,write}_iter + __blkdev_direct_IO. */
 export function rw_block(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u32, total: u64, e: usize): i32 {
-  const p = rq(req);
   const r = rw_file_checks(req, id, fd, write);
   if (r != 0) return r;
+  const ret = rw_block_iter(req, id, core, fd, write, nr, total, e);
+  if (write && ret < 0 && ret != IOU_ISSUE_SKIP_COMPLETE) rw_err_async = true;
+  return ret;
+}
+
+function rw_block_iter(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u32, total: u64, e: usize): i32 {
+  const p = rq(req);
   const fflags = fd_flags_of(fd);
   const direct = (fflags & u.O_DIRECT) != 0;
   const polled = (ring_flags(id) & u.IORING_SETUP_IOPOLL) != 0;

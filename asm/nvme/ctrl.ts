@@ -112,6 +112,7 @@ export function nvme_ctrl_init(depth: u32, func: bool): void {
   functional = func;
   cmds = mem_alloc(<usize>CMDS_MAX * CMD_SIZE);
   win_t0 = 0;
+  ctrls_used = 0;
 }
 
 /** The controller's walk scratch (allocated after the host's own scratch). */
@@ -163,6 +164,14 @@ export function nvme_ctrl_device_setup(
   unchecked((c_fifo_head[c] = 0));
   unchecked((c_fifo_tail[c] = 0));
   unchecked((c_last_done[c] = 0));
+  unchecked((c_pend[c] = mem_alloc(<usize>CMDS_MAX * 4, 8, false)));
+  unchecked((c_pend_head[c] = 0));
+  unchecked((c_pend_tail[c] = 0));
+  unchecked((c_armed_ns[c] = u64.MAX_VALUE));
+  // A command is ready no sooner than the controller's work plus the shorter
+  // media latency after its fetch (jitter, transfer and walks only add).
+  if (c + 1 > ctrls_used) ctrls_used = c + 1;
+  unchecked((c_min_delay_ps[c] = unchecked(c_ctrl_ps[c]) + <u64>(rlat_ns < wlat_ns ? rlat_ns : wlat_ns) * 1000));
   unchecked((c_open[c] = 0));
   unchecked((c_open_sum[c] = 0));
   unchecked((c_closed_area[c] = 0));
@@ -287,11 +296,115 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
   store<i32>(p + CM_STATUS, status);
   store<i32>(p + CM_FAR, far);
   store<u64>(p + CM_FETCH_NS, t_ns);
+  dev_open(c, t_ns);
+  if (status != 0) {
+    // No data crosses the link: the CQE follows the controller's work.
+    const done_ns = (done + 999) / 1000;
+    store<u64>(p + CM_DONE_NS, done_ns);
+    if (tracing) trace_rec(TR_DEVICE, t_ns, done_ns - t_ns, c, load<u32>(p + CM_REQ));
+    cq_fifo_push(c, tag, done_ns);
+    return;
+  }
   // Until the link is taken, CM_DONE_NS holds the readiness time in ps.
   store<u64>(p + CM_DONE_NS, done);
-  dev_open(c, t_ns);
-  ev_push((done + 999) / 1000, EV_NVME_MEDIA, tag);
+  pend_insert(c, tag, done);
+  // Nothing fetched from now on can be ready before t + min_delay: every
+  // command ready by then takes the link now, in readiness order.
+  pend_commit(c, t_ps + lookahead_ps(c));
+  pend_arm(c, t_ps);
 }
+
+// Commands whose data is not yet on the link, per controller, sorted by
+// readiness (ps). The link is taken in that order, as soon as no command
+// fetched later could be ready earlier (conservative lookahead: a command is
+// ready no sooner than min_delay after its fetch): at each fetch, and at an
+// EV_NVME_MEDIA event at most min_delay after the last look while commands
+// are pending — so that event always comes before any command fetched later
+// is ready, and one event per controller suffices. Out of order only within
+// the jitter, so an insertion from the tail moves few entries.
+const c_pend = new StaticArray<usize>(CTRLS_MAX); // u32[CMDS_MAX] tags
+const c_pend_head = new StaticArray<u32>(CTRLS_MAX);
+const c_pend_tail = new StaticArray<u32>(CTRLS_MAX);
+const c_min_delay_ps = new StaticArray<u64>(CTRLS_MAX);
+const c_armed_ns = new StaticArray<u64>(CTRLS_MAX); // pending EV_NVME_MEDIA time, u64.MAX_VALUE: none
+
+// @ts-ignore: decorator
+@inline function pend_at(c: i32, i: u32): usize {
+  return unchecked(c_pend[c]) + (<usize>(i & (CMDS_MAX - 1)) << 2);
+}
+
+function pend_insert(c: i32, tag: u32, ready: u64): void {
+  const head = unchecked(c_pend_head[c]);
+  let i = unchecked(c_pend_tail[c]);
+  while (i != head) {
+    const prev = load<u32>(pend_at(c, i - 1));
+    if (load<u64>(cm(prev) + CM_DONE_NS) <= ready) break;
+    store<u32>(pend_at(c, i), prev);
+    i--;
+  }
+  store<u32>(pend_at(c, i), tag);
+  unchecked((c_pend_tail[c] += 1));
+}
+
+/** Give the link to every pending command ready by `horizon_ps`, in readiness order. */
+function pend_commit(c: i32, horizon_ps: u64): void {
+  let head = unchecked(c_pend_head[c]);
+  const tail = unchecked(c_pend_tail[c]);
+  while (head != tail) {
+    const tag = load<u32>(pend_at(c, head));
+    if (load<u64>(cm(tag) + CM_DONE_NS) > horizon_ps) break;
+    head++;
+    unchecked((c_pend_head[c] = head));
+    media_link(tag);
+  }
+}
+
+/**
+ * With commands pending and no event standing, arm one min_delay after
+ * `base_ps` (the time of the look just made): every pending command is ready
+ * later than that, and so is any command fetched after `base_ps`.
+ */
+function pend_arm(c: i32, base_ps: u64): void {
+  const head = unchecked(c_pend_head[c]);
+  if (head == unchecked(c_pend_tail[c])) return;
+  if (ctrls_used > 1) {
+    // No lookahead: an event at the earliest readiness (a command fetched
+    // later may be ready earlier still and arm its own).
+    const r = (load<u64>(cm(load<u32>(pend_at(c, head))) + CM_DONE_NS) + 999) / 1000;
+    if (r < unchecked(c_armed_ns[c])) {
+      unchecked((c_armed_ns[c] = r));
+      ev_push(r, EV_NVME_MEDIA, <u32>c);
+    }
+    return;
+  }
+  if (unchecked(c_armed_ns[c]) != u64.MAX_VALUE) return;
+  let t = (base_ps + unchecked(c_min_delay_ps[c])) / 1000;
+  if (t * 1000 <= base_ps) t = base_ps / 1000 + 1; // always forward (a sub-ns delay waits for the next ns)
+  unchecked((c_armed_ns[c] = t));
+  ev_push(t, EV_NVME_MEDIA, <u32>c);
+}
+
+/** EV_NVME_MEDIA for controller `c`: pending commands ready within the lookahead take the link. */
+export function nvme_media_event(c: u32): void {
+  const ci = <i32>c;
+  if (now >= unchecked(c_armed_ns[ci])) unchecked((c_armed_ns[ci] = u64.MAX_VALUE));
+  pend_commit(ci, now * 1000 + lookahead_ps(ci));
+  pend_arm(ci, now * 1000);
+}
+
+/**
+ * The lookahead of controller `c`. Host memory bandwidth is shared by every
+ * drive, and a drive that gives the link to a command ahead of time also
+ * reserves host memory ahead of time, before other drives' earlier
+ * transfers: with several drives there is no lookahead (every transfer is
+ * placed at its own readiness, in global time order).
+ */
+// @ts-ignore: decorator
+@inline function lookahead_ps(c: i32): u64 {
+  return ctrls_used > 1 ? 0 : unchecked(c_min_delay_ps[c]);
+}
+/** Controllers described on this machine. */
+let ctrls_used: i32 = 0;
 
 /** No data transfer (a failed command): the CQE is posted when the controller is done. */
 const KIND_XFER_NONE: i32 = -1000;
@@ -299,14 +412,13 @@ const KIND_XFER_NONE: i32 = -1000;
 const KIND_XFER_LINK_ONLY: i32 = -1001;
 
 /**
- * EV_NVME_MEDIA: command `tag`'s data is ready. Failed commands (no data)
- * post their CQE now; others take the PCIe link — payload in MPS-sized TLPs
- * plus the command fetch and the CQE — whenever it is free, and the far end
- * (host memory, or a GPU's link for peer-to-peer) streams at the same time.
- * Events arrive in time order, so the link serves commands in the order their
- * data became ready.
+ * Command `tag`'s data takes the PCIe link — payload in MPS-sized TLPs plus
+ * the command fetch and the CQE — once ready and the link is free, and the
+ * far end (host memory, or a GPU's link for peer-to-peer) streams at the
+ * same time. Called in readiness order (pend_commit), so the link serves
+ * commands in the order their data became ready.
  */
-export function nvme_media_event(tag: u32): void {
+function media_link(tag: u32): void {
   const p = cm(tag);
   const c = <i32>load<u8>(p + CM_CTRL);
   const ready = load<u64>(p + CM_DONE_NS);

@@ -27,8 +27,8 @@ export const EV_INVALIDATE: u32 = 4; // a dma-buf exporter invalidates (arg: dma
 export const EV_WORKER: u32 = 5; // an io-wq worker builds a map and issues parked requests (arg: token)
 export const EV_SAMPLE: u32 = 6; // workload sampler tick
 export const EV_GPU_COPY: u32 = 7; // the oldest host-to-GPU copy ends (bounce path)
-export const EV_NVME_MEDIA: u32 = 8; // a command's media work is done: it takes the link (arg: tag)
-export const EV_NVME_DOORBELL: u32 = 9; // a controller sees an SQ tail doorbell write (arg: queue | tail << 11)
+export const EV_NVME_MEDIA: u32 = 8; // a controller's earliest pending data is ready: it takes the link (arg: controller)
+export const EV_NVME_DOORBELL: u32 = 9; // a controller sees an SQ tail doorbell write (arg: queue | tail << 12)
 export const EV_NVME_IRQ_CONT: u32 = 10; // an interrupt handler resumes after yielding (arg: queue)
 
 /** Time at which each core becomes free (its own clock). */

@@ -7,9 +7,9 @@ export const PAGE_SIZE: u32 = 4096;
 export const PAGE_SHIFT: u32 = 12;
 
 /** CPU cores a machine profile may describe. */
-export const CORES_MAX: i32 = 64;
+export const CORES_MAX: i32 = 128;
 /** io_uring instances alive at once. */
-export const RINGS_MAX: i32 = 64;
+export const RINGS_MAX: i32 = 128;
 /** Kernel limit on SQ entries (IORING_MAX_ENTRIES). */
 export const SQ_ENTRIES_MAX: u32 = 32768;
 /** Kernel limit on CQ entries (IORING_MAX_CQ_ENTRIES = 2 * IORING_MAX_ENTRIES). */

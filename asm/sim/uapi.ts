@@ -18,6 +18,7 @@ export const EFBIG: i32 = 27;
 export const ENOSPC: i32 = 28;
 export const EDEADLK: i32 = 35;
 export const EOPNOTSUPP: i32 = 95;
+export const EOVERFLOW: i32 = 75;
 export const ECANCELED: i32 = 125;
 
 // opcodes
@@ -47,7 +48,10 @@ export const IORING_NOP_INJECT_RESULT: u32 = 1 << 0;
 export const IORING_NOP_FILE: u32 = 1 << 1;
 export const IORING_NOP_FIXED_FILE: u32 = 1 << 2;
 export const IORING_NOP_FIXED_BUFFER: u32 = 1 << 3;
-export const NOP_FLAGS: u32 = 0xf;
+export const IORING_NOP_TW: u32 = 1 << 4;
+export const IORING_NOP_CQE32: u32 = 1 << 5;
+/** Every nop_flags bit 6.18 knows (io_uring/nop.c NOP_FLAGS). */
+export const NOP_FLAGS: u32 = 0x3f;
 
 // setup flags
 export const IORING_SETUP_IOPOLL: u32 = 1 << 0;
@@ -60,15 +64,23 @@ export const IORING_SETUP_COOP_TASKRUN: u32 = 1 << 8;
 export const IORING_SETUP_TASKRUN_FLAG: u32 = 1 << 9;
 export const IORING_SETUP_SINGLE_ISSUER: u32 = 1 << 12;
 export const IORING_SETUP_DEFER_TASKRUN: u32 = 1 << 13;
-/** Every flag the kernel (6.16) knows; bits outside are -EINVAL. */
-export const IORING_SETUP_KNOWN: u32 = (1 << 18) - 1;
+export const IORING_SETUP_SQE128: u32 = 1 << 10;
+export const IORING_SETUP_CQE32: u32 = 1 << 11;
+export const IORING_SETUP_NO_MMAP: u32 = 1 << 14;
+export const IORING_SETUP_REGISTERED_FD_ONLY: u32 = 1 << 15;
+export const IORING_SETUP_NO_SQARRAY: u32 = 1 << 16;
+export const IORING_SETUP_HYBRID_IOPOLL: u32 = 1 << 17;
+export const IORING_SETUP_CQE_MIXED: u32 = 1 << 18;
+/** Every flag the kernel (6.18) knows; bits outside are -EINVAL. */
+export const IORING_SETUP_KNOWN: u32 = (1 << 19) - 1;
 /**
  * The flags dmasim models; known-but-unmodelled ones (SQPOLL and SQ_AFF among
  * them: no kernel submission thread is simulated) are -EOPNOTSUPP.
  */
 export const IORING_SETUP_MODELLED: u32 =
   IORING_SETUP_IOPOLL | IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP | IORING_SETUP_SUBMIT_ALL |
-  IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+  IORING_SETUP_NO_SQARRAY | IORING_SETUP_HYBRID_IOPOLL;
 
 // sq_flags
 export const IORING_SQ_NEED_WAKEUP: u32 = 1 << 0;

@@ -5,13 +5,15 @@
  * registered buffers vs a udmabuf registered as a dma-buf, under each IOMMU
  * mode, with one drive and with two drives in passthrough.
  *
+ * The published figures are data shared by `deno task bench`, `dmasim bench`
+ * and the tests; the simulated ones come from running the model.
+ *
  * @module
  */
-import { runUring } from "../src/workload.ts";
-import type { IommuMode } from "../src/profile.ts";
-export type { IommuMode } from "../src/profile.ts";
-import { OPTANE_P5800X } from "../src/profiles.ts";
-import type { BufferKind, RunResult } from "../src/workload_types.ts";
+import { runUring } from "./workload.ts";
+import type { IommuMode } from "./profile.ts";
+import { OPTANE_P5800X } from "./profiles.ts";
+import type { BufferKind, RunResult } from "./workload_types.ts";
 
 /** One row of the comparison. */
 export interface PublishedRow {
