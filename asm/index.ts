@@ -11,7 +11,8 @@ import {
   iommu_init, iommu_set_p2p_bypass, iommu_maps, iommu_unmaps, iommu_invalidations, iommu_iotlb_hits, iommu_iotlb_misses, iommu_walks,
   iommu_faults, iommu_stale_hits, iommu_fq_flushes, iommu_iova_cache_hits, iommu_iova_tree_allocs, iommu_pte_writes,
 } from "./iommu/iommu";
-import { nvme_init } from "./nvme/pci";
+import { nvme_dom, nvme_init } from "./nvme/pci";
+import { iommu_domain_set_dma_mask, iommu_iova_in_use, iommu_set_aperture } from "./iommu/iommu";
 import { gpu_init } from "./hw/gpu";
 export { gpu_setup } from "./hw/gpu";
 import { gpu_copies, gpu_link_bytes, host_mem_bytes } from "./hw/gpu";
@@ -70,6 +71,7 @@ export function stat_get(which: i32): f64 {
 }
 export { phys_backed_pages } from "./hw/physmem";
 export { exposure_get } from "./iommu/exposure";
+export { dmabuf_set_policy, dmabuf_user_locked_bytes } from "./dmabuf/dmabuf";
 export {
   io_register_buffers, io_register_buffers_sparse, io_register_buffers_update, io_unregister_buffers,
   io_register_files, io_unregister_files,
@@ -161,6 +163,21 @@ export function snap_get(which: i32, i: i32): f64 {
   if (which == 0) return unchecked(snap_iommu[i]);
   if (which == 1) return unchecked(snap_dmabuf[i]);
   return unchecked(snap_ctrl[i]);
+}
+
+/** The IOMMU's address width in bits (39, 48, 57); after storage_init, before the controllers. */
+export function iommu_aperture_setup(bits: u32): void {
+  iommu_set_aperture(bits);
+}
+
+/** dma_set_mask_and_coherent for NVMe controller `c`: its DMA addresses stay below 2^bits. */
+export function nvme_set_dma_mask(c: i32, bits: u32): void {
+  iommu_domain_set_dma_mask(nvme_dom(c), bits);
+}
+
+/** IOVA pages held in controller `c`'s domain (mappings, and lazy flush queues). */
+export function nvme_iova_in_use(c: i32): f64 {
+  return <f64>iommu_iova_in_use(nvme_dom(c));
 }
 
 /** dma-buf layer set-up: `p2p_switch_mask` has a bit per GPU reached through a PCIe switch. */

@@ -102,6 +102,9 @@ export interface Profile {
     inval_latency_ns: number;
     fq_size: number;
     fq_timeout_ms: number;
+    aperture_bits: number;
+    dmabuf_cap_required: boolean;
+    dmabuf_limit_mib: number;
   };
   /** PCIe link of each drive. */
   pcie: { gen: number; lanes: number; max_payload_bytes: number; tlp_overhead_bytes: number };
@@ -144,6 +147,8 @@ export interface DeviceProfile {
   channels: number;
   /** Injected media errors per million commands (0: none): reads fail -ENODATA, writes too. */
   media_error_ppm: number;
+  /** The device's DMA mask in bits (nvme-pci sets 64); its IOVAs stay below 2^bits. */
+  dma_mask_bits: number;
 }
 
 /** One GPU with device memory exported through dma-buf. */
@@ -219,6 +224,24 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     },
     fq_size: { t: "int", min: 1, max: 4096, doc: "lazy per-CPU flush queue entries" },
     fq_timeout_ms: { t: "int", min: 1, max: 10000, doc: "lazy flush timer", unit: "ms" },
+    aperture_bits: {
+      t: "int",
+      min: 39,
+      max: 57,
+      doc: "IOVA space: the IOMMU's address width, 39, 48 or 57 bits (3, 4 or 5 page-table levels)",
+      unit: "bit",
+    },
+    dmabuf_cap_required: {
+      t: "bool",
+      doc: "dma-buf registration needs CAP_SYS_ADMIN (a proposal from the LSF/MM session; default off)",
+    },
+    dmabuf_limit_mib: {
+      t: "int",
+      min: 0,
+      max: 1 << 20,
+      doc: "per-user limit on registered dma-buf bytes, charged like RLIMIT_MEMLOCK (a proposal; 0: none)",
+      unit: "MiB",
+    },
   },
   pcie: {
     gen: { t: "int", min: 1, max: 6, doc: "PCIe generation" },
@@ -247,6 +270,7 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     media_mbps: { t: "int", min: 1, max: 1_000_000, doc: "media transfer rate per channel", unit: "MB/s" },
     channels: { t: "int", min: 1, max: 4096, doc: "internal parallelism" },
     media_error_ppm: { t: "int", min: 0, max: 1_000_000, doc: "injected media errors per million commands" },
+    dma_mask_bits: { t: "int", min: 32, max: 64, doc: "the device's DMA mask (nvme-pci: 64)", unit: "bit" },
   },
   "gpus[]": {
     name: { t: "str", doc: "GPU name" },
@@ -260,7 +284,8 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
 
 /** Fields that may be left out, with the value they then take. */
 const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
-  "devices[]": { media_error_ppm: 0 },
+  "devices[]": { media_error_ppm: 0, dma_mask_bits: 64 },
+  iommu: { aperture_bits: 48, dmabuf_cap_required: false, dmabuf_limit_mib: 0 },
   "gpus[]": { pcie_gen: 4, pcie_lanes: 16, copy_latency_ns: 2000 },
   memory: { bandwidth_mbps: 150_000 },
   costs_ns: { gpu_copy_launch: 2500 },
@@ -375,6 +400,9 @@ export function validateProfile(p: unknown): Profile {
       "pcie.max_payload_bytes",
       `expected a power of two, got ${prof.pcie.max_payload_bytes}`,
     );
+  }
+  if (![39, 48, 57].includes(prof.iommu.aperture_bits)) {
+    throw new ProfileError("iommu.aperture_bits", `expected 39, 48 or 57, got ${prof.iommu.aperture_bits}`);
   }
   if (
     prof.iommu.iotlb_entries < prof.iommu.iotlb_ways || prof.iommu.iotlb_entries % prof.iommu.iotlb_ways !== 0

@@ -24,6 +24,8 @@ export interface SystemOptions {
   functional?: boolean;
   /** Seed for the devices' latency jitter (default 1). */
   seed?: number;
+  /** Whether the simulated process holds CAP_SYS_ADMIN (default true: benchmarks run as root). */
+  capSysAdmin?: boolean;
 }
 
 /** IOMMU modes in asm order. */
@@ -130,8 +132,14 @@ export class System {
         (opts.functional ?? true) ? 1 : 0,
         p.memory.bandwidth_mbps,
       );
+      w.iommu_aperture_setup(io.aperture_bits);
       p.gpus.forEach((g, i) => w.gpu_setup(i, g.pcie_gen, g.pcie_lanes, g.copy_latency_ns));
       w.dmabuf_setup(p.gpus.reduce((m, g, i) => g.p2p === "switch" ? m | (1 << i) : m, 0));
+      w.dmabuf_set_policy(
+        io.dmabuf_cap_required ? 1 : 0,
+        io.dmabuf_limit_mib * 2 ** 20,
+        (opts.capSysAdmin ?? true) ? 1 : 0,
+      );
       const seed = BigInt(opts.seed ?? 1);
       p.devices.forEach((d, c) => {
         w.nvme_ctrl_setup(
@@ -152,6 +160,7 @@ export class System {
           seed,
           d.media_error_ppm,
         );
+        w.nvme_set_dma_mask(c, d.dma_mask_bits);
       });
     });
     this.#scratch = w.scratch_ptr();
@@ -291,6 +300,18 @@ export class System {
       });
     }
     return out;
+  }
+
+  /** IOVA bytes held in drive `c`'s IOMMU domain (live mappings, and in lazy mode the flush queues). */
+  iovaInUseBytes(c = 0): number {
+    this.check();
+    return w.nvme_iova_in_use(c) * 4096;
+  }
+
+  /** Bytes of registered dma-bufs charged to the user (the `iommu.dmabuf_limit_mib` policy's count). */
+  dmabufLockedBytes(): number {
+    this.check();
+    return w.dmabuf_user_locked_bytes();
   }
 
   /**

@@ -86,6 +86,20 @@ const tk_wait_head = new StaticArray<u32>(TOKENS_MAX); // parked requests (req +
 const tk_wait_tail = new StaticArray<u32>(TOKENS_MAX);
 const tk_worker = new StaticArray<bool>(TOKENS_MAX); // a worker event is pending
 const tk_core = new StaticArray<i32>(TOKENS_MAX); // core the worker runs on
+const tk_acct = new StaticArray<u64>(TOKENS_MAX); // bytes charged to the user's dma-buf limit
+
+// ---- registration policy (a proposal from the LSF/MM session, off by default) ----
+// David Howells asked whether dma-buf registration needs privilege, since
+// long-lived maps can clog the IOMMU's address space; Pavel Begunkov agreed
+// that some capability check is needed (LWN 2026-05-12). Keith Busch's 2022
+// premapped-buffer series required CAP_SYS_ADMIN. The model offers both a
+// capability requirement and a per-user byte limit charged like io_uring's
+// RLIMIT_MEMLOCK accounting (__io_account_mem: -ENOMEM past the limit).
+let pol_cap_required: bool = false;
+let pol_limit_bytes: u64 = 0; // 0: no limit
+let proc_cap_sys_admin: bool = true;
+/** Bytes of registered dma-bufs charged to the (one) simulated user. */
+export let db_user_locked_bytes: u64 = 0;
 
 // ---- maps (struct io_dmabuf_map + the nvme map) ---------------------------------
 const mp_live = new StaticArray<bool>(MAPS_MAX);
@@ -117,6 +131,10 @@ export function dmabuf_init(p2p_mask: u32): void {
   for (let i = 0; i < TOKENS_MAX; i++) unchecked((tk_live[i] = false));
   for (let i = 0; i < MAPS_MAX; i++) unchecked((mp_live[i] = false));
   p2p_switch_mask = p2p_mask;
+  pol_cap_required = false;
+  pol_limit_bytes = 0;
+  proc_cap_sys_admin = true;
+  db_user_locked_bytes = 0;
   db_maps_created = 0;
   db_maps_freed = 0;
   db_invalidations = 0;
@@ -403,6 +421,7 @@ function token_new(d: i32, file: u32, c: i32, core: i32): i32 {
       unchecked((tk_wait_tail[t] = 0));
       unchecked((tk_worker[t] = false));
       unchecked((tk_core[t] = core));
+      unchecked((tk_acct[t] = 0));
       return t;
     }
   }
@@ -502,8 +521,11 @@ function token_invalidate(t: i32, core: i32): void {
 
 function token_maybe_free(t: i32): void {
   if (unchecked(tk_slots[t]) == 0 && unchecked(tk_maps[t]) == 0 && unchecked(tk_wait_head[t]) == 0) {
-    // All fences signalled: detach from the dma-buf.
+    // All fences signalled: detach from the dma-buf, and give back what the registration was charged.
     unchecked((tk_live[t] = false));
+    assert(db_user_locked_bytes >= unchecked(tk_acct[t]));
+    db_user_locked_bytes -= unchecked(tk_acct[t]);
+    unchecked((tk_acct[t] = 0));
     dmabuf_put(unchecked(tk_dmabuf[t]));
   }
 }
@@ -619,6 +641,8 @@ function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
   for (let i = 0; i < 6; i++) if (load<u64>(desc + 32 + <usize>i * 8) != 0) return -u.EINVAL;
   if (type == IO_REGBUF_TYPE_DMABUF) {
     if (uaddr != 0 || size != 0) return -u.EINVAL;
+    // Policy (proposal): registration needs CAP_SYS_ADMIN.
+    if (pol_cap_required && !proc_cap_sys_admin) return -u.EPERM;
     if (!fd_valid_user(target_fd)) return -u.EBADF;
     // dma_buf_get: -EBADF for an fd that is not a dma-buf.
     const d = dmabuf_of(dmabuf_fd);
@@ -627,8 +651,13 @@ function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
     // create_dmabuf_token: only block devices implement it.
     if (fd_type_of(target_fd) != FT_BLKDEV) return -u.EOPNOTSUPP;
     if ((fd_flags_of(target_fd) & u.O_DIRECT) == 0) return -u.EINVAL;
+    // Policy (proposal): the registration's bytes are charged to the user, like locked_vm.
+    const bytes = unchecked(db_size[d]);
+    if (pol_limit_bytes != 0 && db_user_locked_bytes + bytes > pol_limit_bytes) return -u.ENOMEM;
     const t = token_new(d, fd_file_of(target_fd), fd_obj_of(target_fd), ring_core(id));
     if (t < 0) return -u.ENOMEM;
+    unchecked((tk_acct[t] = bytes));
+    db_user_locked_bytes += bytes;
     slot_clear(e);
     store<u32>(e + BF_TYPE, IO_REGBUF_TYPE_DMABUF);
     store<u64>(e + BF_LEN, unchecked(db_size[d]));
@@ -844,6 +873,22 @@ export function dmabuf_map_put(req: u32, core: i32): void {
   charge(core, LAYER_DMABUF, cost(COST_TOKEN_REF_PUT));
   unchecked((mp_refs[m] -= 1));
   if (unchecked(mp_refs[m]) == 0 && unchecked(mp_dead[m])) map_release(m, core);
+}
+
+/**
+ * The registration policy (a proposal, see above): CAP_SYS_ADMIN required,
+ * a per-user limit on registered dma-buf bytes (0: none), and whether the
+ * simulated process holds CAP_SYS_ADMIN.
+ */
+export function dmabuf_set_policy(cap_required: bool, limit_bytes: f64, cap_sys_admin: bool): void {
+  pol_cap_required = cap_required;
+  pol_limit_bytes = <u64>limit_bytes;
+  proc_cap_sys_admin = cap_sys_admin;
+}
+
+/** Bytes of registered dma-bufs charged to the user now. */
+export function dmabuf_user_locked_bytes(): f64 {
+  return <f64>db_user_locked_bytes;
 }
 
 /** dma-buf counters by index (src/dmabuf.ts). */
