@@ -24,13 +24,16 @@ export function gpu_counter(i: i32): f64 {
   return <f64>unchecked(gpu_link_bytes[i - 2]);
 }
 import { rw_init } from "./io_uring/rw";
-import { dmabuf_counter, dmabuf_init } from "./dmabuf/dmabuf";
+import { blk_init } from "./block/bio";
+import { dmabuf_init } from "./dmabuf/dmabuf";
+import { dmabuf_counter, io_dmabuf_init } from "./io_uring/dmabuf_token";
 import { set_snapshot_hook, wl_init } from "./user/workload";
-import { nvme_ctrl_busy_ns, nvme_ctrl_cmds, nvme_link_busy_ns } from "./nvme/pci";
+import { machine_hooks } from "./machine/dispatch";
+import { nvme_ctrl_busy_ns, nvme_ctrl_cmds, nvme_link_busy_ns } from "./nvme/ctrl";
 import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm/mm";
 import { phys_read } from "./hw/physmem";
 import { O_ACCMODE } from "./sim/uapi";
-import { reqs_live_max, uring_init } from "./io_uring/io_uring";
+import { reqs_live_max, uring_init } from "./io_uring/ring";
 import { stats_reset } from "./sim/stats";
 import { mm_init } from "./mm/mm";
 import { trace_init } from "./sim/trace";
@@ -41,14 +44,15 @@ export { mem_used, mem_capacity } from "./sim/mem";
 export { set_cost, COST_COUNT } from "./sim/costs";
 export { LAYERS, ev_pending } from "./sim/engine";
 export {
-  io_uring_setup, io_uring_exit, io_uring_enter, ring_live, ring_rings, ring_sqes, ring_sq_array, ring_fd,
-  ring_core, ring_flags, ring_inflight, ring_overflow_count, cq_ready, reqs_in_use, app_charge,
-} from "./io_uring/io_uring";
+  io_uring_setup, ring_live, ring_rings, ring_sqes, ring_sq_array, ring_fd, ring_core, ring_flags, ring_inflight,
+  ring_overflow_count, cq_ready, reqs_in_use,
+} from "./io_uring/ring";
+export { io_uring_exit, io_uring_enter, app_charge } from "./io_uring/io_uring";
 export { fd_close, fd_type_of, fd_file_of } from "./fs/files";
 export { stats_reset, hist_get, hist_lower } from "./sim/stats";
 import { st_ios, st_bytes, st_errors, st_lat_sum_ns, st_lat_max_ns, st_lat_min_ns, st_lat_sq_sum, HIST_BUCKETS } from "./sim/stats";
 
-/** Named error code of the last trap (asm/errors.ts), and its detail. */
+/** Named error code of the last trap (asm/sim/errors.ts), and its detail. */
 export function sim_error_code(): i32 {
   return sim_error;
 }
@@ -71,24 +75,25 @@ export function stat_get(which: i32): f64 {
 }
 export { phys_backed_pages } from "./hw/physmem";
 export { exposure_get } from "./iommu/exposure";
-export { dmabuf_set_policy, dmabuf_user_locked_bytes } from "./dmabuf/dmabuf";
+export { dmabuf_set_policy, dmabuf_user_locked_bytes } from "./io_uring/dmabuf_token";
 export {
   io_register_buffers, io_register_buffers_sparse, io_register_buffers_update, io_unregister_buffers,
-  io_register_files, io_unregister_files,
+  io_register_files, io_unregister_files, io_register_buffers_update2,
 } from "./io_uring/rsrc";
 export {
-  nvme_ctrl_setup, nvme_cmd_image, nvme_cmd_iod, nvme_cmd_req, nvme_cmds_max, nvme_cmds_live, nvme_ctrl_cmds,
-  nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional, nvme_capacity_bytes,
+  nvme_ctrl_setup, nvme_cmd_image, nvme_cmd_iod, nvme_cmd_req, nvme_cmds_max, nvme_cmds_live, nvme_capacity_bytes,
 } from "./nvme/pci";
+export { nvme_ctrl_cmds, nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional } from "./nvme/ctrl";
 export {
   memfd_create, memfd_truncate, memfd_add_seals, memfd_rw, udmabuf_create, vram_dmabuf_create, dmabuf_size, dmabuf_rw,
-  dmabuf_page_pa, dmabuf_invalidate, dmabuf_schedule_invalidate, io_register_buffers_update2, dmabuf_counter,
-  dmabuf_maps_live, dmabuf_tokens_live,
+  dmabuf_page_pa, dmabuf_invalidate, dmabuf_schedule_invalidate,
 } from "./dmabuf/dmabuf";
+export { dmabuf_counter, dmabuf_maps_live, dmabuf_tokens_live } from "./io_uring/dmabuf_token";
 export {
-  wl_setup, wl_thread, wl_thread_file, wl_start, wl_run, wl_sample_ptr, wl_sample_words, wl_snap_busy, wl_snap_layer,
+  wl_setup, wl_thread, wl_thread_file, wl_start, wl_sample_ptr, wl_sample_words, wl_snap_busy, wl_snap_layer,
   wl_stat, wl_end_busy, wl_end_layer,
 } from "./user/workload";
+export { wl_run } from "./machine/dispatch";
 export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./sim/trace";
 // Layer entry points the unit tests drive directly (tests/iommu.test.ts,
 // tests/nvme_prp.test.ts).
@@ -107,6 +112,7 @@ const ARENA_FIXED_BYTES: usize = 96 << 20;
  */
 export function machine_init(ncores: i32, host_mib: u32, backing_pages: u32, vram_mib: u32, ngpus: i32): void {
   clear_error();
+  machine_hooks();
   const host_pages = <usize>host_mib << 8;
   const arena = ARENA_FIXED_BYTES + <usize>backing_pages * 4136 + host_pages * 4;
   mem_reset(arena);
@@ -142,7 +148,8 @@ export function storage_init(
   gpu_init(host_mem_mbps);
   iommu_init(iommu_mode, iotlb_entries, iotlb_ways, walk_ns, walk_cached_ns, inval_latency_ns, fq_size, fq_timeout_ns);
   nvme_init(nctrls, queue_depth, sgl, sgl_threshold, pool_pages_max, functional);
-  rw_init(max_sectors_kb, mdts, max_segments, dma_alignment);
+  blk_init(max_sectors_kb, mdts, max_segments, dma_alignment);
+  rw_init();
 }
 
 // Counter snapshots taken when a workload's measurement window opens.
@@ -183,6 +190,7 @@ export function nvme_iova_in_use(c: i32): f64 {
 /** dma-buf layer set-up: `p2p_switch_mask` has a bit per GPU reached through a PCIe switch. */
 export function dmabuf_setup(p2p_switch_mask: u32): void {
   dmabuf_init(p2p_switch_mask);
+  io_dmabuf_init();
   set_snapshot_hook(take_snapshot);
   iommu_set_p2p_bypass(p2p_switch_mask);
 }

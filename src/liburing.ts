@@ -28,7 +28,7 @@ import {
   IORING_SQ_CQ_OVERFLOW,
 } from "./constants.ts";
 
-// Offsets in the rings block (asm/uring.ts RO_*), like io_sqring_offsets.
+// Offsets in the rings block (asm/io_uring/ring.ts RO_*), like io_sqring_offsets.
 const RO_SQ_HEAD = 0;
 const RO_SQ_TAIL = 64;
 const RO_CQ_HEAD = 128;

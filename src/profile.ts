@@ -21,7 +21,7 @@ export class ProfileError extends Error {
 }
 
 /**
- * Per-step CPU costs in nanoseconds, in the order of asm/costs.ts. Each entry:
+ * Per-step CPU costs in nanoseconds, in the order of asm/sim/costs.ts. Each entry:
  * name, default for the published setup (Optane P5800X, one Xeon core at
  * ~3 GHz), and what the step is.
  */

@@ -10,7 +10,7 @@ import * as wasm from "../build/release.wasm";
 /** The raw exports of build/release.wasm. Internal: use {@link System}. */
 export const w = wasm;
 
-/** Names of the simulator's named errors, by code (asm/errors.ts). */
+/** Names of the simulator's named errors, by code (asm/sim/errors.ts). */
 export const SIM_ERROR_NAMES: Record<number, string> = {
   1: "arena exhausted (machine memory limits too small for this run)",
   2: "event queue full (EVENTS_MAX)",
@@ -26,7 +26,7 @@ export const SIM_ERROR_NAMES: Record<number, string> = {
 
 /** A limit of the simulated machine was passed; the machine cannot go on. */
 export class SimLimitError extends Error {
-  /** The numeric code from asm/errors.ts. */
+  /** The numeric code from asm/sim/errors.ts. */
   readonly code: number;
   /** Create the error for `code` with its detail argument. */
   constructor(code: number, arg: number) {

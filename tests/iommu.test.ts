@@ -1,4 +1,4 @@
-// Tests of the IOMMU model (asm/iommu.ts): translation, permissions, strict /
+// Tests of the IOMMU model (asm/iommu/iommu.ts): translation, permissions, strict /
 // lazy / passthrough unmap policies, the IOVA allocator's magazines and its
 // 32-bit-first placement, invalidation serialisation across cores.
 //

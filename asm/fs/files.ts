@@ -3,7 +3,21 @@
 // files: the dma-buf registration checks file identity, not the device.
 
 import { FDS_MAX, USER_FDS } from "../sim/limits";
-import { dmabuf_file_closed } from "../dmabuf/dmabuf";
+import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
+
+/**
+ * What a close does to the object behind a file (f_op->release): the
+ * dma-buf layer's reference drop for memfds and dma-bufs. Registered once
+ * at machine set-up; the file table itself knows no object types' rules.
+ */
+let release_hook: (type: u8, obj: i32) => void = release_unset;
+function release_unset(type: u8, obj: i32): void {
+  fail(SIM_ERR_INVARIANT, 104); // machine set-up did not register the release hook
+}
+/** Register the release of closed files' objects (machine set-up). */
+export function files_set_release(fn: (type: u8, obj: i32) => void): void {
+  release_hook = fn;
+}
 
 export const FT_NONE: u8 = 0;
 export const FT_TTY: u8 = 1; // stdin/stdout/stderr: valid fds, not block devices
@@ -46,7 +60,7 @@ export function fd_install(type: u8, obj: i32, flags: u32): i32 {
 export function fd_close(fd: i32): i32 {
   if (!fd_valid_user(fd)) return -9;
   // The object behind the file loses this reference (memfds and dma-bufs are counted).
-  dmabuf_file_closed(unchecked(fd_type[fd]), unchecked(fd_obj[fd]));
+  release_hook(unchecked(fd_type[fd]), unchecked(fd_obj[fd]));
   unchecked((fd_type[fd] = FT_NONE));
   unchecked((fd_obj[fd] = -1));
   unchecked((fd_file[fd] = 0));

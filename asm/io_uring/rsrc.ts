@@ -1,14 +1,20 @@
 // Registered resources (io_uring/rsrc.c): the buffer table (ordinary user
-// buffers pinned once, and — see dmabuf.ts — dma-buf slots bound to one
-// target file) and the registered file table.
+// buffers pinned once, and dma-buf slots bound to one target file through a
+// token, dmabuf_token.ts), the registered file table, and buffer updates with
+// the series' 80-byte struct io_uring_regbuf descriptors.
 
 import { PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
 import { blk_alloc, blk_free } from "../sim/mem";
 import { mm_range_ok, mm_va_to_pa } from "../mm/mm";
-import { fd_valid_user, file_ref_get, file_ref_put } from "../fs/files";
+import {
+  fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, file_ref_get, file_ref_put, FT_BLKDEV,
+} from "../fs/files";
 import * as u from "../sim/uapi";
-import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_live } from "./io_uring";
-import { dmabuf_slot_release } from "../dmabuf/dmabuf";
+import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_core, ring_live } from "./ring";
+import { dmabuf_of, dmabuf_size_of } from "../dmabuf/dmabuf";
+import {
+  dmabuf_reg_over_limit, dmabuf_reg_permitted, io_dmabuf_slot_put, token_charge, token_file, token_new,
+} from "./dmabuf_token";
 
 /** IORING_MAX_REG_BUFFERS. */
 export const IORING_MAX_REG_BUFFERS: u32 = 1 << 14;
@@ -41,7 +47,7 @@ export function slot_clear(e: usize): void {
   if (t == IO_REGBUF_TYPE_UADDR) {
     blk_free(load<usize>(e + BF_PAGES), <usize>load<u32>(e + BF_NPAGES) * 8);
   } else if (t == IO_REGBUF_TYPE_DMABUF) {
-    dmabuf_slot_release(e);
+    io_dmabuf_slot_put(load<i32>(e + BF_TOKEN));
   }
   memory.fill(e, 0, BUF_SIZE);
 }
@@ -191,5 +197,92 @@ export function io_unregister_files(id: i32): i32 {
 export function rsrc_release(id: i32): void {
   if (unchecked(r_buf_count[id]) != 0) table_free(id);
   if (unchecked(r_file_count[id]) != 0) io_unregister_files(id);
+}
+
+// ---------------------------------------------------------------------------
+// Registration (IORING_RSRC_UPDATE_EXTENDED descriptors)
+
+/**
+ * Fill buffer-table slot `e` from one 80-byte struct io_uring_regbuf
+ * descriptor, with the checks of the series in its order.
+ */
+function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
+  const type = load<u32>(desc);
+  const flags = load<u32>(desc + 4);
+  const size = load<u64>(desc + 8);
+  const uaddr = load<u64>(desc + 16);
+  const dmabuf_fd = load<i32>(desc + 24);
+  const target_fd = load<i32>(desc + 28);
+  if (type > IO_REGBUF_TYPE_DMABUF) return -u.EINVAL;
+  if (flags != 0) return -u.EINVAL;
+  for (let i = 0; i < 6; i++) if (load<u64>(desc + 32 + <usize>i * 8) != 0) return -u.EINVAL;
+  if (type == IO_REGBUF_TYPE_DMABUF) {
+    if (uaddr != 0 || size != 0) return -u.EINVAL;
+    // Policy (proposal): registration needs CAP_SYS_ADMIN.
+    if (!dmabuf_reg_permitted()) return -u.EPERM;
+    if (!fd_valid_user(target_fd)) return -u.EBADF;
+    // dma_buf_get: -EBADF for an fd that is not a dma-buf.
+    const d = dmabuf_of(dmabuf_fd);
+    if (d < 0) return -u.EBADF;
+    if (dmabuf_size_of(d) > SZ_1G) return -u.EINVAL;
+    // create_dmabuf_token: only block devices implement it.
+    if (fd_type_of(target_fd) != FT_BLKDEV) return -u.EOPNOTSUPP;
+    if ((fd_flags_of(target_fd) & u.O_DIRECT) == 0) return -u.EINVAL;
+    // Policy (proposal): the registration's bytes are charged to the user, like locked_vm.
+    if (dmabuf_reg_over_limit(dmabuf_size_of(d))) return -u.ENOMEM;
+    const t = token_new(d, fd_file_of(target_fd), fd_obj_of(target_fd), ring_core(id));
+    if (t < 0) return -u.ENOMEM;
+    token_charge(t, dmabuf_size_of(d));
+    slot_clear(e);
+    store<u32>(e + BF_TYPE, IO_REGBUF_TYPE_DMABUF);
+    store<u64>(e + BF_LEN, dmabuf_size_of(d));
+    store<i32>(e + BF_TOKEN, t);
+    store<u32>(e + BF_TARGET, token_file(t));
+    return 0;
+  }
+  if (dmabuf_fd != 0 || target_fd != 0) return -u.EINVAL;
+  if (type == IO_REGBUF_TYPE_EMPTY) {
+    if (uaddr != 0 || size != 0) return -u.EFAULT;
+    slot_clear(e);
+    return 0;
+  }
+  return slot_set_uaddr(e, uaddr, size);
+}
+
+
+/**
+ * IORING_REGISTER_BUFFERS_UPDATE with struct io_uring_rsrc_update2 (32
+ * bytes at `up`): offset, flags, data, tags, nr, resv2. Returns slots updated.
+ */
+export function io_register_buffers_update2(id: i32, up: usize, nr_args: u32, data: usize): i32 {
+  if (!ring_live(id)) return -u.EBADF;
+  if (nr_args != 32) return -u.EINVAL;
+  const offset = load<u32>(up);
+  const flags = load<u32>(up + 4);
+  const nr = load<u32>(up + 24);
+  // io_register_rsrc_update: nr, the flags word (resv before the series) and resv2.
+  if (nr == 0 || load<u32>(up + 28) != 0) return -u.EINVAL;
+  if ((flags & ~u.IORING_RSRC_UPDATE_EXTENDED) != 0) return -u.EINVAL;
+  const count = unchecked(r_buf_count[id]);
+  if (count == 0) return -u.ENXIO;
+  if (<u64>offset + <u64>nr > <u64>count) return -u.EINVAL;
+  let done: i32 = 0;
+  for (let i: u32 = 0; i < nr; i++) {
+    const e = buf_entry(id, offset + i);
+    let ret: i32;
+    if ((flags & u.IORING_RSRC_UPDATE_EXTENDED) != 0) {
+      ret = regbuf_apply(id, e, data + <usize>i * 80);
+    } else {
+      const base = load<u64>(data + <usize>i * 16);
+      const len = load<u64>(data + <usize>i * 16 + 8);
+      if (base == 0 && len == 0) {
+        slot_clear(e);
+        ret = 0;
+      } else ret = slot_set_uaddr(e, base, len);
+    }
+    if (ret < 0) return done > 0 ? done : ret;
+    done++;
+  }
+  return done;
 }
 

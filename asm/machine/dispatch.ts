@@ -1,18 +1,34 @@
-// The event dispatcher: one step of the simulation pops the earliest event
-// and hands it to the layer that owns it.
+// The event dispatcher, at the top of the machine: it imports every layer,
+// so what travels up the stack from an event (a posted CQE waking a polling
+// thread or raising an interrupt, an exporter's invalidation, an io-wq
+// worker, a sampler tick) is a direct call down from here. One step pops
+// the earliest event and hands it to the layer that owns it. The few calls
+// that go up from inside a layer (end_io, issue of a linked request,
+// move_notify, file release, waiting in io_uring_enter) are hooks registered
+// here once, by machine_hooks, at machine set-up.
 
-import { ev_pop, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_SAMPLE, EV_THREAD, EV_WORKER } from "../sim/engine";
-import { wl_copy_event, wl_sample_event, wl_thread_event } from "../user/workload";
-import { dmabuf_invalidate_event, dmabuf_worker_event } from "../dmabuf/dmabuf";
-import { nvme_ctrl_event } from "../nvme/pci";
-import { iommu_fq_timer } from "../iommu/iommu";
+import {
+  core_poll_waiter, ev_empty, ev_pop, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_SAMPLE, EV_THREAD,
+  EV_WORKER, set_sim_step,
+} from "../sim/engine";
 import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
+import { iommu_fq_timer } from "../iommu/iommu";
+import { files_set_release } from "../fs/files";
+import { dmabuf_file_closed, dmabuf_invalidate_event, dmabuf_set_importer_ops } from "../dmabuf/dmabuf";
+import { nvme_ctrl_event, nvme_queue_core } from "../nvme/ctrl";
+import { nvme_irq, nvme_set_end_rq } from "../nvme/pci";
+import { blk_cmd_done, blk_set_end_io } from "../block/bio";
+import { dmabuf_worker_event, io_dmabuf_move_notify, io_dmabuf_moved } from "../io_uring/dmabuf_token";
+import { io_rw_end_io } from "../io_uring/rw";
+import { io_uring_hooks } from "../io_uring/io_uring";
+import { wl_copy_event, wl_finished, wl_sample_event, wl_thread_event } from "../user/workload";
 
+/** Run the earliest event. */
 export function sim_step(): void {
   const payload = ev_pop();
   const kind = <u32>(payload >> 32);
   const arg = <u32>payload;
-  if (kind == EV_NVME_CQE) nvme_ctrl_event(arg);
+  if (kind == EV_NVME_CQE) nvme_cqe(arg);
   else if (kind == EV_THREAD) wl_thread_event(arg);
   else if (kind == EV_FQ_TIMER) iommu_fq_timer(<i32>arg);
   else if (kind == EV_INVALIDATE) dmabuf_invalidate_event(arg);
@@ -20,4 +36,51 @@ export function sim_step(): void {
   else if (kind == EV_SAMPLE) wl_sample_event();
   else if (kind == EV_GPU_COPY) wl_copy_event();
   else fail(SIM_ERR_INVARIANT, <i64>kind);
+}
+
+/**
+ * EV_NVME_CQE: controller `c` posts its oldest CQE. On a poll queue, a
+ * workload thread spinning on it sees the CQE now and runs right away (the
+ * same as an EV_THREAD now, without the queue); on an interrupt queue the
+ * driver's handler runs.
+ */
+function nvme_cqe(c: u32): void {
+  const q = nvme_ctrl_event(c);
+  if ((q & 1) == 0) {
+    const core = nvme_queue_core(q);
+    const t = unchecked(core_poll_waiter[core]);
+    if (t >= 0) {
+      unchecked((core_poll_waiter[core] = -1));
+      wl_thread_event(<u32>t);
+    }
+  } else {
+    nvme_irq(q);
+  }
+}
+
+/**
+ * Run up to `max_events` events. Returns 1 when the run finished, 0 when the
+ * budget ran out (call again), -1 when nothing is left to run (stalled).
+ */
+export function wl_run(max_events: u32): i32 {
+  for (let i: u32 = 0; i < max_events; i++) {
+    if (wl_finished) return 1;
+    if (ev_empty()) return -1;
+    sim_step();
+  }
+  return wl_finished ? 1 : 0;
+}
+
+/**
+ * Register every upward hook (machine set-up): the engine's step for
+ * io_uring_enter's waits, the file table's release, the dma-buf importer
+ * ops, the NVMe driver's and the block layer's end_io, io_uring's issue.
+ */
+export function machine_hooks(): void {
+  set_sim_step(sim_step);
+  files_set_release(dmabuf_file_closed);
+  dmabuf_set_importer_ops(io_dmabuf_move_notify, io_dmabuf_moved);
+  nvme_set_end_rq(blk_cmd_done);
+  blk_set_end_io(io_rw_end_io);
+  io_uring_hooks();
 }

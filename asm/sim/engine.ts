@@ -3,7 +3,7 @@
 // charges a named cost. Per-layer accounting lets reports split CPU time.
 
 import { CORES_MAX, EVENTS_MAX } from "./limits";
-import { fail, SIM_ERR_EVENTS } from "./errors";
+import { fail, SIM_ERR_EVENTS, SIM_ERR_INVARIANT } from "./errors";
 import { mem_alloc } from "./mem";
 
 /** Layers CPU time is charged to (reports split ns/IO by these). */
@@ -156,4 +156,38 @@ export function ev_pop(): u64 {
   }
   if (t > now) now = t;
   return payload;
+}
+
+/** The workload thread spinning on each core's poll queues (-1: none). */
+export const core_poll_waiter = new StaticArray<i32>(CORES_MAX);
+
+/** No thread spins on any core's poll queues (the NVMe driver's set-up). */
+export function poll_waiters_reset(): void {
+  for (let c = 0; c < CORES_MAX; c++) unchecked((core_poll_waiter[c] = -1));
+}
+
+/**
+ * Bring `core`'s clock to now before work runs on it from an event: a core
+ * whose thread spins on a poll queue was busy meanwhile, an idle one was not.
+ */
+export function core_catch_up(core: i32): void {
+  advance_to(core, now, core_poll_waiter[core] >= 0, LAYER_SPIN);
+}
+
+// One step of the simulation (pop the earliest event, run its handler) lives
+// in the event dispatcher at the top (machine/dispatch.ts), which imports
+// every layer. Layers that wait for time to pass (io_uring_enter's wait
+// loops) call sim_step here, which reaches the dispatcher through the one hook
+// it registers at machine set-up: the only upward call in the engine.
+let step_hook: () => void = step_unset;
+function step_unset(): void {
+  fail(SIM_ERR_INVARIANT, 100); // machine set-up did not register the dispatcher
+}
+/** Register the event dispatcher's step (machine set-up). */
+export function set_sim_step(fn: () => void): void {
+  step_hook = fn;
+}
+/** Run the earliest event (through the dispatcher registered at set-up). */
+export function sim_step(): void {
+  step_hook();
 }

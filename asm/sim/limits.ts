@@ -1,6 +1,6 @@
 // Fixed limits of one simulated machine. Memory is laid out once from these at
 // machine_init; running past any of them is a named error (see errors.ts), never
-// a silent grow. TypeScript mirrors them in src/limits.ts.
+// a silent grow. TypeScript mirrors them in src/wasm.ts.
 
 /** Controller/host page size (NVMe CC.MPS = 0, x86 PAGE_SIZE). */
 export const PAGE_SIZE: u32 = 4096;

@@ -8,18 +8,17 @@
 import { CORES_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
 import {
-  advance_to, charge, core_busy_of, core_layer, core_time, ev_empty, ev_push, EV_GPU_COPY, EV_SAMPLE, EV_THREAD,
+  advance_to, charge, core_busy_of, core_layer, core_poll_waiter, core_time, ev_empty, ev_push, EV_GPU_COPY, EV_SAMPLE, EV_THREAD,
   LAYER_APP,
   LAYER_SPIN, LAYERS, now,
 } from "../sim/engine";
 import { cost, COST_APP_PER_IO, COST_APP_PREP, COST_APP_REAP, COST_GPU_COPY_LAUNCH } from "../sim/costs";
 import * as u from "../sim/uapi";
 import {
-  cq_ready, io_enter_submit, io_getevents_pass, r_wait_min, r_wait_thread, ring_flags, ring_inflight, ring_rings,
-  ring_sqes, RO_CQ_HEAD, RO_CQ_MASK, RO_CQ_TAIL, RO_CQES, RO_SQ_MASK, RO_SQ_TAIL,
-} from "../io_uring/io_uring";
-import { core_poll_waiter } from "../nvme/pci";
-import { sim_step } from "../machine/dispatch";
+  cq_ready, r_wait_min, r_wait_thread, ring_flags, ring_inflight, ring_rings, ring_sqes, RO_CQ_HEAD, RO_CQ_MASK,
+  RO_CQ_TAIL, RO_CQES, RO_SQ_MASK, RO_SQ_TAIL,
+} from "../io_uring/ring";
+import { io_enter_submit, io_getevents_pass } from "../io_uring/io_uring";
 import {
   set_stats_by_app, st_errors, st_ios, st_last_ns, stats_by_app, stats_complete, stats_reset, stats_set_limit,
 } from "../sim/stats";
@@ -476,19 +475,6 @@ function wait_for(t: i32, id: i32, polled: bool): void {
 export function wl_start(): void {
   for (let t = 0; t < nthreads; t++) ev_push(unchecked(core_time[t]), EV_THREAD, <u32>t);
   if (warmup_ios == 0) start_measuring();
-}
-
-/**
- * Run up to `max_events` events. Returns 1 when the run finished, 0 when the
- * budget ran out (call again), -1 when nothing is left to run (stalled).
- */
-export function wl_run(max_events: u32): i32 {
-  for (let i: u32 = 0; i < max_events; i++) {
-    if (wl_finished) return 1;
-    if (ev_empty()) return -1;
-    sim_step();
-  }
-  return wl_finished ? 1 : 0;
 }
 
 export function wl_sample_ptr(): usize {

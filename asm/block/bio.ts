@@ -1,0 +1,231 @@
+// The block layer's direct-I/O path (block/fops.c __blkdev_direct_IO, bio
+// build and split by the queue limits, blk-mq completion): pieces of a
+// transfer are fed in as (address, length) ranges, split into NVMe commands
+// at max_bytes, max_segments and the virtual boundary, and queued to the
+// driver (nvme/pci.ts). Each request's commands are counted here (struct
+// blkdev_dio: outstanding commands, bytes done, first error); when the last
+// one completes, the request's end_io runs: a hook the layer above
+// (io_uring's rw completion) registers at machine set-up, as kiocb->ki_complete.
+
+import { PAGE_SIZE, REQS_MAX } from "../sim/limits";
+import { mem_alloc } from "../sim/mem";
+import { charge, core_time, LAYER_BLOCK } from "../sim/engine";
+import { cost, COST_BIO, COST_BIO_SPLIT } from "../sim/costs";
+import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
+import { nvme_lba_shift, nvme_queue_rq } from "../nvme/pci";
+import { trace_rec, TR_SUBMIT, tracing } from "../sim/trace";
+
+/**
+ * Returned by blk_end when commands went to the device: the request completes
+ * later through end_io (the kernel's -EIOCBQUEUED; io_uring's
+ * IOU_ISSUE_SKIP_COMPLETE is this value).
+ */
+export const BLK_QUEUED: i32 = i32.MIN_VALUE;
+
+// Queue limits (struct queue_limits) shared by the NVMe namespaces.
+let max_bytes: u32 = 128 * 1024;
+let max_segs: u32 = 127;
+/** The queue's DMA alignment minus one (bdev_dma_alignment): direct I/O addresses must meet it. */
+export let dma_align_mask: u64 = 3;
+
+/** The queue limits from the profile; fresh scratch for this machine. */
+export function blk_init(max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_alignment: u32): void {
+  max_bytes = max_sectors_kb * 1024;
+  // NVME_MAX_BYTES: nvme-pci never builds a command over 8 MiB (its PRP list and NLB limits).
+  if (max_bytes > 8 << 20) max_bytes = 8 << 20;
+  if (mdts > 0) {
+    const mdts_bytes: u64 = (<u64>1 << mdts) * PAGE_SIZE;
+    if (<u64>max_bytes > mdts_bytes) max_bytes = <u32>mdts_bytes;
+  }
+  max_segs = max_segments;
+  dma_align_mask = <u64>dma_alignment - 1;
+  // Fresh each machine: the arena was reset under any earlier pointers.
+  segs = mem_alloc(<usize>4096 * 16);
+  carry = mem_alloc(<usize>4096 * 16);
+}
+
+// Per request (struct blkdev_dio), indexed by the request id of the layer above.
+const dio_pending = new StaticArray<u32>(REQS_MAX); // commands still in flight
+const dio_done_bytes = new StaticArray<u32>(REQS_MAX);
+const dio_err = new StaticArray<i32>(REQS_MAX); // first error of a split request
+
+/**
+ * The end_io of a request whose last command completed: request, bytes done
+ * or the first error, core. Registered once at machine set-up.
+ */
+let end_io: (req: u32, res: i32, core: i32) => void = end_io_unset;
+function end_io_unset(req: u32, res: i32, core: i32): void {
+  fail(SIM_ERR_INVARIANT, 101); // machine set-up did not register the block end_io
+}
+/** Register the completion of the layer above (machine set-up). */
+export function blk_set_end_io(fn: (req: u32, res: i32, core: i32) => void): void {
+  end_io = fn;
+}
+
+// The command being assembled (one bio after splitting -> one NVMe command).
+let segs: usize = 0; // 16-byte (addr, len) entries, at most max_segs
+let nsegs: u32 = 0;
+let cmd_bytes: u32 = 0;
+let cmd_pos: u64 = 0; // byte position on the device of the current command
+let b_ctrl: i32 = 0;
+let b_core: i32 = 0;
+let b_polled: bool = false;
+let b_write: bool = false;
+let b_premapped: bool = false;
+let b_req: u32 = 0;
+let b_err: i32 = 0;
+let b_cmds: u32 = 0;
+let b_submit_ns: u64 = 0;
+let carry: usize = 0; // pieces moved to the next command by an aligned split
+let b_lba_mask: u32 = 511;
+
+/**
+ * A split forced by max_segments or the virtual boundary must fall on a
+ * logical block (bio_split_rw_at aligns it down): the bytes past the last
+ * whole block move to the next command.
+ */
+function flush_cmd_aligned(): void {
+  const rem = cmd_bytes & b_lba_mask;
+  if (rem == 0 || rem == cmd_bytes) {
+    flush_cmd();
+    return;
+  }
+  // Take `rem` bytes off the end of the segment list, keeping them in order.
+  let take = rem;
+  let nc: u32 = 0;
+  while (take > 0 && nsegs > 0) {
+    const last = segs + <usize>(nsegs - 1) * 16;
+    const l = load<u32>(last + 8);
+    const n = l < take ? l : take;
+    // Shift carried pieces right and put this one first (it comes earlier).
+    for (let k = nc; k > 0; k--) {
+      store<u64>(carry + <usize>k * 16, load<u64>(carry + <usize>(k - 1) * 16));
+      store<u32>(carry + <usize>k * 16 + 8, load<u32>(carry + <usize>(k - 1) * 16 + 8));
+    }
+    store<u64>(carry, load<u64>(last) + <u64>(l - n));
+    store<u32>(carry + 8, n);
+    nc++;
+    if (n == l) nsegs--;
+    else store<u32>(last + 8, l - n);
+    take -= n;
+  }
+  cmd_bytes -= rem;
+  flush_cmd();
+  for (let k: u32 = 0; k < nc; k++) blk_feed(load<u64>(carry + <usize>k * 16), load<u32>(carry + <usize>k * 16 + 8));
+}
+
+function flush_cmd(): void {
+  if (cmd_bytes == 0) return;
+  if (b_err == 0) {
+    const ret = nvme_queue_rq(b_ctrl, b_core, b_polled, b_req, cmd_pos >> nvme_lba_shift(b_ctrl), cmd_bytes, segs,
+      nsegs, b_write, b_premapped);
+    if (ret < 0) b_err = ret;
+    else {
+      if (b_cmds > 0) charge(b_core, LAYER_BLOCK, cost(COST_BIO_SPLIT));
+      b_cmds++;
+      unchecked((dio_pending[b_req] += 1));
+    }
+  }
+  cmd_pos += cmd_bytes;
+  cmd_bytes = 0;
+  nsegs = 0;
+}
+
+/**
+ * Feed one piece of the transfer (a physical — or, premapped, DMA — address
+ * range within one 4 KiB page) to the bio being built, splitting at the
+ * queue limits: max_bytes, max_segments, and the virtual boundary (a PRP
+ * cannot express a gap inside a page run).
+ */
+export function blk_feed(addr: u64, len: u32): void {
+  let guard: u32 = 0;
+  while (len > 0) {
+    if (nsegs > 0) {
+      const last = segs + <usize>(nsegs - 1) * 16;
+      const end = load<u64>(last) + <u64>load<u32>(last + 8);
+      const contiguous = end == addr;
+      // Virtual boundary: a new segment must start on a page and the previous
+      // one must end on a page, unless they merge.
+      if (!contiguous && ((addr & (PAGE_SIZE - 1)) != 0 || (end & (PAGE_SIZE - 1)) != 0)) flush_cmd_aligned();
+      else if (!contiguous && nsegs >= max_segs) flush_cmd_aligned();
+    }
+    const room = max_bytes - cmd_bytes;
+    const n = len < room ? len : room;
+    if (nsegs > 0) {
+      const last = segs + <usize>(nsegs - 1) * 16;
+      if (load<u64>(last) + <u64>load<u32>(last + 8) == addr) {
+        store<u32>(last + 8, load<u32>(last + 8) + n);
+      } else {
+        const s = segs + <usize>nsegs * 16;
+        store<u64>(s, addr);
+        store<u32>(s + 8, n);
+        nsegs++;
+      }
+    } else {
+      store<u64>(segs, addr);
+      store<u32>(segs + 8, n);
+      nsegs = 1;
+    }
+    cmd_bytes += n;
+    addr += n;
+    len -= n;
+    if (cmd_bytes == max_bytes) flush_cmd();
+    if (++guard > 1_000_000) break;
+  }
+}
+
+
+/**
+ * Start a bio for request `req` at device byte `pos` (submit_bio); `submit_ns`
+ * is when the request was submitted (for the trace).
+ */
+export function blk_begin(
+  req: u32, c: i32, core: i32, polled: bool, write: bool, premapped: bool, pos: u64, submit_ns: u64,
+): void {
+  charge(core, LAYER_BLOCK, cost(COST_BIO));
+  b_req = req;
+  b_ctrl = c;
+  b_lba_mask = (<u32>1 << nvme_lba_shift(c)) - 1;
+  b_core = core;
+  b_polled = polled;
+  b_write = write;
+  b_premapped = premapped;
+  b_err = 0;
+  b_cmds = 0;
+  b_submit_ns = submit_ns;
+  nsegs = 0;
+  cmd_bytes = 0;
+  cmd_pos = pos;
+  unchecked((dio_pending[req] = 0));
+  unchecked((dio_done_bytes[req] = 0));
+  unchecked((dio_err[req] = 0));
+}
+
+/** Finish the bio: queue the last command; the result, or BLK_QUEUED. */
+export function blk_end(): i32 {
+  flush_cmd();
+  if (tracing) {
+    const t0 = b_submit_ns;
+    trace_rec(TR_SUBMIT, t0, unchecked(core_time[b_core]) - t0, b_ctrl, b_req);
+  }
+  if (b_err != 0) {
+    unchecked((dio_err[b_req] = b_err));
+    // Commands already queued complete first; the request then fails.
+    if (unchecked(dio_pending[b_req]) == 0) return b_err;
+  }
+  return BLK_QUEUED;
+}
+
+/** A command of `req` finished with `res` (bytes or -errno); the last one ends the request. */
+export function blk_cmd_done(req: u32, res: i32, core: i32): void {
+  if (res < 0) {
+    if (unchecked(dio_err[req]) == 0) unchecked((dio_err[req] = res));
+  } else {
+    unchecked((dio_done_bytes[req] += <u32>res));
+  }
+  const left = unchecked(dio_pending[req]) - 1;
+  unchecked((dio_pending[req] = left));
+  if (left > 0) return;
+  const err = unchecked(dio_err[req]);
+  end_io(req, err != 0 ? err : <i32>unchecked(dio_done_bytes[req]), core);
+}

@@ -1,0 +1,350 @@
+// The simulated NVMe controller and SSD (hw side of nvme-pci): doorbells,
+// command fetch, the data pointer walked through the IOMMU, media channels,
+// the PCIe link, and CQE posting in order per controller. The host driver
+// (pci.ts) builds commands in the shared command table and queue memory
+// declared here; the controller never calls the host: a posted CQE goes back
+// to the event dispatcher (machine/dispatch.ts), which raises the interrupt
+// or wakes the polling thread.
+//
+// Queues: for each controller and core, a poll queue (IORING_SETUP_IOPOLL
+// rings) and an interrupt-driven queue, as nvme-pci's poll_queues. Queue
+// memory is coherent DMA memory; it is modelled in the arena and the
+// controller's accesses to it are not translated (only data and PRP/SGL
+// list accesses are).
+
+import { CORES_MAX } from "../sim/limits";
+import { mem_alloc } from "../sim/mem";
+import { ev_push, EV_NVME_CQE } from "../sim/engine";
+import { iommu_walk_ns_acc } from "../iommu/iommu";
+import { nvme_walk_data } from "./nvme_prp";
+import { KIND_HOST, media_addr, phys_copy, phys_kind } from "../hw/physmem";
+import { gpu_link_xfer, host_mem_xfer, pcie_ps_per_kb } from "../hw/gpu";
+import { trace_rec, TR_DEVICE, tracing } from "../sim/trace";
+
+export const CTRLS_MAX: i32 = 16;
+export const CMDS_MAX: u32 = 65536;
+const CHUNKS_MAX: u32 = 4096;
+
+export const nvme_cmd_read: u8 = 0x02;
+export const nvme_cmd_write: u8 = 0x01;
+/** NVMe generic status: LBA out of range. */
+export const NVME_SC_LBA_RANGE: i32 = 0x80;
+/** NVMe media error (SCT 2): unrecovered read error; Linux maps it to BLK_STS_MEDIUM, -ENODATA. */
+export const NVME_SC_READ_ERROR: i32 = 0x281;
+/** NVMe media error (SCT 2): write fault; Linux maps it to BLK_STS_MEDIUM. */
+export const NVME_SC_WRITE_FAULT: i32 = 0x280;
+
+// Controller (and its namespace, nsid 1) parameters and state.
+export const c_lba_shift = new StaticArray<u32>(CTRLS_MAX);
+export const c_lbas = new StaticArray<u64>(CTRLS_MAX);
+const c_ctrl_ps = new StaticArray<u64>(CTRLS_MAX); // command processing time, picoseconds
+const c_rlat_ns = new StaticArray<u64>(CTRLS_MAX);
+const c_wlat_ns = new StaticArray<u64>(CTRLS_MAX);
+const c_jitter_ns = new StaticArray<u64>(CTRLS_MAX);
+const c_media_ps_per_kb = new StaticArray<u64>(CTRLS_MAX);
+const c_channels = new StaticArray<u32>(CTRLS_MAX);
+const c_chan_free = new StaticArray<usize>(CTRLS_MAX); // u64[] ps
+const c_chan_rr = new StaticArray<u32>(CTRLS_MAX);
+const c_link_ps_per_kb = new StaticArray<u64>(CTRLS_MAX); // ps per 1024 wire bytes
+const c_mps = new StaticArray<u32>(CTRLS_MAX);
+const c_mps_shift = new StaticArray<u32>(CTRLS_MAX); // MPS is a power of two
+const c_tlp_ovh = new StaticArray<u32>(CTRLS_MAX);
+export const c_dom = new StaticArray<i32>(CTRLS_MAX);
+const c_ctrl_free = new StaticArray<u64>(CTRLS_MAX); // ps
+const c_link_free = new StaticArray<u64>(CTRLS_MAX); // ps
+const c_rng = new StaticArray<u64>(CTRLS_MAX);
+/** Media errors injected per million commands (profile devices[].media_error_ppm). */
+const c_err_ppm = new StaticArray<u32>(CTRLS_MAX);
+/** Counters per controller: commands, busy ps of the command processor, of the link. */
+export const c_cmds = new StaticArray<u64>(CTRLS_MAX);
+export const c_ctrl_busy_ps = new StaticArray<u64>(CTRLS_MAX);
+export const c_link_busy_ps = new StaticArray<u64>(CTRLS_MAX);
+export const c_errors = new StaticArray<u64>(CTRLS_MAX);
+
+/** Entries per queue (a power of two); set by nvme_init. */
+export let queue_depth: u32 = 1024;
+/** Move real bytes (functional run) or timing only. */
+export let functional: bool = true;
+
+// Queues: index = (ctrl * CORES_MAX + core) * 2 + (irq ? 1 : 0).
+export const QUEUES: i32 = CTRLS_MAX * CORES_MAX * 2;
+export const q_sq = new StaticArray<usize>(QUEUES);
+export const q_cq = new StaticArray<usize>(QUEUES);
+export const q_sq_tail = new StaticArray<u32>(QUEUES); // host
+export const q_sq_head = new StaticArray<u32>(QUEUES); // device
+export const q_cq_tail = new StaticArray<u32>(QUEUES); // device
+export const q_cq_head = new StaticArray<u32>(QUEUES); // host
+
+// Command table (tags). Each: 64-byte command image, driver state, iod.
+// The controller reads the image, records CM_STATUS and CM_DONE_NS, and finds
+// the queue (CM_Q) to post the CQE on; the rest belongs to the host driver.
+export const CMD_SIZE: u32 = 256;
+export const CM_REQ: u32 = 64; // u32
+export const CM_Q: u32 = 68; // i32
+export const CM_DMA: u32 = 72; // u64
+export const CM_LEN: u32 = 80; // u32 bytes
+export const CM_KIND: u32 = 84; // u8 mapping kind
+export const CM_DIR: u32 = 85; // u8
+export const CM_CTRL: u32 = 86; // u8
+export const CM_CORE: u32 = 87; // u8
+export const CM_STATUS: u32 = 88; // i32
+export const CM_LIVE: u32 = 92; // u8
+export const CM_DONE_NS: u32 = 104; // u64 CQE posted (trace)
+export const CM_NEXT: u32 = 112; // u32 next waiting command (tag + 1)
+export const CM_SUBMIT_NS: u32 = 96; // u64 (trace)
+export const CM_IOD: u32 = 128; // NVME_IOD_SIZE bytes
+
+/** The command table (CMDS_MAX slots of CMD_SIZE bytes). */
+export let cmds: usize = 0;
+let chunks: usize = 0; // scratch for the controller's walk
+
+// @ts-ignore: decorator
+@inline export function cm(tag: u32): usize {
+  return cmds + <usize>tag * CMD_SIZE;
+}
+
+/** Controller-side set-up of a fresh machine: queue depth, functional mode, the command table. */
+export function nvme_ctrl_init(depth: u32, func: bool): void {
+  queue_depth = depth;
+  functional = func;
+  cmds = mem_alloc(<usize>CMDS_MAX * CMD_SIZE);
+}
+
+/** The controller's walk scratch (allocated after the host's own scratch). */
+export function nvme_ctrl_init_scratch(): void {
+  chunks = mem_alloc(<usize>CHUNKS_MAX * 16);
+}
+
+/** nvme_pci_complete_rq's view of the device: switch functional (byte-moving) runs on or off. */
+export function nvme_set_functional(f: bool): void {
+  functional = f;
+}
+
+/**
+ * The device half of describing controller `c` (one namespace): media,
+ * channels, link rate from PCIe generation and lanes (GT/s per lane x
+ * encoding efficiency / 8 bits), and the IOMMU domain its DMA goes through.
+ */
+export function nvme_ctrl_device_setup(
+  c: i32, lba_bytes: u32, capacity_lbas: u64, iops_max: u32, rlat_ns: u32, wlat_ns: u32, jitter_ns: u32,
+  media_mbps: u32, channels: u32, pcie_gen: i32, lanes: u32, mps: u32, tlp_ovh: u32, dom: i32, seed: u64,
+  media_error_ppm: u32,
+): void {
+  unchecked((c_lba_shift[c] = 31 - clz(lba_bytes)));
+  unchecked((c_err_ppm[c] = media_error_ppm));
+  unchecked((c_lbas[c] = capacity_lbas));
+  unchecked((c_ctrl_ps[c] = 1_000_000_000_000 / <u64>iops_max));
+  unchecked((c_rlat_ns[c] = rlat_ns));
+  unchecked((c_wlat_ns[c] = wlat_ns));
+  unchecked((c_jitter_ns[c] = jitter_ns));
+  // MB/s -> ps per KiB: 1024 B / (mbps * 1e6 B/s) * 1e12 ps/s.
+  unchecked((c_media_ps_per_kb[c] = 1_024_000_000 / <u64>media_mbps));
+  unchecked((c_channels[c] = channels));
+  const chf = mem_alloc(<usize>channels * 8, 8);
+  unchecked((c_chan_free[c] = chf));
+  unchecked((c_chan_rr[c] = 0));
+  unchecked((c_link_ps_per_kb[c] = pcie_ps_per_kb(pcie_gen, lanes)));
+  unchecked((c_mps[c] = mps));
+  unchecked((c_mps_shift[c] = 31 - clz(mps)));
+  unchecked((c_tlp_ovh[c] = tlp_ovh));
+  unchecked((c_dom[c] = dom));
+  unchecked((c_ctrl_free[c] = 0));
+  unchecked((c_link_free[c] = 0));
+  unchecked((c_rng[c] = seed * 0x9E3779B97F4A7C15 + <u64>c + 1));
+  unchecked((c_cmds[c] = 0));
+  unchecked((c_ctrl_busy_ps[c] = 0));
+  unchecked((c_link_busy_ps[c] = 0));
+  unchecked((c_errors[c] = 0));
+  unchecked((c_fifo[c] = mem_alloc(<usize>FIFO_CAP * 4, 8, false)));
+  unchecked((c_fifo_head[c] = 0));
+  unchecked((c_fifo_tail[c] = 0));
+  unchecked((c_last_done[c] = 0));
+}
+
+// @ts-ignore: decorator
+@inline function rng_next(c: i32): u64 {
+  // xorshift64*: deterministic per controller and seed.
+  let x = unchecked(c_rng[c]);
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  unchecked((c_rng[c] = x));
+  return x * 0x2545F4914F6CDD1D;
+}
+
+/** The controller sees new SQ entries at time `t_ns` and executes them in order. */
+export function ctrl_doorbell(q: i32, t_ns: u64): void {
+  const c = q / (CORES_MAX * 2);
+  let guard: u32 = 0;
+  while (unchecked(q_sq_head[q]) != unchecked(q_sq_tail[q])) {
+    const head = unchecked(q_sq_head[q]);
+    const sqe = unchecked(q_sq[q]) + <usize>(head & (queue_depth - 1)) * 64;
+    unchecked((q_sq_head[q] = head + 1));
+    device_exec(c, sqe, t_ns);
+    if (++guard > queue_depth) break;
+  }
+}
+
+/**
+ * Execute one command: fetch (command processor, serial at the IOPS
+ * ceiling), walk its data pointer through the IOMMU (moving the bytes in a
+ * functional run), media service on one of the channels, then the transfer
+ * over the PCIe link; the CQE is posted when it is done.
+ */
+function device_exec(c: i32, sqe: usize, t_ns: u64): void {
+  const tag = <u32>load<u16>(sqe + 2);
+  const op = load<u8>(sqe);
+  const write = op == nvme_cmd_write;
+  const slba = load<u64>(sqe + 40);
+  const nlb = <u64>load<u16>(sqe + 48) + 1;
+  const shift = unchecked(c_lba_shift[c]);
+  const bytes = <u32>(nlb << shift);
+  const t_ps = t_ns * 1000;
+  let start = unchecked(c_ctrl_free[c]);
+  if (start < t_ps) start = t_ps;
+  const ctrl_ps = unchecked(c_ctrl_ps[c]);
+  unchecked((c_ctrl_free[c] = start + ctrl_ps));
+  unchecked((c_ctrl_busy_ps[c] += ctrl_ps));
+  unchecked((c_cmds[c] += 1));
+  let status: i32 = 0;
+  let done = start + ctrl_ps;
+  if (slba + nlb > unchecked(c_lbas[c])) {
+    status = NVME_SC_LBA_RANGE;
+  } else if (unchecked(c_err_ppm[c]) != 0 && ((rng_next(c) >> 32) * 1_000_000) >> 32 < <u64>unchecked(c_err_ppm[c])) {
+    // An injected media error: the command fails after the controller's work.
+    status = write ? NVME_SC_WRITE_FAULT : NVME_SC_READ_ERROR;
+  } else {
+    iommu_walk_ns_acc = 0;
+    const n = nvme_walk_data(unchecked(c_dom[c]), sqe, bytes, !write, chunks, CHUNKS_MAX);
+    const walk_ps = iommu_walk_ns_acc * 1000;
+    if (n < 0) {
+      status = -n;
+      done += walk_ps;
+    } else {
+      if (functional) {
+        let moff = media_addr(c, slba << shift);
+        for (let i = 0; i < n; i++) {
+          const pa = load<u64>(chunks + <usize>i * 16);
+          const len = load<u32>(chunks + <usize>i * 16 + 8);
+          if (write) phys_copy(moff, pa, len);
+          else phys_copy(pa, moff, len);
+          moff += len;
+        }
+      }
+      // Media: channels taken round robin (equal-size commands make this the
+      // least-loaded choice); a channel is busy for the latency plus transfer.
+      const ch = unchecked(c_chan_rr[c]);
+      unchecked((c_chan_rr[c] = ch + 1 == unchecked(c_channels[c]) ? 0 : ch + 1));
+      const chp = unchecked(c_chan_free[c]) + (<usize>ch << 3);
+      let ms = load<u64>(chp);
+      if (ms < done) ms = done;
+      let lat_ns = write ? unchecked(c_wlat_ns[c]) : unchecked(c_rlat_ns[c]);
+      const jit = unchecked(c_jitter_ns[c]);
+      // Uniform in [0, jit]: the high 32 random bits scaled (no division).
+      if (jit > 0) lat_ns += ((rng_next(c) >> 32) * (jit + 1)) >> 32;
+      const media_done = ms + lat_ns * 1000 + (<u64>bytes * unchecked(c_media_ps_per_kb[c])) / 1024;
+      store<u64>(chp, media_done);
+      // Link: payload in MPS-sized TLPs plus the command fetch and the CQE.
+      const mps_shift = unchecked(c_mps_shift[c]);
+      const tlps = (bytes + (<u32>1 << mps_shift) - 1) >> mps_shift;
+      const wire = <u64>bytes + <u64>tlps * unchecked(c_tlp_ovh[c]) + 64 + 16;
+      const link_ps = wire * unchecked(c_link_ps_per_kb[c]) / 1024;
+      let ls = media_done + walk_ps;
+      if (ls < unchecked(c_link_free[c])) ls = unchecked(c_link_free[c]);
+      unchecked((c_link_free[c] = ls + link_ps));
+      unchecked((c_link_busy_ps[c] += link_ps));
+      done = ls + link_ps;
+      // The far end: host memory, or a GPU's link for peer-to-peer (the data
+      // streams through both, so the slower sets the end).
+      if (n > 0) {
+        const kind = phys_kind(load<u64>(chunks));
+        const far = kind == KIND_HOST ? host_mem_xfer(ls, bytes) : kind >= 0 ? gpu_link_xfer(kind, ls, bytes) : 0;
+        if (far > done) done = far;
+      }
+    }
+  }
+  if (status != 0) unchecked((c_errors[c] += 1));
+  store<i32>(cm(tag) + CM_STATUS, status);
+  const done_ns = (done + 999) / 1000;
+  store<u64>(cm(tag) + CM_DONE_NS, done_ns);
+  if (tracing) trace_rec(TR_DEVICE, t_ns, done_ns - t_ns, c, load<u32>(cm(tag) + CM_REQ));
+  cq_fifo_push(c, tag, done_ns);
+}
+
+// Completions leave a controller in order: every successful transfer ends on
+// the link, whose free time only grows, so done times are non-decreasing per
+// controller. A failed command (no transfer) is held behind earlier ones.
+// A FIFO per controller with one event for its head keeps the event heap
+// small (controllers + threads instead of one entry per command in flight).
+const FIFO_CAP: u32 = CMDS_MAX;
+const c_fifo = new StaticArray<usize>(CTRLS_MAX); // u32[] tags
+const c_fifo_head = new StaticArray<u32>(CTRLS_MAX);
+const c_fifo_tail = new StaticArray<u32>(CTRLS_MAX);
+const c_last_done = new StaticArray<u64>(CTRLS_MAX);
+
+function cq_fifo_push(c: i32, tag: u32, done_ns: u64): void {
+  if (done_ns < unchecked(c_last_done[c])) {
+    done_ns = unchecked(c_last_done[c]);
+    store<u64>(cm(tag) + CM_DONE_NS, done_ns);
+  }
+  unchecked((c_last_done[c] = done_ns));
+  const head = unchecked(c_fifo_head[c]);
+  const tail = unchecked(c_fifo_tail[c]);
+  store<u32>(unchecked(c_fifo[c]) + (<usize>(tail & (FIFO_CAP - 1)) << 2), tag);
+  unchecked((c_fifo_tail[c] = tail + 1));
+  if (head == tail) ev_push(done_ns, EV_NVME_CQE, <u32>c);
+}
+
+/**
+ * EV_NVME_CQE for controller `c`: its oldest command finished; post it, then
+ * arm the next. Returns the queue the CQE went to.
+ */
+export function nvme_ctrl_event(c: u32): i32 {
+  const ci = <i32>c;
+  const head = unchecked(c_fifo_head[ci]);
+  const tag = load<u32>(unchecked(c_fifo[ci]) + (<usize>(head & (FIFO_CAP - 1)) << 2));
+  unchecked((c_fifo_head[ci] = head + 1));
+  if (head + 1 != unchecked(c_fifo_tail[ci])) {
+    const next = load<u32>(unchecked(c_fifo[ci]) + (<usize>((head + 1) & (FIFO_CAP - 1)) << 2));
+    ev_push(load<u64>(cm(next) + CM_DONE_NS), EV_NVME_CQE, c);
+  }
+  return nvme_cqe_event(tag);
+}
+
+/**
+ * The controller posts the CQE of `tag` on its completion queue (DW0 result,
+ * DW2 SQ head + SQ id, DW3 CID + status and phase bit 0). Returns the queue:
+ * even queues are polled (the dispatcher wakes a thread spinning on them),
+ * odd ones raise their interrupt.
+ */
+function nvme_cqe_event(tag: u32): i32 {
+  const p = cm(tag);
+  const q = load<i32>(p + CM_Q);
+  const tail = unchecked(q_cq_tail[q]);
+  const e = unchecked(q_cq[q]) + <usize>(tail & (queue_depth - 1)) * 16;
+  const phase: u16 = <u16>((tail / queue_depth) & 1) ^ 1;
+  store<u32>(e, 0);
+  store<u32>(e + 4, 0);
+  store<u16>(e + 8, <u16>unchecked(q_sq_head[q]));
+  store<u16>(e + 10, <u16>(q & 0xffff));
+  store<u16>(e + 12, <u16>tag);
+  store<u16>(e + 14, <u16>(load<i32>(p + CM_STATUS) << 1) | phase);
+  unchecked((q_cq_tail[q] = tail + 1));
+  return q;
+}
+
+/** The core a queue belongs to (its interrupt or its polling thread). */
+// @ts-ignore: decorator
+@inline export function nvme_queue_core(q: i32): i32 {
+  return (q >> 1) % CORES_MAX;
+}
+
+export function nvme_ctrl_cmds(c: i32): f64 {
+  return <f64>unchecked(c_cmds[c]);
+}
+export function nvme_ctrl_busy_ns(c: i32): f64 {
+  return <f64>unchecked(c_ctrl_busy_ps[c]) / 1000;
+}
+export function nvme_link_busy_ns(c: i32): f64 {
+  return <f64>unchecked(c_link_busy_ps[c]) / 1000;
+}
