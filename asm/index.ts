@@ -10,6 +10,7 @@ import { files_init, fd_install, FT_BLKDEV } from "./fs/files";
 import {
   iommu_init, iommu_set_p2p_bypass, iommu_maps, iommu_unmaps, iommu_invalidations, iommu_iotlb_hits, iommu_iotlb_misses, iommu_walks,
   iommu_faults, iommu_stale_hits, iommu_fq_flushes, iommu_iova_cache_hits, iommu_iova_tree_allocs, iommu_pte_writes,
+  iommu_unit_stat,
 } from "./iommu/iommu";
 import { nvme_dom, nvme_init } from "./nvme/pci";
 import { iommu_domain_set_dma_mask, iommu_iova_in_use, iommu_set_aperture } from "./iommu/iommu";
@@ -34,7 +35,7 @@ import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm/mm";
 import { phys_read } from "./hw/physmem";
 import { O_ACCMODE } from "./sim/uapi";
 import { reqs_live_max, uring_init } from "./io_uring/ring";
-import { stats_reset } from "./sim/stats";
+import { stats_reset, stats_rings_clear } from "./sim/stats";
 import { mm_init } from "./mm/mm";
 import { trace_init } from "./sim/trace";
 import { mem_alloc } from "./sim/mem";
@@ -49,7 +50,7 @@ export {
 } from "./io_uring/ring";
 export { io_uring_exit, io_uring_enter, app_charge } from "./io_uring/io_uring";
 export { fd_close, fd_type_of, fd_file_of } from "./fs/files";
-export { stats_reset, hist_get, hist_lower } from "./sim/stats";
+export { stats_reset, hist_get, hist_lower, stats_ring_area } from "./sim/stats";
 import { st_ios, st_bytes, st_errors, st_lat_sum_ns, st_lat_max_ns, st_lat_min_ns, st_lat_sq_sum, HIST_BUCKETS } from "./sim/stats";
 
 /** Named error code of the last trap (asm/sim/errors.ts), and its detail. */
@@ -83,7 +84,9 @@ export {
 export {
   nvme_ctrl_setup, nvme_cmd_image, nvme_cmd_iod, nvme_cmd_req, nvme_cmds_max, nvme_cmds_live, nvme_capacity_bytes,
 } from "./nvme/pci";
-export { nvme_ctrl_cmds, nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional } from "./nvme/ctrl";
+export {
+  nvme_ctrl_cmds, nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional, nvme_window_stat,
+} from "./nvme/ctrl";
 export {
   memfd_create, memfd_truncate, memfd_add_seals, memfd_rw, udmabuf_create, vram_dmabuf_create, dmabuf_size, dmabuf_rw,
   dmabuf_page_pa, dmabuf_invalidate, dmabuf_schedule_invalidate,
@@ -124,6 +127,7 @@ export function machine_init(ncores: i32, host_mib: u32, backing_pages: u32, vra
   mm_init();
   trace_init();
   wl_init();
+  stats_rings_clear();
   stats_reset(0);
   scratch = mem_alloc(SCRATCH_BYTES, 4096);
 }
@@ -156,7 +160,9 @@ export function storage_init(
 const snap_iommu = new StaticArray<f64>(12);
 const snap_dmabuf = new StaticArray<f64>(9);
 const snap_ctrl = new StaticArray<f64>(16 * 3);
+const snap_unit = new StaticArray<f64>(16 * 4);
 function take_snapshot(): void {
+  for (let u = 0; u < 16; u++) for (let k = 0; k < 4; k++) unchecked((snap_unit[u * 4 + k] = iommu_unit_stat(u, k)));
   for (let i = 0; i < 12; i++) unchecked((snap_iommu[i] = iommu_counter(i)));
   for (let i = 0; i < 9; i++) unchecked((snap_dmabuf[i] = dmabuf_counter(i)));
   for (let c = 0; c < 16; c++) {
@@ -165,10 +171,14 @@ function take_snapshot(): void {
     unchecked((snap_ctrl[c * 3 + 2] = nvme_link_busy_ns(c)));
   }
 }
-/** Snapshot values: which 0 iommu, 1 dmabuf, 2 controller (i = c * 3 + k: cmds, busy ns, link busy ns). */
+/**
+ * Snapshot values: which 0 iommu, 1 dmabuf, 2 controller (i = c * 3 + k: cmds, busy ns, link busy ns),
+ * 3 invalidation queue (i = unit * 4 + k, k as iommu_unit_stat).
+ */
 export function snap_get(which: i32, i: i32): f64 {
   if (which == 0) return unchecked(snap_iommu[i]);
   if (which == 1) return unchecked(snap_dmabuf[i]);
+  if (which == 3) return unchecked(snap_unit[i]);
   return unchecked(snap_ctrl[i]);
 }
 

@@ -395,8 +395,8 @@ export function makeTable(head: string[], alignRight = true): Table.Table {
 
 /** A progress bar on stderr, or nothing at all (not a terminal, or quiet). */
 export interface Progress {
-  /** Set progress, 0..1. */
-  update(fraction: number): void;
+  /** Set progress, 0..1, with an optional note shown after the bar (e.g. `3/12 points, 2 workers`). */
+  update(fraction: number, detail?: string): void;
   /** Clear the bar's line before writing a line of normal output. */
   clearLine(): void;
   /** Remove the bar. */
@@ -419,7 +419,7 @@ export function makeProgress(label: string, quiet: boolean | undefined): Progres
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: `${label} [{bar}] {percentage}% | eta {eta_formatted}`,
+      format: `${label} [{bar}] {percentage}% | eta {eta_formatted}{detail}`,
       hideCursor: true,
       clearOnComplete: true,
       synchronousUpdate: true,
@@ -427,11 +427,12 @@ export function makeProgress(label: string, quiet: boolean | undefined): Progres
     },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(1000, 0);
+  bar.start(1000, 0, { detail: "" });
   let active = true;
   return {
-    update(f) {
-      if (active) bar.update(Math.max(0, Math.min(1000, Math.round(f * 1000))));
+    update(f, detail) {
+      const value = Math.max(0, Math.min(1000, Math.round(f * 1000)));
+      if (active) bar.update(value, { detail: detail ? ` | ${detail}` : "" });
     },
     clearLine() {
       if (active) process.stderr.write("\r\x1b[K");

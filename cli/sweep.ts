@@ -10,6 +10,7 @@ import { Command } from "@commander-js/extra-typings";
 import {
   enumArg,
   fixed,
+  intArg,
   type Io,
   loadProfile,
   makeProgress,
@@ -18,23 +19,27 @@ import {
   parseDurationNs,
   parseEnum,
   parseIntIn,
+  RunFailure,
   setupCommand,
   STDIO,
   UsageError,
   ValueError,
   writeOutputFile,
 } from "./common.ts";
-import type { RunResult, UringJob } from "./engine.ts";
+import type { UringJob } from "./engine.ts";
 import { csvField, fmtNum, toJson } from "./format.ts";
 import {
   addUringOptions,
   BUFFER_KINDS,
   buildUringJob,
+  cliRunError,
   IOMMU_MODES,
-  runJob,
   URING_FIELD_FLAGS,
   type UringFlags,
 } from "./uring.ts";
+import { runPool } from "./pool.ts";
+import { METRICS, runSweepPoint } from "./sweep_run.ts";
+export { METRICS } from "./sweep_run.ts";
 import { ProfileError } from "../src/profile.ts";
 import { resolveProfile } from "../src/profiles.ts";
 
@@ -93,44 +98,6 @@ export const JOB_PARAMS: Record<
   seed: { field: "seed", parse: INT(0, 2 ** 32 - 1) },
   functional: { field: "functional", parse: parseBool },
 };
-
-/** Metrics every sweep row has (CSV columns, and what --metric may name besides `iommu.*`, `dmabuf.*`, `cpu.*`). */
-export const METRICS: Record<string, (r: RunResult) => number> = {
-  iops: (r) => r.iops,
-  bw_bytes: (r) => r.bwBytesPerS,
-  bw_mib: (r) => r.bwBytesPerS / 1048576,
-  cpu_ns_per_io: (r) => r.cpuNsPerIo,
-  cpu_util: (r) => {
-    const used = r.cpuUtil.slice(0, r.job.threads);
-    return used.reduce((a, b) => a + b, 0) / Math.max(1, used.length);
-  },
-  lat_min_ns: (r) => r.latency.minNs,
-  lat_mean_ns: (r) => r.latency.meanNs,
-  lat_max_ns: (r) => r.latency.maxNs,
-  lat_p50_ns: (r) => r.latency.percentiles["50.000000"] ?? NaN,
-  lat_p90_ns: (r) => r.latency.percentiles["90.000000"] ?? NaN,
-  lat_p99_ns: (r) => r.latency.percentiles["99.000000"] ?? NaN,
-  lat_p999_ns: (r) => r.latency.percentiles["99.900000"] ?? NaN,
-  ios: (r) => r.ios,
-  errors: (r) => r.errors,
-  sim_ns: (r) => r.simNs,
-  calls: (r) => r.calls,
-  reachable_bytes_mean: (r) => r.security.reachableBytesMean,
-  mapped_bytes_max: (r) => r.security.mappedBytesMax,
-  stale_window_ns_max: (r) =>
-    Math.max(r.security.staleAfterUnmap.windowNsMax, r.security.staleAfterMoveNotify.windowNsMax),
-  stale_bytes: (r) => r.security.staleAfterUnmap.staleBytes + r.security.staleAfterMoveNotify.staleBytes,
-  subpage_bytes: (r) => r.security.subPage.bytesBeyondIo,
-};
-
-/** Counters of a result as `iommu.*`, `dmabuf.*`, `cpu.*` (CPU ns per I/O by layer) metrics. */
-function extraMetrics(r: RunResult): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(r.cpuNsPerIoByLayer)) out[`cpu.${k}`] = v;
-  for (const [k, v] of Object.entries(r.iommu)) out[`iommu.${k}`] = v;
-  for (const [k, v] of Object.entries(r.dmabuf)) out[`dmabuf.${k}`] = v;
-  return out;
-}
 
 function setPath(obj: Record<string, unknown>, path: string[], value: unknown): void {
   let o: Record<string, unknown> = obj;
@@ -357,6 +324,12 @@ export async function renderSvg(spec: Record<string, unknown>): Promise<string> 
   return svg.endsWith("\n") ? svg : svg + "\n";
 }
 
+/** The default of --jobs: the machine's logical cores. */
+function defaultJobs(): number {
+  const n = typeof navigator !== "undefined" ? navigator.hardwareConcurrency : 1;
+  return Number.isInteger(n) && n > 0 ? n : 1;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -395,6 +368,13 @@ export function sweepCommand(io: Io = STDIO): Command {
       collect,
       [] as string[],
     )
+    .option(
+      "-j, --jobs <n>",
+      `simulations run at once, each on its own worker and simulated machine (1: one at a time, ` +
+        `in this process; results are the same bytes either way)`,
+      intArg("--jobs", 1, 1024),
+      defaultJobs(),
+    )
     .option("--metric <name>", "metric to plot", "iops")
     .option("--x <param>", "parameter on the x axis (default: the first --param)")
     .option(
@@ -429,6 +409,7 @@ Examples:
       xScale: "auto" | "linear" | "log";
       out?: string;
       format: "csv" | "json";
+      jobs: number;
     };
     if (f.param.length === 0) {
       throw new UsageError("option --param: at least one is needed (e.g. --param depth=1,16,128)");
@@ -457,32 +438,7 @@ Examples:
     if (points.length > 10_000) {
       throw new UsageError(`option --param: ${points.length} grid points; at most 10000`);
     }
-    const bar = makeProgress("sweep", f.quiet);
-    const rows: SweepRow[] = [];
-    try {
-      points.forEach((pt, i) => {
-        const job = jobAt(base, baseProfile, params, pt);
-        job.onProgress = (fr) => bar.update((i + fr) / points.length);
-        const r = runJob(job, (field) => {
-          const swept = params.find((p) => JOB_PARAMS[p.name]?.field === field);
-          const at = params.map((p, k) => `${p.name}=${pt[k].label}`).join(", ");
-          return `${swept ? `option --param ${swept.name}` : (URING_FIELD_FLAGS[field] ?? field)} (at ${at})`;
-        });
-        const metrics: Record<string, number> = {};
-        for (const [m, fn] of Object.entries(METRICS)) metrics[m] = fn(r);
-        Object.assign(metrics, extraMetrics(r));
-        rows.push({ params: Object.fromEntries(params.map((p, k) => [p.name, pt[k].label])), metrics });
-        if (i === 0 && !(f.metric in metrics)) {
-          throw new UsageError(
-            `option --metric: ${JSON.stringify(f.metric)} is not among the results (${
-              Object.keys(metrics).join(", ")
-            })`,
-          );
-        }
-      });
-    } finally {
-      bar.stop();
-    }
+    const rows = await runGrid(base, baseProfile, params, points, f);
     const { onProgress: _p, ...baseShown } = base;
     const json = toJson({
       x,
@@ -505,6 +461,71 @@ Examples:
     io.out(`${t.toString()}\nwrote ${f.out}.csv, ${f.out}.json, ${f.out}.svg (${rows.length} runs)\n`);
   });
   return cmd as unknown as Command;
+}
+
+/**
+ * Run the grid points on `f.jobs` workers (in this thread when 1) and return
+ * the rows in grid order. Whatever the number of jobs, the rows are the same
+ * bytes and a failure is the one a serial run stops at: the pool reports the
+ * lowest failing point, named as the serial loop names it.
+ */
+async function runGrid(
+  base: UringJob,
+  baseProfile: Record<string, unknown>,
+  params: SweepParam[],
+  points: ParamValue[][],
+  f: { jobs: number; quiet?: boolean; metric: string },
+): Promise<SweepRow[]> {
+  const bar = makeProgress("sweep", f.quiet);
+  const rows: SweepRow[] = [];
+  const jobs = points.map((pt) => {
+    const { onProgress: _p, ...job } = jobAt(base, baseProfile, params, pt);
+    return job;
+  });
+  const at = (i: number) => params.map((p, k) => `${p.name}=${points[i][k].label}`).join(", ");
+  try {
+    await runPool(jobs, {
+      worker: new URL("./sweep_worker.ts", import.meta.url),
+      handler: runSweepPoint,
+      jobs: f.jobs,
+      errorClasses: { ProfileError },
+      mapError: (e, i) => {
+        const err = cliRunError(e, (field) => {
+          const swept = params.find((p) => JOB_PARAMS[p.name]?.field === field);
+          return `${swept ? `option --param ${swept.name}` : (URING_FIELD_FLAGS[field] ?? field)} (at ${
+            at(i)
+          })`;
+        });
+        // A failed run names its grid point too: in a sweep of a thousand, which one matters.
+        return err instanceof RunFailure
+          ? new RunFailure(err.message.replace(/^run failed/, `run failed (at ${at(i)})`))
+          : err;
+      },
+      onProgress: (p) =>
+        bar.update(
+          p.fraction,
+          `${p.done}/${p.total} points${
+            p.workers > 1 ? `, ${p.running} running on ${p.workers} workers` : ""
+          }`,
+        ),
+      onResult: (metrics, i) => {
+        rows.push({
+          params: Object.fromEntries(params.map((p, k) => [p.name, points[i][k].label])),
+          metrics,
+        });
+        if (i === 0 && !(f.metric in metrics)) {
+          throw new UsageError(
+            `option --metric: ${JSON.stringify(f.metric)} is not among the results (${
+              Object.keys(metrics).join(", ")
+            })`,
+          );
+        }
+      },
+    });
+  } finally {
+    bar.stop();
+  }
+  return rows;
 }
 
 function fmtMetric(v: number): string {

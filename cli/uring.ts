@@ -257,18 +257,27 @@ export function runJob(
   try {
     return runUring(job);
   } catch (e) {
-    if (e instanceof UsageError || e instanceof RunFailure || e instanceof ProfileError) throw e;
-    if (
-      e instanceof Error && e.name === "JobError" &&
-      typeof (e as Error & { field?: unknown }).field === "string"
-    ) {
-      const field = (e as Error & { field: string }).field;
-      const msg = e.message.startsWith(`${field}: `) ? e.message.slice(field.length + 2) : e.message;
-      throw new UsageError(`${names(field)}: ${msg}`);
-    }
-    const msg = e instanceof Error ? `${e.name === "Error" ? "" : e.name + ": "}${e.message}` : String(e);
-    throw new RunFailure(`run failed: ${msg}`);
+    throw cliRunError(e, names);
   }
+}
+
+/**
+ * The error the CLI reports for what a run threw (see {@link runJob}). Works
+ * on errors revived from a worker too: a job error is recognised by its name
+ * and `field`, not by its class.
+ */
+export function cliRunError(e: unknown, names: (field: string) => string): Error {
+  if (e instanceof UsageError || e instanceof RunFailure || e instanceof ProfileError) return e;
+  if (
+    e instanceof Error && e.name === "JobError" &&
+    typeof (e as Error & { field?: unknown }).field === "string"
+  ) {
+    const field = (e as Error & { field: string }).field;
+    const msg = e.message.startsWith(`${field}: `) ? e.message.slice(field.length + 2) : e.message;
+    return new UsageError(`${names(field)}: ${msg}`);
+  }
+  const msg = e instanceof Error ? `${e.name === "Error" ? "" : e.name + ": "}${e.message}` : String(e);
+  return new RunFailure(`run failed: ${msg}`);
 }
 
 /** t/io_uring's per-second line for one sample. */

@@ -76,6 +76,9 @@ export const COST_FIELDS: ReadonlyArray<readonly [string, number, string]> = [
 /** Names of the cost fields, in asm order. */
 export const COST_NAMES: readonly string[] = COST_FIELDS.map((f) => f[0]);
 
+/** IOMMU hardware kinds: Intel VT-d, Arm SMMUv3, AMD-Vi (their invalidation queues differ). */
+export type IommuKind = "vtd" | "smmuv3" | "amd-vi";
+
 /** IOMMU modes (iommu.strict=1, iommu.strict=0, iommu=pt). */
 export type IommuMode = "strict" | "lazy" | "passthrough";
 
@@ -94,12 +97,19 @@ export interface Profile {
   /** IOMMU. */
   iommu: {
     mode: IommuMode;
+    kind: IommuKind;
     units: number;
     iotlb_entries: number;
     iotlb_ways: number;
     walk_ns: number;
     walk_cached_ns: number;
     inval_latency_ns: number;
+    sync_latency_ns: number;
+    cmd_ns: number;
+    range_inval: boolean;
+    max_inval_pages: number;
+    ats: boolean;
+    atc_inval_ns: number;
     fq_size: number;
     fq_timeout_ms: number;
     aperture_bits: number;
@@ -210,6 +220,11 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
   ),
   iommu: {
     mode: { t: "enum", values: ["strict", "lazy", "passthrough"], doc: "unmap policy" },
+    kind: {
+      t: "enum",
+      values: ["vtd", "smmuv3", "amd-vi"],
+      doc: "IOMMU hardware: how its invalidation queue works (docs/predictions.md)",
+    },
     units: { t: "int", min: 1, max: 16, doc: "IOMMU units (one invalidation queue each)" },
     iotlb_entries: { t: "int", min: 1, max: 65536, doc: "IOTLB entries" },
     iotlb_ways: { t: "int", min: 1, max: 64, doc: "IOTLB associativity" },
@@ -219,9 +234,33 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
       t: "int",
       min: 0,
       max: 1000000,
-      doc: "hardware time of one IOTLB invalidation",
+      doc: "hardware time of one IOTLB invalidation command",
       unit: "ns",
     },
+    sync_latency_ns: {
+      t: "int",
+      min: 0,
+      max: 1000000,
+      doc:
+        "hardware time of the wait / sync command after it (VT-d wait descriptor, CMD_SYNC, COMPLETION_WAIT)",
+      unit: "ns",
+    },
+    cmd_ns: {
+      t: "int",
+      min: 1,
+      max: 100000,
+      doc: "SMMUv3: time the command queue takes to consume one command",
+      unit: "ns",
+    },
+    range_inval: { t: "bool", doc: "SMMUv3: one TLBI per range (FEAT_RANGE_INV), else one per 4 KiB page" },
+    max_inval_pages: {
+      t: "int",
+      min: 1,
+      max: 1 << 30,
+      doc: "largest range invalidated page-selectively; beyond it the whole domain is flushed",
+    },
+    ats: { t: "bool", doc: "devices use ATS: each invalidation also invalidates the device's ATC" },
+    atc_inval_ns: { t: "int", min: 0, max: 1000000, doc: "an ATC invalidation's round trip", unit: "ns" },
     fq_size: { t: "int", min: 1, max: 4096, doc: "lazy per-CPU flush queue entries" },
     fq_timeout_ms: { t: "int", min: 1, max: 10000, doc: "lazy flush timer", unit: "ms" },
     aperture_bits: {
@@ -285,9 +324,23 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
 /** Fields that may be left out, with the value they then take. */
 const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
   "devices[]": { media_error_ppm: 0, dma_mask_bits: 64 },
-  iommu: { aperture_bits: 48, dmabuf_cap_required: false, dmabuf_limit_mib: 0 },
   "gpus[]": { pcie_gen: 4, pcie_lanes: 16, copy_latency_ns: 2000 },
   memory: { bandwidth_mbps: 150_000 },
+  // Profiles written before IOMMU kinds existed describe VT-d with the whole
+  // invalidation in inval_latency_ns.
+  iommu: {
+    kind: "vtd",
+    sync_latency_ns: 0,
+    cmd_ns: 20,
+    range_inval: true,
+    max_inval_pages: 512,
+    ats: false,
+    atc_inval_ns: 2000,
+    // And before IOVA-space limits and the dma-buf registration policy (issue 14).
+    aperture_bits: 48,
+    dmabuf_cap_required: false,
+    dmabuf_limit_mib: 0,
+  },
   costs_ns: { gpu_copy_launch: 2500 },
 };
 

@@ -30,6 +30,8 @@ export interface SystemOptions {
 
 /** IOMMU modes in asm order. */
 const IOMMU_MODES = ["strict", "lazy", "passthrough"] as const;
+/** IOMMU kinds in asm order (iommu.ts IOMMU_KIND_*). */
+const IOMMU_KINDS = ["vtd", "smmuv3", "amd-vi"] as const;
 
 /** Names of the IOMMU counters, in the order of asm `iommu_counter`. */
 export const IOMMU_COUNTERS = [
@@ -133,6 +135,15 @@ export class System {
         p.memory.bandwidth_mbps,
       );
       w.iommu_aperture_setup(io.aperture_bits);
+      w.iommu_hw_setup(
+        IOMMU_KINDS.indexOf(io.kind),
+        io.sync_latency_ns,
+        io.cmd_ns,
+        io.range_inval ? 1 : 0,
+        io.max_inval_pages,
+        io.ats ? 1 : 0,
+        io.atc_inval_ns,
+      );
       p.gpus.forEach((g, i) => w.gpu_setup(i, g.pcie_gen, g.pcie_lanes, g.copy_latency_ns));
       w.dmabuf_setup(p.gpus.reduce((m, g, i) => g.p2p === "switch" ? m | (1 << i) : m, 0));
       w.dmabuf_set_policy(

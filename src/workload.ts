@@ -75,7 +75,7 @@ function latencyStats(): LatencyStats {
   const percentiles: Record<string, number> = {};
   if (n === 0) {
     for (const p of PERCENTILES) percentiles[p.toFixed(6)] = 0;
-    return { minNs: 0, maxNs: 0, meanNs: 0, stddevNs: 0, percentiles };
+    return { minNs: 0, maxNs: 0, meanNs: 0, stddevNs: 0, percentiles, buckets: emptyBuckets() };
   }
   const targets = PERCENTILES.map((p) => Math.ceil((p / 100) * n));
   let acc = 0;
@@ -99,7 +99,38 @@ function latencyStats(): LatencyStats {
     // The sample standard deviation, as fio reports it (n - 1).
     stddevNs: n > 1 ? Math.sqrt(Math.max(0, (w.stat_get(7) - n * mean * mean) / (n - 1))) : 0,
     percentiles,
+    buckets: fioBuckets(n, buckets),
   };
+}
+
+/** fio's latency bucket bounds (stat.c): ns and µs up to 1000, ms up to 2000 then ">=2000". */
+const FIO_BOUNDS = [2, 4, 10, 20, 50, 100, 250, 500, 750, 1000];
+const FIO_BOUNDS_MS = [...FIO_BOUNDS, 2000];
+
+function emptyBuckets(): LatencyStats["buckets"] {
+  const z = (b: number[]) => Object.fromEntries(b.map((x) => [String(x), 0]));
+  return { ns: z(FIO_BOUNDS), us: z(FIO_BOUNDS), ms: { ...z(FIO_BOUNDS_MS), ">=2000": 0 } };
+}
+
+/** The histogram folded into fio's buckets, as percentages of the `n` I/Os. */
+function fioBuckets(n: number, hbuckets: number): LatencyStats["buckets"] {
+  const out = emptyBuckets();
+  if (n === 0) return out;
+  const place = (ns: number): [keyof LatencyStats["buckets"], string] => {
+    if (ns < 1000) return ["ns", String(FIO_BOUNDS.find((b) => ns < b) ?? 1000)];
+    if (ns < 1_000_000) return ["us", String(FIO_BOUNDS.find((b) => ns / 1000 < b) ?? 1000)];
+    const ms = ns / 1e6;
+    const b = FIO_BOUNDS_MS.find((x) => ms < x);
+    return ["ms", b === undefined ? ">=2000" : String(b)];
+  };
+  for (let i = 0; i < hbuckets; i++) {
+    const c = Number(w.hist_get(i));
+    if (c === 0) continue;
+    // A histogram bucket is placed by its lower bound (it is < 3.2% wide).
+    const [unit, key] = place(Number(w.hist_lower(i)));
+    out[unit][key] += (c / n) * 100;
+  }
+  return out;
 }
 
 /**
@@ -225,6 +256,7 @@ export function runUring(job: UringJob): RunResult {
       j += limit;
     }
   }
+  const ringIds: number[] = [];
   for (let t = 0; t < threads; t++) {
     // t/io_uring asks for a CQ the size of the SQ.
     const ring = ioUringQueueInitParams(sys, depth, {
@@ -276,6 +308,7 @@ export function runUring(job: UringJob): RunResult {
       });
     }
     w.wl_thread(t, r.id, base);
+    ringIds.push(r.id);
     fds.forEach((fd, i) => w.wl_thread_file(t, fixedFiles ? i : fd, i));
   }
   if (job.trace) w.trace_start();
@@ -326,7 +359,22 @@ export function runUring(job: UringJob): RunResult {
     iops: ((w.nvme_ctrl_cmds(d) - w.snap_get(2, d * 3)) / simNs) * 1e9,
     ctrlUtil: Math.min(1, (w.nvme_ctrl_busy_ns(d) - w.snap_get(2, d * 3 + 1)) / simNs),
     linkUtil: Math.min(1, (w.nvme_link_busy_ns(d) - w.snap_get(2, d * 3 + 2)) / simNs),
+    occupancyMean: w.nvme_window_stat(d, 0) / simNs,
+    latencyMeanNs: w.nvme_window_stat(d, 2) > 0 ? w.nvme_window_stat(d, 1) / w.nvme_window_stat(d, 2) : 0,
   }));
+  const rings = ringIds.map((id) => ({ inflightMean: w.stats_ring_area(id) / simNs }));
+  // Every IOMMU unit the drives sit behind (one per profile; units beyond are idle).
+  const invalQueues = Array.from({ length: p.iommu.units }, (_, u) => {
+    const d = (k: number) => w.iommu_unit_stat(u, k) - w.snap_get(3, u * 4 + k);
+    const syncs = d(2);
+    return {
+      unit: u,
+      busyFrac: Math.min(1, d(0) / simNs),
+      commands: d(1),
+      syncs,
+      batchMean: syncs > 0 ? d(3) / syncs : 0,
+    };
+  });
 
   const samples: RunSample[] = [];
   const ns = w.wl_stat(8);
@@ -394,6 +442,9 @@ export function runUring(job: UringJob): RunResult {
     latency: latencyStats(),
     iommu,
     devices,
+    inflightMean: rings.reduce((a, r) => a + r.inflightMean, 0),
+    rings,
+    invalQueues,
     dmabuf,
     memory: { gpuCopies: w.gpu_counter(0), hostMemBytes: w.gpu_counter(1), gpuLinkBytes: w.gpu_counter(2) },
     security: securityReport(

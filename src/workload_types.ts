@@ -103,6 +103,13 @@ export interface LatencyStats {
   stddevNs: number;
   /** Percentiles keyed like fio ("50.000000", "99.990000"). */
   percentiles: Record<string, number>;
+  /**
+   * fio's latency buckets: the percentage of I/Os in each, keyed by the
+   * bucket's upper bound as fio prints them (`lat (usec): 250=12.5%` is
+   * 100 µs ≤ latency < 250 µs); `ms[">=2000"]` holds the rest. Read from the
+   * histogram, whose buckets are < 3.2% wide.
+   */
+  buckets: { ns: Record<string, number>; us: Record<string, number>; ms: Record<string, number> };
 }
 
 /** Results of a run. Every number comes out of the simulation. */
@@ -138,8 +145,31 @@ export interface RunResult {
   latency: LatencyStats;
   /** IOMMU counters over the window. */
   iommu: Record<string, number>;
-  /** Per device: busy fraction of its command processor and media, and link utilisation. */
-  devices: { name: string; iops: number; ctrlUtil: number; linkUtil: number }[];
+  /**
+   * Per device: commands fetched per second, busy fraction of its command
+   * processor and of its link, time-weighted mean commands inside it (fetched,
+   * CQE not yet posted) and their mean time there (fetch to CQE), ns.
+   */
+  devices: {
+    name: string;
+    iops: number;
+    ctrlUtil: number;
+    linkUtil: number;
+    occupancyMean: number;
+    latencyMeanNs: number;
+  }[];
+  /** Time-weighted mean I/Os in flight (submitted, not completed) over the window, all rings. */
+  inflightMean: number;
+  /** Per workload thread's ring: its time-weighted mean I/Os in flight. */
+  rings: { inflightMean: number }[];
+  /**
+   * Per IOMMU unit behind the drives used: its invalidation queue's busy
+   * fraction, commands and syncs (wait descriptors, CMD_SYNCs, COMPLETION_WAITs)
+   * over the window, and how many invalidation commands a sync waited for on
+   * average (1 when each CPU's invalidation is served alone; more when one
+   * sync completes others' too).
+   */
+  invalQueues: { unit: number; busyFrac: number; commands: number; syncs: number; batchMean: number }[];
   /** dma-buf counters over the measurement window (maps created, invalidations, waits, remaps, -EAGAIN). */
   dmabuf: Record<string, number>;
   /** Data movement over the whole run: host-to-GPU copies (bounce), bytes through host memory, bytes over GPU 0's link. */

@@ -14,6 +14,7 @@ import { fd_close, fd_valid_user } from "../fs/files";
 import { io_rw_issue, io_rw_prep } from "./rw";
 import { rsrc_release } from "./rsrc";
 import { nvme_commit_rqs, nvme_poll, nvme_poll_pending } from "../nvme/pci";
+import { stats_ring_submit } from "../sim/stats";
 import {
   chain_len, cq_ready, CQE_SIZE, io_cqring_overflow_flush, io_defer, io_fail_links, io_fixed_fd, io_queue_deferred,
   io_req_complete, io_req_finish, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, r_buf_table, r_cached_sq_head, r_core,
@@ -150,6 +151,7 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
   store<u32>(p + RQ_OP_FLAGS, load<u32>(sqe + 28));
   store<u16>(p + RQ_BUF_INDEX, load<u16>(sqe + 40));
   store<u64>(p + RQ_SUBMIT_NS, unchecked(core_time[unchecked(r_core[id])]));
+  stats_ring_submit(id, unchecked(core_time[unchecked(r_core[id])]));
   unchecked((r_inflight[id] += 1));
   let f: u32 = 0;
   if ((sflags & u.IOSQE_IO_LINK) != 0) f |= REQ_F_LINK;
@@ -389,6 +391,18 @@ export function io_getevents_pass(id: i32): void {
     const core = unchecked(r_core[id]);
     charge(core, LAYER_POLL, cost(COST_POLL));
     nvme_poll(core);
+    io_cqring_overflow_flush(id);
+  }
+}
+
+/**
+ * The rest of a GETEVENTS pass whose poll yielded before a shared resource
+ * (nvme core_yielded): the same pass of io_do_iopoll going on, so no second
+ * poll is charged.
+ */
+export function io_getevents_continue(id: i32): void {
+  if ((unchecked(r_flags[id]) & u.IORING_SETUP_IOPOLL) != 0 && unchecked(r_inflight[id]) > 0) {
+    nvme_poll(unchecked(r_core[id]));
     io_cqring_overflow_flush(id);
   }
 }

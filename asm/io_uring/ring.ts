@@ -16,7 +16,7 @@ import { cost, COST_CQE, COST_WORKER_PUNT } from "../sim/costs";
 import * as u from "../sim/uapi";
 import { fd_install, FT_RING } from "../fs/files";
 import { BLK_QUEUED } from "../block/bio";
-import { stats_by_app, stats_complete } from "../sim/stats";
+import { stats_by_app, stats_complete, stats_ring_done } from "../sim/stats";
 
 // ---------------------------------------------------------------------------
 // Ring memory layout (offsets into the "rings" block, like struct io_rings;
@@ -397,6 +397,7 @@ export function io_req_finish(req: u32, res: i32): void {
     io_post_cqe(id, load<u64>(p + RQ_USER_DATA), res, 0);
   }
   if (!stats_by_app) stats_complete(load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]), res);
+  stats_ring_done(id, load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]));
   unchecked((r_inflight[id] -= 1));
 }
 

@@ -134,8 +134,16 @@ let ncpus: i32 = 1; // cores at init: sizes the per-CPU structures
 let mags_per_order: u32 = 0; // 2 per CPU + the depot
 let rc_words: u32 = 0; // u32 words of rcache bookkeeping per order
 
-/** Time at which each unit's invalidation queue is free. */
+/** Time at which each unit's invalidation queue is free (SMMUv3: its consumer). */
 const unit_free = new StaticArray<u64>(IOMMU_UNITS_MAX);
+/** SMMUv3: when the last TLBI consumed completes. */
+const unit_tlbi_done = new StaticArray<u64>(IOMMU_UNITS_MAX);
+/** Per unit: busy ns (union of work intervals) and its end, commands, syncs, invalidations outstanding at syncs. */
+const unit_busy_ns = new StaticArray<u64>(IOMMU_UNITS_MAX);
+const unit_busy_to = new StaticArray<u64>(IOMMU_UNITS_MAX);
+const unit_cmds = new StaticArray<u64>(IOMMU_UNITS_MAX);
+const unit_syncs = new StaticArray<u64>(IOMMU_UNITS_MAX);
+const unit_batch_sum = new StaticArray<u64>(IOMMU_UNITS_MAX);
 /** Lazy: a flush-queue timer is pending for this CPU. */
 // dma-iommu.c's flush counters and timer, one set per domain: an entry is
 // stamped with fq_flush_start_cnt when queued and may be freed once
@@ -237,7 +245,26 @@ export function iommu_init(
   iova_limit_pfn = <u64>1 << (48 - PAGE_SHIFT);
   exposure_init();
 
-  for (let u = 0; u < IOMMU_UNITS_MAX; u++) unchecked((unit_free[u] = 0));
+  for (let u = 0; u < IOMMU_UNITS_MAX; u++) {
+    unchecked((unit_free[u] = 0));
+    unchecked((unit_tlbi_done[u] = 0));
+    unchecked((unit_busy_ns[u] = 0));
+    unchecked((unit_busy_to[u] = 0));
+    unchecked((unit_cmds[u] = 0));
+    unchecked((unit_syncs[u] = 0));
+    unchecked((unit_batch_sum[u] = 0));
+    unchecked((tlbi_head[u] = 0));
+    unchecked((tlbi_tail[u] = 0));
+  }
+  // The kind defaults to VT-d until iommu_hw_setup says otherwise.
+  hw_kind = IOMMU_KIND_VTD;
+  sync_latency_ns = 0;
+  cmd_ns = 0;
+  range_inval = true;
+  max_inval_pages = 1 << 20;
+  ats = false;
+  atc_inval_ns = 0;
+  tlbi_fifo = mem_alloc(<usize>IOMMU_UNITS_MAX * TLBI_FIFO * 8, 8, false);
   domains = 0;
   node_bump = 1;
   node_free = 0;
@@ -994,25 +1021,145 @@ function pwc_lookup(d: i32, pfn: u64): bool {
 // Invalidation queue (one per unit, shared by all cores).
 
 /**
- * A synchronous invalidation from `core`: submit the descriptor plus a wait
- * descriptor, then spin until the unit has processed everything queued
- * before it. The unit executes one invalidation at a time, so concurrent
- * submitters serialise (qi_submit_sync under the per-unit lock).
+ * A synchronous IOTLB invalidation of [pfn, pfn + pages) in domain `d` (or of
+ * the whole domain) from `core`: the driver queues the invalidation
+ * command(s) and a wait/sync command, then the CPU spins until the sync
+ * completes. The unit's queue is shared by every core and reached in global
+ * time order (callers yield first, engine must_yield), so it serves requests
+ * first come, first served. How the hardware works through the queue is the
+ * IOMMU kind's (see iommu_hw_setup). Returns whether the invalidation was
+ * domain-wide.
  */
-function inval_sync(d: i32, core: i32): void {
+function inval_sync(d: i32, core: i32, pages: u64, domain_wide: bool): bool {
   charge(core, LAYER_DMA, cost(COST_INV_SUBMIT));
   const unit = unchecked(dom_unit[d]);
   const t = unchecked(core_time[core]);
-  const busy_until = unchecked(unit_free[unit]);
-  const start = t > busy_until ? t : busy_until;
-  const done = start + inval_latency_ns;
-  unchecked((unit_free[unit] = done));
+  // Commands: one per naturally aligned range (VT-d PSI with an address mask,
+  // AMD-Vi INVALIDATE_IOMMU_PAGES with S=1, SMMUv3 with range invalidation),
+  // one per 4 KiB page for SMMUv3 without it; past the kind's limit the driver
+  // invalidates the whole domain with one command.
+  let dsi = domain_wide;
+  let ninv: u64 = 1;
+  if (!dsi) {
+    if (pages > <u64>max_inval_pages) dsi = true;
+    else if (hw_kind == IOMMU_KIND_SMMUV3 && !range_inval) ninv = pages;
+  }
+  const natc: u64 = ats ? 1 : 0;
+  let start: u64;
+  let done: u64;
+  if (hw_kind != IOMMU_KIND_SMMUV3) {
+    // VT-d, AMD-Vi: descriptors processed one after another in queue order;
+    // the wait descriptor / COMPLETION_WAIT completes when everything before
+    // it has, and the next submitter's descriptors come after it.
+    start = t > unchecked(unit_free[unit]) ? t : unchecked(unit_free[unit]);
+    done = start + ninv * inval_latency_ns + natc * atc_inval_ns + sync_latency_ns;
+    unchecked((unit_free[unit] = done));
+    unchecked((unit_batch_sum[unit] += ninv + natc));
+  } else {
+    // SMMUv3: the queue's consumer takes one command per cmd_ns; a TLBI's work
+    // overlaps the next commands; a CMD_SYNC completes once every command
+    // before it has — other CPUs' TLBIs included (one sync covers a batch).
+    let c = t > unchecked(unit_free[unit]) ? t : unchecked(unit_free[unit]);
+    start = c;
+    for (let i: u64 = 0; i < ninv + natc; i++) {
+      c += cmd_ns;
+      const tdone = c + (i < ninv ? inval_latency_ns : atc_inval_ns);
+      if (tdone > unchecked(unit_tlbi_done[unit])) unchecked((unit_tlbi_done[unit] = tdone));
+      tlbi_fifo_push(unit, tdone);
+    }
+    c += cmd_ns; // the CMD_SYNC itself
+    unchecked((unit_free[unit] = c));
+    unchecked((unit_batch_sum[unit] += tlbi_outstanding(unit, c)));
+    const after = unchecked(unit_tlbi_done[unit]) > c ? unchecked(unit_tlbi_done[unit]) : c;
+    done = after + sync_latency_ns;
+  }
+  // Busy time: the union of the intervals during which the unit has work.
+  const from = start > unchecked(unit_busy_to[unit]) ? start : unchecked(unit_busy_to[unit]);
+  if (done > from) unchecked((unit_busy_ns[unit] += done - from));
+  if (done > unchecked(unit_busy_to[unit])) unchecked((unit_busy_to[unit] = done));
+  unchecked((unit_cmds[unit] += ninv + natc + 1));
+  unchecked((unit_syncs[unit] += 1));
   if (tracing) {
-    trace_rec(TR_INVAL, start, inval_latency_ns, unit, core);
+    trace_rec(TR_INVAL, start, done - start, unit, core);
     trace_rec(TR_CPU_INVWAIT, t, done - t, core, 0);
   }
   advance_to(core, done, true, LAYER_IOMMU_WAIT);
   iommu_invalidations++;
+  return dsi;
+}
+
+// SMMUv3: completion times of the TLBIs consumed, oldest first (they are
+// non-decreasing: consumed in order, a fixed latency each), to count how many
+// a CMD_SYNC waits for.
+const TLBI_FIFO: u32 = 4096;
+let tlbi_fifo: usize = 0; // u64[IOMMU_UNITS_MAX * TLBI_FIFO]
+const tlbi_head = new StaticArray<u32>(IOMMU_UNITS_MAX);
+const tlbi_tail = new StaticArray<u32>(IOMMU_UNITS_MAX);
+
+function tlbi_fifo_push(unit: i32, tdone: u64): void {
+  const tail = unchecked(tlbi_tail[unit]);
+  if (tail - unchecked(tlbi_head[unit]) >= TLBI_FIFO) unchecked((tlbi_head[unit] += 1)); // keep the newest
+  store<u64>(tlbi_fifo + ((<usize>unit * TLBI_FIFO + <usize>(tail & (TLBI_FIFO - 1))) << 3), tdone);
+  unchecked((tlbi_tail[unit] = tail + 1));
+}
+
+/** TLBIs of `unit` not yet complete at `c` (the ones a CMD_SYNC consumed at `c` waits for). */
+function tlbi_outstanding(unit: i32, c: u64): u64 {
+  let head = unchecked(tlbi_head[unit]);
+  const tail = unchecked(tlbi_tail[unit]);
+  while (head != tail && load<u64>(tlbi_fifo + ((<usize>unit * TLBI_FIFO + <usize>(head & (TLBI_FIFO - 1))) << 3)) <= c) {
+    head++;
+  }
+  unchecked((tlbi_head[unit] = head));
+  return <u64>(tail - head);
+}
+
+// ---------------------------------------------------------------------------
+// IOMMU hardware kinds (profile iommu.kind) and the invalidation queue's figures.
+
+/** Intel VT-d: queued invalidation, descriptors processed in order (drivers/iommu/intel/dmar.c qi_submit_sync). */
+export const IOMMU_KIND_VTD: i32 = 0;
+/** Arm SMMUv3: command queue with CMD_SYNC (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c). */
+export const IOMMU_KIND_SMMUV3: i32 = 1;
+/** AMD-Vi: command buffer with COMPLETION_WAIT (drivers/iommu/amd/iommu.c). */
+export const IOMMU_KIND_AMD_VI: i32 = 2;
+
+let hw_kind: i32 = IOMMU_KIND_VTD;
+let sync_latency_ns: u64 = 0;
+let cmd_ns: u64 = 0;
+let range_inval: bool = true;
+let max_inval_pages: u32 = 1 << 20;
+let ats: bool = false;
+let atc_inval_ns: u64 = 0;
+
+/**
+ * Describe the IOMMU hardware (after iommu_init): its kind; the wait / sync
+ * command's time; the SMMUv3 queue's time to consume one command; whether
+ * SMMUv3 invalidates ranges with one command (FEAT_RANGE_INV); the largest
+ * range invalidated page-selectively (VT-d's address-mask limit, SMMUv3's
+ * per-page TLBI limit) before the driver flushes the whole domain; whether the
+ * device's ATC must be invalidated too (ATS), and how long that takes.
+ */
+export function iommu_hw_setup(
+  kind: i32, sync_ns_: u32, cmd_ns_: u32, range_inval_: bool, max_inval_pages_: u32, ats_: bool, atc_ns_: u32,
+): void {
+  assert(kind >= IOMMU_KIND_VTD && kind <= IOMMU_KIND_AMD_VI);
+  hw_kind = kind;
+  sync_latency_ns = sync_ns_;
+  cmd_ns = cmd_ns_;
+  range_inval = range_inval_;
+  max_inval_pages = max_inval_pages_ == 0 ? 1 : max_inval_pages_;
+  ats = ats_;
+  atc_inval_ns = atc_ns_;
+}
+
+/** Invalidation-queue figures of `unit`: 0 busy ns, 1 commands, 2 syncs, 3 invalidations outstanding at syncs (sum). */
+export function iommu_unit_stat(unit: i32, which: i32): f64 {
+  if (unit < 0 || unit >= IOMMU_UNITS_MAX) return 0;
+  if (which == 0) return <f64>unchecked(unit_busy_ns[unit]);
+  if (which == 1) return <f64>unchecked(unit_cmds[unit]);
+  if (which == 2) return <f64>unchecked(unit_syncs[unit]);
+  return <f64>unchecked(unit_batch_sum[unit]);
 }
 
 // ---------------------------------------------------------------------------
@@ -1033,7 +1180,7 @@ function inval_sync(d: i32, core: i32): void {
  */
 function fq_flush_iotlb(d: i32, core: i32): void {
   unchecked((dom_fq_start[d] += 1));
-  inval_sync(d, core);
+  inval_sync(d, core, 0, true);
   tlb_drop_domain(d);
   // Every range queued so far is covered: its stale translations are gone.
   exp_flush(d, unchecked(core_time[core]));
@@ -1174,6 +1321,19 @@ export function iommu_map_sg_kind(dom: i32, core: i32, segs: usize, nsegs: u32, 
   return (iova_pfn << PAGE_SHIFT) | (load<u64>(segs) & <u64>(PAGE_SIZE - 1));
 }
 
+/**
+ * Whether an unmap on `core` now would queue an IOTLB invalidation on the
+ * unit every core shares: always in strict mode, in lazy mode when the CPU's
+ * flush queue is full (the flush goes to the unit). Callers on a core whose
+ * clock ran ahead yield first (engine must_yield), so the unit is reached in
+ * global time order.
+ */
+export function iommu_unmap_queues(dom: i32, core: i32): bool {
+  if (mode == IOMMU_STRICT) return true;
+  if (mode != IOMMU_LAZY) return false;
+  return load<u32>(fq_n_ptr(dom, core)) >= fq_capacity();
+}
+
 /** dma_unmap_sg of what iommu_map_sg returned, with the mode's invalidation policy. */
 export function iommu_unmap(dom: i32, core: i32, dma: u64, len: u64, dir: i32): void {
   iommu_unmap_kind(dom, core, dma, len, dir, EXP_STREAMING);
@@ -1211,8 +1371,8 @@ export function iommu_unmap_kind(dom: i32, core: i32, dma: u64, len: u64, dir: i
   }
   exp_unmap(dom, kind, pages, len, cached, unchecked(core_time[core]), mode == IOMMU_LAZY);
   if (mode == IOMMU_STRICT) {
-    inval_sync(dom, core);
-    tlb_drop_range(dom, pfn, pages);
+    if (inval_sync(dom, core, pages, false)) tlb_drop_domain(dom);
+    else tlb_drop_range(dom, pfn, pages);
     free_iova_fast(dom, core, pfn, pages);
   } else {
     fq_queue(dom, core, pfn, pages);

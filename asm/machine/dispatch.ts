@@ -8,15 +8,15 @@
 // here once, by machine_hooks, at machine set-up.
 
 import {
-  core_poll_waiter, ev_empty, ev_pop, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_SAMPLE, EV_THREAD,
-  EV_WORKER, set_sim_step,
+  core_poll_waiter, ev_empty, ev_pop, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_NVME_DOORBELL,
+  EV_NVME_IRQ_CONT, EV_NVME_MEDIA, EV_SAMPLE, EV_THREAD, EV_WORKER, set_sim_step,
 } from "../sim/engine";
 import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
 import { iommu_fq_timer } from "../iommu/iommu";
 import { files_set_release } from "../fs/files";
 import { dmabuf_file_closed, dmabuf_invalidate_event, dmabuf_set_importer_ops } from "../dmabuf/dmabuf";
-import { nvme_ctrl_event, nvme_queue_core } from "../nvme/ctrl";
-import { nvme_irq, nvme_set_end_rq } from "../nvme/pci";
+import { nvme_ctrl_event, nvme_doorbell_event, nvme_media_event, nvme_queue_core } from "../nvme/ctrl";
+import { nvme_irq, nvme_irq_cont, nvme_set_end_rq } from "../nvme/pci";
 import { blk_cmd_done, blk_set_end_io } from "../block/bio";
 import { dmabuf_worker_event, io_dmabuf_move_notify, io_dmabuf_moved } from "../io_uring/dmabuf_token";
 import { io_rw_end_io } from "../io_uring/rw";
@@ -28,13 +28,16 @@ export function sim_step(): void {
   const payload = ev_pop();
   const kind = <u32>(payload >> 32);
   const arg = <u32>payload;
-  if (kind == EV_NVME_CQE) nvme_cqe(arg);
+  if (kind == EV_NVME_MEDIA) nvme_media_event(arg);
+  else if (kind == EV_NVME_CQE) nvme_cqe(arg);
+  else if (kind == EV_NVME_DOORBELL) nvme_doorbell_event(arg);
   else if (kind == EV_THREAD) wl_thread_event(arg);
   else if (kind == EV_FQ_TIMER) iommu_fq_timer(<i32>arg);
   else if (kind == EV_INVALIDATE) dmabuf_invalidate_event(arg);
   else if (kind == EV_WORKER) dmabuf_worker_event(arg);
   else if (kind == EV_SAMPLE) wl_sample_event();
   else if (kind == EV_GPU_COPY) wl_copy_event();
+  else if (kind == EV_NVME_IRQ_CONT) nvme_irq_cont(arg);
   else fail(SIM_ERR_INVARIANT, <i64>kind);
 }
 

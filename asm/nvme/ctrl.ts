@@ -14,7 +14,7 @@
 
 import { CORES_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
-import { ev_push, EV_NVME_CQE } from "../sim/engine";
+import { ev_push, EV_NVME_CQE, EV_NVME_DOORBELL, EV_NVME_MEDIA, now } from "../sim/engine";
 import { iommu_walk_ns_acc } from "../iommu/iommu";
 import { nvme_walk_data } from "./nvme_prp";
 import { KIND_HOST, media_addr, phys_copy, phys_kind } from "../hw/physmem";
@@ -91,6 +91,8 @@ export const CM_STATUS: u32 = 88; // i32
 export const CM_LIVE: u32 = 92; // u8
 export const CM_DONE_NS: u32 = 104; // u64 CQE posted (trace)
 export const CM_NEXT: u32 = 112; // u32 next waiting command (tag + 1)
+export const CM_FAR: u32 = 116; // i32 where the data goes: KIND_HOST, a GPU, or a KIND_XFER_* value
+export const CM_FETCH_NS: u32 = 120; // u64 when the controller fetched the command
 export const CM_SUBMIT_NS: u32 = 96; // u64 (trace)
 export const CM_IOD: u32 = 128; // NVME_IOD_SIZE bytes
 
@@ -108,6 +110,7 @@ export function nvme_ctrl_init(depth: u32, func: bool): void {
   queue_depth = depth;
   functional = func;
   cmds = mem_alloc(<usize>CMDS_MAX * CMD_SIZE);
+  win_t0 = 0;
 }
 
 /** The controller's walk scratch (allocated after the host's own scratch). */
@@ -159,6 +162,11 @@ export function nvme_ctrl_device_setup(
   unchecked((c_fifo_head[c] = 0));
   unchecked((c_fifo_tail[c] = 0));
   unchecked((c_last_done[c] = 0));
+  unchecked((c_open[c] = 0));
+  unchecked((c_open_sum[c] = 0));
+  unchecked((c_closed_area[c] = 0));
+  unchecked((c_lat_sum[c] = 0));
+  unchecked((c_lat_n[c] = 0));
 }
 
 // @ts-ignore: decorator
@@ -172,11 +180,32 @@ export function nvme_ctrl_device_setup(
   return x * 0x2545F4914F6CDD1D;
 }
 
-/** The controller sees new SQ entries at time `t_ns` and executes them in order. */
-export function ctrl_doorbell(q: i32, t_ns: u64): void {
+/**
+ * The SQ tail doorbell of queue `q` is written at `t_ns`. The controller is
+ * shared by every core's queues, so it fetches at an event at that time
+ * (EV_NVME_DOORBELL), in global time order, rather than when the writing
+ * core's code runs (its clock may be ahead of other cores'). The event
+ * carries the tail written, so the controller fetches only what was there.
+ */
+export function ring_doorbell(q: i32, t_ns: u64): void {
+  ev_push(t_ns, EV_NVME_DOORBELL, <u32>q | ((unchecked(q_sq_tail[q]) & 0xffff) << DB_Q_BITS));
+}
+/** Bits of a doorbell event's argument that hold the queue (QUEUES ≤ 2^DB_Q_BITS). */
+const DB_Q_BITS: u32 = 12;
+
+/** EV_NVME_DOORBELL: the controller fetches queue `q`'s commands up to the tail written. */
+export function nvme_doorbell_event(arg: u32): void {
+  const q = <i32>(arg & ((<u32>1 << DB_Q_BITS) - 1));
+  const head = unchecked(q_sq_head[q]);
+  const tail = head + ((((arg >> DB_Q_BITS) & 0xffff) - head) & 0xffff);
+  ctrl_doorbell(q, now, tail);
+}
+
+/** The controller sees SQ entries up to `tail` at time `t_ns` and executes them in order. */
+function ctrl_doorbell(q: i32, t_ns: u64, tail: u32): void {
   const c = q / (CORES_MAX * 2);
   let guard: u32 = 0;
-  while (unchecked(q_sq_head[q]) != unchecked(q_sq_tail[q])) {
+  while (unchecked(q_sq_head[q]) != tail) {
     const head = unchecked(q_sq_head[q]);
     const sqe = unchecked(q_sq[q]) + <usize>(head & (queue_depth - 1)) * 64;
     unchecked((q_sq_head[q] = head + 1));
@@ -188,8 +217,8 @@ export function ctrl_doorbell(q: i32, t_ns: u64): void {
 /**
  * Execute one command: fetch (command processor, serial at the IOPS
  * ceiling), walk its data pointer through the IOMMU (moving the bytes in a
- * functional run), media service on one of the channels, then the transfer
- * over the PCIe link; the CQE is posted when it is done.
+ * functional run), media service on one of the channels; the transfer over
+ * the PCIe link follows when the data is ready (nvme_media_event).
  */
 function device_exec(c: i32, sqe: usize, t_ns: u64): void {
   const tag = <u32>load<u16>(sqe + 2);
@@ -208,6 +237,7 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
   unchecked((c_cmds[c] += 1));
   let status: i32 = 0;
   let done = start + ctrl_ps;
+  let far: i32 = KIND_XFER_NONE;
   if (slba + nlb > unchecked(c_lbas[c])) {
     status = NVME_SC_LBA_RANGE;
   } else if (unchecked(c_err_ppm[c]) != 0 && ((rng_next(c) >> 32) * 1_000_000) >> 32 < <u64>unchecked(c_err_ppm[c])) {
@@ -244,36 +274,129 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
       if (jit > 0) lat_ns += ((rng_next(c) >> 32) * (jit + 1)) >> 32;
       const media_done = ms + lat_ns * 1000 + (<u64>bytes * unchecked(c_media_ps_per_kb[c])) / 1024;
       store<u64>(chp, media_done);
-      // Link: payload in MPS-sized TLPs plus the command fetch and the CQE.
-      const mps_shift = unchecked(c_mps_shift[c]);
-      const tlps = (bytes + (<u32>1 << mps_shift) - 1) >> mps_shift;
-      const wire = <u64>bytes + <u64>tlps * unchecked(c_tlp_ovh[c]) + 64 + 16;
-      const link_ps = wire * unchecked(c_link_ps_per_kb[c]) / 1024;
-      let ls = media_done + walk_ps;
-      if (ls < unchecked(c_link_free[c])) ls = unchecked(c_link_free[c]);
-      unchecked((c_link_free[c] = ls + link_ps));
-      unchecked((c_link_busy_ps[c] += link_ps));
-      done = ls + link_ps;
-      // The far end: host memory, or a GPU's link for peer-to-peer (the data
-      // streams through both, so the slower sets the end).
-      if (n > 0) {
-        const kind = phys_kind(load<u64>(chunks));
-        const far = kind == KIND_HOST ? host_mem_xfer(ls, bytes) : kind >= 0 ? gpu_link_xfer(kind, ls, bytes) : 0;
-        if (far > done) done = far;
-      }
+      // The data is ready for the link once the media is done and the data
+      // pointer walked; the link is taken at that time, in readiness order
+      // (EV_NVME_MEDIA), so a slow media read holds back no other command.
+      done = media_done + walk_ps;
+      far = n > 0 ? phys_kind(load<u64>(chunks)) : KIND_XFER_LINK_ONLY;
     }
   }
   if (status != 0) unchecked((c_errors[c] += 1));
-  store<i32>(cm(tag) + CM_STATUS, status);
+  const p = cm(tag);
+  store<i32>(p + CM_STATUS, status);
+  store<i32>(p + CM_FAR, far);
+  store<u64>(p + CM_FETCH_NS, t_ns);
+  // Until the link is taken, CM_DONE_NS holds the readiness time in ps.
+  store<u64>(p + CM_DONE_NS, done);
+  dev_open(c, t_ns);
+  ev_push((done + 999) / 1000, EV_NVME_MEDIA, tag);
+}
+
+/** No data transfer (a failed command): the CQE is posted when the controller is done. */
+const KIND_XFER_NONE: i32 = -1000;
+/** A transfer with no data segment: only the command fetch and the CQE cross the link. */
+const KIND_XFER_LINK_ONLY: i32 = -1001;
+
+/**
+ * EV_NVME_MEDIA: command `tag`'s data is ready. Failed commands (no data)
+ * post their CQE now; others take the PCIe link — payload in MPS-sized TLPs
+ * plus the command fetch and the CQE — whenever it is free, and the far end
+ * (host memory, or a GPU's link for peer-to-peer) streams at the same time.
+ * Events arrive in time order, so the link serves commands in the order their
+ * data became ready.
+ */
+export function nvme_media_event(tag: u32): void {
+  const p = cm(tag);
+  const c = <i32>load<u8>(p + CM_CTRL);
+  const ready = load<u64>(p + CM_DONE_NS);
+  let done = ready;
+  const far = load<i32>(p + CM_FAR);
+  if (far != KIND_XFER_NONE) {
+    const bytes = load<u32>(p + CM_LEN);
+    const mps_shift = unchecked(c_mps_shift[c]);
+    const tlps = (bytes + (<u32>1 << mps_shift) - 1) >> mps_shift;
+    const wire = <u64>bytes + <u64>tlps * unchecked(c_tlp_ovh[c]) + 64 + 16;
+    const link_ps = wire * unchecked(c_link_ps_per_kb[c]) / 1024;
+    let ls = ready;
+    if (ls < unchecked(c_link_free[c])) ls = unchecked(c_link_free[c]);
+    unchecked((c_link_free[c] = ls + link_ps));
+    unchecked((c_link_busy_ps[c] += link_ps));
+    done = ls + link_ps;
+    const xfer = far == KIND_HOST ? host_mem_xfer(ls, bytes) : far >= 0 ? gpu_link_xfer(far, ls, bytes) : <u64>0;
+    if (xfer > done) done = xfer;
+  }
   const done_ns = (done + 999) / 1000;
-  store<u64>(cm(tag) + CM_DONE_NS, done_ns);
-  if (tracing) trace_rec(TR_DEVICE, t_ns, done_ns - t_ns, c, load<u32>(cm(tag) + CM_REQ));
+  store<u64>(p + CM_DONE_NS, done_ns);
+  const t_ns = load<u64>(p + CM_FETCH_NS);
+  if (tracing) trace_rec(TR_DEVICE, t_ns, done_ns - t_ns, c, load<u32>(p + CM_REQ));
   cq_fifo_push(c, tag, done_ns);
 }
 
-// Completions leave a controller in order: every successful transfer ends on
-// the link, whose free time only grows, so done times are non-decreasing per
-// controller. A failed command (no transfer) is held behind earlier ones.
+// Time-weighted commands inside each drive (fetched, CQE not yet posted), for
+// checking device occupancy against device IOPS x device latency (Little's
+// law): area = closed + open x t_end - open_sum, where each open command
+// contributes max(fetch, window start) to open_sum.
+const c_open = new StaticArray<u64>(CTRLS_MAX);
+const c_open_sum = new StaticArray<u64>(CTRLS_MAX);
+const c_closed_area = new StaticArray<u64>(CTRLS_MAX);
+const c_lat_sum = new StaticArray<u64>(CTRLS_MAX);
+const c_lat_n = new StaticArray<u64>(CTRLS_MAX);
+let win_t0: u64 = 0;
+// Values when the window closed.
+const c_area_end = new StaticArray<f64>(CTRLS_MAX);
+const c_lat_sum_end = new StaticArray<f64>(CTRLS_MAX);
+const c_lat_n_end = new StaticArray<f64>(CTRLS_MAX);
+
+// @ts-ignore: decorator
+@inline function dev_open(c: i32, t: u64): void {
+  unchecked((c_open[c] += 1));
+  unchecked((c_open_sum[c] += t > win_t0 ? t : win_t0));
+}
+
+// @ts-ignore: decorator
+@inline function dev_close(c: i32, fetch: u64, done: u64): void {
+  const s = fetch > win_t0 ? fetch : win_t0;
+  unchecked((c_open[c] -= 1));
+  unchecked((c_open_sum[c] -= s));
+  if (done > s) unchecked((c_closed_area[c] += done - s));
+  if (fetch >= win_t0) {
+    unchecked((c_lat_sum[c] += done - fetch));
+    unchecked((c_lat_n[c] += 1));
+  }
+}
+
+/** The measurement window opens at `t0`: occupancy and device latency count from here. */
+export function nvme_window_start(t0: u64): void {
+  win_t0 = t0;
+  for (let c = 0; c < CTRLS_MAX; c++) {
+    unchecked((c_open_sum[c] = unchecked(c_open[c]) * t0));
+    unchecked((c_closed_area[c] = 0));
+    unchecked((c_lat_sum[c] = 0));
+    unchecked((c_lat_n[c] = 0));
+  }
+}
+
+/** The window closes at `t1`: keep each drive's occupancy area and latency sums. */
+export function nvme_window_end(t1: u64): void {
+  for (let c = 0; c < CTRLS_MAX; c++) {
+    const area = <f64>unchecked(c_closed_area[c]) + <f64>unchecked(c_open[c]) * <f64>t1 - <f64>unchecked(c_open_sum[c]);
+    unchecked((c_area_end[c] = area));
+    unchecked((c_lat_sum_end[c] = <f64>unchecked(c_lat_sum[c])));
+    unchecked((c_lat_n_end[c] = <f64>unchecked(c_lat_n[c])));
+  }
+}
+
+/** Window figures of controller `c`: 0 occupancy area (command-ns), 1 latency sum (ns), 2 commands timed. */
+export function nvme_window_stat(c: i32, which: i32): f64 {
+  if (which == 0) return unchecked(c_area_end[c]);
+  if (which == 1) return unchecked(c_lat_sum_end[c]);
+  return unchecked(c_lat_n_end[c]);
+}
+
+// CQEs leave a controller in the order the link finished their data: the link
+// is taken in readiness order (EV_NVME_MEDIA events in time order) and its
+// free time only grows, so done times are non-decreasing per controller (the
+// far end or a failed command's earlier time is held to the previous one).
 // A FIFO per controller with one event for its head keeps the event heap
 // small (controllers + threads instead of one entry per command in flight).
 const FIFO_CAP: u32 = CMDS_MAX;
@@ -330,6 +453,7 @@ function nvme_cqe_event(tag: u32): i32 {
   store<u16>(e + 12, <u16>tag);
   store<u16>(e + 14, <u16>(load<i32>(p + CM_STATUS) << 1) | phase);
   unchecked((q_cq_tail[q] = tail + 1));
+  dev_close(<i32>load<u8>(p + CM_CTRL), load<u64>(p + CM_FETCH_NS), now);
   return q;
 }
 

@@ -8,19 +8,22 @@
 import { CORES_MAX, PAGE_SIZE } from "../sim/limits";
 import { fail, SIM_ERR_CMDS } from "../sim/errors";
 import { blk_alloc, mem_alloc } from "../sim/mem";
-import { advance_to, charge, core_time, LAYER_BLOCK, LAYER_DMA, LAYER_IRQ, LAYER_NVME, now, poll_waiters_reset } from "../sim/engine";
+import {
+  advance_to, charge, core_time, ev_push, EV_NVME_IRQ_CONT, LAYER_BLOCK, LAYER_DMA, LAYER_IRQ, LAYER_NVME, must_yield,
+  now, poll_waiters_reset,
+} from "../sim/engine";
 import {
   cost, COST_BLK_COMPLETE, COST_BLK_MQ, COST_DMA_MAP_DIRECT, COST_DMA_UNMAP_DIRECT, COST_DOORBELL, COST_IRQ,
   COST_NVME_CMD, COST_NVME_COMPLETE,
 } from "../sim/costs";
 import {
   DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, iommu_domain_create, iommu_map_sg, iommu_mode, iommu_unmap,
-  IOMMU_PASSTHROUGH,
+  iommu_unmap_queues, IOMMU_PASSTHROUGH,
 } from "../iommu/iommu";
 import { NVME_IOD_SIZE, nvme_free_data, nvme_prp_init, nvme_setup_data_ex } from "./nvme_prp";
 import {
   c_dom, c_lba_shift, c_lbas, cm, CM_CORE, CM_CTRL, CM_DIR, CM_DMA, CM_DONE_NS, CM_IOD, CM_KIND, CM_LEN, CM_LIVE,
-  CM_NEXT, CM_Q, CM_REQ, CM_SUBMIT_NS, CMD_SIZE, CMDS_MAX, CTRLS_MAX, ctrl_doorbell, nvme_cmd_read, nvme_cmd_write,
+  CM_NEXT, CM_Q, CM_REQ, CM_SUBMIT_NS, CMD_SIZE, CMDS_MAX, CTRLS_MAX, ring_doorbell, nvme_cmd_read, nvme_cmd_write,
   nvme_ctrl_device_setup, nvme_ctrl_init, nvme_ctrl_init_scratch, q_cq, q_cq_head, q_cq_tail, q_sq, q_sq_head,
   q_sq_tail, queue_depth, QUEUES,
 } from "./ctrl";
@@ -86,6 +89,7 @@ export function nvme_init(ctrls: i32, depth: u32, sgl: bool, sgl_thr: u32, pool_
   }
   for (let c = 0; c < CORES_MAX; c++) unchecked((db_count[c] = 0));
   poll_waiters_reset();
+  for (let c = 0; c < CORES_MAX; c++) unchecked((core_yielded[c] = false));
   nvme_prp_init(ctrls, pool_pages_max);
 }
 
@@ -250,7 +254,7 @@ export function nvme_commit_rqs(core: i32): void {
     const q = unchecked(db_list[core * DB_LIST_MAX + i]);
     unchecked((q_db_pending[q] = false));
     charge(core, LAYER_NVME, cost(COST_DOORBELL));
-    ctrl_doorbell(q, unchecked(core_time[core]));
+    ring_doorbell(q, unchecked(core_time[core]));
   }
   unchecked((db_count[core] = 0));
 }
@@ -265,17 +269,43 @@ export function nvme_irq(q: i32): void {
   advance_to(core, now, false, LAYER_IRQ);
   charge(core, LAYER_IRQ, cost(COST_IRQ));
   nvme_process_cq(q, core);
+  if (unchecked(core_yielded[core])) ev_push(unchecked(core_time[core]), EV_NVME_IRQ_CONT, <u32>q);
 }
+
+/** EV_NVME_IRQ_CONT: an interrupt handler that yielded before a shared resource goes on. */
+export function nvme_irq_cont(q: u32): void {
+  const qi = <i32>q;
+  const core = <i32>((qi >> 1) % CORES_MAX);
+  advance_to(core, now, false, LAYER_IRQ);
+  nvme_process_cq(qi, core);
+  if (unchecked(core_yielded[core])) ev_push(unchecked(core_time[core]), EV_NVME_IRQ_CONT, q);
+}
+
+/**
+ * Set when a core stopped processing completions because the next one would
+ * reach a resource other cores share (the IOMMU's invalidation queue) and the
+ * core is not provably first (engine must_yield). Its caller continues at an
+ * event at the core's clock; the CQEs left stay in the CQ until then.
+ */
+export const core_yielded = new StaticArray<bool>(CORES_MAX);
 
 /** nvme_process_cq: handle every CQE the controller has posted, in order. */
 function nvme_process_cq(q: i32, core: i32): u32 {
   let n: u32 = 0;
   let guard: u32 = 0;
+  unchecked((core_yielded[core] = false));
   while (unchecked(q_cq_head[q]) != unchecked(q_cq_tail[q])) {
     const head = unchecked(q_cq_head[q]);
     const e = unchecked(q_cq[q]) + <usize>(head & (queue_depth - 1)) * 16;
-    unchecked((q_cq_head[q] = head + 1));
     const tag = <u32>load<u16>(e + 12);
+    // An unmap that queues an IOTLB invalidation touches the IOMMU unit every
+    // core shares: only in global time order.
+    if (load<u8>(cm(tag) + CM_KIND) == MAP_IOMMU && must_yield(core) &&
+      iommu_unmap_queues(unchecked(c_dom[load<u8>(cm(tag) + CM_CTRL)]), core)) {
+      unchecked((core_yielded[core] = true));
+      break;
+    }
+    unchecked((q_cq_head[q] = head + 1));
     const status = <i32>(load<u16>(e + 14) >> 1);
     nvme_complete_cmd(tag, status, core);
     n++;
@@ -326,7 +356,7 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
     if (unchecked(q_bl_head[q]) == 0) unchecked((q_bl_tail[q] = 0));
     sq_place(q, wp);
     charge(core, LAYER_NVME, cost(COST_DOORBELL));
-    ctrl_doorbell(q, unchecked(core_time[core]));
+    ring_doorbell(q, unchecked(core_time[core]));
   }
   // nvme_error_status: media errors are BLK_STS_MEDIUM (-ENODATA), others -EIO.
   const res = status == 0 ? <i32>bytes : (status & 0x700) == 0x200 ? -61 : -5;
@@ -336,9 +366,14 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
 /** Poll this core's poll queues on every controller (io_do_iopoll). */
 export function nvme_poll(core: i32): u32 {
   let n: u32 = 0;
+  unchecked((core_yielded[core] = false));
   for (let c = 0; c < nctrls; c++) {
     const q = qidx(c, core, true);
-    if (unchecked(q_cq[q]) != 0) n += nvme_process_cq(q, core);
+    if (unchecked(q_cq[q]) != 0) {
+      n += nvme_process_cq(q, core);
+      // Yielded before a shared resource: the caller goes on later.
+      if (unchecked(core_yielded[core])) break;
+    }
   }
   return n;
 }

@@ -27,6 +27,9 @@ export const EV_INVALIDATE: u32 = 4; // a dma-buf exporter invalidates (arg: dma
 export const EV_WORKER: u32 = 5; // an io-wq worker builds a map and issues parked requests (arg: token)
 export const EV_SAMPLE: u32 = 6; // workload sampler tick
 export const EV_GPU_COPY: u32 = 7; // the oldest host-to-GPU copy ends (bounce path)
+export const EV_NVME_MEDIA: u32 = 8; // a command's media work is done: it takes the link (arg: tag)
+export const EV_NVME_DOORBELL: u32 = 9; // a controller sees an SQ tail doorbell write (arg: queue | tail << 11)
+export const EV_NVME_IRQ_CONT: u32 = 10; // an interrupt handler resumes after yielding (arg: queue)
 
 /** Time at which each core becomes free (its own clock). */
 export const core_time = new StaticArray<u64>(CORES_MAX);
@@ -87,6 +90,20 @@ export function advance_to(core: i32, t: u64, busy: bool, layer: i32): void {
   if (t <= c) return;
   if (busy) unchecked((core_layer[core * LAYERS + layer] += t - c));
   unchecked((core_time[core] = t));
+}
+
+/**
+ * Whether `core` must yield before it touches state other cores share (an
+ * IOMMU invalidation queue, a drive): its clock has run ahead of the earliest
+ * pending event, so another core may reach the resource earlier in simulated
+ * time. Every other core's next action is an event (a thread resuming, a CQE
+ * waking a poller, an interrupt, a timer), so a core whose clock is not later
+ * than the earliest event is provably first. With one core there is nobody to
+ * be first against: it never yields (the single-core runs pay nothing).
+ */
+// @ts-ignore: decorator
+@inline export function must_yield(core: i32): bool {
+  return cores > 1 && ev_count > 0 && unchecked(core_time[core]) > load<u64>(ev_key) >> SEQ_BITS;
 }
 
 /** Schedule an event of `kind` with `arg` at time `t`. */

@@ -2,6 +2,8 @@
 // completion-latency histogram (32 sub-buckets per power of two: < 3.2 %
 // relative error), read back by TypeScript for percentiles.
 
+import { RINGS_MAX } from "./limits";
+
 const SUB_BITS: u32 = 5;
 const SUB: u32 = 1 << SUB_BITS;
 export const HIST_BUCKETS: u32 = 64 * SUB;
@@ -42,6 +44,10 @@ export function stats_reset(from_ns: u64): void {
   st_lat_min_ns = u64.MAX_VALUE;
   st_from_ns = from_ns;
   st_limit = 0;
+  for (let r = 0; r < RINGS_MAX; r++) {
+    unchecked((r_open_sum[r] = unchecked(r_open[r]) * from_ns));
+    unchecked((r_closed[r] = 0));
+  }
   st_last_ns = from_ns;
 }
 
@@ -83,6 +89,56 @@ export function stats_complete(submit_ns: u64, done_ns: u64, res: i32): void {
   if (lat < st_lat_min_ns) st_lat_min_ns = lat;
   const i = hist_index(lat);
   unchecked((hist[i < HIST_BUCKETS ? i : HIST_BUCKETS - 1] += 1));
+}
+
+// Time-weighted requests in flight per ring (submitted to io_uring, not yet
+// completed), over the measurement window: area = closed + open x t_end -
+// open_sum, each open request contributing max(submit, window start) to
+// open_sum. Mean in flight = area / window; by Little's law it must equal
+// IOPS x mean latency, which a user can check (nothing here computes one from
+// the other).
+const r_open = new StaticArray<u64>(RINGS_MAX);
+const r_open_sum = new StaticArray<u64>(RINGS_MAX);
+const r_closed = new StaticArray<u64>(RINGS_MAX);
+const r_area_end = new StaticArray<f64>(RINGS_MAX);
+
+/** A new machine: no request is in flight on any ring. */
+export function stats_rings_clear(): void {
+  for (let r = 0; r < RINGS_MAX; r++) {
+    unchecked((r_open[r] = 0));
+    unchecked((r_open_sum[r] = 0));
+    unchecked((r_closed[r] = 0));
+    unchecked((r_area_end[r] = 0));
+  }
+}
+
+/** Ring `ring` submitted a request at `t`. */
+// @ts-ignore: decorator
+@inline export function stats_ring_submit(ring: i32, t: u64): void {
+  unchecked((r_open[ring] += 1));
+  unchecked((r_open_sum[ring] += t > st_from_ns ? t : st_from_ns));
+}
+
+/** A request of ring `ring` submitted at `submit` completed at `done`. */
+// @ts-ignore: decorator
+@inline export function stats_ring_done(ring: i32, submit: u64, done: u64): void {
+  const s = submit > st_from_ns ? submit : st_from_ns;
+  unchecked((r_open[ring] -= 1));
+  unchecked((r_open_sum[ring] -= s));
+  if (done > s) unchecked((r_closed[ring] += done - s));
+}
+
+/** The window closes at `t1`: keep each ring's in-flight area (request-ns). */
+export function stats_rings_end(t1: u64): void {
+  for (let r = 0; r < RINGS_MAX; r++) {
+    unchecked((r_area_end[r] = <f64>unchecked(r_closed[r]) + <f64>unchecked(r_open[r]) * <f64>t1 -
+      <f64>unchecked(r_open_sum[r])));
+  }
+}
+
+/** In-flight area of ring `ring` over the last closed window, request-ns. */
+export function stats_ring_area(ring: i32): f64 {
+  return ring >= 0 && ring < RINGS_MAX ? unchecked(r_area_end[ring]) : 0;
 }
 
 export function hist_get(i: u32): u64 {

@@ -18,9 +18,12 @@ import {
   cq_ready, r_wait_min, r_wait_thread, ring_flags, ring_inflight, ring_rings, ring_sqes, RO_CQ_HEAD, RO_CQ_MASK,
   RO_CQ_TAIL, RO_CQES, RO_SQ_MASK, RO_SQ_TAIL,
 } from "../io_uring/ring";
-import { io_enter_submit, io_getevents_pass } from "../io_uring/io_uring";
+import { io_enter_submit, io_getevents_continue, io_getevents_pass } from "../io_uring/io_uring";
+import { core_yielded } from "../nvme/pci";
+import { nvme_window_end, nvme_window_start } from "../nvme/ctrl";
 import {
-  set_stats_by_app, st_errors, st_ios, st_last_ns, stats_by_app, stats_complete, stats_reset, stats_set_limit,
+  set_stats_by_app, st_errors, st_ios, st_last_ns, stats_by_app, stats_complete, stats_reset, stats_rings_end,
+  stats_set_limit,
 } from "../sim/stats";
 import { gpu_copy_h2d } from "../hw/gpu";
 import { fail, SIM_ERR_EVENTS } from "../sim/errors";
@@ -61,6 +64,8 @@ const th_waiting = new StaticArray<bool>(THREADS_MAX);
 const th_rng = new StaticArray<u64>(THREADS_MAX);
 const th_seq = new StaticArray<u64>(THREADS_MAX); // sequential offset cursor
 const th_done = new StaticArray<bool>(THREADS_MAX);
+// A GETEVENTS pass yielded before a shared resource and goes on when the thread resumes.
+const th_resume = new StaticArray<bool>(THREADS_MAX);
 // Bounce path: copies to the GPU in flight per thread, and a wait for one to end.
 const th_copying = new StaticArray<u32>(THREADS_MAX);
 const th_wait_copy = new StaticArray<bool>(THREADS_MAX);
@@ -93,6 +98,9 @@ export const snap_end_layer = new StaticArray<u64>(CORES_MAX * LAYERS);
 export let snap_end_calls: u64 = 0;
 
 function snap_end(): void {
+  // Occupancy and in-flight areas close with the window (at wl_t1).
+  nvme_window_end(wl_t1);
+  stats_rings_end(wl_t1);
   for (let c = 0; c < nthreads; c++) {
     unchecked((snap_end_busy[c] = core_busy_of(c)));
     for (let l = 0; l < LAYERS; l++) unchecked((snap_end_layer[c * LAYERS + l] = unchecked(core_layer[c * LAYERS + l])));
@@ -154,6 +162,7 @@ export function wl_setup(
     unchecked((th_prepped[t] = 0));
     unchecked((th_waiting[t] = false));
     unchecked((th_done[t] = false));
+    unchecked((th_resume[t] = false));
     unchecked((th_copying[t] = 0));
     unchecked((th_wait_copy[t] = false));
     unchecked((th_seq[t] = 0));
@@ -335,6 +344,7 @@ function start_measuring(): void {
   const t0 = max_core_time();
   wl_t0 = t0;
   stats_reset(t0);
+  nvme_window_start(t0);
   stats_set_limit(target_ios);
   for (let c = 0; c < nthreads; c++) {
     advance_to(c, t0, (ring_flags(unchecked(th_ring[c])) & u.IORING_SETUP_IOPOLL) != 0, LAYER_SPIN);
@@ -390,7 +400,14 @@ export function wl_thread_event(t: u32): void {
   if (unchecked(th_waiting[ti])) {
     // Woken: a CQE reached this core's poll queue, or enough CQEs were posted.
     advance_to(ti, now, polled, LAYER_SPIN);
-    io_getevents_pass(id);
+    if (unchecked(th_resume[ti])) {
+      unchecked((th_resume[ti] = false));
+      io_getevents_continue(id);
+    } else io_getevents_pass(id);
+    if (unchecked(core_yielded[ti])) {
+      yield_thread(ti);
+      return;
+    }
     if (cq_ready(id) < unchecked(th_to_wait[ti])) {
       wait_for(ti, id, polled);
       return;
@@ -443,6 +460,14 @@ export function wl_thread_event(t: u32): void {
     trace_rec(TR_CNT_INFLIGHT, unchecked(core_time[ti]), 0, ti, ring_inflight(id));
     trace_rec(TR_CNT_IOTLB_MISS, unchecked(core_time[ti]), 0, ti, <u32>iommu_iotlb_misses);
   }
+  if (to_wait > 0 && unchecked(core_yielded[ti])) {
+    // The poll stopped before a shared resource: finish this GETEVENTS pass
+    // at an event at this core's clock, after everything earlier.
+    unchecked((th_to_wait[ti] = to_wait));
+    unchecked((th_waiting[ti] = true));
+    yield_thread(ti);
+    return;
+  }
   if (to_submit == 0 && unchecked(th_inflight[ti]) == 0 && unchecked(th_copying[ti]) > 0 && cq_ready(id) == 0) {
     // Every buffer is being copied to the GPU: sleep until a copy ends.
     unchecked((th_wait_copy[ti] = true));
@@ -460,6 +485,12 @@ export function wl_thread_event(t: u32): void {
   }
   // Yield: continue at this core's clock, letting other events run first.
   ev_push(unchecked(core_time[ti]), EV_THREAD, t);
+}
+
+/** Continue thread `t`'s GETEVENTS pass at an event at its core's clock. */
+function yield_thread(t: i32): void {
+  unchecked((th_resume[t] = true));
+  ev_push(unchecked(core_time[t]), EV_THREAD, <u32>t);
 }
 
 function wait_for(t: i32, id: i32, polled: bool): void {
