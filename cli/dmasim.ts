@@ -46,6 +46,9 @@ Examples:
 Exit codes: 0 ok, 1 failed run, 2 bad usage or input.`,
     );
   setupCommand(program);
+  // Options after a subcommand are its own (`dmasim sweep merge … --out X` is merge's --out, not sweep's);
+  // commander needs this on every level above the nested command.
+  program.enablePositionalOptions();
   program.action(() => {
     throw new UsageError("missing command: uring, fio, bench, sweep or trace (see dmasim --help)");
   });
@@ -70,7 +73,9 @@ Exit codes: 0 ok, 1 failed run, 2 bad usage or input.`,
 export async function main(args: string[], io: Io = STDIO): Promise<number> {
   const known = ["uring", "fio", "bench", "sweep", "trace"];
   const sub = args.find((a) => !a.startsWith("-"));
-  const prefix = () => (sub && known.includes(sub) ? `dmasim ${sub}` : "dmasim");
+  // `dmasim sweep merge` has its own name in messages.
+  const merge = sub === "sweep" && args[args.indexOf(sub) + 1] === "merge";
+  const prefix = () => (sub && known.includes(sub) ? `dmasim ${sub}${merge ? " merge" : ""}` : "dmasim");
   return await runCli(prefix, async () => {
     if (sub !== undefined && !known.includes(sub) && sub !== "help") {
       throw new UsageError(`unknown command ${JSON.stringify(sub)} (commands: ${known.join(", ")})`);

@@ -39,6 +39,20 @@ import {
 } from "./uring.ts";
 import { runPool } from "./pool.ts";
 import { METRICS, runSweepPoint } from "./sweep_run.ts";
+import {
+  encodeNumber,
+  joinShards,
+  parseShard,
+  parseShardFile,
+  type Shard,
+  SHARD_FORMAT,
+  type ShardFile,
+  shardFileName,
+  shardIndices,
+  shardText,
+  sweepFingerprint,
+} from "./sweep_shard.ts";
+import { VERSION } from "./version.ts";
 export { METRICS } from "./sweep_run.ts";
 import { ProfileError } from "../src/profile.ts";
 import { resolveProfile } from "../src/profiles.ts";
@@ -383,12 +397,21 @@ export function sweepCommand(io: Io = STDIO): Command {
       enumArg("--x-scale", ["auto", "linear", "log"] as const),
       "auto",
     )
-    .option("--out <prefix>", "write PREFIX.csv, PREFIX.json and PREFIX.svg")
+    .option(
+      "--out <prefix>",
+      "write PREFIX.csv, PREFIX.json and PREFIX.svg (with --shard: PREFIX.shard-I-of-N.json)",
+    )
     .option(
       "--format <fmt>",
-      "stdout format without --out: csv|json",
+      "stdout format without --out: csv|json (with --shard: the shard file)",
       enumArg("--format", ["csv", "json"] as const),
       "csv",
+    )
+    .option(
+      "--shard <I/N>",
+      "run only grid points i with i % N == I (I 0-based: 0..N-1) and write a shard file for " +
+        "`dmasim sweep merge` (e.g. --shard $SLURM_ARRAY_TASK_ID/8)",
+      parseShard,
     )
     .addHelpText(
       "after",
@@ -398,7 +421,9 @@ Examples:
                --metric iops --x depth -b 512 --out results
   dmasim sweep --param profile.iommu.inval_latency_ns=250,500,1000,2000 --param buffers=fixed,dmabuf \\
                --iommu strict -b 512 --metric cpu_ns_per_io --out inval
-  dmasim sweep --param bs=512,4k,64k --metric bw_mib --ios 5000 > bs.csv`,
+  dmasim sweep --param bs=512,4k,64k --metric bw_mib --ios 5000 > bs.csv
+  dmasim sweep --param depth=1,16,128 --param iommu=strict,lazy --shard 0/2 --out r   # writes r.shard-0-of-2.json
+  dmasim sweep merge r.shard-0-of-2.json r.shard-1-of-2.json --out r                   # r.csv, r.json, r.svg`,
     );
   setupCommand(cmd);
   cmd.action(async (devices, opts) => {
@@ -410,6 +435,7 @@ Examples:
       out?: string;
       format: "csv" | "json";
       jobs: number;
+      shard?: Shard;
     };
     if (f.param.length === 0) {
       throw new UsageError("option --param: at least one is needed (e.g. --param depth=1,16,128)");
@@ -438,27 +464,155 @@ Examples:
     if (points.length > 10_000) {
       throw new UsageError(`option --param: ${points.length} grid points; at most 10000`);
     }
-    const rows = await runGrid(base, baseProfile, params, points, f);
     const { onProgress: _p, ...baseShown } = base;
-    const json = toJson({
-      x,
-      metric: f.metric,
-      base: { ...baseShown, profile: loaded.profile.name },
-      params: params.map((p) => ({ name: p.name, values: p.values.map((v) => v.label) })),
-      rows,
-    });
-    const csv = toCsv(params, rows);
-    if (!f.out) {
-      io.out(f.format === "json" ? json : csv);
+    const shown = { ...baseShown, profile: loaded.profile.name };
+    if (f.shard) {
+      const shard = f.shard;
+      const indices = shardIndices(points.length, shard);
+      const rows = await runGrid(base, baseProfile, params, indices.map((i) => points[i]), f);
+      const file: ShardFile = {
+        format: SHARD_FORMAT,
+        version: VERSION,
+        fingerprint: await sweepFingerprint({ base, params, x, metric: f.metric, xScale: f.xScale }),
+        shard,
+        points: points.length,
+        sweep: {
+          x,
+          metric: f.metric,
+          xScale: f.xScale,
+          base: shown,
+          params: params.map((p) => ({
+            name: p.name,
+            values: p.values.map((v) => ({
+              label: v.label,
+              value: typeof v.value === "object" ? null : v.value,
+            })),
+          })),
+        },
+        rows: rows.map((r, k) => ({
+          index: indices[k],
+          params: r.params,
+          metrics: Object.fromEntries(Object.entries(r.metrics).map(([m, v]) => [m, encodeNumber(v)])),
+        })),
+      };
+      if (!f.out) {
+        io.out(shardText(file));
+        return;
+      }
+      const name = shardFileName(f.out, shard);
+      writeOutputFile(name, shardText(file));
+      io.out(`wrote ${name} (${rows.length} of ${points.length} points)\n`);
       return;
     }
-    const svg = await renderSvg(plotSpec(params, rows, x, f.metric, f.xScale));
-    writeOutputFile(`${f.out}.csv`, csv);
-    writeOutputFile(`${f.out}.json`, json);
-    writeOutputFile(`${f.out}.svg`, svg);
-    const t = makeTable([...names, f.metric]);
-    for (const r of rows) t.push([...names.map((n) => r.params[n]), fmtMetric(r.metrics[f.metric])]);
-    io.out(`${t.toString()}\nwrote ${f.out}.csv, ${f.out}.json, ${f.out}.svg (${rows.length} runs)\n`);
+    const rows = await runGrid(base, baseProfile, params, points, f);
+    await writeSweep(io, { x, metric: f.metric, xScale: f.xScale, base: shown, params }, rows, f);
+  });
+  // `sweep merge --out X`: the options after "merge" are merge's own, not the sweep's.
+  cmd.enablePositionalOptions();
+  cmd.addCommand(mergeCommand(io));
+  return cmd as unknown as Command;
+}
+
+/** A sweep as its outputs show it. */
+export interface SweepOutline {
+  /** The x-axis parameter. */
+  x: string;
+  /** The plotted metric. */
+  metric: string;
+  /** --x-scale. */
+  xScale: "auto" | "linear" | "log";
+  /** The base job as the JSON output shows it (the profile by name). */
+  base: Record<string, unknown>;
+  /** The parameters. */
+  params: SweepParam[];
+}
+
+/**
+ * Write a sweep's results: with `out`, PREFIX.csv, PREFIX.json and
+ * PREFIX.svg and a table on stdout; without, CSV (or JSON) on stdout. The
+ * unsharded sweep and `sweep merge` both end here, so they write the same
+ * bytes.
+ */
+export async function writeSweep(
+  io: Io,
+  s: SweepOutline,
+  rows: SweepRow[],
+  opts: { out?: string; format: "csv" | "json" },
+): Promise<void> {
+  const json = toJson({
+    x: s.x,
+    metric: s.metric,
+    base: s.base,
+    params: s.params.map((p) => ({ name: p.name, values: p.values.map((v) => v.label) })),
+    rows,
+  });
+  const csv = toCsv(s.params, rows);
+  if (!opts.out) {
+    io.out(opts.format === "json" ? json : csv);
+    return;
+  }
+  const svg = await renderSvg(plotSpec(s.params, rows, s.x, s.metric, s.xScale));
+  writeOutputFile(`${opts.out}.csv`, csv);
+  writeOutputFile(`${opts.out}.json`, json);
+  writeOutputFile(`${opts.out}.svg`, svg);
+  const names = s.params.map((p) => p.name);
+  const t = makeTable([...names, s.metric]);
+  for (const r of rows) t.push([...names.map((n) => r.params[n]), fmtMetric(r.metrics[s.metric])]);
+  io.out(`${t.toString()}\nwrote ${opts.out}.csv, ${opts.out}.json, ${opts.out}.svg (${rows.length} runs)\n`);
+}
+
+/**
+ * The `sweep merge` command: join the shard files of a sweep run with
+ * `--shard I/N` into the outputs the unsharded sweep writes, byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { mergeCommand } from "./sweep.ts";
+ * await mergeCommand().parseAsync(["r.shard-0-of-2.json", "r.shard-1-of-2.json", "--out", "r"], {
+ *   from: "user",
+ * });
+ * ```
+ */
+export function mergeCommand(io: Io = STDIO): Command {
+  const cmd = new Command("merge")
+    .summary("join the shard files of a sharded sweep into its CSV, JSON and SVG")
+    .description(
+      "Check that the files are the N shards of one sweep (run with `dmasim sweep --shard I/N`, I = 0..N-1), " +
+        "each once, and write what the sweep run in one piece writes: with --out PREFIX, PREFIX.csv, " +
+        "PREFIX.json, PREFIX.svg and the table; without it, CSV (or --format json) on stdout.",
+    )
+    .argument("<shard-file...>", "shard files (any order)")
+    .option("--out <prefix>", "write PREFIX.csv, PREFIX.json and PREFIX.svg")
+    .option(
+      "--format <fmt>",
+      "stdout format without --out: csv|json",
+      enumArg("--format", ["csv", "json"] as const),
+      "csv",
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  dmasim sweep merge results.shard-*-of-8.json --out results
+  dmasim sweep merge shards/*.json --format json > results.json`,
+    );
+  setupCommand(cmd);
+  cmd.action(async (names, opts) => {
+    const files = names.map((name) => {
+      let text: string;
+      try {
+        text = Deno.readTextFileSync(name);
+      } catch (e) {
+        throw new UsageError(`${name}: cannot read: ${e instanceof Error ? e.message : e}`);
+      }
+      return { name, shard: parseShardFile(text, name) };
+    });
+    const { sweep, rows } = joinShards(files);
+    const params: SweepParam[] = sweep.params.map((p) => ({
+      name: p.name,
+      values: p.values.map((v) => ({ label: v.label, value: v.value ?? v.label })),
+    }));
+    await writeSweep(io, { ...sweep, params }, rows, opts);
   });
   return cmd as unknown as Command;
 }
