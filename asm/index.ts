@@ -76,6 +76,14 @@ export function stat_get(which: i32): f64 {
 }
 export { phys_backed_pages } from "./hw/physmem";
 export { exposure_get } from "./iommu/exposure";
+export { nvme_set_untrusted } from "./nvme/pci";
+import { swiotlb_bounces, swiotlb_copied_bytes, swiotlb_pad_bytes } from "./iommu/swiotlb";
+/** swiotlb counters: 0 requests bounced, 1 bytes copied, 2 padding bytes zeroed. */
+export function swiotlb_counter(i: i32): f64 {
+  if (i == 0) return <f64>swiotlb_bounces;
+  if (i == 1) return <f64>swiotlb_copied_bytes;
+  return <f64>swiotlb_pad_bytes;
+}
 export { dmabuf_set_policy, dmabuf_user_locked_bytes } from "./io_uring/dmabuf_token";
 export {
   io_register_buffers, io_register_buffers_sparse, io_register_buffers_update, io_unregister_buffers,

@@ -71,6 +71,8 @@ export const COST_FIELDS: ReadonlyArray<readonly [string, number, string]> = [
   ["worker_punt", 1500, "hand a request to an io-wq worker and wake it"],
   ["app_per_io", 6, "the workload's own per-I/O work (t/io_uring: offset generation)"],
   ["gpu_copy_launch", 2500, "launch one host-to-GPU copy (cudaMemcpyAsync-style), bounce path only"],
+  ["swiotlb_map", 150, "swiotlb_tbl_map_single: find and take bounce slots (untrusted devices)"],
+  ["memcpy_kb", 80, "a core copying 1 KiB (swiotlb_bounce): ~12.8 GB/s, a Xeon core's memcpy"],
 ];
 
 /** Names of the cost fields, in asm order. */
@@ -159,6 +161,12 @@ export interface DeviceProfile {
   media_error_ppm: number;
   /** The device's DMA mask in bits (nvme-pci sets 64); its IOVAs stay below 2^bits. */
   dma_mask_bits: number;
+  /**
+   * An untrusted device (pci_dev->untrusted: behind an external-facing port): "yes" bounces what does not
+   * fill whole IOVA granules through swiotlb and forces strict invalidation, as the kernel does; "all"
+   * bounces every request (a proposal from the LSF/MM discussion); "no" (default).
+   */
+  untrusted: "no" | "yes" | "all";
 }
 
 /** One GPU with device memory exported through dma-buf. */
@@ -310,6 +318,12 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     channels: { t: "int", min: 1, max: 4096, doc: "internal parallelism" },
     media_error_ppm: { t: "int", min: 0, max: 1_000_000, doc: "injected media errors per million commands" },
     dma_mask_bits: { t: "int", min: 32, max: 64, doc: "the device's DMA mask (nvme-pci: 64)", unit: "bit" },
+    untrusted: {
+      t: "enum",
+      values: ["no", "yes", "all"],
+      doc:
+        "untrusted device: yes bounces sub-granule buffers through swiotlb (strict), all bounces every request",
+    },
   },
   "gpus[]": {
     name: { t: "str", doc: "GPU name" },
@@ -323,7 +337,7 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
 
 /** Fields that may be left out, with the value they then take. */
 const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
-  "devices[]": { media_error_ppm: 0, dma_mask_bits: 64 },
+  "devices[]": { media_error_ppm: 0, dma_mask_bits: 64, untrusted: "no" },
   "gpus[]": { pcie_gen: 4, pcie_lanes: 16, copy_latency_ns: 2000 },
   memory: { bandwidth_mbps: 150_000 },
   // Profiles written before IOMMU kinds existed describe VT-d with the whole
@@ -341,7 +355,7 @@ const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
     dmabuf_cap_required: false,
     dmabuf_limit_mib: 0,
   },
-  costs_ns: { gpu_copy_launch: 2500 },
+  costs_ns: { gpu_copy_launch: 2500, swiotlb_map: 150, memcpy_kb: 80 },
 };
 
 function checkField(path: string, spec: FieldSpec, v: unknown): void {
@@ -454,6 +468,15 @@ export function validateProfile(p: unknown): Profile {
       `expected a power of two, got ${prof.pcie.max_payload_bytes}`,
     );
   }
+  prof.devices.forEach((d, i) => {
+    if (d.untrusted !== "no" && prof.iommu.mode === "passthrough") {
+      throw new ProfileError(
+        `devices[${i}].untrusted`,
+        "needs iommu.mode strict or lazy (the kernel gives an untrusted device a translating domain even " +
+          "with iommu=pt; dmasim does not model domain types per device)",
+      );
+    }
+  });
   if (![39, 48, 57].includes(prof.iommu.aperture_bits)) {
     throw new ProfileError("iommu.aperture_bits", `expected 39, 48 or 57, got ${prof.iommu.aperture_bits}`);
   }

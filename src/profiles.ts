@@ -63,6 +63,7 @@ export const OPTANE_P5800X: Profile = {
       channels: 128,
       media_error_ppm: 0,
       dma_mask_bits: 64, // nvme_pci_enable: dma_set_mask_and_coherent(DMA_BIT_MASK(64))
+      untrusted: "no", // an internal drive
     },
   ],
   gpus: [{
@@ -95,6 +96,7 @@ export const PCIE5_NAND: Profile = {
       channels: 256,
       media_error_ppm: 0,
       dma_mask_bits: 64, // nvme_pci_enable: dma_set_mask_and_coherent(DMA_BIT_MASK(64))
+      untrusted: "no", // an internal drive
     },
   ],
 };

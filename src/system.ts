@@ -8,7 +8,7 @@
  * @module
  */
 import { guard, w } from "./wasm.ts";
-import { COST_NAMES, type Profile } from "./profile.ts";
+import { COST_NAMES, type Profile, ProfileError } from "./profile.ts";
 import { resolveProfile } from "./profiles.ts";
 import { type SecurityReport, securityReport } from "./security.ts";
 
@@ -98,6 +98,14 @@ export class System {
         throw new TypeError(`iommu must be strict|lazy|passthrough, got ${opts.iommu}`);
       }
       prof.iommu.mode = opts.iommu;
+      const u = prof.devices.findIndex((d) => d.untrusted !== "no");
+      if (opts.iommu === "passthrough" && u >= 0) {
+        throw new ProfileError(
+          `devices[${u}].untrusted`,
+          "needs iommu.mode strict or lazy (the kernel gives an untrusted device a translating domain even " +
+            "with iommu=pt; dmasim does not model domain types per device)",
+        );
+      }
     }
     this.profile = prof;
     this.#epoch = ++epoch;
@@ -172,6 +180,7 @@ export class System {
           d.media_error_ppm,
         );
         w.nvme_set_dma_mask(c, d.dma_mask_bits);
+        w.nvme_set_untrusted(c, ["no", "yes", "all"].indexOf(d.untrusted));
       });
     });
     this.#scratch = w.scratch_ptr();

@@ -85,6 +85,8 @@ const DMA_32BIT_PFN: u64 = 1 << (32 - PAGE_SHIFT);
  * 57-bit AGAW, 3 to 5 page-table levels). Default 48 bits.
  */
 let iova_limit_pfn: u64 = 1 << (48 - PAGE_SHIFT);
+/** Per domain: strict invalidation whatever the mode (an untrusted device's IOMMU_DOMAIN_DMA). */
+const dom_strict = new StaticArray<bool>(IOMMU_DOMAINS_MAX);
 /** Per domain: the device's DMA limit as an exclusive pfn (dma_get_mask, clamped to the aperture). */
 const dom_limit_pfn = new StaticArray<u64>(IOMMU_DOMAINS_MAX);
 const IOVA_ANCHOR: u64 = u64.MAX_VALUE;
@@ -305,6 +307,7 @@ export function iommu_domain_create(dev: i32, unit: i32): i32 {
   unchecked((dom_unit[d] = unit));
   unchecked((dom_in_use[d] = 0));
   unchecked((dom_limit_pfn[d] = iova_limit_pfn));
+  unchecked((dom_strict[d] = false));
   if (mode == IOMMU_PASSTHROUGH) return d;
 
   // Page table: the root (level-4) table is a real host page.
@@ -866,6 +869,17 @@ export function iommu_set_aperture(bits: u32): void {
 }
 
 /**
+ * Domain `dom` invalidates synchronously on every unmap even in lazy mode:
+ * iommu_get_def_domain_type gives an untrusted PCI device IOMMU_DOMAIN_DMA,
+ * never the flush-queue type. Not for passthrough machines.
+ */
+export function iommu_domain_set_strict(dom: i32): void {
+  assert(dom >= 0 && dom < domains);
+  assert(mode != IOMMU_PASSTHROUGH);
+  unchecked((dom_strict[dom] = true));
+}
+
+/**
  * dma_set_mask for domain `dom`'s device: its IOVAs stay below 2^bits
  * (32..64), clamped to the aperture (iommu_dma_alloc_iova's dma_limit).
  */
@@ -1329,7 +1343,7 @@ export function iommu_map_sg_kind(dom: i32, core: i32, segs: usize, nsegs: u32, 
  * global time order.
  */
 export function iommu_unmap_queues(dom: i32, core: i32): bool {
-  if (mode == IOMMU_STRICT) return true;
+  if (mode == IOMMU_STRICT || (mode == IOMMU_LAZY && unchecked(dom_strict[dom]))) return true;
   if (mode != IOMMU_LAZY) return false;
   return load<u32>(fq_n_ptr(dom, core)) >= fq_capacity();
 }
@@ -1353,13 +1367,14 @@ export function iommu_unmap_kind(dom: i32, core: i32, dma: u64, len: u64, dir: i
   const pfn = dma >> PAGE_SHIFT;
   const pages = (off + len + <u64>(PAGE_SIZE - 1)) >> PAGE_SHIFT;
   // iommu_unmap_fast: clear the leaf PTEs.
+  const lazy = mode == IOMMU_LAZY && !unchecked(dom_strict[dom]);
   let cached: u64 = 0;
   for (let i: u64 = 0; i < pages; i++) {
     const ea = pt_leaf(dom, core, pfn + i, false);
     if (ea == 0 || (phys_read_u64(ea) & PTE_PERM_MASK) == 0) fail(SIM_ERR_INVARIANT, <i64>(pfn + i));
     phys_write_u64(ea, 0);
     charge(core, LAYER_DMA, cost(COST_PTE_CLEAR));
-    if (mode == IOMMU_LAZY) {
+    if (lazy) {
       // No invalidation yet: the IOTLB keeps the translation. Mark it so a
       // later use by the device is counted as an exposure.
       const e = tlb_find(dom, pfn + i);
@@ -1369,8 +1384,8 @@ export function iommu_unmap_kind(dom: i32, core: i32, dma: u64, len: u64, dir: i
       }
     }
   }
-  exp_unmap(dom, kind, pages, len, cached, unchecked(core_time[core]), mode == IOMMU_LAZY);
-  if (mode == IOMMU_STRICT) {
+  exp_unmap(dom, kind, pages, len, cached, unchecked(core_time[core]), lazy);
+  if (!lazy) {
     if (inval_sync(dom, core, pages, false)) tlb_drop_domain(dom);
     else tlb_drop_range(dom, pfn, pages);
     free_iova_fast(dom, core, pfn, pages);
