@@ -24,8 +24,7 @@ export function pcie_ps_per_kb(gen: i32, lanes: u32): u64 {
 const g_link_ps_per_kb = new StaticArray<u64>(GPUS_MAX);
 const g_link_free = new StaticArray<u64>(GPUS_MAX); // ps
 const g_copy_lat_ps = new StaticArray<u64>(GPUS_MAX);
-const g_engine_free = new StaticArray<u64>(GPUS_MAX); // ps: the host-to-device copy engine
-const g_engine_d2h_free = new StaticArray<u64>(GPUS_MAX); // ps: the device-to-host copy engine
+const g_engine_free = new StaticArray<u64>(GPUS_MAX); // ps
 let mem_ps_per_kb: u64 = 0;
 let mem_free: u64 = 0; // ps
 
@@ -44,7 +43,6 @@ export function gpu_init(host_mem_mbps: u32): void {
   for (let g = 0; g < GPUS_MAX; g++) {
     unchecked((g_link_free[g] = 0));
     unchecked((g_engine_free[g] = 0));
-    unchecked((g_engine_d2h_free[g] = 0));
     unchecked((gpu_link_bytes[g] = 0));
   }
 }
@@ -98,26 +96,6 @@ export function gpu_copy_h2d(g: i32, t_ns: u64, bytes: u32): u64 {
   const b = gpu_link_xfer(g, s, bytes);
   const end = a > b ? a : b;
   unchecked((g_engine_free[g] = end));
-  gpu_copies++;
-  return (end + 999) / 1000;
-}
-
-/**
- * A device-to-host copy of `bytes` launched at `t_ns` on GPU `g` (the bounce
- * path of a write: GPU memory to a host buffer, then the drive reads the
- * host buffer). GPUs have a copy engine per direction, so it queues behind
- * earlier device-to-host copies only; the bytes cross the GPU's link and are
- * written to host memory. Returns the end, in ns.
- */
-export function gpu_copy_d2h(g: i32, t_ns: u64, bytes: u32): u64 {
-  const free = unchecked(g_engine_d2h_free[g]);
-  let s = t_ns * 1000;
-  if (s < free) s = free;
-  s += unchecked(g_copy_lat_ps[g]);
-  const a = gpu_link_xfer(g, s, bytes);
-  const b = host_mem_xfer(s, bytes);
-  const end = a > b ? a : b;
-  unchecked((g_engine_d2h_free[g] = end));
   gpu_copies++;
   return (end + 999) / 1000;
 }

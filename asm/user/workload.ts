@@ -25,7 +25,7 @@ import {
   set_stats_by_app, st_errors, st_ios, st_last_ns, stats_by_app, stats_complete, stats_reset, stats_rings_end,
   stats_set_limit,
 } from "../sim/stats";
-import { gpu_copy_d2h, gpu_copy_h2d } from "../hw/gpu";
+import { gpu_copy_h2d } from "../hw/gpu";
 import { fail, SIM_ERR_EVENTS } from "../sim/errors";
 import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } from "../sim/trace";
 import { iommu_iotlb_misses } from "../iommu/iommu";
@@ -74,14 +74,6 @@ const COPIES_MAX: u32 = 65536;
 let cp_ring: usize = 0; // 24-byte records
 let cp_head: u32 = 0;
 let cp_tail: u32 = 0;
-// Bounced writes: the copy to host memory comes first, the write after it.
-// A buffer whose copy ended is ready: its copy's launch time (the I/O's
-// start) waits in the thread's FIFO until an SQE takes it.
-let bounce_write: bool = false;
-const READY_MAX: u32 = 4096; // a buffer per SQ slot: at most the depth
-let rd_ring: usize = 0; // THREADS_MAX × READY_MAX u64 launch times
-const th_rd_head = new StaticArray<u32>(THREADS_MAX);
-const th_rd_tail = new StaticArray<u32>(THREADS_MAX);
 
 /** Totals (all I/Os, warm-up included) and state. */
 export let wl_ios: u64 = 0;
@@ -127,7 +119,6 @@ export function wl_init(): void {
   samples = mem_alloc(<usize>SAMPLES_MAX * SAMPLE_WORDS * 8, 8, false); // written before read
   sample_count = 0;
   cp_ring = mem_alloc(<usize>COPIES_MAX * 24, 8, false);
-  rd_ring = mem_alloc(<usize>THREADS_MAX * <usize>READY_MAX * 8, 8, false);
 }
 
 export function wl_setup(
@@ -164,8 +155,6 @@ export function wl_setup(
   // The bounce path counts an I/O when its copy ends, so the workload keeps
   // the statistics itself (end to end) instead of the completion path.
   set_stats_by_app(bkind == 3);
-  bounce_write = bkind == 3 && opcode == u.IORING_OP_WRITE_FIXED;
-  assert(!bounce_write || qd <= READY_MAX);
   for (let t = 0; t < THREADS_MAX; t++) {
     unchecked((th_nfiles[t] = 0));
     unchecked((th_cur_file[t] = 0));
@@ -176,8 +165,6 @@ export function wl_setup(
     unchecked((th_resume[t] = false));
     unchecked((th_copying[t] = 0));
     unchecked((th_wait_copy[t] = false));
-    unchecked((th_rd_head[t] = 0));
-    unchecked((th_rd_tail[t] = 0));
     unchecked((th_seq[t] = 0));
     unchecked((th_rng[t] = (<u64>seed + 1) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0xBF58476D1CE4E5B9 + 1)));
   }
@@ -237,9 +224,8 @@ function prep_more(t: i32, n: u32): u32 {
     store<u64>(sqe + 16, buf);
     store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : bs);
     store<u32>(sqe + 28, 0);
-    // user_data: the time the I/O was prepared (the bounce path measures end to end from it:
-    // a bounced write from the launch of its copy out of the GPU).
-    store<u64>(sqe + 32, bounce_write ? rd_pop(t) : unchecked(core_time[core]));
+    // user_data: the time the I/O was prepared (the bounce path measures end to end from it).
+    store<u64>(sqe + 32, unchecked(core_time[core]));
     store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx));
     store<u16>(sqe + 42, 0);
     store<u32>(sqe + 44, 0);
@@ -265,12 +251,7 @@ function reap(t: i32): u32 {
     const cqe = rings + RO_CQES + <usize>(head & mask) * 16;
     const res = load<i32>(cqe + 8);
     const ok = !(res < 0 || (op != u.IORING_OP_NOP && <u32>res != bs));
-    if (bounce_write) {
-      // The write of a bounced buffer: the I/O ends here, end to end from its copy.
-      if (ok) wl_bytes += <u64>res;
-      else wl_errors++;
-      stats_complete(load<u64>(cqe), unchecked(core_time[t]), ok ? res : res < 0 ? res : -5);
-    } else if (buf_kind == 3) {
+    if (buf_kind == 3) {
       if (ok) {
         // The data is in host memory: copy it to the GPU (cudaMemcpyAsync-style).
         charge(t, LAYER_APP, cost(COST_APP_REAP) + cost(COST_GPU_COPY_LAUNCH));
@@ -290,7 +271,7 @@ function reap(t: i32): u32 {
   }
   store<u32>(rings + RO_CQ_HEAD, head);
   wl_reaped += n;
-  if (buf_kind != 3 || bounce_write) {
+  if (buf_kind != 3) {
     charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>n);
     wl_ios += n;
   } else charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>(n - copies));
@@ -299,30 +280,10 @@ function reap(t: i32): u32 {
   return n;
 }
 
-/** The oldest ready bounced-write buffer's copy launch time. */
-function rd_pop(t: i32): u64 {
-  const h = unchecked(th_rd_head[t]);
-  assert(h != unchecked(th_rd_tail[t]));
-  unchecked((th_rd_head[t] = h + 1));
-  return load<u64>(rd_ring + ((<usize>t * <usize>READY_MAX + <usize>(h & (READY_MAX - 1))) << 3));
-}
-
-/** Bounced writes: buffers whose copy to host memory ended, waiting for an SQE. */
-// @ts-ignore: decorator
-@inline function rd_count(t: i32): u32 {
-  return unchecked(th_rd_tail[t]) - unchecked(th_rd_head[t]);
-}
-
-/**
- * Launch a copy of `bytes` on GPU 0's copy engines: host-to-device after a
- * bounced read, device-to-host before a bounced write. Copies end in engine
- * order (all bounced I/O of a run goes one way).
- */
+/** Launch a host-to-GPU copy of one read's `bytes`; it ends in engine order. */
 function copy_launch(t: i32, submit_ns: u64, bytes: u32): void {
   if (cp_tail - cp_head >= COPIES_MAX) fail(SIM_ERR_EVENTS, <i64>COPIES_MAX);
-  const end = bounce_write
-    ? gpu_copy_d2h(0, unchecked(core_time[t]), bytes)
-    : gpu_copy_h2d(0, unchecked(core_time[t]), bytes);
+  const end = gpu_copy_h2d(0, unchecked(core_time[t]), bytes);
   const r = cp_ring + <usize>(cp_tail & (COPIES_MAX - 1)) * 24;
   store<u64>(r, end);
   store<u64>(r + 8, submit_ns);
@@ -338,16 +299,9 @@ export function wl_copy_event(): void {
   const r = cp_ring + <usize>(cp_head & (COPIES_MAX - 1)) * 24;
   const end = load<u64>(r);
   const t = <i32>load<u32>(r + 16);
-  if (bounce_write) {
-    // The data is in host memory: the buffer is ready for its write.
-    const tl = unchecked(th_rd_tail[t]);
-    store<u64>(rd_ring + ((<usize>t * <usize>READY_MAX + <usize>(tl & (READY_MAX - 1))) << 3), load<u64>(r + 8));
-    unchecked((th_rd_tail[t] = tl + 1));
-  } else {
-    stats_complete(load<u64>(r + 8), end, <i32>load<u32>(r + 20));
-    wl_bytes += <u64>load<u32>(r + 20);
-    wl_ios++;
-  }
+  stats_complete(load<u64>(r + 8), end, <i32>load<u32>(r + 20));
+  wl_bytes += <u64>load<u32>(r + 20);
+  wl_ios++;
   cp_head++;
   if (cp_head != cp_tail) ev_push(load<u64>(cp_ring + <usize>(cp_head & (COPIES_MAX - 1)) * 24), EV_GPU_COPY, 0);
   unchecked((th_copying[t] -= 1));
@@ -472,22 +426,8 @@ export function wl_thread_event(t: u32): void {
   let prepped = unchecked(th_prepped[ti]);
   let inflight = unchecked(th_inflight[ti]);
   // Buffers still being copied to the GPU are not free for new reads.
-  const busy = inflight + unchecked(th_copying[ti]) + rd_count(ti);
-  if (bounce_write) {
-    if (prepped == 0) {
-      // First the copies out of the GPU for the free buffers, then the
-      // writes of those whose copy has ended.
-      let to_copy = depth - busy;
-      if (to_copy > batch_submit) to_copy = batch_submit;
-      for (let i: u32 = 0; i < to_copy; i++) {
-        charge(ti, LAYER_APP, cost(COST_GPU_COPY_LAUNCH));
-        copy_launch(ti, unchecked(core_time[ti]), bs);
-      }
-      let to_prep = rd_count(ti);
-      if (to_prep > batch_submit) to_prep = batch_submit;
-      if (to_prep > 0) prepped = prep_more(ti, to_prep);
-    }
-  } else if (prepped == 0 && busy < depth) {
+  const busy = inflight + unchecked(th_copying[ti]);
+  if (prepped == 0 && busy < depth) {
     let to_prep = depth - busy;
     if (to_prep > batch_submit) to_prep = batch_submit;
     prepped = prep_more(ti, to_prep);
