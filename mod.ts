@@ -32,7 +32,7 @@ export {
   validateProfile,
 } from "./src/profile.ts";
 export { OPTANE_P5800X, PCIE5_NAND, PROFILES, resolveProfile } from "./src/profiles.ts";
-export { SimLimitError } from "./src/wasm.ts";
+export { SimInvariantError, SimLimitError } from "./src/wasm.ts";
 export { decodeCommand, inflightCommands, type NvmeCommand, type SglDescriptor } from "./src/nvme_inspect.ts";
 export { DMABUF_COUNTERS, IOMMU_COUNTERS, type MmapOptions } from "./src/system.ts";
 export { JobError, LAYER_NAMES, PERCENTILES, runUring } from "./src/workload.ts";

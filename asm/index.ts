@@ -2,7 +2,9 @@
 // entry lays the machine out (machine_init) and exports the data path's
 // control points. TypeScript crosses this boundary per batch, never per event.
 
-import { clear_error, sim_error, sim_error_arg } from "./sim/errors";
+import {
+  bound, clear_error, INV_COUNT, sim_abort_file, sim_abort_line, sim_abort_msg, sim_error, sim_error_arg, sim_invariant,
+} from "./sim/errors";
 import { blk_reset, mem_reset, mem_used, mem_capacity } from "./sim/mem";
 import { core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, LAYERS, now } from "./sim/engine";
 import { phys_init, phys_backed_pages } from "./hw/physmem";
@@ -26,7 +28,7 @@ export function gpu_counter(i: i32): f64 {
 }
 import { rw_init } from "./io_uring/rw";
 import { blk_init } from "./block/bio";
-import { dmabuf_init } from "./dmabuf/dmabuf";
+import { dmabuf_init, dmabuf_put } from "./dmabuf/dmabuf";
 import { dmabuf_counter, io_dmabuf_init } from "./io_uring/dmabuf_token";
 import { set_snapshot_hook, wl_init } from "./user/workload";
 import { machine_hooks } from "./machine/dispatch";
@@ -41,6 +43,7 @@ import { trace_init } from "./sim/trace";
 import { mem_alloc } from "./sim/mem";
 
 export { clear_error } from "./sim/errors";
+export { uapi_value } from "./sim/uapi_table.generated";
 export { mem_used, mem_capacity } from "./sim/mem";
 export { set_cost, COST_COUNT } from "./sim/costs";
 export { LAYERS, ev_pending } from "./sim/engine";
@@ -59,6 +62,32 @@ export function sim_error_code(): i32 {
 }
 export function sim_error_detail(): f64 {
   return <f64>sim_error_arg;
+}
+/** Which named invariant broke (INV_*; src/wasm.ts SIM_INVARIANT_NAMES), 0 when none. */
+export function sim_error_invariant(): i32 {
+  return sim_invariant;
+}
+/** Where the last assertion failed (debug build): 0 its message, 1 its file (string pointers), 2 its line. */
+export function sim_abort_where(which: i32): usize {
+  if (which == 0) return sim_abort_msg;
+  if (which == 1) return sim_abort_file;
+  return <usize>sim_abort_line;
+}
+/** Named invariants there are (tests check src/wasm.ts names as many). */
+export function sim_invariant_count(): i32 {
+  return INV_COUNT;
+}
+
+// Test-only entry points: they break state on purpose, to prove the safety
+// nets fire (tests/safety.test.ts runs them on a separate debug instance).
+
+/** Test only: drop a reference on dma-buf `d` that nobody holds (the refcount assertion fires). */
+export function selftest_dmabuf_put(d: i32): void {
+  dmabuf_put(d);
+}
+/** Test only: a loop that ran `count` times where `max` is the bound (the named invariant fires past it). */
+export function selftest_bound(count: u32, max: u32): void {
+  bound(count, max, 1);
 }
 /** Run statistics as f64 (exact below 2^53). */
 export function stat_get(which: i32): f64 {
@@ -102,8 +131,9 @@ export {
 export { dmabuf_counter, dmabuf_maps_live, dmabuf_tokens_live } from "./io_uring/dmabuf_token";
 export {
   wl_setup, wl_thread, wl_thread_file, wl_start, wl_sample_ptr, wl_sample_words, wl_snap_busy, wl_snap_layer,
-  wl_stat, wl_end_busy, wl_end_layer,
+  wl_stat, wl_end_busy, wl_end_layer, wl_thread_job, wl_thread_bs, wl_job_sample,
 } from "./user/workload";
+export { wl_job_stat, wl_job_hist, wl_job_map, wl_job_end } from "./user/wl_job";
 export { wl_run } from "./machine/dispatch";
 export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./sim/trace";
 // Layer entry points the unit tests drive directly (tests/iommu.test.ts,

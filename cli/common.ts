@@ -209,10 +209,44 @@ export interface Io {
 
 const enc = new TextEncoder();
 
+/**
+ * The reader of stdout went away (`dmasim … | head -2`): the run stops and the
+ * process exits 0 without a word, as a command killed by SIGPIPE would end
+ * quietly (Deno ignores SIGPIPE, so the write fails with EPIPE instead).
+ */
+export class StdoutClosed extends Error {
+  /** Create the error (it is never printed). */
+  constructor() {
+    super("stdout closed");
+    this.name = "StdoutClosed";
+  }
+}
+
+/** Set once a write to stdout found the pipe closed; {@link runCli} then exits quietly. */
+let stdoutClosed = false;
+
 /** The process's stdout and stderr, written synchronously. */
 export const STDIO: Io = {
-  out: (t) => writeAll(Deno.stdout, enc.encode(t)),
-  err: (t) => writeAll(Deno.stderr, enc.encode(t)),
+  out: (t) => {
+    if (stdoutClosed) throw new StdoutClosed();
+    try {
+      writeAll(Deno.stdout, enc.encode(t));
+    } catch (e) {
+      if (e instanceof Deno.errors.BrokenPipe) {
+        stdoutClosed = true;
+        throw new StdoutClosed();
+      }
+      throw e;
+    }
+  },
+  err: (t) => {
+    try {
+      writeAll(Deno.stderr, enc.encode(t));
+    } catch (e) {
+      // Nobody reads stderr any more: nothing can be said, and saying it must not fail the run.
+      if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+    }
+  },
 };
 
 function writeAll(w: { writeSync(p: Uint8Array): number }, data: Uint8Array): void {
@@ -234,6 +268,8 @@ export async function runCli(
   try {
     return await fn();
   } catch (e) {
+    // Checked by flag, not by class: a closed pipe may surface wrapped in another error.
+    if (stdoutClosed || e instanceof StdoutClosed || e instanceof Deno.errors.BrokenPipe) return EXIT_OK;
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return EXIT_OK;
       if (e.code === "commander.help") return EXIT_USAGE; // help written to stderr on missing subcommand

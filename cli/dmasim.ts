@@ -71,6 +71,8 @@ Exit codes: 0 ok, 1 failed run, 2 bad usage or input.`,
  * ```
  */
 export async function main(args: string[], io: Io = STDIO): Promise<number> {
+  // `dmasim help [command]` is `dmasim [command] --help`.
+  if (args[0] === "help") args = args.length > 1 ? [args[1], "--help"] : ["--help"];
   const known = ["uring", "fio", "bench", "sweep", "trace"];
   const sub = args.find((a) => !a.startsWith("-"));
   // `dmasim sweep merge` has its own name in messages.

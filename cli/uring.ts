@@ -163,7 +163,29 @@ export function addUringOptions(cmd: Command<any, any, any>, runLength = "1 s"):
     )
     .option("--functional", "move real bytes (functional run) instead of timing only")
     .option("-q, --quiet", "no progress bar");
+  // t/io_uring's other flags: refused by name, never taken for something else.
+  for (const [flag, what] of NOT_MODELLED_FLAGS) {
+    cmd.addOption(
+      new Option(`${flag} <value>`, `t/io_uring's ${what}: not modelled (refused)`).argParser(() => {
+        throw new UsageError(`option ${flag}: not modelled: t/io_uring's ${what}`);
+      }),
+    );
+  }
 }
+
+/** t/io_uring flags dmasim does not model, with what they select in t/io_uring. */
+const NOT_MODELLED_FLAGS: [string, string][] = [
+  ["-X", "registered ring fd"],
+  ["-a", "legacy aio"],
+  ["-S", "synchronous preadv2 I/O"],
+  ["-P", "placement on the device's NUMA home node"],
+  ["-e", "-e option"],
+  ["-u", "NVMe passthrough (uring_cmd)"],
+  ["-T", "TSC rate"],
+  ["-D", "DMA-mapped fixed buffers"],
+  ["-H", "-H option"],
+  ["-V", "-V option"],
+];
 
 /** A job ready for the engine, with the profile it was resolved against. */
 export interface BuiltJob {
@@ -187,7 +209,9 @@ export function buildUringJob(
   const p = loaded.profile;
   if (f.threads > p.cpu.cores) {
     throw new UsageError(
-      `option -n: expected at most ${p.cpu.cores} threads (profile ${p.name} has ${p.cpu.cores} cores), got ${f.threads}`,
+      `option -n: expected at most ${p.cpu.cores} threads (profile ${p.name} has ${p.cpu.cores} ${
+        p.cpu.cores === 1 ? "core" : "cores"
+      }, one per thread), got ${f.threads}`,
     );
   }
   const clamp = (v: number) => Math.min(Math.max(1, v), f.depth);

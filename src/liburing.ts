@@ -28,14 +28,35 @@ import {
   IORING_SQ_CQ_OVERFLOW,
 } from "./constants.ts";
 
-// Offsets in the rings block (asm/io_uring/ring.ts RO_*), like io_sqring_offsets.
-const RO_SQ_HEAD = 0;
-const RO_SQ_TAIL = 64;
-const RO_CQ_HEAD = 128;
-const RO_CQ_TAIL = 192;
-const RO_SQ_FLAGS = 276;
-const RO_SQ_DROPPED = 272;
-const RO_CQES = 320;
+// Ring and SQE/CQE layouts: generated from asm/sim/uapi.ts, the one definition.
+import {
+  CQE_FLAGS,
+  CQE_RES,
+  CQE_SIZE,
+  CQE_USER_DATA,
+  RO_CQ_ENTRIES,
+  RO_CQ_HEAD,
+  RO_CQ_TAIL,
+  RO_CQES,
+  RO_SQ_DROPPED,
+  RO_SQ_ENTRIES,
+  RO_SQ_FLAGS,
+  RO_SQ_HEAD,
+  RO_SQ_TAIL,
+  SQE_ADDR,
+  SQE_ADDR3,
+  SQE_BUF_INDEX,
+  SQE_FD,
+  SQE_FILE_INDEX,
+  SQE_FLAGS,
+  SQE_IOPRIO,
+  SQE_LEN,
+  SQE_OFF,
+  SQE_OPCODE,
+  SQE_PERSONALITY,
+  SQE_RW_FLAGS,
+  SQE_USER_DATA,
+} from "./uapi.generated.ts";
 
 /** Parameters of {@link ioUringQueueInitParams} (struct io_uring_params, the parts modelled). */
 export interface IoUringParams {
@@ -97,8 +118,8 @@ export class IoUring {
     this.sqes = w.ring_sqes(id);
     this.sqArray = w.ring_sq_array(id);
     const v = sys.view;
-    this.sqEntries = v.getUint32(this.rings + 264, true);
-    this.cqEntries = v.getUint32(this.rings + 268, true);
+    this.sqEntries = v.getUint32(this.rings + RO_SQ_ENTRIES, true);
+    this.cqEntries = v.getUint32(this.rings + RO_CQ_ENTRIES, true);
     // liburing fills the SQ index array once with the identity.
     for (let i = 0; i < this.sqEntries; i++) v.setUint32(this.sqArray + 4 * i, i, true);
   }
@@ -221,23 +242,20 @@ export function prepRw(
   }
   const v = sqe.ring.sys.view;
   const p = sqe.ptr;
-  v.setUint8(p, op);
-  v.setUint8(p + 1, 0);
-  v.setUint16(p + 2, 0, true);
-  v.setInt32(p + 4, fd, true);
-  setU64(v, p + 8, offset);
-  setU64(v, p + 16, addr);
-  v.setUint32(p + 24, len >>> 0, true);
-  v.setUint32(p + 28, 0, true);
-  v.setUint32(p + 32, 0, true);
-  v.setUint32(p + 36, 0, true);
-  v.setUint16(p + 40, 0, true);
-  v.setUint16(p + 42, 0, true);
-  v.setUint32(p + 44, 0, true);
-  v.setUint32(p + 48, 0, true);
-  v.setUint32(p + 52, 0, true);
-  v.setUint32(p + 56, 0, true);
-  v.setUint32(p + 60, 0, true);
+  v.setUint8(p + SQE_OPCODE, op);
+  v.setUint8(p + SQE_FLAGS, 0);
+  v.setUint16(p + SQE_IOPRIO, 0, true);
+  v.setInt32(p + SQE_FD, fd, true);
+  setU64(v, p + SQE_OFF, offset);
+  setU64(v, p + SQE_ADDR, addr);
+  v.setUint32(p + SQE_LEN, len >>> 0, true);
+  v.setUint32(p + SQE_RW_FLAGS, 0, true);
+  v.setBigUint64(p + SQE_USER_DATA, 0n, true);
+  v.setUint16(p + SQE_BUF_INDEX, 0, true);
+  v.setUint16(p + SQE_PERSONALITY, 0, true);
+  v.setUint32(p + SQE_FILE_INDEX, 0, true);
+  // addr3 and the padding after it, to the end of the 64-byte SQE.
+  for (let o = SQE_ADDR3; o < 64; o += 4) v.setUint32(p + o, 0, true);
 }
 
 /** io_uring_prep_nop. */
@@ -302,7 +320,7 @@ export function prepReadFixed(
   bufIndex: number,
 ): void {
   prepRw(IORING_OP_READ_FIXED, sqe, fd, buf, nbytes, offset);
-  sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
+  sqe.ring.sys.view.setUint16(sqe.ptr + SQE_BUF_INDEX, bufIndex, true);
 }
 
 /** io_uring_prep_write_fixed: write from registered buffer `bufIndex` (see {@link prepReadFixed}). */
@@ -315,7 +333,7 @@ export function prepWriteFixed(
   bufIndex: number,
 ): void {
   prepRw(IORING_OP_WRITE_FIXED, sqe, fd, buf, nbytes, offset);
-  sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
+  sqe.ring.sys.view.setUint16(sqe.ptr + SQE_BUF_INDEX, bufIndex, true);
 }
 
 /**
@@ -359,43 +377,43 @@ function prepVecFixed(
   bufIndex: number,
 ): void {
   prepRw(op, sqe, fd, iovecs, nrVecs, offset);
-  sqe.ring.sys.view.setUint32(sqe.ptr + 28, flags >>> 0, true);
-  sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
+  sqe.ring.sys.view.setUint32(sqe.ptr + SQE_RW_FLAGS, flags >>> 0, true);
+  sqe.ring.sys.view.setUint16(sqe.ptr + SQE_BUF_INDEX, bufIndex, true);
 }
 
 /** io_uring_sqe_set_data64: the value comes back in the CQE's userData. */
 export function sqeSetData64(sqe: Sqe, data: bigint | number): void {
-  setU64(sqe.ring.sys.view, sqe.ptr + 32, data);
+  setU64(sqe.ring.sys.view, sqe.ptr + SQE_USER_DATA, data);
 }
 
 /** io_uring_sqe_set_flags: IOSQE_* flags. */
 export function sqeSetFlags(sqe: Sqe, flags: number): void {
-  sqe.ring.sys.view.setUint8(sqe.ptr + 1, flags);
+  sqe.ring.sys.view.setUint8(sqe.ptr + SQE_FLAGS, flags);
 }
 
 /** Set an SQE's op-specific flags word (rw_flags, nop_flags, …). */
 export function sqeSetOpFlags(sqe: Sqe, flags: number): void {
-  sqe.ring.sys.view.setUint32(sqe.ptr + 28, flags >>> 0, true);
+  sqe.ring.sys.view.setUint32(sqe.ptr + SQE_RW_FLAGS, flags >>> 0, true);
 }
 
 /** Set an SQE's buf_index. */
 export function sqeSetBufIndex(sqe: Sqe, bufIndex: number): void {
-  sqe.ring.sys.view.setUint16(sqe.ptr + 40, bufIndex, true);
+  sqe.ring.sys.view.setUint16(sqe.ptr + SQE_BUF_INDEX, bufIndex, true);
 }
 
 /** Set an SQE's len field. */
 export function sqeSetLen(sqe: Sqe, len: number): void {
-  sqe.ring.sys.view.setUint32(sqe.ptr + 24, len >>> 0, true);
+  sqe.ring.sys.view.setUint32(sqe.ptr + SQE_LEN, len >>> 0, true);
 }
 
 /** Set an SQE's fd field. */
 export function sqeSetFd(sqe: Sqe, fd: number): void {
-  sqe.ring.sys.view.setInt32(sqe.ptr + 4, fd, true);
+  sqe.ring.sys.view.setInt32(sqe.ptr + SQE_FD, fd, true);
 }
 
 /** Set an SQE's opcode (e.g. to try an opcode the prep helpers do not have). */
 export function sqeSetOpcode(sqe: Sqe, op: number): void {
-  sqe.ring.sys.view.setUint8(sqe.ptr, op);
+  sqe.ring.sys.view.setUint8(sqe.ptr + SQE_OPCODE, op);
 }
 
 function flushSq(ring: IoUring): number {
@@ -450,11 +468,11 @@ function readCqe(ring: IoUring): Cqe | null {
   const head = v.getUint32(ring.rings + RO_CQ_HEAD, true);
   const tail = v.getUint32(ring.rings + RO_CQ_TAIL, true);
   if (head === tail) return null;
-  const p = ring.rings + RO_CQES + 16 * (head & (ring.cqEntries - 1));
+  const p = ring.rings + RO_CQES + CQE_SIZE * (head & (ring.cqEntries - 1));
   return {
-    userData: v.getBigUint64(p, true),
-    res: v.getInt32(p + 8, true),
-    flags: v.getUint32(p + 12, true),
+    userData: v.getBigUint64(p + CQE_USER_DATA, true),
+    res: v.getInt32(p + CQE_RES, true),
+    flags: v.getUint32(p + CQE_FLAGS, true),
   };
 }
 

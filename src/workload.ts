@@ -29,6 +29,7 @@ import {
   registerFiles,
 } from "./liburing.ts";
 import type { LatencyStats, RunResult, RunSample, UringJob } from "./workload_types.ts";
+import { applyThreadJobs, checkThreadJobs, readThreadResults } from "./workload_fio.ts";
 import { securityReport } from "./security.ts";
 
 export type * from "./workload_types.ts";
@@ -201,7 +202,20 @@ export function runUring(job: UringJob): RunResult {
   }
   const runtimeNs = job.runtimeNs ?? null;
   let ios = job.ios ?? null;
-  if (runtimeNs === null && ios === null) ios = 1_000_000;
+  const fio = job.fioThreads;
+  if (fio) {
+    const fail = (field: string, message: string): never => {
+      throw new JobError(field, message);
+    };
+    if (fio.length !== threads) fail("fioThreads", `expected one job per thread (${threads})`);
+    if (checkThreadJobs(fio, capacity, lba, fail) !== bs) {
+      fail("bs", "must be the largest of fioThreads' block sizes");
+    }
+    if (runtimeNs === null && fio.some((f) => f.ios === 0)) {
+      fail("fioThreads", "every job needs ios without runtimeNs");
+    }
+  }
+  if (runtimeNs === null && ios === null && !fio) ios = 1_000_000;
   if (runtimeNs !== null && (!(runtimeNs > 0) || !Number.isFinite(runtimeNs))) {
     throw new JobError("runtimeNs", `expected a positive number, got ${runtimeNs}`);
   }
@@ -238,7 +252,7 @@ export function runUring(job: UringJob): RunResult {
       warmupIos,
       ios ?? 0,
       runtimeNs ?? 0,
-      1e9,
+      job.sampleNs ?? 1e9,
       seed,
     )
   );
@@ -311,11 +325,12 @@ export function runUring(job: UringJob): RunResult {
     ringIds.push(r.id);
     fds.forEach((fd, i) => w.wl_thread_file(t, fixedFiles ? i : fd, i));
   }
+  if (fio) applyThreadJobs(fio);
   if (job.trace) w.trace_start();
 
   const wall0 = performance.now();
   guard(() => w.wl_start());
-  const expect = ios ?? 0;
+  const expect = ios ?? (fio && runtimeNs === null ? fio.reduce((a, f) => a + f.ios, 0) : 0);
   for (let guardN = 0;; guardN++) {
     const st = guard(() => w.wl_run(200_000));
     if (st === 1) break;
@@ -460,6 +475,7 @@ export function runUring(job: UringJob): RunResult {
       : 0,
   };
   if (job.trace) result.trace = readTrace(sys);
+  if (fio) result.fioThreads = readThreadResults(threads, t0, Array.from({ length: ns }, (_, i) => rd(i, 0)));
   return result;
 }
 

@@ -71,6 +71,82 @@ export interface UringJob {
   onProgress?: (fraction: number) => void;
   /** Record a trace (keep runs short: at most ~100k records are kept). */
   trace?: boolean;
+  /** Sampling interval, simulated ns (default 1 s, as t/io_uring prints). */
+  sampleNs?: number;
+  /**
+   * One fio job per thread (length = threads): each thread's own depth,
+   * batches, mix, block sizes, range and I/O count, with fio's statistics in
+   * {@link RunResult.fioThreads}. `bs` must then be the largest block size.
+   */
+  fioThreads?: FioThreadJob[];
+}
+
+/** One thread's fio job (src/workload_fio.ts). */
+export interface FioThreadJob {
+  /** iodepth. */
+  depth: number;
+  /** iodepth_batch_submit (clamped to 1..depth). */
+  submitBatch: number;
+  /** iodepth_batch_complete_min (clamped to 1..depth). */
+  completeBatch: number;
+  /** Reads per 10000 I/Os (10000: reads only, 0: writes only). */
+  readPer10000: number;
+  /** Random offsets (else sequential per direction). */
+  random: boolean;
+  /** Start of the offset range, bytes. */
+  offsetBytes: number;
+  /** Length of the offset range, bytes. */
+  rangeBytes: number;
+  /** I/Os the thread issues before it stops (0: until the run's runtime ends). */
+  ios: number;
+  /** Read block sizes: [bytes, cumulative share per 10000], the last share 10000. */
+  bsRead: [number, number][];
+  /** Write block sizes, as bsRead. */
+  bsWrite: [number, number][];
+}
+
+/** Sums of a latency over a direction's I/Os, ns. */
+export interface LatSums {
+  /** Sum. */
+  sum: number;
+  /** Sum of squares. */
+  sumSq: number;
+  /** Smallest (0 if none). */
+  min: number;
+  /** Largest. */
+  max: number;
+}
+
+/** One direction of one fio thread's I/Os, as fio counts them (at reap). */
+export interface ThreadDirStats {
+  /** Completed I/Os. */
+  ios: number;
+  /** Bytes. */
+  bytes: number;
+  /** Failed I/Os. */
+  errors: number;
+  /** Submission latency: prep to io_uring_enter's return. */
+  slat: LatSums;
+  /** Completion latency: submission to reap. */
+  clat: LatSums;
+  /** Total latency: prep to reap. */
+  lat: LatSums;
+  /** clat histogram: [bucket's lowest ns, count], non-empty buckets only. */
+  clatHist: [number, number][];
+}
+
+/** One fio thread's results. */
+export interface FioThreadResult {
+  /** Reads. */
+  read: ThreadDirStats;
+  /** Writes. */
+  write: ThreadDirStats;
+  /** fio's io_u maps: IO depths (1,2,4,8,16,32,>=64), submit and complete (0,4,8,16,32,64,>=64), counts. */
+  maps: number[];
+  /** When the thread reaped its last I/O, ns from the window's start (null: it ran to the end). */
+  endNs: number | null;
+  /** Cumulative [I/Os, bytes, clat sum] per direction at each sample time. */
+  samples: { tNs: number; dirs: [number, number, number][] }[];
 }
 
 /** One per-interval sample (t/io_uring prints one per second). */
@@ -117,7 +193,18 @@ export interface RunResult {
   /** The job as resolved (defaults filled). */
   job:
     & Required<
-      Omit<UringJob, "onSample" | "onProgress" | "profile" | "iommu" | "runtimeNs" | "ios" | "trace">
+      Omit<
+        UringJob,
+        | "onSample"
+        | "onProgress"
+        | "profile"
+        | "iommu"
+        | "runtimeNs"
+        | "ios"
+        | "trace"
+        | "sampleNs"
+        | "fioThreads"
+      >
     >
     & {
       profile: string;
@@ -188,6 +275,8 @@ export interface RunResult {
   realTimeRatio: number;
   /** Trace records when `job.trace` was set. */
   trace?: TraceRecord[];
+  /** Per-thread fio statistics when `job.fioThreads` was set. */
+  fioThreads?: FioThreadResult[];
 }
 
 /** The runner's signature (src/workload.ts: `runUring`). */

@@ -45,7 +45,7 @@ import {
   unregisterBuffers,
   waitCqe,
 } from "../mod.ts";
-import { w } from "../src/wasm.ts";
+import { w } from "../src/internal.ts";
 import {
   dmabufBytes,
   iovecArray,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { runUring } from "../src/workload.ts";
 import { PUBLISHED, publishedProfile } from "../bench/published.ts";
 import { OPTANE_P5800X } from "../src/profiles.ts";
-import { w } from "../src/wasm.ts";
+import { w } from "../src/internal.ts";
 import type { UringJob } from "../src/workload_types.ts";
 
 const base: UringJob = {

@@ -21,7 +21,7 @@ import {
   submitAndWait,
   unregisterBuffers,
 } from "../mod.ts";
-import { w } from "../src/wasm.ts";
+import { w } from "../src/internal.ts";
 import {
   iovecArray,
   KiB,

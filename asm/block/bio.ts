@@ -11,7 +11,7 @@ import { PAGE_SIZE, REQS_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
 import { charge, core_time, LAYER_BLOCK } from "../sim/engine";
 import { cost, COST_BIO, COST_BIO_SPLIT } from "../sim/costs";
-import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
+import { bound, INV_BIO_FEED, INV_HOOK_UNSET, invariant_fail } from "../sim/errors";
 import { nvme_lba_shift, nvme_queue_rq } from "../nvme/pci";
 import { trace_rec, TR_SUBMIT, tracing } from "../sim/trace";
 
@@ -55,7 +55,7 @@ const dio_err = new StaticArray<i32>(REQS_MAX); // first error of a split reques
  */
 let end_io: (req: u32, res: i32, core: i32) => void = end_io_unset;
 function end_io_unset(req: u32, res: i32, core: i32): void {
-  fail(SIM_ERR_INVARIANT, 101); // machine set-up did not register the block end_io
+  invariant_fail(INV_HOOK_UNSET, 101); // machine set-up did not register the block end_io
 }
 /** Register the completion of the layer above (machine set-up). */
 export function blk_set_end_io(fn: (req: u32, res: i32, core: i32) => void): void {
@@ -170,7 +170,7 @@ export function blk_feed(addr: u64, len: u32): void {
     addr += n;
     len -= n;
     if (cmd_bytes == max_bytes) flush_cmd();
-    if (++guard > 1_000_000) break;
+    bound(++guard, 1_000_000, INV_BIO_FEED);
   }
 }
 
@@ -223,6 +223,7 @@ export function blk_cmd_done(req: u32, res: i32, core: i32): void {
   } else {
     unchecked((dio_done_bytes[req] += <u32>res));
   }
+  assert(unchecked(dio_pending[req]) > 0, "block: a command completed for a request with none outstanding");
   const left = unchecked(dio_pending[req]) - 1;
   unchecked((dio_pending[req] = left));
   if (left > 0) return;

@@ -14,7 +14,7 @@ import { fd_install, fd_obj_of, fd_type_of, fd_valid_user, FT_DMABUF, FT_MEMFD }
 import {
   phys_alloc_host, phys_alloc_vram, phys_copy, phys_free, phys_host_pages_free, phys_read, phys_vram_left, phys_write,
 } from "../hw/physmem";
-import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
+import { INV_HOOK_UNSET, invariant_fail } from "../sim/errors";
 
 export const MEMFDS_MAX: i32 = 256;
 export const DMABUFS_MAX: i32 = 1024;
@@ -64,7 +64,7 @@ export let db_migrations_failed: u64 = 0;
 let importer_move_notify: (d: i32, core: i32) => void = importer_unset;
 let importer_moved: (d: i32, core: i32) => void = importer_unset;
 function importer_unset(d: i32, core: i32): void {
-  fail(SIM_ERR_INVARIANT, 103); // machine set-up did not register the importer ops
+  invariant_fail(INV_HOOK_UNSET, 103); // machine set-up did not register the importer ops
 }
 /** Register the importer ops (machine set-up). */
 export function dmabuf_set_importer_ops(move_notify: (d: i32, core: i32) => void, moved: (d: i32, core: i32) => void): void {
@@ -278,6 +278,7 @@ export function vram_dmabuf_create(gpu: i32, size: u64): i32 {
 
 /** Drop a reference on memfd `m`; the last one frees its pages. */
 function memfd_put(m: i32): void {
+  assert(unchecked(mf_live[m]) && unchecked(mf_refs[m]) > 0, "dmabuf: memfd reference count underflow");
   unchecked((mf_refs[m] -= 1));
   if (unchecked(mf_refs[m]) != 0) return;
   const pages = unchecked(mf_pages[m]);
@@ -293,6 +294,7 @@ function memfd_put(m: i32): void {
  * (VRAM itself is not handed out again: the model's VRAM is a bump allocator).
  */
 export function dmabuf_put(d: i32): void {
+  assert(unchecked(db_live[d]) && unchecked(db_refs[d]) > 0, "dmabuf: dma-buf reference count underflow");
   unchecked((db_refs[d] -= 1));
   if (unchecked(db_refs[d]) != 0) return;
   const mfs = unchecked(db_memfds[d]);
@@ -338,6 +340,7 @@ export function dmabuf_page_pa(fd: i32, i: u32): f64 {
 
 /** dma_buf_get on an attach: one more reference (an importer's token). */
 export function dmabuf_get(d: i32): void {
+  assert(unchecked(db_live[d]) && unchecked(db_refs[d]) > 0, "dmabuf: reference taken on a dead dma-buf");
   unchecked((db_refs[d] += 1));
 }
 /** Size in bytes of dma-buf `d`. */
@@ -366,6 +369,7 @@ export function dmabuf_fence_add(d: i32): void {
 }
 /** An importer's fence on `d` signalled (the dead map's last reference went). */
 export function dmabuf_fence_signal(d: i32): void {
+  assert(unchecked(db_fences[d]) > 0, "dmabuf: a fence signalled that was never published");
   unchecked((db_fences[d] -= 1));
 }
 /** Fences published on `d` and not yet signalled. */
@@ -378,6 +382,7 @@ export function dmabuf_fences_pending(d: i32): u32 {
  * fence signalled; then the importers waiting for it are told.
  */
 export function dmabuf_migrate(d: i32, core: i32): void {
+  assert(unchecked(db_fences[d]) == 0, "dmabuf: migration before every fence signalled");
   unchecked((db_migrate[d] = false));
   const g = unchecked(db_gpu[d]);
   const n = unchecked(db_npages[d]);

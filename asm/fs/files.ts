@@ -3,7 +3,7 @@
 // files: the dma-buf registration checks file identity, not the device.
 
 import { FDS_MAX, USER_FDS } from "../sim/limits";
-import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
+import { INV_HOOK_UNSET, invariant_fail } from "../sim/errors";
 
 /**
  * What a close does to the object behind a file (f_op->release): the
@@ -12,7 +12,7 @@ import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
  */
 let release_hook: (type: u8, obj: i32) => void = release_unset;
 function release_unset(type: u8, obj: i32): void {
-  fail(SIM_ERR_INVARIANT, 104); // machine set-up did not register the release hook
+  invariant_fail(INV_HOOK_UNSET, 104); // machine set-up did not register the release hook
 }
 /** Register the release of closed files' objects (machine set-up). */
 export function files_set_release(fn: (type: u8, obj: i32) => void): void {
@@ -88,6 +88,7 @@ export function file_ref_get(fd: i32): i32 {
 /** Drop a reference from file_ref_get. */
 export function file_ref_put(ref: i32): void {
   if (ref < USER_FDS || ref >= FDS_MAX) return;
+  assert(unchecked(fd_type[ref]) != FT_NONE, "files: a registered file reference put twice");
   unchecked((fd_type[ref] = FT_NONE));
   unchecked((fd_obj[ref] = -1));
   unchecked((fd_file[ref] = 0));

@@ -25,7 +25,7 @@ import {
   RQ_MAP, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RFD, RQ_RING, RQ_SUBMIT_NS,
 } from "./ring";
 import { rw_check_block, rw_clamped_len } from "./rw_check";
-import { fail, SIM_ERR_MAPS } from "../sim/errors";
+import { bound, fail, INV_DMABUF_FEED, INV_PARKED_FAIL, INV_PARKED_ISSUE, SIM_ERR_MAPS } from "../sim/errors";
 
 export const TOKENS_MAX: i32 = 1024;
 export const MAPS_MAX: i32 = 4096;
@@ -212,6 +212,7 @@ function map_release(m: i32, core: i32): void {
   blk_free(unchecked(mp_dma[m]), <usize>n * 8);
   unchecked((mp_live[m] = false));
   db_maps_freed++;
+  assert(unchecked(tk_fences[t]) > 0 && unchecked(tk_maps[t]) > 0, "dmabuf token: fence or map count underflow");
   unchecked((tk_fences[t] -= 1));
   unchecked((tk_maps[t] -= 1));
   const d = unchecked(tk_dmabuf[t]);
@@ -230,6 +231,7 @@ function token_invalidate(t: i32, core: i32): void {
   unchecked((tk_map[t] = -1));
   unchecked((mp_dead[m] = true));
   unchecked((tk_fences[t] += 1));
+  assert(unchecked(tk_fences[t]) <= unchecked(tk_maps[t]), "dmabuf token: more fences than maps");
   dmabuf_fence_add(unchecked(tk_dmabuf[t]));
   unchecked((tk_seq[t] += 1));
   charge(core, LAYER_DMABUF, cost(COST_FENCE));
@@ -238,8 +240,12 @@ function token_invalidate(t: i32, core: i32): void {
 }
 
 function token_maybe_free(t: i32): void {
+  // A token already freed (map_release frees it when its last map goes, and
+  // the slot release that started it then asks again) drops nothing twice.
+  if (!unchecked(tk_live[t])) return;
   if (unchecked(tk_slots[t]) == 0 && unchecked(tk_maps[t]) == 0 && unchecked(tk_wait_head[t]) == 0) {
     // All fences signalled: detach from the dma-buf, and give back what the registration was charged.
+    assert(unchecked(tk_fences[t]) == 0, "dmabuf token: freed with a fence unsignalled");
     unchecked((tk_live[t] = false));
     assert(db_user_locked_bytes >= unchecked(tk_acct[t]));
     db_user_locked_bytes -= unchecked(tk_acct[t]);
@@ -271,6 +277,7 @@ export function io_dmabuf_moved(d: i32, core: i32): void {
 /** A slot holding token `t` was emptied, replaced or unregistered. */
 export function io_dmabuf_slot_put(t: i32): void {
   if (t < 0 || !unchecked(tk_live[t])) return;
+  assert(unchecked(tk_slots[t]) > 0, "dmabuf token: slot count underflow");
   unchecked((tk_slots[t] -= 1));
   if (unchecked(tk_slots[t]) == 0) {
     // Drop the map: in-flight requests keep it until they complete; then
@@ -335,6 +342,7 @@ function dmabuf_issue(req: u32, t: i32, core: i32, from_worker: bool): i32 {
     return IOU_ISSUE_SKIP_COMPLETE;
   }
   charge(core, LAYER_DMABUF, cost(COST_TOKEN_REF_GET));
+  assert(!unchecked(mp_dead[m]), "dmabuf token: a reference taken on a dead map");
   unchecked((mp_refs[m] += 1));
   store<i32>(p + RQ_MAP, m);
   const id = <i32>load<u8>(p + RQ_RING);
@@ -353,7 +361,7 @@ function dmabuf_issue(req: u32, t: i32, core: i32, from_worker: bool): i32 {
     blk_feed(load<u64>(dma + <usize>((off >> PAGE_SHIFT) << 3)) + in_page, <u32>n);
     off += n;
     len -= n;
-    if (++guard > 1 << 20) break;
+    bound(++guard, 1 << 20, INV_DMABUF_FEED);
   }
   const r = blk_end();
   if (r != IOU_ISSUE_SKIP_COMPLETE) {
@@ -394,7 +402,7 @@ export function dmabuf_worker_event(t: u32): void {
         const req = head - 1;
         head = load<u32>(rq(req) + RQ_WAIT_NEXT);
         io_req_complete(req, m);
-        if (++guard > 1 << 20) break;
+        bound(++guard, 1 << 20, INV_PARKED_FAIL);
       }
       token_maybe_free(<i32>t);
       return;
@@ -410,7 +418,7 @@ export function dmabuf_worker_event(t: u32): void {
       load<u64>(p + RQ_ADDR), <u64>load<u32>(p + RQ_LEN));
     const r = c != 1 ? c : dmabuf_issue(req, <i32>t, core, true);
     if (r != IOU_ISSUE_SKIP_COMPLETE) io_req_complete(req, r);
-    if (++guard > 1 << 20) break;
+    bound(++guard, 1 << 20, INV_PARKED_ISSUE);
   }
   nvme_commit_rqs(core);
   // No slot holds the token any more: the map goes once these requests finish.
@@ -425,6 +433,7 @@ export function dmabuf_map_put(req: u32, core: i32): void {
   if (m < 0) return;
   store<i32>(p + RQ_MAP, -1);
   charge(core, LAYER_DMABUF, cost(COST_TOKEN_REF_PUT));
+  assert(unchecked(mp_live[m]) && unchecked(mp_refs[m]) > 0, "dmabuf token: map reference count underflow");
   unchecked((mp_refs[m] -= 1));
   if (unchecked(mp_refs[m]) == 0 && unchecked(mp_dead[m])) map_release(m, core);
 }

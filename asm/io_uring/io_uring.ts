@@ -4,6 +4,7 @@
 // and teardown. The ring state they work on is ring.ts's.
 
 import { REQS_MAX } from "../sim/limits";
+import { bound, INV_CQ_WAIT, INV_EXIT_WAIT, INV_IOPOLL_WAIT } from "../sim/errors";
 import { blk_free } from "../sim/mem";
 import {
   advance_to, charge, core_time, ev_empty, ev_peek_time, LAYER_APP, LAYER_POLL, LAYER_SPIN, LAYER_URING, sim_step,
@@ -43,7 +44,7 @@ export function io_uring_exit(id: i32): i32 {
     const c = unchecked(r_core[id]);
     advance_to(c, t, false, LAYER_APP);
     sim_step();
-    if (++guard > 100_000_000) break;
+    bound(++guard, 100_000_000, INV_EXIT_WAIT);
   }
   rsrc_release(id);
   blk_free(unchecked(r_rings[id]), unchecked(r_rings_bytes[id]));
@@ -138,18 +139,18 @@ function io_nop(req: u32, id: i32): i32 {
 /** io_init_req: validate the SQE and fill the request; 0 or -errno. */
 function io_init_req(id: i32, req: u32, sqe: usize): i32 {
   const p = rq(req);
-  const op = load<u8>(sqe);
-  const sflags = load<u8>(sqe + 1);
+  const op = load<u8>(sqe + u.SQE_OPCODE);
+  const sflags = load<u8>(sqe + u.SQE_FLAGS);
   store<u8>(p + RQ_OPCODE, op);
   store<u8>(p + RQ_SQE_FLAGS, sflags);
-  store<u64>(p + RQ_USER_DATA, load<u64>(sqe + 32));
+  store<u64>(p + RQ_USER_DATA, load<u64>(sqe + u.SQE_USER_DATA));
   store<u8>(p + RQ_RING, <u8>id);
-  store<i32>(p + RQ_FD, load<i32>(sqe + 4));
-  store<u64>(p + RQ_OFF, load<u64>(sqe + 8));
-  store<u64>(p + RQ_ADDR, load<u64>(sqe + 16));
-  store<u32>(p + RQ_LEN, load<u32>(sqe + 24));
-  store<u32>(p + RQ_OP_FLAGS, load<u32>(sqe + 28));
-  store<u16>(p + RQ_BUF_INDEX, load<u16>(sqe + 40));
+  store<i32>(p + RQ_FD, load<i32>(sqe + u.SQE_FD));
+  store<u64>(p + RQ_OFF, load<u64>(sqe + u.SQE_OFF));
+  store<u64>(p + RQ_ADDR, load<u64>(sqe + u.SQE_ADDR));
+  store<u32>(p + RQ_LEN, load<u32>(sqe + u.SQE_LEN));
+  store<u32>(p + RQ_OP_FLAGS, load<u32>(sqe + u.SQE_RW_FLAGS));
+  store<u16>(p + RQ_BUF_INDEX, load<u16>(sqe + u.SQE_BUF_INDEX));
   store<u64>(p + RQ_SUBMIT_NS, unchecked(core_time[unchecked(r_core[id])]));
   stats_ring_submit(id, unchecked(core_time[unchecked(r_core[id])]));
   unchecked((r_inflight[id] += 1));
@@ -337,7 +338,7 @@ function io_cqring_wait(id: i32, min: u32): i32 {
     advance_to(core, ev_peek_time(), false, LAYER_APP);
     sim_step();
     io_cqring_overflow_flush(id);
-    if (++guard > WAIT_GUARD) break;
+    bound(++guard, WAIT_GUARD, INV_CQ_WAIT);
   }
   return 0;
 }
@@ -364,7 +365,7 @@ function io_iopoll_check(id: i32, min: u32): i32 {
       return cq_ready(id) > 0 ? 0 : -u.EDEADLK;
     }
     advance_to(core, ev_peek_time(), true, LAYER_SPIN);
-    if (++guard > WAIT_GUARD) break;
+    bound(++guard, WAIT_GUARD, INV_IOPOLL_WAIT);
   }
   return 0;
 }

@@ -9,7 +9,9 @@
 import {
   CQ_ENTRIES_MAX, OVERFLOW_MAX, REQS_MAX, RINGS_MAX, SQ_ENTRIES_MAX,
 } from "../sim/limits";
-import { fail, SIM_ERR_INVARIANT, SIM_ERR_OVERFLOW, SIM_ERR_REQS } from "../sim/errors";
+import {
+  bound, fail, INV_CHAIN_LEN, INV_DEFER_LIST, INV_HOOK_UNSET, INV_LINK_CHAIN, invariant_fail, SIM_ERR_OVERFLOW, SIM_ERR_REQS,
+} from "../sim/errors";
 import { blk_alloc, mem_alloc } from "../sim/mem";
 import { charge, core_time, cores, ev_push, EV_THREAD, LAYER_URING, now } from "../sim/engine";
 import { cost, COST_CQE, COST_WORKER_PUNT } from "../sim/costs";
@@ -19,23 +21,14 @@ import { BLK_QUEUED } from "../block/bio";
 import { stats_by_app, stats_complete, stats_ring_done } from "../sim/stats";
 
 // ---------------------------------------------------------------------------
-// Ring memory layout (offsets into the "rings" block, like struct io_rings;
-// head and tail words sit on their own cache lines as in the kernel).
-export const RO_SQ_HEAD: u32 = 0;
-export const RO_SQ_TAIL: u32 = 64;
-export const RO_CQ_HEAD: u32 = 128;
-export const RO_CQ_TAIL: u32 = 192;
-export const RO_SQ_MASK: u32 = 256;
-export const RO_CQ_MASK: u32 = 260;
-export const RO_SQ_ENTRIES: u32 = 264;
-export const RO_CQ_ENTRIES: u32 = 268;
-export const RO_SQ_DROPPED: u32 = 272;
-export const RO_SQ_FLAGS: u32 = 276;
-export const RO_CQ_FLAGS: u32 = 280;
-export const RO_CQ_OVERFLOW: u32 = 284;
-export const RO_CQES: u32 = 320;
-export const SQE_SIZE: u32 = 64;
-export const CQE_SIZE: u32 = 16;
+// Ring memory layout, struct sizes: the uAPI, defined once in sim/uapi.ts.
+export {
+  CQE_SIZE, RO_CQ_ENTRIES, RO_CQ_FLAGS, RO_CQ_HEAD, RO_CQ_MASK, RO_CQ_OVERFLOW, RO_CQ_TAIL, RO_CQES, RO_SQ_DROPPED,
+  RO_SQ_ENTRIES, RO_SQ_FLAGS, RO_SQ_HEAD, RO_SQ_MASK, RO_SQ_TAIL, SQE_SIZE,
+} from "../sim/uapi";
+import {
+  CQE_SIZE, RO_CQ_ENTRIES, RO_CQ_HEAD, RO_CQ_MASK, RO_CQ_TAIL, RO_CQES, RO_SQ_ENTRIES, RO_SQ_FLAGS, RO_SQ_MASK, SQE_SIZE,
+} from "../sim/uapi";
 
 // Per-ring kernel-private state (struct io_ring_ctx), structure of arrays.
 export const r_live = new StaticArray<bool>(RINGS_MAX);
@@ -147,6 +140,8 @@ export function req_alloc(): u32 {
 
 export function req_free(req: u32): void {
   const p = rq(req);
+  assert(load<u8>(p + RQ_STATE) == ST_ALLOC, "io_uring: request freed twice");
+  assert(reqs_live > 0, "io_uring: live request count underflow");
   store<u8>(p + RQ_STATE, ST_FREE);
   store<u32>(p + RQ_LINK, req_free_head);
   req_free_head = req + 1;
@@ -361,7 +356,7 @@ export function io_fail_links(req: u32): void {
     const res = (load<u32>(p + RQ_FLAGS) & REQ_F_FAIL) != 0 ? load<i32>(p + RQ_RES) : -u.ECANCELED;
     io_req_finish(l, res);
     req_free(l);
-    if (++guard > REQS_MAX) fail(SIM_ERR_INVARIANT, 1);
+    bound(++guard, REQS_MAX, INV_LINK_CHAIN);
   }
 }
 
@@ -397,6 +392,7 @@ export function io_req_finish(req: u32, res: i32): void {
     io_post_cqe(id, load<u64>(p + RQ_USER_DATA), res, 0);
   }
   if (!stats_by_app) stats_complete(load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]), res);
+  assert(unchecked(r_inflight[id]) > unchecked(r_deferred[id]), "io_uring: a request completed while every in-flight one was deferred");
   stats_ring_done(id, load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]));
   unchecked((r_inflight[id] -= 1));
 }
@@ -409,8 +405,9 @@ export function io_req_finish(req: u32, res: i32): void {
 export function chain_len(req: u32): u32 {
   let n: u32 = 1;
   let nxt = load<u32>(rq(req) + RQ_LINK);
-  while (nxt != 0 && n <= REQS_MAX) {
+  while (nxt != 0) {
     n++;
+    bound(n, REQS_MAX, INV_CHAIN_LEN);
     nxt = load<u32>(rq(nxt - 1) + RQ_LINK);
   }
   return n;
@@ -429,16 +426,18 @@ export function io_queue_deferred(id: i32): void {
     const p = rq(req);
     const drain = (load<u32>(p + RQ_FLAGS) & REQ_F_DRAIN) != 0;
     if (drain && unchecked(r_inflight[id]) != unchecked(r_deferred[id])) break;
+    assert(unchecked(r_deferred[id]) >= chain_len(req), "io_uring: deferred count below the chain leaving the defer list");
     unchecked((r_deferred[id] -= chain_len(req)));
     unchecked((r_defer_head[id] = load<u32>(p + RQ_DEFER_NEXT)));
     if (unchecked(r_defer_head[id]) == 0) unchecked((r_defer_tail[id] = 0));
     io_queue_next(req);
-    if (++guard > REQS_MAX) break;
+    bound(++guard, REQS_MAX, INV_DEFER_LIST);
   }
 }
 
 export function io_defer(id: i32, req: u32): void {
   unchecked((r_deferred[id] += chain_len(req)));
+  assert(unchecked(r_deferred[id]) <= unchecked(r_inflight[id]), "io_uring: more requests deferred than in flight");
   store<u32>(rq(req) + RQ_DEFER_NEXT, 0);
   if (unchecked(r_defer_tail[id]) != 0) store<u32>(rq(unchecked(r_defer_tail[id]) - 1) + RQ_DEFER_NEXT, req + 1);
   else unchecked((r_defer_head[id] = req + 1));
@@ -452,7 +451,7 @@ export function io_defer(id: i32, req: u32): void {
  */
 let issue_hook: (req: u32) => void = issue_unset;
 function issue_unset(req: u32): void {
-  fail(SIM_ERR_INVARIANT, 102); // io_uring.ts did not register io_issue_sqe
+  invariant_fail(INV_HOOK_UNSET, 102); // io_uring.ts did not register io_issue_sqe
 }
 /** Register the issue path (io_uring.ts, at machine set-up). */
 export function io_set_issue(fn: (req: u32) => void): void {

@@ -10,6 +10,7 @@ import { mem_alloc } from "../sim/mem";
 import { charge, LAYER_BLOCK, LAYER_URING } from "../sim/engine";
 import { cost, COST_IMPORT_FIXED, COST_IMPORT_USER_PAGE, COST_RW_PREP } from "../sim/costs";
 import * as u from "../sim/uapi";
+import { bound, INV_BUFFERED_COPY } from "../sim/errors";
 import { fd_file_of, fd_flags_of, fd_obj_of, fd_valid_user } from "../fs/files";
 import {
   io_fixed_fd, io_req_complete, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_EXPECT,
@@ -43,7 +44,7 @@ export function rw_init(): void {
  * address range (access_ok).
  */
 export function io_rw_prep(req: u32, id: i32, sqe: usize): i32 {
-  const ioprio = <u32>load<u16>(sqe + 2);
+  const ioprio = <u32>load<u16>(sqe + u.SQE_IOPRIO);
   if (ioprio != 0) {
     const prio_class = ioprio >> 13;
     const level = ioprio & 7;
@@ -106,7 +107,7 @@ function buffered_copy(c: i32, pos: u64, va: u64, len: u64, write: bool, e: usiz
     pos += n;
     va += n;
     len -= n;
-    if (++guard > 1_000_000) break;
+    bound(++guard, 1_000_000, INV_BUFFERED_COPY);
   }
 }
 

@@ -20,7 +20,7 @@ import {
 } from "../sim/costs";
 import { phys_alloc_host, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE, VRAM_PHYS_BASE } from "../hw/physmem";
 import { mem_alloc } from "../sim/mem";
-import { fail, SIM_ERR_INVARIANT, SIM_ERR_IOVA, SIM_ERR_PHYS } from "../sim/errors";
+import { fail, INV_FREE_UNALLOCATED, INV_UNMAP_UNMAPPED, invariant_fail, SIM_ERR_IOVA, SIM_ERR_PHYS } from "../sim/errors";
 import { CORES_MAX, PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
 import { exp_flush, exp_map, exp_unmap, exposure_init, EXP_DOMAINS_MAX, EXP_STREAMING } from "./exposure";
 
@@ -640,7 +640,7 @@ function tree_alloc(d: i32, size: u64, limit_pfn: u64): u64 {
 /** free_iova: give the range starting at `pfn` back to the tree. */
 function tree_free(d: i32, pfn: u64): void {
   const x = tree_find(d, pfn);
-  if (x == 0 || n_lo(x) != pfn) fail(SIM_ERR_INVARIANT, <i64>pfn);
+  if (x == 0 || n_lo(x) != pfn) invariant_fail(INV_FREE_UNALLOCATED, <i64>pfn);
   // __cached_rbnode_delete_update: move the cached nodes up past the hole so
   // the next walk finds it.
   const lo = n_lo(x);
@@ -1371,7 +1371,7 @@ export function iommu_unmap_kind(dom: i32, core: i32, dma: u64, len: u64, dir: i
   let cached: u64 = 0;
   for (let i: u64 = 0; i < pages; i++) {
     const ea = pt_leaf(dom, core, pfn + i, false);
-    if (ea == 0 || (phys_read_u64(ea) & PTE_PERM_MASK) == 0) fail(SIM_ERR_INVARIANT, <i64>(pfn + i));
+    if (ea == 0 || (phys_read_u64(ea) & PTE_PERM_MASK) == 0) invariant_fail(INV_UNMAP_UNMAPPED, <i64>(pfn + i));
     phys_write_u64(ea, 0);
     charge(core, LAYER_DMA, cost(COST_PTE_CLEAR));
     if (lazy) {

@@ -11,7 +11,7 @@ import {
   core_poll_waiter, ev_empty, ev_pop, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_NVME_DOORBELL,
   EV_NVME_IRQ_CONT, EV_NVME_MEDIA, EV_SAMPLE, EV_THREAD, EV_WORKER, set_sim_step,
 } from "../sim/engine";
-import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
+import { INV_EVENT_KIND, invariant_fail } from "../sim/errors";
 import { iommu_fq_timer } from "../iommu/iommu";
 import { files_set_release } from "../fs/files";
 import { dmabuf_file_closed, dmabuf_invalidate_event, dmabuf_set_importer_ops } from "../dmabuf/dmabuf";
@@ -38,7 +38,7 @@ export function sim_step(): void {
   else if (kind == EV_SAMPLE) wl_sample_event();
   else if (kind == EV_GPU_COPY) wl_copy_event();
   else if (kind == EV_NVME_IRQ_CONT) nvme_irq_cont(arg);
-  else fail(SIM_ERR_INVARIANT, <i64>kind);
+  else invariant_fail(INV_EVENT_KIND, <i64>kind);
 }
 
 /**

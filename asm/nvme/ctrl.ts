@@ -14,6 +14,7 @@
 
 import { CORES_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
+import { bound, INV_SQ_FETCH } from "../sim/errors";
 import { ev_push, EV_NVME_CQE, EV_NVME_DOORBELL, EV_NVME_MEDIA, now } from "../sim/engine";
 import { iommu_walk_ns_acc } from "../iommu/iommu";
 import { nvme_walk_data } from "./nvme_prp";
@@ -210,7 +211,7 @@ function ctrl_doorbell(q: i32, t_ns: u64, tail: u32): void {
     const sqe = unchecked(q_sq[q]) + <usize>(head & (queue_depth - 1)) * 64;
     unchecked((q_sq_head[q] = head + 1));
     device_exec(c, sqe, t_ns);
-    if (++guard > queue_depth) break;
+    bound(++guard, queue_depth, INV_SQ_FETCH);
   }
 }
 

@@ -6,7 +6,7 @@
 // set-up (machine/dispatch.ts), as blk-mq's rq->end_io.
 
 import { CORES_MAX, PAGE_SIZE } from "../sim/limits";
-import { fail, SIM_ERR_CMDS } from "../sim/errors";
+import { bound, fail, INV_CQ_REAP, INV_HOOK_UNSET, invariant_fail, SIM_ERR_CMDS } from "../sim/errors";
 import { blk_alloc, blk_free, mem_alloc } from "../sim/mem";
 import {
   advance_to, charge, core_time, ev_push, EV_NVME_IRQ_CONT, LAYER_BLOCK, LAYER_DMA, LAYER_IRQ, LAYER_NVME, must_yield,
@@ -38,7 +38,7 @@ import { iommu_domain_set_strict, iommu_map_sg_kind, iommu_unmap_kind } from "..
  */
 let end_rq: (req: u32, res: i32, core: i32) => void = nvme_end_rq_unset;
 function nvme_end_rq_unset(req: u32, res: i32, core: i32): void {
-  unreachable();
+  invariant_fail(INV_HOOK_UNSET, 105); // machine set-up did not register the block layer's end_rq
 }
 /** Register the block layer's per-command completion (machine set-up). */
 export function nvme_set_end_rq(fn: (req: u32, res: i32, core: i32) => void): void {
@@ -166,6 +166,8 @@ function cmd_alloc(): u32 {
 }
 
 function cmd_free(tag: u32): void {
+  assert(load<u8>(cm(tag) + CM_LIVE) == 1, "nvme: command tag freed twice");
+  assert(cmds_live > 0, "nvme: live command count underflow");
   store<u8>(cm(tag) + CM_LIVE, 0);
   store<u32>(cm(tag) + CM_REQ, cmd_free_head);
   cmd_free_head = tag + 1;
@@ -289,6 +291,8 @@ function sq_place(q: i32, p: usize): void {
   memory.copy(unchecked(q_sq[q]) + <usize>(tail & (queue_depth - 1)) * 64, p, 64);
   unchecked((q_sq_tail[q] = tail + 1));
   unchecked((q_inflight[q] += 1));
+  // One slot stays empty: a queue never holds more than depth - 1 commands.
+  assert(unchecked(q_inflight[q]) <= queue_depth - 1, "nvme: queue occupancy above depth - 1");
 }
 
 /** commit_rqs: ring the SQ tail doorbell of every queue this core filled. */
@@ -353,7 +357,7 @@ function nvme_process_cq(q: i32, core: i32): u32 {
     const status = <i32>(load<u16>(e + 14) >> 1);
     nvme_complete_cmd(tag, status, core);
     n++;
-    if (++guard > queue_depth) break;
+    bound(++guard, queue_depth, INV_CQ_REAP);
   }
   return n;
 }
@@ -402,6 +406,7 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
   nvme_free_data(<i32>load<u8>(p + CM_CTRL), p + CM_IOD);
   charge(core, LAYER_BLOCK, cost(COST_BLK_COMPLETE));
   const q = load<i32>(p + CM_Q);
+  assert(unchecked(q_inflight[q]) > 0, "nvme: queue occupancy underflow");
   unchecked((q_inflight[q] -= 1));
   const req = load<u32>(p + CM_REQ);
   const bytes = load<u32>(p + CM_LEN);

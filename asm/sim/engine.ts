@@ -3,7 +3,7 @@
 // charges a named cost. Per-layer accounting lets reports split CPU time.
 
 import { CORES_MAX, EVENTS_MAX } from "./limits";
-import { fail, SIM_ERR_EVENTS, SIM_ERR_INVARIANT } from "./errors";
+import { fail, INV_HOOK_UNSET, invariant_fail, SIM_ERR_EVENTS } from "./errors";
 import { mem_alloc } from "./mem";
 
 /** Layers CPU time is charged to (reports split ns/IO by these). */
@@ -143,6 +143,7 @@ export function ev_peek_time(): u64 {
 
 /** Pop the earliest event; returns its payload (kind << 32 | arg), sets now. */
 export function ev_pop(): u64 {
+  assert(ev_count > 0, "engine: pop from an empty event queue");
   const t = load<u64>(ev_key) >> SEQ_BITS;
   const payload = load<u64>(ev_payload);
   ev_count--;
@@ -198,7 +199,7 @@ export function core_catch_up(core: i32): void {
 // it registers at machine set-up: the only upward call in the engine.
 let step_hook: () => void = step_unset;
 function step_unset(): void {
-  fail(SIM_ERR_INVARIANT, 100); // machine set-up did not register the dispatcher
+  invariant_fail(INV_HOOK_UNSET, 100); // machine set-up did not register the dispatcher
 }
 /** Register the event dispatcher's step (machine set-up). */
 export function set_sim_step(fn: () => void): void {

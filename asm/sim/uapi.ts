@@ -1,5 +1,8 @@
-// Kernel uAPI constants (include/uapi/linux/io_uring.h, asm-generic/errno.h,
-// fcntl.h) used by the data path. TypeScript mirrors them in src/constants.ts.
+// Kernel uAPI constants and layouts (include/uapi/linux/io_uring.h,
+// asm-generic/errno.h, fcntl.h) used by the data path: the one definition.
+// tools/gen_abi.ts generates the TypeScript side (src/uapi.generated.ts) and
+// uapi_table.generated.ts from this file; keep it to `export const NAME: type =
+// constant expression;` lines and comments.
 
 // errno
 export const EPERM: i32 = 1;
@@ -84,3 +87,41 @@ export const O_RDWR: u32 = 2;
 export const O_ACCMODE: u32 = 3;
 export const O_DIRECT: u32 = 0o40000;
 export const IORING_RSRC_UPDATE_EXTENDED: u32 = 1 << 1;
+
+// Ring memory layout: offsets into the "rings" block (struct io_rings; head
+// and tail words on their own cache lines as in the kernel).
+export const RO_SQ_HEAD: u32 = 0;
+export const RO_SQ_TAIL: u32 = 64;
+export const RO_CQ_HEAD: u32 = 128;
+export const RO_CQ_TAIL: u32 = 192;
+export const RO_SQ_MASK: u32 = 256;
+export const RO_CQ_MASK: u32 = 260;
+export const RO_SQ_ENTRIES: u32 = 264;
+export const RO_CQ_ENTRIES: u32 = 268;
+export const RO_SQ_DROPPED: u32 = 272;
+export const RO_SQ_FLAGS: u32 = 276;
+export const RO_CQ_FLAGS: u32 = 280;
+export const RO_CQ_OVERFLOW: u32 = 284;
+export const RO_CQES: u32 = 320;
+export const SQE_SIZE: u32 = 64;
+export const CQE_SIZE: u32 = 16;
+
+// struct io_uring_sqe: field offsets
+export const SQE_OPCODE: u32 = 0; // u8
+export const SQE_FLAGS: u32 = 1; // u8 IOSQE_*
+export const SQE_IOPRIO: u32 = 2; // u16
+export const SQE_FD: u32 = 4; // i32
+export const SQE_OFF: u32 = 8; // u64
+export const SQE_ADDR: u32 = 16; // u64
+export const SQE_LEN: u32 = 24; // u32
+export const SQE_RW_FLAGS: u32 = 28; // u32 (rw_flags, nop_flags)
+export const SQE_USER_DATA: u32 = 32; // u64
+export const SQE_BUF_INDEX: u32 = 40; // u16
+export const SQE_PERSONALITY: u32 = 42; // u16
+export const SQE_FILE_INDEX: u32 = 44; // u32
+export const SQE_ADDR3: u32 = 48; // u64
+
+// struct io_uring_cqe: field offsets
+export const CQE_USER_DATA: u32 = 0; // u64
+export const CQE_RES: u32 = 8; // i32
+export const CQE_FLAGS: u32 = 12; // u32

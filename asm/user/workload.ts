@@ -29,6 +29,11 @@ import { gpu_copy_h2d } from "../hw/gpu";
 import { fail, SIM_ERR_EVENTS } from "../sim/errors";
 import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } from "../sim/trace";
 import { iommu_iotlb_misses } from "../iommu/iommu";
+import {
+  bs_count, bs_cum, bs_entry, bs_min, DIR_READ, DIR_WRITE, job_alloc, job_reset, job_sample, job_set, job_set_bs,
+  JS_WORDS, jt_bcomp, jt_bsub, jt_depth, jt_end_ns, jt_issued, jt_mix, jt_off, jt_random, jt_range, jt_seq, jt_target,
+  map_complete, map_submit, tag_get, tag_issue, tag_len, tag_prep_ns, tag_put,
+} from "./wl_job";
 
 const THREADS_MAX: i32 = CORES_MAX;
 const FILES_MAX: i32 = 16;
@@ -36,14 +41,17 @@ export const SAMPLES_MAX: u32 = 4096;
 
 // Job parameters.
 let nthreads: i32 = 1;
-let depth: u32 = 128;
-let batch_submit: u32 = 32;
-let batch_complete: u32 = 32;
 let bs: u32 = 4096;
 let op: u8 = u.IORING_OP_READ_FIXED;
+// The opcodes of a read and of a write with this buffer kind (a mixed job issues both).
+let op_read: u8 = u.IORING_OP_READ_FIXED;
+let op_write: u8 = u.IORING_OP_WRITE_FIXED;
+// Threads that have issued their I/O count and reaped it (a run of counted jobs ends when all have).
+let threads_done: i32 = 0;
+let all_counted: bool = false;
+// Per-thread job statistics sampled with each sample (JS_WORDS per thread and direction).
+let job_samples: usize = 0;
 let fixed_files: bool = true;
-let random: bool = true;
-let range_blocks: u64 = 1; // offsets are drawn in [0, range_blocks) * bs
 let buf_kind: i32 = 1; // 0 plain, 1 fixed, 2 dmabuf, 3 bounce (fixed host buffers, then a copy to GPU 0)
 let warmup_ios: u64 = 0;
 let target_ios: u64 = 0; // measured I/Os to stop after (0: none)
@@ -62,7 +70,6 @@ const th_prepped = new StaticArray<u32>(THREADS_MAX);
 const th_to_wait = new StaticArray<u32>(THREADS_MAX);
 const th_waiting = new StaticArray<bool>(THREADS_MAX);
 const th_rng = new StaticArray<u64>(THREADS_MAX);
-const th_seq = new StaticArray<u64>(THREADS_MAX); // sequential offset cursor
 const th_done = new StaticArray<bool>(THREADS_MAX);
 // A GETEVENTS pass yielded before a shared resource and goes on when the thread resumes.
 const th_resume = new StaticArray<bool>(THREADS_MAX);
@@ -126,14 +133,15 @@ export function wl_setup(
   range_b: f64, bkind: i32, warm: f64, ios: f64, rt_ns: f64, smp_ns: f64, seed: f64,
 ): void {
   nthreads = threads;
-  depth = qd;
-  batch_submit = sbatch;
-  batch_complete = cbatch;
   bs = block;
   op = opcode;
+  op_read = opcode == u.IORING_OP_WRITE ? u.IORING_OP_READ
+    : opcode == u.IORING_OP_WRITE_FIXED ? u.IORING_OP_READ_FIXED : opcode;
+  op_write = opcode == u.IORING_OP_READ ? u.IORING_OP_WRITE
+    : opcode == u.IORING_OP_READ_FIXED ? u.IORING_OP_WRITE_FIXED : opcode;
+  threads_done = 0;
+  all_counted = false;
   fixed_files = ffiles;
-  random = rnd;
-  range_blocks = <u64>range_b;
   buf_kind = bkind;
   warmup_ios = <u64>warm;
   target_ios = <u64>ios;
@@ -165,7 +173,12 @@ export function wl_setup(
     unchecked((th_resume[t] = false));
     unchecked((th_copying[t] = 0));
     unchecked((th_wait_copy[t] = false));
-    unchecked((th_seq[t] = 0));
+    // The job-wide parameters; wl_thread_job sets a thread's own.
+    const writes = opcode == u.IORING_OP_WRITE || opcode == u.IORING_OP_WRITE_FIXED;
+    job_set(t, qd, sbatch, cbatch, writes ? 0 : 10000, rnd, 0, <u64>range_b * <u64>block, 0);
+    job_set_bs(t, DIR_READ, 0, block, 10000);
+    job_set_bs(t, DIR_WRITE, 0, block, 10000);
+    job_reset(t);
     unchecked((th_rng[t] = (<u64>seed + 1) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0xBF58476D1CE4E5B9 + 1)));
   }
 }
@@ -174,6 +187,24 @@ export function wl_setup(
 export function wl_thread(t: i32, ring: i32, buf_base: f64): void {
   unchecked((th_ring[t] = ring));
   unchecked((th_buf_base[t] = <u64>buf_base));
+}
+
+/**
+ * Thread `t` runs its own fio job: queue depth, submit and complete batches,
+ * reads per 10000 I/Os, random or sequential offsets in [off, off + range)
+ * bytes, and the I/Os it issues before it stops (0: until the run ends).
+ * The thread's block sizes come from wl_thread_bs; buffers stay the
+ * job-wide `bs` apart, so that is the largest block size.
+ */
+export function wl_thread_job(
+  t: i32, qd: u32, sbatch: u32, cbatch: u32, mix: u32, rnd: bool, off: f64, range: f64, target: f64,
+): void {
+  job_set(t, qd, sbatch, cbatch, mix, rnd, <u64>off, <u64>range, <u64>target);
+}
+
+/** Entry `i` of thread `t`'s block sizes for `dir` (0 read, 1 write): `size` bytes up to cumulative `cum` / 10000. */
+export function wl_thread_bs(t: i32, dir: i32, i: i32, size: u32, cum: u32): void {
+  job_set_bs(t, dir, i, size, cum);
 }
 
 /** Add a file to thread `t`: its fd or fixed-file slot, and (dma-buf) its buffer slot. */
@@ -208,24 +239,37 @@ function prep_more(t: i32, n: u32): u32 {
     let fi = unchecked(th_cur_file[t]);
     const nf = unchecked(th_nfiles[t]);
     unchecked((th_cur_file[t] = fi + 1 >= nf ? 0 : fi + 1));
+    // Direction, block size and offset as the thread's job draws them (no draw when there is one choice).
+    const mix = unchecked(jt_mix[t]);
+    let dir = mix == 0 ? DIR_WRITE : DIR_READ;
+    if (mix > 0 && mix < 10000 && <u32>((rng(t) >> 11) % 10000) >= mix) dir = DIR_WRITE;
+    const len = pick_bs(t, dir);
     let off: u64;
-    if (random) off = ((rng(t) >> 11) % range_blocks) * <u64>bs;
-    else {
-      off = unchecked(th_seq[t]) * <u64>bs;
-      unchecked((th_seq[t] = unchecked(th_seq[t]) + 1 >= range_blocks ? 0 : unchecked(th_seq[t]) + 1));
+    const range = unchecked(jt_range[t]);
+    if (unchecked(jt_random[t])) {
+      const align = <u64>bs_min(t, dir);
+      off = ((rng(t) >> 11) % ((range - <u64>len) / align + 1)) * align;
+    } else {
+      const k = t * 2 + dir;
+      let cur = unchecked(jt_seq[k]);
+      if (cur + <u64>len > range) cur = 0;
+      off = cur;
+      unchecked((jt_seq[k] = cur + <u64>len));
     }
+    off += unchecked(jt_off[t]);
+    const opc = dir == DIR_WRITE ? op_write : op_read;
     // The buffer of SQE slot idx, as t/io_uring indexes its iovecs.
     const buf = unchecked(th_buf_base[t]) + <u64>idx * <u64>bs;
-    store<u8>(sqe, op);
+    store<u8>(sqe, opc);
     store<u8>(sqe + 1, fixed_files ? u.IOSQE_FIXED_FILE : 0);
     store<u16>(sqe + 2, 0);
     store<i32>(sqe + 4, unchecked(th_files[t * FILES_MAX + fi]));
     store<u64>(sqe + 8, off);
     store<u64>(sqe + 16, buf);
-    store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : bs);
+    store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : len);
     store<u32>(sqe + 28, 0);
-    // user_data: the time the I/O was prepared (the bounce path measures end to end from it).
-    store<u64>(sqe + 32, unchecked(core_time[core]));
+    // user_data: the I/O's tag, which holds when it was prepared and its length and direction.
+    store<u64>(sqe + 32, <u64>tag_get(t, unchecked(core_time[core]), op == u.IORING_OP_NOP ? 0 : len, dir));
     store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx));
     store<u16>(sqe + 42, 0);
     store<u32>(sqe + 44, 0);
@@ -236,6 +280,16 @@ function prep_more(t: i32, n: u32): u32 {
   charge(core, LAYER_APP, (cost(COST_APP_PREP) + cost(COST_APP_PER_IO)) * <u64>n);
   store<u32>(rings + RO_SQ_TAIL, tail);
   return n;
+}
+
+/** A block size for the next I/O of `dir`: the only one, or a draw from the split. */
+function pick_bs(t: i32, dir: i32): u32 {
+  const n = bs_count(t, dir);
+  if (n <= 1) return bs_entry(t, dir, 0);
+  const r = <u32>((rng(t) >> 11) % 10000);
+  let i = 0;
+  while (i < n - 1 && r >= bs_cum(t, dir, i)) i++;
+  return bs_entry(t, dir, i);
 }
 
 /** reap_events_uring: consume every ready CQE. */
@@ -250,21 +304,26 @@ function reap(t: i32): u32 {
   while (head != tail) {
     const cqe = rings + RO_CQES + <usize>(head & mask) * 16;
     const res = load<i32>(cqe + 8);
-    const ok = !(res < 0 || (op != u.IORING_OP_NOP && <u32>res != bs));
+    const tag = <u32>load<u64>(cqe);
+    const ok = !(res < 0 || (op != u.IORING_OP_NOP && <u32>res != tag_len(t, tag)));
+    // fio counts an I/O when it reaps it, while the run is measured.
+    const count = wl_measuring && !wl_finished;
     if (buf_kind == 3) {
       if (ok) {
         // The data is in host memory: copy it to the GPU (cudaMemcpyAsync-style).
         charge(t, LAYER_APP, cost(COST_APP_REAP) + cost(COST_GPU_COPY_LAUNCH));
-        copy_launch(t, load<u64>(cqe), <u32>res);
+        copy_launch(t, tag, <u32>res);
         copies++;
       } else {
         wl_errors++;
-        stats_complete(load<u64>(cqe), unchecked(core_time[t]), res < 0 ? res : -5);
+        stats_complete(tag_prep_ns(t, tag), unchecked(core_time[t]), res < 0 ? res : -5);
+        tag_put(t, tag, unchecked(core_time[t]), res < 0 ? res : -5, count);
         wl_ios++;
       }
     } else {
       if (ok) wl_bytes += <u64>res;
       else wl_errors++;
+      tag_put(t, tag, unchecked(core_time[t]), ok ? res : (res < 0 ? res : -5), count);
     }
     head++;
     n++;
@@ -276,18 +335,20 @@ function reap(t: i32): u32 {
     wl_ios += n;
   } else charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>(n - copies));
   unchecked((th_inflight[t] -= n));
+  if (n > 0) map_complete(t, n);
   check_progress();
   return n;
 }
 
-/** Launch a host-to-GPU copy of one read's `bytes`; it ends in engine order. */
-function copy_launch(t: i32, submit_ns: u64, bytes: u32): void {
+/** Launch a host-to-GPU copy of one read's `bytes` (I/O `tag`); it ends in engine order. */
+function copy_launch(t: i32, tag: u32, bytes: u32): void {
+  const submit_ns = tag_prep_ns(t, tag);
   if (cp_tail - cp_head >= COPIES_MAX) fail(SIM_ERR_EVENTS, <i64>COPIES_MAX);
   const end = gpu_copy_h2d(0, unchecked(core_time[t]), bytes);
   const r = cp_ring + <usize>(cp_tail & (COPIES_MAX - 1)) * 24;
   store<u64>(r, end);
   store<u64>(r + 8, submit_ns);
-  store<u32>(r + 16, <u32>t);
+  store<u32>(r + 16, (tag << 8) | <u32>t);
   store<u32>(r + 20, bytes);
   if (cp_tail == cp_head) ev_push(end, EV_GPU_COPY, 0);
   cp_tail++;
@@ -298,8 +359,9 @@ function copy_launch(t: i32, submit_ns: u64, bytes: u32): void {
 export function wl_copy_event(): void {
   const r = cp_ring + <usize>(cp_head & (COPIES_MAX - 1)) * 24;
   const end = load<u64>(r);
-  const t = <i32>load<u32>(r + 16);
+  const t = <i32>(load<u32>(r + 16) & 0xff);
   stats_complete(load<u64>(r + 8), end, <i32>load<u32>(r + 20));
+  tag_put(t, load<u32>(r + 16) >> 8, end, <i32>load<u32>(r + 20), wl_measuring && !wl_finished);
   wl_bytes += <u64>load<u32>(r + 20);
   wl_ios++;
   cp_head++;
@@ -379,6 +441,7 @@ function record_sample(t: u64): void {
     store<u64>(p + 48 + <usize>c * 16, core_busy_of(c));
     store<u64>(p + 56 + <usize>c * 16, unchecked(core_layer[c * LAYERS + LAYER_SPIN]));
   }
+  job_sample(job_samples + <usize>sample_count * <usize>(nthreads * 2 * JS_WORDS) * 8);
   sample_count++;
 }
 
@@ -422,15 +485,27 @@ export function wl_thread_event(t: u32): void {
     unchecked((th_done[ti] = true));
     return;
   }
-  // One iteration of submitter_uring_fn.
+  // One iteration of submitter_uring_fn, with the thread's own depth and batches.
+  const depth = unchecked(jt_depth[ti]);
+  const batch_complete = unchecked(jt_bcomp[ti]);
   let prepped = unchecked(th_prepped[ti]);
   let inflight = unchecked(th_inflight[ti]);
   // Buffers still being copied to the GPU are not free for new reads.
   const busy = inflight + unchecked(th_copying[ti]);
+  const target = unchecked(jt_target[ti]);
   if (prepped == 0 && busy < depth) {
     let to_prep = depth - busy;
-    if (to_prep > batch_submit) to_prep = batch_submit;
-    prepped = prep_more(ti, to_prep);
+    if (to_prep > unchecked(jt_bsub[ti])) to_prep = unchecked(jt_bsub[ti]);
+    // A job with an I/O count issues exactly that many.
+    if (target > 0 && <u64>to_prep > target - unchecked(jt_issued[ti])) {
+      to_prep = <u32>(target - unchecked(jt_issued[ti]));
+    }
+    if (to_prep > 0) prepped = prep_more(ti, to_prep);
+    unchecked((jt_issued[ti] += <u64>prepped));
+  }
+  if (target > 0 && prepped == 0 && busy == 0 && unchecked(jt_issued[ti]) >= target) {
+    thread_finished(ti);
+    return;
   }
   inflight += prepped;
   unchecked((th_inflight[ti] = inflight));
@@ -452,6 +527,18 @@ export function wl_thread_event(t: u32): void {
   }
   unchecked((th_prepped[ti] = 0));
   wl_submitted += <u64>ret;
+  if (ret > 0) {
+    // fio's issue time for each submitted I/O, and its depth and batch maps.
+    const rings = ring_rings(id);
+    const mask = load<u32>(rings + RO_SQ_MASK);
+    const tail = load<u32>(rings + RO_SQ_TAIL);
+    const sqes = ring_sqes(id);
+    for (let i: u32 = 0; i < <u32>ret; i++) {
+      const sqe = sqes + <usize>((tail - to_submit + i) & mask) * 64;
+      tag_issue(ti, <u32>load<u64>(sqe + 32), unchecked(core_time[ti]));
+    }
+    map_submit(ti, <u32>ret, inflight);
+  }
   // t/io_uring passes IORING_ENTER_GETEVENTS only when it waits (to_wait > 0):
   // without it the kernel neither polls nor flushes, it just submits.
   if (to_wait > 0) io_getevents_pass(id);
@@ -487,6 +574,20 @@ export function wl_thread_event(t: u32): void {
   ev_push(unchecked(core_time[ti]), EV_THREAD, t);
 }
 
+/** A counted thread reaped its last I/O; the run ends when every thread has. */
+function thread_finished(t: i32): void {
+  unchecked((th_done[t] = true));
+  unchecked((jt_end_ns[t] = unchecked(core_time[t])));
+  threads_done++;
+  if (all_counted && threads_done == nthreads && !wl_finished) {
+    wl_finished = true;
+    let end: u64 = 0;
+    for (let c = 0; c < nthreads; c++) if (unchecked(jt_end_ns[c]) > end) end = unchecked(jt_end_ns[c]);
+    wl_t1 = end;
+    snap_end();
+  }
+}
+
 /** Continue thread `t`'s GETEVENTS pass at an event at its core's clock. */
 function yield_thread(t: i32): void {
   unchecked((th_resume[t] = true));
@@ -504,6 +605,10 @@ function wait_for(t: i32, id: i32, polled: bool): void {
 
 /** Start every thread at time 0. */
 export function wl_start(): void {
+  job_alloc(nthreads);
+  job_samples = mem_alloc(<usize>SAMPLES_MAX * <usize>(nthreads * 2 * JS_WORDS) * 8, 8, false);
+  all_counted = true;
+  for (let t = 0; t < nthreads; t++) if (unchecked(jt_target[t]) == 0) all_counted = false;
   for (let t = 0; t < nthreads; t++) ev_push(unchecked(core_time[t]), EV_THREAD, <u32>t);
   if (warmup_ios == 0) start_measuring();
 }
@@ -513,6 +618,10 @@ export function wl_sample_ptr(): usize {
 }
 export function wl_sample_words(): u32 {
   return SAMPLE_WORDS;
+}
+/** Job-sample word `k` (I/Os, bytes, clat sum) of (thread `t`, `dir`) in sample `i`. */
+export function wl_job_sample(i: u32, t: i32, dir: i32, k: i32): f64 {
+  return load<f64>(job_samples + (<usize>i * <usize>(nthreads * 2 * JS_WORDS) + <usize>((t * 2 + dir) * JS_WORDS + k)) * 8);
 }
 export function wl_snap_busy(c: i32): f64 {
   return <f64>unchecked(snap_busy[c]);

@@ -1,0 +1,259 @@
+/**
+ * One run of fio jobs (the jobs between two stonewalls) as one engine job:
+ * every job's `numjobs` threads on one simulated machine, each thread with
+ * its own fio job (depth, batches, mix, block sizes, range, I/O count).
+ * Settings of the machine itself (profile, IOMMU, buffer kind, O_DIRECT,
+ * polling, registered files, drives, runtime) must agree across the run.
+ *
+ * @module
+ */
+import { loadProfile, UsageError } from "../common.ts";
+import type { UringJob } from "../engine.ts";
+import type { FioThreadJob } from "../../src/workload_types.ts";
+import type { IommuMode } from "../../src/profile.ts";
+import type { FioJobOpts } from "./job.ts";
+import type { BsSplit } from "./values.ts";
+import { CONTENT_OPTIONS } from "./options.ts";
+
+/** fio's bandwidth and IOPS averaging window (bwavgtime, iopsavgtime), ms. */
+export const FIO_AVG_MSEC = 500;
+/** Engines run through the io_uring model as an approximation (see docs/fio.md). */
+const APPROXIMATED: Record<string, string> = {
+  libaio:
+    "libaio runs as io_uring with plain buffers and interrupts (io_submit/io_getevents costs are io_uring's)",
+  posixaio: "posixaio runs as io_uring with plain buffers and interrupts",
+  psync: "psync runs as io_uring at depth 1 (one pread/pwrite at a time; syscall costs are io_uring_enter's)",
+  sync: "sync runs as io_uring at depth 1 (syscall costs are io_uring_enter's)",
+  pvsync: "pvsync runs as io_uring at depth 1 (syscall costs are io_uring_enter's)",
+  pvsync2: "pvsync2 runs as io_uring at depth 1 (syscall costs are io_uring_enter's)",
+};
+
+/** A run's engine job, the threads' owners, and what the model approximates. */
+export interface FioMachine {
+  /** The engine job. */
+  job: UringJob;
+  /** Profile name. */
+  profileName: string;
+  /** IOMMU mode in effect. */
+  iommu: IommuMode;
+  /** For each thread: its job and its index among the job's numjobs. */
+  threads: { opts: FioJobOpts; index: number }[];
+  /** Lines saying what the model approximates (printed and in the JSON). */
+  notes: string[];
+  /** Drive capacity in bytes (the smallest of the run's drives). */
+  capacityBytes: number;
+}
+
+const at = (o: FioJobOpts, key: string) => o.optionWhere[key] ?? o.where;
+
+/** Split shares (percent) → cumulative shares per 10000. */
+function cumulative(split: BsSplit): [number, number][] {
+  let acc = 0;
+  return split.map(([bs, pct], i) => {
+    acc += pct * 100;
+    return [bs, i === split.length - 1 ? 10000 : Math.min(10000, Math.round(acc))];
+  });
+}
+
+/** bsrange → sizes lo, 2·lo … up to hi (at most 64), drawn uniformly (fio aligns to the smallest size). */
+function rangeSplit([lo, hi]: [number, number]): [number, number][] {
+  const n = Math.floor(hi / lo);
+  const step = Math.ceil(n / 64);
+  const sizes: number[] = [];
+  for (let k = 1; k <= n; k += step) sizes.push(k * lo);
+  return sizes.map((bs, i) => [bs, Math.round(((i + 1) * 10000) / sizes.length)]);
+}
+
+function dirSplits(o: FioJobOpts): { read: [number, number][]; write: [number, number][] } {
+  if (o.bssplit) return { read: cumulative(o.bssplit.read), write: cumulative(o.bssplit.write) };
+  if (o.bsRange) return { read: rangeSplit(o.bsRange), write: rangeSplit(o.bsRange) };
+  return { read: [[o.bsRead, 10000]], write: [[o.bsWrite, 10000]] };
+}
+
+function meanBs(s: [number, number][]): number {
+  let prev = 0;
+  return s.reduce((a, [bs, cum]) => {
+    const share = (cum - prev) / 10000;
+    prev = cum;
+    return a + bs * share;
+  }, 0);
+}
+
+function bytesOf(v: number | string, capacity: number): number {
+  return typeof v === "number" ? v : Math.floor((capacity * parseFloat(v)) / 100);
+}
+
+/** One thread's fio job from its options. */
+export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
+  const split = dirSplits(o);
+  const offset = bytesOf(o.offset, capacity);
+  const size = o.size === undefined ? capacity - offset : bytesOf(o.size, capacity);
+  if (offset + size > capacity || size <= 0) {
+    throw new UsageError(
+      `${
+        at(o, "size")
+      }: job "${o.name}": option size/offset: ${offset} + ${size} bytes is beyond the drive (${capacity} bytes)`,
+    );
+  }
+  const readPer10000 = o.rw.includes("read") ? 10000 : o.rw.includes("write") ? 0 : o.mixRead * 100;
+  const avg = (meanBs(split.read) * readPer10000 + meanBs(split.write) * (10000 - readPer10000)) / 10000;
+  let ios = 0;
+  if (!o.timeBased) {
+    ios = Math.ceil(((o.ioSize ?? size) * o.loops) / avg);
+    if (o.numberIos !== undefined) ios = Math.min(ios, o.numberIos);
+  } else if (o.numberIos !== undefined) ios = o.numberIos;
+  return {
+    depth: o.iodepth,
+    submitBatch: o.batchSubmit === 0 ? o.iodepth : o.batchSubmit,
+    completeBatch: Math.max(1, o.batchComplete),
+    readPer10000,
+    random: o.rw.startsWith("rand"),
+    offsetBytes: offset,
+    rangeBytes: size,
+    ios,
+    bsRead: split.read,
+    bsWrite: split.write,
+  };
+}
+
+/** The settings every job of a run must share, by option. */
+function machineKey(o: FioJobOpts): Record<string, string> {
+  const uring = o.ioengine === "io_uring";
+  return {
+    dmasim_profile: o.profile ?? "",
+    dmasim_iommu: o.iommu ?? "",
+    "fixedbufs/dmasim_buffers": uring ? (o.buffers ?? (o.fixedbufs ? "fixed" : "plain")) : "plain",
+    dmasim_dmabuf_memory: o.dmabufMemory ?? "",
+    hipri: String(uring && o.hipri),
+    registerfiles: String(uring && o.registerfiles),
+    filename: o.filenames.join(":"),
+    runtime: String(o.runtimeNs ?? ""),
+    time_based: String(o.timeBased),
+    dmasim_functional: String(o.functional),
+    log_avg_msec: String(o.logs.avgMsec),
+    dmasim_seed: String(o.seed),
+  };
+}
+
+function checkShared(jobs: FioJobOpts[]): void {
+  const first = machineKey(jobs[0]);
+  for (const o of jobs.slice(1)) {
+    const k = machineKey(o);
+    for (const opt of Object.keys(first)) {
+      if (k[opt] !== first[opt]) {
+        throw new UsageError(
+          `${
+            at(o, opt.split("/")[0])
+          }: job "${o.name}": option ${opt}: not modelled: jobs running together ` +
+            `(no stonewall between them) with different ${opt} (job "${jobs[0].name}" has ${
+              JSON.stringify(first[opt])
+            }); add stonewall`,
+        );
+      }
+    }
+  }
+}
+
+function notesOf(jobs: FioJobOpts[]): string[] {
+  const notes = new Set<string>();
+  for (const o of jobs) {
+    if (APPROXIMATED[o.ioengine]) notes.add(`ioengine=${o.ioengine}: ${APPROXIMATED[o.ioengine]}`);
+    const content = CONTENT_OPTIONS.filter((k) => o.optionWhere[k]);
+    if (content.length > 0) {
+      notes.add(
+        `${content.join(", ")}: only choose the bytes written; the drive model's timing does not depend on ` +
+          "content and dmasim does not generate the pattern",
+      );
+    }
+    if (o.directory !== undefined) {
+      notes.add(`directory=${o.directory} is not used: filename= names a simulated drive`);
+    }
+    if (!o.direct) {
+      notes.add(
+        "direct=0 (buffered I/O): dmasim has no page cache; the job runs as O_DIRECT I/O at the drive, " +
+          "as a cold cache with neither readahead nor write-back would",
+      );
+    }
+  }
+  return [...notes];
+}
+
+/** Devices named by filename= (profile drive names, with or without /dev/). */
+function devicesOf(o: FioJobOpts, names: string[], profileName: string): string[] {
+  const devices: string[] = [];
+  for (const f of o.filenames) {
+    const n = f.replace(/^\/dev\//, "");
+    if (!names.includes(n)) {
+      throw new UsageError(
+        `${at(o, "filename")}: option filename: ${
+          JSON.stringify(f)
+        } is not a drive of profile ${profileName} ` +
+          `(drives: ${names.map((x) => "/dev/" + x).join(", ")})`,
+      );
+    }
+    if (!devices.includes(n)) devices.push(n);
+  }
+  if (devices.length === 0) devices.push(names[0]);
+  return devices;
+}
+
+/** Build the engine job of one run (its groups flattened in order). */
+export function machineOf(jobs: FioJobOpts[], profileOverride?: string): FioMachine {
+  checkShared(jobs);
+  const o = jobs[0];
+  const loaded = loadProfile(
+    o.profile ?? profileOverride,
+    o.profile ? `${at(o, "dmasim_profile")}: option dmasim_profile` : "option --profile",
+  );
+  const p = loaded.profile;
+  const devices = devicesOf(o, p.devices.map((d) => d.name), p.name);
+  const capacity = Math.min(...devices.map((d) => p.devices.find((x) => x.name === d)!.capacity_gib)) *
+    2 ** 30;
+  const threads = jobs.flatMap((j) => Array.from({ length: j.numjobs }, (_, index) => ({ opts: j, index })));
+  if (threads.length > p.cpu.cores) {
+    const cores = `${p.cpu.cores} ${p.cpu.cores === 1 ? "core" : "cores"}`;
+    throw new UsageError(
+      `${
+        at(jobs[jobs.length - 1], "numjobs")
+      }: option numjobs: expected at most ${p.cpu.cores} threads in a run ` +
+        `(profile ${p.name} has ${cores}, one per thread), got ${threads.length}`,
+    );
+  }
+  const fioThreads = threads.map((t) => threadJob(t.opts, capacity));
+  const uring = o.ioengine === "io_uring";
+  const bs = Math.max(...fioThreads.flatMap((f) => [...f.bsRead, ...f.bsWrite].map(([b]) => b)));
+  const anyWrite = fioThreads.some((f) => f.readPer10000 < 10000);
+  const job: UringJob = {
+    profile: loaded.spec,
+    devices,
+    threads: threads.length,
+    depth: Math.max(...fioThreads.map((f) => f.depth)),
+    submitBatch: 1,
+    completeBatch: 1,
+    bs,
+    polled: uring && o.hipri,
+    fixedFiles: uring && o.registerfiles,
+    buffers: uring ? (o.buffers ?? (o.fixedbufs ? "fixed" : "plain")) : "plain",
+    ...(o.dmabufMemory ? { dmabufMemory: o.dmabufMemory } : {}),
+    direct: true,
+    random: true,
+    write: anyWrite && !fioThreads.some((f) => f.readPer10000 > 0)
+      ? true
+      : anyWrite && o.buffers !== "bounce",
+    warmupIos: 0,
+    seed: o.seed,
+    sampleNs: (o.logs.avgMsec || FIO_AVG_MSEC) * 1e6,
+    fioThreads,
+  };
+  if (o.iommu) job.iommu = o.iommu;
+  if (o.functional) job.functional = true;
+  if (o.runtimeNs !== undefined) job.runtimeNs = o.runtimeNs;
+  return {
+    job,
+    profileName: p.name,
+    iommu: o.iommu ?? p.iommu.mode,
+    threads,
+    notes: notesOf(jobs),
+    capacityBytes: capacity,
+  };
+}

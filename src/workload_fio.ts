@@ -1,0 +1,131 @@
+/**
+ * fio jobs on the workload loop: each thread runs its own job (depth,
+ * batches, read/write mix, block-size split, offset range, I/O count) and
+ * keeps fio's own statistics, taken in user space as fio takes them — slat
+ * from prep to io_uring_enter's return, clat from there to the reap, lat
+ * both — per direction, with a clat histogram and fio's IO depth, submit and
+ * complete distributions. `runUring` calls {@link applyThreadJobs} at set-up
+ * and {@link readThreadResults} after the run.
+ *
+ * @module
+ */
+import { guard, w } from "./wasm.ts";
+import type { FioThreadJob, FioThreadResult, LatSums, ThreadDirStats } from "./workload_types.ts";
+
+/** Block-size split entries per thread and direction (asm/wl_job.ts BSS_MAX). */
+export const BSS_MAX = 64;
+/** I/O tags per thread (asm/wl_job.ts TAGS_MAX): the deepest queue a thread can keep. */
+export const TAGS_MAX = 4096;
+const DIRS = [0, 1] as const;
+// Statistic words (asm/wl_job.ts ST_*).
+const ST_IOS = 0;
+const ST_BYTES = 1;
+const ST_ERRORS = 2;
+const ST_CLAT = 3;
+const ST_SLAT = 7;
+const ST_LAT = 11;
+const JS_WORDS = 3;
+
+/**
+ * Check the per-thread jobs against the drive and return the largest block
+ * size; `fail` throws the runner's job error naming the field.
+ */
+export function checkThreadJobs(
+  jobs: FioThreadJob[],
+  capacityBytes: number,
+  lbaBytes: number,
+  fail: (field: string, message: string) => never,
+): number {
+  let maxBs = 0;
+  jobs.forEach((j, t) => {
+    const f = (x: string) => `fioThreads[${t}].${x}`;
+    if (!(j.depth >= 1 && j.depth <= TAGS_MAX)) fail(f("depth"), `expected 1..${TAGS_MAX}`);
+    for (const d of DIRS) {
+      const split = d === 0 ? j.bsRead : j.bsWrite;
+      if (split.length < 1 || split.length > BSS_MAX) {
+        fail(f("bs"), `expected 1..${BSS_MAX} block sizes`);
+      }
+      for (const [bs] of split) {
+        if (!Number.isInteger(bs) || bs < 1 || bs % lbaBytes !== 0 || bs > j.rangeBytes) {
+          fail(f("bs"), `${bs} must be a multiple of the ${lbaBytes}-byte LBA size and fit the range`);
+        }
+        maxBs = Math.max(maxBs, bs);
+      }
+    }
+    if (j.offsetBytes < 0 || j.offsetBytes + j.rangeBytes > capacityBytes) {
+      fail(f("offsetBytes"), `offset + size must be within the drive (${capacityBytes} bytes)`);
+    }
+  });
+  return maxBs;
+}
+
+/** Hand each thread its job (call after wl_setup, before wl_start). */
+export function applyThreadJobs(jobs: FioThreadJob[]): void {
+  jobs.forEach((j, t) => {
+    guard(() =>
+      w.wl_thread_job(
+        t,
+        j.depth,
+        Math.min(Math.max(1, j.submitBatch), j.depth),
+        Math.min(Math.max(1, j.completeBatch), j.depth),
+        j.readPer10000,
+        j.random ? 1 : 0,
+        j.offsetBytes,
+        j.rangeBytes,
+        j.ios,
+      )
+    );
+    for (const d of DIRS) {
+      (d === 0 ? j.bsRead : j.bsWrite).forEach(([bs, cum], i) => w.wl_thread_bs(t, d, i, bs, cum));
+    }
+  });
+}
+
+function latSums(t: number, d: number, word: number): LatSums {
+  return {
+    sum: w.wl_job_stat(t, d, word),
+    sumSq: w.wl_job_stat(t, d, word + 1),
+    min: w.wl_job_stat(t, d, word + 2),
+    max: w.wl_job_stat(t, d, word + 3),
+  };
+}
+
+function dirStats(t: number, d: number): ThreadDirStats {
+  const buckets = w.stat_get(6);
+  const hist: [number, number][] = [];
+  for (let i = 0; i < buckets; i++) {
+    const n = w.wl_job_hist(t, d, i);
+    if (n > 0) hist.push([Number(w.hist_lower(i)), n]);
+  }
+  return {
+    ios: w.wl_job_stat(t, d, ST_IOS),
+    bytes: w.wl_job_stat(t, d, ST_BYTES),
+    errors: w.wl_job_stat(t, d, ST_ERRORS),
+    clat: latSums(t, d, ST_CLAT),
+    slat: latSums(t, d, ST_SLAT),
+    lat: latSums(t, d, ST_LAT),
+    clatHist: hist,
+  };
+}
+
+/** Each thread's statistics, its end time, maps and samples (relative to `t0Ns`). */
+export function readThreadResults(threads: number, t0Ns: number, sampleTimes: number[]): FioThreadResult[] {
+  const out: FioThreadResult[] = [];
+  for (let t = 0; t < threads; t++) {
+    const samples = sampleTimes.map((tNs, i) => ({
+      tNs: tNs - t0Ns,
+      dirs: DIRS.map((d) =>
+        Array.from({ length: JS_WORDS }, (_, k) => w.wl_job_sample(i, t, d, k)) as [number, number, number]
+      ),
+    }));
+    const end = w.wl_job_end(t);
+    out.push({
+      read: dirStats(t, 0),
+      write: dirStats(t, 1),
+      maps: Array.from({ length: 21 }, (_, i) => w.wl_job_map(t, i)),
+      endNs: end > 0 ? end - t0Ns : null,
+      samples,
+    });
+  }
+  return out;
+}

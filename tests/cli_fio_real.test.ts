@@ -1,0 +1,131 @@
+/**
+ * `dmasim fio` side by side with real fio 3.33 (Debian's `fio` package;
+ * `.ci/run` installs it when missing): the same jobs on a file through fio
+ * and on a simulated drive through dmasim must print the same JSON key
+ * paths and the same normal-output lines (values aside), and fio's own
+ * tools (fio2gnuplot, fio_jsonplus_clat2csv) must read dmasim's output.
+ */
+import { check, dmasim, withTempDir } from "./fixtures/cli/harness.ts";
+
+/** Key paths of a JSON value; percentile, bins and option maps are one path each (their keys are values). */
+function keyPaths(v: unknown, p = ""): string[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => keyPaths(x, `${p}/${i}`));
+  if (v !== null && typeof v === "object") {
+    return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) =>
+      ["percentile", "bins", "job options", "global options"].includes(k)
+        ? [`${p}/${k}`]
+        : keyPaths(x, `${p}/${k}`)
+    );
+  }
+  return [p];
+}
+
+async function run(
+  cmd: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(cmd, { args, cwd, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+async function haveFio(): Promise<void> {
+  const r = await run("fio", ["--version"], "/").catch(() => null);
+  check(
+    r !== null && r.stdout.trim() === "fio-3.33",
+    `real fio 3.33 on PATH (apt-get install -y fio): ${r?.stdout}`,
+  );
+}
+
+const JOB = (file: string, body: string) =>
+  `[global]\nioengine=io_uring\ndirect=1\nbs=4k\niodepth=8\nfilename=${file}\nsize=16m\nnumber_ios=1500\n\n${body}`;
+
+const JOBS: Record<string, string> = {
+  randread: "[rr]\nrw=randread\n",
+  randrw: "[mix]\nrw=randrw\nrwmixread=70\n",
+  numjobs2: "[two]\nrw=randread\nnumjobs=2\n",
+};
+
+/** The normal output's line shapes: each line's label (text before the first value), in order. */
+function shapes(text: string): string[] {
+  return text.split("\n")
+    // Percentile rows and latency-bucket lines depend on the values (how many fit a line, which are non-zero).
+    .filter((l) => !/^\s+\|/.test(l) && !/^\s+lat \((nsec|usec|msec)\)\s+:/.test(l))
+    .map((l) =>
+      l.replace(/\s+\((nsec|usec|msec)\)/, " (unit)").replace(/[=:\[(].*$/, "").replace(/\d+/g, "N")
+    );
+}
+
+Deno.test("dmasim fio prints every JSON key and output line real fio 3.33 prints for the same jobs", async () => {
+  await haveFio();
+  await withTempDir(async (dir) => {
+    const data = `${dir}/data`;
+    await Deno.writeFile(data, new Uint8Array(32 << 20));
+    for (const [name, body] of Object.entries(JOBS)) {
+      await Deno.writeTextFile(`${dir}/${name}.fio`, JOB(data, body));
+      await Deno.writeTextFile(`${dir}/${name}.sim.fio`, JOB("/dev/nvme0n1", body));
+      const real = await run("fio", ["--output-format=json", `${name}.fio`], dir);
+      check(real.code === 0, `real fio ran ${name}: ${real.stderr}`);
+      const sim = await dmasim([
+        "fio",
+        "--profile",
+        "pcie5-nand",
+        "--output-format=json",
+        `${dir}/${name}.sim.fio`,
+      ]);
+      check(sim.code === 0, `dmasim ran ${name}`, sim);
+      const a = JSON.parse(real.stdout.slice(real.stdout.indexOf("{")));
+      const b = JSON.parse(sim.stdout);
+      const mine = new Set(keyPaths(b));
+      const missing = keyPaths(a).filter((k) => !mine.has(k));
+      check(missing.length === 0, `${name}: keys fio prints and dmasim does not: ${missing.join(", ")}`, sim);
+      check(b.jobs.length === a.jobs.length, `${name}: ${a.jobs.length} job entries`, sim);
+      const realText = await run("fio", [`${name}.fio`], dir);
+      const simText = await dmasim(["fio", "--profile", "pcie5-nand", `${dir}/${name}.sim.fio`]);
+      const want = shapes(realText.stdout).filter((l) => !l.startsWith("  vda") && !l.startsWith("  sda"));
+      const got = shapes(simText.stdout).filter((l) => !l.startsWith("  nvme"));
+      const at = want.findIndex((l, i) => l !== got[i]);
+      check(
+        at < 0 && want.length === got.length,
+        `${name}: line ${at}: fio ${JSON.stringify(want[at])}, dmasim ${
+          JSON.stringify(got[at])
+        }\n${realText.stdout}`,
+        simText,
+      );
+    }
+  });
+});
+
+Deno.test("fio2gnuplot draws a dmasim bandwidth log; fio_jsonplus_clat2csv reads dmasim's json+", async () => {
+  await haveFio();
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(
+      `${dir}/log.fio`,
+      `[lg]\nioengine=io_uring\ndirect=1\nbs=4k\niodepth=8\nfilename=/dev/nvme0n1\nrw=randread\n` +
+        `time_based\nruntime=200ms\nlog_avg_msec=20\nwrite_bw_log=${dir}/dm\n`,
+    );
+    const r = await dmasim(["fio", "--output-format=json+", "--output", `${dir}/out.json`, `${dir}/log.fio`]);
+    check(r.code === 0, "dmasim ran", r);
+    const log = await Deno.readTextFile(`${dir}/dm_bw.1.log`);
+    const rows = log.trim().split("\n").map((l) => l.split(", ").map(Number));
+    check(rows.length >= 9 && rows.every((x) => x.length === 5 && x[1] > 0 && x[2] === 0), "bw log rows", r);
+    check(rows.every((x, i) => x[0] === 20 * (i + 1)), "one row per 20 ms window", r);
+    const plot = await run("fio2gnuplot", ["-p", "*_bw.*log", "-g", "-k"], dir);
+    check(plot.code === 0, `fio2gnuplot: ${plot.stdout}${plot.stderr}`);
+    const globalFile = [...Deno.readDirSync(dir)].find((e) => e.name.endsWith(".global"));
+    check(globalFile !== undefined, `fio2gnuplot's .global file: ${plot.stdout}`);
+    const global = await Deno.readTextFile(`${dir}/${globalFile!.name}`);
+    const max = Math.max(...rows.map((x) => x[1]));
+    check(global.includes(`max=${max.toFixed(2)}`), `fio2gnuplot read the values: ${global}`);
+    const pngs = [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".png"));
+    check(pngs.length > 0, "fio2gnuplot drew PNGs (gnuplot-nox installed)");
+    const csv = await run("fio_jsonplus_clat2csv", [`${dir}/out.json`, `${dir}/clat`], dir);
+    check(csv.code === 0, `fio_jsonplus_clat2csv: ${csv.stderr}`);
+    const out = [...Deno.readDirSync(dir)].filter((e) => e.name.startsWith("clat"));
+    check(
+      out.length > 0 && Deno.readTextFileSync(`${dir}/${out[0].name}`).split("\n").length > 3,
+      "clat CSV",
+    );
+  });
+});
