@@ -270,6 +270,11 @@ export async function runCli(
   } catch (e) {
     // Checked by flag, not by class: a closed pipe may surface wrapped in another error.
     if (stdoutClosed || e instanceof StdoutClosed || e instanceof Deno.errors.BrokenPipe) return EXIT_OK;
+    const denied = permissionMessage(e);
+    if (denied !== null) {
+      io.err(`${prefix()}: ${denied}\n`);
+      return EXIT_USAGE;
+    }
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return EXIT_OK;
       if (e.code === "commander.help") return EXIT_USAGE; // help written to stderr on missing subcommand
@@ -277,7 +282,7 @@ export async function runCli(
       io.err(`${prefix()}: ${msg}\n`);
       return EXIT_USAGE;
     }
-    if (Deno.env.get("DMASIM_DEBUG")) console.error(e);
+    if (envGranted("DMASIM_DEBUG") && Deno.env.get("DMASIM_DEBUG")) console.error(e);
     if (e instanceof UsageError) {
       io.err(`${prefix()}: ${oneLine(e.message)}\n`);
       return EXIT_USAGE;
@@ -294,6 +299,26 @@ export async function runCli(
     io.err(`${prefix()}: run failed: ${oneLine(msg)}\n`);
     return EXIT_FAILED;
   }
+}
+
+/** Whether `name` may be read without Deno prompting or refusing (querying never prompts). */
+export function envGranted(name: string): boolean {
+  return Deno.permissions.querySync({ name: "env", variable: name }).state === "granted";
+}
+
+/**
+ * dmasim's own one line for a permission Deno refused (Deno.errors.NotCapable
+ * when prompting is off, PermissionDenied from the OS), or null for any other
+ * error. Deno's text ("Requires write access to …, run again with the
+ * --allow-write flag") is not shown as such: the user did not run Deno, they
+ * ran dmasim.
+ */
+export function permissionMessage(e: unknown): string | null {
+  if (!(e instanceof Deno.errors.NotCapable) && !(e instanceof Deno.errors.PermissionDenied)) return null;
+  const m = /Requires (\w+) access to ([^,]+?),.*?(--allow-\w+)/.exec(e.message);
+  if (m) return `no ${m[1]} access to ${m[2]}: dmasim was started without ${m[3]}`;
+  if (e instanceof Deno.errors.PermissionDenied) return `permission denied: ${oneLine(e.message)}`;
+  return "no permission: dmasim needs --allow-read, --allow-write and --allow-env";
 }
 
 function oneLine(s: string): string {
@@ -496,9 +521,68 @@ export function writeOutputFile(path: string, data: string): void {
     Deno.writeTextFileSync(path, data);
   } catch (e) {
     const msg = `cannot write ${path}: ${e instanceof Error ? e.message : e}`;
+    if (e instanceof Deno.errors.NotCapable) throw new UsageError(permissionMessage(e)!);
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.PermissionDenied) {
       throw new UsageError(msg);
     }
     throw new RunFailure(msg);
+  }
+}
+
+/** Output paths that mean a standard stream, as fio and most tools read them. */
+const STDOUT_PATHS = new Set(["-", "/dev/stdout"]);
+
+/**
+ * Fail early (exit 2) when `path` cannot be written because its folder does
+ * not exist or is not a folder: checked before simulating anything, so a long
+ * run is not lost to a typo in the output path. `-`, `/dev/stdout` and
+ * `/dev/stderr` are the streams and always pass.
+ */
+export function checkOutputPath(path: string): void {
+  if (STDOUT_PATHS.has(path) || path === "/dev/stderr") return;
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  try {
+    if (!Deno.statSync(dir).isDirectory) throw new UsageError(`cannot write ${path}: ${dir} is not a folder`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if (e instanceof Deno.errors.NotCapable) throw new UsageError(permissionMessage(e)!);
+    throw new UsageError(`cannot write ${path}: ${e instanceof Error ? e.message : e}`);
+  }
+}
+
+/** Whether `path` names stdout (`-`, `/dev/stdout`) or stderr (`/dev/stderr`) rather than a file. */
+export function streamOf(path: string): "out" | "err" | null {
+  return STDOUT_PATHS.has(path) ? "out" : path === "/dev/stderr" ? "err" : null;
+}
+
+/** Write `text` to `path`: stdout for `-` and `/dev/stdout`, stderr for `/dev/stderr`, else the file. */
+export function writeOrStream(path: string, text: string, io: Io): void {
+  const s = streamOf(path);
+  if (s === "out") io.out(text);
+  else if (s === "err") io.err(text);
+  else writeOutputFile(path, text);
+}
+
+/**
+ * Under `deno task dmasim` the process starts in deno.json's folder (`root`),
+ * not where the user stands; deno task (like npm) puts the user's folder in
+ * INIT_CWD. Changing to it makes every relative path — job files, profiles,
+ * outputs — mean what the user meant. Nothing in dmasim depends on the start
+ * folder (modules, the Wasm and workers are found by URL). Only a process that
+ * starts in `root` moves: INIT_CWD is inherited by every child of an npm or
+ * deno task process, so elsewhere (`deno run cli/dmasim.ts` from any folder) it
+ * may be stale and the start folder is the user's. Reading INIT_CWD needs env
+ * access; without it, or when unset, nothing changes.
+ */
+export function enterUserCwd(root: string): void {
+  if (!envGranted("INIT_CWD")) return;
+  const dir = Deno.env.get("INIT_CWD");
+  if (!dir) return;
+  try {
+    if (Deno.realPathSync(Deno.cwd()) !== Deno.realPathSync(root)) return;
+    Deno.chdir(dir);
+  } catch {
+    // The folder went away or is unreadable: relative paths then resolve against
+    // deno.json's folder, as before, and any failure shows on the path itself.
   }
 }

@@ -16,7 +16,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { benchCommand } from "./bench.ts";
-import { EXIT_OK, type Io, runCli, setupCommand, STDIO, UsageError } from "./common.ts";
+import { enterUserCwd, EXIT_OK, type Io, runCli, setupCommand, STDIO, UsageError } from "./common.ts";
 export type { Io } from "./common.ts";
 import { fioCommand } from "./fio.ts";
 import { sweepCommand } from "./sweep.ts";
@@ -88,5 +88,6 @@ export async function main(args: string[], io: Io = STDIO): Promise<number> {
 }
 
 if (import.meta.main) {
+  enterUserCwd(new URL("../", import.meta.url).pathname); // deno.json's folder, where deno task starts
   Deno.exit(await main(Deno.args));
 }

@@ -8,6 +8,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import {
+  checkOutputPath,
   enumArg,
   fixed,
   intArg,
@@ -464,6 +465,8 @@ Examples:
     if (points.length > 10_000) {
       throw new UsageError(`option --param: ${points.length} grid points; at most 10000`);
     }
+    // The output folder is checked before the grid runs, so a long sweep is not lost to a bad --out.
+    if (f.out) checkOutputPath(f.shard ? shardFileName(f.out, f.shard) : `${f.out}.csv`);
     const { onProgress: _p, ...baseShown } = base;
     const shown = { ...baseShown, profile: loaded.profile.name };
     if (f.shard) {

@@ -9,7 +9,17 @@
  * @module
  */
 import { Command } from "@commander-js/extra-typings";
-import { type Io, makeProgress, RunFailure, setupCommand, STDIO, writeOutputFile } from "./common.ts";
+import {
+  checkOutputPath,
+  type Io,
+  makeProgress,
+  RunFailure,
+  setupCommand,
+  STDIO,
+  streamOf,
+  writeOrStream,
+  writeOutputFile,
+} from "./common.ts";
 import type { RunResult, TraceRecord } from "./engine.ts";
 import { addUringOptions, buildUringJob, runJob, type UringFlags } from "./uring.ts";
 import { VERSION } from "./version.ts";
@@ -78,6 +88,83 @@ export function nestSlices(events: TraceEvent[]): number {
     stack.push(e.ts + e.dur!);
   }
   return cut;
+}
+
+/** One piece of an I/O's stage on its track: [bNs, eNs), siblings in time order. */
+export interface StagePiece {
+  /** The stage (`IO_STAGES`). */
+  name: string;
+  /** Start, ns. */
+  bNs: number;
+  /** End, ns. */
+  eNs: number;
+}
+
+/**
+ * Lay an I/O's stages (sorted by start) out as non-overlapping siblings. The
+ * kernel's stages nest: the block layer's submit (blk_mq_submit_bio) encloses
+ * nvme_queue_rq's DMA map and command set-up, so the model records submit
+ * with a span that contains map and command. Laying them end to end would
+ * squeeze map and command to nothing (they would start where submit ends);
+ * instead an enclosing stage is cut where the enclosed one starts and resumes,
+ * under its own name, after it — `submit | map | command | submit` — so every
+ * stage shows the time the model charged to it, and slices stay two deep.
+ *
+ * @example
+ * ```ts
+ * import { stagePieces } from "./trace.ts";
+ * const p = stagePieces([
+ *   { kind: "io", name: "submit", tNs: 0, durNs: 100, track: 0, value: 1 },
+ *   { kind: "io", name: "map", tNs: 20, durNs: 30, track: 0, value: 1 },
+ * ]);
+ * console.log(p.map((x) => `${x.name} ${x.bNs}-${x.eNs}`)); // ["submit 0-20", "map 20-50", "submit 50-100"]
+ * ```
+ */
+export function stagePieces(stages: readonly TraceRecord[]): StagePiece[] {
+  const pieces: StagePiece[] = [];
+  const open: { name: string; eNs: number }[] = []; // enclosing stages cut by a nested one
+  let cursor = stages.length ? stages[0].tNs : 0;
+  const resume = (upTo: number) => {
+    const top = open[open.length - 1];
+    if (upTo > cursor) pieces.push({ name: top.name, bNs: cursor, eNs: upTo });
+    cursor = Math.max(cursor, upTo);
+  };
+  stages.forEach((s, i) => {
+    while (open.length && open[open.length - 1].eNs <= s.tNs) resume(open.pop()!.eNs);
+    const b = Math.max(s.tNs, cursor); // siblings never overlap
+    if (open.length) resume(b); // the enclosing stage's own time between its nested ones
+    let e = Math.max(b, s.tNs + Math.max(0, s.durNs));
+    if (open.length) e = Math.min(e, open[open.length - 1].eNs);
+    const next = stages[i + 1];
+    if (next && next.tNs < e) {
+      // `next` starts inside this stage: this one is cut there and resumes after it.
+      if (next.tNs > b) pieces.push({ name: s.name, bNs: b, eNs: next.tNs });
+      else pieces.push({ name: s.name, bNs: b, eNs: b });
+      open.push({ name: s.name, eNs: e });
+      cursor = Math.max(b, next.tNs);
+    } else {
+      pieces.push({ name: s.name, bNs: b, eNs: e });
+      cursor = e;
+    }
+  });
+  while (open.length) resume(open.pop()!.eNs);
+  return pieces;
+}
+
+/**
+ * The line saying the trace stopped before the run did (the model keeps a
+ * fixed number of records and counts the rest), or null when it holds the
+ * whole run. Without it a trace that silently ends early would read as a run
+ * that went idle.
+ */
+export function recordingStopped(r: RunResult): string | null {
+  const dropped = r.traceDropped ?? 0;
+  const recs = r.trace ?? [];
+  if (dropped === 0) return null;
+  const lastNs = recs.reduce((m, x) => Math.max(m, x.tNs), 0);
+  return `trace: recording stopped at ${(lastNs / 1000).toFixed(3)} us simulated of ${
+    (r.simNs / 1000).toFixed(3)
+  } us: record limit reached (${recs.length} records kept, ${dropped} later ones dropped); use fewer --ios`;
 }
 
 /**
@@ -191,20 +278,23 @@ export function toChromeTrace(
   ios.forEach((stages, id) => {
     const pid = PID_DEVICE_BASE + stages[0].track;
     const start = stages[0].tNs;
-    const end = Math.max(...stages.map((s) => s.tNs + Math.max(0, s.durNs)));
+    const pieces = stagePieces(stages);
+    const end = Math.max(start, ...pieces.map((p) => p.eNs));
     const name = `${dir} ${r.job.bs} B`;
     const tid = pid;
     out.push({
       ev: { name, ph: "b", ts: us(start), pid, tid, cat: "io", id, args: { seq: stages[0].value } },
       key: [1, us(start)],
     });
-    let prevEnd = start;
-    for (const s of stages) {
-      const b = Math.max(s.tNs, prevEnd); // siblings must not overlap
-      const e = Math.max(b, s.tNs + Math.max(0, s.durNs));
-      prevEnd = e;
-      out.push({ ev: { name: s.name, ph: "b", ts: us(b), pid, tid, cat: "io", id }, key: [1, us(b)] });
-      out.push({ ev: { name: s.name, ph: "e", ts: us(e), pid, tid, cat: "io", id }, key: [1, us(e)] });
+    for (const p of pieces) {
+      out.push({
+        ev: { name: p.name, ph: "b", ts: us(p.bNs), pid, tid, cat: "io", id },
+        key: [1, us(p.bNs)],
+      });
+      out.push({
+        ev: { name: p.name, ph: "e", ts: us(p.eNs), pid, tid, cat: "io", id },
+        key: [1, us(p.eNs)],
+      });
     }
     out.push({ ev: { name, ph: "e", ts: us(end), pid, tid, cat: "io", id }, key: [1, us(end)] });
   });
@@ -247,6 +337,7 @@ export function toChromeTrace(
       bs: r.job.bs,
       seed: r.job.seed,
       records: recs.length,
+      records_dropped: r.traceDropped ?? 0,
       slices_cut_to_nest: cut,
     },
   };
@@ -273,7 +364,11 @@ export function traceCommand(io: Io = STDIO): Command {
     .argument("[device...]", "drives to use (profile device names)");
   addUringOptions(cmd, "200 I/Os");
   cmd
-    .option("-o, --output <file>", "trace file to write ('-' for stdout)", "trace.json")
+    .option(
+      "-o, --output <file>",
+      "trace file to write ('-' or /dev/stdout for stdout, /dev/stderr)",
+      "trace.json",
+    )
     .addHelpText(
       "after",
       `
@@ -286,6 +381,7 @@ Examples:
   cmd.action((devices, opts) => {
     const f = opts as unknown as UringFlags & { output: string };
     const { job } = buildUringJob(f, devices, { ios: 200 });
+    checkOutputPath(f.output); // before the run, so a long one is not lost to a bad path
     job.trace = true;
     const bar = makeProgress("trace", f.quiet);
     job.onProgress = (x) => bar.update(x);
@@ -300,8 +396,8 @@ Examples:
     const text = JSON.stringify(t) + "\n";
     const count = (ph: string, cat?: string) =>
       t.traceEvents.filter((e) => e.ph === ph && (cat === undefined || e.cat === cat)).length;
-    if (f.output === "-") {
-      io.out(text);
+    if (streamOf(f.output) !== null) {
+      writeOrStream(f.output, text, io);
     } else {
       writeOutputFile(f.output, text);
       const ioCount = new Set(t.traceEvents.filter((e) => e.ph === "b").map((e) => `${e.pid}/${e.id}`)).size;
@@ -314,6 +410,8 @@ Examples:
           `open it in https://ui.perfetto.dev (or chrome://tracing)\n`,
       );
     }
+    const stopped = recordingStopped(r);
+    if (stopped) io.err(stopped + "\n");
     if (r.errors > 0) throw new RunFailure(`${r.errors} of ${r.ios + r.errors} I/Os failed`);
   });
   return cmd as unknown as Command;

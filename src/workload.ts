@@ -474,7 +474,10 @@ export function runUring(job: UringJob): RunResult {
       ? (Math.max(...Array.from({ length: threads }, (_, c) => sys.coreTimeNs(c))) / 1e9) / wallS
       : 0,
   };
-  if (job.trace) result.trace = readTrace(sys);
+  if (job.trace) {
+    result.trace = readTrace(sys);
+    result.traceDropped = w.trace_dropped();
+  }
   if (fio) result.fioThreads = readThreadResults(threads, t0, Array.from({ length: ns }, (_, i) => rd(i, 0)));
   return result;
 }

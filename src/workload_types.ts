@@ -275,6 +275,12 @@ export interface RunResult {
   realTimeRatio: number;
   /** Trace records when `job.trace` was set. */
   trace?: TraceRecord[];
+  /**
+   * Records not kept when `job.trace` was set: the model keeps the first
+   * 131072 (asm/sim/trace.ts TRACE_MAX) and counts the rest, so a non-zero
+   * value means the trace stops before the run does.
+   */
+  traceDropped?: number;
   /** Per-thread fio statistics when `job.fioThreads` was set. */
   fioThreads?: FioThreadResult[];
 }

@@ -4,21 +4,11 @@
  *
  * @module
  */
-import { type Io, UsageError, writeOutputFile } from "../common.ts";
+import { checkOutputPath, type Io, writeOutputFile } from "../common.ts";
 
 const STDOUT = new Set(["-", "/dev/stdout"]);
 
-/** Fail early (exit 2) when `path`'s folder does not exist, before simulating anything. */
-export function checkOutputPath(path: string): void {
-  if (STDOUT.has(path) || path === "/dev/stderr") return;
-  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
-  try {
-    if (!Deno.statSync(dir).isDirectory) throw new UsageError(`cannot write ${path}: ${dir} is not a folder`);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot write ${path}: ${e instanceof Error ? e.message : e}`);
-  }
-}
+export { checkOutputPath };
 
 /** Write `text` to `path` (stdout when unset, `-` or /dev/stdout; stderr for /dev/stderr). */
 export function writeOrStdout(path: string | undefined, text: string, io: Io): void {
