@@ -14,7 +14,8 @@ import {
   iommu_faults, iommu_stale_hits, iommu_fq_flushes, iommu_iova_cache_hits, iommu_iova_tree_allocs, iommu_pte_writes,
   iommu_unit_stat,
 } from "./iommu/iommu";
-import { nvme_init } from "./nvme/pci";
+import { nvme_dom, nvme_init } from "./nvme/pci";
+import { iommu_domain_set_dma_mask, iommu_iova_in_use, iommu_set_aperture } from "./iommu/iommu";
 import { gpu_init } from "./hw/gpu";
 export { gpu_setup } from "./hw/gpu";
 import { gpu_copies, gpu_link_bytes, host_mem_bytes } from "./hw/gpu";
@@ -104,6 +105,15 @@ export function stat_get(which: i32): f64 {
 }
 export { phys_backed_pages } from "./hw/physmem";
 export { exposure_get } from "./iommu/exposure";
+export { nvme_set_untrusted } from "./nvme/pci";
+import { swiotlb_bounces, swiotlb_copied_bytes, swiotlb_pad_bytes } from "./iommu/swiotlb";
+/** swiotlb counters: 0 requests bounced, 1 bytes copied, 2 padding bytes zeroed. */
+export function swiotlb_counter(i: i32): f64 {
+  if (i == 0) return <f64>swiotlb_bounces;
+  if (i == 1) return <f64>swiotlb_copied_bytes;
+  return <f64>swiotlb_pad_bytes;
+}
+export { dmabuf_set_policy, dmabuf_user_locked_bytes } from "./io_uring/dmabuf_token";
 export {
   io_register_buffers, io_register_buffers_sparse, io_register_buffers_update, io_unregister_buffers,
   io_register_files, io_unregister_files, io_register_buffers_update2,
@@ -208,6 +218,21 @@ export function snap_get(which: i32, i: i32): f64 {
   if (which == 1) return unchecked(snap_dmabuf[i]);
   if (which == 3) return unchecked(snap_unit[i]);
   return unchecked(snap_ctrl[i]);
+}
+
+/** The IOMMU's address width in bits (39, 48, 57); after storage_init, before the controllers. */
+export function iommu_aperture_setup(bits: u32): void {
+  iommu_set_aperture(bits);
+}
+
+/** dma_set_mask_and_coherent for NVMe controller `c`: its DMA addresses stay below 2^bits. */
+export function nvme_set_dma_mask(c: i32, bits: u32): void {
+  iommu_domain_set_dma_mask(nvme_dom(c), bits);
+}
+
+/** IOVA pages held in controller `c`'s domain (mappings, and lazy flush queues). */
+export function nvme_iova_in_use(c: i32): f64 {
+  return <f64>iommu_iova_in_use(nvme_dom(c));
 }
 
 /** dma-buf layer set-up: `p2p_switch_mask` has a bit per GPU reached through a PCIe switch. */

@@ -451,6 +451,13 @@ export function fmtSecurity(r: RunResult): string[] {
         `mapped ${fmtNs(s.subPage.meanWindowNs)} on average`,
     );
   }
+  if (s.shadow.bounces > 0) {
+    lines.push(
+      `  shadow buffers (untrusted device): ${s.shadow.bounces} requests bounced, ${
+        fmtBytes(s.shadow.copiedBytes)
+      } copied, ${fmtBytes(s.shadow.paddingBytes)} of padding zeroed instead of exposed`,
+    );
+  }
   if (s.dmabufMaps.bytesMax > 0) {
     lines.push(`  dma-buf maps: ${fmtBytes(s.dmabufMaps.bytesMax)} mapped whole for the registration's life`);
   }

@@ -71,6 +71,8 @@ export const COST_FIELDS: ReadonlyArray<readonly [string, number, string]> = [
   ["worker_punt", 1500, "hand a request to an io-wq worker and wake it"],
   ["app_per_io", 6, "the workload's own per-I/O work (t/io_uring: offset generation)"],
   ["gpu_copy_launch", 2500, "launch one host-to-GPU copy (cudaMemcpyAsync-style), bounce path only"],
+  ["swiotlb_map", 150, "swiotlb_tbl_map_single: find and take bounce slots (untrusted devices)"],
+  ["memcpy_kb", 80, "a core copying 1 KiB (swiotlb_bounce): ~12.8 GB/s, a Xeon core's memcpy"],
 ];
 
 /** Names of the cost fields, in asm order. */
@@ -112,6 +114,9 @@ export interface Profile {
     atc_inval_ns: number;
     fq_size: number;
     fq_timeout_ms: number;
+    aperture_bits: number;
+    dmabuf_cap_required: boolean;
+    dmabuf_limit_mib: number;
   };
   /** PCIe link of each drive. */
   pcie: { gen: number; lanes: number; max_payload_bytes: number; tlp_overhead_bytes: number };
@@ -159,6 +164,14 @@ export interface DeviceProfile {
   channels: number;
   /** Injected media errors per million commands (0: none): reads fail -ENODATA, writes too. */
   media_error_ppm: number;
+  /** The device's DMA mask in bits (nvme-pci sets 64); its IOVAs stay below 2^bits. */
+  dma_mask_bits: number;
+  /**
+   * An untrusted device (pci_dev->untrusted: behind an external-facing port): "yes" bounces what does not
+   * fill whole IOVA granules through swiotlb and forces strict invalidation, as the kernel does; "all"
+   * bounces every request (a proposal from the LSF/MM discussion); "no" (default).
+   */
+  untrusted: "no" | "yes" | "all";
 }
 
 /** A drive's capacity in bytes: capacity_bytes when set, else capacity_gib GiB. */
@@ -268,6 +281,24 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     atc_inval_ns: { t: "int", min: 0, max: 1000000, doc: "an ATC invalidation's round trip", unit: "ns" },
     fq_size: { t: "int", min: 1, max: 4096, doc: "lazy per-CPU flush queue entries" },
     fq_timeout_ms: { t: "int", min: 1, max: 10000, doc: "lazy flush timer", unit: "ms" },
+    aperture_bits: {
+      t: "int",
+      min: 39,
+      max: 57,
+      doc: "IOVA space: the IOMMU's address width, 39, 48 or 57 bits (3, 4 or 5 page-table levels)",
+      unit: "bit",
+    },
+    dmabuf_cap_required: {
+      t: "bool",
+      doc: "dma-buf registration needs CAP_SYS_ADMIN (a proposal from the LSF/MM session; default off)",
+    },
+    dmabuf_limit_mib: {
+      t: "int",
+      min: 0,
+      max: 1 << 20,
+      doc: "per-user limit on registered dma-buf bytes, charged like RLIMIT_MEMLOCK (a proposal; 0: none)",
+      unit: "MiB",
+    },
   },
   pcie: {
     gen: { t: "int", min: 1, max: 6, doc: "PCIe generation" },
@@ -303,6 +334,13 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     media_mbps: { t: "int", min: 1, max: 1_000_000, doc: "media transfer rate per channel", unit: "MB/s" },
     channels: { t: "int", min: 1, max: 4096, doc: "internal parallelism" },
     media_error_ppm: { t: "int", min: 0, max: 1_000_000, doc: "injected media errors per million commands" },
+    dma_mask_bits: { t: "int", min: 32, max: 64, doc: "the device's DMA mask (nvme-pci: 64)", unit: "bit" },
+    untrusted: {
+      t: "enum",
+      values: ["no", "yes", "all"],
+      doc:
+        "untrusted device: yes bounces sub-granule buffers through swiotlb (strict), all bounces every request",
+    },
   },
   "gpus[]": {
     name: { t: "str", doc: "GPU name" },
@@ -316,7 +354,7 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
 
 /** Fields that may be left out, with the value they then take. */
 const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
-  "devices[]": { media_error_ppm: 0, capacity_bytes: 0 },
+  "devices[]": { media_error_ppm: 0, capacity_bytes: 0, dma_mask_bits: 64, untrusted: "no" },
   "gpus[]": { pcie_gen: 4, pcie_lanes: 16, copy_latency_ns: 2000 },
   memory: { bandwidth_mbps: 150_000 },
   // Profiles written before IOMMU kinds existed describe VT-d with the whole
@@ -329,8 +367,12 @@ const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
     max_inval_pages: 512,
     ats: false,
     atc_inval_ns: 2000,
+    // And before IOVA-space limits and the dma-buf registration policy (issue 14).
+    aperture_bits: 48,
+    dmabuf_cap_required: false,
+    dmabuf_limit_mib: 0,
   },
-  costs_ns: { gpu_copy_launch: 2500 },
+  costs_ns: { gpu_copy_launch: 2500, swiotlb_map: 150, memcpy_kb: 80 },
 };
 
 function checkField(path: string, spec: FieldSpec, v: unknown): void {
@@ -448,6 +490,18 @@ export function validateProfile(p: unknown): Profile {
       "pcie.max_payload_bytes",
       `expected a power of two, got ${prof.pcie.max_payload_bytes}`,
     );
+  }
+  prof.devices.forEach((d, i) => {
+    if (d.untrusted !== "no" && prof.iommu.mode === "passthrough") {
+      throw new ProfileError(
+        `devices[${i}].untrusted`,
+        "needs iommu.mode strict or lazy (the kernel gives an untrusted device a translating domain even " +
+          "with iommu=pt; dmasim does not model domain types per device)",
+      );
+    }
+  });
+  if (![39, 48, 57].includes(prof.iommu.aperture_bits)) {
+    throw new ProfileError("iommu.aperture_bits", `expected 39, 48 or 57, got ${prof.iommu.aperture_bits}`);
   }
   if (
     prof.iommu.iotlb_entries < prof.iommu.iotlb_ways || prof.iommu.iotlb_entries % prof.iommu.iotlb_ways !== 0

@@ -35,6 +35,9 @@ export const OPTANE_P5800X: Profile = {
     atc_inval_ns: 2000,
     fq_size: 256,
     fq_timeout_ms: 10,
+    aperture_bits: 48, // VT-d with 4-level second-level tables
+    dmabuf_cap_required: false, // v3 has no capability check
+    dmabuf_limit_mib: 0, // and no accounting
   },
   pcie: { gen: 4, lanes: 4, max_payload_bytes: 256, tlp_overhead_bytes: 26 },
   nvme: {
@@ -59,6 +62,8 @@ export const OPTANE_P5800X: Profile = {
       media_mbps: 800,
       channels: 128,
       media_error_ppm: 0,
+      dma_mask_bits: 64, // nvme_pci_enable: dma_set_mask_and_coherent(DMA_BIT_MASK(64))
+      untrusted: "no", // an internal drive
     },
   ],
   gpus: [{
@@ -90,6 +95,8 @@ export const PCIE5_NAND: Profile = {
       media_mbps: 200,
       channels: 256,
       media_error_ppm: 0,
+      dma_mask_bits: 64, // nvme_pci_enable: dma_set_mask_and_coherent(DMA_BIT_MASK(64))
+      untrusted: "no", // an internal drive
     },
   ],
 };
@@ -116,6 +123,8 @@ export const GEN4_TLC_NAND: Profile = {
       media_mbps: 400,
       channels: 64,
       media_error_ppm: 0,
+      dma_mask_bits: 64, // nvme_pci_enable: dma_set_mask_and_coherent(DMA_BIT_MASK(64))
+      untrusted: "no", // an internal drive
     },
   ],
 };

@@ -88,6 +88,18 @@ export interface SecurityReport {
     /** Mean time such a byte stayed mapped, ns. */
     meanWindowNs: number;
   };
+  /**
+   * Untrusted devices (`devices[].untrusted`): requests bounced through swiotlb shadow pages, so the
+   * device reaches the I/O's bytes and zeroed padding, nothing else.
+   */
+  shadow: {
+    /** Requests bounced. */
+    bounces: number;
+    /** Bytes copied between the buffers and the shadow pages (both directions). */
+    copiedBytes: number;
+    /** Padding bytes zeroed in shadow pages (what a plain mapping would have exposed of its pages). */
+    paddingBytes: number;
+  };
   /** dma-buf maps: the whole registered buffer, mapped for the registration's life. */
   dmabufMaps: {
     /** Most dma-buf bytes mapped at once. */
@@ -152,8 +164,7 @@ export function securityReport(profile: Profile, tEndNs: number): SecurityReport
   const s0 = stale(0, t);
   const s1 = stale(1, t);
   const mappedMax = w.exposure_get(0, F.mappedAllMax, t) * GRANULE;
-  const mappedByteNs = (w.exposure_get(0, F.mappedPageNs, t) + w.exposure_get(1, F.mappedPageNs, t)) *
-    GRANULE;
+  const mappedByteNs = [0, 1, 2].reduce((a, k) => a + w.exposure_get(k, F.mappedPageNs, t), 0) * GRANULE;
   const subBytes = w.exposure_get(0, F.subBytes, t);
   const subByteNs = w.exposure_get(0, F.subByteNs, t);
   return {
@@ -170,6 +181,11 @@ export function securityReport(profile: Profile, tEndNs: number): SecurityReport
       bytesBeyondIo: subBytes,
       byteNs: subByteNs,
       meanWindowNs: subBytes > 0 ? subByteNs / subBytes : 0,
+    },
+    shadow: {
+      bounces: w.swiotlb_counter(0),
+      copiedBytes: w.swiotlb_counter(1),
+      paddingBytes: w.swiotlb_counter(2),
     },
     dmabufMaps: {
       bytesMax: w.exposure_get(1, F.mappedMax, t) * GRANULE,

@@ -9,7 +9,7 @@
  */
 import { guard, w } from "./wasm.ts";
 import { EFAULT, EINVAL, ENOENT, ENOMEM } from "./constants.ts";
-import { COST_NAMES, deviceCapacityBytes, type Profile } from "./profile.ts";
+import { COST_NAMES, deviceCapacityBytes, type Profile, ProfileError } from "./profile.ts";
 import { resolveProfile } from "./profiles.ts";
 import { type SecurityReport, securityReport } from "./security.ts";
 
@@ -25,6 +25,8 @@ export interface SystemOptions {
   functional?: boolean;
   /** Seed for the devices' latency jitter (default 1). */
   seed?: number;
+  /** Whether the simulated process holds CAP_SYS_ADMIN (default true: benchmarks run as root). */
+  capSysAdmin?: boolean;
 }
 
 /** IOMMU modes in asm order. */
@@ -97,11 +99,26 @@ export class System {
         throw new TypeError(`iommu must be strict|lazy|passthrough, got ${opts.iommu}`);
       }
       prof.iommu.mode = opts.iommu;
+      const u = prof.devices.findIndex((d) => d.untrusted !== "no");
+      if (opts.iommu === "passthrough" && u >= 0) {
+        throw new ProfileError(
+          `devices[${u}].untrusted`,
+          "needs iommu.mode strict or lazy (the kernel gives an untrusted device a translating domain even " +
+            "with iommu=pt; dmasim does not model domain types per device)",
+        );
+      }
     }
     this.profile = prof;
     this.#epoch = ++epoch;
     // One machine per process: this set-up resets the Wasm side for it.
-    guard(() => configureMachine(this.profile, opts.functional ?? true, BigInt(opts.seed ?? 1)));
+    guard(() =>
+      configureMachine(
+        this.profile,
+        opts.functional ?? true,
+        BigInt(opts.seed ?? 1),
+        opts.capSysAdmin ?? true,
+      )
+    );
     this.#scratch = w.scratch_ptr();
     this.#view = new DataView(w.memory.buffer);
   }
@@ -239,6 +256,18 @@ export class System {
       });
     }
     return out;
+  }
+
+  /** IOVA bytes held in drive `c`'s IOMMU domain (live mappings, and in lazy mode the flush queues). */
+  iovaInUseBytes(c = 0): number {
+    this.check();
+    return w.nvme_iova_in_use(c) * 4096;
+  }
+
+  /** Bytes of registered dma-bufs charged to the user (the `iommu.dmabuf_limit_mib` policy's count). */
+  dmabufLockedBytes(): number {
+    this.check();
+    return w.dmabuf_user_locked_bytes();
   }
 
   /**
@@ -413,7 +442,7 @@ export class System {
  * the IOMMU and NVMe host settings, the IOMMU hardware, GPUs, the dma-buf
  * layer, then each drive (`configureDrives`).
  */
-function configureMachine(p: Profile, functional: boolean, seed: bigint): void {
+function configureMachine(p: Profile, functional: boolean, seed: bigint, capSysAdmin: boolean): void {
   w.machine_init(
     p.cpu.cores,
     p.memory.host_mib,
@@ -445,6 +474,7 @@ function configureMachine(p: Profile, functional: boolean, seed: bigint): void {
     functional ? 1 : 0,
     p.memory.bandwidth_mbps,
   );
+  w.iommu_aperture_setup(p.iommu.aperture_bits);
   w.iommu_hw_setup(
     IOMMU_KINDS.indexOf(io.kind),
     io.sync_latency_ns,
@@ -456,6 +486,11 @@ function configureMachine(p: Profile, functional: boolean, seed: bigint): void {
   );
   p.gpus.forEach((g, i) => w.gpu_setup(i, g.pcie_gen, g.pcie_lanes, g.copy_latency_ns));
   w.dmabuf_setup(p.gpus.reduce((m, g, i) => g.p2p === "switch" ? m | (1 << i) : m, 0));
+  w.dmabuf_set_policy(
+    p.iommu.dmabuf_cap_required ? 1 : 0,
+    p.iommu.dmabuf_limit_mib * 2 ** 20,
+    capSysAdmin ? 1 : 0,
+  );
   configureDrives(p, seed);
 }
 
@@ -481,5 +516,7 @@ function configureDrives(p: Profile, seed: bigint): void {
       seed,
       d.media_error_ppm,
     );
+    w.nvme_set_dma_mask(c, d.dma_mask_bits);
+    w.nvme_set_untrusted(c, ["no", "yes", "all"].indexOf(d.untrusted));
   });
 }

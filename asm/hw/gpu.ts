@@ -61,6 +61,17 @@ export function host_mem_xfer(t: u64, bytes: u32): u64 {
   return mem_free;
 }
 
+/**
+ * A CPU copy's `bytes` through host memory: counted, and the time they take
+ * at the memory's bandwidth returned (ns) without booking the bus (the
+ * device's transfers are booked ahead in time; a copy on a core is not
+ * queued behind them).
+ */
+export function host_mem_copy_ns(bytes: u32): u64 {
+  host_mem_bytes += bytes;
+  return ((<u64>bytes * mem_ps_per_kb) / 1024 + 999) / 1000;
+}
+
 /** `bytes` over GPU `g`'s link no earlier than `t` ps; returns when they are through. */
 export function gpu_link_xfer(g: i32, t: u64, bytes: u32): u64 {
   const free = unchecked(g_link_free[g]);

@@ -44,6 +44,20 @@ const tk_wait_head = new StaticArray<u32>(TOKENS_MAX); // parked requests (req +
 const tk_wait_tail = new StaticArray<u32>(TOKENS_MAX);
 const tk_worker = new StaticArray<bool>(TOKENS_MAX); // a worker event is pending
 const tk_core = new StaticArray<i32>(TOKENS_MAX); // core the worker runs on
+const tk_acct = new StaticArray<u64>(TOKENS_MAX); // bytes charged to the user's dma-buf limit
+
+// ---- registration policy (a proposal from the LSF/MM session, off by default) ----
+// David Howells asked whether dma-buf registration needs privilege, since
+// long-lived maps can clog the IOMMU's address space; Pavel Begunkov agreed
+// that some capability check is needed (LWN 2026-05-12). Keith Busch's 2022
+// premapped-buffer series required CAP_SYS_ADMIN. The model offers both a
+// capability requirement and a per-user byte limit charged like io_uring's
+// RLIMIT_MEMLOCK accounting (__io_account_mem: -ENOMEM past the limit).
+let pol_cap_required: bool = false;
+let pol_limit_bytes: u64 = 0; // 0: no limit
+let proc_cap_sys_admin: bool = true;
+/** Bytes of registered dma-bufs charged to the (one) simulated user. */
+let db_user_locked_bytes: u64 = 0;
 
 // ---- maps (struct io_dmabuf_map + the nvme map) ---------------------------------
 const mp_live = new StaticArray<bool>(MAPS_MAX);
@@ -70,6 +84,10 @@ const RQ_WAITED: u32 = 120; // u8: times the request was parked
 /** Importer-side set-up of a fresh machine: no tokens, no maps, counters at zero. */
 export function io_dmabuf_init(): void {
   for (let i = 0; i < TOKENS_MAX; i++) unchecked((tk_live[i] = false));
+  pol_cap_required = false;
+  pol_limit_bytes = 0;
+  proc_cap_sys_admin = true;
+  db_user_locked_bytes = 0;
   for (let i = 0; i < MAPS_MAX; i++) unchecked((mp_live[i] = false));
   db_maps_created = 0;
   db_maps_freed = 0;
@@ -101,10 +119,43 @@ export function token_new(d: i32, file: u32, c: i32, core: i32): i32 {
       unchecked((tk_wait_tail[t] = 0));
       unchecked((tk_worker[t] = false));
       unchecked((tk_core[t] = core));
+      unchecked((tk_acct[t] = 0));
       return t;
     }
   }
   return -1;
+}
+
+/** Policy (proposal): may this process register a dma-buf (CAP_SYS_ADMIN when required)? */
+export function dmabuf_reg_permitted(): bool {
+  return !pol_cap_required || proc_cap_sys_admin;
+}
+
+/** Policy (proposal): would charging `bytes` more to the user pass the limit? */
+export function dmabuf_reg_over_limit(bytes: u64): bool {
+  return pol_limit_bytes != 0 && db_user_locked_bytes + bytes > pol_limit_bytes;
+}
+
+/** Charge token `t`'s registration of `bytes` to the user (given back when the token goes). */
+export function token_charge(t: i32, bytes: u64): void {
+  unchecked((tk_acct[t] += bytes));
+  db_user_locked_bytes += bytes;
+}
+
+/**
+ * The registration policy (a proposal, see above): CAP_SYS_ADMIN required,
+ * a per-user limit on registered dma-buf bytes (0: none), and whether the
+ * simulated process holds CAP_SYS_ADMIN.
+ */
+export function dmabuf_set_policy(cap_required: bool, limit_bytes: f64, cap_sys_admin: bool): void {
+  pol_cap_required = cap_required;
+  pol_limit_bytes = <u64>limit_bytes;
+  proc_cap_sys_admin = cap_sys_admin;
+}
+
+/** Bytes of registered dma-bufs charged to the user now. */
+export function dmabuf_user_locked_bytes(): f64 {
+  return <f64>db_user_locked_bytes;
 }
 
 /** The struct file id a token's target is. */
@@ -193,9 +244,12 @@ function token_maybe_free(t: i32): void {
   // the slot release that started it then asks again) drops nothing twice.
   if (!unchecked(tk_live[t])) return;
   if (unchecked(tk_slots[t]) == 0 && unchecked(tk_maps[t]) == 0 && unchecked(tk_wait_head[t]) == 0) {
-    // All fences signalled: detach from the dma-buf.
+    // All fences signalled: detach from the dma-buf, and give back what the registration was charged.
     assert(unchecked(tk_fences[t]) == 0, "dmabuf token: freed with a fence unsignalled");
     unchecked((tk_live[t] = false));
+    assert(db_user_locked_bytes >= unchecked(tk_acct[t]));
+    db_user_locked_bytes -= unchecked(tk_acct[t]);
+    unchecked((tk_acct[t] = 0));
     dmabuf_put(unchecked(tk_dmabuf[t]));
   }
 }

@@ -12,7 +12,9 @@ import {
 import * as u from "../sim/uapi";
 import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_core, ring_live } from "./ring";
 import { dmabuf_of, dmabuf_size_of } from "../dmabuf/dmabuf";
-import { io_dmabuf_slot_put, token_file, token_new } from "./dmabuf_token";
+import {
+  dmabuf_reg_over_limit, dmabuf_reg_permitted, io_dmabuf_slot_put, token_charge, token_file, token_new,
+} from "./dmabuf_token";
 
 /** IORING_MAX_REG_BUFFERS. */
 export const IORING_MAX_REG_BUFFERS: u32 = 1 << 14;
@@ -219,6 +221,8 @@ function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
   for (let i = 0; i < 6; i++) if (load<u64>(desc + 32 + <usize>i * 8) != 0) return -u.EINVAL;
   if (type == IO_REGBUF_TYPE_DMABUF) {
     if (uaddr != 0 || size != 0) return -u.EINVAL;
+    // Policy (proposal): registration needs CAP_SYS_ADMIN.
+    if (!dmabuf_reg_permitted()) return -u.EPERM;
     if (!fd_valid_user(target_fd)) return -u.EBADF;
     // dma_buf_get: -EBADF for an fd that is not a dma-buf.
     const d = dmabuf_of(dmabuf_fd);
@@ -227,8 +231,11 @@ function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
     // create_dmabuf_token: only block devices implement it.
     if (fd_type_of(target_fd) != FT_BLKDEV) return -u.EOPNOTSUPP;
     if ((fd_flags_of(target_fd) & u.O_DIRECT) == 0) return -u.EINVAL;
+    // Policy (proposal): the registration's bytes are charged to the user, like locked_vm.
+    if (dmabuf_reg_over_limit(dmabuf_size_of(d))) return -u.ENOMEM;
     const t = token_new(d, fd_file_of(target_fd), fd_obj_of(target_fd), ring_core(id));
     if (t < 0) return -u.ENOMEM;
+    token_charge(t, dmabuf_size_of(d));
     slot_clear(e);
     store<u32>(e + BF_TYPE, IO_REGBUF_TYPE_DMABUF);
     store<u64>(e + BF_LEN, dmabuf_size_of(d));

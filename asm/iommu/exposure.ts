@@ -24,7 +24,8 @@ export const EXP_DOMAINS_MAX: i32 = 32;
 /** Unmap / map kinds. */
 export const EXP_STREAMING: i32 = 0; // a per-I/O mapping (dma_map_sg / dma_unmap_sg)
 export const EXP_DMABUF: i32 = 1; // a dma-buf map (the attachment's sg_table)
-export const EXP_KINDS: i32 = 2;
+export const EXP_SHADOW: i32 = 2; // a per-I/O mapping of swiotlb bounce pages (untrusted device)
+export const EXP_KINDS: i32 = 3;
 
 // Per (domain, kind): ranges waiting in a flush queue.
 const pend_pages = new StaticArray<u64>(EXP_DOMAINS_MAX * EXP_KINDS);

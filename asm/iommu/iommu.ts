@@ -67,7 +67,8 @@ const PTE_READ: u64 = 1;
 const PTE_WRITE: u64 = 2;
 const PTE_PERM_MASK: u64 = 3;
 const PTE_ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
-const PT_LEVELS: u32 = 4;
+/** Page-table levels: 3, 4 or 5 for a 39-, 48- or 57-bit IOVA space (iommu_set_aperture). */
+let pt_levels: u32 = 4;
 const PT_INDEX_BITS: u64 = 9;
 const PT_INDEX_MASK: u64 = 511;
 
@@ -78,7 +79,16 @@ const IOVA_MAG_BYTES: usize = 1024; // u32 size, pad, 127 × u64 pfns
 const IOVA_DEPOT_MAGS: u32 = 32; // MAX_GLOBAL_MAGS of Linux ≤ 6.6: a small depot
 const IOVA_START_PFN: u64 = 1; // IOVA 0 is never handed out (it is DMA_MAPPING_ERROR)
 const DMA_32BIT_PFN: u64 = 1 << (32 - PAGE_SHIFT);
-const IOVA_LIMIT_PFN: u64 = 1 << (48 - PAGE_SHIFT); // exclusive: 48-bit IOVA space
+/**
+ * End of the IOVA space (exclusive pfn): the domain's aperture
+ * (geometry.aperture_end, from the IOMMU's address width: VT-d's 39-, 48- or
+ * 57-bit AGAW, 3 to 5 page-table levels). Default 48 bits.
+ */
+let iova_limit_pfn: u64 = 1 << (48 - PAGE_SHIFT);
+/** Per domain: strict invalidation whatever the mode (an untrusted device's IOMMU_DOMAIN_DMA). */
+const dom_strict = new StaticArray<bool>(IOMMU_DOMAINS_MAX);
+/** Per domain: the device's DMA limit as an exclusive pfn (dma_get_mask, clamped to the aperture). */
+const dom_limit_pfn = new StaticArray<u64>(IOMMU_DOMAINS_MAX);
 const IOVA_ANCHOR: u64 = u64.MAX_VALUE;
 
 // Page-walk cache: a few fully-associative entries holding the pointer to a
@@ -172,12 +182,13 @@ let node_free: u32 = 0; // free list threaded through `left`
 let node_live: u32 = 0;
 let prio_state: u32 = 0x9e3779b9;
 
-// IOTLB: sets × ways entries of 24 bytes: key u64 ((dom + 1) << 40 | pfn, 0 =
-// empty), value u64 (pa pfn << 12 | perms | IOTLB_STALE), LRU stamp u64.
+// IOTLB: sets × ways entries of 24 bytes: key u64 ((dom + 1) << 48 | pfn, 0 =
+// empty; the pfns of a 57-bit space fit below bit 48), value u64 (pa pfn << 12
+// | perms | IOTLB_STALE), LRU stamp u64.
 let iotlb_base: usize = 0;
 let iotlb_tick: u64 = 0;
 
-// Page-walk cache: key u64 ((dom + 1) << 40 | pfn >> 9, 0 = empty), round robin.
+// Page-walk cache: key u64 ((dom + 1) << 48 | pfn >> 9, 0 = empty), round robin.
 let pwc_base: usize = 0;
 let pwc_next: u32 = 0;
 
@@ -232,6 +243,8 @@ export function iommu_init(
   iommu_pte_writes = 0;
   iommu_walk_ns_acc = 0;
   assert(EXP_DOMAINS_MAX == IOMMU_DOMAINS_MAX);
+  pt_levels = 4;
+  iova_limit_pfn = <u64>1 << (48 - PAGE_SHIFT);
   exposure_init();
 
   for (let u = 0; u < IOMMU_UNITS_MAX; u++) {
@@ -293,6 +306,8 @@ export function iommu_domain_create(dev: i32, unit: i32): i32 {
   unchecked((dom_dev[d] = dev));
   unchecked((dom_unit[d] = unit));
   unchecked((dom_in_use[d] = 0));
+  unchecked((dom_limit_pfn[d] = iova_limit_pfn));
+  unchecked((dom_strict[d] = false));
   if (mode == IOMMU_PASSTHROUGH) return d;
 
   // Page table: the root (level-4) table is a real host page.
@@ -824,17 +839,55 @@ function free_iova_fast(d: i32, core: i32, pfn: u64, size: u64): void {
 }
 
 /**
- * iommu_dma_alloc_iova: PCI devices try below 4 GiB first (a SAC address is
- * cheaper on the bus); once that fails the device stops trying
- * (pci_32bit_workaround), then the whole 48-bit space.
+ * iommu_dma_alloc_iova: the limit is the device's DMA mask clamped to the
+ * domain's aperture. A PCI device whose mask reaches past 4 GiB tries below
+ * 4 GiB first (a SAC address is cheaper on the bus); once that fails it
+ * stops trying (pci_32bit_workaround) and takes from the whole space
+ * (alloc_iova_fast with flush_rcache: the CPU caches are emptied into the
+ * tree and the walk retried before giving up). A device limited to 32 bits
+ * gets that one try, with the flush.
  */
 function dma_alloc_iova(d: i32, core: i32, pages: u64): u64 {
-  if (unchecked(dom_pci32[d])) {
+  const limit = unchecked(dom_limit_pfn[d]);
+  if (limit > DMA_32BIT_PFN && unchecked(dom_pci32[d])) {
     const pfn = alloc_iova_fast(d, core, pages, DMA_32BIT_PFN, false);
     if (pfn != 0) return pfn;
     unchecked((dom_pci32[d] = false));
   }
-  return alloc_iova_fast(d, core, pages, IOVA_LIMIT_PFN, true);
+  return alloc_iova_fast(d, core, pages, limit, true);
+}
+
+/**
+ * The IOMMU's address width: 39, 48 or 57 bits (3, 4 or 5 page-table
+ * levels). Set before any domain is created.
+ */
+export function iommu_set_aperture(bits: u32): void {
+  assert(domains == 0);
+  assert(bits == 39 || bits == 48 || bits == 57);
+  pt_levels = (bits - PAGE_SHIFT) / <u32>PT_INDEX_BITS;
+  iova_limit_pfn = <u64>1 << <u64>(bits - PAGE_SHIFT);
+}
+
+/**
+ * Domain `dom` invalidates synchronously on every unmap even in lazy mode:
+ * iommu_get_def_domain_type gives an untrusted PCI device IOMMU_DOMAIN_DMA,
+ * never the flush-queue type. Not for passthrough machines.
+ */
+export function iommu_domain_set_strict(dom: i32): void {
+  assert(dom >= 0 && dom < domains);
+  assert(mode != IOMMU_PASSTHROUGH);
+  unchecked((dom_strict[dom] = true));
+}
+
+/**
+ * dma_set_mask for domain `dom`'s device: its IOVAs stay below 2^bits
+ * (32..64), clamped to the aperture (iommu_dma_alloc_iova's dma_limit).
+ */
+export function iommu_domain_set_dma_mask(dom: i32, bits: u32): void {
+  assert(dom >= 0 && dom < domains);
+  assert(bits >= 32 && bits <= 64);
+  const want: u64 = bits - PAGE_SHIFT >= 52 ? u64.MAX_VALUE : <u64>1 << <u64>(bits - PAGE_SHIFT);
+  unchecked((dom_limit_pfn[dom] = want < iova_limit_pfn ? want : iova_limit_pfn));
 }
 
 // ---------------------------------------------------------------------------
@@ -847,7 +900,7 @@ function dma_alloc_iova(d: i32, core: i32, pages: u64): u64 {
  */
 function pt_leaf(d: i32, core: i32, pfn: u64, alloc: bool): u64 {
   let table = unchecked(dom_pt_root[d]);
-  for (let level: u32 = PT_LEVELS - 1; level >= 1; level--) {
+  for (let level: u32 = pt_levels - 1; level >= 1; level--) {
     const idx = (pfn >> (PT_INDEX_BITS * <u64>level)) & PT_INDEX_MASK;
     const ea = table + (idx << 3);
     const e = phys_read_u64(ea);
@@ -885,7 +938,7 @@ function pte_set(d: i32, core: i32, pfn: u64, pa: u64, perms: u64): void {
 
 // @ts-ignore: decorator
 @inline function tlb_key(d: i32, pfn: u64): u64 {
-  return (<u64>(d + 1) << 40) | pfn;
+  return (<u64>(d + 1) << 48) | pfn;
 }
 
 // @ts-ignore: decorator
@@ -934,12 +987,12 @@ function tlb_drop_domain(d: i32): void {
   const tag = <u64>(d + 1);
   for (let i: u32 = 0; i < n; i++) {
     const e = iotlb_base + <usize>i * 24;
-    if (load<u64>(e) >> 40 == tag) store<u64>(e, 0);
+    if (load<u64>(e) >> 48 == tag) store<u64>(e, 0);
   }
   // DSI also invalidates the paging-structure caches of the domain.
   for (let i: u32 = 0; i < PWC_ENTRIES; i++) {
     const e = pwc_base + (<usize>i << 3);
-    if (load<u64>(e) >> 40 == tag) store<u64>(e, 0);
+    if (load<u64>(e) >> 48 == tag) store<u64>(e, 0);
   }
 }
 
@@ -952,8 +1005,8 @@ function tlb_drop_range(d: i32, pfn: u64, n: u64): void {
     for (let i: u32 = 0; i < <u32>total; i++) {
       const e = iotlb_base + <usize>i * 24;
       const k = load<u64>(e);
-      if (k >> 40 == tag) {
-        const p = k & ((<u64>1 << 40) - 1);
+      if (k >> 48 == tag) {
+        const p = k & ((<u64>1 << 48) - 1);
         if (p >= pfn && p < pfn + n) store<u64>(e, 0);
       }
     }
@@ -969,7 +1022,7 @@ function tlb_drop_range(d: i32, pfn: u64, n: u64): void {
 
 /** Page-walk cache lookup/fill for the leaf table covering `pfn`: true on a hit. */
 function pwc_lookup(d: i32, pfn: u64): bool {
-  const key = (<u64>(d + 1) << 40) | (pfn >> PT_INDEX_BITS);
+  const key = (<u64>(d + 1) << 48) | (pfn >> PT_INDEX_BITS);
   for (let i: u32 = 0; i < PWC_ENTRIES; i++) {
     if (load<u64>(pwc_base + (<usize>i << 3)) == key) return true;
   }
@@ -1290,7 +1343,7 @@ export function iommu_map_sg_kind(dom: i32, core: i32, segs: usize, nsegs: u32, 
  * global time order.
  */
 export function iommu_unmap_queues(dom: i32, core: i32): bool {
-  if (mode == IOMMU_STRICT) return true;
+  if (mode == IOMMU_STRICT || (mode == IOMMU_LAZY && unchecked(dom_strict[dom]))) return true;
   if (mode != IOMMU_LAZY) return false;
   return load<u32>(fq_n_ptr(dom, core)) >= fq_capacity();
 }
@@ -1314,13 +1367,14 @@ export function iommu_unmap_kind(dom: i32, core: i32, dma: u64, len: u64, dir: i
   const pfn = dma >> PAGE_SHIFT;
   const pages = (off + len + <u64>(PAGE_SIZE - 1)) >> PAGE_SHIFT;
   // iommu_unmap_fast: clear the leaf PTEs.
+  const lazy = mode == IOMMU_LAZY && !unchecked(dom_strict[dom]);
   let cached: u64 = 0;
   for (let i: u64 = 0; i < pages; i++) {
     const ea = pt_leaf(dom, core, pfn + i, false);
     if (ea == 0 || (phys_read_u64(ea) & PTE_PERM_MASK) == 0) invariant_fail(INV_UNMAP_UNMAPPED, <i64>(pfn + i));
     phys_write_u64(ea, 0);
     charge(core, LAYER_DMA, cost(COST_PTE_CLEAR));
-    if (mode == IOMMU_LAZY) {
+    if (lazy) {
       // No invalidation yet: the IOTLB keeps the translation. Mark it so a
       // later use by the device is counted as an exposure.
       const e = tlb_find(dom, pfn + i);
@@ -1330,8 +1384,8 @@ export function iommu_unmap_kind(dom: i32, core: i32, dma: u64, len: u64, dir: i
       }
     }
   }
-  exp_unmap(dom, kind, pages, len, cached, unchecked(core_time[core]), mode == IOMMU_LAZY);
-  if (mode == IOMMU_STRICT) {
+  exp_unmap(dom, kind, pages, len, cached, unchecked(core_time[core]), lazy);
+  if (!lazy) {
     if (inval_sync(dom, core, pages, false)) tlb_drop_domain(dom);
     else tlb_drop_range(dom, pfn, pages);
     free_iova_fast(dom, core, pfn, pages);
@@ -1387,7 +1441,7 @@ export function iommu_translate(dom: i32, dma: u64, write: bool): u64 {
   const need: u64 = write ? PTE_WRITE : PTE_READ;
   const pfn = dma >> PAGE_SHIFT;
   const off = dma & <u64>(PAGE_SIZE - 1);
-  if (pfn >= IOVA_LIMIT_PFN) return record_fault(dom, dma, IOMMU_FAULT_NOT_PRESENT);
+  if (pfn >= iova_limit_pfn) return record_fault(dom, dma, IOMMU_FAULT_NOT_PRESENT);
   const e = tlb_find(dom, pfn);
   if (e != 0) {
     iommu_iotlb_hits++;
@@ -1442,7 +1496,7 @@ export function iommu_fault_reason(i: u32): i32 {
 export function iommu_pte(dom: i32, iova: u64): u64 {
   if (mode == IOMMU_PASSTHROUGH || dom < 0 || dom >= domains) return 0;
   const pfn = iova >> PAGE_SHIFT;
-  if (pfn >= IOVA_LIMIT_PFN) return 0;
+  if (pfn >= iova_limit_pfn) return 0;
   const ea = pt_leaf(dom, -1, pfn, false);
   return ea == 0 ? 0 : phys_read_u64(ea);
 }

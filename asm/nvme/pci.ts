@@ -7,7 +7,7 @@
 
 import { CORES_MAX, PAGE_SIZE } from "../sim/limits";
 import { bound, fail, INV_CQ_REAP, INV_HOOK_UNSET, invariant_fail, SIM_ERR_CMDS } from "../sim/errors";
-import { blk_alloc, mem_alloc } from "../sim/mem";
+import { blk_alloc, blk_free, mem_alloc } from "../sim/mem";
 import {
   advance_to, charge, core_time, ev_push, EV_NVME_IRQ_CONT, LAYER_BLOCK, LAYER_DMA, LAYER_IRQ, LAYER_NVME, must_yield,
   now, poll_waiters_reset,
@@ -17,7 +17,7 @@ import {
   COST_NVME_CMD, COST_NVME_COMPLETE,
 } from "../sim/costs";
 import {
-  DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, iommu_domain_create, iommu_map_sg, iommu_mode, iommu_unmap,
+  DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, iommu_domain_create, iommu_mode,
   iommu_unmap_queues, IOMMU_PASSTHROUGH,
 } from "../iommu/iommu";
 import { NVME_IOD_SIZE, nvme_free_data, nvme_prp_init, nvme_setup_data_ex } from "./nvme_prp";
@@ -28,6 +28,9 @@ import {
   q_sq_tail, queue_depth, QUEUES,
 } from "./ctrl";
 import { trace_rec, TR_COMMAND, TR_COMPLETE, TR_MAP, TR_UNMAP, tracing } from "../sim/trace";
+import { swiotlb_init, swiotlb_map, swiotlb_needed, swiotlb_unmap, UNTRUSTED_NO } from "../iommu/swiotlb";
+import { EXP_SHADOW, EXP_STREAMING } from "../iommu/exposure";
+import { iommu_domain_set_strict, iommu_map_sg_kind, iommu_unmap_kind } from "../iommu/iommu";
 
 /**
  * The block layer's completion of one command (blk_mq_end_request -> end_io):
@@ -64,6 +67,24 @@ const MAP_PREMAPPED: u8 = 3;
 let cmd_free_head: u32 = 0; // tag + 1
 let cmds_live: u32 = 0;
 let dseg: usize = 0; // scratch: one DMA segment (16 bytes)
+/** Per controller: untrusted (swiotlb.ts UNTRUSTED_*). */
+const c_untrusted = new StaticArray<i32>(CTRLS_MAX);
+/**
+ * Per command tag: its swiotlb block (0: not bounced): u32 nsegs, u32 pages,
+ * u32 bytes, pad, the original segments, the shadow pages, the shadow segments.
+ */
+const cmd_swiotlb = new StaticArray<u32>(CMDS_MAX);
+
+/**
+ * Mark controller `c` untrusted (pci_dev->untrusted): bounce through swiotlb
+ * per `mode` and give its domain strict invalidation, as
+ * iommu_get_def_domain_type gives an untrusted device IOMMU_DOMAIN_DMA (no
+ * flush queue) whatever the default.
+ */
+export function nvme_set_untrusted(c: i32, mode: i32): void {
+  unchecked((c_untrusted[c] = mode));
+  if (mode != UNTRUSTED_NO) iommu_domain_set_strict(unchecked(c_dom[c]));
+}
 
 export function nvme_init(ctrls: i32, depth: u32, sgl: bool, sgl_thr: u32, pool_pages_max: u32, func: bool): void {
   nctrls = ctrls;
@@ -74,6 +95,9 @@ export function nvme_init(ctrls: i32, depth: u32, sgl: bool, sgl_thr: u32, pool_
   cmd_free_head = 1;
   cmds_live = 0;
   dseg = mem_alloc(16);
+  for (let c = 0; c < CTRLS_MAX; c++) unchecked((c_untrusted[c] = UNTRUSTED_NO));
+  for (let i: u32 = 0; i < CMDS_MAX; i++) unchecked((cmd_swiotlb[i] = 0));
+  swiotlb_init(func);
   nvme_ctrl_init_scratch();
   for (let i = 0; i < QUEUES; i++) {
     unchecked((q_sq[i] = 0));
@@ -194,11 +218,31 @@ export function nvme_queue_rq(
     charge(core, LAYER_DMA, cost(COST_DMA_MAP_DIRECT));
     store<u8>(p + CM_KIND, MAP_DIRECT);
   } else {
-    const dma = iommu_map_sg(dom, core, segs, nsegs, dir);
+    // An untrusted device: what does not fill whole granules goes through a bounce buffer.
+    let msegs = segs;
+    let mn = nsegs;
+    let sh: usize = 0;
+    if (swiotlb_needed(unchecked(c_untrusted[c]), segs, nsegs)) {
+      const pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+      const blk_bytes = 16 + <usize>nsegs * 16 + <usize>pages * 24;
+      sh = blk_alloc(blk_bytes);
+      store<u32>(sh, nsegs);
+      store<u32>(sh, pages, 4);
+      store<u32>(sh, <u32>blk_bytes, 8);
+      memory.copy(sh + 16, segs, <usize>nsegs * 16);
+      const shadow = sh + 16 + <usize>nsegs * 16;
+      const out = shadow + <usize>pages * 8;
+      swiotlb_map(core, sh + 16, nsegs, bytes, write, shadow, out);
+      msegs = out;
+      mn = pages;
+    }
+    const dma = iommu_map_sg_kind(dom, core, msegs, mn, dir, sh != 0 ? EXP_SHADOW : EXP_STREAMING);
     if (dma == DMA_MAPPING_ERROR) {
+      if (sh != 0) swiotlb_release(sh, core, false);
       cmd_free(tag);
       return -12; // -ENOMEM: IOVA space exhausted
     }
+    unchecked((cmd_swiotlb[tag] = <u32>sh));
     store<u64>(dseg, dma);
     store<u32>(dseg + 8, bytes);
     dsegs = dseg;
@@ -322,12 +366,26 @@ function nvme_unmap(tag: u32, core: i32): void {
   const p = cm(tag);
   const kind = load<u8>(p + CM_KIND);
   if (kind == MAP_IOMMU) {
-    iommu_unmap(unchecked(c_dom[load<u8>(p + CM_CTRL)]), core, load<u64>(p + CM_DMA), <u64>load<u32>(p + CM_LEN),
-      <i32>load<u8>(p + CM_DIR));
+    const sh = <usize>unchecked(cmd_swiotlb[tag]);
+    iommu_unmap_kind(unchecked(c_dom[load<u8>(p + CM_CTRL)]), core, load<u64>(p + CM_DMA),
+      <u64>load<u32>(p + CM_LEN), <i32>load<u8>(p + CM_DIR), sh != 0 ? EXP_SHADOW : EXP_STREAMING);
+    if (sh != 0) {
+      // swiotlb_tbl_unmap_single after the IOMMU unmap: copy back what the device wrote.
+      swiotlb_release(sh, core, <i32>load<u8>(p + CM_DIR) == DMA_FROM_DEVICE);
+      unchecked((cmd_swiotlb[tag] = 0));
+    }
   } else if (kind == MAP_DIRECT) {
     charge(core, LAYER_DMA, cost(COST_DMA_UNMAP_DIRECT));
   }
   store<u8>(p + CM_KIND, MAP_NONE);
+}
+
+/** Free a command's swiotlb block, copying the data back first when the device wrote it. */
+function swiotlb_release(sh: usize, core: i32, from_device: bool): void {
+  const nsegs = load<u32>(sh);
+  const pages = load<u32>(sh, 4);
+  swiotlb_unmap(core, sh + 16, nsegs, from_device, sh + 16 + <usize>nsegs * 16, pages);
+  blk_free(sh, <usize>load<u32>(sh, 8));
 }
 
 /** nvme_pci_complete_rq: unmap, free PRP lists, end the block request. */

@@ -48,8 +48,10 @@ export const COST_FENCE: i32 = 41; // publish / signal a fence
 export const COST_WORKER_PUNT: i32 = 42; // hand a request to an io-wq worker
 export const COST_APP_PER_IO: i32 = 43; // the workload's own per-I/O work (offset generation)
 export const COST_GPU_COPY_LAUNCH: i32 = 44; // launch a host-to-GPU copy (bounce path)
+export const COST_SWIOTLB_MAP: i32 = 45; // swiotlb_tbl_map_single: find and take bounce slots
+export const COST_MEMCPY_KB: i32 = 46; // a core copying 1 KiB (swiotlb_bounce)
 
-export const COST_COUNT: i32 = 45;
+export const COST_COUNT: i32 = 47;
 
 export const cost_ns = new StaticArray<u64>(COST_COUNT);
 

@@ -1,0 +1,202 @@
+// IOMMU-space exhaustion (issue 14 item 3, David Howells at LSF/MM: can
+// dma-bufs clog the IOMMU's address space?). A dma-buf map holds its IOVA
+// range for the life of the registration; the IOVA space is the device's DMA
+// mask clamped to the IOMMU's aperture, and iommu_dma_alloc_iova fills the
+// 32-bit space first. Each test is a short program: register, read, check.
+// The policy tests check the opt-in proposal (a capability requirement and a
+// per-user byte limit charged like RLIMIT_MEMLOCK).
+import assert from "node:assert/strict";
+import {
+  EBADF,
+  EFAULT,
+  ENOMEM,
+  EPERM,
+  getSqe,
+  type IoUring,
+  prepRead,
+  prepReadFixed,
+  ProfileError,
+  reapCqes,
+  registerBufferDmabuf,
+  registerBuffersSparse,
+  registerBuffersUpdate,
+  submitAndWait,
+  System,
+  unregisterBuffers,
+} from "../mod.ts";
+import { MiB, openDrive, patternMismatch, udmabuf, writePattern } from "./helpers.ts";
+
+const GiB = 1024 * MiB;
+
+function machine(
+  opts: {
+    maskBits?: number;
+    apertureBits?: number;
+    capRequired?: boolean;
+    limitMib?: number;
+    cap?: boolean;
+  } = {},
+) {
+  const sys = new System({
+    profile: {
+      base: "optane-p5800x",
+      iommu: {
+        mode: "strict",
+        aperture_bits: opts.apertureBits ?? 48,
+        dmabuf_cap_required: opts.capRequired ?? false,
+        dmabuf_limit_mib: opts.limitMib ?? 0,
+      },
+      devices: [{
+        name: "nvme0n1",
+        lba_bytes: 512,
+        capacity_gib: 400,
+        iops_max: 5_010_000,
+        read_latency_ns: 5000,
+        write_latency_ns: 5000,
+        latency_jitter_ns: 0,
+        media_mbps: 7000,
+        channels: 64,
+        dma_mask_bits: opts.maskBits ?? 64,
+      }],
+    },
+    capSysAdmin: opts.cap ?? true,
+  });
+  return openDrive(sys, 64);
+}
+
+/** One 4 KiB READ_FIXED at offset 0 of buffer slot `slot`: its CQE res. */
+function readSlot(ring: IoUring, fd: number, slot: number, devOff = 0): number {
+  prepReadFixed(getSqe(ring)!, fd, 0, 4096, devOff, slot);
+  assert.equal(submitAndWait(ring, 1), 1);
+  const c = reapCqes(ring);
+  assert.equal(c.length, 1);
+  return c[0].res;
+}
+
+/** Register `db` in slots from `first` on, one read each, until a read fails; the failing slot and its error. */
+function fillUntilFailure(m: ReturnType<typeof machine>, db: number, first: number, last: number) {
+  for (let slot = first; slot < last; slot++) {
+    // v3 registers without mapping: registration succeeds, the first I/O maps.
+    assert.equal(registerBufferDmabuf(m.ring, slot, db, m.fd), 1, `slot ${slot}`);
+    const res = readSlot(m.ring, m.fd, slot);
+    if (res !== 4096) return { slot, res };
+  }
+  return { slot: last, res: 4096 };
+}
+
+Deno.test("32-bit DMA mask: 64 MiB dma-buf maps fill the 4 GiB IOVA space, then the first read of the next gets -ENOMEM", () => {
+  const m = machine({ maskBits: 32 });
+  const db = udmabuf(m.sys, 64 * MiB);
+  assert.equal(registerBuffersSparse(m.ring, 128), 0);
+  const { slot, res } = fillUntilFailure(m, db, 0, 100);
+  assert.equal(res, -ENOMEM, "the map of the registration fails, reported on its I/O");
+  // 4 GiB / 64 MiB = 64 size-aligned ranges, less the lowest: it holds IOVA 0,
+  // which is never handed out (4 KiB reads need no PRP-list pool pages).
+  assert.equal(slot, 63);
+  assert.ok(m.sys.iovaInUseBytes(0) <= 4 * GiB);
+  assert.ok(m.sys.iovaInUseBytes(0) >= slot * 64 * MiB);
+  // 64 MiB of RAM pinned 3.9 GiB of IOVA: one buffer, registered again and again.
+  assert.equal(m.sys.dmabufLive().maps, slot);
+});
+
+Deno.test("32-bit DMA mask, space pinned: ordinary reads on the device fail to map (-ENOMEM) until the registrations go", () => {
+  const m = machine({ maskBits: 32 });
+  writePattern(m, 1 * MiB);
+  assert.equal(registerBuffersSparse(m.ring, 1024), 0);
+  // Big ranges first, then ever smaller ones into what is left.
+  let slot = 0;
+  for (const size of [64 * MiB, 1 * MiB, 4096]) {
+    const db = udmabuf(m.sys, size);
+    const r = fillUntilFailure(m, db, slot, 1024);
+    assert.equal(r.res, -ENOMEM, `${size}-byte maps`);
+    slot = r.slot + 1;
+  }
+  const buf = m.sys.mmapAnon(4096);
+  prepRead(getSqe(m.ring)!, m.fd, buf, 4096, 4096);
+  assert.equal(submitAndWait(m.ring, 1), 1);
+  assert.equal(reapCqes(m.ring)[0].res, -ENOMEM, "a per-I/O dma_map_sg finds no IOVA");
+  // Unregistering drops every map (strict: unmapped at once): the space is free again.
+  assert.equal(unregisterBuffers(m.ring), 0);
+  assert.equal(m.sys.dmabufLive().maps, 0);
+  prepRead(getSqe(m.ring)!, m.fd, buf, 4096, 4096);
+  assert.equal(submitAndWait(m.ring, 1), 1);
+  assert.equal(reapCqes(m.ring)[0].res, 4096);
+  const got = m.sys.readUser(buf, 4096);
+  assert.ok(got instanceof Uint8Array);
+  assert.equal(patternMismatch(got, 4096), -1);
+});
+
+for (const apertureBits of [48, 57]) {
+  Deno.test(`64-bit DMA mask, ${apertureBits}-bit aperture: maps past 4 GiB of IOVA move above the 32-bit space and read correctly`, () => {
+    const m = machine({ maskBits: 64, apertureBits });
+    writePattern(m, 1 * MiB);
+    const db = udmabuf(m.sys, 64 * MiB);
+    assert.equal(registerBuffersSparse(m.ring, 128), 0);
+    const r = fillUntilFailure(m, db, 0, 80);
+    assert.equal(r.res, 4096, "no failure: the wider space takes over (pci_32bit_workaround off)");
+    assert.ok(m.sys.iovaInUseBytes(0) > 4 * GiB, `${m.sys.iovaInUseBytes(0)} bytes of IOVA`);
+    // The newest map lies above 4 GiB: its reads still land in the buffer.
+    assert.equal(readSlot(m.ring, m.fd, 79, 8192), 4096);
+    const got = m.sys.dmabufRead(db, 0, 4096);
+    assert.ok(got instanceof Uint8Array);
+    assert.equal(patternMismatch(got, 8192), -1);
+  });
+}
+
+Deno.test("policy dmabuf_cap_required: without CAP_SYS_ADMIN registration is -EPERM, checked before the descriptors' fds", () => {
+  const m = machine({ capRequired: true, cap: false });
+  const db = udmabuf(m.sys, 1 * MiB);
+  assert.equal(registerBuffersSparse(m.ring, 4), 0);
+  assert.equal(registerBufferDmabuf(m.ring, 0, db, m.fd), -EPERM);
+  assert.equal(registerBufferDmabuf(m.ring, 0, db, 999), -EPERM, "before the target fd is looked up");
+  // Ordinary registered buffers are not affected.
+  assert.equal(registerBuffersUpdate(m.ring, 1, [{ iovBase: m.sys.mmapAnon(4096), iovLen: 4096 }]), 1);
+  const root = machine({ capRequired: true, cap: true });
+  const db2 = udmabuf(root.sys, 1 * MiB);
+  assert.equal(registerBuffersSparse(root.ring, 4), 0);
+  assert.equal(registerBufferDmabuf(root.ring, 0, db2, root.fd), 1);
+  assert.equal(
+    registerBufferDmabuf(root.ring, 1, db2, 999),
+    -EBADF,
+    "with the capability the fds are checked",
+  );
+});
+
+Deno.test("policy dmabuf_limit_mib: registrations past the per-user limit are -ENOMEM; an emptied slot gives its bytes back", () => {
+  const m = machine({ limitMib: 1024 });
+  const db = udmabuf(m.sys, 64 * MiB);
+  assert.equal(registerBuffersSparse(m.ring, 32), 0);
+  for (let slot = 0; slot < 16; slot++) assert.equal(registerBufferDmabuf(m.ring, slot, db, m.fd), 1);
+  assert.equal(m.sys.dmabufLockedBytes(), 1024 * MiB);
+  assert.equal(registerBufferDmabuf(m.ring, 16, db, m.fd), -ENOMEM, "the 17th 64 MiB registration");
+  assert.equal(readSlot(m.ring, m.fd, 16), -EFAULT, "nothing was registered in slot 16");
+  // Emptying a slot drops its token (no I/O in flight): its 64 MiB come back.
+  assert.equal(registerBuffersUpdate(m.ring, 3, [{ iovBase: 0, iovLen: 0 }]), 1);
+  assert.equal(m.sys.dmabufLockedBytes(), 960 * MiB);
+  assert.equal(registerBufferDmabuf(m.ring, 16, db, m.fd), 1);
+  assert.equal(readSlot(m.ring, m.fd, 16), 4096);
+  assert.equal(unregisterBuffers(m.ring), 0);
+  assert.equal(m.sys.dmabufLockedBytes(), 0);
+});
+
+Deno.test("policy off (v3): no limit, no capability needed", () => {
+  const m = machine({ cap: false });
+  const db = udmabuf(m.sys, 64 * MiB);
+  assert.equal(registerBuffersSparse(m.ring, 40), 0);
+  for (let slot = 0; slot < 40; slot++) assert.equal(registerBufferDmabuf(m.ring, slot, db, m.fd), 1);
+  assert.equal(m.sys.dmabufLockedBytes(), 40 * 64 * MiB);
+});
+
+Deno.test("profile iommu.aperture_bits and devices[].dma_mask_bits are validated", () => {
+  assert.throws(
+    () => new System({ profile: { base: "optane-p5800x", iommu: { aperture_bits: 40 } } }),
+    (e: unknown) => e instanceof ProfileError && e.path === "iommu.aperture_bits",
+  );
+  assert.throws(
+    () => new System({ profile: { base: "optane-p5800x", iommu: { dmabuf_limit_mib: -1 } } }),
+    (e: unknown) => e instanceof ProfileError && e.path === "iommu.dmabuf_limit_mib",
+  );
+  const ok = new System({ profile: { base: "optane-p5800x", iommu: { aperture_bits: 57 } } });
+  assert.equal(ok.profile.iommu.aperture_bits, 57);
+  assert.equal(ok.profile.devices[0].dma_mask_bits, 64, "the default");
+});
