@@ -43,7 +43,13 @@ export {
 export { SimInvariantError, SimLimitError } from "./src/wasm.ts";
 export { decodeCommand, inflightCommands, type NvmeCommand, type SglDescriptor } from "./src/nvme_inspect.ts";
 export { DMABUF_COUNTERS, IOMMU_COUNTERS, type MmapOptions } from "./src/system.ts";
-export { PUBLISHED, publishedProfile, type PublishedRow, runPublishedComparison } from "./src/published.ts";
+export {
+  headlineJob,
+  PUBLISHED,
+  publishedProfile,
+  type PublishedRow,
+  runPublishedComparison,
+} from "./src/published.ts";
 export { JobError, LAYER_NAMES, PERCENTILES, runUring } from "./src/workload.ts";
 export { type SecurityReport, securityReport, type StaleExposure } from "./src/security.ts";
 export type {

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { OPTANE_P5800X, runUring, type UringJob } from "../mod.ts";
+import { headlineJob, OPTANE_P5800X, runUring, type UringJob } from "../mod.ts";
 import { benchNop } from "./nop.ts";
 
 /** One measured scenario. */
@@ -30,21 +30,6 @@ export function scaledProfile(cores: number, drives: number): Record<string, unk
     base: OPTANE_P5800X.name,
     cpu: { ...OPTANE_P5800X.cpu, cores },
     devices: Array.from({ length: drives }, (_, i) => ({ ...d, name: `nvme${i}n1` })),
-  };
-}
-
-/** The published workload: t/io_uring 512 B random reads, QD128, batches of 32, polled, registered files. */
-export function headlineJob(extra: Partial<UringJob>): UringJob {
-  return {
-    bs: 512,
-    depth: 128,
-    submitBatch: 32,
-    completeBatch: 32,
-    polled: true,
-    fixedFiles: true,
-    random: true,
-    seed: 1,
-    ...extra,
   };
 }
 
