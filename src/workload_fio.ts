@@ -17,7 +17,7 @@ export const BSS_MAX = 64;
 /** I/O tags per thread (asm/wl_job.ts TAGS_MAX): the deepest queue a thread can keep. */
 export const TAGS_MAX = 4096;
 const DIRS = [0, 1] as const;
-// Statistic words (asm/wl_job.ts ST_*).
+// Statistic words (asm/user/wl_job.ts ST_*).
 const ST_IOS = 0;
 const ST_BYTES = 1;
 const ST_ERRORS = 2;

@@ -25,6 +25,16 @@
  *
  * @module
  */
+import {
+  IORING_OP_READ,
+  IORING_OP_READ_FIXED,
+  IORING_OP_READV,
+  IORING_OP_READV_FIXED,
+  IORING_OP_WRITE,
+  IORING_OP_WRITE_FIXED,
+  IORING_OP_WRITEV,
+  IORING_OP_WRITEV_FIXED,
+} from "../../mod.ts";
 
 /** One 64-byte SQE's fields (struct io_uring_sqe), by their kernel names. */
 export interface SqeFields {
@@ -267,15 +277,6 @@ export function generateNopProgram(rng: Rng, name: string, opts: GenOptions = {}
   lines.push("C", "F", "Z", "F");
   return { name, lines };
 }
-
-const IORING_OP_READV = 1;
-const IORING_OP_WRITEV = 2;
-const IORING_OP_READ_FIXED = 4;
-const IORING_OP_WRITE_FIXED = 5;
-const IORING_OP_READ = 22;
-const IORING_OP_WRITE = 23;
-const IORING_OP_READV_FIXED = 60;
-const IORING_OP_WRITEV_FIXED = 61;
 
 /** The block opcodes the device cases use. */
 export const BLOCK_OPCODES: readonly number[] = [
