@@ -64,7 +64,7 @@ export const IORING_OP_WRITE = 23;
 export const IORING_OP_READV_FIXED = 60;
 /** Vectored write from a registered buffer. */
 export const IORING_OP_WRITEV_FIXED = 61;
-/** One past the last opcode (6.16); opcodes at or above are -EINVAL. */
+/** One past the last opcode (Linux 6.18, checked against the running kernel); opcodes at or above are -EINVAL. */
 export const IORING_OP_LAST = 63;
 
 // sqe->flags

@@ -174,6 +174,29 @@ export class System {
     return this.profile.devices.findIndex((d) => d.name === n);
   }
 
+  /**
+   * The block queue limits in force, as /sys/block/nvme0n1/queue shows them
+   * (shared by every namespace of the machine): what the profile asked for,
+   * clamped as blk_validate_limits and nvme-pci clamp it. Behind a translating
+   * IOMMU (strict, lazy) nvme-pci caps max_hw_sectors_kb at 128
+   * (dma_opt_mapping_size) and so max_segments at 33; in passthrough at 8192
+   * (NVME_MAX_BYTES) and 256 (NVME_MAX_SEGS); MDTS lowers both.
+   */
+  queueLimits(): {
+    max_hw_sectors_kb: number;
+    max_sectors_kb: number;
+    max_segments: number;
+    dma_alignment: number;
+  } {
+    this.check();
+    return {
+      max_hw_sectors_kb: w.blk_queue_limit(0),
+      max_sectors_kb: w.blk_queue_limit(1),
+      max_segments: w.blk_queue_limit(2),
+      dma_alignment: w.blk_queue_limit(3),
+    };
+  }
+
   /** Capacity of drive `c` in bytes. */
   deviceBytes(c = 0): number {
     return Number(w.nvme_capacity_bytes(c));

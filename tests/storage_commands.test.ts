@@ -324,14 +324,11 @@ for (const mode of MODES) {
   Deno.test(`inflightCommands: beyond two pages PRP2 points at a list, ≤ 32 entries from the 256-byte pool (${mode})`, () => {
     const m = machine(mode, 512, { ...PRP_ONLY, mdts: 0, max_sectors_kb: 8192 });
     const va = mapBuffer(m.sys, 40 * PAGE);
-    // [buffer offset, length, list entries]
-    for (
-      const [off, len, entries] of [[0, 3 * PAGE, 2], [4, 32 * PAGE, 32], [0, 33 * PAGE, 32], [
-        4,
-        33 * PAGE,
-        33,
-      ]]
-    ) {
+    // [buffer offset, length, list entries]; 33 pages fit one command only
+    // where nvme-pci allows more than 128 KiB (passthrough).
+    const cases = [[0, 3 * PAGE, 2], [4, 32 * PAGE, 32]];
+    if (mode === "passthrough") cases.push([0, 33 * PAGE, 32], [4, 33 * PAGE, 33]);
+    for (const [off, len, entries] of cases) {
       readCmds(m, va + off, len, 2 * MiB, (cmds) => {
         assert.equal(cmds.length, 1);
         const [c] = cmds;
@@ -345,26 +342,40 @@ for (const mode of MODES) {
     }
   });
 
-  Deno.test(`inflightCommands: PRP lists chain at 512 entries, the last entry pointing at the next list (${mode})`, () => {
+  Deno.test(`inflightCommands: nvme-pci's queue limits cap a profile's max_sectors_kb and max_segments (${mode})`, () => {
+    // nvme_pci_alloc_dev: max_hw_sectors = min(NVME_MAX_BYTES, dma_opt_mapping_size),
+    // 128 KiB behind a translating IOMMU (iova_rcache_range); nvme_set_ctrl_limits:
+    // max_segments = min(max_hw_sectors / 8 + 1, NVME_MAX_SEGS = 256).
     const m = machine(mode, 512, { ...PRP_ONLY, mdts: 0, max_sectors_kb: 8192, max_segments: 4096 });
-    const va = mapBuffer(m.sys, 1100 * PAGE);
-    // 1 + 512 pages: one full list, no chain.
-    readCmds(m, va, 513 * PAGE, 0, ([c]) => {
-      assert.equal(c.prpLists.length, 1);
-      assert.equal(translate(m, c.prpLists[0][511], true), pa(m, va + 512 * PAGE), "slot 511 is data");
+    const hwKiB = mode === "passthrough" ? 8192 : 128;
+    const segs = mode === "passthrough" ? 256 : 33;
+    assert.deepEqual(m.sys.queueLimits(), {
+      max_hw_sectors_kb: hwKiB,
+      max_sectors_kb: hwKiB,
+      max_segments: segs,
+      dma_alignment: 4,
     });
-    // 1 + 513 pages: slot 511 chains; the next list starts with the moved entry.
-    readCmds(m, va, 514 * PAGE, 0, (cmds) => {
-      assert.equal(cmds.length, 1);
-      const [c] = cmds;
-      assert.equal(c.prpLists.length, 2);
-      assert.equal(c.prpLists[0][511], w.nvme_cmd_list_dma(w.nvme_cmd_iod(c.cid), 1));
-      assert.equal(c.prpLists[0][511] & 0xfffn, 0n, "list pointer page aligned");
-      assert.equal(translate(m, c.prpLists[1][0], true), pa(m, va + 512 * PAGE));
-      assert.equal(translate(m, c.prpLists[1][1], true), pa(m, va + 513 * PAGE));
+    // A contiguous 8 MiB read: commands of max_hw_sectors_kb each.
+    const big = mapBuffer(m.sys, 8 * MiB, true);
+    readCmds(m, big, 8 * MiB, 0, (cmds) => {
+      assert.equal(cmds.length, 8192 / hwKiB);
+      assert.ok(cmds.every((c) => c.blocks * 512 === hwKiB * KiB));
     });
-    // 1 + 1030 pages from offset 8: three lists.
-    readCmds(m, va + 8, 1030 * PAGE, 0, ([c]) => assert.equal(c.prpLists.length, 3));
+    // 8 MiB of scattered pages (2,048 physical segments): never more than
+    // max_segments per command, so nvme-pci can describe each (no -EIO).
+    const scattered = mapBuffer(m.sys, 8 * MiB);
+    readCmds(m, scattered, 8 * MiB, 0, (cmds) => {
+      assert.equal(cmds.length, mode === "passthrough" ? 8 : 64);
+      assert.ok(cmds.every((c) => c.blocks * 512 <= Math.min(hwKiB * KiB, segs * PAGE)));
+    });
+    // Smaller profile values stay (max_sectors_kb acts as max_user_sectors).
+    const small = machine(mode, 512, { mdts: 0, max_sectors_kb: 64, max_segments: 8 });
+    assert.deepEqual(small.sys.queueLimits(), {
+      max_hw_sectors_kb: hwKiB,
+      max_sectors_kb: 64,
+      max_segments: 8,
+      dma_alignment: 4,
+    });
   });
 
   Deno.test(`inflightCommands: one physically contiguous segment over two pages is a single SGL data block (${mode})`, () => {
@@ -435,6 +446,30 @@ for (const mode of MODES) {
   });
 }
 
+Deno.test("inflightCommands: PRP lists chain at 512 entries, the last entry pointing at the next list (passthrough)", () => {
+  // Only without a translating IOMMU may a command exceed 128 KiB; one
+  // physically contiguous segment then takes a PRP entry per page.
+  const m = machine("passthrough", 512, { ...PRP_ONLY, mdts: 0, max_sectors_kb: 8192 });
+  const va = mapBuffer(m.sys, 1100 * PAGE, true);
+  // 1 + 512 pages: one full list, no chain.
+  readCmds(m, va, 513 * PAGE, 0, ([c]) => {
+    assert.equal(c.prpLists.length, 1);
+    assert.equal(c.prpLists[0][511], pa(m, va + 512 * PAGE), "slot 511 is data");
+  });
+  // 1 + 513 pages: slot 511 chains; the next list starts with the moved entry.
+  readCmds(m, va, 514 * PAGE, 0, (cmds) => {
+    assert.equal(cmds.length, 1);
+    const [c] = cmds;
+    assert.equal(c.prpLists.length, 2);
+    assert.equal(c.prpLists[0][511], w.nvme_cmd_list_dma(w.nvme_cmd_iod(c.cid), 1));
+    assert.equal(c.prpLists[0][511] & 0xfffn, 0n, "list pointer page aligned");
+    assert.equal(c.prpLists[1][0], pa(m, va + 512 * PAGE));
+    assert.equal(c.prpLists[1][1], pa(m, va + 513 * PAGE));
+  });
+  // 1 + 1030 pages from offset 8: three lists.
+  readCmds(m, va + 8, 1030 * PAGE, 0, ([c]) => assert.equal(c.prpLists.length, 3));
+});
+
 Deno.test("inflightCommands: several segments with a low sgl_threshold become a last-segment descriptor to data blocks", () => {
   const m = machine("passthrough", 512, {
     sgl_threshold: 4096,
@@ -456,11 +491,13 @@ Deno.test("inflightCommands: several segments with a low sgl_threshold become a 
   // 17: the page pool.
   va = mapBuffer(m.sys, 17 * PAGE);
   readCmds(m, va, 17 * PAGE, 0, ([c]) => assert.equal(c.sglArrays[0].length, 256));
-  // 600: arrays chained with segment descriptors.
+  // 600: never chained (6.18 sends one descriptor page): max_segments (256)
+  // splits the request so each command's data blocks fit one array.
   va = mapBuffer(m.sys, 600 * PAGE);
-  readCmds(m, va, 600 * PAGE, 0, ([c]) => {
-    assert.equal(c.sgl1!.type, 2, "a segment descriptor when one array is not enough");
-    assert.equal(c.sglArrays.length, 3);
+  readCmds(m, va, 600 * PAGE, 0, (cmds) => {
+    assert.deepEqual(cmds.map((c) => c.sglArrays.map((a) => a.length)), [[256], [256], [256]]);
+    assert.ok(cmds.every((c) => c.sgl1!.type === 3), "each a last-segment descriptor");
+    assert.deepEqual(cmds.map((c) => c.blocks * 512 / PAGE), [256, 256, 88]);
   });
   // Two contiguous iovecs written vectored: two data blocks.
   const a = mapBuffer(m.sys, 32 * KiB, true);

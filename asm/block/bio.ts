@@ -12,7 +12,7 @@ import { mem_alloc } from "../sim/mem";
 import { charge, core_time, LAYER_BLOCK } from "../sim/engine";
 import { cost, COST_BIO, COST_BIO_SPLIT } from "../sim/costs";
 import { bound, INV_BIO_FEED, INV_HOOK_UNSET, invariant_fail } from "../sim/errors";
-import { nvme_lba_shift, nvme_queue_rq } from "../nvme/pci";
+import { nvme_lba_shift, nvme_max_hw_bytes, nvme_max_segments, nvme_queue_rq } from "../nvme/pci";
 import { trace_rec, TR_SUBMIT, tracing } from "../sim/trace";
 
 /**
@@ -24,24 +24,35 @@ export const BLK_QUEUED: i32 = i32.MIN_VALUE;
 
 // Queue limits (struct queue_limits) shared by the NVMe namespaces.
 let max_bytes: u32 = 128 * 1024;
+let max_hw_bytes: u32 = 128 * 1024;
 let max_segs: u32 = 127;
 /** The queue's DMA alignment minus one (bdev_dma_alignment): direct I/O addresses must meet it. */
 export let dma_align_mask: u64 = 3;
 
-/** The queue limits from the profile; fresh scratch for this machine. */
+/**
+ * The queue limits (blk_validate_limits) from the profile's requests and the
+ * driver's: max_sectors_kb acts as max_user_sectors (a larger value is
+ * clamped to max_hw_sectors_kb, as a sysfs write is), max_segments is capped
+ * at what nvme-pci allows (nvme_max_segments); fresh scratch for this machine.
+ * Needs the IOMMU set up first (the driver's max_hw_sectors depends on its mode).
+ */
 export function blk_init(max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_alignment: u32): void {
-  max_bytes = max_sectors_kb * 1024;
-  // NVME_MAX_BYTES: nvme-pci never builds a command over 8 MiB (its PRP list and NLB limits).
-  if (max_bytes > 8 << 20) max_bytes = 8 << 20;
-  if (mdts > 0) {
-    const mdts_bytes: u64 = (<u64>1 << mdts) * PAGE_SIZE;
-    if (<u64>max_bytes > mdts_bytes) max_bytes = <u32>mdts_bytes;
-  }
-  max_segs = max_segments;
+  max_hw_bytes = nvme_max_hw_bytes(mdts);
+  max_bytes = <u64>max_sectors_kb * 1024 < <u64>max_hw_bytes ? max_sectors_kb * 1024 : max_hw_bytes;
+  const drv_segs = nvme_max_segments(max_hw_bytes);
+  max_segs = max_segments < drv_segs ? max_segments : drv_segs;
   dma_align_mask = <u64>dma_alignment - 1;
   // Fresh each machine: the arena was reset under any earlier pointers.
   segs = mem_alloc(<usize>4096 * 16);
   carry = mem_alloc(<usize>4096 * 16);
+}
+
+/** The queue limits in force: 0 max_hw_sectors_kb, 1 max_sectors_kb, 2 max_segments, 3 dma_alignment. */
+export function blk_queue_limit(which: i32): u32 {
+  if (which == 0) return max_hw_bytes >> 10;
+  if (which == 1) return max_bytes >> 10;
+  if (which == 2) return max_segs;
+  return <u32>dma_align_mask + 1;
 }
 
 // Per request (struct blkdev_dio), indexed by the request id of the layer above.

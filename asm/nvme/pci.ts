@@ -45,6 +45,51 @@ export function nvme_set_end_rq(fn: (req: u32, res: i32, core: i32) => void): vo
   end_rq = fn;
 }
 
+// ---------------------------------------------------------------------------
+// Queue limits as nvme-pci sets them (Linux 6.18). The block layer (one layer
+// up) takes them at machine set-up and never builds a command the driver
+// cannot describe.
+
+/** NVME_MAX_BYTES: the largest command nvme-pci builds (8 MiB; NVME_MAX_KB_SZ before 6.17). */
+export const NVME_MAX_BYTES: u32 = 8 << 20;
+/**
+ * NVME_MAX_SEGS: one SGL descriptor page of entries (NVME_CTRL_PAGE_SIZE /
+ * sizeof(struct nvme_sgl_desc) = 256); the data SGL is never chained (6.17+).
+ */
+export const NVME_MAX_SEGS: u32 = PAGE_SIZE / 16;
+/**
+ * iova_rcache_range() (drivers/iommu/iova.c): PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1),
+ * the largest IOVA the per-CPU caches keep, which iommu_dma_opt_mapping_size
+ * returns as dma_opt_mapping_size for a device in a DMA (translated) domain.
+ */
+export const IOVA_RCACHE_RANGE_BYTES: u32 = PAGE_SIZE << 5;
+
+/**
+ * ctrl->max_hw_sectors in bytes: nvme_pci_alloc_dev's min(NVME_MAX_BYTES,
+ * dma_opt_mapping_size) — 128 KiB behind a translating IOMMU (strict or lazy),
+ * no limit in passthrough (dma-direct) — then nvme_init_ctrl_finish's MDTS
+ * (2^MDTS controller pages, min_not_zero). Valid after iommu_init.
+ */
+export function nvme_max_hw_bytes(mdts: u32): u32 {
+  let bytes: u64 = <u64>NVME_MAX_BYTES;
+  if (iommu_mode() != IOMMU_PASSTHROUGH && bytes > <u64>IOVA_RCACHE_RANGE_BYTES) bytes = <u64>IOVA_RCACHE_RANGE_BYTES;
+  if (mdts > 0) {
+    const mdts_bytes: u64 = (<u64>1 << mdts) * <u64>PAGE_SIZE;
+    if (bytes > mdts_bytes) bytes = mdts_bytes;
+  }
+  return <u32>bytes;
+}
+
+/**
+ * The queue's max_segments (nvme_set_ctrl_limits): min_not_zero of
+ * nvme_max_drv_segments — max_hw_sectors / (NVME_CTRL_PAGE_SIZE >> SECTOR_SHIFT) + 1,
+ * the pages a transfer of that size can touch — and ctrl->max_segments (NVME_MAX_SEGS).
+ */
+export function nvme_max_segments(max_hw_bytes: u32): u32 {
+  const drv = max_hw_bytes / PAGE_SIZE + 1;
+  return drv < NVME_MAX_SEGS ? drv : NVME_MAX_SEGS;
+}
+
 let nctrls: i32 = 0;
 let sgl_supported: bool = true;
 let sgl_threshold: u32 = 32768;
