@@ -22,7 +22,7 @@ import {
   r_cq_entries, r_defer_head, r_deferred, r_drain_disabled, r_drain_next, r_fd, r_flags, r_inflight, r_link_head,
   r_link_last, r_live, r_ovf, r_ovf_count, r_rings, r_rings_bytes, r_sq_array, r_sq_entries, r_sqes, REQ_F_CQE_SKIP,
   REQ_F_DRAIN, REQ_F_FAIL, REQ_F_FIXED_FILE, REQ_F_FORCE_ASYNC, REQ_F_HARDLINK, REQ_F_LINK, req_alloc, req_free,
-  io_set_issue, io_req_tw_complete, iowq_issue, r_drain_active, set_in_enter, in_enter, tw_add, TW_IOWQ,
+  io_batch_begin, io_batch_end, io_set_issue, io_req_tw_complete, iowq_issue, r_drain_active, set_in_enter, in_enter, tw_add, TW_IOWQ,
   tw_pending, tw_run, tw_run_all, tw_run_local, ring_live, RO_CQ_TAIL, RO_SQ_DROPPED, RO_SQ_HEAD, RO_SQ_TAIL, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_FD, RQ_FLAGS, RQ_LEN, RQ_LINK,
   RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RES, RQ_RING, RQ_SQE_FLAGS, RQ_SUBMIT_NS, RQ_USER_DATA, SQE_SIZE,
 } from "./ring";
@@ -298,6 +298,7 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
   const sqes = unchecked(r_sqes[id]);
   let submitted: i32 = 0;
   plugged = true;
+  io_batch_begin(id);
   for (let i: u32 = 0; i < nr; i++) {
     // IORING_SETUP_NO_SQARRAY: the SQ head indexes the SQEs directly.
     const idx = no_array ? head & mask : load<u32>(arr + <usize>((head & mask) << 2));
@@ -328,6 +329,9 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
     store<u32>(hp + RQ_FLAGS, load<u32>(hp + RQ_FLAGS) | REQ_F_FORCE_ASYNC);
     io_queue_sqe(lh - 1);
   }
+  // ... then __io_submit_flush_completions: link members released by this
+  // batch's completions are queued after task work its requests queued.
+  io_batch_end(id);
   // blk_finish_plug: commit_rqs rings each touched queue's doorbell once.
   plugged = false;
   nvme_commit_rqs(core);

@@ -59,6 +59,15 @@ export const r_drain_active = new StaticArray<bool>(RINGS_MAX); // ctx->drain_ac
 const r_tw_head = new StaticArray<u32>(RINGS_MAX); // req + 1
 const r_tw_tail = new StaticArray<u32>(RINGS_MAX);
 const r_tw_running = new StaticArray<bool>(RINGS_MAX);
+// Completion batches (struct io_submit_state's compl_reqs): while a batch is
+// open — one io_submit_sqes, one task-work pass — a completed request's next
+// link member (or its failed chain) is not queued at once but when the batch
+// is flushed (__io_submit_flush_completions → io_free_batch_list →
+// io_queue_next), so it runs after task work that the batch's own requests
+// queued meanwhile (a NOP_TW, an IOSQE_ASYNC punt).
+const r_batch = new StaticArray<u32>(RINGS_MAX); // nesting depth
+const r_next_head = new StaticArray<u32>(RINGS_MAX); // req + 1, linked by RQ_TW_NEXT
+const r_next_tail = new StaticArray<u32>(RINGS_MAX);
 /** Registered buffer table (see rsrc.ts) and registered files. */
 export const r_buf_table = new StaticArray<usize>(RINGS_MAX);
 export const r_buf_count = new StaticArray<u32>(RINGS_MAX);
@@ -254,6 +263,9 @@ export function io_uring_setup(entries: u32, flags: u32, cq_entries_req: u32, co
   unchecked((r_tw_head[id] = 0));
   unchecked((r_tw_tail[id] = 0));
   unchecked((r_tw_running[id] = false));
+  unchecked((r_batch[id] = 0));
+  unchecked((r_next_head[id] = 0));
+  unchecked((r_next_tail[id] = 0));
   unchecked((r_buf_table[id] = 0));
   unchecked((r_buf_count[id] = 0));
   unchecked((r_file_table[id] = 0));
@@ -423,12 +435,51 @@ export function io_req_complete(req: u32, res: i32): void {
   req_free(req);
   if (nxt != 0) {
     if (failed && (f & REQ_F_HARDLINK) == 0) {
-      tw_add(id, nxt - 1, (f & REQ_F_SKIP_LINK_CQES) != 0 ? TW_FAIL_LINKS_SILENT : TW_FAIL_LINKS);
+      io_queue_next_tw(id, nxt - 1, (f & REQ_F_SKIP_LINK_CQES) != 0 ? TW_FAIL_LINKS_SILENT : TW_FAIL_LINKS);
     } else {
-      tw_add(id, nxt - 1, TW_ISSUE);
+      io_queue_next_tw(id, nxt - 1, TW_ISSUE);
     }
   }
   io_queue_deferred(id);
+}
+
+/** Queue a link's next member as task work: now, or at the open batch's flush. */
+function io_queue_next_tw(id: i32, req: u32, kind: u32): void {
+  if (unchecked(r_batch[id]) == 0) {
+    tw_add(id, req, kind);
+    return;
+  }
+  const p = rq(req);
+  store<u32>(p + RQ_TW_NEXT, 0);
+  store<u32>(p + RQ_TW_KIND, kind);
+  const tail = unchecked(r_next_tail[id]);
+  if (tail != 0) store<u32>(rq(tail - 1) + RQ_TW_NEXT, req + 1);
+  else unchecked((r_next_head[id] = req + 1));
+  unchecked((r_next_tail[id] = req + 1));
+}
+
+/** Open a completion batch on ring `id` (io_submit_state_start, a task-work pass). */
+export function io_batch_begin(id: i32): void {
+  unchecked((r_batch[id] += 1));
+}
+
+/** Close it: the outermost close flushes — queues the link members its completions released, in order. */
+export function io_batch_end(id: i32): void {
+  assert(unchecked(r_batch[id]) > 0, "io_uring: completion batch closed twice");
+  const depth = unchecked(r_batch[id]) - 1;
+  unchecked((r_batch[id] = depth));
+  if (depth != 0) return;
+  let item = unchecked(r_next_head[id]);
+  unchecked((r_next_head[id] = 0));
+  unchecked((r_next_tail[id] = 0));
+  let guard: u32 = 0;
+  while (item != 0) {
+    const req = item - 1;
+    const p = rq(req);
+    item = load<u32>(p + RQ_TW_NEXT);
+    tw_add(id, req, load<u32>(p + RQ_TW_KIND));
+    bound(++guard, REQS_MAX, INV_LINK_CHAIN);
+  }
 }
 
 /** IORING_NOP_TW: the NOP completes from task work (io_req_task_complete), not inline. */
@@ -510,6 +561,7 @@ function tw_run_pass(id: i32): u32 {
   unchecked((r_tw_tail[id] = 0));
   const was = unchecked(r_tw_running[id]);
   unchecked((r_tw_running[id] = true));
+  io_batch_begin(id);
   let n: u32 = 0;
   while (item != 0) {
     const req = item - 1;
@@ -526,6 +578,9 @@ function tw_run_pass(id: i32): u32 {
     else io_fail_chain(req, kind == TW_FAIL_LINKS_SILENT);
     bound(++n, REQS_MAX, INV_DEFER_LIST);
   }
+  // ctx_flush_and_put: the pass's completions are flushed before the task
+  // looks for more work.
+  io_batch_end(id);
   unchecked((r_tw_running[id] = was));
   return n;
 }
