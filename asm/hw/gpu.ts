@@ -24,7 +24,10 @@ export function pcie_ps_per_kb(gen: i32, lanes: u32): u64 {
 const g_link_ps_per_kb = new StaticArray<u64>(GPUS_MAX);
 const g_link_free = new StaticArray<u64>(GPUS_MAX); // ps
 const g_copy_lat_ps = new StaticArray<u64>(GPUS_MAX);
-const g_engine_free = new StaticArray<u64>(GPUS_MAX); // ps
+const g_engine_free = new StaticArray<u64>(GPUS_MAX); // ps: the host-to-device copy engine
+// Device-to-host copies run on a second engine (datacenter GPUs have at least
+// two async copy engines, one per direction: an assumption, not a calibrated fact).
+const g_engine_d2h_free = new StaticArray<u64>(GPUS_MAX); // ps
 let mem_ps_per_kb: u64 = 0;
 let mem_free: u64 = 0; // ps
 
@@ -43,6 +46,7 @@ export function gpu_init(host_mem_mbps: u32): void {
   for (let g = 0; g < GPUS_MAX; g++) {
     unchecked((g_link_free[g] = 0));
     unchecked((g_engine_free[g] = 0));
+    unchecked((g_engine_d2h_free[g] = 0));
     unchecked((gpu_link_bytes[g] = 0));
   }
 }
@@ -96,6 +100,25 @@ export function gpu_copy_h2d(g: i32, t_ns: u64, bytes: u32): u64 {
   const b = gpu_link_xfer(g, s, bytes);
   const end = a > b ? a : b;
   unchecked((g_engine_free[g] = end));
+  gpu_copies++;
+  return (end + 999) / 1000;
+}
+
+/**
+ * A device-to-host copy of `bytes` launched at `t_ns` on GPU `g` (the bounce
+ * path's write side): after its engine is free and the set-up time, the
+ * bytes cross the GPU's link (one resource for both directions, as the P2P
+ * path books it) and are written into host memory. Returns the end, in ns.
+ */
+export function gpu_copy_d2h(g: i32, t_ns: u64, bytes: u32): u64 {
+  const free = unchecked(g_engine_d2h_free[g]);
+  let s = t_ns * 1000;
+  if (s < free) s = free;
+  s += unchecked(g_copy_lat_ps[g]);
+  const a = gpu_link_xfer(g, s, bytes);
+  const b = host_mem_xfer(s, bytes);
+  const end = a > b ? a : b;
+  unchecked((g_engine_d2h_free[g] = end));
   gpu_copies++;
   return (end + 999) / 1000;
 }

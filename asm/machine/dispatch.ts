@@ -36,7 +36,7 @@ export function sim_step(): void {
   else if (kind == EV_INVALIDATE) dmabuf_invalidate_event(arg);
   else if (kind == EV_WORKER) dmabuf_worker_event(arg);
   else if (kind == EV_SAMPLE) wl_sample_event();
-  else if (kind == EV_GPU_COPY) wl_copy_event();
+  else if (kind == EV_GPU_COPY) wl_copy_event(arg);
   else if (kind == EV_NVME_IRQ_CONT) nvme_irq_cont(arg);
   else invariant_fail(INV_EVENT_KIND, <i64>kind);
 }

@@ -269,7 +269,7 @@ export function nvme_queue_rq(
     let sh: usize = 0;
     if (swiotlb_needed(unchecked(c_untrusted[c]), segs, nsegs)) {
       const pages = (bytes + PAGE_SIZE - 1) / PAGE_SIZE;
-      const blk_bytes = 16 + <usize>nsegs * 16 + <usize>pages * 24;
+      const blk_bytes: usize = <usize>16 + <usize>nsegs * 16 + <usize>pages * 24;
       sh = blk_alloc(blk_bytes);
       store<u32>(sh, nsegs);
       store<u32>(sh, pages, 4);

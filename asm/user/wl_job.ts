@@ -164,6 +164,12 @@ export function tag_get(t: i32, prep_ns: u64, len: u32, dir: i32): u32 {
   return load<u32>(tags + (<usize>t * TAGS_MAX + tag) * TAG_BYTES + 16);
 }
 
+/** The direction (DIR_READ, DIR_WRITE) of the I/O behind `tag`. */
+// @ts-ignore: decorator
+@inline export function tag_dir(t: i32, tag: u32): i32 {
+  return <i32>load<u32>(tags + (<usize>t * TAGS_MAX + tag) * TAG_BYTES + 20);
+}
+
 /** Return a tag; when `count` is set, account the I/O as completed at `done_ns` with result `res`. */
 export function tag_put(t: i32, tag: u32, done_ns: u64, res: i32, count: bool): void {
   const p = tags + (<usize>t * TAGS_MAX + tag) * TAG_BYTES;

@@ -25,14 +25,14 @@ import {
   set_stats_by_app, st_errors, st_ios, st_last_ns, stats_by_app, stats_complete, stats_reset, stats_rings_end,
   stats_set_limit,
 } from "../sim/stats";
-import { gpu_copy_h2d } from "../hw/gpu";
+import { gpu_copy_d2h, gpu_copy_h2d } from "../hw/gpu";
 import { fail, SIM_ERR_EVENTS } from "../sim/errors";
 import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } from "../sim/trace";
 import { iommu_iotlb_misses } from "../iommu/iommu";
 import {
   bs_count, bs_cum, bs_entry, bs_min, DIR_READ, DIR_WRITE, job_alloc, job_reset, job_sample, job_set, job_set_bs,
   JS_WORDS, jt_bcomp, jt_bsub, jt_depth, jt_end_ns, jt_issued, jt_mix, jt_off, jt_random, jt_range, jt_seq, jt_target,
-  map_complete, map_submit, tag_get, tag_issue, tag_len, tag_prep_ns, tag_put,
+  map_complete, map_submit, tag_dir, tag_get, tag_issue, tag_len, tag_prep_ns, tag_put,
 } from "./wl_job";
 
 const THREADS_MAX: i32 = CORES_MAX;
@@ -76,11 +76,25 @@ const th_resume = new StaticArray<bool>(THREADS_MAX);
 // Bounce path: copies to the GPU in flight per thread, and a wait for one to end.
 const th_copying = new StaticArray<u32>(THREADS_MAX);
 const th_wait_copy = new StaticArray<bool>(THREADS_MAX);
-// Copies end in launch order (one copy engine): a FIFO of (end ns, submit ns, thread).
+// Copies end in launch order per direction (one copy engine each way):
+// FIFOs of 32-byte records (end ns, submit ns, tag << 8 | thread, bytes,
+// then for a write: its device offset and file), read copies (GPU <- host,
+// after the read) and write copies (GPU -> host, before the write).
 const COPIES_MAX: u32 = 65536;
-let cp_ring: usize = 0; // 24-byte records
+const CP_BYTES: usize = 32;
+let cp_ring: usize = 0;
 let cp_head: u32 = 0;
 let cp_tail: u32 = 0;
+let dp_ring: usize = 0;
+let dp_head: u32 = 0;
+let dp_tail: u32 = 0;
+/** The EV_GPU_COPY argument of each ring. */
+const COPY_TO_GPU: u32 = 0;
+const COPY_FROM_GPU: u32 = 1;
+// Bounced writes whose copy from the GPU ended: SQEs written, not yet submitted.
+const th_ready = new StaticArray<u32>(THREADS_MAX);
+// Write copies prep_more launched in its last call (I/Os issued without an SQE yet).
+let prep_copies: u32 = 0;
 
 /** Totals (all I/Os, warm-up included) and state. */
 export let wl_ios: u64 = 0;
@@ -125,7 +139,8 @@ const SAMPLE_WORDS: u32 = 6 + 2 * <u32>CORES_MAX;
 export function wl_init(): void {
   samples = mem_alloc(<usize>SAMPLES_MAX * SAMPLE_WORDS * 8, 8, false); // written before read
   sample_count = 0;
-  cp_ring = mem_alloc(<usize>COPIES_MAX * 24, 8, false);
+  cp_ring = mem_alloc(<usize>COPIES_MAX * CP_BYTES, 8, false);
+  dp_ring = mem_alloc(<usize>COPIES_MAX * CP_BYTES, 8, false);
 }
 
 export function wl_setup(
@@ -160,6 +175,8 @@ export function wl_setup(
   sample_count = 0;
   cp_head = 0;
   cp_tail = 0;
+  dp_head = 0;
+  dp_tail = 0;
   // The bounce path counts an I/O when its copy ends, so the workload keeps
   // the statistics itself (end to end) instead of the completion path.
   set_stats_by_app(bkind == 3);
@@ -173,6 +190,7 @@ export function wl_setup(
     unchecked((th_resume[t] = false));
     unchecked((th_copying[t] = 0));
     unchecked((th_wait_copy[t] = false));
+    unchecked((th_ready[t] = 0));
     // The job-wide parameters; wl_thread_job sets a thread's own.
     const writes = opcode == u.IORING_OP_WRITE || opcode == u.IORING_OP_WRITE_FIXED;
     job_set(t, qd, sbatch, cbatch, writes ? 0 : 10000, rnd, 0, <u64>range_b * <u64>block, 0);
@@ -225,7 +243,11 @@ export function wl_thread_file(t: i32, file: i32, buf_slot: i32): void {
   return x * 0x2545F4914F6CDD1D;
 }
 
-/** prep_more_ios_uring: write up to `n` SQEs into the ring; returns how many. */
+/**
+ * prep_more_ios_uring: prepare `n` I/Os and write their SQEs into the ring;
+ * returns the SQEs written. On the bounce path a write first copies its data
+ * from the GPU (prep_copies counts those: their SQEs come when the copy ends).
+ */
 function prep_more(t: i32, n: u32): u32 {
   const id = unchecked(th_ring[t]);
   const rings = ring_rings(id);
@@ -233,6 +255,7 @@ function prep_more(t: i32, n: u32): u32 {
   let tail = load<u32>(rings + RO_SQ_TAIL);
   const sqes = ring_sqes(id);
   const core = t;
+  prep_copies = 0;
   for (let i: u32 = 0; i < n; i++) {
     const idx = tail & mask;
     const sqe = sqes + <usize>idx * 64;
@@ -257,29 +280,42 @@ function prep_more(t: i32, n: u32): u32 {
       unchecked((jt_seq[k] = cur + <u64>len));
     }
     off += unchecked(jt_off[t]);
-    const opc = dir == DIR_WRITE ? op_write : op_read;
-    // The buffer of SQE slot idx, as t/io_uring indexes its iovecs.
-    const buf = unchecked(th_buf_base[t]) + <u64>idx * <u64>bs;
-    store<u8>(sqe, opc);
-    store<u8>(sqe + 1, fixed_files ? u.IOSQE_FIXED_FILE : 0);
-    store<u16>(sqe + 2, 0);
-    store<i32>(sqe + 4, unchecked(th_files[t * FILES_MAX + fi]));
-    store<u64>(sqe + 8, off);
-    store<u64>(sqe + 16, buf);
-    store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : len);
-    store<u32>(sqe + 28, 0);
     // user_data: the I/O's tag, which holds when it was prepared and its length and direction.
-    store<u64>(sqe + 32, <u64>tag_get(t, unchecked(core_time[core]), op == u.IORING_OP_NOP ? 0 : len, dir));
-    store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx));
-    store<u16>(sqe + 42, 0);
-    store<u32>(sqe + 44, 0);
-    store<u64>(sqe + 48, 0);
-    store<u64>(sqe + 56, 0);
+    const tag = tag_get(t, unchecked(core_time[core]), op == u.IORING_OP_NOP ? 0 : len, dir);
+    if (buf_kind == 3 && dir == DIR_WRITE) {
+      // Bounced write: the data is on the GPU; copy it to a host buffer first.
+      charge(core, LAYER_APP, cost(COST_GPU_COPY_LAUNCH));
+      copy_from_gpu_launch(t, tag, len, off, fi);
+      prep_copies++;
+      continue;
+    }
+    write_sqe(t, sqe, idx, dir, fi, off, len, tag);
     tail++;
   }
   charge(core, LAYER_APP, (cost(COST_APP_PREP) + cost(COST_APP_PER_IO)) * <u64>n);
   store<u32>(rings + RO_SQ_TAIL, tail);
-  return n;
+  return n - prep_copies;
+}
+
+/** One read or write SQE at `sqe` (ring slot `idx`): file `fi` of thread `t`, at `off`, `len` bytes, I/O `tag`. */
+function write_sqe(t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, len: u32, tag: u32): void {
+  const opc = dir == DIR_WRITE ? op_write : op_read;
+  // The buffer of SQE slot idx, as t/io_uring indexes its iovecs.
+  const buf = unchecked(th_buf_base[t]) + <u64>idx * <u64>bs;
+  store<u8>(sqe, opc);
+  store<u8>(sqe + 1, fixed_files ? u.IOSQE_FIXED_FILE : 0);
+  store<u16>(sqe + 2, 0);
+  store<i32>(sqe + 4, unchecked(th_files[t * FILES_MAX + fi]));
+  store<u64>(sqe + 8, off);
+  store<u64>(sqe + 16, buf);
+  store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : len);
+  store<u32>(sqe + 28, 0);
+  store<u64>(sqe + 32, <u64>tag);
+  store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx));
+  store<u16>(sqe + 42, 0);
+  store<u32>(sqe + 44, 0);
+  store<u64>(sqe + 48, 0);
+  store<u64>(sqe + 56, 0);
 }
 
 /** A block size for the next I/O of `dir`: the only one, or a draw from the split. */
@@ -309,7 +345,13 @@ function reap(t: i32): u32 {
     // fio counts an I/O when it reaps it, while the run is measured.
     const count = wl_measuring && !wl_finished;
     if (buf_kind == 3) {
-      if (ok) {
+      if (ok && tag_dir(t, tag) == DIR_WRITE) {
+        // A bounced write is done when the drive has it.
+        stats_complete(tag_prep_ns(t, tag), unchecked(core_time[t]), res);
+        tag_put(t, tag, unchecked(core_time[t]), res, count);
+        wl_bytes += <u64>res;
+        wl_ios++;
+      } else if (ok) {
         // The data is in host memory: copy it to the GPU (cudaMemcpyAsync-style).
         charge(t, LAYER_APP, cost(COST_APP_REAP) + cost(COST_GPU_COPY_LAUNCH));
         copy_launch(t, tag, <u32>res);
@@ -342,32 +384,75 @@ function reap(t: i32): u32 {
 
 /** Launch a host-to-GPU copy of one read's `bytes` (I/O `tag`); it ends in engine order. */
 function copy_launch(t: i32, tag: u32, bytes: u32): void {
-  const submit_ns = tag_prep_ns(t, tag);
   if (cp_tail - cp_head >= COPIES_MAX) fail(SIM_ERR_EVENTS, <i64>COPIES_MAX);
   const end = gpu_copy_h2d(0, unchecked(core_time[t]), bytes);
-  const r = cp_ring + <usize>(cp_tail & (COPIES_MAX - 1)) * 24;
+  const r = cp_ring + <usize>(cp_tail & (COPIES_MAX - 1)) * CP_BYTES;
   store<u64>(r, end);
-  store<u64>(r + 8, submit_ns);
+  store<u64>(r + 8, tag_prep_ns(t, tag));
   store<u32>(r + 16, (tag << 8) | <u32>t);
   store<u32>(r + 20, bytes);
-  if (cp_tail == cp_head) ev_push(end, EV_GPU_COPY, 0);
+  if (cp_tail == cp_head) ev_push(end, EV_GPU_COPY, COPY_TO_GPU);
   cp_tail++;
   unchecked((th_copying[t] += 1));
 }
 
-/** EV_GPU_COPY: the oldest copy ended: the I/O is done (its buffer free); arm the next. */
-export function wl_copy_event(): void {
-  const r = cp_ring + <usize>(cp_head & (COPIES_MAX - 1)) * 24;
-  const end = load<u64>(r);
-  const t = <i32>(load<u32>(r + 16) & 0xff);
-  stats_complete(load<u64>(r + 8), end, <i32>load<u32>(r + 20));
-  tag_put(t, load<u32>(r + 16) >> 8, end, <i32>load<u32>(r + 20), wl_measuring && !wl_finished);
-  wl_bytes += <u64>load<u32>(r + 20);
-  wl_ios++;
-  cp_head++;
-  if (cp_head != cp_tail) ev_push(load<u64>(cp_ring + <usize>(cp_head & (COPIES_MAX - 1)) * 24), EV_GPU_COPY, 0);
-  unchecked((th_copying[t] -= 1));
-  check_progress();
+/**
+ * Launch a GPU-to-host copy of a bounced write's `bytes` (I/O `tag`, to
+ * `off` of file `fi`); its SQE is written when the copy ends, in engine order.
+ */
+function copy_from_gpu_launch(t: i32, tag: u32, bytes: u32, off: u64, fi: i32): void {
+  if (dp_tail - dp_head >= COPIES_MAX) fail(SIM_ERR_EVENTS, <i64>COPIES_MAX);
+  const end = gpu_copy_d2h(0, unchecked(core_time[t]), bytes);
+  const r = dp_ring + <usize>(dp_tail & (COPIES_MAX - 1)) * CP_BYTES;
+  store<u64>(r, end);
+  store<u64>(r + 8, off);
+  store<u32>(r + 16, (tag << 8) | <u32>t);
+  store<u32>(r + 20, bytes);
+  store<u32>(r + 24, <u32>fi);
+  if (dp_tail == dp_head) ev_push(end, EV_GPU_COPY, COPY_FROM_GPU);
+  dp_tail++;
+  unchecked((th_copying[t] += 1));
+}
+
+/** EV_GPU_COPY: the oldest copy of ring `which` ended; arm the next. */
+export function wl_copy_event(which: u32): void {
+  let t: i32;
+  if (which == COPY_TO_GPU) {
+    // A bounced read is done (its buffer free).
+    const r = cp_ring + <usize>(cp_head & (COPIES_MAX - 1)) * CP_BYTES;
+    const end = load<u64>(r);
+    t = <i32>(load<u32>(r + 16) & 0xff);
+    stats_complete(load<u64>(r + 8), end, <i32>load<u32>(r + 20));
+    tag_put(t, load<u32>(r + 16) >> 8, end, <i32>load<u32>(r + 20), wl_measuring && !wl_finished);
+    wl_bytes += <u64>load<u32>(r + 20);
+    wl_ios++;
+    cp_head++;
+    if (cp_head != cp_tail) {
+      ev_push(load<u64>(cp_ring + <usize>(cp_head & (COPIES_MAX - 1)) * CP_BYTES), EV_GPU_COPY, COPY_TO_GPU);
+    }
+    unchecked((th_copying[t] -= 1));
+    check_progress();
+  } else {
+    // A bounced write's data reached host memory: its SQE goes into the
+    // ring, submitted with the thread's next io_uring_enter.
+    assert(which == COPY_FROM_GPU, "workload: unknown copy ring");
+    const r = dp_ring + <usize>(dp_head & (COPIES_MAX - 1)) * CP_BYTES;
+    const key = load<u32>(r + 16);
+    t = <i32>(key & 0xff);
+    const id = unchecked(th_ring[t]);
+    const rings = ring_rings(id);
+    const tail = load<u32>(rings + RO_SQ_TAIL);
+    const idx = tail & load<u32>(rings + RO_SQ_MASK);
+    write_sqe(t, ring_sqes(id) + <usize>idx * 64, idx, DIR_WRITE, <i32>load<u32>(r + 24), load<u64>(r + 8),
+      load<u32>(r + 20), key >> 8);
+    store<u32>(rings + RO_SQ_TAIL, tail + 1);
+    unchecked((th_ready[t] += 1));
+    dp_head++;
+    if (dp_head != dp_tail) {
+      ev_push(load<u64>(dp_ring + <usize>(dp_head & (COPIES_MAX - 1)) * CP_BYTES), EV_GPU_COPY, COPY_FROM_GPU);
+    }
+    unchecked((th_copying[t] -= 1));
+  }
   if (unchecked(th_wait_copy[t])) {
     unchecked((th_wait_copy[t] = false));
     ev_push(now, EV_THREAD, <u32>t);
@@ -490,8 +575,11 @@ export function wl_thread_event(t: u32): void {
   const batch_complete = unchecked(jt_bcomp[ti]);
   let prepped = unchecked(th_prepped[ti]);
   let inflight = unchecked(th_inflight[ti]);
-  // Buffers still being copied to the GPU are not free for new reads.
-  const busy = inflight + unchecked(th_copying[ti]);
+  // Bounced writes whose copy from the GPU ended wait in the SQ.
+  const ready = unchecked(th_ready[ti]);
+  unchecked((th_ready[ti] = 0));
+  // Buffers still being copied to or from the GPU are not free for new I/O.
+  const busy = inflight + unchecked(th_copying[ti]) + ready;
   const target = unchecked(jt_target[ti]);
   if (prepped == 0 && busy < depth) {
     let to_prep = depth - busy;
@@ -500,9 +588,12 @@ export function wl_thread_event(t: u32): void {
     if (target > 0 && <u64>to_prep > target - unchecked(jt_issued[ti])) {
       to_prep = <u32>(target - unchecked(jt_issued[ti]));
     }
-    if (to_prep > 0) prepped = prep_more(ti, to_prep);
-    unchecked((jt_issued[ti] += <u64>prepped));
+    if (to_prep > 0) {
+      prepped = prep_more(ti, to_prep);
+      unchecked((jt_issued[ti] += <u64>(prepped + prep_copies)));
+    }
   }
+  prepped += ready;
   if (target > 0 && prepped == 0 && busy == 0 && unchecked(jt_issued[ti]) >= target) {
     thread_finished(ti);
     return;

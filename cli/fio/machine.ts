@@ -237,9 +237,7 @@ export function machineOf(jobs: FioJobOpts[], profileOverride?: string): FioMach
     ...(o.dmabufMemory ? { dmabufMemory: o.dmabufMemory } : {}),
     direct: true,
     random: true,
-    write: anyWrite && !fioThreads.some((f) => f.readPer10000 > 0)
-      ? true
-      : anyWrite && o.buffers !== "bounce",
+    write: anyWrite,
     warmupIos: 0,
     seed: o.seed,
     sampleNs: (o.logs.avgMsec || FIO_AVG_MSEC) * 1e6,

@@ -144,7 +144,6 @@ function resolveKind(job: UringJob, p: Profile) {
   const write = job.write ?? false;
   if (buffers === "bounce") {
     if (p.gpus.length === 0) throw new JobError("buffers", "bounce needs a GPU in the profile");
-    if (write) throw new JobError("write", "the bounce path models reads (device to GPU) only");
   }
   const noop = job.noop ?? false;
   const seed = intIn("seed", job.seed ?? 1, 0, 2 ** 31);
