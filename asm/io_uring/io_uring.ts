@@ -416,6 +416,9 @@ function io_iopoll_check(id: i32, min: u32): i32 {
   // The kernel never waits for more completions than the CQ holds.
   if (min > unchecked(r_cq_entries[id])) min = unchecked(r_cq_entries[id]);
   io_cqring_overflow_flush(id);
+  // "Don't enter poll loop if we already have events pending": CQEs in the
+  // CQ end the call at once, before any task work runs.
+  if (cq_ready(id) > 0) return 0;
   let guard: u32 = 0;
   while (true) {
     // The iopoll list: requests at the device on polled queues.
