@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { guard, w } from "./wasm.ts";
+import { w } from "./wasm.ts";
 import type { System } from "./system.ts";
 import {
   EAGAIN,
@@ -182,7 +182,7 @@ export function ioUringQueueInitParams(
     throw new TypeError(`entries must be a u32, got ${entries}`);
   }
   const cq = (flags & IORING_SETUP_CQSIZE) ? (params.cqEntries ?? 0) : 0;
-  const id = guard(() => w.io_uring_setup(entries >>> 0, flags >>> 0, cq >>> 0, params.cpu ?? 0));
+  const id = w.io_uring_setup(entries >>> 0, flags >>> 0, cq >>> 0, params.cpu ?? 0);
   if (id < 0) return id;
   return new IoUring(sys, id, flags);
 }
@@ -191,7 +191,7 @@ export function ioUringQueueInitParams(
 export function ioUringQueueExit(ring: IoUring): void {
   if (ring.closed) return;
   ring.sys.check();
-  guard(() => w.io_uring_exit(ring.id));
+  w.io_uring_exit(ring.id);
   ring.closed = true;
 }
 
@@ -437,7 +437,7 @@ function flushSq(ring: IoUring): number {
 export function ioUringEnter(ring: IoUring, toSubmit: number, minComplete: number, flags: number): number {
   ring.sys.check();
   if (ring.closed) return -EBADF;
-  return guard(() => w.io_uring_enter(ring.id, toSubmit >>> 0, minComplete >>> 0, flags >>> 0));
+  return w.io_uring_enter(ring.id, toSubmit >>> 0, minComplete >>> 0, flags >>> 0);
 }
 
 function needsFlush(ring: IoUring): boolean {
@@ -577,13 +577,13 @@ export function registerBuffers(ring: IoUring, iovecs: readonly Iovec[]): number
   // The kernel checks for an existing table before the count: stage what it
   // could read and let it decide.
   const p = stageIovecs(ring, iovecs.slice(0, 16385));
-  return guard(() => w.io_register_buffers(ring.id, p, iovecs.length));
+  return w.io_register_buffers(ring.id, p, iovecs.length);
 }
 
 /** io_uring_register_buffers_sparse: a table of `nr` empty slots. */
 export function registerBuffersSparse(ring: IoUring, nr: number): number {
   ring.sys.check();
-  return guard(() => w.io_register_buffers_sparse(ring.id, nr >>> 0));
+  return w.io_register_buffers_sparse(ring.id, nr >>> 0);
 }
 
 /**
@@ -595,13 +595,13 @@ export function registerBuffersSparse(ring: IoUring, nr: number): number {
 export function registerBuffersUpdate(ring: IoUring, offset: number, iovecs: readonly Iovec[]): number {
   ring.sys.check();
   const p = stageIovecs(ring, iovecs.slice(0, 16385));
-  return guard(() => w.io_register_buffers_update(ring.id, offset >>> 0, p, iovecs.length));
+  return w.io_register_buffers_update(ring.id, offset >>> 0, p, iovecs.length);
 }
 
 /** io_uring_unregister_buffers: 0 or -ENXIO. */
 export function unregisterBuffers(ring: IoUring): number {
   ring.sys.check();
-  return guard(() => w.io_unregister_buffers(ring.id));
+  return w.io_unregister_buffers(ring.id);
 }
 
 /** io_uring_register_files: register `fds` (-1 for an empty slot). */
@@ -610,13 +610,13 @@ export function registerFiles(ring: IoUring, fds: readonly number[]): number {
   if (fds.length * 4 > 1 << 20) return -EINVAL;
   const v = ring.sys.view;
   fds.forEach((fd, i) => v.setInt32(ring.sys.scratch + 4 * i, fd, true));
-  return guard(() => w.io_register_files(ring.id, ring.sys.scratch, fds.length));
+  return w.io_register_files(ring.id, ring.sys.scratch, fds.length);
 }
 
 /** io_uring_unregister_files: 0 or -ENXIO. */
 export function unregisterFiles(ring: IoUring): number {
   ring.sys.check();
-  return guard(() => w.io_unregister_files(ring.id));
+  return w.io_unregister_files(ring.id);
 }
 
 /** struct io_uring_regbuf (80 bytes) of the dma-buf series v3. */
@@ -689,7 +689,7 @@ export function registerBuffersUpdate2(ring: IoUring, up: RsrcUpdate2, nrArgs = 
       v.setBigUint64(data + 16 * i + 8, BigInt.asUintN(64, BigInt(iov.iovLen)), true);
     }
   });
-  return guard(() => w.io_register_buffers_update2(ring.id, s, nrArgs >>> 0, data));
+  return w.io_register_buffers_update2(ring.id, s, nrArgs >>> 0, data);
 }
 
 /**

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { guard, w } from "./wasm.ts";
+import { w } from "./wasm.ts";
 import { EFAULT, EINVAL, ENOENT, ENOMEM } from "./constants.ts";
 import { COST_NAMES, deviceCapacityBytes, type Profile, ProfileError } from "./profile.ts";
 import { resolveProfile } from "./profiles.ts";
@@ -111,13 +111,11 @@ export class System {
     this.profile = prof;
     this.#epoch = ++epoch;
     // One machine per process: this set-up resets the Wasm side for it.
-    guard(() =>
-      configureMachine(
-        this.profile,
-        opts.functional ?? true,
-        BigInt(opts.seed ?? 1),
-        opts.capSysAdmin ?? true,
-      )
+    configureMachine(
+      this.profile,
+      opts.functional ?? true,
+      BigInt(opts.seed ?? 1),
+      opts.capSysAdmin ?? true,
     );
     this.#scratch = w.scratch_ptr();
     this.#view = new DataView(w.memory.buffer);

@@ -4,105 +4,113 @@
  *
  * @module
  */
-/** errno */
+/** errno: Operation not permitted. */
 export const EPERM = 1;
-/** errno */
+/** errno: No such file or directory. */
+export const ENOENT = 2;
+/** errno: I/O error. */
 export const EIO = 5;
-/** errno */
+/** errno: No such device or address. */
 export const ENXIO = 6;
-/** errno */
+/** errno: Bad file descriptor. */
 export const EBADF = 9;
-/** errno */
+/** errno: Try again. */
 export const EAGAIN = 11;
-/** errno */
+/** errno: Out of memory. */
 export const ENOMEM = 12;
-/** errno */
+/** errno: Bad address. */
 export const EFAULT = 14;
-/** errno */
+/** errno: Device or resource busy. */
 export const EBUSY = 16;
-/** errno */
+/** errno: No such device. */
+export const ENODEV = 19;
+/** errno: Invalid argument. */
 export const EINVAL = 22;
-/** errno */
+/** errno: Too many open files. */
+export const EMFILE = 24;
+/** errno: File too large. */
 export const EFBIG = 27;
-/** errno */
+/** errno: No space left on device. */
 export const ENOSPC = 28;
-/** errno */
+/** errno: Resource deadlock would occur: dmasim's answer to a wait that could never end. */
 export const EDEADLK = 35;
-/** errno */
+/** errno: No data available (a media error: BLK_STS_MEDIUM). */
+export const ENODATA = 61;
+/** errno: Operation not supported. */
 export const EOPNOTSUPP = 95;
-/** errno */
+/** errno: Value too large for defined data type. */
 export const EOVERFLOW = 75;
-/** errno */
+/** errno: Operation canceled. */
 export const ECANCELED = 125;
-/** opcodes */
+/** opcodes: Do nothing. */
 export const IORING_OP_NOP = 0;
-/** opcodes */
+/** opcodes: Vectored read. */
 export const IORING_OP_READV = 1;
-/** opcodes */
+/** opcodes: Vectored write. */
 export const IORING_OP_WRITEV = 2;
-/** opcodes */
+/** opcodes: Read into a registered buffer. */
 export const IORING_OP_READ_FIXED = 4;
-/** opcodes */
+/** opcodes: Write from a registered buffer. */
 export const IORING_OP_WRITE_FIXED = 5;
-/** opcodes */
+/** opcodes: Read. */
 export const IORING_OP_READ = 22;
-/** opcodes */
+/** opcodes: Write. */
 export const IORING_OP_WRITE = 23;
-/** opcodes */
+/** opcodes: Vectored read into a registered buffer. */
 export const IORING_OP_READV_FIXED = 60;
-/** opcodes */
+/** opcodes: Vectored write from a registered buffer. */
 export const IORING_OP_WRITEV_FIXED = 61;
-/** opcodes */
+/** opcodes: One past the last opcode (Linux 6.18, checked against the running kernel); opcodes at or above are -EINVAL. */
 export const IORING_OP_LAST = 63;
-/** sqe->flags */
+/** sqe->flags: fd is an index into the registered file table. */
 export const IOSQE_FIXED_FILE = 1;
-/** sqe->flags */
+/** sqe->flags: Issue after all earlier requests completed. */
 export const IOSQE_IO_DRAIN = 2;
-/** sqe->flags */
+/** sqe->flags: Link with the next SQE; a failure cancels the rest. */
 export const IOSQE_IO_LINK = 4;
-/** sqe->flags */
+/** sqe->flags: Link that continues past failures. */
 export const IOSQE_IO_HARDLINK = 8;
-/** sqe->flags */
+/** sqe->flags: Always go async (io-wq). */
 export const IOSQE_ASYNC = 16;
-/** sqe->flags */
+/** sqe->flags: Select a provided buffer. */
 export const IOSQE_BUFFER_SELECT = 32;
-/** sqe->flags */
+/** sqe->flags: Post no CQE when the request succeeds. */
 export const IOSQE_CQE_SKIP_SUCCESS = 64;
 /** sqe->flags */
 export const SQE_VALID_FLAGS = 127;
-/** nop_flags */
+/** nop_flags: NOP completes with sqe->len as its result. */
 export const IORING_NOP_INJECT_RESULT = 1;
-/** nop_flags */
+/** nop_flags: NOP looks up sqe->fd. */
 export const IORING_NOP_FILE = 2;
-/** nop_flags */
+/** nop_flags: NOP's fd is a registered file index. */
 export const IORING_NOP_FIXED_FILE = 4;
-/** nop_flags */
+/** nop_flags: NOP looks up sqe->buf_index in the buffer table. */
 export const IORING_NOP_FIXED_BUFFER = 8;
-/** nop_flags */
+/** nop_flags: Complete the NOP from task work instead of inline. */
 export const IORING_NOP_TW = 16;
-/** nop_flags */
+/** nop_flags: Post a 32-byte CQE (needs a CQE32 or CQE_MIXED ring: not modelled, so -EINVAL). */
 export const IORING_NOP_CQE32 = 32;
 /** nop_flags: Every nop_flags bit 6.18 knows (io_uring/nop.c NOP_FLAGS). */
 export const NOP_FLAGS = 63;
-/** setup flags */
+/** setup flags: Busy-poll for completions (polled I/O). */
 export const IORING_SETUP_IOPOLL = 1;
-/** setup flags */
+/** setup flags: A kernel thread polls the SQ. */
 export const IORING_SETUP_SQPOLL = 2;
-/** setup flags */
+/** setup flags: SQPOLL thread pinned to sq_thread_cpu. */
 export const IORING_SETUP_SQ_AFF = 4;
-/** setup flags */
+/** setup flags: cq_entries is given by the caller. */
 export const IORING_SETUP_CQSIZE = 8;
-/** setup flags */
+/** setup flags: Clamp entries to the maximum instead of failing. */
 export const IORING_SETUP_CLAMP = 16;
-/** setup flags */
+/** setup flags: Keep submitting past a failed SQE. */
 export const IORING_SETUP_SUBMIT_ALL = 128;
-/** setup flags */
+/** setup flags: Cooperative task running. */
 export const IORING_SETUP_COOP_TASKRUN = 256;
-/** setup flags */
+/** setup flags: Set IORING_SQ_TASKRUN when task work is pending. */
 export const IORING_SETUP_TASKRUN_FLAG = 512;
-/** setup flags */
+/** setup flags: Only one task submits. */
 export const IORING_SETUP_SINGLE_ISSUER = 4096;
-/** setup flags */
+/** setup flags: Defer task work to io_uring_enter(GETEVENTS). */
 export const IORING_SETUP_DEFER_TASKRUN = 8192;
 /** setup flags */
 export const IORING_SETUP_SQE128 = 1024;
@@ -112,9 +120,9 @@ export const IORING_SETUP_CQE32 = 2048;
 export const IORING_SETUP_NO_MMAP = 16384;
 /** setup flags */
 export const IORING_SETUP_REGISTERED_FD_ONLY = 32768;
-/** setup flags */
+/** setup flags: The SQ has no index array: the head indexes the SQEs directly. */
 export const IORING_SETUP_NO_SQARRAY = 65536;
-/** setup flags */
+/** setup flags: IOPOLL that sleeps before polling (modelled as IOPOLL); needs IORING_SETUP_IOPOLL. */
 export const IORING_SETUP_HYBRID_IOPOLL = 131072;
 /** setup flags */
 export const IORING_SETUP_CQE_MIXED = 262144;
@@ -122,30 +130,64 @@ export const IORING_SETUP_CQE_MIXED = 262144;
 export const IORING_SETUP_KNOWN = 524287;
 /** setup flags: The flags dmasim models; known-but-unmodelled ones (SQPOLL and SQ_AFF among them: no kernel submission thread is simulated) are -EOPNOTSUPP. */
 export const IORING_SETUP_MODELLED = 209817;
-/** sq_flags */
+/** sq_flags: SQPOLL thread needs a wakeup. */
 export const IORING_SQ_NEED_WAKEUP = 1;
-/** sq_flags */
+/** sq_flags: CQEs are waiting in the overflow list. */
 export const IORING_SQ_CQ_OVERFLOW = 2;
-/** sq_flags */
+/** sq_flags: Task work is pending. */
 export const IORING_SQ_TASKRUN = 4;
-/** enter flags */
+/** enter flags: Wait for / reap completions. */
 export const IORING_ENTER_GETEVENTS = 1;
 /** enter flags */
 export const IORING_ENTER_SQ_WAKEUP = 2;
 /** enter flags */
 export const IORING_ENTER_SQ_WAIT = 4;
-/** open flags (asm-generic/fcntl.h) */
+/** open flags (asm-generic/fcntl.h): Open for reading only. */
 export const O_RDONLY = 0;
-/** open flags (asm-generic/fcntl.h) */
+/** open flags (asm-generic/fcntl.h): Open for writing only. */
 export const O_WRONLY = 1;
-/** open flags (asm-generic/fcntl.h) */
+/** open flags (asm-generic/fcntl.h): Open for reading and writing. */
 export const O_RDWR = 2;
-/** open flags (asm-generic/fcntl.h) */
+/** open flags (asm-generic/fcntl.h): The access-mode bits of open flags. */
 export const O_ACCMODE = 3;
-/** open flags (asm-generic/fcntl.h) */
+/** open flags (asm-generic/fcntl.h): Direct I/O: bypass the page cache; DMA straight to the buffer. */
 export const O_DIRECT = 16384;
-/** open flags (asm-generic/fcntl.h) */
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: io_uring_register: register buffers. */
+export const IORING_REGISTER_BUFFERS = 0;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: io_uring_register: unregister buffers. */
+export const IORING_UNREGISTER_BUFFERS = 1;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: io_uring_register: register files. */
+export const IORING_REGISTER_FILES = 2;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: io_uring_register: unregister files. */
+export const IORING_UNREGISTER_FILES = 3;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: io_uring_register: create a sparse or tagged buffer table. */
+export const IORING_REGISTER_BUFFERS2 = 15;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: io_uring_register: update buffer slots (struct io_uring_rsrc_update2). */
+export const IORING_REGISTER_BUFFERS_UPDATE = 16;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: io_uring_rsrc_register flag: a sparse table. */
+export const IORING_RSRC_REGISTER_SPARSE = 1;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: rsrc_update2 flag (dma-buf series v3): data points at io_uring_regbuf descriptors. */
 export const IORING_RSRC_UPDATE_EXTENDED = 2;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: Registered buffer descriptor type: empty slot. */
+export const IO_REGBUF_TYPE_EMPTY = 0;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: Registered buffer descriptor type: user memory. */
+export const IO_REGBUF_TYPE_UADDR = 1;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: Registered buffer descriptor type: a dma-buf for one target file. */
+export const IO_REGBUF_TYPE_DMABUF = 2;
+/** rw_flags: RWF_NOWAIT: do not block (dma-buf requests with no live map get -EAGAIN). */
+export const RWF_NOWAIT = 8;
+/** memfd_create flags and memfd seals (linux/memfd.h, linux/fcntl.h): memfd_create: close on exec. */
+export const MFD_CLOEXEC = 1;
+/** memfd_create flags and memfd seals (linux/memfd.h, linux/fcntl.h): memfd_create: allow sealing. */
+export const MFD_ALLOW_SEALING = 2;
+/** memfd_create flags and memfd seals (linux/memfd.h, linux/fcntl.h): Seal: no more seals. */
+export const F_SEAL_SEAL = 1;
+/** memfd_create flags and memfd seals (linux/memfd.h, linux/fcntl.h): Seal: no shrinking (udmabuf requires it). */
+export const F_SEAL_SHRINK = 2;
+/** memfd_create flags and memfd seals (linux/memfd.h, linux/fcntl.h): Seal: no growing. */
+export const F_SEAL_GROW = 4;
+/** memfd_create flags and memfd seals (linux/memfd.h, linux/fcntl.h): Seal: no writes (udmabuf refuses it). */
+export const F_SEAL_WRITE = 8;
 /** Ring memory layout: offsets into the "rings" block (struct io_rings; head and tail words on their own cache lines as in the kernel). */
 export const RO_SQ_HEAD = 0;
 /** Ring memory layout: offsets into the "rings" block (struct io_rings; head and tail words on their own cache lines as in the kernel). */
@@ -211,6 +253,7 @@ export const CQE_FLAGS = 12;
 /** Every constant above, in asm/sim/uapi.ts order (the index uapi_value takes). */
 export const UAPI_NAMES = [
   "EPERM",
+  "ENOENT",
   "EIO",
   "ENXIO",
   "EBADF",
@@ -218,10 +261,13 @@ export const UAPI_NAMES = [
   "ENOMEM",
   "EFAULT",
   "EBUSY",
+  "ENODEV",
   "EINVAL",
+  "EMFILE",
   "EFBIG",
   "ENOSPC",
   "EDEADLK",
+  "ENODATA",
   "EOPNOTSUPP",
   "EOVERFLOW",
   "ECANCELED",
@@ -280,7 +326,24 @@ export const UAPI_NAMES = [
   "O_RDWR",
   "O_ACCMODE",
   "O_DIRECT",
+  "IORING_REGISTER_BUFFERS",
+  "IORING_UNREGISTER_BUFFERS",
+  "IORING_REGISTER_FILES",
+  "IORING_UNREGISTER_FILES",
+  "IORING_REGISTER_BUFFERS2",
+  "IORING_REGISTER_BUFFERS_UPDATE",
+  "IORING_RSRC_REGISTER_SPARSE",
   "IORING_RSRC_UPDATE_EXTENDED",
+  "IO_REGBUF_TYPE_EMPTY",
+  "IO_REGBUF_TYPE_UADDR",
+  "IO_REGBUF_TYPE_DMABUF",
+  "RWF_NOWAIT",
+  "MFD_CLOEXEC",
+  "MFD_ALLOW_SEALING",
+  "F_SEAL_SEAL",
+  "F_SEAL_SHRINK",
+  "F_SEAL_GROW",
+  "F_SEAL_WRITE",
   "RO_SQ_HEAD",
   "RO_SQ_TAIL",
   "RO_CQ_HEAD",

@@ -196,15 +196,3 @@ export const raw: WasmExports = wasmBuild === "debug" ? instantiateDebug() : rel
 
 /** The exports of the build in use, every function guarded. Internal: use {@link System}. */
 export const w: WasmExports = wrapExports(raw);
-
-/**
- * Run `fn` (calls into Wasm through {@link w}). Kept for callers that wrap a
- * group of calls; {@link w} already turns every trap into a named error.
- */
-export function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw trapError(e, "guard", raw);
-  }
-}

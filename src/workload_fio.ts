@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { guard, w } from "./wasm.ts";
+import { w } from "./wasm.ts";
 import type { FioThreadJob, FioThreadResult, LatSums, ThreadDirStats } from "./workload_types.ts";
 
 /** Block-size split entries per thread and direction (asm/wl_job.ts BSS_MAX). */
@@ -62,18 +62,16 @@ export function checkThreadJobs(
 /** Hand each thread its job (call after wl_setup, before wl_start). */
 export function applyThreadJobs(jobs: FioThreadJob[]): void {
   jobs.forEach((j, t) => {
-    guard(() =>
-      w.wl_thread_job(
-        t,
-        j.depth,
-        Math.min(Math.max(1, j.submitBatch), j.depth),
-        Math.min(Math.max(1, j.completeBatch), j.depth),
-        j.readPer10000,
-        j.random ? 1 : 0,
-        j.offsetBytes,
-        j.rangeBytes,
-        j.ios,
-      )
+    w.wl_thread_job(
+      t,
+      j.depth,
+      Math.min(Math.max(1, j.submitBatch), j.depth),
+      Math.min(Math.max(1, j.completeBatch), j.depth),
+      j.readPer10000,
+      j.random ? 1 : 0,
+      j.offsetBytes,
+      j.rangeBytes,
+      j.ios,
     );
     for (const d of DIRS) {
       (d === 0 ? j.bsRead : j.bsWrite).forEach(([bs, cum], i) => w.wl_thread_bs(t, d, i, bs, cum));

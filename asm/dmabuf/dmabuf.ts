@@ -23,12 +23,6 @@ export const UDMABUF_SIZE_LIMIT_MB: u32 = 64;
 export const UDMABUF_LIST_LIMIT: u32 = 1024;
 export const UDMABUF_FLAGS_CLOEXEC: u32 = 1;
 
-// memfd seals (F_SEAL_*) and memfd_create flags.
-export const F_SEAL_SEAL: u32 = 1;
-export const F_SEAL_SHRINK: u32 = 2;
-export const F_SEAL_GROW: u32 = 4;
-export const F_SEAL_WRITE: u32 = 8;
-export const MFD_ALLOW_SEALING: u32 = 2;
 
 // ---- memfds -------------------------------------------------------------------
 const mf_live = new StaticArray<bool>(MEMFDS_MAX);
@@ -83,9 +77,9 @@ export function dmabuf_init(p2p_mask: u32): void {
 // ---------------------------------------------------------------------------
 // memfd
 
-/** memfd_create: an fd, or -errno. Without MFD_ALLOW_SEALING the memfd is sealed against seals. */
+/** memfd_create: an fd, or -errno. Without u.MFD_ALLOW_SEALING the memfd is sealed against seals. */
 export function memfd_create(flags: u32): i32 {
-  if ((flags & ~(MFD_ALLOW_SEALING | 1)) != 0) return -u.EINVAL; // MFD_CLOEXEC | MFD_ALLOW_SEALING
+  if ((flags & ~(u.MFD_ALLOW_SEALING | 1)) != 0) return -u.EINVAL; // MFD_CLOEXEC | u.MFD_ALLOW_SEALING
   let id = -1;
   for (let i = 0; i < MEMFDS_MAX; i++) {
     if (!unchecked(mf_live[i])) {
@@ -101,7 +95,7 @@ export function memfd_create(flags: u32): i32 {
   unchecked((mf_size[id] = 0));
   unchecked((mf_pages[id] = 0));
   unchecked((mf_cap[id] = 0));
-  unchecked((mf_seals[id] = (flags & MFD_ALLOW_SEALING) != 0 ? 0 : F_SEAL_SEAL));
+  unchecked((mf_seals[id] = (flags & u.MFD_ALLOW_SEALING) != 0 ? 0 : u.F_SEAL_SEAL));
   return fd;
 }
 
@@ -116,8 +110,8 @@ export function memfd_truncate(fd: i32, size: u64): i32 {
   if (m < 0) return -u.EINVAL;
   const old = unchecked(mf_size[m]);
   const seals = unchecked(mf_seals[m]);
-  if (size < old && (seals & F_SEAL_SHRINK) != 0) return -u.EPERM;
-  if (size > old && (seals & F_SEAL_GROW) != 0) return -u.EPERM;
+  if (size < old && (seals & u.F_SEAL_SHRINK) != 0) return -u.EPERM;
+  if (size > old && (seals & u.F_SEAL_GROW) != 0) return -u.EPERM;
   if (size > (<u64>1 << 36)) return -u.EFBIG;
   const n = <u32>((size + PAGE_SIZE - 1) >> PAGE_SHIFT);
   const oldn = <u32>((old + PAGE_SIZE - 1) >> PAGE_SHIFT);
@@ -146,8 +140,8 @@ export function memfd_add_seals(fd: i32, seals: u32): i32 {
   if (!fd_valid_user(fd)) return -u.EBADF;
   const m = memfd_of(fd);
   if (m < 0) return -u.EINVAL;
-  if ((seals & ~(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)) != 0) return -u.EINVAL;
-  if ((unchecked(mf_seals[m]) & F_SEAL_SEAL) != 0) return -u.EPERM;
+  if ((seals & ~(u.F_SEAL_SEAL | u.F_SEAL_SHRINK | u.F_SEAL_GROW | u.F_SEAL_WRITE)) != 0) return -u.EINVAL;
+  if ((unchecked(mf_seals[m]) & u.F_SEAL_SEAL) != 0) return -u.EPERM;
   unchecked((mf_seals[m] = unchecked(mf_seals[m]) | seals));
   return 0;
 }
@@ -159,7 +153,7 @@ export function memfd_rw(fd: i32, off: u64, scratch: usize, len: u32, write: boo
   const size = unchecked(mf_size[m]);
   if (off >= size) return 0;
   if (off + len > size) len = <u32>(size - off);
-  if (write && (unchecked(mf_seals[m]) & F_SEAL_WRITE) != 0) return -u.EPERM;
+  if (write && (unchecked(mf_seals[m]) & u.F_SEAL_WRITE) != 0) return -u.EPERM;
   pages_rw(unchecked(mf_pages[m]), off, scratch, len, write);
   return <i32>len;
 }
@@ -207,7 +201,7 @@ function dmabuf_new(size: u64, gpu: i32): i32 {
  * UDMABUF_CREATE_LIST: `count` items (24 bytes: u32 memfd, u32 pad, u64
  * offset, u64 size) at `items`. Checks as udmabuf_create: flags, count
  * against list_limit, page alignment and size_limit_mb, then each memfd's
- * seals (F_SEAL_SHRINK required, F_SEAL_WRITE refused) and range.
+ * seals (u.F_SEAL_SHRINK required, u.F_SEAL_WRITE refused) and range.
  * Returns the dma-buf fd, or -errno.
  */
 export function udmabuf_create(items: usize, count: u32, flags: u32): i32 {
@@ -230,7 +224,7 @@ export function udmabuf_create(items: usize, count: u32, flags: u32): i32 {
     if (!fd_valid_user(fd) || fd_type_of(fd) != FT_MEMFD) return -u.EBADF;
     const m = fd_obj_of(fd);
     const seals = unchecked(mf_seals[m]);
-    if ((seals & F_SEAL_SHRINK) == 0 || (seals & F_SEAL_WRITE) != 0) return -u.EINVAL;
+    if ((seals & u.F_SEAL_SHRINK) == 0 || (seals & u.F_SEAL_WRITE) != 0) return -u.EINVAL;
     const off = load<u64>(it + 8);
     const size = load<u64>(it + 16);
     if (off + size < off || off + size > unchecked(mf_size[m])) return -u.EINVAL;

@@ -32,9 +32,6 @@ export const BF_NPAGES: u32 = 32; // u32
 export const BF_TOKEN: u32 = 36; // i32 dma-buf token (DMABUF)
 export const BF_TARGET: u32 = 40; // u32 struct file id of the target (DMABUF)
 
-export const IO_REGBUF_TYPE_EMPTY: u32 = 0;
-export const IO_REGBUF_TYPE_UADDR: u32 = 1;
-export const IO_REGBUF_TYPE_DMABUF: u32 = 2;
 
 // @ts-ignore: decorator
 @inline export function buf_entry(id: i32, idx: u32): usize {
@@ -44,9 +41,9 @@ export const IO_REGBUF_TYPE_DMABUF: u32 = 2;
 /** Empty one slot, releasing its pinned pages or dma-buf token. */
 export function slot_clear(e: usize): void {
   const t = load<u32>(e + BF_TYPE);
-  if (t == IO_REGBUF_TYPE_UADDR) {
+  if (t == u.IO_REGBUF_TYPE_UADDR) {
     blk_free(load<usize>(e + BF_PAGES), <usize>load<u32>(e + BF_NPAGES) * 8);
-  } else if (t == IO_REGBUF_TYPE_DMABUF) {
+  } else if (t == u.IO_REGBUF_TYPE_DMABUF) {
     io_dmabuf_slot_put(load<i32>(e + BF_TOKEN));
   }
   memory.fill(e, 0, BUF_SIZE);
@@ -70,7 +67,7 @@ export function slot_set_uaddr(e: usize, base: u64, len: u64): i32 {
   const pages = blk_alloc(<usize>n * 8);
   for (let i: u32 = 0; i < n; i++) store<u64>(pages + (<usize>i << 3), mm_va_to_pa(first + (<u64>i << PAGE_SHIFT)));
   slot_clear(e);
-  store<u32>(e + BF_TYPE, IO_REGBUF_TYPE_UADDR);
+  store<u32>(e + BF_TYPE, u.IO_REGBUF_TYPE_UADDR);
   store<u64>(e + BF_UBUF, base);
   store<u64>(e + BF_LEN, len);
   store<usize>(e + BF_PAGES, pages);
@@ -216,10 +213,10 @@ function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
   const uaddr = load<u64>(desc + 16);
   const dmabuf_fd = load<i32>(desc + 24);
   const target_fd = load<i32>(desc + 28);
-  if (type > IO_REGBUF_TYPE_DMABUF) return -u.EINVAL;
+  if (type > u.IO_REGBUF_TYPE_DMABUF) return -u.EINVAL;
   if (flags != 0) return -u.EINVAL;
   for (let i = 0; i < 6; i++) if (load<u64>(desc + 32 + <usize>i * 8) != 0) return -u.EINVAL;
-  if (type == IO_REGBUF_TYPE_DMABUF) {
+  if (type == u.IO_REGBUF_TYPE_DMABUF) {
     if (uaddr != 0 || size != 0) return -u.EINVAL;
     // Policy (proposal): registration needs CAP_SYS_ADMIN.
     if (!dmabuf_reg_permitted()) return -u.EPERM;
@@ -237,14 +234,14 @@ function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
     if (t < 0) return -u.ENOMEM;
     token_charge(t, dmabuf_size_of(d));
     slot_clear(e);
-    store<u32>(e + BF_TYPE, IO_REGBUF_TYPE_DMABUF);
+    store<u32>(e + BF_TYPE, u.IO_REGBUF_TYPE_DMABUF);
     store<u64>(e + BF_LEN, dmabuf_size_of(d));
     store<i32>(e + BF_TOKEN, t);
     store<u32>(e + BF_TARGET, token_file(t));
     return 0;
   }
   if (dmabuf_fd != 0 || target_fd != 0) return -u.EINVAL;
-  if (type == IO_REGBUF_TYPE_EMPTY) {
+  if (type == u.IO_REGBUF_TYPE_EMPTY) {
     if (uaddr != 0 || size != 0) return -u.EFAULT;
     slot_clear(e);
     return 0;

@@ -16,7 +16,7 @@ import {
   io_fixed_fd, io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_EXPECT,
   RQ_FD, RQ_FILE, RQ_FLAGS, RQ_LEN, RQ_MAP, RQ_OFF, RQ_OPCODE, RQ_RFD, RQ_SUBMIT_NS,
 } from "./ring";
-import { buf_entry, BF_LEN, BF_NPAGES, BF_PAGES, BF_TOKEN, BF_TYPE, BF_UBUF, IO_REGBUF_TYPE_DMABUF, IO_REGBUF_TYPE_UADDR } from "./rsrc";
+import { buf_entry, BF_LEN, BF_NPAGES, BF_PAGES, BF_TOKEN, BF_TYPE, BF_UBUF } from "./rsrc";
 import { rw_file_checks } from "./rw_check";
 import { mm_range_ok, mm_read, mm_va_to_pa } from "../mm/mm";
 import { media_addr, phys_copy } from "../hw/physmem";
@@ -187,8 +187,8 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
     if (idx >= unchecked(r_buf_count[id])) return -u.EFAULT;
     e = buf_entry(id, idx);
     const t = load<u32>(e + BF_TYPE);
-    if (t == IO_REGBUF_TYPE_DMABUF) return dmabuf_import(req, load<i32>(e + BF_TOKEN), load<u64>(e + BF_LEN), file, vec);
-    if (t != IO_REGBUF_TYPE_UADDR) return -u.EFAULT;
+    if (t == u.IO_REGBUF_TYPE_DMABUF) return dmabuf_import(req, load<i32>(e + BF_TOKEN), load<u64>(e + BF_LEN), file, vec);
+    if (t != u.IO_REGBUF_TYPE_UADDR) return -u.EFAULT;
     charge(core, LAYER_URING, cost(COST_IMPORT_FIXED));
     const ub = load<u64>(e + BF_UBUF);
     const ue = ub + load<u64>(e + BF_LEN);

@@ -516,6 +516,4 @@ export function nvme_cmds_max(): u32 {
 export function nvme_ctrl_count(): i32 {
   return nctrls;
 }
-// Keep the page size import meaningful to readers: PRP pages are PAGE_SIZE.
-export const NVME_CTRL_PAGE_SIZE: u32 = PAGE_SIZE;
 export const NVME_IOD_BYTES: u32 = NVME_IOD_SIZE;

@@ -5,70 +5,128 @@
 // constant expression;` lines and comments.
 
 // errno
+/** Operation not permitted. */
 export const EPERM: i32 = 1;
+/** No such file or directory. */
+export const ENOENT: i32 = 2;
+/** I/O error. */
 export const EIO: i32 = 5;
+/** No such device or address. */
 export const ENXIO: i32 = 6;
+/** Bad file descriptor. */
 export const EBADF: i32 = 9;
+/** Try again. */
 export const EAGAIN: i32 = 11;
+/** Out of memory. */
 export const ENOMEM: i32 = 12;
+/** Bad address. */
 export const EFAULT: i32 = 14;
+/** Device or resource busy. */
 export const EBUSY: i32 = 16;
+/** No such device. */
+export const ENODEV: i32 = 19;
+/** Invalid argument. */
 export const EINVAL: i32 = 22;
+/** Too many open files. */
+export const EMFILE: i32 = 24;
+/** File too large. */
 export const EFBIG: i32 = 27;
+/** No space left on device. */
 export const ENOSPC: i32 = 28;
+/** Resource deadlock would occur: dmasim's answer to a wait that could never end. */
 export const EDEADLK: i32 = 35;
+/** No data available (a media error: BLK_STS_MEDIUM). */
+export const ENODATA: i32 = 61;
+/** Operation not supported. */
 export const EOPNOTSUPP: i32 = 95;
+/** Value too large for defined data type. */
 export const EOVERFLOW: i32 = 75;
+/** Operation canceled. */
 export const ECANCELED: i32 = 125;
 
 // opcodes
+/** Do nothing. */
 export const IORING_OP_NOP: u8 = 0;
+/** Vectored read. */
 export const IORING_OP_READV: u8 = 1;
+/** Vectored write. */
 export const IORING_OP_WRITEV: u8 = 2;
+/** Read into a registered buffer. */
 export const IORING_OP_READ_FIXED: u8 = 4;
+/** Write from a registered buffer. */
 export const IORING_OP_WRITE_FIXED: u8 = 5;
+/** Read. */
 export const IORING_OP_READ: u8 = 22;
+/** Write. */
 export const IORING_OP_WRITE: u8 = 23;
+/** Vectored read into a registered buffer. */
 export const IORING_OP_READV_FIXED: u8 = 60;
+/** Vectored write from a registered buffer. */
 export const IORING_OP_WRITEV_FIXED: u8 = 61;
+/** One past the last opcode (Linux 6.18, checked against the running kernel); opcodes at or above are -EINVAL. */
 export const IORING_OP_LAST: u8 = 63;
 
 // sqe->flags
+/** fd is an index into the registered file table. */
 export const IOSQE_FIXED_FILE: u8 = 1 << 0;
+/** Issue after all earlier requests completed. */
 export const IOSQE_IO_DRAIN: u8 = 1 << 1;
+/** Link with the next SQE; a failure cancels the rest. */
 export const IOSQE_IO_LINK: u8 = 1 << 2;
+/** Link that continues past failures. */
 export const IOSQE_IO_HARDLINK: u8 = 1 << 3;
+/** Always go async (io-wq). */
 export const IOSQE_ASYNC: u8 = 1 << 4;
+/** Select a provided buffer. */
 export const IOSQE_BUFFER_SELECT: u8 = 1 << 5;
+/** Post no CQE when the request succeeds. */
 export const IOSQE_CQE_SKIP_SUCCESS: u8 = 1 << 6;
 export const SQE_VALID_FLAGS: u8 = 0x7f;
 
 // nop_flags
+/** NOP completes with sqe->len as its result. */
 export const IORING_NOP_INJECT_RESULT: u32 = 1 << 0;
+/** NOP looks up sqe->fd. */
 export const IORING_NOP_FILE: u32 = 1 << 1;
+/** NOP's fd is a registered file index. */
 export const IORING_NOP_FIXED_FILE: u32 = 1 << 2;
+/** NOP looks up sqe->buf_index in the buffer table. */
 export const IORING_NOP_FIXED_BUFFER: u32 = 1 << 3;
+/** Complete the NOP from task work instead of inline. */
 export const IORING_NOP_TW: u32 = 1 << 4;
+/** Post a 32-byte CQE (needs a CQE32 or CQE_MIXED ring: not modelled, so -EINVAL). */
 export const IORING_NOP_CQE32: u32 = 1 << 5;
 /** Every nop_flags bit 6.18 knows (io_uring/nop.c NOP_FLAGS). */
 export const NOP_FLAGS: u32 = 0x3f;
 
 // setup flags
+/** Busy-poll for completions (polled I/O). */
 export const IORING_SETUP_IOPOLL: u32 = 1 << 0;
+/** A kernel thread polls the SQ. */
 export const IORING_SETUP_SQPOLL: u32 = 1 << 1;
+/** SQPOLL thread pinned to sq_thread_cpu. */
 export const IORING_SETUP_SQ_AFF: u32 = 1 << 2;
+/** cq_entries is given by the caller. */
 export const IORING_SETUP_CQSIZE: u32 = 1 << 3;
+/** Clamp entries to the maximum instead of failing. */
 export const IORING_SETUP_CLAMP: u32 = 1 << 4;
+/** Keep submitting past a failed SQE. */
 export const IORING_SETUP_SUBMIT_ALL: u32 = 1 << 7;
+/** Cooperative task running. */
 export const IORING_SETUP_COOP_TASKRUN: u32 = 1 << 8;
+/** Set IORING_SQ_TASKRUN when task work is pending. */
 export const IORING_SETUP_TASKRUN_FLAG: u32 = 1 << 9;
+/** Only one task submits. */
 export const IORING_SETUP_SINGLE_ISSUER: u32 = 1 << 12;
+/** Defer task work to io_uring_enter(GETEVENTS). */
 export const IORING_SETUP_DEFER_TASKRUN: u32 = 1 << 13;
 export const IORING_SETUP_SQE128: u32 = 1 << 10;
 export const IORING_SETUP_CQE32: u32 = 1 << 11;
 export const IORING_SETUP_NO_MMAP: u32 = 1 << 14;
 export const IORING_SETUP_REGISTERED_FD_ONLY: u32 = 1 << 15;
+/** The SQ has no index array: the head indexes the SQEs directly. */
 export const IORING_SETUP_NO_SQARRAY: u32 = 1 << 16;
+/** IOPOLL that sleeps before polling (modelled as IOPOLL); needs IORING_SETUP_IOPOLL. */
 export const IORING_SETUP_HYBRID_IOPOLL: u32 = 1 << 17;
 export const IORING_SETUP_CQE_MIXED: u32 = 1 << 18;
 /** Every flag the kernel (6.18) knows; bits outside are -EINVAL. */
@@ -83,22 +141,72 @@ export const IORING_SETUP_MODELLED: u32 =
   IORING_SETUP_NO_SQARRAY | IORING_SETUP_HYBRID_IOPOLL;
 
 // sq_flags
+/** SQPOLL thread needs a wakeup. */
 export const IORING_SQ_NEED_WAKEUP: u32 = 1 << 0;
+/** CQEs are waiting in the overflow list. */
 export const IORING_SQ_CQ_OVERFLOW: u32 = 1 << 1;
+/** Task work is pending. */
 export const IORING_SQ_TASKRUN: u32 = 1 << 2;
 
 // enter flags
+/** Wait for / reap completions. */
 export const IORING_ENTER_GETEVENTS: u32 = 1 << 0;
 export const IORING_ENTER_SQ_WAKEUP: u32 = 1 << 1;
 export const IORING_ENTER_SQ_WAIT: u32 = 1 << 2;
 
 // open flags (asm-generic/fcntl.h)
+/** Open for reading only. */
 export const O_RDONLY: u32 = 0;
+/** Open for writing only. */
 export const O_WRONLY: u32 = 1;
+/** Open for reading and writing. */
 export const O_RDWR: u32 = 2;
+/** The access-mode bits of open flags. */
 export const O_ACCMODE: u32 = 3;
+/** Direct I/O: bypass the page cache; DMA straight to the buffer. */
 export const O_DIRECT: u32 = 0o40000;
+
+// io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types
+/** io_uring_register: register buffers. */
+export const IORING_REGISTER_BUFFERS: u32 = 0;
+/** io_uring_register: unregister buffers. */
+export const IORING_UNREGISTER_BUFFERS: u32 = 1;
+/** io_uring_register: register files. */
+export const IORING_REGISTER_FILES: u32 = 2;
+/** io_uring_register: unregister files. */
+export const IORING_UNREGISTER_FILES: u32 = 3;
+/** io_uring_register: create a sparse or tagged buffer table. */
+export const IORING_REGISTER_BUFFERS2: u32 = 15;
+/** io_uring_register: update buffer slots (struct io_uring_rsrc_update2). */
+export const IORING_REGISTER_BUFFERS_UPDATE: u32 = 16;
+/** io_uring_rsrc_register flag: a sparse table. */
+export const IORING_RSRC_REGISTER_SPARSE: u32 = 1 << 0;
+/** rsrc_update2 flag (dma-buf series v3): data points at io_uring_regbuf descriptors. */
 export const IORING_RSRC_UPDATE_EXTENDED: u32 = 1 << 1;
+/** Registered buffer descriptor type: empty slot. */
+export const IO_REGBUF_TYPE_EMPTY: u32 = 0;
+/** Registered buffer descriptor type: user memory. */
+export const IO_REGBUF_TYPE_UADDR: u32 = 1;
+/** Registered buffer descriptor type: a dma-buf for one target file. */
+export const IO_REGBUF_TYPE_DMABUF: u32 = 2;
+
+// rw_flags
+/** RWF_NOWAIT: do not block (dma-buf requests with no live map get -EAGAIN). */
+export const RWF_NOWAIT: u32 = 8;
+
+// memfd_create flags and memfd seals (linux/memfd.h, linux/fcntl.h)
+/** memfd_create: close on exec. */
+export const MFD_CLOEXEC: u32 = 1;
+/** memfd_create: allow sealing. */
+export const MFD_ALLOW_SEALING: u32 = 2;
+/** Seal: no more seals. */
+export const F_SEAL_SEAL: u32 = 1;
+/** Seal: no shrinking (udmabuf requires it). */
+export const F_SEAL_SHRINK: u32 = 2;
+/** Seal: no growing. */
+export const F_SEAL_GROW: u32 = 4;
+/** Seal: no writes (udmabuf refuses it). */
+export const F_SEAL_WRITE: u32 = 8;
 
 // Ring memory layout: offsets into the "rings" block (struct io_rings; head
 // and tail words on their own cache lines as in the kernel).

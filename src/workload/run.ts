@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { guard, w } from "../wasm.ts";
+import { w } from "../wasm.ts";
 import type { System } from "../system.ts";
 import type { UringJob } from "../workload_types.ts";
 import type { ResolvedJob } from "./job.ts";
@@ -25,9 +25,9 @@ const WL_RUN_STALLED = -1;
 export function runToEnd(sys: System, job: ResolvedJob, userJob: UringJob, afterSlice: () => void): number {
   if (userJob.trace) w.trace_start();
   const wall0 = performance.now();
-  guard(() => w.wl_start());
+  w.wl_start();
   for (;;) {
-    const st = guard(() => w.wl_run(EVENTS_PER_SLICE));
+    const st = w.wl_run(EVENTS_PER_SLICE);
     afterSlice();
     if (st === WL_RUN_FINISHED) break;
     if (st === WL_RUN_STALLED) throw new Error("simulation stalled: no event left before the run finished");

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { guard, w } from "../wasm.ts";
+import { w } from "../wasm.ts";
 import type { System } from "../system.ts";
 import {
   F_SEAL_SHRINK,
@@ -53,24 +53,22 @@ export function setUpMachine(sys: System, job: ResolvedJob): number[] {
     : job.buffers === "plain"
     ? (job.write ? IORING_OP_WRITE : IORING_OP_READ)
     : (job.write ? IORING_OP_WRITE_FIXED : IORING_OP_READ_FIXED);
-  guard(() =>
-    w.wl_setup(
-      job.threads,
-      job.depth,
-      job.submitBatch,
-      job.completeBatch,
-      job.bs,
-      op,
-      job.fixedFiles ? 1 : 0,
-      job.random ? 1 : 0,
-      Math.floor(job.rangeBytes / job.bs),
-      BUF_KIND[job.buffers],
-      job.warmupIos,
-      job.ios ?? 0,
-      job.runtimeNs ?? 0,
-      job.sampleNs,
-      job.seed,
-    )
+  w.wl_setup(
+    job.threads,
+    job.depth,
+    job.submitBatch,
+    job.completeBatch,
+    job.bs,
+    op,
+    job.fixedFiles ? 1 : 0,
+    job.random ? 1 : 0,
+    Math.floor(job.rangeBytes / job.bs),
+    BUF_KIND[job.buffers],
+    job.warmupIos,
+    job.ios ?? 0,
+    job.runtimeNs ?? 0,
+    job.sampleNs,
+    job.seed,
   );
   const threadDevs = assignFiles(job.threads, job.devs);
   const ringIds = Array.from({ length: job.threads }, (_, t) => setUpThread(sys, job, t, threadDevs[t]));
