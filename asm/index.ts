@@ -6,7 +6,9 @@ import {
   bound, clear_error, INV_COUNT, sim_abort_file, sim_abort_line, sim_abort_msg, sim_error, sim_error_arg, sim_invariant,
 } from "./sim/errors";
 import { blk_reset, mem_reset, mem_used, mem_capacity } from "./sim/mem";
-import { core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, LAYERS, now } from "./sim/engine";
+import {
+  core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, ev_pop, ev_push, LAYERS, now,
+} from "./sim/engine";
 import { phys_init, phys_backed_pages } from "./hw/physmem";
 import { files_init, fd_install, FT_BLKDEV, FT_STACKED } from "./fs/files";
 import { stacked_init } from "./block/stacked";
@@ -313,6 +315,17 @@ export function now_ns(): f64 {
 }
 export function events_max_seen(): u32 {
   return ev_max_seen;
+}
+/**
+ * The event queue on its own (tests of its order): schedule an event of
+ * `kind` with `arg` at `t_ns`, on a machine whose run is not going on.
+ */
+export function engine_push(t_ns: f64, kind: u32, arg: u32): void {
+  ev_push(<u64>t_ns, kind, arg);
+}
+/** Take the earliest event off the queue without running it: its arg (tests of its order). */
+export function engine_pop_arg(): u32 {
+  return <u32>ev_pop();
 }
 /** Most requests ever in flight at once on this machine. */
 export function reqs_max_seen(): u32 {
