@@ -4,6 +4,7 @@
 
 import {
   bound, clear_error, INV_COUNT, sim_abort_file, sim_abort_line, sim_abort_msg, sim_error, sim_error_arg, sim_invariant,
+  fail, SIM_ERR_MACHINE_SIZE,
 } from "./sim/errors";
 import { blk_reset, mem_reset, mem_used, mem_capacity } from "./sim/mem";
 import {
@@ -151,6 +152,8 @@ export { phys_init, phys_alloc_host, phys_read_u64, phys_write_u64 } from "./hw/
 
 /** Fixed part of the arena: request table, event heap, rings, tables. */
 const ARENA_FIXED_BYTES: usize = 96 << 20;
+/** The largest arena: one block of the stub runtime's heap (BLOCK_MAXSIZE, 1 GiB), less alignment slack. */
+const ARENA_MAX_BYTES: u64 = (<u64>1 << 30) - 64;
 
 /**
  * Lay out a fresh machine. Every table is carved once from one arena whose
@@ -160,8 +163,11 @@ export function machine_init(ncores: i32, host_mib: u32, backing_pages: u32, vra
   clear_error();
   machine_hooks();
   const host_pages = <usize>host_mib << 8;
-  const arena = ARENA_FIXED_BYTES + <usize>backing_pages * 4136 + host_pages * 4;
-  mem_reset(arena);
+  const arena = <u64>ARENA_FIXED_BYTES + <u64>backing_pages * 4136 + <u64>host_pages * 4;
+  // One block of the runtime's heap (at most 1 GiB): src/profile.ts checks
+  // the same sum so that a profile gets a field error first.
+  if (arena > ARENA_MAX_BYTES) fail(SIM_ERR_MACHINE_SIZE, <i64>(arena >> 20));
+  mem_reset(<usize>arena);
   blk_reset();
   engine_init(ncores);
   phys_init(<u64>host_mib << 20, <u64>vram_mib << 20, ngpus, backing_pages);

@@ -481,6 +481,27 @@ function checkSection(path: string, specs: Record<string, FieldSpec>, v: unknown
  * Validate a whole profile (every field present and well typed, nothing
  * unknown). Throws {@link ProfileError} naming the first bad path.
  */
+/**
+ * The machine's tables and backing pages are carved from one Wasm arena of at
+ * most 1 GiB (the runtime's largest block): a fixed 96 MiB, 4,136 bytes per
+ * backing page (the 4 KiB page and its descriptor) of `backing_mib +
+ * media_mib`, and 4 bytes per page of `host_mib` (asm/index.ts machine_init,
+ * which fails with a named limit past it). Checked here so that a profile
+ * asking for more gets an error naming the field.
+ */
+function checkArena(m: Profile["memory"]): void {
+  const ARENA_MAX_BYTES = 2 ** 30 - 64;
+  const bytes = 96 * 2 ** 20 + (m.backing_mib + m.media_mib) * 256 * 4136 + m.host_mib * 256 * 4;
+  if (bytes > ARENA_MAX_BYTES) {
+    const room = Math.floor((ARENA_MAX_BYTES - 96 * 2 ** 20 - m.host_mib * 256 * 4) / (256 * 4136));
+    throw new ProfileError(
+      "memory.backing_mib",
+      `backing_mib + media_mib is ${m.backing_mib + m.media_mib} MiB; with host_mib ${m.host_mib} at most ` +
+        `${room} MiB fit the simulator's 1 GiB arena`,
+    );
+  }
+}
+
 export function validateProfile(p: unknown): Profile {
   if (!isObj(p)) throw new ProfileError("(root)", "expected a JSON object");
   const top = [
@@ -526,6 +547,7 @@ export function validateProfile(p: unknown): Profile {
     });
   }
   const prof = p as unknown as Profile;
+  checkArena(prof.memory);
   if (prof.devices.length < 1) throw new ProfileError("devices", "expected at least one drive");
   if (prof.devices.length > 16) throw new ProfileError("devices", "at most 16 drives");
   if (prof.gpus.length > 8) throw new ProfileError("gpus", "at most 8 GPUs");

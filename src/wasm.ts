@@ -41,6 +41,8 @@ export const SIM_ERROR_NAMES: Record<number, string> = {
   9: "internal invariant broken",
   10: "dma-buf map table full",
   11: "assertion failed",
+  12:
+    "machine too large: memory.backing_mib + media_mib (and host_mib) do not fit the 1 GiB arena (MiB asked)",
 };
 
 /** The code of a broken internal invariant (SIM_ERR_INVARIANT). */

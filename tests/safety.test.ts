@@ -8,6 +8,7 @@ import {
   getSqe,
   MFD_ALLOW_SEALING,
   prepReadFixed,
+  ProfileError,
   reapCqes,
   registerBufferDmabuf,
   registerBuffersSparse,
@@ -93,6 +94,28 @@ Deno.test("the loop-bound helper fails with the named invariant past its bound, 
   assert.equal(e.code, 9);
   assert.equal(e.message, `dmasim invariant broken in selftest_bound: ${SIM_INVARIANT_NAMES[1]} (6)`);
   assert.equal(SIM_INVARIANT_NAMES.length, x.sim_invariant_count());
+});
+
+Deno.test("a machine too large for the arena is a ProfileError naming the field; past the profile check, a named limit", () => {
+  // backing_mib and media_mib are each within their range, but together their
+  // pages do not fit the 1 GiB arena (4,136 bytes a page).
+  const e = thrown(
+    () => new System({ profile: { base: "optane-p5800x", memory: { backing_mib: 1024, media_mib: 256 } } }),
+    ProfileError,
+  );
+  assert.match(
+    e.message,
+    /memory\.backing_mib: backing_mib \+ media_mib is 1280 MiB; with host_mib 16384 at most \d+ MiB/,
+  );
+  // The largest that fits is accepted.
+  const room = Number(/at most (\d+) MiB/.exec(e.message)![1]);
+  assert.ok(room > 800 && room < 1024, `${room}`);
+  new System({ profile: { base: "optane-p5800x", memory: { backing_mib: room - 256, media_mib: 256 } } });
+  // The Wasm side's own check, reached directly: a named limit, not a RuntimeError from the allocator.
+  const l = thrown(() => w.machine_init(1, 16384, 1280 * 256, 0, 0), SimLimitError);
+  assert.equal(l.code, 12);
+  assert.match(l.message, /^dmasim limit: machine too large/);
+  new System(); // a usable machine again
 });
 
 Deno.test("a limit trap inside a System method is a SimLimitError naming the export, not a RuntimeError", () => {

@@ -12,6 +12,7 @@ export const SIM_ERR_IOVA: i32 = 7; // IOVA space / allocator node table exhaust
 export const SIM_ERR_CMDS: i32 = 8; // NVMe command table exhausted
 export const SIM_ERR_INVARIANT: i32 = 9; // an internal invariant broke
 export const SIM_ERR_MAPS: i32 = 10; // dma-buf map table exhausted
+export const SIM_ERR_MACHINE_SIZE: i32 = 12; // the machine's memory does not fit one arena
 
 /** The last named error, read by TypeScript after a trap. */
 export let sim_error: i32 = SIM_OK;

@@ -166,7 +166,201 @@ export function compareProgram(
   if (kernelRuns.some((run) => firstDiff(calls(run), dm) === null)) {
     return { program, agree: false, known: CHECKPOINT_TIMING.name, diff };
   }
+  if (hasBlockOp(program)) {
+    // The same lines, only block completions of one wait in another order.
+    const sorted = sortCqeRuns(dmasim);
+    if (kernelRuns.some((run) => firstDiff(sortCqeRuns(run), sorted) === null)) {
+      return { program, agree: false, known: DEVICE_COMPLETION_ORDER.name, diff };
+    }
+    // The same lines but a data digest, where concurrent reads wrote the same memory.
+    const noData = (out: readonly string[]) => out.filter((l) => !l.startsWith("data "));
+    if (
+      (overlappingConcurrentReads(program) || readWriteRace(program)) &&
+      kernelRuns.some((run) => firstDiff(noData(run), noData(dmasim)) === null)
+    ) {
+      return { program, agree: false, known: OVERLAPPING_READS.name, diff };
+    }
+  }
   return { program, agree: false, diff };
+}
+
+/**
+ * A difference told by the results of a block program: every line agrees once each run of consecutive CQEs
+ * is sorted — requests in flight on the device together completed in another order.
+ */
+export const DEVICE_COMPLETION_ORDER: Omit<KnownDifference, "matches"> = {
+  name: "device-completion-order",
+  why: "requests in flight together on a device complete in the device's order: the loop device's (its " +
+    "backing file's direct I/O) and dmasim's NVMe model (each command's own media time) differ, as two " +
+    "drives would; every result agrees, only their order within one wait differs",
+};
+
+/**
+ * A difference told by the results of a block program: every line agrees but a data digest, and two reads
+ * submitted together wrote overlapping memory, so the bytes there are whichever DMA landed last.
+ */
+export const OVERLAPPING_READS: Omit<KnownDifference, "matches"> = {
+  name: "overlapping-read-targets",
+  why: "reads in flight together into overlapping memory (two requests, or one request's own iovecs, " +
+    "split into commands), or a read in flight with a write to the same device bytes: what lands is " +
+    "device timing (the kernel's loop device and dmasim's model differ); every result agrees",
+};
+
+/** Sort each maximal run of consecutive `cqe` lines. */
+function sortCqeRuns(out: readonly string[]): string[] {
+  const r: string[] = [];
+  let run: string[] = [];
+  const flush = () => {
+    r.push(...run.sort());
+    run = [];
+  };
+  for (const l of out) {
+    if (l.startsWith("cqe ")) run.push(l);
+    else {
+      flush();
+      r.push(l);
+    }
+  }
+  flush();
+  return r;
+}
+
+const READ_OPCODES = [1, 4, 22, 60]; // READV, READ_FIXED, READ, READV_FIXED
+const WRITE_OPCODES = [2, 5, 23, 61]; // WRITEV, WRITE_FIXED, WRITE, WRITEV_FIXED
+
+/** A memory range of one buffer. */
+interface MemRange {
+  buf: string;
+  start: number;
+  end: number;
+}
+
+/** One read or write of a program: its memory ranges and its device range. */
+interface BlockIo {
+  write: boolean;
+  mem: MemRange[];
+  devStart: number;
+  devEnd: number;
+}
+
+/** The block I/Os of a program, grouped by the enter that submits them. */
+function blockBatches(program: Program): BlockIo[][] {
+  const iovs = new Map<string, MemRange[]>();
+  const out: BlockIo[][] = [];
+  let batch: BlockIo[] = [];
+  for (const raw of program.lines) {
+    const a = expandLine(raw).split(" ");
+    if (a[0] === "V") {
+      iovs.set(
+        `${a[1]}:${a[2]}`,
+        a.slice(4).map((e) => {
+          const [ref, len] = e.split("/");
+          const [buf, off] = ref.split(":");
+          return { buf, start: Number(off), end: Number(off) + Number(len) };
+        }),
+      );
+    } else if (a[0] === "Q") {
+      const hex = a[1];
+      const byte = (i: number) => parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+      const op = byte(0);
+      const write = WRITE_OPCODES.includes(op);
+      if ((!write && !READ_OPCODES.includes(op)) || !a[2] || !a[2].includes(":")) continue;
+      const len = (byte(24) | (byte(25) << 8) | (byte(26) << 16) | (byte(27) << 24)) >>> 0;
+      let off = 0;
+      for (let i = 7; i >= 0; i--) off = off * 256 + byte(8 + i);
+      let mem: MemRange[];
+      if ([1, 2, 60, 61].includes(op)) mem = iovs.get(a[2]) ?? [];
+      else {
+        const [buf, o] = a[2].split(":");
+        mem = [{ buf, start: Number(o), end: Number(o) + len }];
+      }
+      const total = mem.reduce((n, m) => n + Math.max(0, m.end - m.start), 0);
+      batch.push({ write, mem, devStart: off, devEnd: off + total });
+    } else if (a[0] === "E") {
+      out.push(batch);
+      batch = [];
+    }
+  }
+  return out;
+}
+
+const memOverlap = (x: MemRange[], y: MemRange[]) =>
+  x.some((a) => y.some((b) => a.buf === b.buf && a.start < b.end && b.start < a.end));
+const devOverlap = (x: BlockIo, y: BlockIo) =>
+  x.devStart < y.devEnd && y.devStart < x.devEnd && x.devEnd > x.devStart && y.devEnd > y.devStart;
+
+/**
+ * What a program leaves on the device depends on timing: two writes submitted
+ * together overlap on the device, or a write's source memory is a concurrent
+ * read's destination. Later reads of that device may then differ in data.
+ */
+export function timingDependentDeviceWrites(program: Program): boolean {
+  return blockBatches(program).some((b) =>
+    b.some((x, i) =>
+      x.write && b.some((y, j) => j !== i && (y.write ? j > i && devOverlap(x, y) : memOverlap(x.mem, y.mem)))
+    )
+  );
+}
+
+/** A read submitted together with a write that overlaps it on the device: old or new bytes, by timing. */
+export function readWriteRace(program: Program): boolean {
+  return blockBatches(program).some((b) =>
+    b.some((x) => !x.write && b.some((y) => y.write && devOverlap(x, y)))
+  );
+}
+
+/**
+ * Reads whose destination memory overlaps while in flight together: two
+ * submitted by the same enter, or one whose own iovecs overlap (by address
+ * and length, or the iovecs' `k:off/len` entries).
+ */
+export function overlappingConcurrentReads(program: Program): boolean {
+  const iovs = new Map<string, { buf: string; start: number; end: number }[]>();
+  let batch: { buf: string; start: number; end: number }[][] = [];
+  for (const raw of program.lines) {
+    const l = expandLine(raw);
+    const a = l.split(" ");
+    if (a[0] === "V") {
+      iovs.set(
+        `${a[1]}:${a[2]}`,
+        a.slice(4).map((e) => {
+          const [ref, len] = e.split("/");
+          const [buf, off] = ref.split(":");
+          return { buf, start: Number(off), end: Number(off) + Number(len) };
+        }),
+      );
+    } else if (a[0] === "Q") {
+      const hex = a[1];
+      const byte = (i: number) => parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+      const op = byte(0);
+      if (!READ_OPCODES.includes(op) || !a[2] || !a[2].includes(":")) continue;
+      const len = (byte(24) | (byte(25) << 8) | (byte(26) << 16) | (byte(27) << 24)) >>> 0;
+      if (op === 1 || op === 60) batch.push(iovs.get(a[2]) ?? []);
+      else {
+        const [buf, off] = a[2].split(":");
+        batch.push([{ buf, start: Number(off), end: Number(off) + len }]);
+      }
+    } else if (a[0] === "E") {
+      for (const r of batch) {
+        for (let i = 0; i < r.length; i++) {
+          for (let j = i + 1; j < r.length; j++) {
+            if (r[i].buf === r[j].buf && r[i].start < r[j].end && r[j].start < r[i].end) return true;
+          }
+        }
+      }
+      for (let i = 0; i < batch.length; i++) {
+        for (let j = i + 1; j < batch.length; j++) {
+          if (
+            batch[i].some((x) =>
+              batch[j].some((y) => x.buf === y.buf && x.start < y.end && y.start < x.end && x.end > x.start)
+            )
+          ) return true;
+        }
+      }
+      batch = [];
+    }
+  }
+  return false;
 }
 
 /**

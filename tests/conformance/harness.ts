@@ -11,6 +11,7 @@ import {
   sqeFields,
   type Tally,
   tally,
+  timingDependentDeviceWrites,
   type Verdict,
 } from "./compare.ts";
 import { cqeCount, type DmasimDevice, runDmasim } from "./dmasim_exec.ts";
@@ -65,6 +66,8 @@ export async function compareBatch(
     verdicts.forEach((v, i) => {
       if (!v.agree && diverged && !v.known && onlyDataDiffers(k1[i], dm[i])) v.known = "device-diverged";
       if (!v.agree && sqeFields(v.program).some((q) => [2, 5, 23, 61].includes(q.opcode))) diverged = true;
+      // Writes racing each other (or a read into their source) leave timing-dependent bytes on the device.
+      if (timingDependentDeviceWrites(v.program)) diverged = true;
     });
   }
   return { verdicts, tally: tally(verdicts), kernel: k1, dmasim: dm };
