@@ -36,6 +36,18 @@ import {
   CQE_RES,
   CQE_SIZE,
   CQE_USER_DATA,
+  IOVEC_BASE,
+  IOVEC_LEN,
+  IOVEC_SIZE,
+  REGBUF_DMABUF_FD,
+  REGBUF_FLAGS,
+  REGBUF_RESV,
+  REGBUF_RESV_WORDS,
+  REGBUF_SIZE,
+  REGBUF_SIZE_OFF,
+  REGBUF_TARGET_FD,
+  REGBUF_TYPE,
+  REGBUF_UADDR,
   RO_CQ_ENTRIES,
   RO_CQ_HEAD,
   RO_CQ_TAIL,
@@ -45,6 +57,13 @@ import {
   RO_SQ_FLAGS,
   RO_SQ_HEAD,
   RO_SQ_TAIL,
+  RSRC_UPDATE2_DATA,
+  RSRC_UPDATE2_FLAGS,
+  RSRC_UPDATE2_NR,
+  RSRC_UPDATE2_OFFSET,
+  RSRC_UPDATE2_RESV2,
+  RSRC_UPDATE2_SIZE,
+  RSRC_UPDATE2_TAGS,
   SQE_ADDR,
   SQE_ADDR3,
   SQE_BUF_INDEX,
@@ -546,14 +565,19 @@ export interface Iovec {
   iovLen: number | bigint;
 }
 
+/** One struct iovec at `p`. */
+function writeIovec(v: DataView, p: number, iov: Iovec): void {
+  v.setBigUint64(p + IOVEC_BASE, BigInt.asUintN(64, BigInt(iov.iovBase)), true);
+  v.setBigUint64(p + IOVEC_LEN, BigInt.asUintN(64, BigInt(iov.iovLen)), true);
+}
+
 function stageIovecs(ring: IoUring, iovecs: readonly Iovec[]): number {
   const v = ring.sys.view;
   const base = ring.sys.scratch;
-  if (iovecs.length * 16 > 1 << 20) throw new RangeError(`too many iovecs for one call: ${iovecs.length}`);
-  iovecs.forEach((iov, i) => {
-    v.setBigUint64(base + 16 * i, BigInt.asUintN(64, BigInt(iov.iovBase)), true);
-    v.setBigUint64(base + 16 * i + 8, BigInt.asUintN(64, BigInt(iov.iovLen)), true);
-  });
+  if (iovecs.length * IOVEC_SIZE > 1 << 20) {
+    throw new RangeError(`too many iovecs for one call: ${iovecs.length}`);
+  }
+  iovecs.forEach((iov, i) => writeIovec(v, base + IOVEC_SIZE * i, iov));
   return base;
 }
 
@@ -654,39 +678,41 @@ export interface RsrcUpdate2 {
 /**
  * io_uring_register(IORING_REGISTER_BUFFERS_UPDATE) with struct
  * io_uring_rsrc_update2, as the v3 series extends it. `nrArgs` must equal
- * the struct's size (32). Returns the number of slots updated, or -errno.
+ * the struct's size (RSRC_UPDATE2_SIZE, 32). Returns the number of slots updated, or -errno.
  */
-export function registerBuffersUpdate2(ring: IoUring, up: RsrcUpdate2, nrArgs = 32): number {
+export function registerBuffersUpdate2(
+  ring: IoUring,
+  up: RsrcUpdate2,
+  nrArgs: number = RSRC_UPDATE2_SIZE,
+): number {
   ring.sys.check();
   const v = ring.sys.view;
   const s = ring.sys.scratch;
   const data = s + 64;
   const nr = up.nr ?? up.data.length;
-  if (64 + nr * 80 > 1 << 20) return -EINVAL;
-  v.setUint32(s, up.offset >>> 0, true);
-  v.setUint32(s + 4, up.flags >>> 0, true);
-  v.setBigUint64(s + 8, BigInt(data), true);
-  v.setBigUint64(s + 16, 0n, true);
-  v.setUint32(s + 24, nr >>> 0, true);
-  v.setUint32(s + 28, (up.resv2 ?? 0) >>> 0, true);
+  if (64 + nr * REGBUF_SIZE > 1 << 20) return -EINVAL;
+  v.setUint32(s + RSRC_UPDATE2_OFFSET, up.offset >>> 0, true);
+  v.setUint32(s + RSRC_UPDATE2_FLAGS, up.flags >>> 0, true);
+  v.setBigUint64(s + RSRC_UPDATE2_DATA, BigInt(data), true);
+  v.setBigUint64(s + RSRC_UPDATE2_TAGS, 0n, true);
+  v.setUint32(s + RSRC_UPDATE2_NR, nr >>> 0, true);
+  v.setUint32(s + RSRC_UPDATE2_RESV2, (up.resv2 ?? 0) >>> 0, true);
   const extended = (up.flags & IORING_RSRC_UPDATE_EXTENDED) !== 0;
   up.data.forEach((d, i) => {
     if (extended) {
       const r = d as RegbufDesc;
-      const p = data + 80 * i;
-      v.setUint32(p, r.type >>> 0, true);
-      v.setUint32(p + 4, (r.flags ?? 0) >>> 0, true);
-      v.setBigUint64(p + 8, BigInt.asUintN(64, BigInt(r.size ?? 0)), true);
-      v.setBigUint64(p + 16, BigInt.asUintN(64, BigInt(r.uaddr ?? 0)), true);
-      v.setInt32(p + 24, r.dmabufFd ?? 0, true);
-      v.setInt32(p + 28, r.targetFd ?? 0, true);
-      for (let k = 0; k < 6; k++) {
-        v.setBigUint64(p + 32 + 8 * k, BigInt.asUintN(64, BigInt(r.resv?.[k] ?? 0)), true);
+      const p = data + REGBUF_SIZE * i;
+      v.setUint32(p + REGBUF_TYPE, r.type >>> 0, true);
+      v.setUint32(p + REGBUF_FLAGS, (r.flags ?? 0) >>> 0, true);
+      v.setBigUint64(p + REGBUF_SIZE_OFF, BigInt.asUintN(64, BigInt(r.size ?? 0)), true);
+      v.setBigUint64(p + REGBUF_UADDR, BigInt.asUintN(64, BigInt(r.uaddr ?? 0)), true);
+      v.setInt32(p + REGBUF_DMABUF_FD, r.dmabufFd ?? 0, true);
+      v.setInt32(p + REGBUF_TARGET_FD, r.targetFd ?? 0, true);
+      for (let k = 0; k < REGBUF_RESV_WORDS; k++) {
+        v.setBigUint64(p + REGBUF_RESV + 8 * k, BigInt.asUintN(64, BigInt(r.resv?.[k] ?? 0)), true);
       }
     } else {
-      const iov = d as Iovec;
-      v.setBigUint64(data + 16 * i, BigInt.asUintN(64, BigInt(iov.iovBase)), true);
-      v.setBigUint64(data + 16 * i + 8, BigInt.asUintN(64, BigInt(iov.iovLen)), true);
+      writeIovec(v, data + IOVEC_SIZE * i, d as Iovec);
     }
   });
   return w.io_register_buffers_update2(ring.id, s, nrArgs >>> 0, data);

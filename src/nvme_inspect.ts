@@ -6,6 +6,22 @@
  * @module
  */
 import { w } from "./wasm.ts";
+// NVMe command and SGL layouts: generated from asm/sim/uapi.ts, the one definition.
+import {
+  NVME_CMD_CID,
+  NVME_CMD_FLAGS_OFF,
+  NVME_CMD_NLB,
+  NVME_CMD_NSID,
+  NVME_CMD_OPCODE,
+  NVME_CMD_PRP1_OFF,
+  NVME_CMD_PRP2_OFF,
+  NVME_CMD_SGL1_OFF,
+  NVME_CMD_SIZE,
+  NVME_CMD_SLBA,
+  NVME_SGL_ADDR,
+  NVME_SGL_LENGTH,
+  NVME_SGL_TYPE_BYTE,
+} from "./uapi.generated.ts";
 import type { System } from "./system.ts";
 
 /** One 16-byte SGL descriptor. */
@@ -59,32 +75,32 @@ export interface NvmeCommand {
 function sglAt(b: Uint8Array, off: number): SglDescriptor {
   const v = new DataView(b.buffer, b.byteOffset + off, 16);
   return {
-    addr: v.getBigUint64(0, true),
-    length: v.getUint32(8, true),
-    type: b[off + 15] >> 4,
-    subtype: b[off + 15] & 15,
+    addr: v.getBigUint64(NVME_SGL_ADDR, true),
+    length: v.getUint32(NVME_SGL_LENGTH, true),
+    type: b[off + NVME_SGL_TYPE_BYTE] >> 4,
+    subtype: b[off + NVME_SGL_TYPE_BYTE] & 15,
   };
 }
 
 /** Decode the command with tag `tag` (which must be in flight). */
 export function decodeCommand(sys: System, tag: number): NvmeCommand {
   const img = w.nvme_cmd_image(tag);
-  const raw = new Uint8Array(w.memory.buffer, img, 64).slice();
+  const raw = new Uint8Array(w.memory.buffer, img, NVME_CMD_SIZE).slice();
   const v = new DataView(raw.buffer);
   const iod = w.nvme_cmd_iod(tag);
   const nLists = w.nvme_cmd_prp_list_count(iod);
-  const psdt = raw[1] >> 6;
+  const psdt = raw[NVME_CMD_FLAGS_OFF] >> 6;
   const cmd: NvmeCommand = {
-    cid: v.getUint16(2, true),
-    opcode: raw[0],
-    nsid: v.getUint32(4, true),
-    slba: v.getBigUint64(40, true),
-    blocks: v.getUint16(48, true) + 1,
+    cid: v.getUint16(NVME_CMD_CID, true),
+    opcode: raw[NVME_CMD_OPCODE],
+    nsid: v.getUint32(NVME_CMD_NSID, true),
+    slba: v.getBigUint64(NVME_CMD_SLBA, true),
+    blocks: v.getUint16(NVME_CMD_NLB, true) + 1,
     psdt,
-    prp1: v.getBigUint64(24, true),
-    prp2: v.getBigUint64(32, true),
+    prp1: v.getBigUint64(NVME_CMD_PRP1_OFF, true),
+    prp2: v.getBigUint64(NVME_CMD_PRP2_OFF, true),
     prpLists: [],
-    sgl1: psdt ? sglAt(raw, 24) : null,
+    sgl1: psdt ? sglAt(raw, NVME_CMD_SGL1_OFF) : null,
     sglArrays: [],
     pool: null,
     entries: w.nvme_cmd_entries(iod),

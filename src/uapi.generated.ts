@@ -250,6 +250,70 @@ export const CQE_USER_DATA = 0;
 export const CQE_RES = 8;
 /** struct io_uring_cqe: field offsets: u32 */
 export const CQE_FLAGS = 12;
+/** struct io_uring_rsrc_update2 (IORING_REGISTER_BUFFERS_UPDATE): field offsets: u32 first slot */
+export const RSRC_UPDATE2_OFFSET = 0;
+/** struct io_uring_rsrc_update2 (IORING_REGISTER_BUFFERS_UPDATE): field offsets: u32 (resv before the series; IORING_RSRC_UPDATE_EXTENDED) */
+export const RSRC_UPDATE2_FLAGS = 4;
+/** struct io_uring_rsrc_update2 (IORING_REGISTER_BUFFERS_UPDATE): field offsets: u64 iovecs or regbuf descriptors */
+export const RSRC_UPDATE2_DATA = 8;
+/** struct io_uring_rsrc_update2 (IORING_REGISTER_BUFFERS_UPDATE): field offsets: u64 */
+export const RSRC_UPDATE2_TAGS = 16;
+/** struct io_uring_rsrc_update2 (IORING_REGISTER_BUFFERS_UPDATE): field offsets: u32 */
+export const RSRC_UPDATE2_NR = 24;
+/** struct io_uring_rsrc_update2 (IORING_REGISTER_BUFFERS_UPDATE): field offsets: u32, must be 0 */
+export const RSRC_UPDATE2_RESV2 = 28;
+/** struct io_uring_rsrc_update2 (IORING_REGISTER_BUFFERS_UPDATE): field offsets: sizeof(struct io_uring_rsrc_update2): the nr_args io_uring_register requires. */
+export const RSRC_UPDATE2_SIZE = 32;
+/** struct io_uring_regbuf (the dma-buf series v3): field offsets: u32 IO_REGBUF_TYPE_* */
+export const REGBUF_TYPE = 0;
+/** struct io_uring_regbuf (the dma-buf series v3): field offsets: u32, must be 0 */
+export const REGBUF_FLAGS = 4;
+/** struct io_uring_regbuf (the dma-buf series v3): field offsets: u64 */
+export const REGBUF_SIZE_OFF = 8;
+/** struct io_uring_regbuf (the dma-buf series v3): field offsets: u64 */
+export const REGBUF_UADDR = 16;
+/** struct io_uring_regbuf (the dma-buf series v3): field offsets: i32 */
+export const REGBUF_DMABUF_FD = 24;
+/** struct io_uring_regbuf (the dma-buf series v3): field offsets: i32 */
+export const REGBUF_TARGET_FD = 28;
+/** struct io_uring_regbuf (the dma-buf series v3): field offsets: u64[6], must be 0 */
+export const REGBUF_RESV = 32;
+/** struct io_uring_regbuf (the dma-buf series v3): field offsets: Reserved words of a regbuf descriptor. */
+export const REGBUF_RESV_WORDS = 6;
+/** struct io_uring_regbuf (the dma-buf series v3): field offsets: sizeof(struct io_uring_regbuf). */
+export const REGBUF_SIZE = 80;
+/** struct iovec: field offsets: u64 */
+export const IOVEC_BASE = 0;
+/** struct iovec: field offsets: u64 */
+export const IOVEC_LEN = 8;
+/** struct iovec: field offsets: sizeof(struct iovec). */
+export const IOVEC_SIZE = 16;
+/** NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets: u8 */
+export const NVME_CMD_OPCODE = 0;
+/** NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets: u8: FUSE, PSDT (bits 7:6) */
+export const NVME_CMD_FLAGS_OFF = 1;
+/** NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets: u16 command identifier */
+export const NVME_CMD_CID = 2;
+/** NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets: u32 */
+export const NVME_CMD_NSID = 4;
+/** NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets: u64 DPTR: PRP entry 1 */
+export const NVME_CMD_PRP1_OFF = 24;
+/** NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets: u64 DPTR: PRP entry 2 */
+export const NVME_CMD_PRP2_OFF = 32;
+/** NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets: 16-byte SGL descriptor (DPTR when PSDT != 0) */
+export const NVME_CMD_SGL1_OFF = 24;
+/** NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets: u64 starting LBA */
+export const NVME_CMD_SLBA = 40;
+/** NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets: u16 number of logical blocks, 0's based */
+export const NVME_CMD_NLB = 48;
+/** NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets: Size of an NVMe submission queue entry. */
+export const NVME_CMD_SIZE = 64;
+/** NVMe SGL descriptor (NVMe base spec 2.0 §4.1.8): field offsets: u64 */
+export const NVME_SGL_ADDR = 0;
+/** NVMe SGL descriptor (NVMe base spec 2.0 §4.1.8): field offsets: u32 */
+export const NVME_SGL_LENGTH = 8;
+/** NVMe SGL descriptor (NVMe base spec 2.0 §4.1.8): field offsets: type (bits 7:4), subtype (bits 3:0) */
+export const NVME_SGL_TYPE_BYTE = 15;
 /** Every constant above, in asm/sim/uapi.ts order (the index uapi_value takes). */
 export const UAPI_NAMES = [
   "EPERM",
@@ -375,4 +439,36 @@ export const UAPI_NAMES = [
   "CQE_USER_DATA",
   "CQE_RES",
   "CQE_FLAGS",
+  "RSRC_UPDATE2_OFFSET",
+  "RSRC_UPDATE2_FLAGS",
+  "RSRC_UPDATE2_DATA",
+  "RSRC_UPDATE2_TAGS",
+  "RSRC_UPDATE2_NR",
+  "RSRC_UPDATE2_RESV2",
+  "RSRC_UPDATE2_SIZE",
+  "REGBUF_TYPE",
+  "REGBUF_FLAGS",
+  "REGBUF_SIZE_OFF",
+  "REGBUF_UADDR",
+  "REGBUF_DMABUF_FD",
+  "REGBUF_TARGET_FD",
+  "REGBUF_RESV",
+  "REGBUF_RESV_WORDS",
+  "REGBUF_SIZE",
+  "IOVEC_BASE",
+  "IOVEC_LEN",
+  "IOVEC_SIZE",
+  "NVME_CMD_OPCODE",
+  "NVME_CMD_FLAGS_OFF",
+  "NVME_CMD_CID",
+  "NVME_CMD_NSID",
+  "NVME_CMD_PRP1_OFF",
+  "NVME_CMD_PRP2_OFF",
+  "NVME_CMD_SGL1_OFF",
+  "NVME_CMD_SLBA",
+  "NVME_CMD_NLB",
+  "NVME_CMD_SIZE",
+  "NVME_SGL_ADDR",
+  "NVME_SGL_LENGTH",
+  "NVME_SGL_TYPE_BYTE",
 ] as const;

@@ -95,7 +95,7 @@ export function io_register_buffers(id: i32, iov: usize, nr: u32): i32 {
   unchecked((r_buf_table[id] = blk_alloc(<usize>nr * BUF_SIZE)));
   unchecked((r_buf_count[id] = nr));
   for (let i: u32 = 0; i < nr; i++) {
-    const ret = slot_set_uaddr(buf_entry(id, i), load<u64>(iov + <usize>i * 16), load<u64>(iov + <usize>i * 16 + 8));
+    const ret = slot_set_uaddr(buf_entry(id, i), load<u64>(iov + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE), load<u64>(iov + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN));
     if (ret < 0) {
       table_free(id);
       return ret;
@@ -128,8 +128,8 @@ export function io_register_buffers_update(id: i32, offset: u32, iov: usize, nr:
   if (<u64>offset + <u64>nr > <u64>count) return -u.EINVAL;
   let done: i32 = 0;
   for (let i: u32 = 0; i < nr; i++) {
-    const base = load<u64>(iov + <usize>i * 16);
-    const len = load<u64>(iov + <usize>i * 16 + 8);
+    const base = load<u64>(iov + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE);
+    const len = load<u64>(iov + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
     const e = buf_entry(id, offset + i);
     let ret: i32;
     if (base == 0 && len == 0) {
@@ -210,15 +210,15 @@ export function rsrc_release(id: i32): void {
  * descriptor, with the checks of the series in its order.
  */
 function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
-  const type = load<u32>(desc);
-  const flags = load<u32>(desc + 4);
-  const size = load<u64>(desc + 8);
-  const uaddr = load<u64>(desc + 16);
-  const dmabuf_fd = load<i32>(desc + 24);
-  const target_fd = load<i32>(desc + 28);
+  const type = load<u32>(desc + u.REGBUF_TYPE);
+  const flags = load<u32>(desc + u.REGBUF_FLAGS);
+  const size = load<u64>(desc + u.REGBUF_SIZE_OFF);
+  const uaddr = load<u64>(desc + u.REGBUF_UADDR);
+  const dmabuf_fd = load<i32>(desc + u.REGBUF_DMABUF_FD);
+  const target_fd = load<i32>(desc + u.REGBUF_TARGET_FD);
   if (type > u.IO_REGBUF_TYPE_DMABUF) return -u.EINVAL;
   if (flags != 0) return -u.EINVAL;
-  for (let i = 0; i < 6; i++) if (load<u64>(desc + 32 + <usize>i * 8) != 0) return -u.EINVAL;
+  for (let i: u32 = 0; i < u.REGBUF_RESV_WORDS; i++) if (load<u64>(desc + u.REGBUF_RESV + <usize>i * 8) != 0) return -u.EINVAL;
   if (type == u.IO_REGBUF_TYPE_DMABUF) {
     if (uaddr != 0 || size != 0) return -u.EINVAL;
     // Policy (proposal): registration needs CAP_SYS_ADMIN.
@@ -268,12 +268,12 @@ function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
  */
 export function io_register_buffers_update2(id: i32, up: usize, nr_args: u32, data: usize): i32 {
   if (!ring_live(id)) return -u.EBADF;
-  if (nr_args != 32) return -u.EINVAL;
-  const offset = load<u32>(up);
-  const flags = load<u32>(up + 4);
-  const nr = load<u32>(up + 24);
+  if (nr_args != u.RSRC_UPDATE2_SIZE) return -u.EINVAL;
+  const offset = load<u32>(up + u.RSRC_UPDATE2_OFFSET);
+  const flags = load<u32>(up + u.RSRC_UPDATE2_FLAGS);
+  const nr = load<u32>(up + u.RSRC_UPDATE2_NR);
   // io_register_rsrc_update: nr, the flags word (resv before the series) and resv2.
-  if (nr == 0 || load<u32>(up + 28) != 0) return -u.EINVAL;
+  if (nr == 0 || load<u32>(up + u.RSRC_UPDATE2_RESV2) != 0) return -u.EINVAL;
   if ((flags & ~u.IORING_RSRC_UPDATE_EXTENDED) != 0) return -u.EINVAL;
   const count = unchecked(r_buf_count[id]);
   if (count == 0) return -u.ENXIO;
@@ -283,10 +283,10 @@ export function io_register_buffers_update2(id: i32, up: usize, nr_args: u32, da
     const e = buf_entry(id, offset + i);
     let ret: i32;
     if ((flags & u.IORING_RSRC_UPDATE_EXTENDED) != 0) {
-      ret = regbuf_apply(id, e, data + <usize>i * 80);
+      ret = regbuf_apply(id, e, data + <usize>i * u.REGBUF_SIZE);
     } else {
-      const base = load<u64>(data + <usize>i * 16);
-      const len = load<u64>(data + <usize>i * 16 + 8);
+      const base = load<u64>(data + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE);
+      const len = load<u64>(data + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
       if (base == 0 && len == 0) {
         slot_clear(e);
         ret = 0;

@@ -44,7 +44,7 @@ let rw_stacked: bool = false; // the bio goes to a stacked device (dm.ts), not s
 
 /** Fresh scratch for this machine (the arena was reset under any earlier pointers). */
 export function rw_init(): void {
-  iovs = mem_alloc(<usize>UIO_MAXIOV * 16);
+  iovs = mem_alloc(<usize>UIO_MAXIOV * u.IOVEC_SIZE);
 }
 
 
@@ -69,15 +69,15 @@ export function io_rw_prep(req: u32, id: i32, sqe: usize): i32 {
   if (op == u.IORING_OP_READV || op == u.IORING_OP_WRITEV || op == u.IORING_OP_READV_FIXED ||
     op == u.IORING_OP_WRITEV_FIXED) {
     if (len > UIO_MAXIOV) return -u.EINVAL;
-    if (!mm_range_ok(addr, <u64>len * 16)) return -u.EFAULT;
+    if (!mm_range_ok(addr, <u64>len * u.IOVEC_SIZE)) return -u.EFAULT;
     if (op == u.IORING_OP_READV || op == u.IORING_OP_WRITEV) {
       // 6.18 imports a READV/WRITEV iovec array at prep (__import_iovec): a
       // length negative as ssize_t is -EINVAL, a range outside the user
       // address space -EFAULT; either fails the SQE at submission.
-      mm_read(addr, iovs, len * 16);
+      mm_read(addr, iovs, len * u.IOVEC_SIZE);
       for (let i: u32 = 0; i < len; i++) {
-        const b = load<u64>(iovs + <usize>i * 16);
-        const l = load<u64>(iovs + <usize>i * 16 + 8);
+        const b = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE);
+        const l = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
         if (<i64>l < 0) return -u.EINVAL;
         if (l > 0 && (b >= TASK_SIZE || l > TASK_SIZE - b)) return -u.EFAULT;
       }
@@ -196,16 +196,16 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
   // here, where the kernel keeps its imported copy) or the single range.
   rw_err_async = false;
   if (vec) {
-    mm_read(addr, iovs, len * 16);
+    mm_read(addr, iovs, len * u.IOVEC_SIZE);
     nr = len;
     if (!fixed) {
       // __import_iovec: the total is capped at MAX_RW_COUNT by shortening
       // the segment that crosses it (and zeroing those after).
       for (let i: u32 = 0; i < nr; i++) {
-        let l = load<u64>(iovs + <usize>i * 16 + 8);
+        let l = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
         if (l > MAX_RW_COUNT - total) {
           l = MAX_RW_COUNT - total;
-          store<u64>(iovs + <usize>i * 16 + 8, l);
+          store<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN, l);
         }
         total += l;
       }
@@ -244,12 +244,12 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
       // allocated at once (kmalloc_array): past KMALLOC_MAX_SIZE (4 MiB of
       // 16-byte bio_vecs) it fails -ENOMEM before any range is looked at.
       let segs: u64 = 0;
-      for (let i: u32 = 0; i < nr; i++) segs += (load<u64>(iovs + <usize>i * 16 + 8) >> PAGE_SHIFT) + 2;
+      for (let i: u32 = 0; i < nr; i++) segs += (load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN) >> PAGE_SHIFT) + 2;
       if (segs * 16 > (<u64>4 << 20)) return -u.ENOMEM;
     }
     for (let i: u32 = 0; i < nr; i++) {
-      const a = load<u64>(iovs + <usize>i * 16);
-      const l = load<u64>(iovs + <usize>i * 16 + 8);
+      const a = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE);
+      const l = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
       // io_vec_fill_bvec (READV_FIXED/WRITEV_FIXED): an empty iovec is -EFAULT.
       if (vec && l == 0) return -u.EFAULT;
       if (a + l < a || a < ub || a + l > ue) return -u.EFAULT;
@@ -302,8 +302,8 @@ function rw_block_iter(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u
     if (((pos | total) & lba_mask) != 0) return -u.EINVAL;
     let left = total;
     for (let i: u32 = 0; i < nr && left > 0; i++) {
-      const a = load<u64>(iovs + <usize>i * 16);
-      let l = load<u64>(iovs + <usize>i * 16 + 8);
+      const a = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE);
+      let l = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
       if (l > left) l = left;
       if ((a & dma_align_mask) != 0 || (l & lba_mask) != 0) return -u.EINVAL;
       left -= l;
@@ -313,9 +313,9 @@ function rw_block_iter(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u
   if (e == 0) {
     let left = total;
     for (let i: u32 = 0; i < nr && left > 0; i++) {
-      let l = load<u64>(iovs + <usize>i * 16 + 8);
+      let l = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
       if (l > left) l = left;
-      if (!mm_range_ok(load<u64>(iovs + <usize>i * 16), l)) return -u.EFAULT;
+      if (!mm_range_ok(load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE), l)) return -u.EFAULT;
       left -= l;
     }
   }
@@ -323,8 +323,8 @@ function rw_block_iter(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u
     // Buffered I/O: synchronous copy through the page cache (not modelled).
     let left = total;
     for (let i: u32 = 0; i < nr && left > 0; i++) {
-      const a = load<u64>(iovs + <usize>i * 16);
-      let l = load<u64>(iovs + <usize>i * 16 + 8);
+      const a = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE);
+      let l = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
       if (l > left) l = left;
       charge(core, LAYER_BLOCK, cost(COST_IMPORT_USER_PAGE) * ((l + PAGE_SIZE - 1) >> PAGE_SHIFT));
       buffered_copy(c, pos, a, l, write, e);
@@ -353,8 +353,8 @@ function rw_block_iter(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u
 function feed_iovs(core: i32, nr: u32, total: u64, e: usize, pin: bool): void {
   let left = total;
   for (let i: u32 = 0; i < nr && left > 0; i++) {
-    const a = load<u64>(iovs + <usize>i * 16);
-    let l = load<u64>(iovs + <usize>i * 16 + 8);
+    const a = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE);
+    let l = load<u64>(iovs + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
     if (l > left) l = left;
     if (e != 0) feed_fixed(e, a, l);
     else {

@@ -11,6 +11,7 @@
 
 import { PAGE_SIZE, PAGE_SHIFT } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
+import * as u from "../sim/uapi";
 import { charge, LAYER_NVME } from "../sim/engine";
 import { cost, COST_PRP_ENTRY, COST_PRP_LIST_ALLOC, COST_SGL_DESC } from "../sim/costs";
 import { phys_alloc_host, phys_free, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE } from "../hw/physmem";
@@ -42,10 +43,6 @@ export const NVME_SC_PRP_INVALID_OFFSET: i32 = 0x13;
 export const NVME_SC_SGL_INVALID_SUBTYPE: i32 = 0x17;
 
 // Command layout (struct nvme_rw_command).
-export const NVME_CMD_FLAGS_OFF: u32 = 1;
-export const NVME_CMD_PRP1_OFF: u32 = 24;
-export const NVME_CMD_PRP2_OFF: u32 = 32;
-export const NVME_CMD_SGL1_OFF: u32 = 24;
 /** PSDT field of the flags byte (bits 7:6). */
 export const NVME_CMD_PSDT_MASK: u8 = 0xc0;
 /** PSDT 01b: SGL for data, metadata pointer is a contiguous buffer. */
@@ -333,7 +330,7 @@ export function nvme_pci_setup_prps(
   dev: i32, dom: i32, core: i32, cmd: usize, iod: usize, segs: usize, nsegs: u32, len: u32,
 ): i32 {
   if (!nvme_prp_segs_ok(segs, nsegs)) return -EINVAL;
-  store<u8>(cmd + NVME_CMD_FLAGS_OFF, load<u8>(cmd + NVME_CMD_FLAGS_OFF) & ~NVME_CMD_PSDT_MASK);
+  store<u8>(cmd + u.NVME_CMD_FLAGS_OFF, load<u8>(cmd + u.NVME_CMD_FLAGS_OFF) & ~NVME_CMD_PSDT_MASK);
   store<u8>(iod + IOD_SGL, 0);
 
   const prp1 = seg_dma(segs, 0);
@@ -407,8 +404,8 @@ export function nvme_pci_setup_prps(
       assert(length <= 0);
     }
   }
-  store<u64>(cmd + NVME_CMD_PRP1_OFF, prp1);
-  store<u64>(cmd + NVME_CMD_PRP2_OFF, prp2);
+  store<u64>(cmd + u.NVME_CMD_PRP1_OFF, prp1);
+  store<u64>(cmd + u.NVME_CMD_PRP2_OFF, prp2);
   store<u32>(iod + IOD_ENTRIES, entries);
   charge(core, LAYER_NVME, cost(COST_PRP_ENTRY) * <u64>entries);
   return BLK_STS_OK;
@@ -446,9 +443,9 @@ export function nvme_pci_setup_sgls(
   dev: i32, dom: i32, core: i32, cmd: usize, iod: usize, segs: usize, nsegs: u32,
 ): i32 {
   assert(nsegs >= 1);
-  const sgl1 = cmd + NVME_CMD_SGL1_OFF;
+  const sgl1 = cmd + u.NVME_CMD_SGL1_OFF;
   if (nsegs == 1) {
-    store<u8>(cmd + NVME_CMD_FLAGS_OFF, (load<u8>(cmd + NVME_CMD_FLAGS_OFF) & ~NVME_CMD_PSDT_MASK) | NVME_CMD_SGL_METABUF);
+    store<u8>(cmd + u.NVME_CMD_FLAGS_OFF, (load<u8>(cmd + u.NVME_CMD_FLAGS_OFF) & ~NVME_CMD_PSDT_MASK) | NVME_CMD_SGL_METABUF);
     store<u8>(iod + IOD_SGL, 1);
     store<u64>(sgl1, seg_dma(segs, 0));
     store<u64>(sgl1 + 8, sgl_word1(seg_len(segs, 0), NVME_SGL_FMT_DATA_DESC));
@@ -469,7 +466,7 @@ export function nvme_pci_setup_sgls(
     }
     iod_push_alloc(iod, h);
   }
-  store<u8>(cmd + NVME_CMD_FLAGS_OFF, (load<u8>(cmd + NVME_CMD_FLAGS_OFF) & ~NVME_CMD_PSDT_MASK) | NVME_CMD_SGL_METABUF);
+  store<u8>(cmd + u.NVME_CMD_FLAGS_OFF, (load<u8>(cmd + u.NVME_CMD_FLAGS_OFF) & ~NVME_CMD_PSDT_MASK) | NVME_CMD_SGL_METABUF);
   store<u8>(iod + IOD_SGL, 1);
   // SGL1 points at the first array: a Last Segment when it is the only one.
   const first_n = arrays == 1 ? nsegs : NVME_SGES_PER_PAGE;
@@ -611,8 +608,8 @@ function walk_read_u64(dma: u64): u64 {
 }
 
 function nvme_walk_prps(cmd: usize, len: u32): i32 {
-  const prp1 = load<u64>(cmd + NVME_CMD_PRP1_OFF);
-  const prp2 = load<u64>(cmd + NVME_CMD_PRP2_OFF);
+  const prp1 = load<u64>(cmd + u.NVME_CMD_PRP1_OFF);
+  const prp2 = load<u64>(cmd + u.NVME_CMD_PRP2_OFF);
   const offset = <u32>(prp1 & PAGE_MASK);
   if ((offset & 3) != 0) return -NVME_SC_PRP_INVALID_OFFSET;
   const first = len < PAGE_SIZE - offset ? len : PAGE_SIZE - offset;
@@ -663,7 +660,7 @@ function walk_sgl_data(addr: u64, length: u32, subtype: u32, len: u32, total: u6
 }
 
 function nvme_walk_sgls(cmd: usize, len: u32): i32 {
-  const sgl1 = cmd + NVME_CMD_SGL1_OFF;
+  const sgl1 = cmd + u.NVME_CMD_SGL1_OFF;
   let addr = load<u64>(sgl1);
   let length = load<u32>(sgl1 + 8);
   let type = <u32>load<u8>(sgl1 + 15) >> 4;
@@ -741,7 +738,7 @@ export function nvme_walk_data(dom: i32, cmd: usize, len: u32, write: bool, out:
   walk_rd_page = u64.MAX_VALUE;
   walk_rd_pa = 0;
   walk_rd_err = 0;
-  const psdt = load<u8>(cmd + NVME_CMD_FLAGS_OFF) & NVME_CMD_PSDT_MASK;
+  const psdt = load<u8>(cmd + u.NVME_CMD_FLAGS_OFF) & NVME_CMD_PSDT_MASK;
   let r: i32;
   if (psdt == 0) {
     if (len == 0) return 0;

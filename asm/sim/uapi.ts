@@ -245,3 +245,51 @@ export const SQE_ADDR3: u32 = 48; // u64
 export const CQE_USER_DATA: u32 = 0; // u64
 export const CQE_RES: u32 = 8; // i32
 export const CQE_FLAGS: u32 = 12; // u32
+
+// struct io_uring_rsrc_update2 (IORING_REGISTER_BUFFERS_UPDATE): field offsets
+export const RSRC_UPDATE2_OFFSET: u32 = 0; // u32 first slot
+export const RSRC_UPDATE2_FLAGS: u32 = 4; // u32 (resv before the series; IORING_RSRC_UPDATE_EXTENDED)
+export const RSRC_UPDATE2_DATA: u32 = 8; // u64 iovecs or regbuf descriptors
+export const RSRC_UPDATE2_TAGS: u32 = 16; // u64
+export const RSRC_UPDATE2_NR: u32 = 24; // u32
+export const RSRC_UPDATE2_RESV2: u32 = 28; // u32, must be 0
+/** sizeof(struct io_uring_rsrc_update2): the nr_args io_uring_register requires. */
+export const RSRC_UPDATE2_SIZE: u32 = 32;
+
+// struct io_uring_regbuf (the dma-buf series v3): field offsets
+export const REGBUF_TYPE: u32 = 0; // u32 IO_REGBUF_TYPE_*
+export const REGBUF_FLAGS: u32 = 4; // u32, must be 0
+export const REGBUF_SIZE_OFF: u32 = 8; // u64
+export const REGBUF_UADDR: u32 = 16; // u64
+export const REGBUF_DMABUF_FD: u32 = 24; // i32
+export const REGBUF_TARGET_FD: u32 = 28; // i32
+export const REGBUF_RESV: u32 = 32; // u64[6], must be 0
+/** Reserved words of a regbuf descriptor. */
+export const REGBUF_RESV_WORDS: u32 = 6;
+/** sizeof(struct io_uring_regbuf). */
+export const REGBUF_SIZE: u32 = 80;
+
+// struct iovec: field offsets
+export const IOVEC_BASE: u32 = 0; // u64
+export const IOVEC_LEN: u32 = 8; // u64
+/** sizeof(struct iovec). */
+export const IOVEC_SIZE: u32 = 16;
+
+// NVMe submission queue entry (struct nvme_rw_command, NVMe base spec 2.0 Figure 88, 97): field offsets
+export const NVME_CMD_OPCODE: u32 = 0; // u8
+export const NVME_CMD_FLAGS_OFF: u32 = 1; // u8: FUSE, PSDT (bits 7:6)
+export const NVME_CMD_CID: u32 = 2; // u16 command identifier
+export const NVME_CMD_NSID: u32 = 4; // u32
+export const NVME_CMD_PRP1_OFF: u32 = 24; // u64 DPTR: PRP entry 1
+export const NVME_CMD_PRP2_OFF: u32 = 32; // u64 DPTR: PRP entry 2
+export const NVME_CMD_SGL1_OFF: u32 = 24; // 16-byte SGL descriptor (DPTR when PSDT != 0)
+export const NVME_CMD_SLBA: u32 = 40; // u64 starting LBA
+export const NVME_CMD_NLB: u32 = 48; // u16 number of logical blocks, 0's based
+/** Size of an NVMe submission queue entry. */
+export const NVME_CMD_SIZE: u32 = 64;
+
+// NVMe SGL descriptor (NVMe base spec 2.0 §4.1.8): field offsets
+export const NVME_SGL_ADDR: u32 = 0; // u64
+export const NVME_SGL_LENGTH: u32 = 8; // u32
+export const NVME_SGL_TYPE_BYTE: u32 = 15; // type (bits 7:4), subtype (bits 3:0)
+

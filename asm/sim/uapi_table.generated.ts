@@ -130,6 +130,38 @@ export function uapi_value(i: i32): f64 {
     case 120: return <f64>u.CQE_USER_DATA;
     case 121: return <f64>u.CQE_RES;
     case 122: return <f64>u.CQE_FLAGS;
+    case 123: return <f64>u.RSRC_UPDATE2_OFFSET;
+    case 124: return <f64>u.RSRC_UPDATE2_FLAGS;
+    case 125: return <f64>u.RSRC_UPDATE2_DATA;
+    case 126: return <f64>u.RSRC_UPDATE2_TAGS;
+    case 127: return <f64>u.RSRC_UPDATE2_NR;
+    case 128: return <f64>u.RSRC_UPDATE2_RESV2;
+    case 129: return <f64>u.RSRC_UPDATE2_SIZE;
+    case 130: return <f64>u.REGBUF_TYPE;
+    case 131: return <f64>u.REGBUF_FLAGS;
+    case 132: return <f64>u.REGBUF_SIZE_OFF;
+    case 133: return <f64>u.REGBUF_UADDR;
+    case 134: return <f64>u.REGBUF_DMABUF_FD;
+    case 135: return <f64>u.REGBUF_TARGET_FD;
+    case 136: return <f64>u.REGBUF_RESV;
+    case 137: return <f64>u.REGBUF_RESV_WORDS;
+    case 138: return <f64>u.REGBUF_SIZE;
+    case 139: return <f64>u.IOVEC_BASE;
+    case 140: return <f64>u.IOVEC_LEN;
+    case 141: return <f64>u.IOVEC_SIZE;
+    case 142: return <f64>u.NVME_CMD_OPCODE;
+    case 143: return <f64>u.NVME_CMD_FLAGS_OFF;
+    case 144: return <f64>u.NVME_CMD_CID;
+    case 145: return <f64>u.NVME_CMD_NSID;
+    case 146: return <f64>u.NVME_CMD_PRP1_OFF;
+    case 147: return <f64>u.NVME_CMD_PRP2_OFF;
+    case 148: return <f64>u.NVME_CMD_SGL1_OFF;
+    case 149: return <f64>u.NVME_CMD_SLBA;
+    case 150: return <f64>u.NVME_CMD_NLB;
+    case 151: return <f64>u.NVME_CMD_SIZE;
+    case 152: return <f64>u.NVME_SGL_ADDR;
+    case 153: return <f64>u.NVME_SGL_LENGTH;
+    case 154: return <f64>u.NVME_SGL_TYPE_BYTE;
   }
   return NaN;
 }
