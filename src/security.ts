@@ -29,6 +29,7 @@
  * @module
  */
 import { w } from "./wasm.ts";
+import { SWIOTLB_COUNTER } from "./workload/stat_index.ts";
 import type { IommuMode, Profile } from "./profile.ts";
 
 /** Bytes per IOMMU page (the IOVA granule). */
@@ -109,6 +110,9 @@ export interface SecurityReport {
   };
 }
 
+/** Exposure kinds (asm/iommu/exposure.ts EXP_*): per-I/O maps, dma-buf maps, swiotlb shadow maps. */
+const KIND = { streaming: 0, dmabuf: 1, shadow: 2 } as const;
+
 /** Exposure field indices (asm/iommu/exposure.ts exposure_get). */
 const F = {
   unmaps: 0,
@@ -161,12 +165,14 @@ export function securityReport(profile: Profile, tEndNs: number): SecurityReport
   const memoryBytes = profile.memory.host_mib * MiB + profile.gpus.reduce((a, g) => a + g.vram_mib * MiB, 0);
   const pt = profile.iommu.mode === "passthrough";
   const p2p = pt ? 0 : profile.gpus.reduce((a, g) => a + (g.p2p === "switch" ? g.vram_mib * MiB : 0), 0);
-  const s0 = stale(0, t);
-  const s1 = stale(1, t);
-  const mappedMax = w.exposure_get(0, F.mappedAllMax, t) * GRANULE;
-  const mappedByteNs = [0, 1, 2].reduce((a, k) => a + w.exposure_get(k, F.mappedPageNs, t), 0) * GRANULE;
-  const subBytes = w.exposure_get(0, F.subBytes, t);
-  const subByteNs = w.exposure_get(0, F.subByteNs, t);
+  const s0 = stale(KIND.streaming, t);
+  const s1 = stale(KIND.dmabuf, t);
+  const mappedMax = w.exposure_get(KIND.streaming, F.mappedAllMax, t) * GRANULE;
+  const mappedByteNs =
+    Object.values(KIND).reduce((a: number, k) => a + w.exposure_get(k, F.mappedPageNs, t), 0) *
+    GRANULE;
+  const subBytes = w.exposure_get(KIND.streaming, F.subBytes, t);
+  const subByteNs = w.exposure_get(KIND.streaming, F.subByteNs, t);
   return {
     iommu: profile.iommu.mode,
     allMemoryReachable: pt,
@@ -177,19 +183,19 @@ export function securityReport(profile: Profile, tEndNs: number): SecurityReport
     staleAfterUnmap: s0,
     staleAfterMoveNotify: s1,
     subPage: {
-      maps: w.exposure_get(0, F.subMaps, t),
+      maps: w.exposure_get(KIND.streaming, F.subMaps, t),
       bytesBeyondIo: subBytes,
       byteNs: subByteNs,
       meanWindowNs: subBytes > 0 ? subByteNs / subBytes : 0,
     },
     shadow: {
-      bounces: w.swiotlb_counter(0),
-      copiedBytes: w.swiotlb_counter(1),
-      paddingBytes: w.swiotlb_counter(2),
+      bounces: w.swiotlb_counter(SWIOTLB_COUNTER.bounces),
+      copiedBytes: w.swiotlb_counter(SWIOTLB_COUNTER.copiedBytes),
+      paddingBytes: w.swiotlb_counter(SWIOTLB_COUNTER.paddingBytes),
     },
     dmabufMaps: {
-      bytesMax: w.exposure_get(1, F.mappedMax, t) * GRANULE,
-      byteNs: w.exposure_get(1, F.mappedPageNs, t) * GRANULE,
+      bytesMax: w.exposure_get(KIND.dmabuf, F.mappedMax, t) * GRANULE,
+      byteNs: w.exposure_get(KIND.dmabuf, F.mappedPageNs, t) * GRANULE,
     },
   };
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import { w } from "./wasm.ts";
+import { QUEUE_LIMIT } from "./workload/stat_index.ts";
 import { EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM } from "./constants.ts";
 import {
   checkStacked,
@@ -357,10 +358,10 @@ export class System {
   } {
     this.check();
     return {
-      max_hw_sectors_kb: w.blk_queue_limit(0),
-      max_sectors_kb: w.blk_queue_limit(1),
-      max_segments: w.blk_queue_limit(2),
-      dma_alignment: w.blk_queue_limit(3),
+      max_hw_sectors_kb: w.blk_queue_limit(QUEUE_LIMIT.maxHwSectorsKb),
+      max_sectors_kb: w.blk_queue_limit(QUEUE_LIMIT.maxSectorsKb),
+      max_segments: w.blk_queue_limit(QUEUE_LIMIT.maxSegments),
+      dma_alignment: w.blk_queue_limit(QUEUE_LIMIT.dmaAlignment),
     };
   }
 

@@ -10,6 +10,7 @@
  * @module
  */
 import { w } from "./wasm.ts";
+import { ST } from "./workload/stat_index.ts";
 import type { FioThreadJob, FioThreadResult, LatSums, ThreadDirStats } from "./workload_types.ts";
 
 /** Block-size split entries per thread and direction (asm/wl_job.ts BSS_MAX). */
@@ -89,7 +90,7 @@ function latSums(t: number, d: number, word: number): LatSums {
 }
 
 function dirStats(t: number, d: number): ThreadDirStats {
-  const buckets = w.stat_get(6);
+  const buckets = w.stat_get(ST.histBuckets);
   const hist: [number, number][] = [];
   for (let i = 0; i < buckets; i++) {
     const n = w.wl_job_hist(t, d, i);

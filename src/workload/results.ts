@@ -9,7 +9,16 @@ import { w } from "../wasm.ts";
 import { DMABUF_COUNTERS, IOMMU_COUNTERS, type System } from "../system.ts";
 import type { RunResult, RunSample, TraceRecord, UringJob } from "../workload_types.ts";
 import type { ResolvedJob } from "./job.ts";
-import { NVME_WINDOW, SAMPLE, SNAP, SNAP_CTRL, SNAP_IOMMU_UNIT, ST, WL_STAT } from "./stat_index.ts";
+import {
+  GPU_COUNTER,
+  NVME_WINDOW,
+  SAMPLE,
+  SNAP,
+  SNAP_CTRL,
+  SNAP_IOMMU_UNIT,
+  ST,
+  WL_STAT,
+} from "./stat_index.ts";
 import { securityReport } from "../security.ts";
 import { latencyStats } from "./latency.ts";
 import { readThreadResults } from "../workload_fio.ts";
@@ -66,7 +75,11 @@ export function collectResult(
     rings,
     invalQueues,
     dmabuf,
-    memory: { gpuCopies: w.gpu_counter(0), hostMemBytes: w.gpu_counter(1), gpuLinkBytes: w.gpu_counter(2) },
+    memory: {
+      gpuCopies: w.gpu_counter(GPU_COUNTER.copies),
+      hostMemBytes: w.gpu_counter(GPU_COUNTER.hostMemBytes),
+      gpuLinkBytes: w.gpu_counter(GPU_COUNTER.linkBytes),
+    },
     security: securityReport(
       sys.profile,
       Math.max(...Array.from({ length: sys.profile.cpu.cores }, (_, c) => sys.coreTimeNs(c))),

@@ -62,3 +62,12 @@ export const NVME_WINDOW = { occupancyAreaNs: 0, latencySumNs: 1, commands: 2 } 
  * its spin ns after it).
  */
 export const SAMPLE = { tNs: 0, ios: 1, bytes: 2, calls: 3, submitted: 4, reaped: 5, coreBusy: 6 } as const;
+
+/** `gpu_counter(i)`: 0 GPU copies, 1 bytes through host memory, then bytes over GPU g's link at `linkBytes + g`. */
+export const GPU_COUNTER = { copies: 0, hostMemBytes: 1, linkBytes: 2 } as const;
+
+/** `swiotlb_counter(i)`: shadow buffers of untrusted devices. */
+export const SWIOTLB_COUNTER = { bounces: 0, copiedBytes: 1, paddingBytes: 2 } as const;
+
+/** `blk_queue_limit(i)`: the block queue limits in force. */
+export const QUEUE_LIMIT = { maxHwSectorsKb: 0, maxSectorsKb: 1, maxSegments: 2, dmaAlignment: 3 } as const;
