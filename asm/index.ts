@@ -10,7 +10,9 @@ import {
   core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, ev_pop, ev_push, LAYERS, now,
 } from "./sim/engine";
 import { phys_init, phys_backed_pages } from "./hw/physmem";
-import { files_init, fd_install, FT_BLKDEV } from "./fs/files";
+import { files_init, fd_install, FT_BLKDEV, FT_STACKED } from "./fs/files";
+import { stacked_init } from "./block/stacked";
+export { stacked_setup, stacked_stat } from "./block/stacked";
 import {
   iommu_init, iommu_set_p2p_bypass, iommu_maps, iommu_unmaps, iommu_invalidations, iommu_iotlb_hits, iommu_iotlb_misses, iommu_walks,
   iommu_faults, iommu_stale_hits, iommu_fq_flushes, iommu_iova_cache_hits, iommu_iova_tree_allocs, iommu_pte_writes,
@@ -193,6 +195,7 @@ export function storage_init(
   iommu_init(iommu_mode, iotlb_entries, iotlb_ways, walk_ns, walk_cached_ns, inval_latency_ns, fq_size, fq_timeout_ns);
   nvme_init(nctrls, queue_depth, sgl, sgl_threshold, pool_pages_max, functional);
   blk_init(max_sectors_kb, mdts, max_segments, dma_alignment);
+  stacked_init();
   rw_init();
 }
 
@@ -249,6 +252,12 @@ export function dmabuf_setup(p2p_switch_mask: u32): void {
 export function blkdev_open(ctrl: i32, flags: u32): i32 {
   if ((flags & O_ACCMODE) == 3) return -22;
   return fd_install(FT_BLKDEV, ctrl, flags);
+}
+
+/** open(2) of stacked device `s` (/dev/dm-N, /dev/mdN) with `flags`: an fd or -errno. */
+export function stacked_open(s: i32, flags: u32): i32 {
+  if ((flags & O_ACCMODE) == 3) return -22;
+  return fd_install(FT_STACKED, s, flags);
 }
 
 /** IOMMU counters by index (see src/system.ts IOMMU_COUNTERS). */
