@@ -160,7 +160,9 @@ function resolveKind(job: UringJob, p: Profile) {
  */
 function resolveDevices(job: UringJob, sys: System): { devNames: string[]; devs: number[] } {
   const p = sys.profile;
-  const devNames = (job.devices?.length ? job.devices : [p.devices[0].name]).map((n) => n.replace(/^\/dev\//, ""));
+  const devNames = (job.devices?.length ? job.devices : [p.devices[0].name]).map((n) =>
+    n.replace(/^\/dev\//, "")
+  );
   const devs: number[] = [];
   for (const n of devNames) {
     const i = sys.deviceIndex(n);
