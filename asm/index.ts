@@ -38,7 +38,7 @@ import { dmabuf_init, dmabuf_put } from "./dmabuf/dmabuf";
 import { dmabuf_counter, io_dmabuf_init } from "./io_uring/dmabuf_token";
 import { set_snapshot_hook, wl_init } from "./user/workload";
 import { machine_hooks } from "./machine/dispatch";
-import { nvme_ctrl_busy_ns, nvme_ctrl_cmds, nvme_link_busy_ns } from "./nvme/ctrl";
+import { CMDS_MAX, CTRLS_MAX, nvme_ctrl_busy_ns, nvme_ctrl_cmds, nvme_link_busy_ns } from "./nvme/ctrl";
 import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm/mm";
 import { phys_read } from "./hw/physmem";
 import { O_ACCMODE } from "./sim/uapi";
@@ -111,7 +111,7 @@ export function stat_get(which: i32): f64 {
 }
 export { phys_backed_pages } from "./hw/physmem";
 export { exposure_get } from "./iommu/exposure";
-export { nvme_set_untrusted } from "./nvme/pci";
+export { nvme_poll_queues, nvme_set_untrusted } from "./nvme/pci";
 import { swiotlb_bounces, swiotlb_copied_bytes, swiotlb_pad_bytes } from "./iommu/swiotlb";
 /** swiotlb counters: 0 requests bounced, 1 bytes copied, 2 padding bytes zeroed. */
 export function swiotlb_counter(i: i32): f64 {
@@ -150,10 +150,25 @@ export { mem_reset, mem_alloc } from "./sim/mem";
 export { engine_init, core_time } from "./sim/engine";
 export { phys_init, phys_alloc_host, phys_read_u64, phys_write_u64 } from "./hw/physmem";
 
-/** Fixed part of the arena: request table, event heap, rings, tables. */
-const ARENA_FIXED_BYTES: usize = 96 << 20;
+/**
+ * Fixed part of the arena: request table, event heap, rings, tables — and,
+ * per controller, the pending-readiness list's (ready, tag) entries' 12 bytes
+ * beyond the tag they once held (nvme/ctrl.ts c_pend), so that every machine
+ * that fitted before still fits.
+ */
+const ARENA_FIXED_BYTES: usize = (96 << 20) + <usize>CTRLS_MAX * <usize>CMDS_MAX * 12 + 4096;
 /** The largest arena: one block of the stub runtime's heap (BLOCK_MAXSIZE, 1 GiB), less alignment slack. */
 const ARENA_MAX_BYTES: u64 = (<u64>1 << 30) - 64;
+
+/** The arena a machine of `host_mib` of RAM address space and `backing_pages` of backing needs, bytes. */
+export function machine_arena_bytes(host_mib: u32, backing_pages: u32): f64 {
+  return <f64>(<u64>ARENA_FIXED_BYTES + <u64>backing_pages * 4136 + (<u64>host_mib << 8) * 4);
+}
+
+/** The largest arena there can be, bytes (src/profile.ts checks a profile against it). */
+export function machine_arena_max(): f64 {
+  return <f64>ARENA_MAX_BYTES;
+}
 
 /**
  * Lay out a fresh machine. Every table is carved once from one arena whose
@@ -162,10 +177,9 @@ const ARENA_MAX_BYTES: u64 = (<u64>1 << 30) - 64;
 export function machine_init(ncores: i32, host_mib: u32, backing_pages: u32, vram_mib: u32, ngpus: i32): void {
   clear_error();
   machine_hooks();
-  const host_pages = <usize>host_mib << 8;
-  const arena = <u64>ARENA_FIXED_BYTES + <u64>backing_pages * 4136 + <u64>host_pages * 4;
-  // One block of the runtime's heap (at most 1 GiB): src/profile.ts checks
-  // the same sum so that a profile gets a field error first.
+  const arena = <u64>machine_arena_bytes(host_mib, backing_pages);
+  // One block of the runtime's heap (at most 1 GiB): src/profile.ts asks the
+  // same question first, so that a profile gets a field error.
   if (arena > ARENA_MAX_BYTES) fail(SIM_ERR_MACHINE_SIZE, <i64>(arena >> 20));
   mem_reset(<usize>arena);
   blk_reset();

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { w } from "./wasm.ts";
 
 /** A problem with a profile, naming the field's path (e.g. `costs_ns.enter`). */
 export class ProfileError extends Error {
@@ -483,17 +484,18 @@ function checkSection(path: string, specs: Record<string, FieldSpec>, v: unknown
  */
 /**
  * The machine's tables and backing pages are carved from one Wasm arena of at
- * most 1 GiB (the runtime's largest block): a fixed 96 MiB, 4,136 bytes per
+ * most 1 GiB (the runtime's largest block): a fixed part, 4,136 bytes per
  * backing page (the 4 KiB page and its descriptor) of `backing_mib +
- * media_mib`, and 4 bytes per page of `host_mib` (asm/index.ts machine_init,
- * which fails with a named limit past it). Checked here so that a profile
- * asking for more gets an error naming the field.
+ * media_mib`, and 4 bytes per page of `host_mib` — the module says how much
+ * (asm/index.ts machine_arena_bytes, which machine_init enforces). Checked here
+ * so that a profile asking for more gets an error naming the field.
  */
 function checkArena(m: Profile["memory"]): void {
-  const ARENA_MAX_BYTES = 2 ** 30 - 64;
-  const bytes = 96 * 2 ** 20 + (m.backing_mib + m.media_mib) * 256 * 4136 + m.host_mib * 256 * 4;
-  if (bytes > ARENA_MAX_BYTES) {
-    const room = Math.floor((ARENA_MAX_BYTES - 96 * 2 ** 20 - m.host_mib * 256 * 4) / (256 * 4136));
+  const need = (mib: number) => w.machine_arena_bytes(m.host_mib, mib * 256);
+  const max = w.machine_arena_max();
+  if (need(m.backing_mib + m.media_mib) > max) {
+    let room = 0;
+    while (need(room + 1) <= max) room++;
     throw new ProfileError(
       "memory.backing_mib",
       `backing_mib + media_mib is ${m.backing_mib + m.media_mib} MiB; with host_mib ${m.host_mib} at most ` +
