@@ -29,6 +29,7 @@ export {
   type Profile,
   PROFILE_SCHEMA,
   ProfileError,
+  type StackedProfile,
   validateProfile,
 } from "./src/profile.ts";
 export {
@@ -42,7 +43,13 @@ export {
 } from "./src/profiles.ts";
 export { SimInvariantError, SimLimitError } from "./src/wasm.ts";
 export { decodeCommand, inflightCommands, type NvmeCommand, type SglDescriptor } from "./src/nvme_inspect.ts";
-export { DMABUF_COUNTERS, IOMMU_COUNTERS, type MmapOptions } from "./src/system.ts";
+export {
+  DMABUF_COUNTERS,
+  IOMMU_COUNTERS,
+  type MmapOptions,
+  type StackedInfo,
+  type StackedSpec,
+} from "./src/system.ts";
 export {
   headlineJob,
   PUBLISHED,

@@ -6,9 +6,13 @@ import {
   bound, clear_error, INV_COUNT, sim_abort_file, sim_abort_line, sim_abort_msg, sim_error, sim_error_arg, sim_invariant,
 } from "./sim/errors";
 import { blk_reset, mem_reset, mem_used, mem_capacity } from "./sim/mem";
-import { core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, LAYERS, now } from "./sim/engine";
+import {
+  core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, ev_pop, ev_push, LAYERS, now,
+} from "./sim/engine";
 import { phys_init, phys_backed_pages } from "./hw/physmem";
-import { files_init, fd_install, FT_BLKDEV } from "./fs/files";
+import { files_init, fd_install, FT_BLKDEV, FT_STACKED } from "./fs/files";
+import { stacked_init } from "./block/stacked";
+export { stacked_setup, stacked_stat } from "./block/stacked";
 import {
   iommu_init, iommu_set_p2p_bypass, iommu_maps, iommu_unmaps, iommu_invalidations, iommu_iotlb_hits, iommu_iotlb_misses, iommu_walks,
   iommu_faults, iommu_stale_hits, iommu_fq_flushes, iommu_iova_cache_hits, iommu_iova_tree_allocs, iommu_pte_writes,
@@ -194,6 +198,7 @@ export function storage_init(
   iommu_init(iommu_mode, iotlb_entries, iotlb_ways, walk_ns, walk_cached_ns, inval_latency_ns, fq_size, fq_timeout_ns);
   nvme_init(nctrls, queue_depth, sgl, sgl_threshold, pool_pages_max, functional);
   blk_init(max_sectors_kb, mdts, max_segments, dma_alignment);
+  stacked_init();
   rw_init();
 }
 
@@ -252,6 +257,12 @@ export function blkdev_open(ctrl: i32, flags: u32): i32 {
   return fd_install(FT_BLKDEV, ctrl, flags);
 }
 
+/** open(2) of stacked device `s` (/dev/dm-N, /dev/mdN) with `flags`: an fd or -errno. */
+export function stacked_open(s: i32, flags: u32): i32 {
+  if ((flags & O_ACCMODE) == 3) return -22;
+  return fd_install(FT_STACKED, s, flags);
+}
+
 /** IOMMU counters by index (see src/system.ts IOMMU_COUNTERS). */
 export function iommu_counter(i: i32): f64 {
   switch (i) {
@@ -307,6 +318,17 @@ export function now_ns(): f64 {
 }
 export function events_max_seen(): u32 {
   return ev_max_seen;
+}
+/**
+ * The event queue on its own (tests of its order): schedule an event of
+ * `kind` with `arg` at `t_ns`, on a machine whose run is not going on.
+ */
+export function engine_push(t_ns: f64, kind: u32, arg: u32): void {
+  ev_push(<u64>t_ns, kind, arg);
+}
+/** Take the earliest event off the queue without running it: its arg (tests of its order). */
+export function engine_pop_arg(): u32 {
+  return <u32>ev_pop();
 }
 /** Most requests ever in flight at once on this machine. */
 export function reqs_max_seen(): u32 {

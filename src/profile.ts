@@ -73,6 +73,7 @@ export const COST_FIELDS: ReadonlyArray<readonly [string, number, string]> = [
   ["gpu_copy_launch", 2500, "launch one host-to-GPU copy (cudaMemcpyAsync-style), bounce path only"],
   ["swiotlb_map", 150, "swiotlb_tbl_map_single: find and take bounce slots (untrusted devices)"],
   ["memcpy_kb", 80, "a core copying 1 KiB (swiotlb_bounce): ~12.8 GB/s, a Xeon core's memcpy"],
+  ["bio_clone", 40, "dm/md: clone a bio for a member (bio_alloc_clone, target map, submit_bio_noacct)"],
 ];
 
 /** Names of the cost fields, in asm order. */
@@ -135,7 +136,32 @@ export interface Profile {
   devices: DeviceProfile[];
   /** GPUs (dma-buf exporters of device memory). */
   gpus: GpuProfile[];
+  /** Stacked block devices over the drives (dm-linear, dm-stripe, md raid1); none by default. */
+  stacked?: StackedProfile[];
 }
+
+/**
+ * A stacked block device over some of the drives, opened as `/dev/<name>`
+ * (docs/lsfmm.md "Stacked devices").
+ */
+export interface StackedProfile {
+  /** Its block device name, e.g. dm-0 or md0. */
+  name: string;
+  /** dm-linear (members concatenated), dm-stripe (RAID 0 in chunks) or md raid1 (mirrors). */
+  kind: "linear" | "striped" | "raid1";
+  /** Member drives by name (`devices[].name`), in table order. */
+  members: string[];
+  /** dm-stripe's chunk size, KiB (a power of two, at least 4); 0 for the other kinds. */
+  chunk_kib: number;
+  /**
+   * Forward a dma-buf registration on this device to every member (one attachment and map each): the design
+   * Pavel Begunkov described on the LSF/MM thread, not v3 (which returns -EINVAL). Default false.
+   */
+  dmabuf_forwarding: boolean;
+}
+
+/** Largest number of stacked devices and of members in one (asm/block/stacked.ts STACKED_MAX, MEMBERS_MAX). */
+export const STACKED_LIMITS = { devices: 8, members: 8 } as const;
 
 /** One NVMe drive. */
 export interface DeviceProfile {
@@ -201,9 +227,10 @@ export type FieldSpec =
   | { t: "num"; min: number; max: number; doc: string; unit?: string }
   | { t: "str"; doc: string }
   | { t: "bool"; doc: string }
-  | { t: "enum"; values: readonly string[]; doc: string };
+  | { t: "enum"; values: readonly string[]; doc: string }
+  | { t: "strs"; doc: string };
 
-/** The schema: section -> field -> spec (device and gpu entries: "devices[]"/"gpus[]"). */
+/** The schema: section -> field -> spec (device, gpu and stacked entries: "devices[]"/"gpus[]"/"stacked[]"). */
 export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
   "": {
     name: { t: "str", doc: "profile name" },
@@ -350,6 +377,26 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     pcie_lanes: { t: "int", min: 1, max: 16, doc: "the GPU's link width" },
     copy_latency_ns: { t: "int", min: 0, max: 1_000_000, doc: "copy engine set-up per copy", unit: "ns" },
   },
+  "stacked[]": {
+    name: { t: "str", doc: "block device name (dm-0, md0, …), opened as /dev/NAME" },
+    kind: {
+      t: "enum",
+      values: ["linear", "striped", "raid1"],
+      doc: "dm-linear, dm-stripe (RAID 0) or md raid1",
+    },
+    members: { t: "strs", doc: "member drives by name, in table order" },
+    chunk_kib: {
+      t: "int",
+      min: 0,
+      max: 1 << 20,
+      doc: "striped: chunk size, a power of two of at least 4 KiB; 0 otherwise",
+      unit: "KiB",
+    },
+    dmabuf_forwarding: {
+      t: "bool",
+      doc: "forward a dma-buf registration to every member (a proposal from the LSF/MM thread; v3: -EINVAL)",
+    },
+  },
 };
 
 /** Fields that may be left out, with the value they then take. */
@@ -372,7 +419,8 @@ const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
     dmabuf_cap_required: false,
     dmabuf_limit_mib: 0,
   },
-  costs_ns: { gpu_copy_launch: 2500, swiotlb_map: 150, memcpy_kb: 80 },
+  costs_ns: { gpu_copy_launch: 2500, swiotlb_map: 150, memcpy_kb: 80, bio_clone: 40 },
+  "stacked[]": { chunk_kib: 0, dmabuf_forwarding: false },
 };
 
 function checkField(path: string, spec: FieldSpec, v: unknown): void {
@@ -401,6 +449,11 @@ function checkField(path: string, spec: FieldSpec, v: unknown): void {
     case "enum":
       if (typeof v !== "string" || !spec.values.includes(v)) {
         throw new ProfileError(path, `expected one of ${spec.values.join("|")}, got ${JSON.stringify(v)}`);
+      }
+      return;
+    case "strs":
+      if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+        throw new ProfileError(path, `expected an array of strings, got ${JSON.stringify(v)}`);
       }
   }
 }
@@ -441,6 +494,7 @@ export function validateProfile(p: unknown): Profile {
     "nvme",
     "devices",
     "gpus",
+    "stacked",
   ];
   for (const k of Object.keys(p)) {
     if (!top.includes(k)) throw new ProfileError(k, "unknown field");
@@ -456,7 +510,11 @@ export function validateProfile(p: unknown): Profile {
     }
     checkSection(sec, PROFILE_SCHEMA[sec], v, false);
   }
-  for (const [arr, sec] of [["devices", "devices[]"], ["gpus", "gpus[]"]] as const) {
+  // Profiles written before stacked devices existed have none.
+  if (!("stacked" in p)) p.stacked = [];
+  for (
+    const [arr, sec] of [["devices", "devices[]"], ["gpus", "gpus[]"], ["stacked", "stacked[]"]] as const
+  ) {
     const list = p[arr];
     if (!Array.isArray(list)) throw new ProfileError(arr, `expected an array, got ${JSON.stringify(list)}`);
     list.forEach((d, i) => {
@@ -500,6 +558,10 @@ export function validateProfile(p: unknown): Profile {
       );
     }
   });
+  (prof.stacked ?? []).forEach((sd, i) => {
+    const err = checkStacked(sd, prof.devices, (prof.stacked ?? []).slice(0, i));
+    if (err) throw new ProfileError(`stacked[${i}].${err.field}`, err.message);
+  });
   if (![39, 48, 57].includes(prof.iommu.aperture_bits)) {
     throw new ProfileError("iommu.aperture_bits", `expected 39, 48 or 57, got ${prof.iommu.aperture_bits}`);
   }
@@ -509,6 +571,83 @@ export function validateProfile(p: unknown): Profile {
     throw new ProfileError("iommu.iotlb_ways", "must divide iommu.iotlb_entries (and not exceed it)");
   }
   return prof;
+}
+
+/** Why a stacked device cannot be set up: the field at fault (below `stacked[i]`), the errno the kernel gives. */
+export interface StackedProblem {
+  /** The field, e.g. `members[1]` or `chunk_kib`. */
+  field: string;
+  /** What is wrong. */
+  message: string;
+  /** The kernel's answer to dmsetup / mdadm asking for it. */
+  errno: "EBUSY" | "ENODEV" | "EINVAL";
+}
+
+/**
+ * Check stacked device `sd` (well-typed) against the machine's `drives` and the stacked devices
+ * already set up (`earlier`). Returns the first problem, or null.
+ */
+export function checkStacked(
+  sd: StackedProfile,
+  drives: readonly DeviceProfile[],
+  earlier: readonly StackedProfile[],
+): StackedProblem | null {
+  const bad = (field: string, message: string, errno: StackedProblem["errno"] = "EINVAL") => ({
+    field,
+    message,
+    errno,
+  });
+  if (earlier.length >= STACKED_LIMITS.devices) {
+    return bad("name", `at most ${STACKED_LIMITS.devices} stacked devices`);
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(sd.name)) {
+    return bad("name", `expected a device name (letters, digits, - _ .), got ${JSON.stringify(sd.name)}`);
+  }
+  if (drives.some((d) => d.name === sd.name) || earlier.some((e) => e.name === sd.name)) {
+    return bad("name", `${JSON.stringify(sd.name)} is already a block device`, "EBUSY");
+  }
+  const min = sd.kind === "raid1" ? 2 : 1;
+  if (sd.members.length < min || sd.members.length > STACKED_LIMITS.members) {
+    return bad(
+      "members",
+      `expected ${min}..${STACKED_LIMITS.members} member drives, got ${sd.members.length}`,
+    );
+  }
+  for (const [j, m] of sd.members.entries()) {
+    const d = drives.find((x) => x.name === m);
+    if (!d) {
+      return bad(
+        `members[${j}]`,
+        `no drive ${JSON.stringify(m)} (drives: ${drives.map((x) => x.name).join(", ")})`,
+        "ENODEV",
+      );
+    }
+    if (sd.members.indexOf(m) !== j) return bad(`members[${j}]`, `${JSON.stringify(m)} given twice`, "EBUSY");
+    const holder = earlier.find((e) => e.members.includes(m));
+    if (holder) {
+      return bad(
+        `members[${j}]`,
+        `${JSON.stringify(m)} is already a member of ${holder.name} (one holder per drive)`,
+        "EBUSY",
+      );
+    }
+    if (d.lba_bytes !== drives.find((x) => x.name === sd.members[0])!.lba_bytes) {
+      return bad(`members[${j}]`, "members must share one logical block size");
+    }
+  }
+  if (sd.kind === "striped") {
+    const c = sd.chunk_kib;
+    if (c < 4 || (c & (c - 1)) !== 0) {
+      return bad("chunk_kib", `expected a power of two of at least 4, got ${c}`);
+    }
+    const smallest = Math.min(
+      ...sd.members.map((m) => Number(deviceCapacityBytes(drives.find((x) => x.name === m)!))),
+    );
+    if (smallest < c * 1024) return bad("chunk_kib", `larger than the smallest member (${smallest} bytes)`);
+  } else if (sd.chunk_kib !== 0) {
+    return bad("chunk_kib", `only dm-stripe has a chunk size (kind ${sd.kind}: 0), got ${sd.chunk_kib}`);
+  }
+  return null;
 }
 
 /** Deep-merge `over` onto `base` (objects merge, arrays and scalars replace). */

@@ -8,8 +8,15 @@
  * @module
  */
 import { guard, w } from "./wasm.ts";
-import { EFAULT, EINVAL, ENOENT, ENOMEM } from "./constants.ts";
-import { COST_NAMES, deviceCapacityBytes, type Profile, ProfileError } from "./profile.ts";
+import { EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM } from "./constants.ts";
+import {
+  checkStacked,
+  COST_NAMES,
+  deviceCapacityBytes,
+  type Profile,
+  ProfileError,
+  type StackedProfile,
+} from "./profile.ts";
 import { resolveProfile } from "./profiles.ts";
 import { type SecurityReport, securityReport } from "./security.ts";
 
@@ -63,6 +70,47 @@ export const DMABUF_COUNTERS = [
   "migrations_failed",
 ] as const;
 
+/** A stacked block device to create at run time ({@link System.createStacked}), as dmsetup or mdadm would. */
+export interface StackedSpec {
+  /** Block device name, opened as `/dev/<name>` (e.g. dm-0, md0). */
+  name: string;
+  /** dm-linear, dm-stripe (RAID 0) or md raid1. */
+  kind: "linear" | "striped" | "raid1";
+  /** Member drives by name, in table order. */
+  members: string[];
+  /** dm-stripe's chunk size in KiB (a power of two, at least 4); leave out for the other kinds. */
+  chunkKib?: number;
+  /** Forward dma-buf registrations to the members (the LSF/MM thread's proposal; v3 returns -EINVAL). */
+  dmabufForwarding?: boolean;
+}
+
+/** What a stacked device is and how its members stand ({@link System.stackedInfo}). */
+export interface StackedInfo {
+  /** Its kind. */
+  kind: StackedProfile["kind"];
+  /** Member drive names, in table order. */
+  members: string[];
+  /** Member drives' indices in `profile.devices`. */
+  memberIndices: number[];
+  /** Size in bytes. */
+  sizeBytes: number;
+  /** Logical block size, bytes (the members' largest: blk_stack_limits). */
+  lbaBytes: number;
+  /** Clones (bios) the stacking driver sent to each member so far. */
+  clones: number[];
+  /** md raid1: each mirror's Faulty bit (set by raid1_error). */
+  faulty: boolean[];
+  /** md raid1: requests pending on each mirror (rdev->nr_pending). */
+  pending: number[];
+  /** md raid1: the last working mirror failed and was kept (MD_BROKEN). */
+  broken: boolean;
+  /** dma-buf registrations are forwarded to the members. */
+  dmabufForwarding: boolean;
+}
+
+/** Stacked device kinds in asm order (asm/block/stacked.ts SK_*). */
+const STACKED_KINDS = ["linear", "striped", "raid1"] as const;
+
 /** Options of {@link System.mmapAnon}. */
 export interface MmapOptions {
   /** Physically contiguous pages (a huge-page-backed buffer); default false: scattered 4 KiB pages. */
@@ -85,6 +133,8 @@ export class System {
   readonly #epoch: number;
   readonly #view: DataView;
   #scratch = 0;
+  /** Stacked devices, in asm index order: the profile's, then those {@link createStacked} made. */
+  readonly #stacked: StackedProfile[] = [];
 
   /** Base of the argument staging area in linear memory (internal). */
   get scratch(): number {
@@ -121,6 +171,123 @@ export class System {
     );
     this.#scratch = w.scratch_ptr();
     this.#view = new DataView(w.memory.buffer);
+    for (const sd of prof.stacked ?? []) this.#setUpStacked(sd);
+  }
+
+  /** Lay stacked device `sd` (checked) out in Wasm as the next index. */
+  #setUpStacked(sd: StackedProfile): void {
+    const members = sd.members.map((m) => this.deviceIndex(m));
+    members.forEach((c, k) => this.#view.setInt32(this.#scratch + 4 * k, c, true));
+    guard(() =>
+      w.stacked_setup(
+        this.#stacked.length,
+        STACKED_KINDS.indexOf(sd.kind),
+        this.#scratch,
+        members.length,
+        sd.chunk_kib * 1024,
+        sd.dmabuf_forwarding ? 1 : 0,
+      )
+    );
+    this.#stacked.push(structuredClone(sd));
+  }
+
+  /**
+   * Create a stacked block device over drives of this machine, as `dmsetup create` (dm-linear,
+   * dm-stripe) or `mdadm --create` (md raid1) would; it is then opened as `/dev/<name>`. Returns 0, or
+   * -EBUSY (the name is taken, or a member already has a holder: one stacked device per drive), -ENODEV
+   * (no such member drive), -EINVAL (wrong member count, mixed block sizes, a bad chunk size, too many
+   * devices). Throws a TypeError for arguments of the wrong types.
+   *
+   * @example
+   * ```ts
+   * import { O_DIRECT, O_RDWR, OPTANE_P5800X, System } from "../mod.ts";
+   * const d0 = OPTANE_P5800X.devices[0];
+   * const sys = new System({ profile: { base: "optane-p5800x", devices: [d0, { ...d0, name: "nvme1n1" }] } });
+   * console.log(sys.createStacked({ name: "dm-0", kind: "striped", members: ["nvme0n1", "nvme1n1"], chunkKib: 64 }));
+   * console.log(sys.open("/dev/dm-0", O_RDWR | O_DIRECT) >= 3); // 0, then true
+   * ```
+   */
+  createStacked(spec: StackedSpec): number {
+    this.check();
+    if (typeof spec !== "object" || spec === null) {
+      throw new TypeError("createStacked: expected a StackedSpec");
+    }
+    if (typeof spec.name !== "string") throw new TypeError("createStacked: name must be a string");
+    if (!STACKED_KINDS.includes(spec.kind)) {
+      throw new TypeError(`createStacked: kind must be linear|striped|raid1, got ${spec.kind}`);
+    }
+    if (!Array.isArray(spec.members) || spec.members.some((m) => typeof m !== "string")) {
+      throw new TypeError("createStacked: members must be an array of drive names");
+    }
+    const chunk = spec.chunkKib ?? 0;
+    if (!Number.isInteger(chunk) || chunk < 0) {
+      throw new TypeError(`createStacked: chunkKib must be a non-negative integer, got ${spec.chunkKib}`);
+    }
+    const sd: StackedProfile = {
+      name: spec.name,
+      kind: spec.kind,
+      members: [...spec.members],
+      chunk_kib: chunk,
+      dmabuf_forwarding: spec.dmabufForwarding ?? false,
+    };
+    const problem = checkStacked(sd, this.profile.devices, this.#stacked);
+    if (problem) return problem.errno === "EBUSY" ? -EBUSY : problem.errno === "ENODEV" ? -ENODEV : -EINVAL;
+    this.#setUpStacked(sd);
+    return 0;
+  }
+
+  /** Index of stacked device `name` (`md0` or `/dev/md0`) in creation order, or -1. */
+  stackedIndex(name: string): number {
+    const n = name.startsWith("/dev/") ? name.slice(5) : name;
+    return this.#stacked.findIndex((s) => s.name === n);
+  }
+
+  /** The stacked devices: the profile's, then those created at run time. */
+  stackedDevices(): StackedProfile[] {
+    return structuredClone(this.#stacked);
+  }
+
+  /**
+   * A stacked device's layout and its members' state, or null if there is none of that name.
+   *
+   * @example
+   * ```ts
+   * import { OPTANE_P5800X, System } from "../mod.ts";
+   * const d0 = OPTANE_P5800X.devices[0];
+   * const sys = new System({
+   *   profile: {
+   *     base: "optane-p5800x",
+   *     devices: [d0, { ...d0, name: "nvme1n1" }],
+   *     stacked: [{ name: "md0", kind: "raid1", members: ["nvme0n1", "nvme1n1"] }],
+   *   },
+   * });
+   * console.log(sys.stackedInfo("md0")?.sizeBytes === sys.deviceBytes(0)); // true
+   * ```
+   */
+  stackedInfo(name: string): StackedInfo | null {
+    this.check();
+    const s = this.stackedIndex(name);
+    if (s < 0) return null;
+    const sd = this.#stacked[s];
+    const ks = sd.members.map((_, k) => k);
+    return {
+      kind: sd.kind,
+      members: [...sd.members],
+      memberIndices: ks.map((k) => w.stacked_stat(s, k, 5)),
+      sizeBytes: w.stacked_stat(s, 0, 4),
+      lbaBytes: Math.max(...sd.members.map((m) => this.profile.devices[this.deviceIndex(m)].lba_bytes)),
+      clones: ks.map((k) => w.stacked_stat(s, k, 0)),
+      faulty: ks.map((k) => w.stacked_stat(s, k, 1) === 1),
+      pending: ks.map((k) => w.stacked_stat(s, k, 2)),
+      broken: w.stacked_stat(s, 0, 3) === 1,
+      dmabufForwarding: sd.dmabuf_forwarding,
+    };
+  }
+
+  /** NVMe commands drive `c` has processed since the machine started. */
+  deviceCommands(c = 0): number {
+    this.check();
+    return w.nvme_ctrl_cmds(c);
   }
 
   /** Throws when a newer System has replaced this one. */
@@ -149,8 +316,9 @@ export class System {
   }
 
   /**
-   * open(2) an NVMe namespace's block device (`/dev/nvme0n1` or `nvme0n1`)
-   * with O_* flags. Returns an fd or -errno (-ENOENT for an unknown device).
+   * open(2) an NVMe namespace's block device (`/dev/nvme0n1` or `nvme0n1`), or a stacked device
+   * (`/dev/dm-0`, `/dev/md0`: the profile's `stacked` or {@link createStacked}), with O_* flags.
+   * Returns an fd or -errno (-ENOENT for an unknown device).
    *
    * @example
    * ```ts
@@ -164,7 +332,10 @@ export class System {
     this.check();
     const name = path.startsWith("/dev/") ? path.slice(5) : path;
     const c = this.profile.devices.findIndex((d) => d.name === name);
-    if (c < 0) return -ENOENT;
+    if (c < 0) {
+      const s = this.stackedIndex(name);
+      return s < 0 ? -ENOENT : w.stacked_open(s, flags >>> 0);
+    }
     return w.blkdev_open(c, flags >>> 0);
   }
 

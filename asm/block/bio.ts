@@ -10,10 +10,11 @@
 import { PAGE_SIZE, REQS_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
 import { charge, core_time, LAYER_BLOCK } from "../sim/engine";
-import { cost, COST_BIO, COST_BIO_SPLIT } from "../sim/costs";
+import { cost, COST_BIO, COST_BIO_CLONE, COST_BIO_SPLIT } from "../sim/costs";
 import { bound, INV_BIO_FEED, INV_HOOK_UNSET, invariant_fail } from "../sim/errors";
 import { nvme_lba_shift, nvme_queue_rq } from "../nvme/pci";
 import { trace_rec, TR_SUBMIT, tracing } from "../sim/trace";
+import { md_leg_end, MEMBERS_MAX, stacked_count_clone, stacked_leg_of } from "./stacked";
 
 /**
  * Returned by blk_end when commands went to the device: the request completes
@@ -48,6 +49,17 @@ export function blk_init(max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_
 const dio_pending = new StaticArray<u32>(REQS_MAX); // commands still in flight
 const dio_done_bytes = new StaticArray<u32>(REQS_MAX);
 const dio_err = new StaticArray<i32>(REQS_MAX); // first error of a split request
+// md raid1 requests (struct r1bio): the array (+ 1; 0 for every other
+// request), the legs issued and those that failed (a bit per mirror),
+// commands outstanding per leg, the bio's size (what a write that reached
+// one mirror returns) and whether it writes.
+const dio_md = new StaticArray<u8>(REQS_MAX);
+const dio_legs = new StaticArray<u32>(REQS_MAX);
+const dio_leg_fail = new StaticArray<u32>(REQS_MAX);
+const dio_leg_ok = new StaticArray<u32>(REQS_MAX); // legs whose every command succeeded
+const dio_leg_cmds = new StaticArray<u32>(REQS_MAX * MEMBERS_MAX);
+const dio_len = new StaticArray<u32>(REQS_MAX);
+const dio_write = new StaticArray<bool>(REQS_MAX);
 
 /**
  * The end_io of a request whose last command completed: request, bytes done
@@ -78,6 +90,8 @@ let b_cmds: u32 = 0;
 let b_submit_ns: u64 = 0;
 let carry: usize = 0; // pieces moved to the next command by an aligned split
 let b_lba_mask: u32 = 511;
+let b_bio_cmds: u32 = 0; // commands of the bio being built (a stacking driver's clone, or the whole request)
+let b_leg: i32 = -1; // md raid1: the mirror the clone goes to, -1 otherwise
 
 /**
  * A split forced by max_segments or the virtual boundary must fall on a
@@ -121,9 +135,11 @@ function flush_cmd(): void {
       nsegs, b_write, b_premapped);
     if (ret < 0) b_err = ret;
     else {
-      if (b_cmds > 0) charge(b_core, LAYER_BLOCK, cost(COST_BIO_SPLIT));
+      if (b_bio_cmds > 0) charge(b_core, LAYER_BLOCK, cost(COST_BIO_SPLIT));
+      b_bio_cmds++;
       b_cmds++;
       unchecked((dio_pending[b_req] += 1));
+      if (b_leg >= 0) unchecked((dio_leg_cmds[b_req * MEMBERS_MAX + b_leg] += 1));
     }
   }
   cmd_pos += cmd_bytes;
@@ -192,6 +208,8 @@ export function blk_begin(
   b_premapped = premapped;
   b_err = 0;
   b_cmds = 0;
+  b_bio_cmds = 0;
+  b_leg = -1;
   b_submit_ns = submit_ns;
   nsegs = 0;
   cmd_bytes = 0;
@@ -199,6 +217,42 @@ export function blk_begin(
   unchecked((dio_pending[req] = 0));
   unchecked((dio_done_bytes[req] = 0));
   unchecked((dio_err[req] = 0));
+  unchecked((dio_md[req] = 0));
+}
+
+/**
+ * A stacking driver hands the next part of the bio begun by blk_begin to
+ * controller `c` at device byte `pos`: a clone (dm's alloc_tio / md's
+ * r1bio leg: bio_alloc_clone, the target's map, submit_bio_noacct) for
+ * member `k` of stacked device `s`. The clone is split by the member's
+ * queue limits like any bio; its commands count towards the same request.
+ * For md raid1 (`mirror`), the leg's commands are counted on their own so
+ * its end reaches md (md_leg_end).
+ */
+export function blk_clone(c: i32, pos: u64, s: i32, k: i32, mirror: bool): void {
+  flush_cmd();
+  charge(b_core, LAYER_BLOCK, cost(COST_BIO_CLONE));
+  stacked_count_clone(s, k);
+  b_ctrl = c;
+  b_lba_mask = (<u32>1 << nvme_lba_shift(c)) - 1;
+  cmd_pos = pos;
+  b_bio_cmds = 0;
+  b_leg = -1;
+  if (mirror) {
+    b_leg = k;
+    unchecked((dio_md[b_req] = <u8>(s + 1)));
+    unchecked((dio_legs[b_req] = unchecked(dio_legs[b_req]) | (<u32>1 << <u32>k)));
+    unchecked((dio_leg_cmds[b_req * MEMBERS_MAX + k] = 0));
+  }
+}
+
+/** md raid1: request `req` (begun by blk_begin) writes or reads `len` bytes; no leg yet. */
+export function blk_mirror_begin(req: u32, write: bool, len: u32): void {
+  unchecked((dio_legs[req] = 0));
+  unchecked((dio_leg_fail[req] = 0));
+  unchecked((dio_leg_ok[req] = 0));
+  unchecked((dio_len[req] = len));
+  unchecked((dio_write[req] = write));
 }
 
 /** Finish the bio: queue the last command; the result, or BLK_QUEUED. */
@@ -210,14 +264,28 @@ export function blk_end(): i32 {
   }
   if (b_err != 0) {
     unchecked((dio_err[b_req] = b_err));
+    // md raid1: a leg none of whose commands could be queued ends now.
+    const md = <i32>unchecked(dio_md[b_req]);
+    if (md != 0) {
+      for (let k = 0; k < MEMBERS_MAX; k++) {
+        const bit = (<u32>1 << <u32>k);
+        if ((unchecked(dio_legs[b_req]) & bit) != 0 && unchecked(dio_leg_cmds[b_req * MEMBERS_MAX + <u32>k]) == 0) {
+          unchecked((dio_legs[b_req] = unchecked(dio_legs[b_req]) & ~bit));
+          md_leg_end(md - 1, k, false, unchecked(dio_write[b_req]));
+        }
+      }
+    }
     // Commands already queued complete first; the request then fails.
     if (unchecked(dio_pending[b_req]) == 0) return b_err;
   }
   return BLK_QUEUED;
 }
 
-/** A command of `req` finished with `res` (bytes or -errno); the last one ends the request. */
-export function blk_cmd_done(req: u32, res: i32, core: i32): void {
+/**
+ * A command of `req` on controller `c` finished with `res` (bytes or
+ * -errno); the last one ends the request.
+ */
+export function blk_cmd_done(req: u32, res: i32, core: i32, c: i32): void {
   if (res < 0) {
     if (unchecked(dio_err[req]) == 0) unchecked((dio_err[req] = res));
   } else {
@@ -226,7 +294,36 @@ export function blk_cmd_done(req: u32, res: i32, core: i32): void {
   assert(unchecked(dio_pending[req]) > 0, "block: a command completed for a request with none outstanding");
   const left = unchecked(dio_pending[req]) - 1;
   unchecked((dio_pending[req] = left));
+  if (unchecked(dio_md[req]) != 0) {
+    mirror_cmd_done(req, res, c);
+    if (left > 0) return;
+    // call_bio_endio: a request no leg completed is BLK_STS_IOERR, whatever
+    // the legs' own errors; a write that reached one mirror succeeded
+    // (R1BIO_Uptodate, set by raid1_end_write_request's first good leg).
+    const ok = unchecked(dio_leg_ok[req]) != 0;
+    const queued_err = unchecked(dio_err[req]);
+    const res_all = ok ? <i32>unchecked(dio_len[req]) : (queued_err != 0 && unchecked(dio_leg_fail[req]) == 0 ? queued_err : -5);
+    end_io(req, res_all, core);
+    return;
+  }
   if (left > 0) return;
   const err = unchecked(dio_err[req]);
   end_io(req, err != 0 ? err : <i32>unchecked(dio_done_bytes[req]), core);
+}
+
+/** A command of md raid1 request `req` on controller `c` ended: count it on its leg, end the leg with its last. */
+function mirror_cmd_done(req: u32, res: i32, c: i32): void {
+  const k = stacked_leg_of(c);
+  assert(k >= 0, "md: a command of a raid1 request on a controller in no array");
+  const i = req * MEMBERS_MAX + <u32>k;
+  if (res < 0) unchecked((dio_leg_fail[req] = unchecked(dio_leg_fail[req]) | (<u32>1 << <u32>k)));
+  assert(unchecked(dio_leg_cmds[i]) > 0, "md: a leg's command count underflow");
+  unchecked((dio_leg_cmds[i] -= 1));
+  if (unchecked(dio_leg_cmds[i]) == 0) {
+    if ((unchecked(dio_leg_fail[req]) & (<u32>1 << <u32>k)) == 0) {
+      unchecked((dio_leg_ok[req] = unchecked(dio_leg_ok[req]) | (<u32>1 << <u32>k)));
+    }
+    md_leg_end(<i32>unchecked(dio_md[req]) - 1, k, (unchecked(dio_leg_fail[req]) & (<u32>1 << <u32>k)) != 0,
+      unchecked(dio_write[req]));
+  }
 }

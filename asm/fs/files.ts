@@ -26,6 +26,7 @@ export const FT_RING: u8 = 3; // an io_uring instance (obj = ring id)
 export const FT_DMABUF: u8 = 4; // a dma-buf (obj = dma-buf id)
 export const FT_MEMFD: u8 = 5; // a memfd (obj = memfd id)
 export const FT_REG: u8 = 6; // some other file (e.g. /dev/udmabuf, a regular file)
+export const FT_STACKED: u8 = 7; // a stacked block device: dm-linear, dm-stripe, md raid1 (obj = its index)
 
 const fd_type = new StaticArray<u8>(FDS_MAX);
 const fd_obj = new StaticArray<i32>(FDS_MAX);

@@ -16,6 +16,8 @@ import * as u from "../sim/uapi";
 import { nvme_commit_rqs } from "../nvme/pci";
 import { nvme_dmabuf_map, nvme_dmabuf_unmap } from "../nvme/dmabuf_map";
 import { blk_begin, blk_end, blk_feed } from "../block/bio";
+import { stacked_member, stacked_members } from "../block/stacked";
+import { dm_begin, dm_end, dm_feed, dm_pass } from "../block/dm";
 import {
   db_migrations, db_migrations_failed, dmabuf_fence_add, dmabuf_fence_signal, dmabuf_fences_pending, dmabuf_get,
   dmabuf_migrate, dmabuf_migrating, dmabuf_npages, dmabuf_p2p_direct, dmabuf_pages, dmabuf_put,
@@ -45,6 +47,9 @@ const tk_wait_tail = new StaticArray<u32>(TOKENS_MAX);
 const tk_worker = new StaticArray<bool>(TOKENS_MAX); // a worker event is pending
 const tk_core = new StaticArray<i32>(TOKENS_MAX); // core the worker runs on
 const tk_acct = new StaticArray<u64>(TOKENS_MAX); // bytes charged to the user's dma-buf limit
+// A registration on a stacked device forwarded to its members (the LSF/MM
+// thread's proposal): the stacked device's index, -1 for a namespace.
+const tk_stack = new StaticArray<i32>(TOKENS_MAX);
 
 // ---- registration policy (a proposal from the LSF/MM session, off by default) ----
 // David Howells asked whether dma-buf registration needs privilege, since
@@ -67,6 +72,9 @@ const mp_dead = new StaticArray<bool>(MAPS_MAX);
 const mp_dma = new StaticArray<usize>(MAPS_MAX); // u64[] device address per 4 KiB page
 const mp_npages = new StaticArray<u32>(MAPS_MAX);
 const mp_iova = new StaticArray<u64>(MAPS_MAX); // IOMMU range base (0: none)
+// A forwarded map: one map per member, their tables one after the other in
+// mp_dma, their IOVA bases in a u64 per member here (0: a namespace's map).
+const mp_iovas = new StaticArray<usize>(MAPS_MAX);
 
 /** Counters (src/system.ts DMABUF_COUNTERS). */
 export let db_maps_created: u64 = 0;
@@ -120,10 +128,19 @@ export function token_new(d: i32, file: u32, c: i32, core: i32): i32 {
       unchecked((tk_worker[t] = false));
       unchecked((tk_core[t] = core));
       unchecked((tk_acct[t] = 0));
+      unchecked((tk_stack[t] = -1));
       return t;
     }
   }
   return -1;
+}
+
+/**
+ * Token `t` is for stacked device `s`, forwarded to its members (the
+ * LSF/MM thread's design): its maps are made of one map per member.
+ */
+export function token_set_stacked(t: i32, s: i32): void {
+  unchecked((tk_stack[t] = s));
 }
 
 /** Policy (proposal): may this process register a dma-buf (CAP_SYS_ADMIN when required)? */
@@ -179,14 +196,38 @@ function map_create(t: i32, core: i32): i32 {
   if (m < 0) fail(SIM_ERR_MAPS, <i64>MAPS_MAX);
   const d = unchecked(tk_dmabuf[t]);
   const n = dmabuf_npages(d);
-  charge(core, LAYER_DMABUF, cost(COST_DMABUF_MAP_BASE) + cost(COST_DMABUF_MAP_PAGE) * <u64>n);
-  const dma = blk_alloc(<usize>n * 8);
-  const mapped = nvme_dmabuf_map(unchecked(tk_ctrl[t]), core, dmabuf_pages(d), n, dmabuf_p2p_direct(d), dma);
-  if (mapped < 0) {
-    blk_free(dma, <usize>n * 8);
-    return <i32>mapped;
+  const s = unchecked(tk_stack[t]);
+  let dma: usize = 0;
+  let iova: u64 = 0;
+  let iovas: usize = 0;
+  if (s >= 0) {
+    // Forwarded to the members: each attaches and maps the dma-buf for its
+    // own device (its own IOMMU domain), one table of DMA addresses each.
+    const nm = stacked_members(s);
+    dma = blk_alloc(<usize>nm * <usize>n * 8);
+    iovas = blk_alloc(<usize>nm * 8);
+    for (let k = 0; k < nm; k++) {
+      charge(core, LAYER_DMABUF, cost(COST_DMABUF_MAP_BASE) + cost(COST_DMABUF_MAP_PAGE) * <u64>n);
+      const r = nvme_dmabuf_map(stacked_member(s, k), core, dmabuf_pages(d), n, dmabuf_p2p_direct(d),
+        dma + <usize>k * <usize>n * 8);
+      if (r < 0) {
+        for (let j = 0; j < k; j++) nvme_dmabuf_unmap(stacked_member(s, j), core, load<u64>(iovas + <usize>j * 8), n);
+        blk_free(dma, <usize>nm * <usize>n * 8);
+        blk_free(iovas, <usize>nm * 8);
+        return <i32>r;
+      }
+      store<u64>(iovas + <usize>k * 8, <u64>r);
+    }
+  } else {
+    charge(core, LAYER_DMABUF, cost(COST_DMABUF_MAP_BASE) + cost(COST_DMABUF_MAP_PAGE) * <u64>n);
+    dma = blk_alloc(<usize>n * 8);
+    const mapped = nvme_dmabuf_map(unchecked(tk_ctrl[t]), core, dmabuf_pages(d), n, dmabuf_p2p_direct(d), dma);
+    if (mapped < 0) {
+      blk_free(dma, <usize>n * 8);
+      return <i32>mapped;
+    }
+    iova = <u64>mapped;
   }
-  const iova = <u64>mapped;
   unchecked((mp_live[m] = true));
   unchecked((mp_token[m] = t));
   unchecked((mp_refs[m] = 0));
@@ -194,6 +235,7 @@ function map_create(t: i32, core: i32): i32 {
   unchecked((mp_dma[m] = dma));
   unchecked((mp_npages[m] = n));
   unchecked((mp_iova[m] = iova));
+  unchecked((mp_iovas[m] = iovas));
   unchecked((tk_map[t] = m));
   unchecked((tk_maps[t] += 1));
   if (db_maps_created > 0 && unchecked(tk_seq[t]) > 0) db_remaps++;
@@ -208,8 +250,18 @@ function map_release(m: i32, core: i32): void {
   db_fences_signalled++;
   const n = unchecked(mp_npages[m]);
   const iova = unchecked(mp_iova[m]);
-  nvme_dmabuf_unmap(unchecked(tk_ctrl[t]), core, iova, n);
-  blk_free(unchecked(mp_dma[m]), <usize>n * 8);
+  const iovas = unchecked(mp_iovas[m]);
+  if (iovas != 0) {
+    // A forwarded map: every member unmaps its own.
+    const s = unchecked(tk_stack[t]);
+    const nm = stacked_members(s);
+    for (let k = 0; k < nm; k++) nvme_dmabuf_unmap(stacked_member(s, k), core, load<u64>(iovas + <usize>k * 8), n);
+    blk_free(unchecked(mp_dma[m]), <usize>nm * <usize>n * 8);
+    blk_free(iovas, <usize>nm * 8);
+  } else {
+    nvme_dmabuf_unmap(unchecked(tk_ctrl[t]), core, iova, n);
+    blk_free(unchecked(mp_dma[m]), <usize>n * 8);
+  }
   unchecked((mp_live[m] = false));
   db_maps_freed++;
   assert(unchecked(tk_fences[t]) > 0 && unchecked(tk_maps[t]) > 0, "dmabuf token: fence or map count underflow");
@@ -351,6 +403,8 @@ function dmabuf_issue(req: u32, t: i32, core: i32, from_worker: bool): i32 {
   const c = unchecked(tk_ctrl[t]);
   let off = load<u64>(p + RQ_ADDR);
   let len = rw_clamped_len;
+  const s = unchecked(tk_stack[t]);
+  if (s >= 0) return dmabuf_issue_stacked(req, m, s, core, polled, write, off, len);
   blk_begin(req, c, core, polled, write, true, load<u64>(p + RQ_OFF), load<u64>(p + RQ_SUBMIT_NS));
   const dma = unchecked(mp_dma[m]);
   let guard: u32 = 0;
@@ -368,6 +422,40 @@ function dmabuf_issue(req: u32, t: i32, core: i32, from_worker: bool): i32 {
     // Nothing reached the device: drop the reference again.
     dmabuf_map_put(req, core);
   }
+  return r;
+}
+
+/**
+ * A request on a forwarded registration (the thread's proposal): the
+ * stacking driver clones and splits it, and each clone carries its own
+ * member's map — dm_feed turns each dma-buf offset into that member's DMA
+ * address. The request holds one reference on the registration's map.
+ */
+function dmabuf_issue_stacked(
+  req: u32, m: i32, s: i32, core: i32, polled: bool, write: bool, off0: u64, len0: u64,
+): i32 {
+  const p = rq(req);
+  const passes = dm_begin(req, s, core, polled, write, true, load<u64>(p + RQ_OFF), <u32>len0,
+    load<u64>(p + RQ_SUBMIT_NS), unchecked(mp_dma[m]), unchecked(mp_npages[m]));
+  let r: i32 = passes;
+  if (passes > 0) {
+    for (let k = 0; k < passes; k++) {
+      dm_pass(k);
+      let off = off0;
+      let len = len0;
+      let guard: u32 = 0;
+      while (len > 0) {
+        const room = <u64>PAGE_SIZE - (off & (PAGE_SIZE - 1));
+        const n = len < room ? len : room;
+        dm_feed(off, <u32>n);
+        off += n;
+        len -= n;
+        bound(++guard, 1 << 20, INV_DMABUF_FEED);
+      }
+    }
+    r = dm_end();
+  }
+  if (r != IOU_ISSUE_SKIP_COMPLETE) dmabuf_map_put(req, core);
   return r;
 }
 

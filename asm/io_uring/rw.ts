@@ -11,7 +11,7 @@ import { charge, LAYER_BLOCK, LAYER_URING } from "../sim/engine";
 import { cost, COST_IMPORT_FIXED, COST_IMPORT_USER_PAGE, COST_RW_PREP } from "../sim/costs";
 import * as u from "../sim/uapi";
 import { bound, INV_BUFFERED_COPY } from "../sim/errors";
-import { fd_file_of, fd_flags_of, fd_obj_of, fd_valid_user } from "../fs/files";
+import { fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, FT_STACKED } from "../fs/files";
 import {
   io_fixed_fd, io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_EXPECT,
   RQ_FD, RQ_FILE, RQ_FLAGS, RQ_LEN, RQ_MAP, RQ_OFF, RQ_OPCODE, RQ_RFD, RQ_SUBMIT_NS,
@@ -20,8 +20,12 @@ import { buf_entry, BF_LEN, BF_NPAGES, BF_PAGES, BF_TOKEN, BF_TYPE, BF_UBUF, IO_
 import { rw_file_checks } from "./rw_check";
 import { mm_range_ok, mm_read, mm_va_to_pa } from "../mm/mm";
 import { media_addr, phys_copy } from "../hw/physmem";
-import { nvme_capacity_bytes, nvme_lba_shift } from "../nvme/pci";
 import { blk_begin, blk_end, blk_feed, dma_align_mask } from "../block/bio";
+import {
+  bdev_capacity_bytes, bdev_lba_shift, map_pos, map_run, md_in_sync, SK_RAID1, stacked_kind, stacked_map,
+  stacked_member, stacked_members,
+} from "../block/stacked";
+import { dm_begin, dm_end, dm_feed, dm_pass } from "../block/dm";
 import { dmabuf_import, dmabuf_map_put } from "./dmabuf_token";
 
 const UIO_MAXIOV: u32 = 1024;
@@ -29,6 +33,14 @@ const UIO_MAXIOV: u32 = 1024;
 const TASK_SIZE: u64 = 0x7ffffffff000;
 
 let iovs: usize = 0; // the request's ranges: (addr u64, len u64)
+let rw_stacked: bool = false; // the bio goes to a stacked device (dm.ts), not straight to a namespace
+
+/** Hand one piece of the bio's memory to the block layer, or to the stacking driver. */
+// @ts-ignore: decorator
+@inline function feed(addr: u64, len: u32): void {
+  if (rw_stacked) dm_feed(addr, len);
+  else blk_feed(addr, len);
+}
 
 /** Fresh scratch for this machine (the arena was reset under any earlier pointers). */
 export function rw_init(): void {
@@ -81,7 +93,7 @@ function feed_user(va: u64, len: u64): void {
   while (len > 0) {
     const room = <u64>(PAGE_SIZE - <u32>(va & (PAGE_SIZE - 1)));
     const n = len < room ? len : room;
-    blk_feed(mm_va_to_pa(va), <u32>n);
+    feed(mm_va_to_pa(va), <u32>n);
     va += n;
     len -= n;
   }
@@ -96,9 +108,43 @@ function feed_fixed(e: usize, va: u64, len: u64): void {
     const in_page = off & (PAGE_SIZE - 1);
     const room = <u64>PAGE_SIZE - in_page;
     const n = len < room ? len : room;
-    blk_feed(load<u64>(pages + <usize>((off >> PAGE_SHIFT) << 3)) + in_page, <u32>n);
+    feed(load<u64>(pages + <usize>((off >> PAGE_SHIFT) << 3)) + in_page, <u32>n);
     va += n;
     len -= n;
+  }
+}
+
+/**
+ * Buffered I/O on a stacked device: the page cache's writeback and reads go
+ * through the stacking driver like any bio; modelled as copies to where its
+ * map puts each byte (every mirror for a raid1 write, the first working one
+ * for a read).
+ */
+function stacked_copy(s: i32, pos: u64, pa: u64, n: u32, write: bool): void {
+  if (stacked_kind(s) == SK_RAID1) {
+    const m = stacked_members(s);
+    for (let k = 0; k < m; k++) {
+      if (!md_in_sync(s, k)) continue;
+      const c = stacked_member(s, k);
+      if (write) phys_copy(media_addr(c, pos), pa, n);
+      else {
+        phys_copy(pa, media_addr(c, pos), n);
+        return;
+      }
+    }
+    return;
+  }
+  let guard: u32 = 0;
+  while (n > 0) {
+    const k = stacked_map(s, pos);
+    const c = stacked_member(s, k);
+    const part: u32 = <u64>n < map_run ? n : <u32>map_run;
+    if (write) phys_copy(media_addr(c, map_pos), pa, part);
+    else phys_copy(pa, media_addr(c, map_pos), part);
+    pos += part;
+    pa += part;
+    n -= part;
+    bound(++guard, 1_000_000, INV_BUFFERED_COPY);
   }
 }
 
@@ -114,7 +160,8 @@ function buffered_copy(c: i32, pos: u64, va: u64, len: u64, write: bool, e: usiz
       const off = va - first;
       pa = load<u64>(load<usize>(e + BF_PAGES) + <usize>((off >> PAGE_SHIFT) << 3)) + (off & (PAGE_SIZE - 1));
     } else pa = mm_va_to_pa(va);
-    if (write) phys_copy(media_addr(c, pos), pa, <u32>n);
+    if (rw_stacked) stacked_copy(c, pos, pa, <u32>n, write);
+    else if (write) phys_copy(media_addr(c, pos), pa, <u32>n);
     else phys_copy(pa, media_addr(c, pos), <u32>n);
     pos += n;
     va += n;
@@ -241,11 +288,12 @@ function rw_block_iter(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u
   store<i32>(p + RQ_EXPECT, <i32>total);
   if (total == 0) return 0;
   const c = fd_obj_of(fd);
-  const lba_mask: u64 = (<u64>1 << nvme_lba_shift(c)) - 1;
+  rw_stacked = fd_type_of(fd) == FT_STACKED;
+  const lba_mask: u64 = (<u64>1 << bdev_lba_shift(fd)) - 1;
   let pos = load<u64>(p + RQ_OFF);
   // blkdev_{read,write}_iter: the end of the device first (0 / -ENOSPC, or a
   // shorter request), then blkdev_dio_invalid and page pinning on what is left.
-  const size = nvme_capacity_bytes(c);
+  const size = bdev_capacity_bytes(fd);
   if (pos >= size) return write ? -u.ENOSPC : 0;
   if (pos + total > size) total = size - pos;
   if (direct) {
@@ -285,7 +333,24 @@ function rw_block_iter(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u
     }
     return <i32>total;
   }
+  if (rw_stacked) {
+    // submit_bio to dm or md: the bio's memory once per pass (a raid1 write's
+    // clones share the original's pages, pinned once).
+    const passes = dm_begin(req, c, core, polled, write, false, pos, <u32>total, load<u64>(p + RQ_SUBMIT_NS), 0, 0);
+    if (passes < 0) return passes;
+    for (let k = 0; k < passes; k++) {
+      dm_pass(k);
+      feed_iovs(core, nr, total, e, k == 0);
+    }
+    return dm_end();
+  }
   blk_begin(req, c, core, polled, write, false, pos, load<u64>(p + RQ_SUBMIT_NS));
+  feed_iovs(core, nr, total, e, true);
+  return blk_end();
+}
+
+/** Feed the request's `total` bytes from its ranges (registered buffer `e`, or user memory, pinning charged when `pin`). */
+function feed_iovs(core: i32, nr: u32, total: u64, e: usize, pin: bool): void {
   let left = total;
   for (let i: u32 = 0; i < nr && left > 0; i++) {
     const a = load<u64>(iovs + <usize>i * 16);
@@ -293,12 +358,13 @@ function rw_block_iter(req: u32, id: i32, core: i32, fd: i32, write: bool, nr: u
     if (l > left) l = left;
     if (e != 0) feed_fixed(e, a, l);
     else {
-      charge(core, LAYER_URING, cost(COST_IMPORT_USER_PAGE) * (((a & (PAGE_SIZE - 1)) + l + PAGE_SIZE - 1) >> PAGE_SHIFT));
+      if (pin) {
+        charge(core, LAYER_URING, cost(COST_IMPORT_USER_PAGE) * (((a & (PAGE_SIZE - 1)) + l + PAGE_SIZE - 1) >> PAGE_SHIFT));
+      }
       feed_user(a, l);
     }
     left -= l;
   }
-  return blk_end();
 }
 
 

@@ -3,9 +3,9 @@
 // plain and registered buffers (rw.ts) and dma-buf slots (dmabuf_token.ts).
 
 import * as u from "../sim/uapi";
-import { fd_flags_of, fd_obj_of, fd_type_of, FT_BLKDEV } from "../fs/files";
+import { fd_flags_of, fd_type_of, FT_BLKDEV, FT_STACKED } from "../fs/files";
 import { dma_align_mask } from "../block/bio";
-import { nvme_capacity_bytes, nvme_lba_shift } from "../nvme/pci";
+import { bdev_capacity_bytes, bdev_lba_shift } from "../block/stacked";
 import { ring_flags, rq, RQ_EXPECT, RQ_OFF, RQ_OP_FLAGS } from "./ring";
 
 /** RWF_* flags dmasim accepts (they change nothing in the model). */
@@ -23,7 +23,7 @@ export function rw_file_checks(req: u32, id: i32, fd: i32, write: bool): i32 {
   if (write ? acc == u.O_RDONLY : acc == u.O_WRONLY) return -u.EBADF;
   if ((load<u32>(rq(req) + RQ_OP_FLAGS) & ~RWF_SUPPORTED) != 0) return -u.EOPNOTSUPP;
   // IOPOLL needs IOCB_DIRECT and an ->iopoll method: only O_DIRECT block devices.
-  const blk = fd_type_of(fd) == FT_BLKDEV;
+  const blk = fd_type_of(fd) == FT_BLKDEV || fd_type_of(fd) == FT_STACKED;
   const polled = (ring_flags(id) & u.IORING_SETUP_IOPOLL) != 0;
   if (polled && ((fflags & u.O_DIRECT) == 0 || !blk)) return -u.EOPNOTSUPP;
   // Files with no read_iter/write_iter dmasim models (a ring, a tty).
@@ -45,12 +45,11 @@ export function rw_check_block(req: u32, id: i32, fd: i32, write: bool, addr: u6
   const r = rw_file_checks(req, id, fd, write);
   if (r != 0) return r;
   store<i32>(p + RQ_EXPECT, <i32>len);
-  const c = fd_obj_of(fd);
-  const lba_mask: u64 = (<u64>1 << nvme_lba_shift(c)) - 1;
+  const lba_mask: u64 = (<u64>1 << bdev_lba_shift(fd)) - 1;
   const pos = load<u64>(p + RQ_OFF);
   // blkdev_{read,write}_iter: the end of the device first, then
   // blkdev_dio_invalid on what is left.
-  const size = nvme_capacity_bytes(c);
+  const size = bdev_capacity_bytes(fd);
   if (pos >= size) return write ? -u.ENOSPC : 0;
   rw_clamped_len = pos + len > size ? size - pos : len;
   if (((pos | rw_clamped_len) & lba_mask) != 0 || (addr & dma_align_mask) != 0) return -u.EINVAL;

@@ -34,14 +34,15 @@ import { iommu_domain_set_strict, iommu_map_sg_kind, iommu_unmap_kind } from "..
 
 /**
  * The block layer's completion of one command (blk_mq_end_request -> end_io):
- * request, bytes or -errno, core. Registered once at machine set-up.
+ * request, bytes or -errno, core, and the controller (a stacking driver's
+ * clone knows its member device: bio->bi_bdev). Registered once at machine set-up.
  */
-let end_rq: (req: u32, res: i32, core: i32) => void = nvme_end_rq_unset;
-function nvme_end_rq_unset(req: u32, res: i32, core: i32): void {
+let end_rq: (req: u32, res: i32, core: i32, c: i32) => void = nvme_end_rq_unset;
+function nvme_end_rq_unset(req: u32, res: i32, core: i32, c: i32): void {
   invariant_fail(INV_HOOK_UNSET, 105); // machine set-up did not register the block layer's end_rq
 }
 /** Register the block layer's per-command completion (machine set-up). */
-export function nvme_set_end_rq(fn: (req: u32, res: i32, core: i32) => void): void {
+export function nvme_set_end_rq(fn: (req: u32, res: i32, core: i32, c: i32) => void): void {
   end_rq = fn;
 }
 
@@ -410,6 +411,7 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
   unchecked((q_inflight[q] -= 1));
   const req = load<u32>(p + CM_REQ);
   const bytes = load<u32>(p + CM_LEN);
+  const ctrl = <i32>load<u8>(p + CM_CTRL);
   cmd_free(tag);
   // A slot freed: the oldest command waiting for one goes in, doorbell now.
   const wait = unchecked(q_bl_head[q]);
@@ -423,7 +425,7 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
   }
   // nvme_error_status: media errors are BLK_STS_MEDIUM (-ENODATA), others -EIO.
   const res = status == 0 ? <i32>bytes : (status & 0x700) == 0x200 ? -61 : -5;
-  end_rq(req, res, core);
+  end_rq(req, res, core, ctrl);
 }
 
 /** Poll this core's poll queues on every controller (io_do_iopoll). */

@@ -51,7 +51,9 @@ export const COST_GPU_COPY_LAUNCH: i32 = 44; // launch a host-to-GPU copy (bounc
 export const COST_SWIOTLB_MAP: i32 = 45; // swiotlb_tbl_map_single: find and take bounce slots
 export const COST_MEMCPY_KB: i32 = 46; // a core copying 1 KiB (swiotlb_bounce)
 
-export const COST_COUNT: i32 = 47;
+export const COST_BIO_CLONE: i32 = 47; // a stacking driver's clone: bio_alloc_clone + target map + submit_bio_noacct
+
+export const COST_COUNT: i32 = 48;
 
 export const cost_ns = new StaticArray<u64>(COST_COUNT);
 

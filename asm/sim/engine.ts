@@ -50,7 +50,11 @@ export let now: u64 = 0;
 // Event heap: a binary min-heap of (key, payload) pairs in linear memory.
 // The key packs time and a sequence number (time << SEQ_BITS | seq), so one
 // u64 comparison orders events by time and, at equal times, by scheduling
-// order (determinism). Time is therefore limited to 2^TIME_BITS ns.
+// order (determinism). Time is therefore limited to 2^TIME_BITS ns. The
+// sequence number never wraps: when it reaches 2^SEQ_BITS, the pending events
+// are renumbered 0..n-1 in their order (ev_renumber), which keeps every
+// comparison between pending events and those pushed later as it was, so
+// events at equal times always run in push order however long the run.
 const SEQ_BITS: u64 = 20;
 export const TIME_BITS: u64 = 64 - SEQ_BITS; // 2^44 ns: about 4.9 hours of simulated time
 let ev_key: usize = 0; // u64[]
@@ -60,6 +64,8 @@ let ev_seq: u64 = 0;
 export let ev_max_seen: u32 = 0;
 
 export function engine_init(ncores: i32): void {
+  // Renumbering leaves at most EVENTS_MAX sequence numbers taken: room for new ones.
+  assert(<u64>EVENTS_MAX < (<u64>1 << SEQ_BITS), "engine: EVENTS_MAX must leave sequence numbers free");
   cores = ncores;
   for (let i = 0; i < CORES_MAX; i++) {
     unchecked((core_time[i] = 0));
@@ -110,7 +116,8 @@ export function advance_to(core: i32, t: u64, busy: bool, layer: i32): void {
 export function ev_push(t: u64, kind: u32, arg: u32): void {
   if (ev_count >= EVENTS_MAX) fail(SIM_ERR_EVENTS, <i64>EVENTS_MAX);
   if (t >= (<u64>1 << TIME_BITS)) fail(SIM_ERR_EVENTS, <i64>t);
-  const key = (t << SEQ_BITS) | (ev_seq & ((<u64>1 << SEQ_BITS) - 1));
+  if (ev_seq == (<u64>1 << SEQ_BITS)) ev_renumber();
+  const key = (t << SEQ_BITS) | ev_seq;
   ev_seq++;
   const payload = (<u64>kind << 32) | <u64>arg;
   // Sift up, moving parents down into the hole.
@@ -148,32 +155,67 @@ export function ev_pop(): u64 {
   const payload = load<u64>(ev_payload);
   ev_count--;
   const n = ev_count;
-  if (n > 0) {
-    // Sift the last element down from the root.
-    const key = load<u64>(ev_key + (<usize>n << 3));
-    const pl = load<u64>(ev_payload + (<usize>n << 3));
-    let i: u32 = 0;
-    while (true) {
-      let c: u32 = (i << 1) + 1;
-      if (c >= n) break;
-      let ck = load<u64>(ev_key + (<usize>c << 3));
-      if (c + 1 < n) {
-        const rk = load<u64>(ev_key + (<usize>(c + 1) << 3));
-        if (rk < ck) {
-          c++;
-          ck = rk;
-        }
-      }
-      if (key <= ck) break;
-      store<u64>(ev_key + (<usize>i << 3), ck);
-      store<u64>(ev_payload + (<usize>i << 3), load<u64>(ev_payload + (<usize>c << 3)));
-      i = c;
-    }
-    store<u64>(ev_key + (<usize>i << 3), key);
-    store<u64>(ev_payload + (<usize>i << 3), pl);
-  }
+  // Sift the last element down from the root.
+  if (n > 0) sift_down(load<u64>(ev_key + (<usize>n << 3)), load<u64>(ev_payload + (<usize>n << 3)), n);
   if (t > now) now = t;
   return payload;
+}
+
+/** Place (key, pl) in the hole at the root of the heap's first `n` entries, sifting it down. */
+// @ts-ignore: decorator
+@inline function sift_down(key: u64, pl: u64, n: u32): void {
+  let i: u32 = 0;
+  while (true) {
+    let c: u32 = (i << 1) + 1;
+    if (c >= n) break;
+    let ck = load<u64>(ev_key + (<usize>c << 3));
+    if (c + 1 < n) {
+      const rk = load<u64>(ev_key + (<usize>(c + 1) << 3));
+      if (rk < ck) {
+        c++;
+        ck = rk;
+      }
+    }
+    if (key <= ck) break;
+    store<u64>(ev_key + (<usize>i << 3), ck);
+    store<u64>(ev_payload + (<usize>i << 3), load<u64>(ev_payload + (<usize>c << 3)));
+    i = c;
+  }
+  store<u64>(ev_key + (<usize>i << 3), key);
+  store<u64>(ev_payload + (<usize>i << 3), pl);
+}
+
+/**
+ * The sequence number ran out of bits: number the pending events 0..n-1 in
+ * their (time, sequence) order and go on from n. Order is all that sequence
+ * numbers carry, so every later comparison comes out as before. In place: a
+ * heap sort (each minimum into the slot the shrinking heap gives up: largest
+ * first), reversed, is an ascending array, itself a valid heap.
+ */
+function ev_renumber(): void {
+  const total = ev_count;
+  let n = total;
+  while (n > 1) {
+    const k0 = load<u64>(ev_key);
+    const p0 = load<u64>(ev_payload);
+    n--;
+    sift_down(load<u64>(ev_key + (<usize>n << 3)), load<u64>(ev_payload + (<usize>n << 3)), n);
+    store<u64>(ev_key + (<usize>n << 3), k0);
+    store<u64>(ev_payload + (<usize>n << 3), p0);
+  }
+  const seq_mask: u64 = (<u64>1 << SEQ_BITS) - 1;
+  for (let i: u32 = 0; i < total; i++) {
+    const j = total - 1 - i;
+    if (i > j) break;
+    const ki = load<u64>(ev_key + (<usize>i << 3));
+    const pi = load<u64>(ev_payload + (<usize>i << 3));
+    const kj = load<u64>(ev_key + (<usize>j << 3));
+    store<u64>(ev_key + (<usize>i << 3), (kj & ~seq_mask) | <u64>i);
+    store<u64>(ev_payload + (<usize>i << 3), load<u64>(ev_payload + (<usize>j << 3)));
+    store<u64>(ev_key + (<usize>j << 3), (ki & ~seq_mask) | <u64>j);
+    store<u64>(ev_payload + (<usize>j << 3), pi);
+  }
+  ev_seq = total;
 }
 
 /** The workload thread spinning on each core's poll queues (-1: none). */

@@ -62,6 +62,19 @@ const MAP_WORDS: i32 = 3 * MAP_BUCKETS;
 /** Job-sample words per (thread, direction): I/Os, bytes, clat sum. */
 export const JS_WORDS: i32 = 3;
 
+/**
+ * Whether fio's per-thread statistics are kept (slat, clat and lat sums, the
+ * clat histogram, the io_u maps, per-sample sums): only a run with fio jobs
+ * (job_set from wl_thread_job) reports them, so a t/io_uring run skips this
+ * per-I/O work. Cleared by job_stats_set(false) at each workload set-up.
+ */
+export let job_stats: bool = false;
+
+/** Keep fio's per-thread statistics (a run with fio jobs) or not. */
+export function job_stats_set(on: bool): void {
+  job_stats = on;
+}
+
 /** Set thread `t`'s job: depth, batches, read share, offsets and how many I/Os it issues. */
 export function job_set(
   t: i32, depth: u32, sbatch: u32, cbatch: u32, mix: u32, rnd: bool, off: u64, range: u64, target: u64,
@@ -167,7 +180,7 @@ export function tag_get(t: i32, prep_ns: u64, len: u32, dir: i32): u32 {
 /** Return a tag; when `count` is set, account the I/O as completed at `done_ns` with result `res`. */
 export function tag_put(t: i32, tag: u32, done_ns: u64, res: i32, count: bool): void {
   const p = tags + (<usize>t * TAGS_MAX + tag) * TAG_BYTES;
-  if (count) {
+  if (count && job_stats) {
     const dir = <i32>load<u32>(p + 20);
     const s = stats + (<usize>(t * 2 + dir) * STAT_WORDS) * 8;
     if (res < 0) store<f64>(s + ST_ERRORS * 8, load<f64>(s + ST_ERRORS * 8) + 1);

@@ -31,6 +31,7 @@ import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } 
 import { iommu_iotlb_misses } from "../iommu/iommu";
 import {
   bs_count, bs_cum, bs_entry, bs_min, DIR_READ, DIR_WRITE, job_alloc, job_reset, job_sample, job_set, job_set_bs,
+  job_stats, job_stats_set,
   JS_WORDS, jt_bcomp, jt_bsub, jt_depth, jt_end_ns, jt_issued, jt_mix, jt_off, jt_random, jt_range, jt_seq, jt_target,
   map_complete, map_submit, tag_get, tag_issue, tag_len, tag_prep_ns, tag_put,
   job_reset_pace, job_set_pace, job_stat_word, jt_deadline_ns, jt_error, jt_exit_group, jt_exitall,
@@ -147,6 +148,7 @@ export function wl_setup(
     : opcode == u.IORING_OP_READ_FIXED ? u.IORING_OP_WRITE_FIXED : opcode;
   threads_done = 0;
   all_counted = false;
+  job_stats_set(false);
   fixed_files = ffiles;
   buf_kind = bkind;
   warmup_ios = <u64>warm;
@@ -208,6 +210,7 @@ export function wl_thread_job(
   t: i32, qd: u32, sbatch: u32, cbatch: u32, mix: u32, rnd: bool, off: f64, range: f64, target: f64,
 ): void {
   job_set(t, qd, sbatch, cbatch, mix, rnd, <u64>off, <u64>range, <u64>target);
+  job_stats_set(true);
 }
 
 /**
@@ -401,7 +404,7 @@ function reap(t: i32): u32 {
     wl_ios += n;
   } else charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>(n - copies));
   unchecked((th_inflight[t] -= n));
-  if (n > 0) map_complete(t, n);
+  if (n > 0 && job_stats) map_complete(t, n);
   check_progress();
   return n;
 }
@@ -447,15 +450,15 @@ function check_progress(): void {
   }
   if (wl_finished) return;
   const measured = st_ios + st_errors;
-  const t = max_core_time();
   if (target_ios > 0 && measured >= target_ios) {
     // The window ends with the last counted completion.
     wl_finished = true;
     wl_t1 = st_last_ns;
     snap_end();
-  } else if (runtime_ns > 0 && t >= wl_t0 + runtime_ns) {
+  } else if (runtime_ns > 0 && max_core_time() >= wl_t0 + runtime_ns) {
+    // The latest core clock, a scan over the threads: only a timed run needs it.
     wl_finished = true;
-    wl_t1 = t;
+    wl_t1 = max_core_time();
     snap_end();
   }
 }
@@ -723,8 +726,8 @@ export function wl_thread_event(t: u32): void {
   }
   unchecked((th_prepped[ti] = 0));
   wl_submitted += <u64>ret;
-  if (ret > 0) {
-    // fio's issue time for each submitted I/O, and its depth and batch maps.
+  if (ret > 0 && job_stats) {
+    // fio's issue time for each submitted I/O, and its depth and batch maps (reported for fio jobs only).
     const rings = ring_rings(id);
     const mask = load<u32>(rings + RO_SQ_MASK);
     const tail = load<u32>(rings + RO_SQ_TAIL);
