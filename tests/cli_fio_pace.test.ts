@@ -74,7 +74,10 @@ Deno.test("dmasim fio thinktime adds its time after each block; thinktime_spin k
       Math.abs(think.read.iops - predicted) / predicted < 0.01,
       `thinktime: ${think.read.iops} vs ${predicted}`,
     );
-    expect(Math.abs(blocks.read.iops - predicted) / predicted < 0.01, `thinktime_blocks: ${blocks.read.iops}`);
+    expect(
+      Math.abs(blocks.read.iops - predicted) / predicted < 0.01,
+      `thinktime_blocks: ${blocks.read.iops}`,
+    );
     expect(Math.abs(spin.read.iops - think.read.iops) < 1, "spinning takes the same time", jobs);
     // 50 us of 100 spent spinning: the thread's user CPU is about 50 / (perIo + 100).
     const busy = 100 * 50 / (perIoUs + 100);
