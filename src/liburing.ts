@@ -46,17 +46,14 @@ import {
   RO_SQ_HEAD,
   RO_SQ_TAIL,
   SQE_ADDR,
-  SQE_ADDR3,
   SQE_BUF_INDEX,
   SQE_FD,
-  SQE_FILE_INDEX,
   SQE_FLAGS,
-  SQE_IOPRIO,
   SQE_LEN,
   SQE_OFF,
   SQE_OPCODE,
-  SQE_PERSONALITY,
   SQE_RW_FLAGS,
+  SQE_SIZE,
   SQE_USER_DATA,
 } from "./uapi.generated.ts";
 
@@ -244,20 +241,29 @@ export function prepRw(
   }
   const v = sqe.ring.sys.view;
   const p = sqe.ptr;
+  // Every byte of the SQE is written, as liburing's io_uring_prep_rw does:
+  // all of it cleared (flags, ioprio, rw_flags, user_data, buf_index,
+  // personality, file_index, addr3 and the padding are 0), then the fields
+  // given. Cleared as 32-bit words: SQEs are SQE_SIZE-aligned in ring memory.
+  const m = wordsOf(v);
+  const i = p >>> 2;
+  for (let k = 0; k < SQE_SIZE >>> 2; k++) m[i + k] = 0;
   v.setUint8(p + SQE_OPCODE, op);
-  v.setUint8(p + SQE_FLAGS, 0);
-  v.setUint16(p + SQE_IOPRIO, 0, true);
   v.setInt32(p + SQE_FD, fd, true);
   setU64(v, p + SQE_OFF, offset);
   setU64(v, p + SQE_ADDR, addr);
   v.setUint32(p + SQE_LEN, len >>> 0, true);
-  v.setUint32(p + SQE_RW_FLAGS, 0, true);
-  v.setBigUint64(p + SQE_USER_DATA, 0n, true);
-  v.setUint16(p + SQE_BUF_INDEX, 0, true);
-  v.setUint16(p + SQE_PERSONALITY, 0, true);
-  v.setUint32(p + SQE_FILE_INDEX, 0, true);
-  // addr3 and the padding after it, to the end of the 64-byte SQE.
-  for (let o = SQE_ADDR3; o < 64; o += 4) v.setUint32(p + o, 0, true);
+}
+
+/** 32-bit words over the machine's memory (it never grows: one view per buffer). */
+let wordsBuf: ArrayBufferLike | null = null;
+let words: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+function wordsOf(v: DataView): Uint32Array<ArrayBufferLike> {
+  if (v.buffer !== wordsBuf) {
+    wordsBuf = v.buffer;
+    words = new Uint32Array(v.buffer);
+  }
+  return words;
 }
 
 /** io_uring_prep_nop. */
@@ -530,11 +536,24 @@ export function cqAdvance(ring: IoUring, nr: number): void {
  */
 export function reapCqes(ring: IoUring, max = Infinity): Cqe[] {
   ring.sys.check();
+  const v = ring.sys.view;
   const out: Cqe[] = [];
-  for (let cqe = readCqe(ring); cqe && out.length < max; cqe = readCqe(ring)) {
-    out.push(cqe);
-    cqAdvance(ring, 1);
+  // The head and tail read once, the head published once at the end (as
+  // io_uring_cq_advance after a peek_batch): the same ring state as one at a time.
+  const head0 = v.getUint32(ring.rings + RO_CQ_HEAD, true);
+  const tail = v.getUint32(ring.rings + RO_CQ_TAIL, true);
+  const mask = ring.cqEntries - 1;
+  let head = head0;
+  while (head !== tail && out.length < max) {
+    const p = ring.rings + RO_CQES + CQE_SIZE * (head & mask);
+    out.push({
+      userData: v.getBigUint64(p + CQE_USER_DATA, true),
+      res: v.getInt32(p + CQE_RES, true),
+      flags: v.getUint32(p + CQE_FLAGS, true),
+    });
+    head = (head + 1) >>> 0;
   }
+  if (head !== head0) v.setUint32(ring.rings + RO_CQ_HEAD, head, true);
   return out;
 }
 

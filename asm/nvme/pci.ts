@@ -113,6 +113,7 @@ export function nvme_init(ctrls: i32, depth: u32, sgl: bool, sgl_thr: u32, pool_
     unchecked((q_bl_tail[i] = 0));
   }
   for (let c = 0; c < CORES_MAX; c++) unchecked((db_count[c] = 0));
+  for (let c = 0; c < CORES_MAX; c++) unchecked((core_pq_n[c] = 0));
   poll_waiters_reset();
   for (let c = 0; c < CORES_MAX; c++) unchecked((core_yielded[c] = false));
   nvme_prp_init(ctrls, pool_pages_max);
@@ -151,8 +152,28 @@ function queue_get(c: i32, core: i32, polled: bool): i32 {
   if (unchecked(q_sq[q]) == 0) {
     unchecked((q_sq[q] = blk_alloc(<usize>queue_depth * 64)));
     unchecked((q_cq[q] = blk_alloc(<usize>queue_depth * 16)));
+    if (polled) core_pq_add(core, c);
   }
   return q;
+}
+
+// Per core, the controllers that have a poll queue on it, in ascending order:
+// a poll pass (nvme_poll) visits only those, so its work follows the queues a
+// core uses, not the number of drives on the machine. Queues are set up on
+// first use and live until the machine is reset (nvme_init).
+const core_pq = new StaticArray<u8>(CORES_MAX * CTRLS_MAX);
+const core_pq_n = new StaticArray<i32>(CORES_MAX);
+
+/** Controller `c` now has a poll queue on `core`: insert it in order. */
+function core_pq_add(core: i32, c: i32): void {
+  let i = unchecked(core_pq_n[core]);
+  assert(i < CTRLS_MAX, "nvme: more poll queues on a core than controllers");
+  while (i > 0 && <i32>unchecked(core_pq[core * CTRLS_MAX + i - 1]) > c) {
+    unchecked((core_pq[core * CTRLS_MAX + i] = unchecked(core_pq[core * CTRLS_MAX + i - 1])));
+    i--;
+  }
+  unchecked((core_pq[core * CTRLS_MAX + i] = <u8>c));
+  unchecked((core_pq_n[core] += 1));
 }
 
 function cmd_alloc(): u32 {
@@ -428,25 +449,30 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
   end_rq(req, res, core, ctrl);
 }
 
-/** Poll this core's poll queues on every controller (io_do_iopoll). */
+/** Poll this core's poll queues, controller by controller (io_do_iopoll). */
 export function nvme_poll(core: i32): u32 {
   let n: u32 = 0;
   unchecked((core_yielded[core] = false));
-  for (let c = 0; c < nctrls; c++) {
-    const q = qidx(c, core, true);
-    if (unchecked(q_cq[q]) != 0) {
-      n += nvme_process_cq(q, core);
-      // Yielded before a shared resource: the caller goes on later.
-      if (unchecked(core_yielded[core])) break;
-    }
+  const nq = unchecked(core_pq_n[core]);
+  for (let i = 0; i < nq; i++) {
+    const q = qidx(<i32>unchecked(core_pq[core * CTRLS_MAX + i]), core, true);
+    n += nvme_process_cq(q, core);
+    // Yielded before a shared resource: the caller goes on later.
+    if (unchecked(core_yielded[core])) break;
   }
   return n;
 }
 
+/** Poll queues a poll pass on `core` visits (one per controller the core's rings use, set up on first use). */
+export function nvme_poll_queues(core: i32): i32 {
+  return core >= 0 && core < CORES_MAX ? unchecked(core_pq_n[core]) : 0;
+}
+
 /** Whether CQEs wait unprocessed on this core's poll queues. */
 export function nvme_poll_pending(core: i32): bool {
-  for (let c = 0; c < nctrls; c++) {
-    const q = qidx(c, core, true);
+  const nq = unchecked(core_pq_n[core]);
+  for (let i = 0; i < nq; i++) {
+    const q = qidx(<i32>unchecked(core_pq[core * CTRLS_MAX + i]), core, true);
     if (unchecked(q_cq_head[q]) != unchecked(q_cq_tail[q])) return true;
   }
   return false;
