@@ -380,12 +380,12 @@ export function loadProfile(nameOrFile: string | undefined, where: string): Load
 }
 
 /**
- * Map device arguments (`nvme0n1` or `/dev/nvme0n1`) to profile drive names.
- * Empty means the profile's first drive. Unknown names are a {@link UsageError}.
+ * Map device arguments (`nvme0n1` or `/dev/nvme0n1`, or a stacked device of the profile: `md0`) to
+ * block device names. Empty means the profile's first drive. Unknown names are a {@link UsageError}.
  */
 export function resolveDevices(args: readonly string[], profile: Profile, where: string): string[] {
   if (args.length === 0) return [profile.devices[0].name];
-  const names = profile.devices.map((d) => d.name);
+  const names = [...profile.devices.map((d) => d.name), ...(profile.stacked ?? []).map((s) => s.name)];
   const out: string[] = [];
   for (const a of args) {
     const n = a.replace(/^\/dev\//, "");

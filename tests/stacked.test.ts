@@ -30,10 +30,13 @@ import {
   registerBufferDmabuf,
   registerBuffers,
   registerBuffersSparse,
+  type RunResult,
+  runUring,
   submitAndWait,
   System,
 } from "../mod.ts";
 import { dmabufBytes, KiB, MiB, type Mode, randomBytes, udmabuf } from "./helpers.ts";
+import { stackedLine, stackedRow } from "../bench/stacked.ts";
 
 const D0 = OPTANE_P5800X.devices[0];
 
@@ -498,4 +501,56 @@ Deno.test("stacked I/O is deterministic: the same program on a fresh machine giv
   const a = run();
   assert.equal(run(), a);
   assert.ok(JSON.parse(a).res.every((x: number) => x === 36 * KiB));
+});
+
+/** A table line's cells, trimmed (deno fmt pads the docs' tables). */
+const cells = (line: string) => line.split("|").slice(1, -1).map((c) => c.trim());
+
+Deno.test("docs/lsfmm.md's stacked-devices table is what bench/stacked.ts measures (two rows re-run)", () => {
+  const doc = Deno.readTextFileSync(new URL("../docs/lsfmm.md", import.meta.url));
+  for (
+    const [kind, write, drives, iommu] of [["striped", false, 8, "strict"], [
+      "raid1",
+      true,
+      4,
+      "lazy",
+    ]] as const
+  ) {
+    const want = cells(stackedLine(stackedRow(kind, write, drives, iommu, 20_000)));
+    const got = doc.split("\n").filter((l) => l.startsWith("|")).map(cells)
+      .find((c) => c.slice(0, 4).join(" ") === want.slice(0, 4).join(" "));
+    assert.deepEqual(got, want, `row ${want.slice(0, 4).join(" ")}`);
+  }
+});
+
+Deno.test("runUring on a stacked device: the members' counters, and the same result twice", () => {
+  const job = {
+    profile: {
+      base: "optane-p5800x",
+      devices: [0, 1, 2].map((k) => ({ ...D0, name: `nvme${k}n1` })),
+      stacked: [{
+        name: "md0",
+        kind: "raid1",
+        members: ["nvme0n1", "nvme1n1", "nvme2n1"],
+        dmabuf_forwarding: true,
+      }],
+    },
+    iommu: "lazy" as const,
+    devices: ["/dev/md0"],
+    bs: 16384,
+    ios: 5000,
+    write: true,
+  };
+  const strip = (r: RunResult) => JSON.stringify({ ...r, wallS: 0, simIosPerWallS: 0, realTimeRatio: 0 });
+  for (const buffers of ["fixed", "dmabuf"] as const) {
+    const a = runUring({ ...job, buffers });
+    assert.equal(a.errors, 0);
+    assert.deepEqual(a.job.devices, ["md0"]);
+    // Every mirror took every write.
+    assert.deepEqual(a.devices.map((d) => d.name), ["nvme0n1", "nvme1n1", "nvme2n1"]);
+    for (const d of a.devices) {
+      assert.ok(Math.abs(d.iops - a.iops) / a.iops < 0.02, `${d.name}: ${d.iops} vs ${a.iops}`);
+    }
+    assert.equal(strip(runUring({ ...job, buffers })), strip(a));
+  }
 });

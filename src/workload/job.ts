@@ -58,7 +58,9 @@ export interface ResolvedJob {
   noop: boolean;
   /** PRNG seed. */
   seed: number;
-  /** Indices of the drives used, in `profile.devices`. */
+  /** The block devices opened, by name: drives or stacked devices (`profile.stacked`). */
+  devNames: string[];
+  /** Indices of the drives used, in `profile.devices`: the named drives, and stacked devices' members. */
   devs: number[];
   /** Offset range from the start of each device, bytes. */
   rangeBytes: number;
@@ -92,8 +94,8 @@ function intIn(field: string, v: number, min: number, max: number): number {
 export function resolveJob(job: UringJob, sys: System): ResolvedJob {
   const queue = resolveQueue(job, sys.profile);
   const kind = resolveKind(job, sys.profile);
-  const devs = resolveDevices(job, sys);
-  const extent = resolveExtent(job, sys, devs, queue, kind.direct, kind.noop, kind.polled);
+  const { devNames, devs } = resolveDevices(job, sys);
+  const extent = resolveExtent(job, sys, devNames, queue, kind.direct, kind.noop, kind.polled);
   const warmupIos = intIn("warmupIos", job.warmupIos ?? queue.depth * queue.threads, 0, 1e12);
   const nbufs = 2 ** Math.ceil(Math.log2(queue.depth));
   if (
@@ -107,6 +109,7 @@ export function resolveJob(job: UringJob, sys: System): ResolvedJob {
   return {
     ...queue,
     ...kind,
+    devNames,
     devs,
     ...extent,
     warmupIos,
@@ -163,40 +166,53 @@ function resolveKind(job: UringJob, p: Profile) {
   return { polled, fixedFiles, buffers, dmabufMemory, direct, random, write, noop, seed };
 }
 
-/** The drives, by name, as indices into `profile.devices` (default: the first). */
-function resolveDevices(job: UringJob, sys: System): number[] {
+/**
+ * The block devices, by name (default: the first drive): drives or stacked devices, and the drives
+ * they use as indices into `profile.devices` (a stacked device's members, each once).
+ */
+function resolveDevices(job: UringJob, sys: System): { devNames: string[]; devs: number[] } {
   const p = sys.profile;
-  const devNames = job.devices?.length ? job.devices : [p.devices[0].name];
-  return devNames.map((n) => {
+  const devNames = (job.devices?.length ? job.devices : [p.devices[0].name]).map((n) =>
+    n.replace(/^\/dev\//, "")
+  );
+  const devs: number[] = [];
+  for (const n of devNames) {
     const i = sys.deviceIndex(n);
-    if (i < 0) {
-      throw new JobError(
-        "devices",
-        `unknown device "${n}"; profile has ${p.devices.map((d) => d.name).join(", ")}`,
-      );
+    const members = i >= 0 ? [i] : (sys.stackedInfo(n)?.memberIndices ?? []);
+    if (members.length === 0) {
+      const all = [...p.devices.map((d) => d.name), ...sys.stackedDevices().map((s) => s.name)];
+      throw new JobError("devices", `unknown device "${n}"; profile has ${all.join(", ")}`);
     }
-    return i;
-  });
+    for (const m of members) if (!devs.includes(m)) devs.push(m);
+  }
+  return { devNames, devs };
+}
+
+/** A block device's logical block size and size in bytes: a drive's, or a stacked device's. */
+function blockDevice(sys: System, name: string): { lba: number; bytes: number } {
+  const i = sys.deviceIndex(name);
+  if (i >= 0) return { lba: sys.profile.devices[i].lba_bytes, bytes: sys.deviceBytes(i) };
+  const info = sys.stackedInfo(name)!;
+  return { lba: info.lbaBytes, bytes: info.sizeBytes };
 }
 
 /** Alignment against the drives, the offset range, and when the run ends. */
 function resolveExtent(
   job: UringJob,
   sys: System,
-  devs: number[],
+  devNames: string[],
   queue: { bs: number; threads: number },
   direct: boolean,
   noop: boolean,
   polled: boolean,
 ) {
-  const p = sys.profile;
   const bs = queue.bs;
-  const lba = Math.max(...devs.map((d) => p.devices[d].lba_bytes));
+  const lba = Math.max(...devNames.map((n) => blockDevice(sys, n).lba));
   if (!noop && direct && bs % lba !== 0) {
     throw new JobError("bs", `must be a multiple of the ${lba}-byte LBA size with O_DIRECT`);
   }
   if (polled && !direct && !noop) throw new JobError("polled", "polled I/O needs O_DIRECT");
-  const capacity = Math.min(...devs.map((d) => sys.deviceBytes(d)));
+  const capacity = Math.min(...devNames.map((n) => blockDevice(sys, n).bytes));
   const rangeBytes = job.rangeBytes ?? capacity;
   if (!Number.isFinite(rangeBytes) || rangeBytes < bs || rangeBytes > capacity) {
     throw new JobError("rangeBytes", `expected ${bs}..${capacity} bytes, got ${rangeBytes}`);

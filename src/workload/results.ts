@@ -93,7 +93,7 @@ function resolvedJobFields(sys: System, job: ResolvedJob, userJob: UringJob): Ru
   return {
     profile: p.name,
     iommu: p.iommu.mode,
-    devices: job.devs.map((d) => p.devices[d].name),
+    devices: [...job.devNames],
     threads: job.threads,
     depth: job.depth,
     submitBatch: job.submitBatch,

@@ -73,7 +73,7 @@ export function setUpMachine(sys: System, job: ResolvedJob): number[] {
     )
   );
   if (job.rampNs > 0) guard(() => w.wl_set_ramp(job.rampNs));
-  const threadDevs = assignFiles(job.threads, job.devs);
+  const threadDevs = assignFiles(job.threads, job.devNames.map((_, i) => i));
   const ringIds = Array.from({ length: job.threads }, (_, t) => setUpThread(sys, job, t, threadDevs[t]));
   if (job.fio) applyThreadJobs(job.fio, job.seed);
   return ringIds;
@@ -98,7 +98,7 @@ function assignFiles(threads: number, devs: number[]): number[][] {
 }
 
 /**
- * Thread `t`: its ring on core `t`, its files opened (and registered), its
+ * Thread `t`: its ring on core `t`, its files (`devs`: indices into `job.devNames`) opened (and registered), its
  * buffers, handed to the loop. Returns the ring's id.
  */
 function setUpThread(sys: System, job: ResolvedJob, t: number, devs: number[]): number {
@@ -111,7 +111,7 @@ function setUpThread(sys: System, job: ResolvedJob, t: number, devs: number[]): 
   if (typeof ring === "number") die("io_uring_setup", ring);
   const r = ring as IoUring;
   const fds = devs.map((d) => {
-    const fd = sys.open(sys.profile.devices[d].name, O_RDWR | (job.direct ? O_DIRECT : 0));
+    const fd = sys.open(job.devNames[d], O_RDWR | (job.direct ? O_DIRECT : 0));
     return fd < 0 ? die("open", fd) : fd;
   });
   if (job.fixedFiles) {
