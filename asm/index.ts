@@ -36,7 +36,7 @@ import { dmabuf_init, dmabuf_put } from "./dmabuf/dmabuf";
 import { dmabuf_counter, io_dmabuf_init } from "./io_uring/dmabuf_token";
 import { set_snapshot_hook, wl_init } from "./user/workload";
 import { machine_hooks } from "./machine/dispatch";
-import { nvme_ctrl_busy_ns, nvme_ctrl_cmds, nvme_link_busy_ns } from "./nvme/ctrl";
+import { CMDS_MAX, CTRLS_MAX, nvme_ctrl_busy_ns, nvme_ctrl_cmds, nvme_link_busy_ns } from "./nvme/ctrl";
 import { mm_alloc, mm_read, mm_va_to_pa, mm_write } from "./mm/mm";
 import { phys_read } from "./hw/physmem";
 import { O_ACCMODE } from "./sim/uapi";
@@ -148,8 +148,13 @@ export { mem_reset, mem_alloc } from "./sim/mem";
 export { engine_init, core_time } from "./sim/engine";
 export { phys_init, phys_alloc_host, phys_read_u64, phys_write_u64 } from "./hw/physmem";
 
-/** Fixed part of the arena: request table, event heap, rings, tables. */
-const ARENA_FIXED_BYTES: usize = 96 << 20;
+/**
+ * Fixed part of the arena: request table, event heap, rings, tables — and,
+ * per controller, the pending-readiness list's (ready, tag) entries' 12 bytes
+ * beyond the tag they once held (nvme/ctrl.ts c_pend), so that every machine
+ * that fitted before still fits.
+ */
+const ARENA_FIXED_BYTES: usize = (96 << 20) + <usize>CTRLS_MAX * <usize>CMDS_MAX * 12 + 4096;
 
 /**
  * Lay out a fresh machine. Every table is carved once from one arena whose

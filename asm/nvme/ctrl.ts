@@ -164,7 +164,7 @@ export function nvme_ctrl_device_setup(
   unchecked((c_fifo_head[c] = 0));
   unchecked((c_fifo_tail[c] = 0));
   unchecked((c_last_done[c] = 0));
-  unchecked((c_pend[c] = mem_alloc(<usize>CMDS_MAX * 4, 8, false)));
+  unchecked((c_pend[c] = mem_alloc(<usize>CMDS_MAX * PEND_ENTRY, 16, false)));
   unchecked((c_pend_head[c] = 0));
   unchecked((c_pend_tail[c] = 0));
   unchecked((c_armed_ns[c] = u64.MAX_VALUE));
@@ -322,7 +322,12 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
 // are pending — so that event always comes before any command fetched later
 // is ready, and one event per controller suffices. Out of order only within
 // the jitter, so an insertion from the tail moves few entries.
-const c_pend = new StaticArray<usize>(CTRLS_MAX); // u32[CMDS_MAX] tags
+// Each entry holds the readiness (ps) next to the tag, so that keeping the
+// list sorted and looking at its head read the list itself, not the command
+// table (with thousands of commands in flight, a command's line is a likely
+// cache miss).
+const c_pend = new StaticArray<usize>(CTRLS_MAX); // [CMDS_MAX] of (u64 ready ps, u32 tag, pad)
+const PEND_ENTRY: usize = 16;
 const c_pend_head = new StaticArray<u32>(CTRLS_MAX);
 const c_pend_tail = new StaticArray<u32>(CTRLS_MAX);
 const c_min_delay_ps = new StaticArray<u64>(CTRLS_MAX);
@@ -330,19 +335,24 @@ const c_armed_ns = new StaticArray<u64>(CTRLS_MAX); // pending EV_NVME_MEDIA tim
 
 // @ts-ignore: decorator
 @inline function pend_at(c: i32, i: u32): usize {
-  return unchecked(c_pend[c]) + (<usize>(i & (CMDS_MAX - 1)) << 2);
+  return unchecked(c_pend[c]) + (<usize>(i & (CMDS_MAX - 1)) << 4);
 }
 
 function pend_insert(c: i32, tag: u32, ready: u64): void {
   const head = unchecked(c_pend_head[c]);
   let i = unchecked(c_pend_tail[c]);
   while (i != head) {
-    const prev = load<u32>(pend_at(c, i - 1));
-    if (load<u64>(cm(prev) + CM_DONE_NS) <= ready) break;
-    store<u32>(pend_at(c, i), prev);
+    const prev = pend_at(c, i - 1);
+    const prev_ready = load<u64>(prev);
+    if (prev_ready <= ready) break;
+    const e = pend_at(c, i);
+    store<u64>(e, prev_ready);
+    store<u32>(e, load<u32>(prev, 8), 8);
     i--;
   }
-  store<u32>(pend_at(c, i), tag);
+  const e = pend_at(c, i);
+  store<u64>(e, ready);
+  store<u32>(e, tag, 8);
   unchecked((c_pend_tail[c] += 1));
 }
 
@@ -351,8 +361,9 @@ function pend_commit(c: i32, horizon_ps: u64): void {
   let head = unchecked(c_pend_head[c]);
   const tail = unchecked(c_pend_tail[c]);
   while (head != tail) {
-    const tag = load<u32>(pend_at(c, head));
-    if (load<u64>(cm(tag) + CM_DONE_NS) > horizon_ps) break;
+    const e = pend_at(c, head);
+    if (load<u64>(e) > horizon_ps) break;
+    const tag = load<u32>(e, 8);
     head++;
     unchecked((c_pend_head[c] = head));
     media_link(tag);
@@ -370,7 +381,7 @@ function pend_arm(c: i32, base_ps: u64): void {
   if (ctrls_used > 1) {
     // No lookahead: an event at the earliest readiness (a command fetched
     // later may be ready earlier still and arm its own).
-    const r = (load<u64>(cm(load<u32>(pend_at(c, head))) + CM_DONE_NS) + 999) / 1000;
+    const r = (load<u64>(pend_at(c, head)) + 999) / 1000;
     if (r < unchecked(c_armed_ns[c])) {
       unchecked((c_armed_ns[c] = r));
       ev_push(r, EV_NVME_MEDIA, <u32>c);
