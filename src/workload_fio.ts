@@ -59,8 +59,11 @@ export function checkThreadJobs(
   return maxBs;
 }
 
-/** Hand each thread its job (call after wl_setup, before wl_start). */
-export function applyThreadJobs(jobs: FioThreadJob[]): void {
+/**
+ * Hand each thread its job (call after wl_setup, before wl_start); `seed`
+ * seeds the poisson rate's and the offset distribution's draws.
+ */
+export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
   jobs.forEach((j, t) => {
     guard(() =>
       w.wl_thread_job(
@@ -77,6 +80,53 @@ export function applyThreadJobs(jobs: FioThreadJob[]): void {
     );
     for (const d of DIRS) {
       (d === 0 ? j.bsRead : j.bsWrite).forEach(([bs, cum], i) => w.wl_thread_bs(t, d, i, bs, cum));
+    }
+    if (j.depthLow !== undefined || j.completeMax !== undefined) {
+      guard(() => w.wl_thread_depths(t, j.depthLow ?? 0, j.completeMax ?? 0));
+    }
+    const o = j.offsets;
+    if (o) {
+      guard(() =>
+        w.wl_thread_offsets(
+          t,
+          o.seqAdd,
+          o.seqNr,
+          o.identical ? 1 : 0,
+          o.dist,
+          o.param,
+          o.center,
+          o.nranges,
+          seed,
+        )
+      );
+      o.zones?.forEach((z, d) => z.forEach(([prev, end], v) => w.wl_thread_zone(t, d, v, prev, end)));
+    }
+    const p = j.pace;
+    if (p) {
+      guard(() =>
+        w.wl_thread_pace(
+          t,
+          p.startDelayNs,
+          p.rateBps[0],
+          p.rateBps[1],
+          p.poisson ? 1 : 0,
+          p.quiesce ? 1 : 0,
+          p.thinkUs,
+          p.thinkSpinUs,
+          p.thinkBlocks,
+          p.thinkIssue ? 1 : 0,
+          p.rateMinBps[0],
+          p.rateMinBps[1],
+          p.rateIopsMin[0],
+          p.rateIopsMin[1],
+          p.exitall,
+          p.exitGroup,
+          seed,
+          p.deadlineRelNs,
+          p.jobId,
+          p.waitJob,
+        )
+      );
     }
   });
 }
@@ -108,8 +158,16 @@ function dirStats(t: number, d: number): ThreadDirStats {
   };
 }
 
-/** Each thread's statistics, its end time, maps and samples (relative to `t0Ns`). */
-export function readThreadResults(threads: number, t0Ns: number, sampleTimes: number[]): FioThreadResult[] {
+/**
+ * Each thread's statistics, its start and end times, error, maps and
+ * samples (times relative to `t0Ns`); `jobs` are the threads' jobs.
+ */
+export function readThreadResults(
+  jobs: FioThreadJob[],
+  t0Ns: number,
+  sampleTimes: number[],
+): FioThreadResult[] {
+  const threads = jobs.length;
   const out: FioThreadResult[] = [];
   for (let t = 0; t < threads; t++) {
     const samples = sampleTimes.map((tNs, i) => ({
@@ -124,6 +182,8 @@ export function readThreadResults(threads: number, t0Ns: number, sampleTimes: nu
       write: dirStats(t, 1),
       maps: Array.from({ length: 21 }, (_, i) => w.wl_job_map(t, i)),
       endNs: end > 0 ? end - t0Ns : null,
+      startNs: Math.max(0, w.wl_job_start(t) - t0Ns),
+      error: w.wl_job_error(t),
       samples,
     });
   }

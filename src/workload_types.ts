@@ -73,6 +73,8 @@ export interface UringJob {
   trace?: boolean;
   /** Sampling interval, simulated ns (default 1 s, as t/io_uring prints). */
   sampleNs?: number;
+  /** fio's ramp_time, ns: statistics start when the threads reach it (instead of after warmupIos). */
+  rampNs?: number;
   /**
    * One fio job per thread (length = threads): each thread's own depth,
    * batches, mix, block sizes, range and I/O count, with fio's statistics in
@@ -103,6 +105,68 @@ export interface FioThreadJob {
   bsRead: [number, number][];
   /** Write block sizes, as bsRead. */
   bsWrite: [number, number][];
+  /** Pacing (fio's rate, thinktime, startdelay, rate_min, exitall); none when absent. */
+  pace?: FioThreadPace;
+  /** Offsets other than plain sequential or uniform random (rw=…:N, random_distribution); none when absent. */
+  offsets?: FioThreadOffsets;
+  /** iodepth_low: once the queue is full, reap down to this many in flight before filling it (default: depth). */
+  depthLow?: number;
+  /** iodepth_batch_complete_max: CQEs reaped at most per reap (default: every ready one). */
+  completeMax?: number;
+}
+
+/** One fio thread's offset options (asm/user/wl_job.ts job_set_offsets). */
+export interface FioThreadOffsets {
+  /** Bytes added between sequential I/Os (rw=read:N; negative: backwards). */
+  seqAdd: number;
+  /** A new random offset every seqNr I/Os (rw=randread:N; 1: every I/O). */
+  seqNr: number;
+  /** rw_sequencer=identical: the I/Os between repeat the last offset (else they follow on from it). */
+  identical: boolean;
+  /** random_distribution: 0 random, 1 zipf, 2 pareto, 3 normal, 4 zoned. */
+  dist: 0 | 1 | 2 | 3 | 4;
+  /** zipf theta, pareto h, or normal's deviation in percent of the range. */
+  param: number;
+  /** The distribution's center, 0..1 (-1: fio's default). */
+  center: number;
+  /** Blocks the distribution spans: the range over the smallest block size, rounded up. */
+  nranges: number;
+  /** zoned: per direction [read, write], for v = 1..100 the zone's [start, end] percent of the range. */
+  zones?: [[number, number][], [number, number][]];
+}
+
+/** One fio thread's pacing, as fio's options give it (asm/user/wl_job.ts job_set_pace). */
+export interface FioThreadPace {
+  /** startdelay, ns: the thread starts then, and rate times count from it. */
+  startDelayNs: number;
+  /** rate per direction [read, write], bytes/s (rate_iops × the smallest block size); 0: none. */
+  rateBps: [number, number];
+  /** rate_process=poisson (else linear). */
+  poisson: boolean;
+  /** Wait for the I/Os in flight before a rate sleep (io_submit_mode=inline: io_u_quiesce). */
+  quiesce: boolean;
+  /** thinktime, us (0: none). */
+  thinkUs: number;
+  /** thinktime_spin, us (spent busy, part of thinktime). */
+  thinkSpinUs: number;
+  /** thinktime_blocks. */
+  thinkBlocks: number;
+  /** thinktime_blocks_type=issue (else complete). */
+  thinkIssue: boolean;
+  /** rate_min per direction, bytes/s (0: none). */
+  rateMinBps: [number, number];
+  /** rate_iops_min per direction (0: none). */
+  rateIopsMin: [number, number];
+  /** exitall: 0 none, 1 the thread's exit group (exit_what=group), 2 every thread of the run. */
+  exitall: 0 | 1 | 2;
+  /** The thread's exit group (its reporting group). */
+  exitGroup: number;
+  /** When the thread stops issuing, ns after its own start (ramp + runtime); 0: none. */
+  deadlineRelNs: number;
+  /** The thread's fio job, as an index in the run (numjobs clones share it). */
+  jobId: number;
+  /** The job this thread waits for (wait_for): it starts when all that job's threads have ended; -1: none. */
+  waitJob: number;
 }
 
 /** Sums of a latency over a direction's I/Os, ns. */
@@ -145,6 +209,10 @@ export interface FioThreadResult {
   maps: number[];
   /** When the thread reaped its last I/O, ns from the window's start (null: it ran to the end). */
   endNs: number | null;
+  /** When the thread started (startdelay, wait_for), ns from the window's start (0 without either). */
+  startNs: number;
+  /** fio's error for the thread (5, EIO, when its rate_min was not met), 0 if none. */
+  error: number;
   /** Cumulative [I/Os, bytes, clat sum] per direction at each sample time. */
   samples: { tNs: number; dirs: [number, number, number][] }[];
 }
@@ -204,6 +272,7 @@ export interface RunResult {
         | "trace"
         | "sampleNs"
         | "fioThreads"
+        | "rampNs"
       >
     >
     & {

@@ -222,7 +222,9 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
       profile: "[j]\nioengine=io_uring\ndmasim_profile=nope\nnumber_ios=10\n",
       iommu: "[j]\nioengine=io_uring\ndmasim_iommu=off\nnumber_ios=10\n",
       align: "[j]\nioengine=io_uring\ndirect=1\nbs=1000\nnumber_ios=10\n",
-      rwmod: "[j]\nioengine=io_uring\nrw=randread:8\nnumber_ios=10\n",
+      rwmod: "[j]\nioengine=io_uring\nrw=randread:x\nnumber_ios=10\n",
+      dist: "[j]\nioengine=io_uring\nrandom_distribution=zipf:1\nnumber_ios=10\n",
+      zonedabs: "[j]\nioengine=io_uring\nrandom_distribution=zoned_abs:50/10G:50/100G\nnumber_ios=10\n",
       globaldepth: "[global]\nioengine=io_uring\niodepth=5000\n\n[j]\nrw=randread\nnumber_ios=10\n",
     };
     for (const [k, v] of Object.entries(files)) await Deno.writeTextFile(`${dir}/${k}.fio`, v);
@@ -302,7 +304,17 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
       {
         args: ["fio", f("rwmod")],
         code: 2,
-        message: `${f("rwmod")}:3: option rw: not modelled: "randread:8": the ':' offset modifier`,
+        message: `${f("rwmod")}:3: option rw: expected an integer`,
+      },
+      {
+        args: ["fio", f("dist")],
+        code: 2,
+        message: `${f("dist")}:3: option random_distribution: "zipf:1": zipf theta must be above 0 and not 1`,
+      },
+      {
+        args: ["fio", f("zonedabs")],
+        code: 2,
+        message: `${f("zonedabs")}:3: option random_distribution: "zoned_abs:50/10G:50/100G": not modelled`,
       },
       { args: ["fio", `${dir}/missing.fio`], code: 2, message: `${dir}/missing.fio: cannot read job file` },
       {

@@ -273,3 +273,367 @@ export function wl_job_map(t: i32, i: i32): f64 {
 export function wl_job_end(t: i32): f64 {
   return <f64>unchecked(jt_end_ns[t]);
 }
+
+// Pacing: fio's rate / rate_iops / rate_process, thinktime*, startdelay,
+// rate_min / rate_iops_min and exitall, per thread. A thread with none of
+// them keeps jt_paced false and the loop takes none of these branches.
+export const jt_paced = new StaticArray<bool>(THREADS_MAX);
+/** When the thread starts (startdelay), ns; fio's td->epoch, which rate times are relative to. */
+export const jt_start_ns = new StaticArray<u64>(THREADS_MAX);
+/** Per (thread, dir): rate in bytes/s (fio's rate_bps; 0: none), the smallest block size for poisson's IOPS. */
+export const jt_rate_bps = new StaticArray<u64>(THREADS_MAX * 2);
+/** rate_process=poisson. */
+export const jt_poisson = new StaticArray<bool>(THREADS_MAX);
+/** io_submit_mode=inline: the thread waits for its I/Os before sleeping for the rate (io_u_quiesce). */
+export const jt_quiesce_rate = new StaticArray<bool>(THREADS_MAX);
+/** Per (thread, dir): fio's rate_io_issue_bytes, last_usec (poisson) and rate_next_io_time (us since start). */
+export const jt_rate_bytes = new StaticArray<u64>(THREADS_MAX * 2);
+export const jt_last_us = new StaticArray<u64>(THREADS_MAX * 2);
+export const jt_next_us = new StaticArray<u64>(THREADS_MAX * 2);
+/** The poisson process's own generator state (fio's poisson_state), so offsets stay as without it. */
+export const jt_prng = new StaticArray<u64>(THREADS_MAX);
+/** A direction drawn but held back by the rate, kept for when the thread may issue (-1: none). */
+export const jt_pending_dir = new StaticArray<i32>(THREADS_MAX);
+/** thinktime (us), thinktime_spin (us), thinktime_blocks, thinktime_blocks_type=issue, last_thinktime_blocks. */
+export const jt_think_us = new StaticArray<u64>(THREADS_MAX);
+export const jt_think_spin_us = new StaticArray<u64>(THREADS_MAX);
+export const jt_think_blocks = new StaticArray<u64>(THREADS_MAX);
+export const jt_think_issue = new StaticArray<bool>(THREADS_MAX);
+export const jt_think_last = new StaticArray<u64>(THREADS_MAX);
+/** Per (thread, dir): rate_min (bytes/s) and rate_iops_min, and the last check's bytes, blocks and time. */
+export const jt_ratemin_bps = new StaticArray<u64>(THREADS_MAX * 2);
+export const jt_ratemin_iops = new StaticArray<u64>(THREADS_MAX * 2);
+export const jt_rc_bytes = new StaticArray<u64>(THREADS_MAX * 2);
+export const jt_rc_blocks = new StaticArray<u64>(THREADS_MAX * 2);
+export const jt_rc_ns = new StaticArray<u64>(THREADS_MAX * 2);
+/** The thread stops issuing (terminated by exitall, or its rate_min was not met) and ends when drained. */
+export const jt_stop = new StaticArray<bool>(THREADS_MAX);
+/** fio's error for the thread (5: EIO from check_min_rate), 0 if none. */
+export const jt_error = new StaticArray<i32>(THREADS_MAX);
+/** exitall: 0 none, 1 group (threads of the same exit group), 2 stonewall / all (every thread of the run). */
+export const jt_exitall = new StaticArray<i32>(THREADS_MAX);
+export const jt_exit_group = new StaticArray<i32>(THREADS_MAX);
+/** When the thread stops issuing (its start + ramp + runtime), ns; 0: the run's runtime. */
+export const jt_deadline_ns = new StaticArray<u64>(THREADS_MAX);
+/** The deadline relative to the thread's start (0: none), for threads that start when another job ends. */
+export const jt_deadline_rel = new StaticArray<u64>(THREADS_MAX);
+/** fio's job of each thread (numjobs clones share it), and the job it waits for (wait_for; -1: none). */
+export const jt_job_id = new StaticArray<i32>(THREADS_MAX);
+export const jt_wait_job = new StaticArray<i32>(THREADS_MAX);
+/** iodepth_low (the thread reaps down to it once its queue is full; 0: iodepth) and iodepth_batch_complete_max (0: all ready). */
+export const jt_depth_low = new StaticArray<u32>(THREADS_MAX);
+export const jt_bcmax = new StaticArray<u32>(THREADS_MAX);
+
+/** Set thread `t`'s pacing (all zero: none). Times in us as fio keeps them; startdelay in ns. */
+export function job_set_pace(
+  t: i32, start_ns: u64, rate_r: u64, rate_w: u64, poisson: bool, quiesce: bool,
+  think_us: u64, think_spin_us: u64, think_blocks: u64, think_issue: bool,
+  min_r: u64, min_w: u64, min_iops_r: u64, min_iops_w: u64, exitall: i32, exit_group: i32, seed: u64,
+  deadline_rel: u64, job_id: i32, wait_job: i32,
+): void {
+  unchecked((jt_deadline_rel[t] = deadline_rel));
+  unchecked((jt_deadline_ns[t] = deadline_rel > 0 ? start_ns + deadline_rel : 0));
+  unchecked((jt_job_id[t] = job_id));
+  unchecked((jt_wait_job[t] = wait_job));
+  unchecked((jt_start_ns[t] = start_ns));
+  unchecked((jt_rate_bps[t * 2] = rate_r));
+  unchecked((jt_rate_bps[t * 2 + 1] = rate_w));
+  unchecked((jt_poisson[t] = poisson));
+  unchecked((jt_quiesce_rate[t] = quiesce));
+  unchecked((jt_think_us[t] = think_us));
+  unchecked((jt_think_spin_us[t] = think_spin_us));
+  unchecked((jt_think_blocks[t] = think_blocks < 1 ? 1 : think_blocks));
+  unchecked((jt_think_issue[t] = think_issue));
+  unchecked((jt_ratemin_bps[t * 2] = min_r));
+  unchecked((jt_ratemin_bps[t * 2 + 1] = min_w));
+  unchecked((jt_ratemin_iops[t * 2] = min_iops_r));
+  unchecked((jt_ratemin_iops[t * 2 + 1] = min_iops_w));
+  unchecked((jt_exitall[t] = exitall));
+  unchecked((jt_exit_group[t] = exit_group));
+  unchecked((jt_prng[t] = (seed + 7) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0xD1B54A32D192ED03 + 3)));
+  unchecked((jt_paced[t] = rate_r > 0 || rate_w > 0 || think_us > 0 || min_r > 0 || min_w > 0 ||
+    min_iops_r > 0 || min_iops_w > 0 || deadline_rel > 0 || wait_job >= 0));
+}
+
+/** Clear thread `t`'s pacing state (a new run; job_set_pace sets it again). */
+export function job_reset_pace(t: i32): void {
+  unchecked((jt_paced[t] = false));
+  unchecked((jt_offmode[t] = false));
+  unchecked((jt_start_ns[t] = 0));
+  unchecked((jt_pending_dir[t] = -1));
+  unchecked((jt_think_last[t] = 0));
+  unchecked((jt_think_us[t] = 0));
+  unchecked((jt_stop[t] = false));
+  unchecked((jt_error[t] = 0));
+  unchecked((jt_exitall[t] = 0));
+  unchecked((jt_exit_group[t] = 0));
+  unchecked((jt_deadline_ns[t] = 0));
+  unchecked((jt_deadline_rel[t] = 0));
+  unchecked((jt_job_id[t] = 0));
+  unchecked((jt_wait_job[t] = -1));
+  unchecked((jt_depth_low[t] = 0));
+  unchecked((jt_bcmax[t] = 0));
+  for (let d = 0; d < 2; d++) {
+    const k = t * 2 + d;
+    unchecked((jt_rate_bps[k] = 0));
+    unchecked((jt_rate_bytes[k] = 0));
+    unchecked((jt_last_us[k] = 0));
+    unchecked((jt_next_us[k] = 0));
+    unchecked((jt_ratemin_bps[k] = 0));
+    unchecked((jt_ratemin_iops[k] = 0));
+    unchecked((jt_rc_bytes[k] = 0));
+    unchecked((jt_rc_blocks[k] = 0));
+    unchecked((jt_rc_ns[k] = 0));
+  }
+}
+
+/**
+ * fio's usec_for_io (backend.c): after an I/O of `len` bytes is issued in
+ * `dir`, the time (us since the thread's start) before which the next one
+ * may not be: linear, issued bytes over the rate; poisson, the last time
+ * plus an exponential gap with the rate's mean, `(1e6 / iops) * -ln(U)`.
+ */
+export function pace_issued(t: i32, dir: i32, len: u32, minbs: u32): void {
+  const k = t * 2 + dir;
+  const bps = unchecked(jt_rate_bps[k]);
+  unchecked((jt_rate_bytes[k] += <u64>len));
+  if (bps == 0) return;
+  if (unchecked(jt_poisson[t])) {
+    let iops = bps / <u64>minbs;
+    if (iops == 0) iops = 1;
+    let x = unchecked(jt_prng[t]);
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    unchecked((jt_prng[t] = x));
+    // U in (0, 1]: fio's __rand_0_1 can return 0, whose log would stall the job forever.
+    const u01 = (<f64>((x * 0x2545F4914F6CDD1D) >> 11) + 1.0) / 9007199254740992.0;
+    const val = <u64>(<f64>(<u64>1000000 / iops) * -Math.log(u01));
+    unchecked((jt_last_us[k] += val));
+    unchecked((jt_next_us[k] = unchecked(jt_last_us[k])));
+  } else {
+    const bytes = unchecked(jt_rate_bytes[k]);
+    unchecked((jt_next_us[k] = (bytes % bps) * 1000000 / bps + (bytes / bps) * 1000000));
+  }
+}
+
+/** Statistic word `w` of (thread `t`, `dir`) (measured I/Os and bytes, for rate_min). */
+export function job_stat_word(t: i32, dir: i32, w: i32): f64 {
+  return load<f64>(stats + (<usize>(t * 2 + dir) * STAT_WORDS + w) * 8);
+}
+/** When thread `t` started, ns (startdelay, or when the job it waited for ended). */
+export function wl_job_start(t: i32): f64 {
+  return <f64>unchecked(jt_start_ns[t]);
+}
+/** fio's error for thread `t` (0: none). */
+export function wl_job_error(t: i32): i32 {
+  return unchecked(jt_error[t]);
+}
+
+// Offsets beyond plain sequential and uniform random: fio's rw=…:N
+// (ddir_seq_nr for random jobs, ddir_seq_add for sequential ones) with
+// rw_sequencer, and random_distribution (zipf, pareto, normal, zoned). A
+// thread with none of them keeps jt_offmode false and the loop's own
+// offset code runs as before.
+export const jt_offmode = new StaticArray<bool>(THREADS_MAX);
+const jt_seq_add = new StaticArray<i64>(THREADS_MAX); // bytes added to the next sequential offset
+const jt_seq_nr = new StaticArray<u32>(THREADS_MAX); // a new random offset every N I/Os (1: every I/O)
+const jt_seq_left = new StaticArray<u32>(THREADS_MAX); // fio's td->ddir_seq_nr countdown
+const jt_seq_ident = new StaticArray<bool>(THREADS_MAX); // rw_sequencer=identical
+const jt_last_start = new StaticArray<u64>(THREADS_MAX * 2); // fio's f->last_start per direction
+const jt_dist = new StaticArray<i32>(THREADS_MAX); // DIST_*
+const jt_dist_n = new StaticArray<u64>(THREADS_MAX); // nranges: blocks of the smallest block size
+const jt_dist_f = new StaticArray<f64>(THREADS_MAX); // zipf theta, pareto's power
+const jt_zetan = new StaticArray<f64>(THREADS_MAX);
+const jt_zeta2 = new StaticArray<f64>(THREADS_MAX);
+const jt_gauss_dev = new StaticArray<u64>(THREADS_MAX); // normal: stddev in blocks
+const jt_rand_off = new StaticArray<u64>(THREADS_MAX);
+const jt_drng = new StaticArray<u64>(THREADS_MAX); // the distribution's own generator (fio's zipf/gauss state)
+const jt_gauss_center = new StaticArray<bool>(THREADS_MAX);
+// zoned: for each v in 1..100 (per thread and direction) the zone's start and end, percent of the range.
+const zone_prev = new StaticArray<u8>(THREADS_MAX * 2 * 100);
+const zone_end = new StaticArray<u8>(THREADS_MAX * 2 * 100);
+export const DIST_RANDOM: i32 = 0;
+export const DIST_ZIPF: i32 = 1;
+export const DIST_PARETO: i32 = 2;
+export const DIST_NORMAL: i32 = 3;
+export const DIST_ZONED: i32 = 4;
+/** zipf_update caps the zeta sum at this many terms (lib/zipf.c ZIPF_MAX_GEN). */
+const ZIPF_MAX_GEN: u64 = 10_000_000;
+/** hash.h GOLDEN_RATIO_64, fio's __hash_u64 multiplier that scatters the hot blocks over the range. */
+const GOLDEN_RATIO_64: u64 = 0x61C8864680B583EB;
+const FRAND32_MAX: f64 = 4294967295.0;
+// The last zipf set-up, reused by threads with the same one (the sum takes up to 10M terms).
+let zipf_last_n: u64 = 0;
+let zipf_last_theta: f64 = 0;
+let zipf_last_zetan: f64 = 0;
+
+/** The distribution generator's next 32-bit value (fio's __rand of a 32-bit tausworthe). */
+function drand(t: i32): u32 {
+  let x = unchecked(jt_drng[t]);
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  unchecked((jt_drng[t] = x));
+  return <u32>((x * 0x2545F4914F6CDD1D) >> 32);
+}
+
+/**
+ * Thread `t`'s offset options: `seq_add` bytes (rw=read:N), a new random
+ * offset every `seq_nr` I/Os (rw=randread:N) with `ident` (rw_sequencer=
+ * identical), and a distribution `dist` with its parameter (zipf theta,
+ * pareto h, normal's deviation in percent) and `center` (0..1, -1: none)
+ * over `nranges` blocks; `seed` seeds its generator.
+ */
+export function job_set_offsets(
+  t: i32, seq_add: i64, seq_nr: u32, ident: bool, dist: i32, param: f64, center: f64, nranges: u64, seed: u64,
+): void {
+  unchecked((jt_seq_add[t] = seq_add));
+  unchecked((jt_seq_nr[t] = seq_nr < 1 ? 1 : seq_nr));
+  unchecked((jt_seq_left[t] = seq_nr < 1 ? 1 : seq_nr));
+  unchecked((jt_seq_ident[t] = ident));
+  unchecked((jt_last_start[t * 2] = u64.MAX_VALUE));
+  unchecked((jt_last_start[t * 2 + 1] = u64.MAX_VALUE));
+  unchecked((jt_dist[t] = dist));
+  unchecked((jt_dist_n[t] = nranges < 1 ? 1 : nranges));
+  unchecked((jt_drng[t] = (seed + 11) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0x94D049BB133111EB + 5)));
+  // shared_rand_init: the hot set starts at a random block, or at the center asked for.
+  const n = unchecked(jt_dist_n[t]);
+  unchecked((jt_rand_off[t] = <u64>drand(t)));
+  if (center >= 0) unchecked((jt_rand_off[t] = <u64>(<f64>n * center)));
+  if (dist == DIST_ZIPF) {
+    unchecked((jt_dist_f[t] = param));
+    unchecked((jt_zeta2[t] = Math.pow(1.0, param) + Math.pow(0.5, param)));
+    if (n != zipf_last_n || param != zipf_last_theta) {
+      const to_gen = n < ZIPF_MAX_GEN ? n : ZIPF_MAX_GEN;
+      let zetan: f64 = 0;
+      for (let i: u64 = 0; i < to_gen; i++) zetan += Math.pow(1.0 / <f64>(i + 1), param);
+      zipf_last_n = n;
+      zipf_last_theta = param;
+      zipf_last_zetan = zetan;
+    }
+    unchecked((jt_zetan[t] = zipf_last_zetan));
+  } else if (dist == DIST_PARETO) {
+    unchecked((jt_dist_f[t] = Math.log(param) / Math.log(1.0 - param)));
+  } else if (dist == DIST_NORMAL) {
+    // gauss_init: the deviation in blocks, at most half the range; centered at `center` if given.
+    let dev: u64 = param != 0 ? <u64>Math.ceil(<f64>n * param / 100.0) : 0;
+    if (dev > n / 2) dev = n / 2;
+    unchecked((jt_gauss_dev[t] = dev));
+    unchecked((jt_gauss_center[t] = center >= 0));
+    unchecked((jt_rand_off[t] = center >= 0 ? <u64>(<i64>(<f64>n * (center - 0.5))) : 0));
+  }
+  unchecked((jt_offmode[t] = seq_add != 0 || seq_nr > 1 || dist != DIST_RANDOM));
+}
+
+/** Zoned distribution of thread `t`, `dir`: for v = 1..100 (index v - 1), the zone from `prev` to `end` percent. */
+export function job_set_zone(t: i32, dir: i32, v: i32, prev: u8, end: u8): void {
+  unchecked((zone_prev[(t * 2 + dir) * 100 + v] = prev));
+  unchecked((zone_end[(t * 2 + dir) * 100 + v] = end));
+}
+
+/** A uniform block in [0, n) from the distribution's generator (n ≥ 1). */
+// @ts-ignore: decorator
+@inline function uniform_block(t: i32, n: u64): u64 {
+  return ((<u64>drand(t) << 32) | <u64>drand(t)) % n;
+}
+
+/** The next random block of thread `t` (lib/zipf.c zipf_next / pareto_next, lib/gauss.c gauss_next, zoned). */
+function dist_block(t: i32, dir: i32, lastb: u64): u64 {
+  const n = unchecked(jt_dist_n[t]);
+  const d = unchecked(jt_dist[t]);
+  if (d == DIST_ZIPF) {
+    const theta = unchecked(jt_dist_f[t]);
+    const zetan = unchecked(jt_zetan[t]);
+    const alpha = 1.0 / (1.0 - theta);
+    const eta = (1.0 - Math.pow(2.0 / <f64>n, 1.0 - theta)) / (1.0 - unchecked(jt_zeta2[t]) / zetan);
+    const rand_uni = <f64>drand(t) / FRAND32_MAX;
+    const rand_z = rand_uni * zetan;
+    let val: u64;
+    if (rand_z < 1.0) val = 1;
+    else if (rand_z < 1.0 + Math.pow(0.5, theta)) val = 2;
+    else val = 1 + <u64>(<f64>n * Math.pow(eta * rand_uni - eta + 1.0, alpha));
+    val--;
+    return (val * GOLDEN_RATIO_64 + unchecked(jt_rand_off[t])) % n;
+  }
+  if (d == DIST_PARETO) {
+    const r = <f64>drand(t) / FRAND32_MAX;
+    const v = <u64>(<f64>(n - 1) * Math.pow(r, unchecked(jt_dist_f[t])));
+    return (v * GOLDEN_RATIO_64 + unchecked(jt_rand_off[t])) % n;
+  }
+  if (d == DIST_NORMAL) {
+    // GAUSS_ITERS = 12 uniform draws averaged, then a deviation.
+    let sum: u64 = 0;
+    for (let i = 0; i < 12; i++) sum += <u64>drand(t) % (n + 1);
+    sum = (sum + 11) / 12;
+    const sd = unchecked(jt_gauss_dev[t]);
+    if (sd > 0) {
+      const r = drand(t);
+      let dev = <i64>(<f64>sd * (<f64>r / (FRAND32_MAX + 1.0))) - <i64>(sd / 2);
+      while (<i64>sum + dev >= <i64>n) dev /= 2;
+      sum = <u64>(<i64>sum + dev);
+    }
+    return (sum * GOLDEN_RATIO_64 + unchecked(jt_rand_off[t])) % n;
+  }
+  if (d == DIST_ZONED) {
+    // __get_next_rand_offset_zoned: v in 1..100 picks a zone, then a uniform block within it.
+    const v = <i32>(uniform_block(t, 100));
+    const k = (t * 2 + dir) * 100 + v;
+    const prev = <u64>unchecked(zone_prev[k]);
+    const end = <u64>unchecked(zone_end[k]);
+    const start = prev * lastb / 100;
+    const span = lastb * (end - prev) / 100;
+    return start + uniform_block(t, span < 1 ? 1 : span);
+  }
+  return uniform_block(t, lastb);
+}
+
+/**
+ * The offset (from the range's start) of thread `t`'s next I/O of `len`
+ * bytes in `dir` when jt_offmode is set (io_u.c get_next_offset): every
+ * seq_nr-th I/O of a random job draws a block from the distribution, the
+ * others follow on from the last (rw_sequencer=sequential) or repeat it
+ * (identical); sequential jobs step by len + seq_add, wrapping at the ends.
+ */
+export function job_offset(t: i32, dir: i32, len: u32, random: bool): u64 {
+  const k = t * 2 + dir;
+  const range = unchecked(jt_range[t]);
+  const align = <u64>bs_min(t, dir);
+  let hit = true;
+  const nr = unchecked(jt_seq_nr[t]);
+  if (nr > 1) {
+    const left = unchecked(jt_seq_left[t]) - 1;
+    if (left == 0) unchecked((jt_seq_left[t] = nr));
+    else {
+      unchecked((jt_seq_left[t] = left));
+      hit = false;
+    }
+  }
+  let off: u64;
+  if (hit && random) {
+    off = dist_block(t, dir, (range - <u64>len) / align + 1) * align;
+  } else if (!hit && unchecked(jt_seq_ident[t])) {
+    const last = unchecked(jt_last_start[k]);
+    off = last == u64.MAX_VALUE ? 0 : last;
+  } else {
+    // get_next_seq_offset, relative to the range's start.
+    let cur = unchecked(jt_seq[k]);
+    const add = unchecked(jt_seq_add[t]);
+    if (cur == 0 && add < 0 && unchecked(jt_off[t]) != 0) cur = range;
+    off = cur;
+    if (off != 0 && add != 0) {
+      off = <u64>(<i64>off + add);
+      // Beyond the end: forwards wraps to the start, backwards to the end.
+      if (off >= range) off = add > 0 ? 0 : <u64>(<i64>range + add);
+    }
+  }
+  if (off + <u64>len > range) off = random && hit ? (range - <u64>len) / align * align : 0;
+  unchecked((jt_last_start[k] = off));
+  unchecked((jt_seq[k] = off + <u64>len));
+  return off;
+}
+
+/** Thread `t`'s next offset as its loop draws it (jt_offmode threads), for tests of the distributions. */
+export function wl_job_offset_next(t: i32, dir: i32, len: u32, random: bool): f64 {
+  return <f64>job_offset(t, dir, len, random);
+}

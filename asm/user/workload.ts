@@ -34,6 +34,11 @@ import {
   job_stats, job_stats_set,
   JS_WORDS, jt_bcomp, jt_bsub, jt_depth, jt_end_ns, jt_issued, jt_mix, jt_off, jt_random, jt_range, jt_seq, jt_target,
   map_complete, map_submit, tag_get, tag_issue, tag_len, tag_prep_ns, tag_put,
+  job_reset_pace, job_set_pace, job_stat_word, jt_deadline_ns, jt_error, jt_exit_group, jt_exitall,
+  jt_next_us, jt_paced, jt_pending_dir, jt_quiesce_rate, jt_rate_bps, jt_ratemin_bps, jt_ratemin_iops, jt_rc_blocks,
+  jt_rc_bytes, jt_rc_ns, jt_start_ns, jt_stop, jt_think_blocks, jt_think_issue, jt_think_last, jt_think_spin_us,
+  jt_think_us, pace_issued, ST_BYTES, ST_IOS, jt_offmode, job_offset, job_set_offsets, job_set_zone,
+  jt_bcmax, jt_deadline_rel, jt_depth_low, jt_job_id, jt_wait_job,
 } from "./wl_job";
 
 const THREADS_MAX: i32 = CORES_MAX;
@@ -58,6 +63,8 @@ let warmup_ios: u64 = 0;
 let target_ios: u64 = 0; // measured I/Os to stop after (0: none)
 let runtime_ns: u64 = 0; // measured time to stop after (0: none)
 let sample_ns: u64 = 1_000_000_000;
+// fio's ramp_time: statistics start when the threads' clocks reach it (0: at the start).
+let ramp_ns: u64 = 0;
 
 // Per thread.
 const th_ring = new StaticArray<i32>(THREADS_MAX);
@@ -149,6 +156,7 @@ export function wl_setup(
   target_ios = <u64>ios;
   runtime_ns = <u64>rt_ns;
   sample_ns = <u64>smp_ns;
+  ramp_ns = 0;
   wl_ios = 0;
   wl_bytes = 0;
   wl_errors = 0;
@@ -181,6 +189,7 @@ export function wl_setup(
     job_set_bs(t, DIR_READ, 0, block, 10000);
     job_set_bs(t, DIR_WRITE, 0, block, 10000);
     job_reset(t);
+    job_reset_pace(t);
     unchecked((th_rng[t] = (<u64>seed + 1) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0xBF58476D1CE4E5B9 + 1)));
   }
 }
@@ -203,6 +212,58 @@ export function wl_thread_job(
 ): void {
   job_set(t, qd, sbatch, cbatch, mix, rnd, <u64>off, <u64>range, <u64>target);
   job_stats_set(true);
+}
+
+/**
+ * Thread `t`'s pacing, as fio's options set it: startdelay (ns), rate per
+ * direction (bytes/s; rate_iops × the smallest block size), poisson or
+ * linear, whether it waits for its I/Os before a rate sleep (inline
+ * submission), thinktime, thinktime_spin (us), thinktime_blocks and their
+ * type (issue or complete), rate_min (bytes/s) and rate_iops_min per
+ * direction, exitall (0 none, 1 group, 2 every thread), its exit group, the
+ * poisson generator's seed, when it stops issuing after its start (ns; 0:
+ * none), its fio job's id and the job it waits for (wait_for; -1: none).
+ */
+export function wl_thread_pace(
+  t: i32, start_ns: f64, rate_r: f64, rate_w: f64, poisson: bool, quiesce: bool, think_us: f64, spin_us: f64,
+  think_blocks: f64, think_issue: bool, min_r: f64, min_w: f64, min_iops_r: f64, min_iops_w: f64, exitall: i32,
+  exit_group: i32, seed: f64, deadline_rel_ns: f64, job_id: i32, wait_job: i32,
+): void {
+  job_set_pace(
+    t, <u64>start_ns, <u64>rate_r, <u64>rate_w, poisson, quiesce, <u64>think_us, <u64>spin_us, <u64>think_blocks,
+    think_issue, <u64>min_r, <u64>min_w, <u64>min_iops_r, <u64>min_iops_w, exitall, exit_group, <u64>seed,
+    <u64>deadline_rel_ns, job_id, wait_job,
+  );
+}
+
+/**
+ * Thread `t`'s offsets beyond plain sequential or uniform: `seq_add` bytes
+ * between sequential I/Os (rw=read:N, may be negative), a new random offset
+ * every `seq_nr` I/Os (rw=randread:N) or the same one again (`ident`,
+ * rw_sequencer=identical), and random_distribution `dist` (0 random, 1 zipf,
+ * 2 pareto, 3 normal, 4 zoned) with its parameter, center (-1: none) and
+ * `nranges` blocks; `seed` seeds the distribution's generator.
+ */
+export function wl_thread_offsets(
+  t: i32, seq_add: f64, seq_nr: i32, ident: bool, dist: i32, param: f64, center: f64, nranges: f64, seed: f64,
+): void {
+  job_set_offsets(t, <i64>seq_add, <u32>seq_nr, ident, dist, param, center, <u64>nranges, <u64>seed);
+}
+
+/** Zoned distribution entry: for v - 1 = `v` in 0..99, thread `t`'s zone in `dir` spans `prev`..`end` percent. */
+export function wl_thread_zone(t: i32, dir: i32, v: i32, prev: i32, end: i32): void {
+  job_set_zone(t, dir, v, <u8>prev, <u8>end);
+}
+
+/** Thread `t`'s iodepth_low (0: iodepth) and iodepth_batch_complete_max (0: every ready CQE). */
+export function wl_thread_depths(t: i32, low: u32, complete_max: u32): void {
+  unchecked((jt_depth_low[t] = low));
+  unchecked((jt_bcmax[t] = complete_max));
+}
+
+/** fio's ramp_time, ns: statistics start when the threads reach it (call after wl_setup). */
+export function wl_set_ramp(ns: f64): void {
+  ramp_ns = <u64>ns;
 }
 
 /** Entry `i` of thread `t`'s block sizes for `dir` (0 read, 1 write): `size` bytes up to cumulative `cum` / 10000. */
@@ -228,8 +289,20 @@ export function wl_thread_file(t: i32, file: i32, buf_slot: i32): void {
   return x * 0x2545F4914F6CDD1D;
 }
 
-/** prep_more_ios_uring: write up to `n` SQEs into the ring; returns how many. */
-function prep_more(t: i32, n: u32): u32 {
+/** The next I/O's direction, drawn from the thread's mix (no draw when there is one choice). */
+// @ts-ignore: decorator
+@inline function draw_dir(t: i32): i32 {
+  const mix = unchecked(jt_mix[t]);
+  let dir = mix == 0 ? DIR_WRITE : DIR_READ;
+  if (mix > 0 && mix < 10000 && <u32>((rng(t) >> 11) % 10000) >= mix) dir = DIR_WRITE;
+  return dir;
+}
+
+/**
+ * prep_more_ios_uring: write up to `n` SQEs into the ring; returns how many.
+ * `dir0` is the first I/O's direction when pacing already chose it (-1: draw).
+ */
+function prep_more(t: i32, n: u32, dir0: i32): u32 {
   const id = unchecked(th_ring[t]);
   const rings = ring_rings(id);
   const mask = load<u32>(rings + RO_SQ_MASK);
@@ -242,14 +315,15 @@ function prep_more(t: i32, n: u32): u32 {
     let fi = unchecked(th_cur_file[t]);
     const nf = unchecked(th_nfiles[t]);
     unchecked((th_cur_file[t] = fi + 1 >= nf ? 0 : fi + 1));
-    // Direction, block size and offset as the thread's job draws them (no draw when there is one choice).
-    const mix = unchecked(jt_mix[t]);
-    let dir = mix == 0 ? DIR_WRITE : DIR_READ;
-    if (mix > 0 && mix < 10000 && <u32>((rng(t) >> 11) % 10000) >= mix) dir = DIR_WRITE;
+    // Direction, block size and offset as the thread's job draws them.
+    const dir = i == 0 && dir0 >= 0 ? dir0 : draw_dir(t);
     const len = pick_bs(t, dir);
+    if (unchecked(jt_paced[t])) pace_issued(t, dir, len, bs_min(t, dir));
     let off: u64;
     const range = unchecked(jt_range[t]);
-    if (unchecked(jt_random[t])) {
+    if (unchecked(jt_offmode[t])) {
+      off = job_offset(t, dir, len, unchecked(jt_random[t]));
+    } else if (unchecked(jt_random[t])) {
       const align = <u64>bs_min(t, dir);
       off = ((rng(t) >> 11) % ((range - <u64>len) / align + 1)) * align;
     } else {
@@ -272,7 +346,8 @@ function prep_more(t: i32, n: u32): u32 {
     store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : len);
     store<u32>(sqe + 28, 0);
     // user_data: the I/O's tag, which holds when it was prepared and its length and direction.
-    store<u64>(sqe + 32, <u64>tag_get(t, unchecked(core_time[core]), op == u.IORING_OP_NOP ? 0 : len, dir));
+    // The tag keeps the length even for a NOP: fio's null engine counts the bytes it did not move.
+    store<u64>(sqe + 32, <u64>tag_get(t, unchecked(core_time[core]), len, dir));
     store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx));
     store<u16>(sqe + 42, 0);
     store<u32>(sqe + 44, 0);
@@ -304,7 +379,9 @@ function reap(t: i32): u32 {
   const tail = load<u32>(rings + RO_CQ_TAIL);
   let n: u32 = 0;
   let copies: u32 = 0;
-  while (head != tail) {
+  // iodepth_batch_complete_max: at most that many per reap (0: every ready CQE).
+  const limit = unchecked(jt_bcmax[t]);
+  while (head != tail && (limit == 0 || n < limit)) {
     const cqe = rings + RO_CQES + <usize>(head & mask) * 16;
     const res = load<i32>(cqe + 8);
     const tag = <u32>load<u64>(cqe);
@@ -326,7 +403,7 @@ function reap(t: i32): u32 {
     } else {
       if (ok) wl_bytes += <u64>res;
       else wl_errors++;
-      tag_put(t, tag, unchecked(core_time[t]), ok ? res : (res < 0 ? res : -5), count);
+      tag_put(t, tag, unchecked(core_time[t]), ok ? (op == u.IORING_OP_NOP ? <i32>tag_len(t, tag) : res) : (res < 0 ? res : -5), count);
     }
     head++;
     n++;
@@ -379,7 +456,7 @@ export function wl_copy_event(): void {
 
 function check_progress(): void {
   if (!wl_measuring) {
-    if (wl_ios >= warmup_ios) start_measuring();
+    if (ramp_ns == 0 && wl_ios >= warmup_ios) start_measuring();
     return;
   }
   if (wl_finished) return;
@@ -454,6 +531,114 @@ export function wl_sample_event(): void {
   ev_push(now + sample_ns, EV_SAMPLE, 0);
 }
 
+// What the pacing gate lets the thread do now.
+const PACE_GO: i32 = 0; // prep up to pace_cap I/Os (the first in jt_pending_dir when the rate chose it)
+const PACE_QUIESCE: i32 = 1; // issue nothing; wait for every I/O in flight (fio's io_u_quiesce)
+const PACE_SLEPT: i32 = 2; // the thread sleeps: an EV_THREAD at its wake-up time is queued
+let pace_cap: u32 = 0;
+
+/** fio's per-ratecycle check (backend.c __check_min_rate): false when `dir`'s rate fell below its minimum. */
+function min_rate_ok(t: i32, dir: i32, now_ns: u64): bool {
+  const k = t * 2 + dir;
+  const min_bps = unchecked(jt_ratemin_bps[k]);
+  const min_iops = unchecked(jt_ratemin_iops[k]);
+  if (min_bps == 0 && min_iops == 0) return true;
+  const bytes = <u64>job_stat_word(t, dir, ST_BYTES);
+  const blocks = <u64>job_stat_word(t, dir, ST_IOS);
+  // Only directions with bytes done are checked, after a 2 s settle period from the job's start.
+  if (bytes == 0 || now_ns < unchecked(jt_start_ns[t]) + 2_000_000_000) return true;
+  if (unchecked(jt_rc_bytes[k]) > 0 || unchecked(jt_rc_blocks[k]) > 0) {
+    const spent_ms = (now_ns - unchecked(jt_rc_ns[k])) / 1_000_000;
+    // fio's ratecycle: 1000 ms.
+    if (spent_ms < 1000) return true;
+    if (min_bps > 0) {
+      if ((bytes - unchecked(jt_rc_bytes[k])) * 1000 / spent_ms < min_bps) return false;
+    } else if ((blocks - unchecked(jt_rc_blocks[k])) * 1000 / spent_ms < min_iops) return false;
+  }
+  unchecked((jt_rc_bytes[k] = bytes));
+  unchecked((jt_rc_blocks[k] = blocks));
+  unchecked((jt_rc_ns[k] = now_ns));
+  return true;
+}
+
+/** A sleep ends at `ns`, or at the thread's deadline if that is sooner (fio caps sleeps at the timeout). */
+// @ts-ignore: decorator
+@inline function wake_by(t: i32, ns: u64): u64 {
+  const d = unchecked(jt_deadline_ns[t]);
+  return d > 0 && d < ns ? d : ns;
+}
+
+/**
+ * The pacing gate of a paced thread, at the top of its loop with `busy`
+ * I/Os in flight: stop (exitall, rate_min, its deadline), think (fio's
+ * handle_thinktime: quiesce, spin, sleep), and hold I/Os back for the rate
+ * (rate_ddir: the direction whose time has come, else quiesce when inline,
+ * then sleep until the earliest).
+ */
+function pace_gate(t: i32, busy: u32): i32 {
+  pace_cap = 0xFFFFFFFF;
+  const now_ns = unchecked(core_time[t]);
+  const deadline = unchecked(jt_deadline_ns[t]);
+  if (deadline > 0 && now_ns >= deadline) unchecked((jt_stop[t] = true));
+  if (!unchecked(jt_stop[t]) && wl_measuring && (!min_rate_ok(t, DIR_READ, now_ns) || !min_rate_ok(t, DIR_WRITE, now_ns))) {
+    // td_verror(td, EIO, "check_min_rate"): the job ends with an error.
+    unchecked((jt_error[t] = 5));
+    unchecked((jt_stop[t] = true));
+  }
+  if (unchecked(jt_stop[t])) {
+    pace_cap = 0;
+    return PACE_GO;
+  }
+  const think_us = unchecked(jt_think_us[t]);
+  if (think_us > 0) {
+    const issued = unchecked(jt_issued[t]);
+    const b = unchecked(jt_think_issue[t]) ? issued : issued - <u64>busy;
+    const blocks = unchecked(jt_think_blocks[t]);
+    if (b >= unchecked(jt_think_last[t]) + blocks) {
+      if (busy > 0) return PACE_QUIESCE;
+      unchecked((jt_think_last[t] = b));
+      let spin = unchecked(jt_think_spin_us[t]);
+      if (spin > think_us) spin = think_us;
+      // usec_spin: the CPU is busy; usec_sleep: it is not.
+      if (spin > 0) charge(t, LAYER_APP, spin * 1000);
+      if (think_us > spin) {
+        ev_push(wake_by(t, unchecked(core_time[t]) + (think_us - spin) * 1000), EV_THREAD, <u32>t);
+        return PACE_SLEPT;
+      }
+    }
+    if (unchecked(jt_think_issue[t])) pace_cap = <u32>(unchecked(jt_think_last[t]) + blocks - issued);
+  }
+  if (unchecked(jt_rate_bps[t * 2]) > 0 || unchecked(jt_rate_bps[t * 2 + 1]) > 0) {
+    let dir = unchecked(jt_pending_dir[t]);
+    if (dir < 0) dir = draw_dir(t);
+    const start = unchecked(jt_start_ns[t]);
+    const now_us = (unchecked(core_time[t]) - start) / 1000;
+    const odir = dir ^ 1;
+    let wake_us: u64 = 0;
+    if (unchecked(jt_next_us[t * 2 + dir]) <= now_us) {
+      wake_us = 0;
+    } else if (unchecked(jt_mix[t]) > 0 && unchecked(jt_mix[t]) < 10000) {
+      // Ahead of the rate in this direction: switch if the other is behind, else sleep the sooner.
+      if (unchecked(jt_next_us[t * 2 + odir]) <= now_us) dir = odir;
+      else if (unchecked(jt_next_us[t * 2 + dir]) <= unchecked(jt_next_us[t * 2 + odir])) {
+        wake_us = unchecked(jt_next_us[t * 2 + dir]);
+      } else {
+        wake_us = unchecked(jt_next_us[t * 2 + odir]);
+        dir = odir;
+      }
+    } else wake_us = unchecked(jt_next_us[t * 2 + dir]);
+    unchecked((jt_pending_dir[t] = dir));
+    if (wake_us > 0) {
+      if (unchecked(jt_quiesce_rate[t]) && busy > 0) return PACE_QUIESCE;
+      ev_push(wake_by(t, start + wake_us * 1000), EV_THREAD, <u32>t);
+      return PACE_SLEPT;
+    }
+    // One I/O per pass, its direction chosen: rate_ddir runs for each io_u.
+    pace_cap = 1;
+  }
+  return PACE_GO;
+}
+
 /**
  * Run thread `t` from where it stopped until it has to wait for completions
  * or has done one loop iteration (so cores stay close in simulated time).
@@ -484,6 +669,7 @@ export function wl_thread_event(t: u32): void {
   } else if (unchecked(core_time[ti]) < now) {
     advance_to(ti, now, false, LAYER_APP);
   }
+  if (!wl_measuring && ramp_ns > 0 && unchecked(core_time[ti]) >= ramp_ns) start_measuring();
   if (wl_finished) {
     unchecked((th_done[ti] = true));
     return;
@@ -496,14 +682,34 @@ export function wl_thread_event(t: u32): void {
   // Buffers still being copied to the GPU are not free for new reads.
   const busy = inflight + unchecked(th_copying[ti]);
   const target = unchecked(jt_target[ti]);
-  if (prepped == 0 && busy < depth) {
+  let quiesce = false;
+  let dir0: i32 = -1;
+  let cap: u32 = 0xFFFFFFFF;
+  if (unchecked(jt_paced[ti]) && prepped == 0) {
+    const g = pace_gate(ti, busy);
+    if (g == PACE_SLEPT) return;
+    if (g == PACE_QUIESCE) {
+      quiesce = true;
+      cap = 0;
+    } else {
+      cap = pace_cap;
+      if (unchecked(jt_stop[ti]) && busy == 0) {
+        thread_finished(ti);
+        return;
+      }
+      dir0 = unchecked(jt_pending_dir[ti]);
+    }
+  }
+  if (prepped == 0 && busy < depth && cap > 0) {
     let to_prep = depth - busy;
     if (to_prep > unchecked(jt_bsub[ti])) to_prep = unchecked(jt_bsub[ti]);
+    if (to_prep > cap) to_prep = cap;
     // A job with an I/O count issues exactly that many.
     if (target > 0 && <u64>to_prep > target - unchecked(jt_issued[ti])) {
       to_prep = <u32>(target - unchecked(jt_issued[ti]));
     }
-    if (to_prep > 0) prepped = prep_more(ti, to_prep);
+    if (to_prep > 0) prepped = prep_more(ti, to_prep, dir0);
+    if (prepped > 0 && dir0 >= 0) unchecked((jt_pending_dir[ti] = -1));
     unchecked((jt_issued[ti] += <u64>prepped));
   }
   if (target > 0 && prepped == 0 && busy == 0 && unchecked(jt_issued[ti]) >= target) {
@@ -514,10 +720,14 @@ export function wl_thread_event(t: u32): void {
   unchecked((th_inflight[ti] = inflight));
   const to_submit = prepped;
   let to_wait: u32;
-  if (to_submit > 0 && inflight + to_submit <= depth) to_wait = 0;
+  if (quiesce) to_wait = inflight;
+  else if (to_submit > 0 && inflight + to_submit <= depth) to_wait = 0;
   else {
     to_wait = inflight + to_submit;
     if (to_wait > batch_complete) to_wait = batch_complete;
+    // iodepth_low: a full queue is reaped down to the low-water mark before it is filled again.
+    const low = unchecked(jt_depth_low[ti]);
+    if (low > 0 && inflight >= depth && inflight - low > to_wait) to_wait = inflight - low;
   }
   const t_enter = unchecked(core_time[ti]);
   const ret = io_enter_submit(id, to_submit);
@@ -582,13 +792,45 @@ function thread_finished(t: i32): void {
   unchecked((th_done[t] = true));
   unchecked((jt_end_ns[t] = unchecked(core_time[t])));
   threads_done++;
-  if (all_counted && threads_done == nthreads && !wl_finished) {
+  // exitall (fio_terminate_threads): the others in its scope stop issuing and end when drained.
+  const ex = unchecked(jt_exitall[t]);
+  if (ex > 0) {
+    for (let u = 0; u < nthreads; u++) {
+      if (unchecked(th_done[u]) || (ex == 1 && unchecked(jt_exit_group[u]) != unchecked(jt_exit_group[t]))) continue;
+      unchecked((jt_stop[u] = true));
+      unchecked((jt_paced[u] = true));
+      // A sleeping thread wakes now (usec_sleep checks td->terminate); one waiting for CQEs wakes with them.
+      if (!unchecked(th_waiting[u])) ev_push(unchecked(core_time[t]), EV_THREAD, <u32>u);
+    }
+  }
+  // wait_for: threads waiting for this one's job start when all of that job's threads have ended.
+  const job = unchecked(jt_job_id[t]);
+  let job_done = true;
+  for (let u = 0; u < nthreads; u++) if (unchecked(jt_job_id[u]) == job && !unchecked(th_done[u])) job_done = false;
+  if (job_done) {
+    for (let u = 0; u < nthreads; u++) {
+      if (unchecked(jt_wait_job[u]) != job || unchecked(th_done[u])) continue;
+      const start = unchecked(core_time[t]);
+      unchecked((jt_wait_job[u] = -1));
+      unchecked((jt_start_ns[u] = start));
+      const rel = unchecked(jt_deadline_rel[u]);
+      unchecked((jt_deadline_ns[u] = rel > 0 ? start + rel : 0));
+      ev_push(start, EV_THREAD, <u32>u);
+    }
+  }
+  // Every thread has ended (counted, stopped or terminated): the run ends with the last.
+  if ((all_counted || ex > 0 || any_stopped()) && threads_done == nthreads && !wl_finished) {
     wl_finished = true;
     let end: u64 = 0;
     for (let c = 0; c < nthreads; c++) if (unchecked(jt_end_ns[c]) > end) end = unchecked(jt_end_ns[c]);
     wl_t1 = end;
     snap_end();
   }
+}
+
+function any_stopped(): bool {
+  for (let u = 0; u < nthreads; u++) if (unchecked(jt_stop[u])) return true;
+  return false;
 }
 
 /** Continue thread `t`'s GETEVENTS pass at an event at its core's clock. */
@@ -612,8 +854,12 @@ export function wl_start(): void {
   job_samples = mem_alloc(<usize>SAMPLES_MAX * <usize>(nthreads * 2 * JS_WORDS) * 8, 8, false);
   all_counted = true;
   for (let t = 0; t < nthreads; t++) if (unchecked(jt_target[t]) == 0) all_counted = false;
-  for (let t = 0; t < nthreads; t++) ev_push(unchecked(core_time[t]), EV_THREAD, <u32>t);
-  if (warmup_ios == 0) start_measuring();
+  // A thread with a startdelay starts when it has passed (its core idles until then).
+  for (let t = 0; t < nthreads; t++) {
+    // A thread waiting for another job (wait_for) starts when that job ends (thread_finished).
+    if (unchecked(jt_wait_job[t]) < 0) ev_push(unchecked(core_time[t]) + unchecked(jt_start_ns[t]), EV_THREAD, <u32>t);
+  }
+  if (warmup_ios == 0 && ramp_ns == 0) start_measuring();
 }
 
 export function wl_sample_ptr(): usize {

@@ -137,7 +137,8 @@ export function fioCommand(io: Io = STDIO): Command {
     });
     writeOrStdout(opts.output, chunks.join(""), io);
     for (const l of fioLogs(runs)) writeOrStdout(l.path, l.text, io);
-    const failed = runs.flatMap((r) => r.entries).find((e) => e.dirs[0].errors + e.dirs[1].errors > 0);
+    const failed = runs.flatMap((r) => r.entries).find((e) => e.error !== 0);
+    if (failed?.errorText) throw new RunFailure(failed.errorText);
     if (failed) {
       const n = failed.dirs[0].errors + failed.dirs[1].errors;
       const all = n + failed.dirs[0].totalIos + failed.dirs[1].totalIos;

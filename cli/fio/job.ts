@@ -12,7 +12,7 @@ import type { BufferKind } from "../engine.ts";
 import type { IommuMode } from "../../src/profile.ts";
 import type { FioEntry, FioFile, FioSection } from "./parse.ts";
 import { FIO_OPTIONS } from "./options.ts";
-import { type BsSplit, typedValue } from "./values.ts";
+import { type BsSplit, type FioDistribution, typedValue } from "./values.ts";
 
 /** The `rw=` values dmasim models. */
 export type Rw = "read" | "write" | "randread" | "randwrite" | "rw" | "randrw";
@@ -115,6 +115,48 @@ export interface FioJobOpts {
   seed: number;
   /** dmasim_functional=. */
   functional: boolean;
+  /** rate= per direction, bytes/s (0: none). */
+  rate: [number, number];
+  /** rate_iops= per direction (0: none). */
+  rateIops: [number, number];
+  /** rate_min= (ratemin=) per direction, bytes/s. */
+  rateMin: [number, number];
+  /** rate_iops_min= per direction. */
+  rateIopsMin: [number, number];
+  /** rate_process=. */
+  rateProcess: "linear" | "poisson";
+  /** io_submit_mode=. */
+  submitMode: "inline" | "offload";
+  /** thinktime=, us. */
+  thinkUs: number;
+  /** thinktime_spin=, us. */
+  thinkSpinUs: number;
+  /** thinktime_blocks=. */
+  thinkBlocks: number;
+  /** thinktime_blocks_type=issue. */
+  thinkIssue: boolean;
+  /** startdelay=, ns. */
+  startDelayNs: number;
+  /** ramp_time=, ns. */
+  rampNs: number;
+  /** exitall. */
+  exitall: boolean;
+  /** exit_what=. */
+  exitWhat: "group" | "stonewall" | "all";
+  /** rw=randread:N — a new random offset every N I/Os. */
+  seqNr: number;
+  /** rw=read:N — bytes added between sequential I/Os (negative: backwards). */
+  seqAdd: number;
+  /** rw_sequencer=identical. */
+  identical: boolean;
+  /** random_distribution=. */
+  dist: FioDistribution;
+  /** wait_for= (a job name). */
+  waitFor?: string;
+  /** iodepth_low= (0: iodepth). */
+  depthLow: number;
+  /** iodepth_batch_complete_max= (0: unset). */
+  completeMax: number;
 }
 
 function defaults(s: FioSection, kbBase: 1000 | 1024): FioJobOpts {
@@ -148,6 +190,26 @@ function defaults(s: FioSection, kbBase: 1000 | 1024): FioJobOpts {
     logs: { avgMsec: 0, perJob: true },
     seed: 1,
     functional: false,
+    rate: [0, 0],
+    rateIops: [0, 0],
+    rateMin: [0, 0],
+    rateIopsMin: [0, 0],
+    rateProcess: "linear",
+    submitMode: "inline",
+    thinkUs: 0,
+    thinkSpinUs: 0,
+    thinkBlocks: 1,
+    thinkIssue: false,
+    startDelayNs: 0,
+    rampNs: 0,
+    exitall: false,
+    exitWhat: "group",
+    seqNr: 1,
+    seqAdd: 0,
+    identical: false,
+    dist: { kind: 0, param: 0, center: -1 },
+    depthLow: 0,
+    completeMax: 0,
   };
 }
 
@@ -172,7 +234,7 @@ function buildJob(s: FioSection, global: FioEntry[]): FioJobOpts {
     );
   }
   // Synchronous engines keep one I/O in flight (fio forces iodepth=1 for them).
-  if (!["io_uring", "libaio", "posixaio"].includes(o.ioengine)) o.iodepth = 1;
+  if (!["io_uring", "libaio", "posixaio", "null"].includes(o.ioengine)) o.iodepth = 1;
   if (
     o.runtimeNs === undefined && o.numberIos === undefined && o.size === undefined && o.ioSize === undefined
   ) {

@@ -84,7 +84,6 @@ function latencyJson(e: EntryReport): Record<string, Record<string, number>> {
 function entryJson(run: FioRun, e: EntryReport, plus: boolean, timing: boolean): Record<string, unknown> {
   const r = run.result;
   const o = e.opts;
-  const errors = e.dirs[0].errors + e.dirs[1].errors;
   const zero = { min: 0, max: 0, mean: 0, stddev: 0, N: 0 };
   const dm: Record<string, unknown> = {
     profile: run.machine.profileName,
@@ -114,7 +113,7 @@ function entryJson(run: FioRun, e: EntryReport, plus: boolean, timing: boolean):
   return {
     jobname: o.name,
     groupid: e.groupid,
-    error: errors > 0 ? EIO : 0,
+    error: e.error,
     eta: 0,
     elapsed: Math.ceil(e.runtimeMs / 1000),
     "job options": o.own,

@@ -9,7 +9,7 @@
  */
 import { loadProfile, UsageError } from "../common.ts";
 import type { UringJob } from "../engine.ts";
-import type { FioThreadJob } from "../../src/workload_types.ts";
+import type { FioThreadJob, FioThreadOffsets, FioThreadPace } from "../../src/workload_types.ts";
 import type { IommuMode } from "../../src/profile.ts";
 import type { FioJobOpts } from "./job.ts";
 import type { BsSplit } from "./values.ts";
@@ -26,6 +26,9 @@ const APPROXIMATED: Record<string, string> = {
   sync: "sync runs as io_uring at depth 1 (syscall costs are io_uring_enter's)",
   pvsync: "pvsync runs as io_uring at depth 1 (syscall costs are io_uring_enter's)",
   pvsync2: "pvsync2 runs as io_uring at depth 1 (syscall costs are io_uring_enter's)",
+  null:
+    "null runs as io_uring NOPs (IORING_OP_NOP: the ring's costs, no drive; fio's null engine has no ring " +
+    "and completes each I/O at once), with the bytes counted as fio's null engine counts them",
 };
 
 /** A run's engine job, the threads' owners, and what the model approximates. */
@@ -98,7 +101,11 @@ export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
   const readPer10000 = o.rw.includes("read") ? 10000 : o.rw.includes("write") ? 0 : o.mixRead * 100;
   const avg = (meanBs(split.read) * readPer10000 + meanBs(split.write) * (10000 - readPer10000)) / 10000;
   let ios = 0;
-  if (!o.timeBased) {
+  if (!o.timeBased && o.seqAdd > 0 && !o.rw.startsWith("rand")) {
+    // Holes (rw=read:N): a pass ends when the next offset is past the range (get_next_offset).
+    ios = Math.ceil((o.ioSize ?? size) / (avg + o.seqAdd)) * o.loops;
+    if (o.numberIos !== undefined) ios = Math.min(ios, o.numberIos);
+  } else if (!o.timeBased) {
     ios = Math.ceil(((o.ioSize ?? size) * o.loops) / avg);
     if (o.numberIos !== undefined) ios = Math.min(ios, o.numberIos);
   } else if (o.numberIos !== undefined) ios = o.numberIos;
@@ -113,7 +120,105 @@ export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
     ios,
     bsRead: split.read,
     bsWrite: split.write,
+    ...(offsetsOf(o, split, size) ?? {}),
+    ...(o.depthLow > 0 && o.depthLow < o.iodepth ? { depthLow: o.depthLow } : {}),
+    ...(o.completeMax > 0 ? { completeMax: Math.max(o.completeMax, o.batchComplete) } : {}),
   };
+}
+
+/** The thread's offsets beyond plain sequential or uniform random, if its options ask for any. */
+function offsetsOf(
+  o: FioJobOpts,
+  split: { read: [number, number][]; write: [number, number][] },
+  size: number,
+): { offsets: FioThreadOffsets } | undefined {
+  if (o.seqAdd === 0 && o.seqNr <= 1 && o.dist.kind === 0) return undefined;
+  // __init_rand_distribution: blocks of the smaller of the two directions' smallest sizes.
+  const unit = Math.min(...[...split.read, ...split.write].map(([b]) => b));
+  const zoneTable = (zones: [number, number][]): [number, number][] => {
+    const out: [number, number][] = [];
+    let acc = 0;
+    let at = 0;
+    for (const [a, s] of zones) {
+      const from = Math.round(acc);
+      acc += a;
+      for (let v = from; v < Math.min(100, Math.round(acc)); v++) {
+        out[v] = [Math.round(at), Math.round(at + s)];
+      }
+      at += s;
+    }
+    return out;
+  };
+  return {
+    offsets: {
+      seqAdd: o.seqAdd,
+      seqNr: o.seqNr,
+      identical: o.identical,
+      dist: o.dist.kind,
+      param: o.dist.param,
+      center: o.dist.center,
+      nranges: Math.ceil(size / unit),
+      ...(o.dist.zones ? { zones: [zoneTable(o.dist.zones[0]), zoneTable(o.dist.zones[1])] } : {}),
+    },
+  };
+}
+
+/** Whether a job sets any of fio's pacing options (rate*, thinktime, startdelay, exitall). */
+function paced(o: FioJobOpts): boolean {
+  const any = [...o.rate, ...o.rateIops, ...o.rateMin, ...o.rateIopsMin, o.thinkUs, o.startDelayNs];
+  return any.some((x) => x > 0) || o.exitall || o.waitFor !== undefined;
+}
+
+/** The smallest block size of direction `d` (fio's min_bs: rate_iops × min_bs is the rate in bytes/s). */
+function minBs(f: FioThreadJob, d: 0 | 1): number {
+  return Math.min(...(d === 0 ? f.bsRead : f.bsWrite).map(([b]) => b));
+}
+
+/**
+ * A thread's pacing from its job's options: rate (rate= wins over
+ * rate_iops=, which fio turns into bytes/s with the smallest block size),
+ * thinktime, startdelay, rate_min, exitall, and when it stops issuing.
+ */
+export function threadPace(
+  o: FioJobOpts,
+  f: FioThreadJob,
+  exitGroup: number,
+  jobId: number,
+  waitJob: number,
+): FioThreadPace {
+  const dirRate = (d: 0 | 1) => o.rate[d] > 0 ? o.rate[d] : o.rateIops[d] * minBs(f, d);
+  return {
+    startDelayNs: o.startDelayNs,
+    rateBps: [dirRate(0), dirRate(1)],
+    poisson: o.rateProcess === "poisson",
+    quiesce: o.submitMode === "inline",
+    thinkUs: o.thinkUs,
+    thinkSpinUs: o.thinkSpinUs,
+    thinkBlocks: o.thinkBlocks,
+    thinkIssue: o.thinkIssue,
+    rateMinBps: o.rateMin,
+    rateIopsMin: o.rateIopsMin,
+    exitall: !o.exitall ? 0 : o.exitWhat === "group" ? 1 : 2,
+    exitGroup,
+    deadlineRelNs: o.runtimeNs === undefined ? 0 : o.rampNs + o.runtimeNs,
+    jobId,
+    waitJob,
+  };
+}
+
+/** The index (in the run) of the job `o` waits for, or -1; it must be an earlier job of the same run. */
+function waitJobOf(o: FioJobOpts, jobs: FioJobOpts[]): number {
+  if (o.waitFor === undefined) return -1;
+  const i = jobs.findIndex((j) => j.name === o.waitFor);
+  if (i < 0 || i >= jobs.indexOf(o)) {
+    throw new UsageError(
+      `${
+        at(o, "wait_for")
+      }: job "${o.name}": option wait_for: no earlier job "${o.waitFor}" running with it ` +
+        "(jobs after a stonewall wait for the ones before anyway)",
+    );
+  }
+  return i;
 }
 
 /** The settings every job of a run must share, by option. */
@@ -128,10 +233,12 @@ function machineKey(o: FioJobOpts): Record<string, string> {
     registerfiles: String(uring && o.registerfiles),
     filename: o.filenames.join(":"),
     runtime: String(o.runtimeNs ?? ""),
+    ramp_time: String(o.rampNs),
     time_based: String(o.timeBased),
     dmasim_functional: String(o.functional),
     log_avg_msec: String(o.logs.avgMsec),
     dmasim_seed: String(o.seed),
+    ioengine: String(o.ioengine === "null"),
   };
 }
 
@@ -163,6 +270,12 @@ function notesOf(jobs: FioJobOpts[]): string[] {
       notes.add(
         `${content.join(", ")}: only choose the bytes written; the drive model's timing does not depend on ` +
           "content and dmasim does not generate the pattern",
+      );
+    }
+    if (o.submitMode === "offload" && o.optionWhere.io_submit_mode) {
+      notes.add(
+        "io_submit_mode=offload: approximated: the job's thread submits its I/Os itself, and does not wait " +
+          "for those in flight before a rate sleep (fio's offload workers are not modelled)",
       );
     }
     if (o.directory !== undefined) {
@@ -197,9 +310,20 @@ function devicesOf(o: FioJobOpts, names: string[], profileName: string): string[
   return devices;
 }
 
-/** Build the engine job of one run (its groups flattened in order). */
-export function machineOf(jobs: FioJobOpts[], profileOverride?: string): FioMachine {
+/** Build the engine job of one run from its reporting groups, in order. */
+export function machineOf(groups: FioJobOpts[][], profileOverride?: string): FioMachine {
+  const jobs = groups.flat();
   checkShared(jobs);
+  for (const j of jobs) {
+    if (j.startDelayNs > 0 && j.rampNs > 0) {
+      throw new UsageError(
+        `${
+          at(j, "startdelay")
+        }: job "${j.name}": option startdelay: not modelled: startdelay together with ` +
+          "ramp_time (dmasim's ramp is one window for the whole run)",
+      );
+    }
+  }
   const o = jobs[0];
   const loaded = loadProfile(
     o.profile ?? profileOverride,
@@ -220,6 +344,19 @@ export function machineOf(jobs: FioJobOpts[], profileOverride?: string): FioMach
     );
   }
   const fioThreads = threads.map((t) => threadJob(t.opts, capacity));
+  // Pacing for every thread when any job paces, so that each also stops at its own runtime.
+  if (jobs.some(paced)) {
+    threads.forEach((t, i) => {
+      const group = groups.findIndex((g) => g.includes(t.opts));
+      fioThreads[i].pace = threadPace(
+        t.opts,
+        fioThreads[i],
+        group,
+        jobs.indexOf(t.opts),
+        waitJobOf(t.opts, jobs),
+      );
+    });
+  }
   const uring = o.ioengine === "io_uring";
   const bs = Math.max(...fioThreads.flatMap((f) => [...f.bsRead, ...f.bsWrite].map(([b]) => b)));
   const anyWrite = fioThreads.some((f) => f.readPer10000 < 10000);
@@ -247,7 +384,14 @@ export function machineOf(jobs: FioJobOpts[], profileOverride?: string): FioMach
   };
   if (o.iommu) job.iommu = o.iommu;
   if (o.functional) job.functional = true;
-  if (o.runtimeNs !== undefined) job.runtimeNs = o.runtimeNs;
+  if (o.runtimeNs !== undefined) {
+    // With wait_for, jobs run one after another: the run may last their runtimes together.
+    job.runtimeNs = jobs.some((j) => j.waitFor !== undefined)
+      ? jobs.reduce((a, j) => a + j.startDelayNs + j.rampNs + (j.runtimeNs ?? 0), 0)
+      : o.runtimeNs + Math.max(...jobs.map((j) => j.startDelayNs));
+  }
+  if (o.ioengine === "null") job.noop = true;
+  if (o.rampNs > 0) job.rampNs = o.rampNs;
   return {
     job,
     profileName: p.name,

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { parseEnum, UsageError } from "../common.ts";
+import { parseEnum, parseIntIn, UsageError, ValueError } from "../common.ts";
 import type { BufferKind } from "../engine.ts";
 import type { IommuMode } from "../../src/profile.ts";
 import type { FioJobOpts, Rw } from "./job.ts";
-import { parseBsList, parseBssplit, parseRange } from "./values.ts";
+import { parseBsList, parseBssplit, parseDirList, parseDistribution, parseRange } from "./values.ts";
 
 /** How a fio option's value is parsed. */
 export type FioOptKind = "bool" | "int" | "size" | "sizepct" | "time" | "str" | "enum";
@@ -30,16 +30,27 @@ export interface FioOptSpec {
   max?: number;
   /** Allowed values (enum). */
   values?: readonly string[];
+  /** A time's unit when the value has none (fio's: seconds, or microseconds for thinktime). */
+  unit?: "s" | "us";
   /** Set the value on the job; `at` is `file:line` for messages. */
   apply: (o: FioJobOpts, v: FioValue, at: string) => void;
 }
 
-const ENGINES = ["io_uring", "libaio", "psync", "sync", "pvsync", "pvsync2", "posixaio"] as const;
+const ENGINES = ["io_uring", "libaio", "psync", "sync", "pvsync", "pvsync2", "posixaio", "null"] as const;
 const RWS: readonly Rw[] = ["read", "write", "randread", "randwrite", "rw", "randrw"];
 const refuse = (at: string, opt: string, why: string): never => {
   throw new UsageError(`${at}: option ${opt}: not modelled: ${why}`);
 };
 const none = () => {};
+/** Parse with `f`; a value error becomes a usage error naming the line and option. */
+function parseOr<T>(at: string, opt: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof ValueError) throw new UsageError(`${at}: option ${opt}: ${err.message}`);
+    throw err;
+  }
+}
 const T_MAX = 30 * 86_400e9;
 
 /**
@@ -79,12 +90,23 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
   rw: {
     kind: "str",
     apply: (o, v, at) => {
-      const rw = (v as string) === "readwrite" ? "rw" : v as string;
-      if (rw.includes(":")) refuse(at, "rw", `${JSON.stringify(v)}: the ':' offset modifier`);
+      const [mode, mod] = (v as string).split(/:(.*)/s);
+      const rw = mode === "readwrite" ? "rw" : mode;
       if (!(RWS as readonly string[]).includes(rw)) {
         refuse(at, "rw", `${JSON.stringify(v)} (dmasim: ${RWS.join(", ")}, readwrite)`);
       }
       o.rw = rw as Rw;
+      o.seqNr = 1;
+      o.seqAdd = 0;
+      // The ':N' modifier (str_rw_cb): I/Os per new random offset for random jobs, bytes added for sequential.
+      if (mod !== undefined) {
+        if (rw.startsWith("rand")) o.seqNr = parseOr(at, "rw", () => parseIntIn(mod, 1, 2 ** 31));
+        else {
+          const neg = mod.trim().startsWith("-");
+          const b = parseOr(at, "rw", () => parseIntIn(mod.trim().replace(/^-/, ""), 0, 2 ** 52, o.kbBase));
+          o.seqAdd = neg ? -b : b;
+        }
+      }
     },
   },
   readwrite: { kind: "str", canon: "rw", apply: (o, v, at) => FIO_OPTIONS.rw.apply(o, v, at) },
@@ -172,10 +194,11 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
   },
   norandommap: { kind: "bool", apply: none },
   random_generator: { kind: "enum", values: ["tausworthe", "lfsr", "tausworthe64"], apply: none },
-  random_distribution: {
-    kind: "str",
-    apply: (_o, v, at) =>
-      v !== "random" ? refuse(at, "random_distribution", `${JSON.stringify(v)} (dmasim: random)`) : 0,
+  random_distribution: { kind: "str", apply: (o, v, at) => o.dist = parseDistribution(v as string, at) },
+  rw_sequencer: {
+    kind: "enum",
+    values: ["sequential", "identical"],
+    apply: (o, v) => o.identical = v === "identical",
   },
   randseed: { kind: "int", min: 0, max: 2 ** 31, apply: (o, v) => o.seed = v as number },
   thread: { kind: "bool", apply: (o, v) => o.thread = v as boolean },
@@ -190,6 +213,72 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
   log_avg_msec: { kind: "int", min: 0, max: 3_600_000, apply: (o, v) => o.logs.avgMsec = v as number },
   per_job_logs: { kind: "bool", apply: (o, v) => o.logs.perJob = v as boolean },
   ...Object.fromEntries(CONTENT_OPTIONS.map((k) => [k, { kind: "str", apply: none } as FioOptSpec])),
+  rate: { kind: "str", apply: (o, v, at) => o.rate = parseDirList(v as string, at, "rate", o.kbBase, true) },
+  rate_iops: {
+    kind: "str",
+    apply: (o, v, at) => o.rateIops = parseDirList(v as string, at, "rate_iops", 0, false),
+  },
+  rate_min: {
+    kind: "str",
+    apply: (o, v, at) => o.rateMin = parseDirList(v as string, at, "rate_min", o.kbBase, true),
+  },
+  ratemin: {
+    kind: "str",
+    canon: "rate_min",
+    apply: (o, v, at) => o.rateMin = parseDirList(v as string, at, "ratemin", o.kbBase, true),
+  },
+  rate_iops_min: {
+    kind: "str",
+    apply: (o, v, at) => o.rateIopsMin = parseDirList(v as string, at, "rate_iops_min", 0, false),
+  },
+  rate_process: {
+    kind: "enum",
+    values: ["linear", "poisson"],
+    apply: (o, v) => o.rateProcess = v as "linear" | "poisson",
+  },
+  io_submit_mode: {
+    kind: "enum",
+    values: ["inline", "offload"],
+    apply: (o, v) => o.submitMode = v as "inline" | "offload",
+  },
+  thinktime: {
+    kind: "time",
+    unit: "us",
+    min: 0,
+    max: T_MAX,
+    apply: (o, v) => o.thinkUs = Math.floor((v as number) / 1e3),
+  },
+  thinktime_spin: {
+    kind: "time",
+    unit: "us",
+    min: 0,
+    max: T_MAX,
+    apply: (o, v) => o.thinkSpinUs = Math.floor((v as number) / 1e3),
+  },
+  thinktime_blocks: { kind: "int", min: 1, max: 1e12, apply: (o, v) => o.thinkBlocks = v as number },
+  thinktime_blocks_type: {
+    kind: "enum",
+    values: ["complete", "issue"],
+    apply: (o, v) => o.thinkIssue = v === "issue",
+  },
+  startdelay: { kind: "time", min: 0, max: T_MAX, apply: (o, v) => o.startDelayNs = v as number },
+  ramp_time: { kind: "time", min: 0, max: T_MAX, apply: (o, v) => o.rampNs = v as number },
+  exitall: { kind: "bool", apply: (o, v) => o.exitall = v as boolean },
+  wait_for: { kind: "str", apply: (o, v) => o.waitFor = v as string },
+  iodepth_low: { kind: "int", min: 0, max: 32768, apply: (o, v) => o.depthLow = v as number },
+  iodepth_batch_complete_max: {
+    kind: "int",
+    min: 0,
+    max: 4096,
+    apply: (o, v) => o.completeMax = v as number,
+  },
+  // fio 3.33 accepts threads= (its tiobench profile's option, registered globally) and a job ignores it.
+  threads: { kind: "int", min: 0, max: 1 << 20, apply: none },
+  exit_what: {
+    kind: "enum",
+    values: ["group", "stonewall", "all"],
+    apply: (o, v) => o.exitWhat = v as "group" | "stonewall" | "all",
+  },
   dmasim_buffers: {
     kind: "enum",
     values: ["plain", "fixed", "dmabuf", "bounce"],
@@ -213,16 +302,6 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
 /** fio options dmasim does not model, and why (refused as "not modelled"). */
 export const NOT_MODELLED: Record<string, string> = {
   offset_increment: "per-job offset steps",
-  ramp_time: "a ramp before statistics start",
-  startdelay: "delayed job starts",
-  rate: "rate limiting",
-  rate_iops: "rate limiting",
-  rate_min: "minimum-rate checks",
-  ratemin: "minimum-rate checks",
-  rate_process: "rate limiting",
-  thinktime: "think time between I/Os",
-  thinktime_blocks: "think time between I/Os",
-  thinktime_spin: "think time between I/Os",
   verify: "data verification",
   do_verify: "data verification",
   verify_pattern: "data verification",
@@ -230,8 +309,6 @@ export const NOT_MODELLED: Record<string, string> = {
   continue_on_error: "per-error continuation",
   fsync: "fsync after writes",
   fdatasync: "fdatasync after writes",
-  iodepth_low: "a low-water mark for refilling the queue",
-  iodepth_batch_complete_max: "a cap on completions reaped per call (dmasim reaps all that are ready)",
   blockalign: "offset alignment other than the smallest block size",
   ba: "offset alignment other than the smallest block size",
   cpus_allowed: "CPU affinity (each thread has its own simulated core)",
@@ -246,15 +323,12 @@ export const NOT_MODELLED: Record<string, string> = {
   log_prio: "I/O priorities",
   registerfiles_only: "io_uring_cmd",
   uncached: "uncached buffered I/O",
-  io_submit_mode: "offloaded submission",
   latency_target: "latency-target depth search",
   latency_window: "latency-target depth search",
   latency_percentile: "latency-target depth search",
   flow: "flow control between jobs",
   fill_device: "filling the device",
   create_serialize: "file creation",
-  wait_for: "waiting for a named job",
-  exitall: "ending all jobs when one ends",
   write_hist_log: "histogram logs",
   bwavgtime: "bandwidth averaging windows other than 500 ms",
   iopsavgtime: "IOPS averaging windows other than 500 ms",

@@ -13,6 +13,7 @@ import { PERCENTILES } from "../../src/workload.ts";
 import { stats } from "../format.ts";
 import type { FioMachine } from "./machine.ts";
 import type { FioJobOpts } from "./job.ts";
+import { EIO } from "../../src/constants.ts";
 
 /** fio's figures for one direction of a finished job (stat.c, with fio's integer arithmetic). */
 export interface FioRates {
@@ -116,8 +117,12 @@ export interface EntryReport {
   maps: number[];
   /** clat of both directions bucketed like fio's io_u_lat (ns → count). */
   latNs: number[];
-  /** Runtime, ms (the longest member's). */
+  /** Runtime, ms (the longest member's, from its start). */
   runtimeMs: number;
+  /** fio's error number for the entry (td->error: EIO for failed I/Os or a rate_min not met), 0 if none. */
+  error: number;
+  /** Why the entry has an error, as fio logs it, or "" (a rate_min not met). */
+  errorText: string;
 }
 
 function latStat(parts: LatSums[], n: number): LatStat {
@@ -169,7 +174,10 @@ function windowSamples(t: FioThreadResult, d: number): { bw: number[]; iops: num
   const iops: number[] = [];
   for (let i = 1; i < t.samples.length; i++) {
     const dt = (t.samples[i].tNs - t.samples[i - 1].tNs) / 1e9;
-    if (dt <= 0 || (t.endNs !== null && t.samples[i].tNs > t.endNs)) continue;
+    // Windows before the thread started (startdelay) or after it ended are not its samples.
+    if (dt <= 0 || (t.endNs !== null && t.samples[i].tNs > t.endNs) || t.samples[i - 1].tNs < t.startNs) {
+      continue;
+    }
     const a = t.samples[i - 1].dirs[d];
     const b = t.samples[i].dirs[d];
     bw.push(Math.floor((b[1] - a[1]) / 1024 / dt));
@@ -237,7 +245,9 @@ export function entryReport(
 ): EntryReport {
   const ts = members.map((t) => r.fioThreads![t]);
   const runtimeMs = Math.max(
-    ...ts.map((t) => Math.max(1, Math.floor((Math.floor((t.endNs ?? r.simNs) / 1e3) + 999) / 1e3))),
+    ...ts.map((t) =>
+      Math.max(1, Math.floor((Math.floor(((t.endNs ?? r.simNs) - t.startNs) / 1e3) + 999) / 1e3))
+    ),
   );
   const dirs: [DirReport, DirReport] = [dirReport(ts, 0, runtimeMs), dirReport(ts, 1, runtimeMs)];
   const maps = new Array(21).fill(0);
@@ -251,7 +261,26 @@ export function entryReport(
     maps,
     latNs: latBuckets([...dirs[0].bins, ...dirs[1].bins]),
     runtimeMs,
+    ...entryError(m, ts, members, dirs),
   };
+}
+
+/** fio's td->error of an entry: a member's own (check_min_rate), else EIO when I/Os failed. */
+function entryError(
+  m: FioMachine,
+  ts: FioThreadResult[],
+  members: number[],
+  dirs: [DirReport, DirReport],
+): { error: number; errorText: string } {
+  const i = ts.findIndex((t) => t.error !== 0);
+  if (i >= 0) {
+    const o = m.threads[members[i]].opts;
+    const what = o.rateMin.some((x) => x > 0)
+      ? `rate_min=${o.rateMin.filter((x) => x > 0)[0]}B/s`
+      : `rate_iops_min=${o.rateIopsMin.filter((x) => x > 0)[0]}`;
+    return { error: ts[i].error, errorText: `${o.name}: ${what} not met (check_min_rate)` };
+  }
+  return { error: dirs[0].errors + dirs[1].errors > 0 ? EIO : 0, errorText: "" };
 }
 
 /** Percent figures of a list of counts (0 when all are 0). */

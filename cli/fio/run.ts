@@ -35,7 +35,7 @@ export function planRuns(
   jobs: FioJobOpts[],
   profile?: string,
 ): { machine: FioMachine; groups: FioJobOpts[][] }[] {
-  return groupJobs(jobs).map((groups) => ({ machine: machineOf(groups.flat(), profile), groups }));
+  return groupJobs(jobs).map((groups) => ({ machine: machineOf(groups, profile), groups }));
 }
 
 function entriesOf(m: FioMachine, r: RunResult, groups: FioJobOpts[][], firstGroup: number): EntryReport[] {

@@ -8,7 +8,7 @@ import { fixed } from "../common.ts";
 import type { DirReport, EntryReport } from "./report.ts";
 import { percents } from "./report.ts";
 import type { FioRun } from "./run.ts";
-import { EIO, FIO_VERSION, summary } from "./json.ts";
+import { FIO_VERSION, summary } from "./json.ts";
 import { diskStats } from "./disk.ts";
 
 const us = (ns: number) => ns / 1e3;
@@ -40,7 +40,7 @@ function dirFields(d: DirReport): string[] {
 }
 
 function entryLine(e: EntryReport, disks: string[]): string {
-  const err = e.dirs[0].errors + e.dirs[1].errors > 0 ? EIO : 0;
+  const err = e.error;
   const p = (xs: number[], d: number) => xs.map((v) => `${fixed(v, d)}%`);
   const lat = percents(e.latNs);
   return [

@@ -11,7 +11,7 @@ import { fmtLatLine, fmtPercentileBlock } from "../format.ts";
 import type { FioJobOpts } from "./job.ts";
 import { type DirReport, type EntryReport, LAT_THRESHOLDS, percents } from "./report.ts";
 import type { FioRun } from "./run.ts";
-import { EIO, FIO_VERSION, summary } from "./json.ts";
+import { FIO_VERSION, summary } from "./json.ts";
 import { diskStats } from "./disk.ts";
 
 /** The simulated clock's date, where fio prints the wall clock's. */
@@ -115,7 +115,7 @@ function dist(counts: number[], keys: string[]): string {
 
 function entryBlock(e: EntryReport): string[] {
   const [rd, wr] = e.dirs;
-  const err = rd.errors + wr.errors > 0 ? EIO : 0;
+  const err = e.error;
   const out = [
     `${e.opts.name}: (groupid=${e.groupid}, jobs=${e.members.length}): err=${
       String(err).padStart(2)

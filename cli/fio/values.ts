@@ -38,6 +38,110 @@ export function parseBsList(text: string, at: string, kbBase: 1000 | 1024): [num
   return [r, wr];
 }
 
+/**
+ * A per-direction value list as fio takes it (`rate=1m,500k`): read, write
+ * (and trim, ignored); one value without a comma sets every direction, an
+ * empty field leaves its direction unset (0). Sizes take `kb_base` suffixes
+ * when `units` is set.
+ */
+export function parseDirList(
+  text: string,
+  at: string,
+  opt: string,
+  kbBase: 0 | 1000 | 1024,
+  units: boolean,
+): [number, number] {
+  const parts = text.split(",");
+  if (parts.length > 3) {
+    throw new UsageError(`${at}: option ${opt}: expected READ[,WRITE[,TRIM]], got ${JSON.stringify(text)}`);
+  }
+  const one = (t: string): number => {
+    if (t.trim() === "") return 0;
+    try {
+      return parseIntIn(t, 0, 2 ** 52, units ? kbBase : false);
+    } catch (err) {
+      if (err instanceof ValueError) throw new UsageError(`${at}: option ${opt}: ${err.message}`);
+      throw err;
+    }
+  };
+  const r = one(parts[0]);
+  return parts.length === 1 ? [r, r] : [r, one(parts[1])];
+}
+
+/** A random_distribution as fio parses it (str_random_distribution_cb). */
+export interface FioDistribution {
+  /** 0 random, 1 zipf, 2 pareto, 3 normal, 4 zoned. */
+  kind: 0 | 1 | 2 | 3 | 4;
+  /** zipf theta, pareto h, normal's deviation (percent). */
+  param: number;
+  /** Center 0..1, or -1. */
+  center: number;
+  /** zoned: [access percent, size percent] per zone, read and write. */
+  zones?: [[number, number][], [number, number][]];
+}
+
+function zonedSplit(text: string, at: string): [number, number][] {
+  const zones = text.split(":").filter((z) => z.trim() !== "").map((z) => {
+    const m = /^\s*(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)?\s*$/.exec(z);
+    if (!m) {
+      throw new UsageError(
+        `${at}: option random_distribution: zone ${JSON.stringify(z)}: expected ACCESS%/SIZE%`,
+      );
+    }
+    return [Number(m[1]), m[2] === undefined ? NaN : Number(m[2])] as [number, number];
+  });
+  // A zone without a size takes what is left of the range (fio: "20/").
+  const given = zones.filter(([, s]) => !Number.isNaN(s)).reduce((a, [, s]) => a + s, 0);
+  const open = zones.filter(([, s]) => Number.isNaN(s)).length;
+  const out = zones.map(([a, s]) =>
+    [a, Number.isNaN(s) ? (100 - given) / Math.max(1, open) : s] as [number, number]
+  );
+  const acc = out.reduce((a, [x]) => a + x, 0);
+  const size = out.reduce((a, [, x]) => a + x, 0);
+  if (Math.abs(acc - 100) > 1e-9 || Math.abs(size - 100) > 1e-9 || out.some(([a, s]) => a <= 0 || s <= 0)) {
+    throw new UsageError(
+      `${at}: option random_distribution: zoned access and size percentages must each add up to 100, got ${acc} and ${size}`,
+    );
+  }
+  return out;
+}
+
+/** `random_distribution=random|zipf:θ[:center]|pareto:h[:center]|normal:σ[:center]|zoned:A/S:…[,…]`. */
+export function parseDistribution(text: string, at: string): FioDistribution {
+  const t = text.trim();
+  const bad = (why: string): never => {
+    throw new UsageError(`${at}: option random_distribution: ${JSON.stringify(text)}: ${why}`);
+  };
+  if (t === "random") return { kind: 0, param: 0, center: -1 };
+  const [name, rest] = t.split(/:(.*)/s);
+  if (name === "zoned") {
+    const [r, w] = (rest ?? "").split(",");
+    const read = zonedSplit(r, at);
+    return {
+      kind: 4,
+      param: 0,
+      center: -1,
+      zones: [read, w !== undefined && w.trim() !== "" ? zonedSplit(w, at) : read],
+    };
+  }
+  const kinds: Record<string, 1 | 2 | 3> = { zipf: 1, pareto: 2, normal: 3 };
+  if (!(name in kinds)) {
+    if (name === "zoned_abs" || name === "gauss") {
+      bad("not modelled (dmasim: random, zipf, pareto, normal, zoned)");
+    }
+    bad("expected random, zipf:THETA, pareto:H, normal:DEV or zoned:ACCESS/SIZE:…");
+  }
+  const parts = (rest ?? "").split(":");
+  const param = parts[0] === "" ? (name === "normal" ? 0 : NaN) : Number(parts[0]);
+  const center = parts.length > 1 ? Number(parts[1]) : -1;
+  if (!Number.isFinite(param)) bad("needs its parameter (zipf:1.2, pareto:0.3, normal:5)");
+  if (name === "zipf" && (param <= 0 || param === 1)) bad("zipf theta must be above 0 and not 1");
+  if (name === "pareto" && !(param > 0 && param < 1)) bad("pareto h must be between 0 and 1");
+  if (name === "normal" && !(param >= 0 && param <= 100)) bad("normal deviation must be 0..100 percent");
+  if (parts.length > 1 && !(center >= 0 && center <= 1)) bad("the center must be 0..1");
+  return { kind: kinds[name], param, center };
+}
+
 /** `bsrange=min-max` (one range for both directions, or `R,W`). */
 export function parseRange(text: string, at: string, kbBase: 1000 | 1024): [number, number] {
   const first = text.split(",")[0];
@@ -107,7 +211,7 @@ export function typedValue(e: FioEntry, spec: FioOptSpec, kbBase: 1000 | 1024): 
       case "sizepct":
         return sizeOrPct(e.value, spec, kbBase);
       case "time": {
-        const ns = parseDurationNs(e.value, "s");
+        const ns = parseDurationNs(e.value, spec.unit ?? "s");
         if (ns === null || ns < spec.min! || ns > spec.max!) {
           throw new ValueError("a time like 30, 10s, 500ms, 2m (seconds if no unit)", e.value);
         }

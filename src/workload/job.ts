@@ -74,6 +74,8 @@ export interface ResolvedJob {
   nbufs: number;
   /** Sampling interval, simulated ns. */
   sampleNs: number;
+  /** fio's ramp_time, ns (0: none). */
+  rampNs: number;
   /** One fio job per thread, if any. */
   fio: UringJob["fioThreads"];
 }
@@ -113,8 +115,18 @@ export function resolveJob(job: UringJob, sys: System): ResolvedJob {
     warmupIos,
     nbufs,
     sampleNs: job.sampleNs ?? 1e9,
+    rampNs: resolveRamp(job),
     fio: job.fioThreads,
   };
+}
+
+/** fio's ramp_time: a whole number of ns, up to 30 days. */
+function resolveRamp(job: UringJob): number {
+  const r = job.rampNs ?? 0;
+  if (!Number.isInteger(r) || r < 0 || r > 30 * 86_400e9) {
+    throw new JobError("rampNs", `expected an integer 0..${30 * 86_400e9} ns, got ${r}`);
+  }
+  return r;
 }
 
 /** Threads, depth, batches and block size. */

@@ -83,7 +83,7 @@ export function collectResult(
     result.trace = readTrace(sys);
     result.traceDropped = w.trace_dropped();
   }
-  if (job.fio) result.fioThreads = readThreadResults(job.threads, t0, sampleTimes(sys));
+  if (job.fio) result.fioThreads = readThreadResults(job.fio, t0, sampleTimes(sys));
   return result;
 }
 

@@ -72,9 +72,10 @@ export function setUpMachine(sys: System, job: ResolvedJob): number[] {
       job.seed,
     )
   );
+  if (job.rampNs > 0) guard(() => w.wl_set_ramp(job.rampNs));
   const threadDevs = assignFiles(job.threads, job.devNames.map((_, i) => i));
   const ringIds = Array.from({ length: job.threads }, (_, t) => setUpThread(sys, job, t, threadDevs[t]));
-  if (job.fio) applyThreadJobs(job.fio);
+  if (job.fio) applyThreadJobs(job.fio, job.seed);
   return ringIds;
 }
 
