@@ -70,14 +70,15 @@ export function stackedRow(
   return { kind, write, drives, iommu, registered: run("fixed"), dmabuf: run("dmabuf") };
 }
 
-/** Every row of the table, in its order. */
-export function stackedRows(ios: number): StackedRow[] {
+/** Every row of the table, in its order, each passed to `onRow` as it is measured. */
+export function stackedRows(ios: number, onRow: (r: StackedRow) => void = () => {}): StackedRow[] {
   const rows: StackedRow[] = [];
   for (const kind of ["striped", "raid1"] as const) {
     for (const write of [false, true]) {
       for (const drives of [2, 4, 8]) {
         for (const iommu of ["strict", "lazy", "passthrough"] as const) {
           rows.push(stackedRow(kind, write, drives, iommu, ios));
+          onRow(rows[rows.length - 1]);
         }
       }
     }
@@ -107,5 +108,5 @@ export const STACKED_HEADER = [
 if (import.meta.main) {
   const ios = Number(Deno.args[0] ?? 20_000);
   console.log(STACKED_HEADER.join("\n"));
-  for (const r of stackedRows(ios)) console.log(stackedLine(r));
+  stackedRows(ios, (r) => console.log(stackedLine(r)));
 }

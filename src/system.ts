@@ -105,6 +105,8 @@ export interface StackedInfo {
   pending: number[];
   /** md raid1: the last working mirror failed and was kept (MD_BROKEN). */
   broken: boolean;
+  /** md raid1: reads raid1d sent to another mirror after a leg failed. */
+  readRetries: number;
   /** dma-buf registrations are forwarded to the members. */
   dmabufForwarding: boolean;
 }
@@ -277,6 +279,7 @@ export class System {
       faulty: ks.map((k) => w.stacked_stat(s, k, 1) === 1),
       pending: ks.map((k) => w.stacked_stat(s, k, 2)),
       broken: w.stacked_stat(s, 0, 3) === 1,
+      readRetries: w.stacked_stat(s, 0, 6),
       dmabufForwarding: sd.dmabuf_forwarding,
     };
   }

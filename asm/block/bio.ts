@@ -7,14 +7,18 @@
 // one completes, the request's end_io runs: a hook the layer above
 // (io_uring's rw completion) registers at machine set-up, as kiocb->ki_complete.
 
-import { PAGE_SIZE, REQS_MAX } from "../sim/limits";
+import { PAGE_SHIFT, PAGE_SIZE, REQS_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
 import { charge, core_time, LAYER_BLOCK } from "../sim/engine";
 import { cost, COST_BIO, COST_BIO_CLONE, COST_BIO_SPLIT } from "../sim/costs";
 import { bound, INV_BIO_FEED, INV_HOOK_UNSET, invariant_fail } from "../sim/errors";
 import { nvme_lba_shift, nvme_max_hw_bytes, nvme_max_segments, nvme_queue_rq } from "../nvme/pci";
 import { trace_rec, TR_SUBMIT, tracing } from "../sim/trace";
-import { md_leg_end, MEMBERS_MAX, stacked_count_clone, stacked_leg_of } from "./stacked";
+import {
+  md_count_read_retry, md_leg_end, md_read_balance, MEMBERS_MAX, stacked_count_clone, stacked_leg_of, stacked_member,
+} from "./stacked";
+import { blk_alloc, blk_free } from "../sim/mem";
+import { nvme_commit_rqs } from "../nvme/pci";
 
 /**
  * Returned by blk_end when commands went to the device: the request completes
@@ -46,6 +50,8 @@ export function blk_init(max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_
   // Fresh each machine: the arena was reset under any earlier pointers.
   segs = mem_alloc(<usize>4096 * 16);
   carry = mem_alloc(<usize>4096 * 16);
+  // Kept raid1 reads of an earlier machine pointed into the old arena.
+  for (let i: u32 = 0; i < REQS_MAX; i++) unchecked((dio_keep[i] = 0));
 }
 
 /** The queue limits in force: 0 max_hw_sectors_kb, 1 max_sectors_kb, 2 max_segments, 3 dma_alignment. */
@@ -100,6 +106,22 @@ const dio_leg_ok = new StaticArray<u32>(REQS_MAX); // legs whose every command s
 const dio_leg_cmds = new StaticArray<u32>(REQS_MAX * MEMBERS_MAX);
 const dio_len = new StaticArray<u32>(REQS_MAX);
 const dio_write = new StaticArray<bool>(REQS_MAX);
+// An md raid1 read keeps its bio's memory, as the r1bio keeps the master
+// bio, so that raid1d can send it to another mirror when a leg fails
+// (handle_read_error → raid1_read_request with the failed mirror IO_BLOCKED):
+// a block per request (0: none) with a header — capacity, pieces, a
+// forwarded dma-buf's tables and pages, mirrors tried, the position, polled,
+// premapped — and the (raw address, length) pieces, 16 bytes each.
+const dio_keep = new StaticArray<usize>(REQS_MAX);
+const KP_CAP: usize = 0; // u32
+const KP_N: usize = 4; // u32
+const KP_TAB: usize = 8; // usize
+const KP_PAGES: usize = 16; // u32
+const KP_TRIED: usize = 20; // u32
+const KP_POS: usize = 24; // u64
+const KP_POLLED: usize = 32; // u8
+const KP_PREMAPPED: usize = 33; // u8
+const KP_HDR: usize = 48;
 
 /**
  * The end_io of a request whose last command completed: request, bytes done
@@ -286,6 +308,101 @@ export function blk_clone(c: i32, pos: u64, s: i32, k: i32, mirror: bool): void 
   }
 }
 
+/**
+ * md raid1 read `req` (begun by blk_begin) goes to mirror `k` first: keep
+ * what a retry on another mirror needs (its pieces follow, blk_keep_piece).
+ */
+export function blk_mirror_read_keep(
+  req: u32, pos: u64, polled: bool, premapped: bool, tab: usize, tab_pages: u32, k: i32,
+): void {
+  keep_free(req);
+  const cap: u32 = 32;
+  const b = blk_alloc(KP_HDR + <usize>cap * 16);
+  store<u32>(b + KP_CAP, cap);
+  store<u32>(b + KP_N, 0);
+  store<usize>(b + KP_TAB, tab);
+  store<u32>(b + KP_PAGES, tab_pages);
+  store<u32>(b + KP_TRIED, <u32>1 << <u32>k);
+  store<u64>(b + KP_POS, pos);
+  store<u8>(b + KP_POLLED, polled ? 1 : 0);
+  store<u8>(b + KP_PREMAPPED, premapped ? 1 : 0);
+  unchecked((dio_keep[req] = b));
+}
+
+/** Keep one piece (as the stacking driver got it, before any member's translation) of the read being built. */
+export function blk_keep_piece(addr: u64, len: u32): void {
+  let b = unchecked(dio_keep[b_req]);
+  const n = load<u32>(b + KP_N);
+  const cap = load<u32>(b + KP_CAP);
+  if (n == cap) {
+    const nb = blk_alloc(KP_HDR + <usize>cap * 32);
+    memory.copy(nb, b, KP_HDR + <usize>cap * 16);
+    store<u32>(nb + KP_CAP, cap * 2);
+    blk_free(b, KP_HDR + <usize>cap * 16);
+    b = nb;
+    unchecked((dio_keep[b_req] = b));
+  }
+  store<u64>(b + KP_HDR + <usize>n * 16, addr);
+  store<u32>(b + KP_HDR + <usize>n * 16 + 8, len);
+  store<u32>(b + KP_N, n + 1);
+}
+
+function keep_free(req: u32): void {
+  const b = unchecked(dio_keep[req]);
+  if (b == 0) return;
+  blk_free(b, KP_HDR + <usize>load<u32>(b + KP_CAP) * 16);
+  unchecked((dio_keep[req] = 0));
+}
+
+/**
+ * raid1d's retry of a read whose leg on mirror `failed` of `s` failed: the
+ * next mirror read_balance picks among those not tried yet gets a new clone
+ * of the kept bio, its commands queued and the doorbell rung now (on the
+ * completing core: dmasim runs raid1d's work there). False when no mirror
+ * is left. fix_read_error's rewrite of the bad sectors is not modelled.
+ */
+function mirror_read_retry(req: u32, s: i32, core: i32): bool {
+  const b = unchecked(dio_keep[req]);
+  if (b == 0) return false;
+  const tried = load<u32>(b + KP_TRIED);
+  const pos = load<u64>(b + KP_POS);
+  const k = md_read_balance(s, pos, <u64>unchecked(dio_len[req]), tried);
+  if (k < 0) return false;
+  store<u32>(b + KP_TRIED, tried | (<u32>1 << <u32>k));
+  md_count_read_retry(s);
+  b_req = req;
+  b_core = core;
+  b_polled = load<u8>(b + KP_POLLED) != 0;
+  b_write = false;
+  b_premapped = load<u8>(b + KP_PREMAPPED) != 0;
+  b_err = 0;
+  b_cmds = 0;
+  b_bio_cmds = 0;
+  b_leg = -1;
+  nsegs = 0;
+  cmd_bytes = 0;
+  blk_clone(stacked_member(s, k), pos, s, k, true);
+  const tab = load<usize>(b + KP_TAB);
+  const pages = <usize>load<u32>(b + KP_PAGES);
+  const n = load<u32>(b + KP_N);
+  for (let i: u32 = 0; i < n; i++) {
+    let a = load<u64>(b + KP_HDR + <usize>i * 16);
+    if (tab != 0) {
+      a = load<u64>(tab + ((<usize>k * pages + <usize>(a >> PAGE_SHIFT)) << 3)) + (a & (<u64>PAGE_SIZE - 1));
+    }
+    blk_feed(a, load<u32>(b + KP_HDR + <usize>i * 16 + 8));
+  }
+  flush_cmd();
+  nvme_commit_rqs(core);
+  if (unchecked(dio_leg_cmds[req * MEMBERS_MAX + <u32>k]) == 0) {
+    // Nothing could be queued: the leg ends at once.
+    unchecked((dio_legs[req] = unchecked(dio_legs[req]) & ~(<u32>1 << <u32>k)));
+    md_leg_end(s, k, false, false);
+    return false;
+  }
+  return true;
+}
+
 /** md raid1: request `req` (begun by blk_begin) writes or reads `len` bytes; no leg yet. */
 export function blk_mirror_begin(req: u32, write: bool, len: u32): void {
   unchecked((dio_legs[req] = 0));
@@ -316,7 +433,10 @@ export function blk_end(): i32 {
       }
     }
     // Commands already queued complete first; the request then fails.
-    if (dio_pending_get(b_req) == 0) return b_err;
+    if (dio_pending_get(b_req) == 0) {
+      keep_free(b_req);
+      return b_err;
+    }
   }
   return BLK_QUEUED;
 }
@@ -335,8 +455,10 @@ export function blk_cmd_done(req: u32, res: i32, core: i32, c: i32): void {
   const left = dio_pending_get(req) - 1;
   dio_pending_set(req, left);
   if (unchecked(dio_md[req]) != 0) {
-    mirror_cmd_done(req, res, c);
-    if (left > 0) return;
+    mirror_cmd_done(req, res, c, core);
+    // A failed read leg may have been sent to another mirror.
+    if (dio_pending_get(req) > 0) return;
+    keep_free(req);
     // call_bio_endio: a request no leg completed is BLK_STS_IOERR, whatever
     // the legs' own errors; a write that reached one mirror succeeded
     // (R1BIO_Uptodate, set by raid1_end_write_request's first good leg).
@@ -352,7 +474,7 @@ export function blk_cmd_done(req: u32, res: i32, core: i32, c: i32): void {
 }
 
 /** A command of md raid1 request `req` on controller `c` ended: count it on its leg, end the leg with its last. */
-function mirror_cmd_done(req: u32, res: i32, c: i32): void {
+function mirror_cmd_done(req: u32, res: i32, c: i32, core: i32): void {
   const k = stacked_leg_of(c);
   assert(k >= 0, "md: a command of a raid1 request on a controller in no array");
   const i = req * MEMBERS_MAX + <u32>k;
@@ -363,7 +485,9 @@ function mirror_cmd_done(req: u32, res: i32, c: i32): void {
     if ((unchecked(dio_leg_fail[req]) & (<u32>1 << <u32>k)) == 0) {
       unchecked((dio_leg_ok[req] = unchecked(dio_leg_ok[req]) | (<u32>1 << <u32>k)));
     }
-    md_leg_end(<i32>unchecked(dio_md[req]) - 1, k, (unchecked(dio_leg_fail[req]) & (<u32>1 << <u32>k)) != 0,
-      unchecked(dio_write[req]));
+    const s = <i32>unchecked(dio_md[req]) - 1;
+    const failed = (unchecked(dio_leg_fail[req]) & (<u32>1 << <u32>k)) != 0;
+    md_leg_end(s, k, failed, unchecked(dio_write[req]));
+    if (failed && !unchecked(dio_write[req]) && unchecked(dio_leg_ok[req]) == 0) mirror_read_retry(req, s, core);
   }
 }

@@ -22,7 +22,7 @@
 
 import { PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
 import { bound, INV_BIO_FEED } from "../sim/errors";
-import { blk_begin, blk_clone, blk_end, blk_feed, blk_mirror_begin } from "./bio";
+import { blk_begin, blk_clone, blk_end, blk_feed, blk_mirror_begin, blk_mirror_read_keep, blk_keep_piece } from "./bio";
 import {
   map_pos, map_run, md_in_sync, md_read_balance, md_write_leg, MEMBERS_MAX, SK_RAID1, stacked_kind, stacked_map,
   stacked_member, stacked_members,
@@ -30,6 +30,7 @@ import {
 
 let d_s: i32 = 0;
 let d_raid1: bool = false;
+let d_write: bool = false;
 let d_pos: u64 = 0; // the bio's first byte on the stacked device
 let d_lpos: u64 = 0; // the stacked device's byte the next piece is for
 let d_end: u64 = 0; // end of the current clone (dm: the target or chunk boundary)
@@ -52,6 +53,7 @@ export function dm_begin(
 ): i32 {
   d_s = s;
   d_raid1 = stacked_kind(s) == SK_RAID1;
+  d_write = write;
   d_pos = pos;
   d_tab = tab;
   d_tab_pages = tab_pages;
@@ -70,8 +72,12 @@ export function dm_begin(
       unchecked((d_pass_k[d_passes++] = k));
     }
   } else {
-    const k = md_read_balance(s, pos, <u64>len);
-    if (k >= 0) unchecked((d_pass_k[d_passes++] = k));
+    const k = md_read_balance(s, pos, <u64>len, 0);
+    if (k >= 0) {
+      unchecked((d_pass_k[d_passes++] = k));
+      // The r1bio keeps the master bio: a failed read is retried on another mirror.
+      blk_mirror_read_keep(req, pos, polled, premapped, tab, tab_pages, k);
+    }
   }
   return d_passes > 0 ? d_passes : -5;
 }
@@ -101,6 +107,7 @@ export function dm_pass(i: i32): void {
  */
 export function dm_feed(addr: u64, len: u32): void {
   if (d_raid1) {
+    if (!d_write) blk_keep_piece(addr, len);
     blk_feed(xlate(addr, d_k), len);
     return;
   }

@@ -43,6 +43,7 @@ const md_faulty = new StaticArray<bool>(STACKED_MAX * MEMBERS_MAX); // test_bit(
 const md_pending = new StaticArray<u32>(STACKED_MAX * MEMBERS_MAX); // atomic_t rdev->nr_pending
 const md_next_seq = new StaticArray<u64>(STACKED_MAX * MEMBERS_MAX); // mirror->next_seq_sect, in bytes
 const md_broken = new StaticArray<bool>(STACKED_MAX); // MD_BROKEN: the last mirror failed and was kept
+const md_read_retries = new StaticArray<u64>(STACKED_MAX); // reads raid1d sent to another mirror
 // The stacked device and member index a controller belongs to (a member is
 // claimed by one holder only, as bd_prepare_to_claim allows), -1 if none.
 const ctrl_sd = new StaticArray<i32>(CTRLS_MAX);
@@ -76,6 +77,7 @@ export function stacked_setup(s: i32, kind: i32, members: usize, n: i32, chunk_b
   unchecked((sd_chunk[s] = <u64>chunk_bytes));
   unchecked((sd_forward[s] = forward));
   unchecked((md_broken[s] = false));
+  unchecked((md_read_retries[s] = 0));
   let shift: u32 = 0;
   let min_cap: u64 = u64.MAX_VALUE;
   let sum: u64 = 0;
@@ -137,7 +139,8 @@ export function stacked_count_clone(s: i32, k: i32): void {
 /**
  * Inspection of member `k` of `s`: 0 clones issued to it, 1 Faulty (md
  * raid1), 2 nr_pending, 3 MD_BROKEN (the array's, any k), 4 size in bytes
- * (the device's, any k), 5 its controller.
+ * (the device's, any k), 5 its controller, 6 reads retried on another mirror (the
+ * array's, any k).
  */
 export function stacked_stat(s: i32, k: i32, which: i32): f64 {
   const i = s * MEMBERS_MAX + k;
@@ -148,6 +151,7 @@ export function stacked_stat(s: i32, k: i32, which: i32): f64 {
     case 3: return unchecked(md_broken[s]) ? 1 : 0;
     case 4: return <f64>unchecked(sd_cap[s]);
     case 5: return <f64>unchecked(sd_member[i]);
+    case 6: return <f64>unchecked(md_read_retries[s]);
   }
   return 0;
 }
@@ -218,15 +222,16 @@ export function md_in_sync(s: i32, k: i32): bool {
  * io_opt is 0, as for NVMe namespaces reporting no NOWS — otherwise the
  * mirror with the fewest requests pending (rdev->nr_pending), the lowest
  * index on a tie. update_read_sectors then takes a pending reference and
- * records where the read ends. -1 when no mirror is usable.
+ * records where the read ends. Mirrors with a bit in `blocked` are skipped
+ * too (a retry's IO_BLOCKED mirrors). -1 when no mirror is usable.
  */
-export function md_read_balance(s: i32, pos: u64, len: u64): i32 {
+export function md_read_balance(s: i32, pos: u64, len: u64, blocked: u32): i32 {
   const n = unchecked(sd_n[s]);
   const b = s * MEMBERS_MAX;
   let best = -1;
   let min_pending: u32 = u32.MAX_VALUE;
   for (let k = 0; k < n; k++) {
-    if (unchecked(md_faulty[b + k])) continue;
+    if (unchecked(md_faulty[b + k]) || (blocked & (<u32>1 << <u32>k)) != 0) continue;
     if (unchecked(md_next_seq[b + k]) == pos) {
       best = k;
       break;
@@ -242,6 +247,11 @@ export function md_read_balance(s: i32, pos: u64, len: u64): i32 {
     unchecked((md_next_seq[b + best] = pos + len));
   }
   return best;
+}
+
+/** Count a read raid1d retried on another mirror of `s`. */
+export function md_count_read_retry(s: i32): void {
+  unchecked((md_read_retries[s] += 1));
 }
 
 /** raid1_write_request: a write leg to mirror `k` takes a pending reference (atomic_inc(&rdev->nr_pending)). */
