@@ -43,6 +43,7 @@ export const SIM_ERROR_NAMES: Record<number, string> = {
   11: "assertion failed",
   12:
     "machine too large: memory.backing_mib + media_mib (and host_mib) do not fit the 1 GiB arena (MiB asked)",
+  13: "simulated time past the engine's clock (2^44 ns, about 4.9 hours; ns asked)",
 };
 
 /** The code of a broken internal invariant (SIM_ERR_INVARIANT). */

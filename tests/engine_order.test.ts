@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { System } from "../src/system.ts";
 import { w } from "../src/internal.ts";
+import { SimLimitError } from "../src/wasm.ts";
+import { runUring } from "../src/workload.ts";
 
 /** Event kind the tests push (never dispatched: the test pops its events itself). */
 const KIND = 3;
@@ -53,4 +55,21 @@ Deno.test("engine_pop_arg keeps the order of many pending events through a renum
     assert.equal(w.engine_pop_arg(), 999_999);
   }
   assert.deepEqual(expect.map(() => w.engine_pop_arg()), expect);
+});
+
+Deno.test("an event past the engine's clock is a named limit, and a job cannot ask for that much runtime", () => {
+  new System();
+  let e: unknown;
+  try {
+    w.engine_push(2 ** 44, KIND, 1);
+  } catch (x) {
+    e = x;
+  }
+  assert.ok(e instanceof SimLimitError, `${e}`);
+  assert.equal(e.code, 13);
+  assert.match(e.message, /simulated time past the engine's clock/);
+  assert.throws(
+    () => runUring({ bs: 4096, depth: 1, submitBatch: 1, completeBatch: 1, runtimeNs: 5 * 3_600e9 }),
+    /runtimeNs: at most 14400000000000 ns \(4 hours/,
+  );
 });

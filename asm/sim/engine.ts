@@ -3,7 +3,7 @@
 // charges a named cost. Per-layer accounting lets reports split CPU time.
 
 import { CORES_MAX, EVENTS_MAX } from "./limits";
-import { fail, INV_HOOK_UNSET, invariant_fail, SIM_ERR_EVENTS } from "./errors";
+import { fail, INV_HOOK_UNSET, invariant_fail, SIM_ERR_CLOCK, SIM_ERR_EVENTS } from "./errors";
 import { mem_alloc } from "./mem";
 
 /** Layers CPU time is charged to (reports split ns/IO by these). */
@@ -115,7 +115,7 @@ export function advance_to(core: i32, t: u64, busy: bool, layer: i32): void {
 /** Schedule an event of `kind` with `arg` at time `t`. */
 export function ev_push(t: u64, kind: u32, arg: u32): void {
   if (ev_count >= EVENTS_MAX) fail(SIM_ERR_EVENTS, <i64>EVENTS_MAX);
-  if (t >= (<u64>1 << TIME_BITS)) fail(SIM_ERR_EVENTS, <i64>t);
+  if (t >= (<u64>1 << TIME_BITS)) fail(SIM_ERR_CLOCK, <i64>t);
   if (ev_seq == (<u64>1 << SEQ_BITS)) ev_renumber();
   const key = (t << SEQ_BITS) | ev_seq;
   ev_seq++;

@@ -13,6 +13,7 @@ export const SIM_ERR_CMDS: i32 = 8; // NVMe command table exhausted
 export const SIM_ERR_INVARIANT: i32 = 9; // an internal invariant broke
 export const SIM_ERR_MAPS: i32 = 10; // dma-buf map table exhausted
 export const SIM_ERR_MACHINE_SIZE: i32 = 12; // the machine's memory does not fit one arena
+export const SIM_ERR_CLOCK: i32 = 13; // an event past the engine's clock (2^TIME_BITS ns)
 
 /** The last named error, read by TypeScript after a trap. */
 export let sim_error: i32 = SIM_OK;

@@ -10,6 +10,9 @@ import type { System } from "../system.ts";
 import type { BufferKind, UringJob } from "../workload_types.ts";
 import { checkThreadJobs } from "../workload_fio.ts";
 
+/** The longest runtime a job may ask for, ns: 4 hours, inside the engine's clock (2^44 ns, about 4.9 h). */
+export const RUNTIME_MAX_NS = 4 * 3_600e9;
+
 /** A bad job description (a usage error: the CLI exits 2). */
 export class JobError extends Error {
   /** The job field at fault. */
@@ -223,6 +226,13 @@ function resolveExtent(
   if (runtimeNs === null && ios === null && !fio) ios = DEFAULT_IOS;
   if (runtimeNs !== null && (!(runtimeNs > 0) || !Number.isFinite(runtimeNs))) {
     throw new JobError("runtimeNs", `expected a positive number, got ${runtimeNs}`);
+  }
+  // The engine's clock stops at 2^44 ns (about 4.9 h): leave room for warm-up.
+  if (runtimeNs !== null && runtimeNs > RUNTIME_MAX_NS) {
+    throw new JobError(
+      "runtimeNs",
+      `at most ${RUNTIME_MAX_NS} ns (4 hours: the engine's clock stops at 2^44 ns)`,
+    );
   }
   if (ios !== null) intIn("ios", ios, 1, 1e12);
   return { rangeBytes, runtimeNs, ios };
