@@ -81,6 +81,9 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
     for (const d of DIRS) {
       (d === 0 ? j.bsRead : j.bsWrite).forEach(([bs, cum], i) => w.wl_thread_bs(t, d, i, bs, cum));
     }
+    if (j.depthLow !== undefined || j.completeMax !== undefined) {
+      guard(() => w.wl_thread_depths(t, j.depthLow ?? 0, j.completeMax ?? 0));
+    }
     const o = j.offsets;
     if (o) {
       guard(() =>
@@ -119,7 +122,9 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
           p.exitall,
           p.exitGroup,
           seed,
-          p.deadlineNs,
+          p.deadlineRelNs,
+          p.jobId,
+          p.waitJob,
         )
       );
     }
@@ -177,7 +182,7 @@ export function readThreadResults(
       write: dirStats(t, 1),
       maps: Array.from({ length: 21 }, (_, i) => w.wl_job_map(t, i)),
       endNs: end > 0 ? end - t0Ns : null,
-      startNs: Math.max(0, (jobs[t].pace?.startDelayNs ?? 0) - t0Ns),
+      startNs: Math.max(0, w.wl_job_start(t) - t0Ns),
       error: w.wl_job_error(t),
       samples,
     });

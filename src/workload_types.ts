@@ -109,6 +109,10 @@ export interface FioThreadJob {
   pace?: FioThreadPace;
   /** Offsets other than plain sequential or uniform random (rw=…:N, random_distribution); none when absent. */
   offsets?: FioThreadOffsets;
+  /** iodepth_low: once the queue is full, reap down to this many in flight before filling it (default: depth). */
+  depthLow?: number;
+  /** iodepth_batch_complete_max: CQEs reaped at most per reap (default: every ready one). */
+  completeMax?: number;
 }
 
 /** One fio thread's offset options (asm/user/wl_job.ts job_set_offsets). */
@@ -157,8 +161,12 @@ export interface FioThreadPace {
   exitall: 0 | 1 | 2;
   /** The thread's exit group (its reporting group). */
   exitGroup: number;
-  /** When the thread stops issuing, ns from the start (startdelay + ramp + runtime); 0: none. */
-  deadlineNs: number;
+  /** When the thread stops issuing, ns after its own start (ramp + runtime); 0: none. */
+  deadlineRelNs: number;
+  /** The thread's fio job, as an index in the run (numjobs clones share it). */
+  jobId: number;
+  /** The job this thread waits for (wait_for): it starts when all that job's threads have ended; -1: none. */
+  waitJob: number;
 }
 
 /** Sums of a latency over a direction's I/Os, ns. */
@@ -201,7 +209,7 @@ export interface FioThreadResult {
   maps: number[];
   /** When the thread reaped its last I/O, ns from the window's start (null: it ran to the end). */
   endNs: number | null;
-  /** When the thread started (its startdelay), ns from the window's start (0 without one). */
+  /** When the thread started (startdelay, wait_for), ns from the window's start (0 without either). */
   startNs: number;
   /** fio's error for the thread (5, EIO, when its rate_min was not met), 0 if none. */
   error: number;

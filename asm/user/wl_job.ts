@@ -313,17 +313,28 @@ export const jt_error = new StaticArray<i32>(THREADS_MAX);
 /** exitall: 0 none, 1 group (threads of the same exit group), 2 stonewall / all (every thread of the run). */
 export const jt_exitall = new StaticArray<i32>(THREADS_MAX);
 export const jt_exit_group = new StaticArray<i32>(THREADS_MAX);
-/** When a thread with a startdelay stops issuing (its start + runtime), ns; 0: the run's runtime. */
+/** When the thread stops issuing (its start + ramp + runtime), ns; 0: the run's runtime. */
 export const jt_deadline_ns = new StaticArray<u64>(THREADS_MAX);
+/** The deadline relative to the thread's start (0: none), for threads that start when another job ends. */
+export const jt_deadline_rel = new StaticArray<u64>(THREADS_MAX);
+/** fio's job of each thread (numjobs clones share it), and the job it waits for (wait_for; -1: none). */
+export const jt_job_id = new StaticArray<i32>(THREADS_MAX);
+export const jt_wait_job = new StaticArray<i32>(THREADS_MAX);
+/** iodepth_low (the thread reaps down to it once its queue is full; 0: iodepth) and iodepth_batch_complete_max (0: all ready). */
+export const jt_depth_low = new StaticArray<u32>(THREADS_MAX);
+export const jt_bcmax = new StaticArray<u32>(THREADS_MAX);
 
 /** Set thread `t`'s pacing (all zero: none). Times in us as fio keeps them; startdelay in ns. */
 export function job_set_pace(
   t: i32, start_ns: u64, rate_r: u64, rate_w: u64, poisson: bool, quiesce: bool,
   think_us: u64, think_spin_us: u64, think_blocks: u64, think_issue: bool,
   min_r: u64, min_w: u64, min_iops_r: u64, min_iops_w: u64, exitall: i32, exit_group: i32, seed: u64,
-  deadline_ns: u64,
+  deadline_rel: u64, job_id: i32, wait_job: i32,
 ): void {
-  unchecked((jt_deadline_ns[t] = deadline_ns));
+  unchecked((jt_deadline_rel[t] = deadline_rel));
+  unchecked((jt_deadline_ns[t] = deadline_rel > 0 ? start_ns + deadline_rel : 0));
+  unchecked((jt_job_id[t] = job_id));
+  unchecked((jt_wait_job[t] = wait_job));
   unchecked((jt_start_ns[t] = start_ns));
   unchecked((jt_rate_bps[t * 2] = rate_r));
   unchecked((jt_rate_bps[t * 2 + 1] = rate_w));
@@ -341,7 +352,7 @@ export function job_set_pace(
   unchecked((jt_exit_group[t] = exit_group));
   unchecked((jt_prng[t] = (seed + 7) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0xD1B54A32D192ED03 + 3)));
   unchecked((jt_paced[t] = rate_r > 0 || rate_w > 0 || think_us > 0 || min_r > 0 || min_w > 0 ||
-    min_iops_r > 0 || min_iops_w > 0 || deadline_ns > 0));
+    min_iops_r > 0 || min_iops_w > 0 || deadline_rel > 0 || wait_job >= 0));
 }
 
 /** Clear thread `t`'s pacing state (a new run; job_set_pace sets it again). */
@@ -357,6 +368,11 @@ export function job_reset_pace(t: i32): void {
   unchecked((jt_exitall[t] = 0));
   unchecked((jt_exit_group[t] = 0));
   unchecked((jt_deadline_ns[t] = 0));
+  unchecked((jt_deadline_rel[t] = 0));
+  unchecked((jt_job_id[t] = 0));
+  unchecked((jt_wait_job[t] = -1));
+  unchecked((jt_depth_low[t] = 0));
+  unchecked((jt_bcmax[t] = 0));
   for (let d = 0; d < 2; d++) {
     const k = t * 2 + d;
     unchecked((jt_rate_bps[k] = 0));
@@ -404,6 +420,10 @@ export function pace_issued(t: i32, dir: i32, len: u32, minbs: u32): void {
 /** Statistic word `w` of (thread `t`, `dir`) (measured I/Os and bytes, for rate_min). */
 export function job_stat_word(t: i32, dir: i32, w: i32): f64 {
   return load<f64>(stats + (<usize>(t * 2 + dir) * STAT_WORDS + w) * 8);
+}
+/** When thread `t` started, ns (startdelay, or when the job it waited for ended). */
+export function wl_job_start(t: i32): f64 {
+  return <f64>unchecked(jt_start_ns[t]);
 }
 /** fio's error for thread `t` (0: none). */
 export function wl_job_error(t: i32): i32 {

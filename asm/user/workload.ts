@@ -38,6 +38,7 @@ import {
   jt_next_us, jt_paced, jt_pending_dir, jt_quiesce_rate, jt_rate_bps, jt_ratemin_bps, jt_ratemin_iops, jt_rc_blocks,
   jt_rc_bytes, jt_rc_ns, jt_start_ns, jt_stop, jt_think_blocks, jt_think_issue, jt_think_last, jt_think_spin_us,
   jt_think_us, pace_issued, ST_BYTES, ST_IOS, jt_offmode, job_offset, job_set_offsets, job_set_zone,
+  jt_bcmax, jt_deadline_rel, jt_depth_low, jt_job_id, jt_wait_job,
 } from "./wl_job";
 
 const THREADS_MAX: i32 = CORES_MAX;
@@ -220,17 +221,18 @@ export function wl_thread_job(
  * submission), thinktime, thinktime_spin (us), thinktime_blocks and their
  * type (issue or complete), rate_min (bytes/s) and rate_iops_min per
  * direction, exitall (0 none, 1 group, 2 every thread), its exit group, the
- * poisson generator's seed, and the time it stops issuing (ns; 0: none).
+ * poisson generator's seed, when it stops issuing after its start (ns; 0:
+ * none), its fio job's id and the job it waits for (wait_for; -1: none).
  */
 export function wl_thread_pace(
   t: i32, start_ns: f64, rate_r: f64, rate_w: f64, poisson: bool, quiesce: bool, think_us: f64, spin_us: f64,
   think_blocks: f64, think_issue: bool, min_r: f64, min_w: f64, min_iops_r: f64, min_iops_w: f64, exitall: i32,
-  exit_group: i32, seed: f64, deadline_ns: f64,
+  exit_group: i32, seed: f64, deadline_rel_ns: f64, job_id: i32, wait_job: i32,
 ): void {
   job_set_pace(
     t, <u64>start_ns, <u64>rate_r, <u64>rate_w, poisson, quiesce, <u64>think_us, <u64>spin_us, <u64>think_blocks,
     think_issue, <u64>min_r, <u64>min_w, <u64>min_iops_r, <u64>min_iops_w, exitall, exit_group, <u64>seed,
-    <u64>deadline_ns,
+    <u64>deadline_rel_ns, job_id, wait_job,
   );
 }
 
@@ -251,6 +253,12 @@ export function wl_thread_offsets(
 /** Zoned distribution entry: for v - 1 = `v` in 0..99, thread `t`'s zone in `dir` spans `prev`..`end` percent. */
 export function wl_thread_zone(t: i32, dir: i32, v: i32, prev: i32, end: i32): void {
   job_set_zone(t, dir, v, <u8>prev, <u8>end);
+}
+
+/** Thread `t`'s iodepth_low (0: iodepth) and iodepth_batch_complete_max (0: every ready CQE). */
+export function wl_thread_depths(t: i32, low: u32, complete_max: u32): void {
+  unchecked((jt_depth_low[t] = low));
+  unchecked((jt_bcmax[t] = complete_max));
 }
 
 /** fio's ramp_time, ns: statistics start when the threads reach it (call after wl_setup). */
@@ -338,7 +346,8 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
     store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : len);
     store<u32>(sqe + 28, 0);
     // user_data: the I/O's tag, which holds when it was prepared and its length and direction.
-    store<u64>(sqe + 32, <u64>tag_get(t, unchecked(core_time[core]), op == u.IORING_OP_NOP ? 0 : len, dir));
+    // The tag keeps the length even for a NOP: fio's null engine counts the bytes it did not move.
+    store<u64>(sqe + 32, <u64>tag_get(t, unchecked(core_time[core]), len, dir));
     store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx));
     store<u16>(sqe + 42, 0);
     store<u32>(sqe + 44, 0);
@@ -370,7 +379,9 @@ function reap(t: i32): u32 {
   const tail = load<u32>(rings + RO_CQ_TAIL);
   let n: u32 = 0;
   let copies: u32 = 0;
-  while (head != tail) {
+  // iodepth_batch_complete_max: at most that many per reap (0: every ready CQE).
+  const limit = unchecked(jt_bcmax[t]);
+  while (head != tail && (limit == 0 || n < limit)) {
     const cqe = rings + RO_CQES + <usize>(head & mask) * 16;
     const res = load<i32>(cqe + 8);
     const tag = <u32>load<u64>(cqe);
@@ -392,7 +403,7 @@ function reap(t: i32): u32 {
     } else {
       if (ok) wl_bytes += <u64>res;
       else wl_errors++;
-      tag_put(t, tag, unchecked(core_time[t]), ok ? res : (res < 0 ? res : -5), count);
+      tag_put(t, tag, unchecked(core_time[t]), ok ? (op == u.IORING_OP_NOP ? <i32>tag_len(t, tag) : res) : (res < 0 ? res : -5), count);
     }
     head++;
     n++;
@@ -714,6 +725,9 @@ export function wl_thread_event(t: u32): void {
   else {
     to_wait = inflight + to_submit;
     if (to_wait > batch_complete) to_wait = batch_complete;
+    // iodepth_low: a full queue is reaped down to the low-water mark before it is filled again.
+    const low = unchecked(jt_depth_low[ti]);
+    if (low > 0 && inflight >= depth && inflight - low > to_wait) to_wait = inflight - low;
   }
   const t_enter = unchecked(core_time[ti]);
   const ret = io_enter_submit(id, to_submit);
@@ -789,6 +803,21 @@ function thread_finished(t: i32): void {
       if (!unchecked(th_waiting[u])) ev_push(unchecked(core_time[t]), EV_THREAD, <u32>u);
     }
   }
+  // wait_for: threads waiting for this one's job start when all of that job's threads have ended.
+  const job = unchecked(jt_job_id[t]);
+  let job_done = true;
+  for (let u = 0; u < nthreads; u++) if (unchecked(jt_job_id[u]) == job && !unchecked(th_done[u])) job_done = false;
+  if (job_done) {
+    for (let u = 0; u < nthreads; u++) {
+      if (unchecked(jt_wait_job[u]) != job || unchecked(th_done[u])) continue;
+      const start = unchecked(core_time[t]);
+      unchecked((jt_wait_job[u] = -1));
+      unchecked((jt_start_ns[u] = start));
+      const rel = unchecked(jt_deadline_rel[u]);
+      unchecked((jt_deadline_ns[u] = rel > 0 ? start + rel : 0));
+      ev_push(start, EV_THREAD, <u32>u);
+    }
+  }
   // Every thread has ended (counted, stopped or terminated): the run ends with the last.
   if ((all_counted || ex > 0 || any_stopped()) && threads_done == nthreads && !wl_finished) {
     wl_finished = true;
@@ -826,7 +855,10 @@ export function wl_start(): void {
   all_counted = true;
   for (let t = 0; t < nthreads; t++) if (unchecked(jt_target[t]) == 0) all_counted = false;
   // A thread with a startdelay starts when it has passed (its core idles until then).
-  for (let t = 0; t < nthreads; t++) ev_push(unchecked(core_time[t]) + unchecked(jt_start_ns[t]), EV_THREAD, <u32>t);
+  for (let t = 0; t < nthreads; t++) {
+    // A thread waiting for another job (wait_for) starts when that job ends (thread_finished).
+    if (unchecked(jt_wait_job[t]) < 0) ev_push(unchecked(core_time[t]) + unchecked(jt_start_ns[t]), EV_THREAD, <u32>t);
+  }
   if (warmup_ios == 0 && ramp_ns == 0) start_measuring();
 }
 

@@ -151,6 +151,12 @@ export interface FioJobOpts {
   identical: boolean;
   /** random_distribution=. */
   dist: FioDistribution;
+  /** wait_for= (a job name). */
+  waitFor?: string;
+  /** iodepth_low= (0: iodepth). */
+  depthLow: number;
+  /** iodepth_batch_complete_max= (0: unset). */
+  completeMax: number;
 }
 
 function defaults(s: FioSection, kbBase: 1000 | 1024): FioJobOpts {
@@ -202,6 +208,8 @@ function defaults(s: FioSection, kbBase: 1000 | 1024): FioJobOpts {
     seqAdd: 0,
     identical: false,
     dist: { kind: 0, param: 0, center: -1 },
+    depthLow: 0,
+    completeMax: 0,
   };
 }
 
@@ -226,7 +234,7 @@ function buildJob(s: FioSection, global: FioEntry[]): FioJobOpts {
     );
   }
   // Synchronous engines keep one I/O in flight (fio forces iodepth=1 for them).
-  if (!["io_uring", "libaio", "posixaio"].includes(o.ioengine)) o.iodepth = 1;
+  if (!["io_uring", "libaio", "posixaio", "null"].includes(o.ioengine)) o.iodepth = 1;
   if (
     o.runtimeNs === undefined && o.numberIos === undefined && o.size === undefined && o.ioSize === undefined
   ) {

@@ -26,6 +26,9 @@ const APPROXIMATED: Record<string, string> = {
   sync: "sync runs as io_uring at depth 1 (syscall costs are io_uring_enter's)",
   pvsync: "pvsync runs as io_uring at depth 1 (syscall costs are io_uring_enter's)",
   pvsync2: "pvsync2 runs as io_uring at depth 1 (syscall costs are io_uring_enter's)",
+  null:
+    "null runs as io_uring NOPs (IORING_OP_NOP: the ring's costs, no drive; fio's null engine has no ring " +
+    "and completes each I/O at once), with the bytes counted as fio's null engine counts them",
 };
 
 /** A run's engine job, the threads' owners, and what the model approximates. */
@@ -118,6 +121,8 @@ export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
     bsRead: split.read,
     bsWrite: split.write,
     ...(offsetsOf(o, split, size) ?? {}),
+    ...(o.depthLow > 0 && o.depthLow < o.iodepth ? { depthLow: o.depthLow } : {}),
+    ...(o.completeMax > 0 ? { completeMax: Math.max(o.completeMax, o.batchComplete) } : {}),
   };
 }
 
@@ -160,10 +165,8 @@ function offsetsOf(
 
 /** Whether a job sets any of fio's pacing options (rate*, thinktime, startdelay, exitall). */
 function paced(o: FioJobOpts): boolean {
-  return [...o.rate, ...o.rateIops, ...o.rateMin, ...o.rateIopsMin, o.thinkUs, o.startDelayNs].some((x) =>
-    x > 0
-  ) ||
-    o.exitall;
+  const any = [...o.rate, ...o.rateIops, ...o.rateMin, ...o.rateIopsMin, o.thinkUs, o.startDelayNs];
+  return any.some((x) => x > 0) || o.exitall || o.waitFor !== undefined;
 }
 
 /** The smallest block size of direction `d` (fio's min_bs: rate_iops × min_bs is the rate in bytes/s). */
@@ -176,7 +179,13 @@ function minBs(f: FioThreadJob, d: 0 | 1): number {
  * rate_iops=, which fio turns into bytes/s with the smallest block size),
  * thinktime, startdelay, rate_min, exitall, and when it stops issuing.
  */
-export function threadPace(o: FioJobOpts, f: FioThreadJob, exitGroup: number): FioThreadPace {
+export function threadPace(
+  o: FioJobOpts,
+  f: FioThreadJob,
+  exitGroup: number,
+  jobId: number,
+  waitJob: number,
+): FioThreadPace {
   const dirRate = (d: 0 | 1) => o.rate[d] > 0 ? o.rate[d] : o.rateIops[d] * minBs(f, d);
   return {
     startDelayNs: o.startDelayNs,
@@ -191,8 +200,25 @@ export function threadPace(o: FioJobOpts, f: FioThreadJob, exitGroup: number): F
     rateIopsMin: o.rateIopsMin,
     exitall: !o.exitall ? 0 : o.exitWhat === "group" ? 1 : 2,
     exitGroup,
-    deadlineNs: o.runtimeNs === undefined ? 0 : o.startDelayNs + o.rampNs + o.runtimeNs,
+    deadlineRelNs: o.runtimeNs === undefined ? 0 : o.rampNs + o.runtimeNs,
+    jobId,
+    waitJob,
   };
+}
+
+/** The index (in the run) of the job `o` waits for, or -1; it must be an earlier job of the same run. */
+function waitJobOf(o: FioJobOpts, jobs: FioJobOpts[]): number {
+  if (o.waitFor === undefined) return -1;
+  const i = jobs.findIndex((j) => j.name === o.waitFor);
+  if (i < 0 || i >= jobs.indexOf(o)) {
+    throw new UsageError(
+      `${
+        at(o, "wait_for")
+      }: job "${o.name}": option wait_for: no earlier job "${o.waitFor}" running with it ` +
+        "(jobs after a stonewall wait for the ones before anyway)",
+    );
+  }
+  return i;
 }
 
 /** The settings every job of a run must share, by option. */
@@ -212,6 +238,7 @@ function machineKey(o: FioJobOpts): Record<string, string> {
     dmasim_functional: String(o.functional),
     log_avg_msec: String(o.logs.avgMsec),
     dmasim_seed: String(o.seed),
+    ioengine: String(o.ioengine === "null"),
   };
 }
 
@@ -320,7 +347,14 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string): Fio
   // Pacing for every thread when any job paces, so that each also stops at its own runtime.
   if (jobs.some(paced)) {
     threads.forEach((t, i) => {
-      fioThreads[i].pace = threadPace(t.opts, fioThreads[i], groups.findIndex((g) => g.includes(t.opts)));
+      const group = groups.findIndex((g) => g.includes(t.opts));
+      fioThreads[i].pace = threadPace(
+        t.opts,
+        fioThreads[i],
+        group,
+        jobs.indexOf(t.opts),
+        waitJobOf(t.opts, jobs),
+      );
     });
   }
   const uring = o.ioengine === "io_uring";
@@ -351,8 +385,12 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string): Fio
   if (o.iommu) job.iommu = o.iommu;
   if (o.functional) job.functional = true;
   if (o.runtimeNs !== undefined) {
-    job.runtimeNs = o.runtimeNs + Math.max(...jobs.map((j) => j.startDelayNs));
+    // With wait_for, jobs run one after another: the run may last their runtimes together.
+    job.runtimeNs = jobs.some((j) => j.waitFor !== undefined)
+      ? jobs.reduce((a, j) => a + j.startDelayNs + j.rampNs + (j.runtimeNs ?? 0), 0)
+      : o.runtimeNs + Math.max(...jobs.map((j) => j.startDelayNs));
   }
+  if (o.ioengine === "null") job.noop = true;
   if (o.rampNs > 0) job.rampNs = o.rampNs;
   return {
     job,

@@ -36,7 +36,7 @@ export interface FioOptSpec {
   apply: (o: FioJobOpts, v: FioValue, at: string) => void;
 }
 
-const ENGINES = ["io_uring", "libaio", "psync", "sync", "pvsync", "pvsync2", "posixaio"] as const;
+const ENGINES = ["io_uring", "libaio", "psync", "sync", "pvsync", "pvsync2", "posixaio", "null"] as const;
 const RWS: readonly Rw[] = ["read", "write", "randread", "randwrite", "rw", "randrw"];
 const refuse = (at: string, opt: string, why: string): never => {
   throw new UsageError(`${at}: option ${opt}: not modelled: ${why}`);
@@ -264,6 +264,16 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
   startdelay: { kind: "time", min: 0, max: T_MAX, apply: (o, v) => o.startDelayNs = v as number },
   ramp_time: { kind: "time", min: 0, max: T_MAX, apply: (o, v) => o.rampNs = v as number },
   exitall: { kind: "bool", apply: (o, v) => o.exitall = v as boolean },
+  wait_for: { kind: "str", apply: (o, v) => o.waitFor = v as string },
+  iodepth_low: { kind: "int", min: 0, max: 32768, apply: (o, v) => o.depthLow = v as number },
+  iodepth_batch_complete_max: {
+    kind: "int",
+    min: 0,
+    max: 4096,
+    apply: (o, v) => o.completeMax = v as number,
+  },
+  // fio 3.33 accepts threads= (its tiobench profile's option, registered globally) and a job ignores it.
+  threads: { kind: "int", min: 0, max: 1 << 20, apply: none },
   exit_what: {
     kind: "enum",
     values: ["group", "stonewall", "all"],
@@ -299,8 +309,6 @@ export const NOT_MODELLED: Record<string, string> = {
   continue_on_error: "per-error continuation",
   fsync: "fsync after writes",
   fdatasync: "fdatasync after writes",
-  iodepth_low: "a low-water mark for refilling the queue",
-  iodepth_batch_complete_max: "a cap on completions reaped per call (dmasim reaps all that are ready)",
   blockalign: "offset alignment other than the smallest block size",
   ba: "offset alignment other than the smallest block size",
   cpus_allowed: "CPU affinity (each thread has its own simulated core)",
@@ -321,7 +329,6 @@ export const NOT_MODELLED: Record<string, string> = {
   flow: "flow control between jobs",
   fill_device: "filling the device",
   create_serialize: "file creation",
-  wait_for: "waiting for a named job",
   write_hist_log: "histogram logs",
   bwavgtime: "bandwidth averaging windows other than 500 ms",
   iopsavgtime: "IOPS averaging windows other than 500 ms",
