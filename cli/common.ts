@@ -391,9 +391,9 @@ export function resolveDevices(args: readonly string[], profile: Profile, where:
     const n = a.replace(/^\/dev\//, "");
     if (!names.includes(n)) {
       throw new UsageError(
-        `${where} ${JSON.stringify(a)}: no such drive in profile ${profile.name} (drives: ${
-          names.join(", ")
-        })`,
+        `${where} ${
+          JSON.stringify(a)
+        }: no such block device in profile ${profile.name} (drives and stacked devices: ${names.join(", ")})`,
       );
     }
     if (out.includes(n)) throw new UsageError(`${where} ${JSON.stringify(a)}: given twice`);

@@ -140,7 +140,7 @@ Deno.test("dmasim uring bad input exits 2 with one line naming the flag", async 
     {
       args: ["uring", "/dev/sda"],
       code: 2,
-      message: 'device "/dev/sda": no such drive in profile optane-p5800x',
+      message: 'device "/dev/sda": no such block device in profile optane-p5800x',
     },
     {
       args: ["uring", "--profile", "nope"],

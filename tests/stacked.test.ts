@@ -377,6 +377,25 @@ Deno.test("dm-stripe and dm-linear pass a member's error up: the request fails w
   assert.equal(one(r, () => prepWrite(getSqe(r)!, fd, va, 4096, 0)), 4096, "chunk 0: stripe 0 only");
   assert.equal(one(r, () => prepWrite(getSqe(r)!, fd, va, 8192, 0)), -ENODATA, "chunks 0-1: stripe 1 fails");
   assert.equal(one(r, () => prepRead(getSqe(r)!, fd, va, 4096, 4096)), -ENODATA);
+  // dm-linear over the same two drives: member 0's range takes I/O, member 1's fails, and a bio split at the
+  // target boundary fails with its second clone's error.
+  const lin = machine(
+    2,
+    [{ name: "dm-1", kind: "linear", members: ["nvme0n1", "nvme1n1"], chunk_kib: 0 }],
+    "strict",
+    (k) => (k === 1 ? { media_error_ppm: 1_000_000 } : {}),
+  );
+  const lr = ring(lin);
+  const lfd = open(lin, "/dev/dm-1");
+  const lva = userBuffer(lin, randomBytes(8192, 3));
+  const end0 = lin.deviceBytes(0);
+  assert.equal(one(lr, () => prepWrite(getSqe(lr)!, lfd, lva, 4096, end0 - 4096)), 4096, "inside member 0");
+  assert.equal(one(lr, () => prepWrite(getSqe(lr)!, lfd, lva, 4096, end0)), -ENODATA, "inside member 1");
+  assert.equal(
+    one(lr, () => prepWrite(getSqe(lr)!, lfd, lva, 8192, end0 - 4096)),
+    -ENODATA,
+    "across the boundary",
+  );
 });
 
 Deno.test("a dma-buf registration on a stacked device is -EINVAL in v3 (a bio-based queue has no token op), in the kernel's check order", () => {
