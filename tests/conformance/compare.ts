@@ -315,52 +315,13 @@ export function readWriteRace(program: Program): boolean {
  * and length, or the iovecs' `k:off/len` entries).
  */
 export function overlappingConcurrentReads(program: Program): boolean {
-  const iovs = new Map<string, { buf: string; start: number; end: number }[]>();
-  let batch: { buf: string; start: number; end: number }[][] = [];
-  for (const raw of program.lines) {
-    const l = expandLine(raw);
-    const a = l.split(" ");
-    if (a[0] === "V") {
-      iovs.set(
-        `${a[1]}:${a[2]}`,
-        a.slice(4).map((e) => {
-          const [ref, len] = e.split("/");
-          const [buf, off] = ref.split(":");
-          return { buf, start: Number(off), end: Number(off) + Number(len) };
-        }),
-      );
-    } else if (a[0] === "Q") {
-      const hex = a[1];
-      const byte = (i: number) => parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-      const op = byte(0);
-      if (!READ_OPCODES.includes(op) || !a[2] || !a[2].includes(":")) continue;
-      const len = (byte(24) | (byte(25) << 8) | (byte(26) << 16) | (byte(27) << 24)) >>> 0;
-      if (op === 1 || op === 60) batch.push(iovs.get(a[2]) ?? []);
-      else {
-        const [buf, off] = a[2].split(":");
-        batch.push([{ buf, start: Number(off), end: Number(off) + len }]);
-      }
-    } else if (a[0] === "E") {
-      for (const r of batch) {
-        for (let i = 0; i < r.length; i++) {
-          for (let j = i + 1; j < r.length; j++) {
-            if (r[i].buf === r[j].buf && r[i].start < r[j].end && r[j].start < r[i].end) return true;
-          }
-        }
-      }
-      for (let i = 0; i < batch.length; i++) {
-        for (let j = i + 1; j < batch.length; j++) {
-          if (
-            batch[i].some((x) =>
-              batch[j].some((y) => x.buf === y.buf && x.start < y.end && y.start < x.end && x.end > x.start)
-            )
-          ) return true;
-        }
-      }
-      batch = [];
-    }
-  }
-  return false;
+  return blockBatches(program).some((b) => {
+    const reads = b.filter((x) => !x.write);
+    return reads.some((x, i) =>
+      x.mem.some((r, k) => x.mem.some((q, l) => l > k && memOverlap([r], [q]))) ||
+      reads.some((y, j) => j > i && memOverlap(x.mem, y.mem))
+    );
+  });
 }
 
 /**
