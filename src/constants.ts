@@ -90,50 +90,15 @@ export {
   RWF_NOWAIT,
 } from "./uapi.generated.ts";
 
-import {
-  EAGAIN,
-  EBADF,
-  EBUSY,
-  ECANCELED,
-  EDEADLK,
-  EFAULT,
-  EFBIG,
-  EINVAL,
-  EIO,
-  EMFILE,
-  ENODATA,
-  ENODEV,
-  ENOENT,
-  ENOMEM,
-  ENOSPC,
-  ENXIO,
-  EOPNOTSUPP,
-  EOVERFLOW,
-  EPERM,
-} from "./uapi.generated.ts";
+import * as uapi from "./uapi.generated.ts";
 
-/** errno names by number, for {@link strerror}. */
-const ERRNO_NAMES: Record<number, string> = {
-  [EPERM]: "EPERM",
-  [EIO]: "EIO",
-  [ENXIO]: "ENXIO",
-  [EBADF]: "EBADF",
-  [EAGAIN]: "EAGAIN",
-  [ENOMEM]: "ENOMEM",
-  [EFAULT]: "EFAULT",
-  [EBUSY]: "EBUSY",
-  [ENODEV]: "ENODEV",
-  [EINVAL]: "EINVAL",
-  [EMFILE]: "EMFILE",
-  [EFBIG]: "EFBIG",
-  [ENOSPC]: "ENOSPC",
-  [EDEADLK]: "EDEADLK",
-  [EOPNOTSUPP]: "EOPNOTSUPP",
-  [ECANCELED]: "ECANCELED",
-  [ENODATA]: "ENODATA",
-  [ENOENT]: "ENOENT",
-  [EOVERFLOW]: "EOVERFLOW",
-};
+/**
+ * errno names by number, for {@link strerror}: every `E*` name of the generated
+ * ABI (asm/sim/uapi.ts's errno section), so a new errno is named there once.
+ */
+const ERRNO_NAMES: Record<number, string> = Object.fromEntries(
+  uapi.UAPI_NAMES.filter((n) => /^E[A-Z]+$/.test(n)).map((n) => [uapi[n], n]),
+);
 
 /**
  * The name of an errno, given as the kernel returns it (negative) or

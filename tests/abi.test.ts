@@ -191,3 +191,14 @@ Deno.test("the ABI agrees with the system's C headers on every layout and value 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("strerror names every errno of the ABI, negative or positive, and falls back to E<n>", () => {
+  const errnos = gen.UAPI_NAMES.filter((n) => /^E[A-Z]+$/.test(n));
+  assert.ok(errnos.length >= 19, `${errnos.length} errnos`);
+  for (const n of errnos) {
+    assert.equal(constants.strerror(-gen[n]), n);
+    assert.equal(constants.strerror(gen[n]), n);
+  }
+  assert.equal(constants.strerror(-14), "EFAULT");
+  assert.equal(constants.strerror(-4095), "E4095");
+});
