@@ -19,6 +19,7 @@ import type { IommuMode } from "../../src/profile.ts";
 import type { FioJobOpts } from "./job.ts";
 import type { BsSplit } from "./values.ts";
 import { CONTENT_OPTIONS } from "./options.ts";
+import { verifies, verifyInterval } from "./verify.ts";
 
 /** fio's bandwidth and IOPS averaging window (bwavgtime, iopsavgtime), ms. */
 export const FIO_AVG_MSEC = 500;
@@ -283,6 +284,13 @@ function checkShared(jobs: FioJobOpts[]): void {
 function notesOf(jobs: FioJobOpts[]): string[] {
   const notes = new Set<string>();
   for (const o of jobs) {
+    if (verifies(o)) {
+      notes.add(
+        "verify: the blocks are filled, written, read back and checked with real bytes (a functional run), " +
+          "but the checksums' CPU time is not charged (the profile has no cost for it); the random data is " +
+          "dmasim's generator's, not fio's",
+      );
+    }
     if (APPROXIMATED[o.ioengine]) notes.add(`ioengine=${o.ioengine}: ${APPROXIMATED[o.ioengine]}`);
     const content = CONTENT_OPTIONS.filter((k) => o.optionWhere[k]);
     if (content.length > 0) {
@@ -329,8 +337,12 @@ function devicesOf(o: FioJobOpts, names: string[], profileName: string): string[
   return devices;
 }
 
-/** Build the engine job of one run from its reporting groups, in order. */
-export function machineOf(groups: FioJobOpts[][], profileOverride?: string): FioMachine {
+/**
+ * Build the engine job of one run from its reporting groups, in order;
+ * `firstThread` is how many threads the runs before it had (fio numbers
+ * threads over the whole invocation, and the number is in verify headers).
+ */
+export function machineOf(groups: FioJobOpts[][], profileOverride?: string, firstThread = 0): FioMachine {
   const jobs = groups.flat();
   checkShared(jobs);
   for (const j of jobs) {
@@ -376,6 +388,7 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string): Fio
       );
     });
   }
+  verifyThreads(threads, fioThreads, firstThread, p.memory.media_mib, p.name);
   const uring = o.ioengine === "io_uring";
   const bs = Math.max(...fioThreads.flatMap((f) => [...f.bsRead, ...f.bsWrite].map(([b]) => b)));
   const anyWrite = fioThreads.some((f) => f.readPer10000 < 10000);
@@ -404,7 +417,8 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string): Fio
     fioThreads,
   };
   if (o.iommu) job.iommu = o.iommu;
-  if (o.functional) job.functional = true;
+  // Verify needs the written bytes: the run moves real data (a functional run).
+  if (o.functional || jobs.some(verifies)) job.functional = true;
   if (o.runtimeNs !== undefined) {
     // With wait_for, jobs run one after another: the run may last their runtimes together.
     job.runtimeNs = jobs.some((j) => j.waitFor !== undefined)
@@ -421,4 +435,48 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string): Fio
     notes: notesOf(jobs),
     capacityBytes: capacity,
   };
+}
+
+/**
+ * Each verifying thread's verify settings, and the run's written bytes
+ * checked against what the drives can hold: a verifying run keeps every
+ * written byte on the simulated drive (memory.media_mib of the profile).
+ */
+function verifyThreads(
+  threads: { opts: FioJobOpts; index: number }[],
+  fioThreads: FioThreadJob[],
+  firstThread: number,
+  mediaMib: number,
+  profileName: string,
+): void {
+  let bytes = 0;
+  threads.forEach(({ opts: o }, i) => {
+    if (!verifies(o)) return;
+    const f = fioThreads[i];
+    const sizes = f.bsWrite.map(([b]) => b);
+    const bsW = Math.min(...sizes);
+    bytes += f.ios * Math.max(...sizes);
+    f.verify = {
+      type: o.verify,
+      intervalBytes: verifyInterval(o),
+      headerOffsetBytes: o.verifyOffset,
+      fatal: o.verifyFatal,
+      doVerify: o.doVerify,
+      // verify_header checks numberio for writing jobs with one block size, not time_based.
+      checkNumberio: new Set(sizes).size === 1 && !o.timeBased,
+      threadNumber: firstThread + i + 1,
+      pattern: o.verifyPattern,
+      mapBlocks: f.random ? Math.floor((f.rangeBytes - bsW) / bsW) + 1 : 0,
+      ...(o.corruptWrite ? { corrupt: o.corruptWrite } : {}),
+    };
+  });
+  if (bytes > mediaMib * 2 ** 20) {
+    const o = threads.find((t) => verifies(t.opts))!.opts;
+    throw new UsageError(
+      `${
+        at(o, "size")
+      }: job "${o.name}": option size: not modelled: verifying ${bytes} written bytes in one run; dmasim keeps ` +
+        `them on the simulated drive, at most memory.media_mib = ${mediaMib} MiB (profile ${profileName})`,
+    );
+  }
 }
