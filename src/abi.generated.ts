@@ -388,6 +388,8 @@ export interface WlVerifyConfig {
   threadNumber: number;
   /** Writes the thread logs at most (its I/O count). */
   piecesMax: number;
+  /** The thread's buffers (one per SQ slot): each I/O in flight owns one until it is reaped, as fio's io_u does. */
+  buffers: number;
   /** Blocks of the thread's random map (random writes; 0: sequential). */
   mapBlocks: number;
   /** The verify seeds' generator seed. */
@@ -396,7 +398,7 @@ export interface WlVerifyConfig {
 /** Layout of struct wl_verify_config. */
 export const WL_VERIFY_CONFIG: StructLayout<WlVerifyConfig> = {
   name: "wl_verify_config",
-  size: 40,
+  size: 48,
   fields: [
     { key: "type", field: "type", offset: 0, type: "i32" },
     { key: "intervalBytes", field: "interval_bytes", offset: 4, type: "u32" },
@@ -406,8 +408,9 @@ export const WL_VERIFY_CONFIG: StructLayout<WlVerifyConfig> = {
     { key: "checkNumberio", field: "check_numberio", offset: 14, type: "bool" },
     { key: "threadNumber", field: "thread_number", offset: 16, type: "u32" },
     { key: "piecesMax", field: "pieces_max", offset: 20, type: "u32" },
-    { key: "mapBlocks", field: "map_blocks", offset: 24, type: "f64" },
-    { key: "seed", field: "seed", offset: 32, type: "f64" },
+    { key: "buffers", field: "buffers", offset: 24, type: "u32" },
+    { key: "mapBlocks", field: "map_blocks", offset: 32, type: "f64" },
+    { key: "seed", field: "seed", offset: 40, type: "f64" },
   ],
 };
 

@@ -116,6 +116,7 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
           // Every write is logged: the I/O count bounds them.
           piecesMax: j.ios,
           mapBlocks: v.mapBlocks,
+          buffers: v.buffers,
           seed,
         }),
         WL_VERIFY_CONFIG.size,

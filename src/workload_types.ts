@@ -167,6 +167,8 @@ export interface FioThreadVerify {
   pattern: number[];
   /** Blocks of the random map (random writes), 0 for sequential ones. */
   mapBlocks: number;
+  /** The thread's buffers (a power of two at least the run's deepest queue, as the loop lays them out). */
+  buffers: number;
   /** A test hook: [N, BYTE] flips byte BYTE of the N-th write (from 1) after its checksum is computed. */
   corrupt?: [number, number];
 }

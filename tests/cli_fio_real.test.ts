@@ -81,6 +81,14 @@ Deno.test("dmasim fio prints every JSON key and output line real fio 3.33 prints
       const missing = keyPaths(a).filter((k) => !mine.has(k));
       check(missing.length === 0, `${name}: keys fio prints and dmasim does not: ${missing.join(", ")}`, sim);
       check(b.jobs.length === a.jobs.length, `${name}: ${a.jobs.length} job entries`, sim);
+      // iodepth_batch_complete_max defaults to iodepth_batch_complete_min (1): reaps of one, fio's "4" bucket.
+      const reaps = (x: { jobs: { iodepth_complete: Record<string, number> }[] }) =>
+        x.jobs[0].iodepth_complete["4"];
+      check(
+        reaps(a) >= 99 && reaps(b) >= 99,
+        `${name}: reaps of 1..4 (fio ${reaps(a)}%, dmasim ${reaps(b)}%)`,
+        sim,
+      );
       const realText = await run("fio", [`${name}.fio`], dir);
       const simText = await dmasim(["fio", "--profile", "pcie5-nand", `${dir}/${name}.sim.fio`]);
       const want = shapes(realText.stdout).filter((l) => !l.startsWith("  vda") && !l.startsWith("  sda"));

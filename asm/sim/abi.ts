@@ -256,6 +256,8 @@
   thread_number: u32;
   /** Writes the thread logs at most (its I/O count). */
   pieces_max: u32;
+  /** The thread's buffers (one per SQ slot): each I/O in flight owns one until it is reaped, as fio's io_u does. */
+  buffers: u32;
   /** Blocks of the thread's random map (random writes; 0: sequential). */
   map_blocks: f64;
   /** The verify seeds' generator seed. */

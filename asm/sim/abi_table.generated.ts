@@ -154,8 +154,9 @@ export function abi_struct_offset(s: i32, f: i32): i32 {
       case 5: return <i32>offsetof<wl_verify_config>("check_numberio");
       case 6: return <i32>offsetof<wl_verify_config>("thread_number");
       case 7: return <i32>offsetof<wl_verify_config>("pieces_max");
-      case 8: return <i32>offsetof<wl_verify_config>("map_blocks");
-      case 9: return <i32>offsetof<wl_verify_config>("seed");
+      case 8: return <i32>offsetof<wl_verify_config>("buffers");
+      case 9: return <i32>offsetof<wl_verify_config>("map_blocks");
+      case 10: return <i32>offsetof<wl_verify_config>("seed");
     }
   }
   return -1;
@@ -296,8 +297,9 @@ export function abi_struct_get(s: i32, f: i32, p: usize): f64 {
       case 5: return c.check_numberio ? 1 : 0;
       case 6: return <f64>c.thread_number;
       case 7: return <f64>c.pieces_max;
-      case 8: return <f64>c.map_blocks;
-      case 9: return <f64>c.seed;
+      case 8: return <f64>c.buffers;
+      case 9: return <f64>c.map_blocks;
+      case 10: return <f64>c.seed;
     }
   }
   return NaN;

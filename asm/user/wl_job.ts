@@ -802,7 +802,7 @@ const jt_vmap_n = new StaticArray<u64>(THREADS_MAX); // blocks in the map
 /** A test hook: thread `t`'s write number jt_vcorrupt_nr - 1 has byte jt_vcorrupt_at flipped after its checksum (0: none). */
 export const jt_vcorrupt_nr = new StaticArray<u32>(THREADS_MAX);
 export const jt_vcorrupt_at = new StaticArray<u32>(THREADS_MAX);
-/** Per tag: the piece a verify read reads back (u32, 0xFFFFFFFF: none) and its buffer's address (u64). */
+/** Per tag: the piece a verify read reads back (u32, 0xFFFFFFFF: none), its buffer's index (u32) and address (u64). */
 let tag_piece: usize = 0;
 const TAG_PIECE_BYTES: usize = 16;
 
@@ -814,8 +814,9 @@ const TAG_PIECE_BYTES: usize = 16;
  */
 export function job_set_verify(
   t: i32, type: i32, interval: u32, voffset: u32, fatal: bool, do_verify: bool, check_nr: bool, thread: u32,
-  cap: u32, map_blocks: u64, seed: u64,
+  cap: u32, map_blocks: u64, seed: u64, buffers: u32,
 ): void {
+  unchecked((jt_vbufs[t] = buffers));
   unchecked((jt_vtype[t] = type));
   unchecked((jt_vinterval[t] = interval));
   unchecked((jt_voffset[t] = voffset));
@@ -851,11 +852,43 @@ export function job_reset_verify(t: i32): void {
   unchecked((jt_vcorrupt_nr[t] = 0));
 }
 
+/**
+ * A verifying thread's buffers: t/io_uring's loop uses the buffer of the SQ
+ * slot, which a later SQE reuses while the I/O is still in flight (harmless
+ * for timing, fatal for data); fio gives each io_u its own buffer until it
+ * completes. A verifying thread takes one from this stack per I/O.
+ */
+const jt_vbufs = new StaticArray<u32>(THREADS_MAX);
+const jt_vbuf_stack = new StaticArray<usize>(THREADS_MAX);
+const jt_vbuf_n = new StaticArray<u32>(THREADS_MAX);
+
+/** Take a free buffer for the I/O behind `tag` of thread `t`; returns its index. */
+export function vbuf_take(t: i32, tag: u32): u32 {
+  const n = unchecked(jt_vbuf_n[t]);
+  if (n == 0) fail(SIM_ERR_INVARIANT, <i64>t);
+  const i = <u32>load<u16>(unchecked(jt_vbuf_stack[t]) + <usize>(n - 1) * 2);
+  unchecked((jt_vbuf_n[t] = n - 1));
+  store<u32>(tag_piece + (<usize>t * TAGS_MAX + tag) * TAG_PIECE_BYTES + 4, i);
+  return i;
+}
+
+/** The I/O behind `tag` of thread `t` is reaped: its buffer is free again. */
+export function vbuf_put(t: i32, tag: u32): void {
+  const i = load<u32>(tag_piece + (<usize>t * TAGS_MAX + tag) * TAG_PIECE_BYTES + 4);
+  const n = unchecked(jt_vbuf_n[t]);
+  store<u16>(unchecked(jt_vbuf_stack[t]) + <usize>n * 2, <u16>i);
+  unchecked((jt_vbuf_n[t] = n + 1));
+}
+
 /** Lay out the verify logs and random maps of the threads that verify (from job_alloc). */
 function verify_alloc(threads: i32): void {
   tag_piece = mem_alloc(<usize>threads * TAGS_MAX * TAG_PIECE_BYTES, 8, false);
   for (let t = 0; t < threads; t++) {
     if (unchecked(jt_vtype[t]) == 0) continue;
+    const nb = unchecked(jt_vbufs[t]);
+    unchecked((jt_vbuf_stack[t] = mem_alloc(<usize>nb * 2, 8, false)));
+    for (let i: u32 = 0; i < nb; i++) store<u16>(unchecked(jt_vbuf_stack[t]) + <usize>i * 2, <u16>(nb - 1 - i));
+    unchecked((jt_vbuf_n[t] = nb));
     unchecked((jt_vlog[t] = mem_alloc(<usize>unchecked(jt_vcap[t]) * VPIECE_BYTES, 8, false)));
     const n = unchecked(jt_vmap_n[t]);
     if (n > 0) unchecked((jt_vmap[t] = mem_alloc(<usize>((n + 63) >> 6) * 8, 8, true)));

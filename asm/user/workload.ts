@@ -42,7 +42,7 @@ import {
   job_set_errors, job_set_ignore, job_reset_verify, job_set_verify, job_set_verify_pattern, jt_vtype, jt_vphase,
   jt_vinterval, jt_voffset, jt_vfatal, jt_vcheck_nr, jt_vthread, jt_vpat, jt_vpatlen, VPAT_MAX, verify_begin,
   verify_next, verify_seed, verify_log_write, vmap_take, vpiece_len, vpiece_off, vpiece_seed, vpiece_nr,
-  tag_set_piece, tag_piece_of, tag_set_buf, tag_buf, jt_vcorrupt_nr, jt_vcorrupt_at,
+  tag_set_piece, tag_piece_of, tag_set_buf, tag_buf, jt_vcorrupt_nr, jt_vcorrupt_at, vbuf_take, vbuf_put,
 } from "./wl_job";
 import { verify_check, verify_fill, vlog_reset } from "./verify";
 import { mm_read, mm_write } from "../mm/mm";
@@ -336,7 +336,7 @@ export function wl_thread_verify(t: i32, cfg: usize, cfg_bytes: u32): void {
   const v = changetype<wl_verify_config>(cfg);
   job_set_verify(
     t, v.type, v.interval_bytes, v.header_offset_bytes, v.fatal, v.do_verify, v.check_numberio, v.thread_number,
-    v.pieces_max, <u64>v.map_blocks, <u64>v.seed,
+    v.pieces_max, <u64>v.map_blocks, <u64>v.seed, v.buffers,
   );
   any_verify = true;
 }
@@ -518,9 +518,11 @@ function verify_done(t: i32, tag: u32): void {
 /** One read or write SQE at `sqe` (ring slot `idx`): file `fi` of thread `t`, at `off`, `len` bytes, I/O `tag`. */
 function write_sqe(t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, len: u32, tag: u32): void {
   const opc = dir == DIR_WRITE ? op_write : op_read;
-  // The buffer of SQE slot idx, as t/io_uring indexes its iovecs.
-  const buf = unchecked(th_buf_base[t]) + <u64>idx * <u64>bs;
-  if (unchecked(jt_vtype[t]) != 0) verify_prep(t, tag, dir, buf, off, len);
+  // The buffer of SQE slot idx, as t/io_uring indexes its iovecs; a verifying thread's I/O owns its own.
+  const verifying = unchecked(jt_vtype[t]) != 0;
+  const bi = verifying ? vbuf_take(t, tag) : idx;
+  const buf = unchecked(th_buf_base[t]) + <u64>bi * <u64>bs;
+  if (verifying) verify_prep(t, tag, dir, buf, off, len);
   store<u8>(sqe, opc);
   store<u8>(sqe + 1, fixed_files ? u.IOSQE_FIXED_FILE : 0);
   store<u16>(sqe + 2, 0);
@@ -530,7 +532,7 @@ function write_sqe(t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, le
   store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : len);
   store<u32>(sqe + 28, 0);
   store<u64>(sqe + 32, <u64>tag);
-  store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx));
+  store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>bi));
   store<u16>(sqe + 42, 0);
   store<u32>(sqe + 44, 0);
   store<u64>(sqe + 48, 0);
@@ -585,8 +587,11 @@ function reap(t: i32): u32 {
         wl_ios++;
       }
     } else {
-      // The read's check needs its tag, which tag_put below frees.
-      if (ok && any_verify && unchecked(jt_vtype[t]) != 0 && tag_dir(t, tag) == DIR_READ) verify_done(t, tag);
+      // The read's check needs its tag, which tag_put below frees; then its buffer is free.
+      if (any_verify && unchecked(jt_vtype[t]) != 0) {
+        if (ok && tag_dir(t, tag) == DIR_READ) verify_done(t, tag);
+        vbuf_put(t, tag);
+      }
       if (ok) wl_bytes += <u64>res;
       else {
         wl_errors++;

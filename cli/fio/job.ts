@@ -267,13 +267,6 @@ function buildJob(s: FioSection, global: FioEntry[]): FioJobOpts {
   }
   // Synchronous engines keep one I/O in flight (fio forces iodepth=1 for them).
   if (!["io_uring", "libaio", "posixaio", "null"].includes(o.ioengine)) o.iodepth = 1;
-  if (
-    o.runtimeNs === undefined && o.numberIos === undefined && o.size === undefined && o.ioSize === undefined
-  ) {
-    throw new UsageError(
-      `${o.where}: job "${o.name}": set runtime=, number_ios= or size= (a whole-device pass is too long to simulate)`,
-    );
-  }
   if (o.timeBased && o.runtimeNs === undefined) {
     throw new UsageError(`${o.where}: job "${o.name}": time_based needs runtime=`);
   }

@@ -15,7 +15,7 @@ import type {
   FioThreadOffsets,
   FioThreadPace,
 } from "../../src/workload_types.ts";
-import type { IommuMode } from "../../src/profile.ts";
+import { deviceCapacityBytes, type IommuMode } from "../../src/profile.ts";
 import type { FioJobOpts } from "./job.ts";
 import type { BsSplit } from "./values.ts";
 import { CONTENT_OPTIONS } from "./options.ts";
@@ -92,6 +92,13 @@ function bytesOf(v: number | string, capacity: number): number {
   return typeof v === "number" ? v : Math.floor((capacity * parseFloat(v)) / 100);
 }
 
+/**
+ * The most I/Os a job without runtime=, number_ios=, size= or io_size= may
+ * take to cover its drive (fio's default: the whole device): 4 Mi I/Os, a
+ * few seconds of wall time; a larger drive's pass is refused as too long.
+ */
+export const WHOLE_DEVICE_IOS_MAX = 1 << 22;
+
 /** One thread's fio job from its options. */
 export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
   const split = dirSplits(o);
@@ -116,6 +123,16 @@ export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
   }
   let ios = sizeIos;
   if (o.numberIos !== undefined) ios = sizeIos > 0 ? Math.min(sizeIos, o.numberIos) : o.numberIos;
+  if (
+    o.runtimeNs === undefined && o.numberIos === undefined && o.size === undefined &&
+    o.ioSize === undefined &&
+    ios > WHOLE_DEVICE_IOS_MAX
+  ) {
+    throw new UsageError(
+      `${o.where}: job "${o.name}": a whole-device pass (no runtime=, number_ios=, size= or io_size=) is ${ios} ` +
+        `I/Os on this ${capacity}-byte drive, more than dmasim runs that way (${WHOLE_DEVICE_IOS_MAX}): set one of them`,
+    );
+  }
   return {
     depth: o.iodepth,
     submitBatch: o.batchSubmit === 0 ? o.iodepth : o.batchSubmit,
@@ -129,7 +146,9 @@ export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
     bsWrite: split.write,
     ...(offsetsOf(o, split, size) ?? {}),
     ...(o.depthLow > 0 && o.depthLow < o.iodepth ? { depthLow: o.depthLow } : {}),
-    ...(o.completeMax > 0 ? { completeMax: Math.max(o.completeMax, o.batchComplete) } : {}),
+    // fio's fixup_options: iodepth_batch_complete_max defaults to (and is at least) iodepth_batch_complete_min,
+    // and the io_uring engine's reap takes at least one (fio_ioring_cqring_reap's do-while).
+    completeMax: Math.max(o.completeMax, o.batchComplete, 1),
     ...(o.continueOnError !== 0 ? { errors: errorsOf(o, sizeIos) } : {}),
   };
 }
@@ -362,8 +381,10 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string, firs
   );
   const p = loaded.profile;
   const devices = devicesOf(o, p.devices.map((d) => d.name), p.name);
-  const capacity = Math.min(...devices.map((d) => p.devices.find((x) => x.name === d)!.capacity_gib)) *
-    2 ** 30;
+  // capacity_bytes when the profile sets it (drives that are not whole GiB), else capacity_gib.
+  const capacity = Math.min(
+    ...devices.map((d) => Number(deviceCapacityBytes(p.devices.find((x) => x.name === d)!))),
+  );
   const threads = jobs.flatMap((j) => Array.from({ length: j.numjobs }, (_, index) => ({ opts: j, index })));
   if (threads.length > p.cpu.cores) {
     const cores = `${p.cpu.cores} ${p.cpu.cores === 1 ? "core" : "cores"}`;
@@ -389,6 +410,9 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string, firs
     });
   }
   verifyThreads(threads, fioThreads, firstThread, p.memory.media_mib, p.name);
+  // The loop lays out a buffer per SQ slot: the deepest queue's, rounded up to a power of two (job.ts nbufs).
+  const nbufs = 2 ** Math.ceil(Math.log2(Math.max(...fioThreads.map((f) => f.depth))));
+  for (const f of fioThreads) if (f.verify) f.verify.buffers = nbufs;
   const uring = o.ioengine === "io_uring";
   const bs = Math.max(...fioThreads.flatMap((f) => [...f.bsRead, ...f.bsWrite].map(([b]) => b)));
   const anyWrite = fioThreads.some((f) => f.readPer10000 < 10000);
@@ -467,6 +491,7 @@ function verifyThreads(
       threadNumber: firstThread + i + 1,
       pattern: o.verifyPattern,
       mapBlocks: f.random ? Math.floor((f.rangeBytes - bsW) / bsW) + 1 : 0,
+      buffers: 0,
       ...(o.corruptWrite ? { corrupt: o.corruptWrite } : {}),
     };
   });
