@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { w } from "./wasm.ts";
+import { structArg, w } from "./wasm.ts";
+import { WL_OFFSETS_CONFIG, WL_PACE_CONFIG, WL_THREAD_CONFIG } from "./abi.generated.ts";
 import { ST } from "./workload/stat_index.ts";
 import type { FioThreadJob, FioThreadResult, LatSums, ThreadDirStats } from "./workload_types.ts";
 
@@ -26,6 +27,8 @@ const ST_CLAT = 3;
 const ST_SLAT = 7;
 const ST_LAT = 11;
 const JS_WORDS = 3;
+/** Fatal I/O errors kept per thread (asm/user/wl_job.ts ERRLOG_MAX). */
+const ERRLOG_MAX = 16;
 
 /**
  * Check the per-thread jobs against the drive and return the largest block
@@ -68,14 +71,17 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
   jobs.forEach((j, t) => {
     w.wl_thread_job(
       t,
-      j.depth,
-      Math.min(Math.max(1, j.submitBatch), j.depth),
-      Math.min(Math.max(1, j.completeBatch), j.depth),
-      j.readPer10000,
-      j.random ? 1 : 0,
-      j.offsetBytes,
-      j.rangeBytes,
-      j.ios,
+      structArg(WL_THREAD_CONFIG, {
+        depth: j.depth,
+        submitBatch: Math.min(Math.max(1, j.submitBatch), j.depth),
+        completeBatch: Math.min(Math.max(1, j.completeBatch), j.depth),
+        readPer10000: j.readPer10000,
+        random: j.random,
+        offsetBytes: j.offsetBytes,
+        rangeBytes: j.rangeBytes,
+        ios: j.ios,
+      }),
+      WL_THREAD_CONFIG.size,
     );
     for (const d of DIRS) {
       (d === 0 ? j.bsRead : j.bsWrite).forEach(([bs, cum], i) => w.wl_thread_bs(t, d, i, bs, cum));
@@ -83,18 +89,27 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
     if (j.depthLow !== undefined || j.completeMax !== undefined) {
       w.wl_thread_depths(t, j.depthLow ?? 0, j.completeMax ?? 0);
     }
+    if (j.errors) {
+      w.wl_thread_errors(t, j.errors.continueMask, j.errors.retryCapIos);
+      j.errors.ignore.forEach((list, type) =>
+        list?.forEach((e, i) => w.wl_thread_ignore_error(t, type, i, e))
+      );
+    }
     const o = j.offsets;
     if (o) {
       w.wl_thread_offsets(
         t,
-        o.seqAdd,
-        o.seqNr,
-        o.identical ? 1 : 0,
-        o.dist,
-        o.param,
-        o.center,
-        o.nranges,
-        seed,
+        structArg(WL_OFFSETS_CONFIG, {
+          seqAddBytes: o.seqAdd,
+          seqNr: o.seqNr,
+          identical: o.identical,
+          dist: o.dist,
+          distParam: o.param,
+          center: o.center,
+          nranges: o.nranges,
+          seed,
+        }),
+        WL_OFFSETS_CONFIG.size,
       );
       o.zones?.forEach((z, d) => z.forEach(([prev, end], v) => w.wl_thread_zone(t, d, v, prev, end)));
     }
@@ -102,25 +117,28 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
     if (p) {
       w.wl_thread_pace(
         t,
-        p.startDelayNs,
-        p.rateBps[0],
-        p.rateBps[1],
-        p.poisson ? 1 : 0,
-        p.quiesce ? 1 : 0,
-        p.thinkUs,
-        p.thinkSpinUs,
-        p.thinkBlocks,
-        p.thinkIssue ? 1 : 0,
-        p.rateMinBps[0],
-        p.rateMinBps[1],
-        p.rateIopsMin[0],
-        p.rateIopsMin[1],
-        p.exitall,
-        p.exitGroup,
-        seed,
-        p.deadlineRelNs,
-        p.jobId,
-        p.waitJob,
+        structArg(WL_PACE_CONFIG, {
+          startDelayNs: p.startDelayNs,
+          rateReadBps: p.rateBps[0],
+          rateWriteBps: p.rateBps[1],
+          poisson: p.poisson,
+          quiesce: p.quiesce,
+          thinkUs: p.thinkUs,
+          thinkSpinUs: p.thinkSpinUs,
+          thinkBlocks: p.thinkBlocks,
+          thinkIssue: p.thinkIssue,
+          rateMinReadBps: p.rateMinBps[0],
+          rateMinWriteBps: p.rateMinBps[1],
+          rateMinReadIops: p.rateIopsMin[0],
+          rateMinWriteIops: p.rateIopsMin[1],
+          exitall: p.exitall,
+          exitGroup: p.exitGroup,
+          seed,
+          deadlineRelNs: p.deadlineRelNs,
+          jobId: p.jobId,
+          waitJob: p.waitJob,
+        }),
+        WL_PACE_CONFIG.size,
       );
     }
   });
@@ -172,6 +190,7 @@ export function readThreadResults(
       ),
     }));
     const end = w.wl_job_end(t);
+    const fatal = w.wl_job_errors(t, 2);
     out.push({
       read: dirStats(t, 0),
       write: dirStats(t, 1),
@@ -179,6 +198,15 @@ export function readThreadResults(
       endNs: end > 0 ? end - t0Ns : null,
       startNs: Math.max(0, w.wl_job_start(t) - t0Ns),
       error: w.wl_job_error(t),
+      totalErr: w.wl_job_errors(t, 0),
+      firstError: w.wl_job_errors(t, 1),
+      fatalErrors: fatal,
+      ioErrors: Array.from({ length: Math.min(fatal, ERRLOG_MAX) }, (_, i) => ({
+        errno: w.wl_job_errlog(t, i, 0),
+        dir: w.wl_job_errlog(t, i, 1),
+        offset: w.wl_job_errlog(t, i, 2),
+        len: w.wl_job_errlog(t, i, 3),
+      })),
       samples,
     });
   }

@@ -12,13 +12,17 @@ import {
   getSqe,
   IORING_SETUP_IOPOLL,
   type IoUring,
+  ioUringQueueInit,
+  O_DIRECT,
+  O_RDWR,
+  OPTANE_P5800X,
   prepRead,
   sqeSetData64,
   submit,
   System,
   waitCqe,
 } from "../mod.ts";
-import { KiB, openDrive } from "./helpers.ts";
+import { KiB, MiB, openDrive, patternMismatch, writePattern } from "./helpers.ts";
 
 const READ_BYTES = 128 * KiB;
 /** Blocks of the 256-byte PRP-list pool in one page: 128 KiB reads each take one. */
@@ -142,4 +146,75 @@ Deno.test("blk-mq: requeue runs are deterministic (same machine, same completion
   );
   assert.deepEqual(a.counters, b.counters);
   assert.equal(a.counters.resourceDelayRuns, 1, "a run with a requeue in it");
+});
+
+Deno.test("a new machine starts clean when the last one was left with requests requeued, at the device and kept by md raid1", () => {
+  const fresh = seventeenReads();
+  // The first machine: an md raid1 read and two requeued 128 KiB reads left
+  // in flight (16 at the device, the pool full), nothing reaped.
+  const sys1 = new System({
+    profile: {
+      base: "optane-p5800x",
+      iommu: { mode: "strict" },
+      nvme: { sgl_supported: false, pool_pages_max: 1 },
+      devices: [0, 1].map((k) => ({ ...OPTANE_P5800X.devices[0], name: `nvme${k}n1` })),
+      stacked: [{ name: "md0", kind: "raid1", members: ["nvme0n1", "nvme1n1"] }],
+    },
+  });
+  const m1 = openDrive(sys1, 64);
+  const md = sys1.open("/dev/md0", O_RDWR | O_DIRECT);
+  assert.ok(md >= 3);
+  for (let i = 0; i < 18; i++) queueRead(sys1, m1.ring, m1.fd, i);
+  prepRead(getSqe(m1.ring)!, md, sys1.mmapAnon(4096), 4096, 0);
+  assert.equal(submit(m1.ring), 19);
+  assert.equal(sys1.blkMqCounters().waiting, 2);
+  // The second machine runs exactly as a fresh one does.
+  const again = seventeenReads();
+  assert.deepEqual(again.afterSubmit, fresh.afterSubmit);
+  assert.deepEqual(again.counters, fresh.counters);
+  assert.deepEqual(
+    again.done.map((d) => [d.cqe.userData, d.cqe.res, d.tNs - again.t0]),
+    fresh.done.map((d) => [d.cqe.userData, d.cqe.res, d.tNs - fresh.t0]),
+  );
+});
+
+/** Two drives mirrored by md raid1 (/dev/md0), strict IOMMU; the machine opens md0 and a ring of 64. */
+function raid1Machine() {
+  const sys = new System({
+    profile: {
+      base: "optane-p5800x",
+      iommu: { mode: "strict" },
+      devices: [0, 1].map((k) => ({ ...OPTANE_P5800X.devices[0], name: `nvme${k}n1` })),
+      stacked: [{ name: "md0", kind: "raid1", members: ["nvme0n1", "nvme1n1"] }],
+    },
+  });
+  const fd = sys.open("/dev/md0", O_RDWR | O_DIRECT);
+  assert.ok(fd >= 3);
+  const ring = ioUringQueueInit(sys, 64, 0);
+  if (typeof ring === "number") throw new Error(`ring ${ring}`);
+  return { sys, fd, ring };
+}
+
+Deno.test("a new machine starts clean when md raid1 reads of the last one were left in flight (their kept bios)", () => {
+  const a = raid1Machine();
+  const va = a.sys.mmapAnon(32 * 4096);
+  for (let i = 0; i < 32; i++) prepRead(getSqe(a.ring)!, a.fd, va + i * 4096, 4096, i * 65536);
+  assert.equal(submit(a.ring), 32);
+  // Same request numbers, same arena layout: a kept bio of the first machine
+  // must not be freed into the second's memory.
+  const b = raid1Machine();
+  writePattern(b, 4 * MiB);
+  for (let round = 0; round < 4; round++) {
+    const bufs = Array.from({ length: 32 }, () => b.sys.mmapAnon(4096));
+    const offs = bufs.map((_, i) => ((i * 7919 + round * 31) % 1024) * 4096);
+    bufs.forEach((buf, i) => prepRead(getSqe(b.ring)!, b.fd, buf, 4096, offs[i]));
+    assert.equal(submit(b.ring), 32);
+    const done = reap(b.sys, b.ring, 32);
+    for (const d of done) assert.equal(d.cqe.res, 4096);
+    bufs.forEach((buf, i) => {
+      const got = b.sys.readUser(buf, 4096);
+      assert.ok(got instanceof Uint8Array);
+      assert.equal(patternMismatch(got, offs[i]), -1, `round ${round} read ${i}`);
+    });
+  }
 });

@@ -38,8 +38,12 @@ import {
   jt_next_us, jt_paced, jt_pending_dir, jt_quiesce_rate, jt_rate_bps, jt_ratemin_bps, jt_ratemin_iops, jt_rc_blocks,
   jt_rc_bytes, jt_rc_ns, jt_start_ns, jt_stop, jt_think_blocks, jt_think_issue, jt_think_last, jt_think_spin_us,
   jt_think_us, pace_issued, ST_BYTES, ST_IOS, jt_offmode, job_offset, job_set_offsets, job_set_zone,
-  jt_bcmax, jt_deadline_rel, jt_depth_low, jt_job_id, jt_wait_job,
+  jt_bcmax, jt_deadline_rel, jt_depth_low, jt_job_id, jt_wait_job, tag_off, job_io_error, job_reset_errors,
+  job_set_errors, job_set_ignore,
 } from "./wl_job";
+
+import { abi_struct_check } from "../sim/errors";
+import { wl_config, wl_offsets_config, wl_pace_config, wl_thread_config } from "../sim/abi";
 
 const THREADS_MAX: i32 = CORES_MAX;
 const FILES_MAX: i32 = 16;
@@ -151,10 +155,17 @@ export function wl_init(): void {
   dp_ring = mem_alloc(<usize>COPIES_MAX * CP_BYTES, 8, false);
 }
 
-export function wl_setup(
-  threads: i32, qd: u32, sbatch: u32, cbatch: u32, block: u32, opcode: u8, ffiles: bool, rnd: bool,
-  range_b: f64, bkind: i32, warm: f64, ios: f64, rt_ns: f64, smp_ns: f64, seed: f64,
-): void {
+/**
+ * The job-wide parameters of a run (struct wl_config at `cfg`, `cfg_bytes`
+ * long); every thread starts with them (wl_thread_job sets a thread's own).
+ */
+export function wl_setup(cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<wl_config>());
+  const c = changetype<wl_config>(cfg);
+  const threads = c.threads, qd = c.depth, sbatch = c.submit_batch, cbatch = c.complete_batch;
+  const block = c.block_bytes, opcode = c.opcode, ffiles = c.fixed_files, rnd = c.random;
+  const range_b = c.range_blocks, bkind = c.buf_kind, warm = c.warmup_ios, ios = c.ios;
+  const rt_ns = c.runtime_ns, smp_ns = c.sample_ns, seed = c.seed;
   nthreads = threads;
   bs = block;
   op = opcode;
@@ -208,6 +219,7 @@ export function wl_setup(
     job_set_bs(t, DIR_WRITE, 0, block, 10000);
     job_reset(t);
     job_reset_pace(t);
+    job_reset_errors(t);
     unchecked((th_rng[t] = (<u64>seed + 1) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0xBF58476D1CE4E5B9 + 1)));
   }
 }
@@ -219,53 +231,59 @@ export function wl_thread(t: i32, ring: i32, buf_base: f64): void {
 }
 
 /**
- * Thread `t` runs its own fio job: queue depth, submit and complete batches,
- * reads per 10000 I/Os, random or sequential offsets in [off, off + range)
- * bytes, and the I/Os it issues before it stops (0: until the run ends).
- * The thread's block sizes come from wl_thread_bs; buffers stay the
- * job-wide `bs` apart, so that is the largest block size.
+ * Thread `t` runs its own fio job (struct wl_thread_config at `cfg`,
+ * `cfg_bytes` long): queue depth, submit and complete batches, reads per
+ * 10000 I/Os, random or sequential offsets in [off, off + range) bytes, and
+ * the I/Os it issues before it stops (0: until the run ends). The thread's
+ * block sizes come from wl_thread_bs; buffers stay the job-wide `bs` apart,
+ * so that is the largest block size.
  */
-export function wl_thread_job(
-  t: i32, qd: u32, sbatch: u32, cbatch: u32, mix: u32, rnd: bool, off: f64, range: f64, target: f64,
-): void {
-  job_set(t, qd, sbatch, cbatch, mix, rnd, <u64>off, <u64>range, <u64>target);
+export function wl_thread_job(t: i32, cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<wl_thread_config>());
+  const j = changetype<wl_thread_config>(cfg);
+  job_set(
+    t, j.depth, j.submit_batch, j.complete_batch, j.read_per_10000, j.random, <u64>j.offset_bytes,
+    <u64>j.range_bytes, <u64>j.ios,
+  );
   job_stats_set(true);
 }
 
 /**
- * Thread `t`'s pacing, as fio's options set it: startdelay (ns), rate per
- * direction (bytes/s; rate_iops × the smallest block size), poisson or
- * linear, whether it waits for its I/Os before a rate sleep (inline
- * submission), thinktime, thinktime_spin (us), thinktime_blocks and their
- * type (issue or complete), rate_min (bytes/s) and rate_iops_min per
- * direction, exitall (0 none, 1 group, 2 every thread), its exit group, the
- * poisson generator's seed, when it stops issuing after its start (ns; 0:
- * none), its fio job's id and the job it waits for (wait_for; -1: none).
+ * Thread `t`'s pacing, as fio's options set it (struct wl_pace_config at
+ * `cfg`, `cfg_bytes` long): startdelay, rate per direction (rate_iops × the
+ * smallest block size), poisson or linear, whether it waits for its I/Os
+ * before a rate sleep (inline submission), thinktime, thinktime_spin,
+ * thinktime_blocks and their type (issue or complete), rate_min and
+ * rate_iops_min per direction, exitall, its exit group, the poisson
+ * generator's seed, when it stops issuing after its start, its fio job's id
+ * and the job it waits for (wait_for).
  */
-export function wl_thread_pace(
-  t: i32, start_ns: f64, rate_r: f64, rate_w: f64, poisson: bool, quiesce: bool, think_us: f64, spin_us: f64,
-  think_blocks: f64, think_issue: bool, min_r: f64, min_w: f64, min_iops_r: f64, min_iops_w: f64, exitall: i32,
-  exit_group: i32, seed: f64, deadline_rel_ns: f64, job_id: i32, wait_job: i32,
-): void {
+export function wl_thread_pace(t: i32, cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<wl_pace_config>());
+  const p = changetype<wl_pace_config>(cfg);
   job_set_pace(
-    t, <u64>start_ns, <u64>rate_r, <u64>rate_w, poisson, quiesce, <u64>think_us, <u64>spin_us, <u64>think_blocks,
-    think_issue, <u64>min_r, <u64>min_w, <u64>min_iops_r, <u64>min_iops_w, exitall, exit_group, <u64>seed,
-    <u64>deadline_rel_ns, job_id, wait_job,
+    t, <u64>p.start_delay_ns, <u64>p.rate_read_bps, <u64>p.rate_write_bps, p.poisson, p.quiesce, <u64>p.think_us,
+    <u64>p.think_spin_us, <u64>p.think_blocks, p.think_issue, <u64>p.rate_min_read_bps, <u64>p.rate_min_write_bps,
+    <u64>p.rate_min_read_iops, <u64>p.rate_min_write_iops, p.exitall, p.exit_group, <u64>p.seed,
+    <u64>p.deadline_rel_ns, p.job_id, p.wait_job,
   );
 }
 
 /**
- * Thread `t`'s offsets beyond plain sequential or uniform: `seq_add` bytes
- * between sequential I/Os (rw=read:N, may be negative), a new random offset
- * every `seq_nr` I/Os (rw=randread:N) or the same one again (`ident`,
- * rw_sequencer=identical), and random_distribution `dist` (0 random, 1 zipf,
- * 2 pareto, 3 normal, 4 zoned) with its parameter, center (-1: none) and
- * `nranges` blocks; `seed` seeds the distribution's generator.
+ * Thread `t`'s offsets beyond plain sequential or uniform (struct
+ * wl_offsets_config at `cfg`, `cfg_bytes` long): bytes between sequential
+ * I/Os (rw=read:N, may be negative), a new random offset every `seq_nr` I/Os
+ * (rw=randread:N) or the same one again (rw_sequencer=identical), and
+ * random_distribution (0 random, 1 zipf, 2 pareto, 3 normal, 4 zoned) with its
+ * parameter, center (-1: none) and blocks; `seed` seeds its generator.
  */
-export function wl_thread_offsets(
-  t: i32, seq_add: f64, seq_nr: i32, ident: bool, dist: i32, param: f64, center: f64, nranges: f64, seed: f64,
-): void {
-  job_set_offsets(t, <i64>seq_add, <u32>seq_nr, ident, dist, param, center, <u64>nranges, <u64>seed);
+export function wl_thread_offsets(t: i32, cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<wl_offsets_config>());
+  const o = changetype<wl_offsets_config>(cfg);
+  job_set_offsets(
+    t, <i64>o.seq_add_bytes, <u32>o.seq_nr, o.identical, o.dist, o.dist_param, o.center, <u64>o.nranges,
+    <u64>o.seed,
+  );
 }
 
 /** Zoned distribution entry: for v - 1 = `v` in 0..99, thread `t`'s zone in `dir` spans `prev`..`end` percent. */
@@ -277,6 +295,20 @@ export function wl_thread_zone(t: i32, dir: i32, v: i32, prev: i32, end: i32): v
 export function wl_thread_depths(t: i32, low: u32, complete_max: u32): void {
   unchecked((jt_depth_low[t] = low));
   unchecked((jt_bcmax[t] = complete_max));
+}
+
+/**
+ * Thread `t`'s error handling: fio's continue_on_error bits (1 read, 2
+ * write, 4 verify) and the I/O count that failed I/Os it goes on past may
+ * raise its own to (its size= limit: number_ios counts completed I/Os).
+ */
+export function wl_thread_errors(t: i32, coe: u32, retry_cap: f64): void {
+  job_set_errors(t, coe, <u64>retry_cap);
+}
+
+/** Entry `i` of thread `t`'s ignore_error list for `type` (0 read, 1 write, 2 verify): errno `err`. */
+export function wl_thread_ignore_error(t: i32, type: i32, i: i32, err: i32): void {
+  job_set_ignore(t, type, i, err);
 }
 
 /** fio's ramp_time, ns: statistics start when the threads reach it (call after wl_setup). */
@@ -357,7 +389,7 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
     off += unchecked(jt_off[t]);
     // user_data: the I/O's tag, which holds when it was prepared and its length and direction.
     // The tag keeps the length even for a NOP: fio's null engine counts the bytes it did not move.
-    const tag = tag_get(t, unchecked(core_time[core]), len, dir);
+    const tag = tag_get(t, unchecked(core_time[core]), len, dir, off);
     if (buf_kind == 3 && dir == DIR_WRITE) {
       // Bounced write: the data is on the GPU; copy it to a host buffer first.
       charge(core, LAYER_APP, cost(COST_GPU_COPY_LAUNCH));
@@ -436,13 +468,18 @@ function reap(t: i32): u32 {
         copies++;
       } else {
         wl_errors++;
+        if (job_stats) job_io_error(t, tag_dir(t, tag), tag_off(t, tag), tag_len(t, tag), res < 0 ? -res : u.EIO);
         stats_complete(tag_prep_ns(t, tag), unchecked(core_time[t]), res < 0 ? res : -5);
         tag_put(t, tag, unchecked(core_time[t]), res < 0 ? res : -5, count);
         wl_ios++;
       }
     } else {
       if (ok) wl_bytes += <u64>res;
-      else wl_errors++;
+      else {
+        wl_errors++;
+        // fio's io_completed: a short transfer the engine cannot finish is EIO here.
+        if (job_stats) job_io_error(t, tag_dir(t, tag), tag_off(t, tag), tag_len(t, tag), res < 0 ? -res : u.EIO);
+      }
       tag_put(t, tag, unchecked(core_time[t]), ok ? (op == u.IORING_OP_NOP ? <i32>tag_len(t, tag) : res) : (res < 0 ? res : -5), count);
     }
     head++;
