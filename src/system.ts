@@ -20,6 +20,7 @@ import {
 } from "./profile.ts";
 import { resolveProfile } from "./profiles.ts";
 import { type SecurityReport, securityReport } from "./security.ts";
+import type { KernelState } from "./kernel/kernel.ts";
 
 let epoch = 0;
 
@@ -138,6 +139,16 @@ export class System {
   #scratch = 0;
   /** Stacked devices, in asm index order: the profile's, then those {@link createStacked} made. */
   readonly #stacked: StackedProfile[] = [];
+  readonly #kernel: KernelState;
+
+  /**
+   * The control path's state of this machine (internal: src/kernel/ takes it;
+   * not part of the public API).
+   */
+  get kernel(): KernelState {
+    this.check();
+    return this.#kernel;
+  }
 
   /** Base of the argument staging area in linear memory (internal). */
   get scratch(): number {
@@ -164,14 +175,15 @@ export class System {
     this.profile = prof;
     this.#epoch = ++epoch;
     // One machine per process: this set-up resets the Wasm side for it.
-    configureMachine(
-      this.profile,
-      opts.functional ?? true,
-      BigInt(opts.seed ?? 1),
-      opts.capSysAdmin ?? true,
-    );
+    configureMachine(this.profile, opts.functional ?? true, BigInt(opts.seed ?? 1));
     this.#scratch = w.scratch_ptr();
     this.#view = new DataView(w.memory.buffer);
+    this.#kernel = {
+      view: this.#view,
+      dmabufCapRequired: prof.iommu.dmabuf_cap_required,
+      capSysAdmin: opts.capSysAdmin ?? true,
+      stackedForwarding: [],
+    };
     for (const sd of prof.stacked ?? []) this.#setUpStacked(sd);
   }
 
@@ -188,6 +200,7 @@ export class System {
       sd.dmabuf_forwarding ? 1 : 0,
     );
     this.#stacked.push(structuredClone(sd));
+    this.#kernel.stackedForwarding.push(sd.dmabuf_forwarding);
   }
 
   /**
@@ -636,7 +649,7 @@ export class System {
  * the IOMMU and NVMe host settings, the IOMMU hardware, GPUs, the dma-buf
  * layer, then each drive (`configureDrives`).
  */
-function configureMachine(p: Profile, functional: boolean, seed: bigint, capSysAdmin: boolean): void {
+function configureMachine(p: Profile, functional: boolean, seed: bigint): void {
   w.machine_init(
     p.cpu.cores,
     p.memory.host_mib,
@@ -680,11 +693,9 @@ function configureMachine(p: Profile, functional: boolean, seed: bigint, capSysA
   );
   p.gpus.forEach((g, i) => w.gpu_setup(i, g.pcie_gen, g.pcie_lanes, g.copy_latency_ns));
   w.dmabuf_setup(p.gpus.reduce((m, g, i) => g.p2p === "switch" ? m | (1 << i) : m, 0));
-  w.dmabuf_set_policy(
-    p.iommu.dmabuf_cap_required ? 1 : 0,
-    p.iommu.dmabuf_limit_mib * 2 ** 20,
-    capSysAdmin ? 1 : 0,
-  );
+  // The registration policy's byte limit is kept in Wasm (a token's bytes are given back on the I/O path);
+  // its capability requirement is the control path's (src/kernel/rsrc.ts).
+  w.dmabuf_set_policy(p.iommu.dmabuf_limit_mib * 2 ** 20);
   configureDrives(p, seed);
 }
 
