@@ -131,8 +131,8 @@ export {
   nvme_ctrl_cmds, nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional, nvme_window_stat,
 } from "./nvme/ctrl";
 export {
-  memfd_create, memfd_truncate, memfd_add_seals, memfd_rw, udmabuf_create, vram_dmabuf_create, dmabuf_size, dmabuf_rw,
-  dmabuf_page_pa, dmabuf_invalidate, dmabuf_schedule_invalidate,
+  memfd_alloc, memfd_resize, memfd_pages_rw, udmabuf_build, vram_dmabuf_alloc, dmabuf_pages_rw, dmabuf_page_pa,
+  dma_buf_move_notify, dmabuf_schedule_invalidate,
 } from "./dmabuf/dmabuf";
 export { dmabuf_counter, dmabuf_maps_live, dmabuf_tokens_live } from "./io_uring/dmabuf_token";
 export {

@@ -21,6 +21,18 @@ import {
 import { resolveProfile } from "./profiles.ts";
 import { type SecurityReport, securityReport } from "./security.ts";
 import type { KernelState } from "./kernel/kernel.ts";
+import {
+  dmaBufMoveNotify,
+  dmaBufRw,
+  dmaBufScheduleInvalidate,
+  dmaBufSize,
+  memfdAddSeals,
+  memfdCreate,
+  memfdRw,
+  memfdTruncate,
+  udmabufCreate,
+  vramDmabufCreate,
+} from "./kernel/dmabuf.ts";
 
 let epoch = 0;
 
@@ -183,6 +195,7 @@ export class System {
       dmabufCapRequired: prof.iommu.dmabuf_cap_required,
       capSysAdmin: opts.capSysAdmin ?? true,
       stackedForwarding: [],
+      exporters: { memfds: new Map(), dmabufs: new Map() },
     };
     for (const sd of prof.stacked ?? []) this.#setUpStacked(sd);
   }
@@ -500,24 +513,28 @@ export class System {
   /** memfd_create(2): an fd, or -errno. Pass MFD_ALLOW_SEALING to be able to seal it. */
   memfdCreate(flags = 0): number {
     this.check();
-    return w.memfd_create(flags >>> 0);
+    return memfdCreate(this.#kernel, flags >>> 0);
   }
 
   /** ftruncate(2) on a memfd: 0, or -EPERM against a seal, -EINVAL if not a memfd. */
   ftruncate(fd: number, size: number): number {
     this.check();
-    return w.memfd_truncate(fd, BigInt(size));
+    return memfdTruncate(this.#kernel, fd | 0, BigInt.asUintN(64, BigInt(size)));
   }
 
   /** fcntl(fd, F_ADD_SEALS, seals) on a memfd: 0 or -errno. */
   fcntlAddSeals(fd: number, seals: number): number {
     this.check();
-    return w.memfd_add_seals(fd, seals >>> 0);
+    return memfdAddSeals(this.#kernel, fd | 0, seals >>> 0);
   }
 
   /** pwrite(2) on a memfd: bytes written or -errno. */
   memfdWrite(fd: number, offset: number, data: Uint8Array): number {
-    return this.#writeChunked(data, (off, n) => w.memfd_rw(fd, BigInt(offset + off), this.#scratch, n, 1));
+    return this.#writeChunked(
+      data,
+      (off, n) =>
+        memfdRw(this.#kernel, fd | 0, BigInt.asUintN(64, BigInt(offset + off)), this.#scratch, n, true),
+    );
   }
 
   /**
@@ -570,13 +587,13 @@ export class System {
       v.setBigUint64(p + 8, BigInt(it.offset), true);
       v.setBigUint64(p + 16, BigInt(it.size), true);
     });
-    return w.udmabuf_create(this.#scratch, items.length, flags >>> 0);
+    return udmabufCreate(this.#kernel, this.#scratch, items.length, flags >>> 0);
   }
 
   /** A dma-buf of `size` bytes of GPU `gpu`'s device memory (a VRAM exporter): its fd, or -errno. */
   gpuDmabufCreate(gpu: number, size: number): number {
     this.check();
-    return w.vram_dmabuf_create(gpu, BigInt(size));
+    return vramDmabufCreate(this.#kernel, gpu | 0, BigInt.asUintN(64, BigInt(size)));
   }
 
   /** Physical (or bus) address of page `i` of a dma-buf; 0 if out of range. */
@@ -586,12 +603,17 @@ export class System {
 
   /** Size of a dma-buf in bytes, or -EBADF. */
   dmabufSize(fd: number): number {
-    return w.dmabuf_size(fd);
+    this.check();
+    return dmaBufSize(this.#kernel, fd | 0);
   }
 
   /** Write bytes into a dma-buf (CPU access, for filling). Bytes written or -errno. */
   dmabufWrite(fd: number, offset: number, data: Uint8Array): number {
-    return this.#writeChunked(data, (off, n) => w.dmabuf_rw(fd, BigInt(offset + off), this.#scratch, n, 1));
+    return this.#writeChunked(
+      data,
+      (off, n) =>
+        dmaBufRw(this.#kernel, fd | 0, BigInt.asUintN(64, BigInt(offset + off)), this.#scratch, n, true),
+    );
   }
 
   /** Read bytes out of a dma-buf (CPU access, for checking), or -errno. */
@@ -600,7 +622,14 @@ export class System {
     const out = new Uint8Array(length);
     for (let off = 0; off < length; off += 1 << 20) {
       const n = Math.min(1 << 20, length - off);
-      const r = w.dmabuf_rw(fd, BigInt(offset + off), this.#scratch, n, 0);
+      const r = dmaBufRw(
+        this.#kernel,
+        fd | 0,
+        BigInt.asUintN(64, BigInt(offset + off)),
+        this.#scratch,
+        n,
+        false,
+      );
       if (r < 0) return r;
       out.set(new Uint8Array(w.memory.buffer, this.#scratch, r), off);
       if (r < n) return out.subarray(0, off + r);
@@ -615,13 +644,13 @@ export class System {
    */
   dmabufMoveNotify(fd: number, opts: { migrate?: boolean; core?: number } = {}): number {
     this.check();
-    return w.dmabuf_invalidate(fd, opts.core ?? 0, opts.migrate ? 1 : 0);
+    return dmaBufMoveNotify(this.#kernel, fd | 0, opts.core ?? 0, !!opts.migrate);
   }
 
   /** Schedule `count` invalidations at simulated `atNs`, then every `periodNs`. */
   dmabufScheduleInvalidate(fd: number, atNs: number, periodNs: number, count: number): number {
     this.check();
-    return w.dmabuf_schedule_invalidate(fd, atNs, periodNs, count >>> 0);
+    return dmaBufScheduleInvalidate(this.#kernel, fd | 0, atNs, periodNs, count >>> 0);
   }
 
   /** dma-buf counters since the machine started. */

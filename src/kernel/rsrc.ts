@@ -27,7 +27,6 @@ import {
   EOVERFLOW,
   EPERM,
   FT_BLKDEV,
-  FT_DMABUF,
   FT_STACKED,
   IO_REGBUF_TYPE_DMABUF,
   IO_REGBUF_TYPE_EMPTY,
@@ -56,6 +55,7 @@ import {
 } from "../uapi.generated.ts";
 import type { KernelState } from "./kernel.ts";
 import { fget } from "./files.ts";
+import { dmaBufGet } from "./dmabuf.ts";
 
 /** PAGE_SIZE as a BigInt, for io_buffer_validate's accounting. */
 const PAGE_BYTES = 4096n;
@@ -268,9 +268,9 @@ function ioRegbufDmabuf(k: KernelState, id: number, slot: number, r: Regbuf): nu
   const target = fget(k.view, r.targetFd);
   if (target === null) return -EBADF;
   // dma_buf_get: -EBADF for an fd that is not a dma-buf.
-  const buf = fget(k.view, r.dmabufFd);
-  if (buf === null || buf.type !== FT_DMABUF) return -EBADF;
-  if (w.dmabuf_size(r.dmabufFd) > SZ_1G) return -EINVAL;
+  const buf = dmaBufGet(k, r.dmabufFd);
+  if (buf === null) return -EBADF;
+  if (buf.obj.size > BigInt(SZ_1G)) return -EINVAL;
   // create_dmabuf_token: only block devices implement it.
   const stacked = target.type === FT_STACKED;
   if (target.type !== FT_BLKDEV && !stacked) return -EOPNOTSUPP;
