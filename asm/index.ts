@@ -2,8 +2,9 @@
 // entry lays the machine out (machine_init) and exports the data path's
 // control points. TypeScript crosses this boundary per batch, never per event.
 
+import { storage_config } from "./sim/abi";
 import {
-  bound, clear_error, INV_COUNT, sim_abort_file, sim_abort_line, sim_abort_msg, sim_error, sim_error_arg, sim_invariant,
+  abi_struct_check, bound, clear_error, INV_COUNT, sim_abort_file, sim_abort_line, sim_abort_msg, sim_error, sim_error_arg, sim_invariant,
   fail, SIM_ERR_MACHINE_SIZE,
 } from "./sim/errors";
 import { blk_reset, mem_reset, mem_used, mem_capacity } from "./sim/mem";
@@ -20,7 +21,7 @@ import {
   iommu_unit_stat,
 } from "./iommu/iommu";
 import { nvme_dom, nvme_init } from "./nvme/pci";
-import { iommu_domain_set_dma_mask, iommu_iova_in_use, iommu_set_aperture } from "./iommu/iommu";
+import { iommu_domain_set_dma_mask, iommu_hw_setup, iommu_iova_in_use, iommu_set_aperture } from "./iommu/iommu";
 import { gpu_init } from "./hw/gpu";
 export { gpu_setup } from "./hw/gpu";
 import { gpu_copies, gpu_link_bytes, host_mem_bytes } from "./hw/gpu";
@@ -50,6 +51,7 @@ import { mem_alloc } from "./sim/mem";
 
 export { clear_error } from "./sim/errors";
 export { uapi_value } from "./sim/uapi_table.generated";
+export { abi_value, abi_struct_size, abi_struct_offset, abi_struct_get } from "./sim/abi_table.generated";
 export { mem_used, mem_capacity } from "./sim/mem";
 export { set_cost, COST_COUNT } from "./sim/costs";
 export { LAYERS, ev_pending } from "./sim/engine";
@@ -206,21 +208,28 @@ export function scratch_ptr(): usize {
 }
 
 /**
- * Lay out the storage side from the profile: IOMMU, NVMe driver and queue
- * limits. Controllers are then described one by one with nvme_ctrl_setup.
+ * Lay out the storage side from the profile (struct storage_config at `cfg`,
+ * `cfg_bytes` long): host memory, IOMMU, NVMe driver and queue limits, then
+ * the IOMMU's address width and invalidation hardware. Controllers are then
+ * described one by one with nvme_ctrl_setup.
  */
-export function storage_init(
-  iommu_mode: i32, iotlb_entries: u32, iotlb_ways: u32, walk_ns: u32, walk_cached_ns: u32, inval_latency_ns: u32,
-  fq_size: u32, fq_timeout_ns: u32, nctrls: i32, queue_depth: u32, sgl: bool, sgl_threshold: u32,
-  pool_pages_max: u32, max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_alignment: u32, functional: bool,
-  host_mem_mbps: u32,
-): void {
-  gpu_init(host_mem_mbps);
-  iommu_init(iommu_mode, iotlb_entries, iotlb_ways, walk_ns, walk_cached_ns, inval_latency_ns, fq_size, fq_timeout_ns);
-  nvme_init(nctrls, queue_depth, sgl, sgl_threshold, pool_pages_max, functional);
-  blk_init(max_sectors_kb, mdts, max_segments, dma_alignment);
+export function storage_init(cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<storage_config>());
+  const s = changetype<storage_config>(cfg);
+  gpu_init(s.host_mem_mbps);
+  iommu_init(
+    s.iommu_mode, s.iotlb_entries, s.iotlb_ways, s.walk_ns, s.walk_cached_ns, s.inval_latency_ns, s.fq_size,
+    s.fq_timeout_ns,
+  );
+  nvme_init(s.nctrls, s.queue_depth, s.sgl_supported, s.sgl_threshold_bytes, s.pool_pages_max, s.functional);
+  blk_init(s.max_sectors_kb, s.mdts, s.max_segments, s.dma_alignment_bytes);
   stacked_init();
   rw_init();
+  // After the above, before the controllers (their domains take the aperture).
+  iommu_set_aperture(s.aperture_bits);
+  iommu_hw_setup(
+    s.iommu_kind, s.sync_latency_ns, s.cmd_ns, s.range_inval, s.max_inval_pages, s.ats, s.atc_inval_ns,
+  );
 }
 
 // Counter snapshots taken when a workload's measurement window opens.
@@ -247,11 +256,6 @@ export function snap_get(which: i32, i: i32): f64 {
   if (which == 1) return unchecked(snap_dmabuf[i]);
   if (which == 3) return unchecked(snap_unit[i]);
   return unchecked(snap_ctrl[i]);
-}
-
-/** The IOMMU's address width in bits (39, 48, 57); after storage_init, before the controllers. */
-export function iommu_aperture_setup(bits: u32): void {
-  iommu_set_aperture(bits);
 }
 
 /** dma_set_mask_and_coherent for NVMe controller `c`: its DMA addresses stay below 2^bits. */

@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { w } from "./wasm.ts";
+import { structArg, w } from "./wasm.ts";
+import { NVME_CTRL_CONFIG, STORAGE_CONFIG } from "./abi.generated.ts";
 import { QUEUE_LIMIT } from "./workload/stat_index.ts";
 import { EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM } from "./constants.ts";
 import {
@@ -690,35 +691,36 @@ function configureMachine(p: Profile, functional: boolean, seed: bigint): void {
   const io = p.iommu;
   const nv = p.nvme;
   w.storage_init(
-    IOMMU_MODES.indexOf(io.mode),
-    io.iotlb_entries,
-    io.iotlb_ways,
-    io.walk_ns,
-    io.walk_cached_ns,
-    io.inval_latency_ns,
-    io.fq_size,
-    io.fq_timeout_ms * 1_000_000,
-    p.devices.length,
-    nv.queue_depth,
-    nv.sgl_supported ? 1 : 0,
-    nv.sgl_threshold,
-    nv.pool_pages_max,
-    nv.max_sectors_kb,
-    nv.mdts,
-    nv.max_segments,
-    nv.dma_alignment,
-    functional ? 1 : 0,
-    p.memory.bandwidth_mbps,
-  );
-  w.iommu_aperture_setup(p.iommu.aperture_bits);
-  w.iommu_hw_setup(
-    IOMMU_KINDS.indexOf(io.kind),
-    io.sync_latency_ns,
-    io.cmd_ns,
-    io.range_inval ? 1 : 0,
-    io.max_inval_pages,
-    io.ats ? 1 : 0,
-    io.atc_inval_ns,
+    structArg(STORAGE_CONFIG, {
+      iommuMode: IOMMU_MODES.indexOf(io.mode),
+      iotlbEntries: io.iotlb_entries,
+      iotlbWays: io.iotlb_ways,
+      walkNs: io.walk_ns,
+      walkCachedNs: io.walk_cached_ns,
+      invalLatencyNs: io.inval_latency_ns,
+      fqSize: io.fq_size,
+      fqTimeoutNs: io.fq_timeout_ms * 1_000_000,
+      nctrls: p.devices.length,
+      queueDepth: nv.queue_depth,
+      sglSupported: nv.sgl_supported,
+      sglThresholdBytes: nv.sgl_threshold,
+      poolPagesMax: nv.pool_pages_max,
+      maxSectorsKb: nv.max_sectors_kb,
+      mdts: nv.mdts,
+      maxSegments: nv.max_segments,
+      dmaAlignmentBytes: nv.dma_alignment,
+      functional,
+      hostMemMbps: p.memory.bandwidth_mbps,
+      apertureBits: io.aperture_bits,
+      iommuKind: IOMMU_KINDS.indexOf(io.kind),
+      syncLatencyNs: io.sync_latency_ns,
+      cmdNs: io.cmd_ns,
+      rangeInval: io.range_inval,
+      maxInvalPages: io.max_inval_pages,
+      ats: io.ats,
+      atcInvalNs: io.atc_inval_ns,
+    }),
+    STORAGE_CONFIG.size,
   );
   p.gpus.forEach((g, i) => w.gpu_setup(i, g.pcie_gen, g.pcie_lanes, g.copy_latency_ns));
   w.dmabuf_setup(p.gpus.reduce((m, g, i) => g.p2p === "switch" ? m | (1 << i) : m, 0));
@@ -734,21 +736,24 @@ function configureDrives(p: Profile, seed: bigint): void {
   p.devices.forEach((d, c) => {
     w.nvme_ctrl_setup(
       c,
-      d.lba_bytes,
-      deviceCapacityBytes(d) / BigInt(d.lba_bytes),
-      d.iops_max,
-      d.read_latency_ns,
-      d.write_latency_ns,
-      d.latency_jitter_ns,
-      d.media_mbps,
-      d.channels,
-      p.pcie.gen,
-      p.pcie.lanes,
-      p.pcie.max_payload_bytes,
-      p.pcie.tlp_overhead_bytes,
-      c % io.units,
-      seed,
-      d.media_error_ppm,
+      structArg(NVME_CTRL_CONFIG, {
+        lbaBytes: d.lba_bytes,
+        capacityLbas: deviceCapacityBytes(d) / BigInt(d.lba_bytes),
+        iopsMax: d.iops_max,
+        readLatencyNs: d.read_latency_ns,
+        writeLatencyNs: d.write_latency_ns,
+        latencyJitterNs: d.latency_jitter_ns,
+        mediaMbps: d.media_mbps,
+        channels: d.channels,
+        pcieGen: p.pcie.gen,
+        pcieLanes: p.pcie.lanes,
+        maxPayloadBytes: p.pcie.max_payload_bytes,
+        tlpOverheadBytes: p.pcie.tlp_overhead_bytes,
+        iommuUnit: c % io.units,
+        seed,
+        mediaErrorPpm: d.media_error_ppm,
+      }),
+      NVME_CTRL_CONFIG.size,
     );
     w.nvme_set_dma_mask(c, d.dma_mask_bits);
     w.nvme_set_untrusted(c, ["no", "yes", "all"].indexOf(d.untrusted));

@@ -21,6 +21,7 @@
  * @module
  */
 import * as release from "../build/release.wasm";
+import type { StructLayout } from "./abi.generated.ts";
 
 /** The module's exports (both builds export the same names). */
 export type WasmExports = typeof release;
@@ -71,6 +72,7 @@ export const SIM_INVARIANT_NAMES: readonly string[] = [
   "upward hook called before machine set-up registered it",
   "iommu_unmap of an unmapped PTE",
   "free_iova of a range the IOVA tree does not hold",
+  "set-up struct of another size than the module's (src/abi.generated.ts and the module disagree)",
 ];
 
 /** A limit of the simulated machine was passed; the machine cannot go on. */
@@ -214,3 +216,53 @@ export const raw: WasmExports = wasmBuild === "debug" ? instantiateDebug() : rel
 
 /** The exports of the build in use, every function guarded. Internal: use {@link System}. */
 export const w: WasmExports = wrapExports(raw);
+
+/**
+ * Write `values` as struct `layout` (src/abi.generated.ts, generated from
+ * asm/sim/abi.ts) at the start of the module's scratch area and return its
+ * address, for an export that takes `(cfg, cfg_bytes)`: the module reads the
+ * struct before it uses the scratch area for anything else. Padding is
+ * zeroed; a value of the wrong JavaScript type is a TypeError naming the
+ * field (integers wrap and truncate as a Wasm parameter of that type would).
+ */
+export function structArg<T>(layout: StructLayout<T>, values: T): number {
+  const ptr = w.scratch_ptr();
+  const view = new DataView(w.memory.buffer, ptr, layout.size);
+  new Uint8Array(w.memory.buffer, ptr, layout.size).fill(0);
+  for (const f of layout.fields) {
+    const v = values[f.key] as unknown;
+    const want = f.type === "bool" ? "boolean" : f.type === "u64" || f.type === "i64" ? "bigint" : "number";
+    const got = typeof v;
+    if (got !== want) {
+      throw new TypeError(`${layout.name}.${f.field}: ${want} expected, got ${got}`);
+    }
+    switch (f.type) {
+      case "bool":
+        view.setUint8(f.offset, v ? 1 : 0);
+        break;
+      case "u8":
+      case "i8":
+        view.setUint8(f.offset, v as number);
+        break;
+      case "u16":
+      case "i16":
+        view.setUint16(f.offset, v as number, true);
+        break;
+      case "u32":
+      case "i32":
+        view.setUint32(f.offset, v as number, true);
+        break;
+      case "f32":
+        view.setFloat32(f.offset, v as number, true);
+        break;
+      case "u64":
+      case "i64":
+        view.setBigUint64(f.offset, BigInt.asUintN(64, v as bigint), true);
+        break;
+      case "f64":
+        view.setFloat64(f.offset, v as number, true);
+        break;
+    }
+  }
+  return ptr;
+}

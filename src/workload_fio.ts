@@ -9,7 +9,8 @@
  *
  * @module
  */
-import { w } from "./wasm.ts";
+import { structArg, w } from "./wasm.ts";
+import { WL_OFFSETS_CONFIG, WL_PACE_CONFIG, WL_THREAD_CONFIG } from "./abi.generated.ts";
 import { ST } from "./workload/stat_index.ts";
 import type { FioThreadJob, FioThreadResult, LatSums, ThreadDirStats } from "./workload_types.ts";
 
@@ -68,14 +69,17 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
   jobs.forEach((j, t) => {
     w.wl_thread_job(
       t,
-      j.depth,
-      Math.min(Math.max(1, j.submitBatch), j.depth),
-      Math.min(Math.max(1, j.completeBatch), j.depth),
-      j.readPer10000,
-      j.random ? 1 : 0,
-      j.offsetBytes,
-      j.rangeBytes,
-      j.ios,
+      structArg(WL_THREAD_CONFIG, {
+        depth: j.depth,
+        submitBatch: Math.min(Math.max(1, j.submitBatch), j.depth),
+        completeBatch: Math.min(Math.max(1, j.completeBatch), j.depth),
+        readPer10000: j.readPer10000,
+        random: j.random,
+        offsetBytes: j.offsetBytes,
+        rangeBytes: j.rangeBytes,
+        ios: j.ios,
+      }),
+      WL_THREAD_CONFIG.size,
     );
     for (const d of DIRS) {
       (d === 0 ? j.bsRead : j.bsWrite).forEach(([bs, cum], i) => w.wl_thread_bs(t, d, i, bs, cum));
@@ -87,14 +91,17 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
     if (o) {
       w.wl_thread_offsets(
         t,
-        o.seqAdd,
-        o.seqNr,
-        o.identical ? 1 : 0,
-        o.dist,
-        o.param,
-        o.center,
-        o.nranges,
-        seed,
+        structArg(WL_OFFSETS_CONFIG, {
+          seqAddBytes: o.seqAdd,
+          seqNr: o.seqNr,
+          identical: o.identical,
+          dist: o.dist,
+          distParam: o.param,
+          center: o.center,
+          nranges: o.nranges,
+          seed,
+        }),
+        WL_OFFSETS_CONFIG.size,
       );
       o.zones?.forEach((z, d) => z.forEach(([prev, end], v) => w.wl_thread_zone(t, d, v, prev, end)));
     }
@@ -102,25 +109,28 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
     if (p) {
       w.wl_thread_pace(
         t,
-        p.startDelayNs,
-        p.rateBps[0],
-        p.rateBps[1],
-        p.poisson ? 1 : 0,
-        p.quiesce ? 1 : 0,
-        p.thinkUs,
-        p.thinkSpinUs,
-        p.thinkBlocks,
-        p.thinkIssue ? 1 : 0,
-        p.rateMinBps[0],
-        p.rateMinBps[1],
-        p.rateIopsMin[0],
-        p.rateIopsMin[1],
-        p.exitall,
-        p.exitGroup,
-        seed,
-        p.deadlineRelNs,
-        p.jobId,
-        p.waitJob,
+        structArg(WL_PACE_CONFIG, {
+          startDelayNs: p.startDelayNs,
+          rateReadBps: p.rateBps[0],
+          rateWriteBps: p.rateBps[1],
+          poisson: p.poisson,
+          quiesce: p.quiesce,
+          thinkUs: p.thinkUs,
+          thinkSpinUs: p.thinkSpinUs,
+          thinkBlocks: p.thinkBlocks,
+          thinkIssue: p.thinkIssue,
+          rateMinReadBps: p.rateMinBps[0],
+          rateMinWriteBps: p.rateMinBps[1],
+          rateMinReadIops: p.rateIopsMin[0],
+          rateMinWriteIops: p.rateIopsMin[1],
+          exitall: p.exitall,
+          exitGroup: p.exitGroup,
+          seed,
+          deadlineRelNs: p.deadlineRelNs,
+          jobId: p.jobId,
+          waitJob: p.waitJob,
+        }),
+        WL_PACE_CONFIG.size,
       );
     }
   });

@@ -1,14 +1,27 @@
-// The ABI written once: asm/sim/uapi.ts defines the uAPI values and layouts;
+// The ABI written once: asm/sim/uapi.ts defines the uAPI values and layouts,
+// asm/sim/abi.ts dmasim's own set-up structs and result indices;
 // tools/gen_abi.ts generates the TypeScript side. Both sides agree: every
-// generated constant equals the value the compiled module holds, the
-// committed files are what the generator writes, and the hand-written
-// constants of src/constants.ts that share a name agree too.
+// generated constant equals the value the compiled module holds, every
+// set-up struct's fields sit where the compiler laid them out and read back
+// in the module as written, the committed files are what the generator
+// writes, and the hand-written constants of src/constants.ts that share a
+// name agree too.
 
 import assert from "node:assert/strict";
 import * as gen from "../src/uapi.generated.ts";
 import * as constants from "../src/constants.ts";
-import { w } from "../src/internal.ts";
-import { parseUapi, renderAs, renderTs } from "../tools/gen_abi.ts";
+import * as abi from "../src/abi.generated.ts";
+import {
+  instantiateDebug,
+  SIM_INVARIANT_NAMES,
+  SimInvariantError,
+  w,
+  type WasmExports,
+  wrapExports,
+} from "../src/internal.ts";
+import { structArg } from "../src/wasm.ts";
+import { System } from "../src/system.ts";
+import { parseAbi, parseUapi, renderAbiAs, renderAbiTs, renderAs, renderTs } from "../tools/gen_abi.ts";
 
 Deno.test("every generated uAPI constant equals the compiled module's value", () => {
   gen.UAPI_NAMES.forEach((name, i) => assert.equal(gen[name], w.uapi_value(i), name));
@@ -23,6 +36,144 @@ Deno.test("the committed generated files are what tools/gen_abi.ts writes from a
   const consts = parseUapi(await Deno.readTextFile(new URL("asm/sim/uapi.ts", root)));
   assert.equal(await Deno.readTextFile(new URL("src/uapi.generated.ts", root)), renderTs(consts));
   assert.equal(await Deno.readTextFile(new URL("asm/sim/uapi_table.generated.ts", root)), renderAs(consts));
+  const own = parseAbi(await Deno.readTextFile(new URL("asm/sim/abi.ts", root)), "abi.ts");
+  assert.equal(await Deno.readTextFile(new URL("src/abi.generated.ts", root)), renderAbiTs(own));
+  assert.equal(await Deno.readTextFile(new URL("asm/sim/abi_table.generated.ts", root)), renderAbiAs(own));
+});
+
+Deno.test("every constant of asm/sim/abi.ts equals the compiled module's value", () => {
+  abi.ABI_VALUES.forEach(([name, value], i) => assert.equal(w.abi_value(i), value, name));
+  assert.ok(Number.isNaN(w.abi_value(abi.ABI_VALUES.length)), "the module has no constant past the list");
+});
+
+Deno.test("every set-up struct: each field sits where the compiler laid it out, and the struct is as long", () => {
+  assert.ok(abi.ABI_STRUCTS.length >= 6, `${abi.ABI_STRUCTS.length} structs`);
+  abi.ABI_STRUCTS.forEach((st, s) => {
+    assert.equal(w.abi_struct_size(s), st.size, `sizeof ${st.name}`);
+    st.fields.forEach((f, k) => assert.equal(w.abi_struct_offset(s, k), f.offset, `${st.name}.${f.field}`));
+    assert.equal(w.abi_struct_offset(s, st.fields.length), -1, `${st.name} has no field past the list`);
+  });
+  assert.equal(w.abi_struct_size(abi.ABI_STRUCTS.length), -1, "no struct past the list");
+});
+
+/** A value for field `k` of type `t` that a read of another width, signedness or kind would not give back. */
+function probe(t: abi.FieldType, k: number): number | bigint | boolean {
+  switch (t) {
+    case "bool":
+      return k % 2 === 0;
+    case "u8":
+      return 0x81 + k;
+    case "i8":
+      return -100 + k;
+    case "u16":
+      return 0x8102 + k;
+    case "i16":
+      return -30000 + k;
+    case "u32":
+      return 0x81020304 + k;
+    case "i32":
+      return -0x1020304 - k;
+    case "f32":
+      return 1.5 + k;
+    case "u64":
+    case "i64":
+      return (1n << 52n) + 0x01020304n + BigInt(k);
+    case "f64":
+      return 1e15 + 0.5 + k * 1000;
+  }
+}
+
+Deno.test("every set-up struct written by structArg reads back in the module field by field (size and type)", () => {
+  new System();
+  abi.ABI_STRUCTS.forEach((st, s) => {
+    const values = Object.fromEntries(st.fields.map((f, k) => [f.key, probe(f.type, k)]));
+    const ptr = structArg(st, values);
+    st.fields.forEach((f, k) => {
+      const v = values[f.key];
+      const want = typeof v === "boolean" ? (v ? 1 : 0) : Number(v);
+      assert.equal(w.abi_struct_get(s, k, ptr), want, `${st.name}.${f.field} (${f.type})`);
+    });
+  });
+});
+
+Deno.test("structArg refuses a value of the wrong type and names the field", () => {
+  new System();
+  const bad = {
+    ...Object.fromEntries(abi.WL_CONFIG.fields.map((f) => [f.key, 0])),
+    fixedFiles: true,
+    random: 1,
+  };
+  assert.throws(
+    () => structArg(abi.WL_CONFIG, bad as unknown as abi.WlConfig),
+    /wl_config\.random: boolean expected, got number/,
+  );
+});
+
+Deno.test("an export given a set-up struct of another size fails the named invariant and names the export", () => {
+  const x: WasmExports = wrapExports(instantiateDebug());
+  x.machine_init(1, 64, 256, 0, 0);
+  const p = x.scratch_ptr();
+  const calls: [string, () => void][] = [
+    ["storage_init", () => x.storage_init(p, abi.STORAGE_CONFIG.size - 4)],
+    ["nvme_ctrl_setup", () => x.nvme_ctrl_setup(0, p, abi.NVME_CTRL_CONFIG.size + 8)],
+    ["wl_setup", () => x.wl_setup(p, 0)],
+    ["wl_thread_job", () => x.wl_thread_job(0, p, 1)],
+    ["wl_thread_pace", () => x.wl_thread_pace(0, p, abi.WL_OFFSETS_CONFIG.size)],
+    ["wl_thread_offsets", () => x.wl_thread_offsets(0, p, abi.WL_PACE_CONFIG.size)],
+  ];
+  for (const [name, call] of calls) {
+    let err: unknown;
+    try {
+      call();
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof SimInvariantError, `${name} threw ${err}`);
+    assert.equal(err.where, name);
+    assert.match(SIM_INVARIANT_NAMES[err.invariant], /set-up struct of another size/, name);
+  }
+});
+
+Deno.test("the generator lays struct fields out at natural alignment and refuses what it cannot lay out", () => {
+  const src = [
+    "// struct s: a test",
+    "// @ts-ignore: decorator",
+    "@unmanaged export class s {",
+    "  /** One byte. */",
+    "  a: u8;",
+    "  b: u64;",
+    "  c: u16;",
+    "}",
+    "// index IX: an index",
+    "/** First. */",
+    "export const IX_FIRST_NS: i32 = 0;",
+    "export const IX_SECOND: i32 = IX_FIRST_NS + 1;",
+  ].join("\n");
+  const got = parseAbi(src, "t.ts");
+  assert.deepEqual(got.structs[0].fields.map((f) => [f.name, f.offset, f.size]), [["a", 0, 1], ["b", 8, 8], [
+    "c",
+    16,
+    2,
+  ]]);
+  assert.equal(got.structs[0].size, 18);
+  assert.equal(got.structs[0].fields[0].doc, "One byte.");
+  assert.deepEqual(got.indices.map((ix) => [ix.name, ix.consts.map((c) => [c.name, c.value])]), [[
+    "IX",
+    [["IX_FIRST_NS", 0], ["IX_SECOND", 1]],
+  ]]);
+  assert.match(
+    renderAbiTs(got),
+    /export const IX = \{\n {2}\/\*\* First\. \*\/\n {2}firstNs: 0,\n {2}second: 1,\n\}/,
+  );
+  assert.throws(
+    () => parseAbi("@unmanaged export class s {\n  a: string;\n}", "t.ts"),
+    /t\.ts:2: s\.a has type string/,
+  );
+  assert.throws(
+    () => parseAbi("@unmanaged export class s {\n  a: u32\n}", "t.ts"),
+    /t\.ts:2: not a struct field/,
+  );
+  assert.throws(() => parseAbi("@unmanaged export class s {\n  a: u32;", "t.ts"), /struct s is not closed/);
 });
 
 Deno.test("src/constants.ts agrees with the ABI on every name both define", () => {

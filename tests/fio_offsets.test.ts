@@ -7,7 +7,8 @@
  * and rw=read:-N (rw_sequencer) step as fio's get_next_offset does.
  */
 import assert from "node:assert/strict";
-import { w } from "../src/wasm.ts";
+import { structArg, w } from "../src/wasm.ts";
+import { WL_CONFIG, WL_OFFSETS_CONFIG, WL_THREAD_CONFIG } from "../src/abi.generated.ts";
 import { System } from "../src/system.ts";
 
 const BS = 4096;
@@ -22,10 +23,50 @@ function draw(
 ): number[] {
   new System();
   const random = o.random ?? true;
-  w.wl_setup(1, 1, 1, 1, BS, 0, 0, random ? 1 : 0, blocks, 1, 0, 0, 0, 1e9, 1);
-  w.wl_thread_job(0, 1, 1, 1, 10000, random ? 1 : 0, 0, blocks * BS, 0);
+  const one = { depth: 1, submitBatch: 1, completeBatch: 1, random };
+  w.wl_setup(
+    structArg(WL_CONFIG, {
+      ...one,
+      threads: 1,
+      blockBytes: BS,
+      opcode: 0,
+      fixedFiles: false,
+      rangeBlocks: blocks,
+      bufKind: 1,
+      warmupIos: 0,
+      ios: 0,
+      runtimeNs: 0,
+      sampleNs: 1e9,
+      seed: 1,
+    }),
+    WL_CONFIG.size,
+  );
+  w.wl_thread_job(
+    0,
+    structArg(WL_THREAD_CONFIG, {
+      ...one,
+      readPer10000: 10000,
+      offsetBytes: 0,
+      rangeBytes: blocks * BS,
+      ios: 0,
+    }),
+    WL_THREAD_CONFIG.size,
+  );
   w.wl_thread_bs(0, 0, 0, BS, 10000);
-  w.wl_thread_offsets(0, o.seqAdd ?? 0, o.seqNr ?? 1, 0, o.dist ?? 0, o.param ?? 0, -1, blocks, o.seed ?? 1);
+  w.wl_thread_offsets(
+    0,
+    structArg(WL_OFFSETS_CONFIG, {
+      seqAddBytes: o.seqAdd ?? 0,
+      seqNr: o.seqNr ?? 1,
+      identical: false,
+      dist: o.dist ?? 0,
+      distParam: o.param ?? 0,
+      center: -1,
+      nranges: blocks,
+      seed: o.seed ?? 1,
+    }),
+    WL_OFFSETS_CONFIG.size,
+  );
   zones?.forEach(([prev, end], v) => w.wl_thread_zone(0, 0, v, prev, end));
   return Array.from({ length: n }, () => w.wl_job_offset_next(0, 0, BS, random ? 1 : 0));
 }

@@ -164,17 +164,22 @@ export function nvme_init(ctrls: i32, depth: u32, sgl: bool, sgl_thr: u32, pool_
   nvme_prp_init(ctrls, pool_pages_max);
 }
 
+import { abi_struct_check } from "../sim/errors";
+import { nvme_ctrl_config } from "../sim/abi";
+
 /**
- * Describe controller `c` (one namespace): its IOMMU domain (the host's
- * dma-iommu set-up for the device), then the device itself (ctrl.ts).
+ * Describe controller `c` (one namespace) from struct nvme_ctrl_config at
+ * `cfg` (`cfg_bytes` long): its IOMMU domain (the host's dma-iommu set-up for
+ * the device), then the device itself (ctrl.ts).
  */
-export function nvme_ctrl_setup(
-  c: i32, lba_bytes: u32, capacity_lbas: u64, iops_max: u32, rlat_ns: u32, wlat_ns: u32, jitter_ns: u32,
-  media_mbps: u32, channels: u32, pcie_gen: i32, lanes: u32, mps: u32, tlp_ovh: u32, iommu_unit: i32, seed: u64,
-  media_error_ppm: u32,
-): void {
-  nvme_ctrl_device_setup(c, lba_bytes, capacity_lbas, iops_max, rlat_ns, wlat_ns, jitter_ns, media_mbps, channels,
-    pcie_gen, lanes, mps, tlp_ovh, iommu_domain_create(c, iommu_unit), seed, media_error_ppm);
+export function nvme_ctrl_setup(c: i32, cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<nvme_ctrl_config>());
+  const d = changetype<nvme_ctrl_config>(cfg);
+  nvme_ctrl_device_setup(
+    c, d.lba_bytes, d.capacity_lbas, d.iops_max, d.read_latency_ns, d.write_latency_ns, d.latency_jitter_ns,
+    d.media_mbps, d.channels, d.pcie_gen, d.pcie_lanes, d.max_payload_bytes, d.tlp_overhead_bytes,
+    iommu_domain_create(c, d.iommu_unit), d.seed, d.media_error_ppm,
+  );
 }
 
 export function nvme_dom(c: i32): i32 {

@@ -61,7 +61,8 @@ export const INV_EVENT_KIND: i32 = 14; // the dispatcher popped an event of no k
 export const INV_HOOK_UNSET: i32 = 15; // an upward hook was called before machine set-up registered it
 export const INV_UNMAP_UNMAPPED: i32 = 16; // iommu_unmap found a PTE that was not mapped
 export const INV_FREE_UNALLOCATED: i32 = 17; // free_iova of a range the IOVA tree does not hold
-export const INV_COUNT: i32 = 18;
+export const INV_ABI_STRUCT: i32 = 18; // a set-up struct of another size than the module's (sim/abi.ts)
+export const INV_COUNT: i32 = 19;
 
 /** Which named invariant broke last (INV_*, 0 when the failure was not a named invariant). */
 export let sim_invariant: i32 = INV_NONE;
@@ -70,6 +71,16 @@ export let sim_invariant: i32 = INV_NONE;
 export function invariant_fail(inv: i32, arg: i64): void {
   sim_invariant = inv;
   fail(SIM_ERR_INVARIANT, arg);
+}
+
+/**
+ * A set-up struct passed by pointer (sim/abi.ts) came with `bytes`, the size
+ * its writer knows; the module's is `expected`. They differ only when the
+ * TypeScript side and the module were generated from different definitions:
+ * fail named invariant INV_ABI_STRUCT rather than read a wrong layout.
+ */
+export function abi_struct_check(bytes: u32, expected: usize): void {
+  if (<usize>bytes != expected) invariant_fail(INV_ABI_STRUCT, <i64>bytes);
 }
 
 /**

@@ -41,6 +41,9 @@ import {
   jt_bcmax, jt_deadline_rel, jt_depth_low, jt_job_id, jt_wait_job,
 } from "./wl_job";
 
+import { abi_struct_check } from "../sim/errors";
+import { wl_config, wl_offsets_config, wl_pace_config, wl_thread_config } from "../sim/abi";
+
 const THREADS_MAX: i32 = CORES_MAX;
 const FILES_MAX: i32 = 16;
 export const SAMPLES_MAX: u32 = 4096;
@@ -151,10 +154,17 @@ export function wl_init(): void {
   dp_ring = mem_alloc(<usize>COPIES_MAX * CP_BYTES, 8, false);
 }
 
-export function wl_setup(
-  threads: i32, qd: u32, sbatch: u32, cbatch: u32, block: u32, opcode: u8, ffiles: bool, rnd: bool,
-  range_b: f64, bkind: i32, warm: f64, ios: f64, rt_ns: f64, smp_ns: f64, seed: f64,
-): void {
+/**
+ * The job-wide parameters of a run (struct wl_config at `cfg`, `cfg_bytes`
+ * long); every thread starts with them (wl_thread_job sets a thread's own).
+ */
+export function wl_setup(cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<wl_config>());
+  const c = changetype<wl_config>(cfg);
+  const threads = c.threads, qd = c.depth, sbatch = c.submit_batch, cbatch = c.complete_batch;
+  const block = c.block_bytes, opcode = c.opcode, ffiles = c.fixed_files, rnd = c.random;
+  const range_b = c.range_blocks, bkind = c.buf_kind, warm = c.warmup_ios, ios = c.ios;
+  const rt_ns = c.runtime_ns, smp_ns = c.sample_ns, seed = c.seed;
   nthreads = threads;
   bs = block;
   op = opcode;
@@ -219,53 +229,59 @@ export function wl_thread(t: i32, ring: i32, buf_base: f64): void {
 }
 
 /**
- * Thread `t` runs its own fio job: queue depth, submit and complete batches,
- * reads per 10000 I/Os, random or sequential offsets in [off, off + range)
- * bytes, and the I/Os it issues before it stops (0: until the run ends).
- * The thread's block sizes come from wl_thread_bs; buffers stay the
- * job-wide `bs` apart, so that is the largest block size.
+ * Thread `t` runs its own fio job (struct wl_thread_config at `cfg`,
+ * `cfg_bytes` long): queue depth, submit and complete batches, reads per
+ * 10000 I/Os, random or sequential offsets in [off, off + range) bytes, and
+ * the I/Os it issues before it stops (0: until the run ends). The thread's
+ * block sizes come from wl_thread_bs; buffers stay the job-wide `bs` apart,
+ * so that is the largest block size.
  */
-export function wl_thread_job(
-  t: i32, qd: u32, sbatch: u32, cbatch: u32, mix: u32, rnd: bool, off: f64, range: f64, target: f64,
-): void {
-  job_set(t, qd, sbatch, cbatch, mix, rnd, <u64>off, <u64>range, <u64>target);
+export function wl_thread_job(t: i32, cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<wl_thread_config>());
+  const j = changetype<wl_thread_config>(cfg);
+  job_set(
+    t, j.depth, j.submit_batch, j.complete_batch, j.read_per_10000, j.random, <u64>j.offset_bytes,
+    <u64>j.range_bytes, <u64>j.ios,
+  );
   job_stats_set(true);
 }
 
 /**
- * Thread `t`'s pacing, as fio's options set it: startdelay (ns), rate per
- * direction (bytes/s; rate_iops × the smallest block size), poisson or
- * linear, whether it waits for its I/Os before a rate sleep (inline
- * submission), thinktime, thinktime_spin (us), thinktime_blocks and their
- * type (issue or complete), rate_min (bytes/s) and rate_iops_min per
- * direction, exitall (0 none, 1 group, 2 every thread), its exit group, the
- * poisson generator's seed, when it stops issuing after its start (ns; 0:
- * none), its fio job's id and the job it waits for (wait_for; -1: none).
+ * Thread `t`'s pacing, as fio's options set it (struct wl_pace_config at
+ * `cfg`, `cfg_bytes` long): startdelay, rate per direction (rate_iops × the
+ * smallest block size), poisson or linear, whether it waits for its I/Os
+ * before a rate sleep (inline submission), thinktime, thinktime_spin,
+ * thinktime_blocks and their type (issue or complete), rate_min and
+ * rate_iops_min per direction, exitall, its exit group, the poisson
+ * generator's seed, when it stops issuing after its start, its fio job's id
+ * and the job it waits for (wait_for).
  */
-export function wl_thread_pace(
-  t: i32, start_ns: f64, rate_r: f64, rate_w: f64, poisson: bool, quiesce: bool, think_us: f64, spin_us: f64,
-  think_blocks: f64, think_issue: bool, min_r: f64, min_w: f64, min_iops_r: f64, min_iops_w: f64, exitall: i32,
-  exit_group: i32, seed: f64, deadline_rel_ns: f64, job_id: i32, wait_job: i32,
-): void {
+export function wl_thread_pace(t: i32, cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<wl_pace_config>());
+  const p = changetype<wl_pace_config>(cfg);
   job_set_pace(
-    t, <u64>start_ns, <u64>rate_r, <u64>rate_w, poisson, quiesce, <u64>think_us, <u64>spin_us, <u64>think_blocks,
-    think_issue, <u64>min_r, <u64>min_w, <u64>min_iops_r, <u64>min_iops_w, exitall, exit_group, <u64>seed,
-    <u64>deadline_rel_ns, job_id, wait_job,
+    t, <u64>p.start_delay_ns, <u64>p.rate_read_bps, <u64>p.rate_write_bps, p.poisson, p.quiesce, <u64>p.think_us,
+    <u64>p.think_spin_us, <u64>p.think_blocks, p.think_issue, <u64>p.rate_min_read_bps, <u64>p.rate_min_write_bps,
+    <u64>p.rate_min_read_iops, <u64>p.rate_min_write_iops, p.exitall, p.exit_group, <u64>p.seed,
+    <u64>p.deadline_rel_ns, p.job_id, p.wait_job,
   );
 }
 
 /**
- * Thread `t`'s offsets beyond plain sequential or uniform: `seq_add` bytes
- * between sequential I/Os (rw=read:N, may be negative), a new random offset
- * every `seq_nr` I/Os (rw=randread:N) or the same one again (`ident`,
- * rw_sequencer=identical), and random_distribution `dist` (0 random, 1 zipf,
- * 2 pareto, 3 normal, 4 zoned) with its parameter, center (-1: none) and
- * `nranges` blocks; `seed` seeds the distribution's generator.
+ * Thread `t`'s offsets beyond plain sequential or uniform (struct
+ * wl_offsets_config at `cfg`, `cfg_bytes` long): bytes between sequential
+ * I/Os (rw=read:N, may be negative), a new random offset every `seq_nr` I/Os
+ * (rw=randread:N) or the same one again (rw_sequencer=identical), and
+ * random_distribution (0 random, 1 zipf, 2 pareto, 3 normal, 4 zoned) with its
+ * parameter, center (-1: none) and blocks; `seed` seeds its generator.
  */
-export function wl_thread_offsets(
-  t: i32, seq_add: f64, seq_nr: i32, ident: bool, dist: i32, param: f64, center: f64, nranges: f64, seed: f64,
-): void {
-  job_set_offsets(t, <i64>seq_add, <u32>seq_nr, ident, dist, param, center, <u64>nranges, <u64>seed);
+export function wl_thread_offsets(t: i32, cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<wl_offsets_config>());
+  const o = changetype<wl_offsets_config>(cfg);
+  job_set_offsets(
+    t, <i64>o.seq_add_bytes, <u32>o.seq_nr, o.identical, o.dist, o.dist_param, o.center, <u64>o.nranges,
+    <u64>o.seed,
+  );
 }
 
 /** Zoned distribution entry: for v - 1 = `v` in 0..99, thread `t`'s zone in `dir` spans `prev`..`end` percent. */

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { w } from "../wasm.ts";
+import { structArg, w } from "../wasm.ts";
+import { WL_CONFIG } from "../abi.generated.ts";
 import type { System } from "../system.ts";
 import {
   F_SEAL_SHRINK,
@@ -32,7 +33,7 @@ import {
 import type { ResolvedJob } from "./job.ts";
 import { applyThreadJobs } from "../workload_fio.ts";
 
-/** The Wasm loop's buffer kinds (asm/user/workload.ts `wl_setup`'s `buf_kind`). */
+/** The Wasm loop's buffer kinds (asm/sim/abi.ts `wl_config.buf_kind`). */
 const BUF_KIND = { plain: 0, fixed: 1, dmabuf: 2, bounce: 3 } as const;
 
 /** The page size dma-bufs are made in, bytes. */
@@ -54,21 +55,24 @@ export function setUpMachine(sys: System, job: ResolvedJob): number[] {
     ? (job.write ? IORING_OP_WRITE : IORING_OP_READ)
     : (job.write ? IORING_OP_WRITE_FIXED : IORING_OP_READ_FIXED);
   w.wl_setup(
-    job.threads,
-    job.depth,
-    job.submitBatch,
-    job.completeBatch,
-    job.bs,
-    op,
-    job.fixedFiles ? 1 : 0,
-    job.random ? 1 : 0,
-    Math.floor(job.rangeBytes / job.bs),
-    BUF_KIND[job.buffers],
-    job.warmupIos,
-    job.ios ?? 0,
-    job.runtimeNs ?? 0,
-    job.sampleNs,
-    job.seed,
+    structArg(WL_CONFIG, {
+      threads: job.threads,
+      depth: job.depth,
+      submitBatch: job.submitBatch,
+      completeBatch: job.completeBatch,
+      blockBytes: job.bs,
+      opcode: op,
+      fixedFiles: job.fixedFiles,
+      random: job.random,
+      rangeBlocks: Math.floor(job.rangeBytes / job.bs),
+      bufKind: BUF_KIND[job.buffers],
+      warmupIos: job.warmupIos,
+      ios: job.ios ?? 0,
+      runtimeNs: job.runtimeNs ?? 0,
+      sampleNs: job.sampleNs,
+      seed: job.seed,
+    }),
+    WL_CONFIG.size,
   );
   if (job.rampNs > 0) w.wl_set_ramp(job.rampNs);
   const threadDevs = assignFiles(job.threads, job.devNames.map((_, i) => i));
