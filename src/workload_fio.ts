@@ -27,6 +27,8 @@ const ST_CLAT = 3;
 const ST_SLAT = 7;
 const ST_LAT = 11;
 const JS_WORDS = 3;
+/** Fatal I/O errors kept per thread (asm/user/wl_job.ts ERRLOG_MAX). */
+const ERRLOG_MAX = 16;
 
 /**
  * Check the per-thread jobs against the drive and return the largest block
@@ -86,6 +88,12 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
     }
     if (j.depthLow !== undefined || j.completeMax !== undefined) {
       w.wl_thread_depths(t, j.depthLow ?? 0, j.completeMax ?? 0);
+    }
+    if (j.errors) {
+      w.wl_thread_errors(t, j.errors.continueMask, j.errors.retryCapIos);
+      j.errors.ignore.forEach((list, type) =>
+        list?.forEach((e, i) => w.wl_thread_ignore_error(t, type, i, e))
+      );
     }
     const o = j.offsets;
     if (o) {
@@ -182,6 +190,7 @@ export function readThreadResults(
       ),
     }));
     const end = w.wl_job_end(t);
+    const fatal = w.wl_job_errors(t, 2);
     out.push({
       read: dirStats(t, 0),
       write: dirStats(t, 1),
@@ -189,6 +198,15 @@ export function readThreadResults(
       endNs: end > 0 ? end - t0Ns : null,
       startNs: Math.max(0, w.wl_job_start(t) - t0Ns),
       error: w.wl_job_error(t),
+      totalErr: w.wl_job_errors(t, 0),
+      firstError: w.wl_job_errors(t, 1),
+      fatalErrors: fatal,
+      ioErrors: Array.from({ length: Math.min(fatal, ERRLOG_MAX) }, (_, i) => ({
+        errno: w.wl_job_errlog(t, i, 0),
+        dir: w.wl_job_errlog(t, i, 1),
+        offset: w.wl_job_errlog(t, i, 2),
+        len: w.wl_job_errlog(t, i, 3),
+      })),
       samples,
     });
   }
