@@ -154,10 +154,24 @@ export function trapError(e: unknown, where: string, x: WasmExports): unknown {
   return err;
 }
 
+/** Calls from TypeScript into Wasm through wrapped exports since the process started (see {@link wasmCrossings}). */
+let crossings = 0;
+
+/**
+ * How many times TypeScript has called into Wasm through a wrapped export
+ * (every call through `w`) since the process started. The module imports
+ * nothing, so no call ever goes the other way: this is every crossing of the
+ * boundary. The bench divides it by the I/Os done (bench/crossings.ts).
+ */
+export function wasmCrossings(): number {
+  return crossings;
+}
+
 /**
  * The exports of instance `x` with every function wrapped: a trap becomes a
  * {@link SimLimitError} or {@link SimInvariantError} naming the export (see
- * {@link trapError}). Memory and globals pass through.
+ * {@link trapError}), and each call is counted ({@link wasmCrossings}).
+ * Memory and globals pass through.
  */
 export function wrapExports(x: WasmExports): WasmExports {
   const out: Record<string, unknown> = {};
@@ -168,6 +182,7 @@ export function wrapExports(x: WasmExports): WasmExports {
     }
     const f = v as (...a: unknown[]) => unknown;
     out[name] = function (...a: unknown[]): unknown {
+      crossings++;
       try {
         return f(...a);
       } catch (e) {
