@@ -113,8 +113,8 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
           doVerify: v.doVerify,
           checkNumberio: v.checkNumberio,
           threadNumber: v.threadNumber,
-          // Every write is logged: the I/O count bounds them.
-          piecesMax: j.ios,
+          // Every write is logged: the I/O count bounds them, or the size limit when failed writes are made up.
+          piecesMax: Math.max(j.ios, j.errors ? Math.min(j.errors.retryCapIos, 2 ** 32 - 1) : 0),
           mapBlocks: v.mapBlocks,
           buffers: v.buffers,
           seed,

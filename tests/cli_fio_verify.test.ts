@@ -134,6 +134,25 @@ Deno.test("dmasim fio continue_on_error=verify counts a bad block and goes on; v
     check(f.code === 0 && f.job.read.total_ios < 64, "verify_fatal: the job ends at the bad block", f);
   }));
 
+Deno.test("dmasim fio verify leaves out writes that failed (continue_on_error past media errors)", () =>
+  withTempDir(async (dir) => {
+    // Half the drive's commands fail (ENODATA; the block layer retries some): 32 writes must complete, the
+    // failed ones are made up and leave the verification list, as fio's unlog_io_piece does.
+    const r = await run(
+      dir,
+      "verify=crc32c\nnumber_ios=32\ndmasim_media_error_ppm=500000\ncontinue_on_error=io\nignore_error=61,61\n",
+    );
+    check(r.code === 0, "exit 0", r);
+    check(
+      r.job.write.io_bytes === 32 * 4096 && r.job.write.total_ios > 32,
+      "32 writes completed, more issued",
+      r,
+    );
+    check(r.job.read.total_ios === 32, "only the 32 completed writes are read back", r);
+    check(fioErr(r).length === 0, "no verify failure: no failed write is checked", r);
+    check((r.job.total_err ?? 0) > 0 && r.job.first_error === 61, "the media errors counted", r);
+  }));
+
 Deno.test("dmasim fio verify keeps a runtime per direction: writes, then the read-back", () =>
   withTempDir(async (dir) => {
     const r = await run(dir, "verify=crc32c\nsize=16m\niodepth=1\n");

@@ -955,10 +955,25 @@ export function verify_log_write(t: i32, off: u64, len: u32, seed: u64): u32 {
   return nr;
 }
 
+/** A logged write of thread `t` failed: fio removes it from the verification list (unlog_io_piece). */
+export function verify_drop(t: i32, i: u32): void {
+  store<u32>(unchecked(jt_vlog[t]) + <usize>i * VPIECE_BYTES + 16, 0);
+}
+
 /** Start thread `t`'s read-back at `now_ns` if it verifies and has not: the pieces to read (0: nothing to verify). */
 export function verify_begin(t: i32, now_ns: u64): u32 {
   if (unchecked(jt_vtype[t]) == 0 || !unchecked(jt_vdo[t]) || unchecked(jt_vphase[t]) || unchecked(jt_vdone[t])) return 0;
-  if (unchecked(jt_vn[t]) == 0) return 0;
+  // Failed writes were dropped (length 0): keep the others, in the order written.
+  const log = unchecked(jt_vlog[t]);
+  let kept: u32 = 0;
+  for (let i: u32 = 0; i < unchecked(jt_vn[t]); i++) {
+    const p = log + <usize>i * VPIECE_BYTES;
+    if (load<u32>(p + 16) == 0) continue;
+    if (kept != i) memory.copy(log + <usize>kept * VPIECE_BYTES, p, VPIECE_BYTES);
+    kept++;
+  }
+  unchecked((jt_vn[t] = kept));
+  if (kept == 0) return 0;
   unchecked((jt_vphase[t] = true));
   unchecked((jt_vstart_ns[t] = now_ns));
   unchecked((jt_vcur[t] = 0));

@@ -43,6 +43,7 @@ import {
   jt_vinterval, jt_voffset, jt_vfatal, jt_vcheck_nr, jt_vthread, jt_vpat, jt_vpatlen, VPAT_MAX, verify_begin,
   verify_next, verify_seed, verify_log_write, vmap_take, vpiece_len, vpiece_off, vpiece_seed, vpiece_nr,
   tag_set_piece, tag_piece_of, tag_set_buf, tag_buf, jt_vcorrupt_nr, jt_vcorrupt_at, vbuf_take, vbuf_put,
+  verify_drop,
 } from "./wl_job";
 import { verify_check, verify_fill, vlog_reset } from "./verify";
 import { mm_read, mm_write } from "../mm/mm";
@@ -476,6 +477,8 @@ function verify_prep(t: i32, tag: u32, dir: i32, buf: u64, off: u64, len: u32): 
   if (dir != DIR_WRITE) return;
   const seed = verify_seed(t);
   const nr = verify_log_write(t, off, len, seed);
+  // Each write is logged once, so its piece is its write number: a failed write is dropped by it.
+  tag_set_piece(t, tag, nr);
   verify_fill(
     verify_scratch, len, unchecked(jt_vtype[t]), unchecked(jt_vinterval[t]), unchecked(jt_voffset[t]), seed, off,
     unchecked(core_time[t]), unchecked(jt_vthread[t]), nr, changetype<usize>(jt_vpat) + <usize>(t * VPAT_MAX),
@@ -590,6 +593,8 @@ function reap(t: i32): u32 {
       // The read's check needs its tag, which tag_put below frees; then its buffer is free.
       if (any_verify && unchecked(jt_vtype[t]) != 0) {
         if (ok && tag_dir(t, tag) == DIR_READ) verify_done(t, tag);
+        // io_completed: a failed write leaves the verification list (unlog_io_piece).
+        if (!ok && tag_dir(t, tag) == DIR_WRITE) verify_drop(t, tag_piece_of(t, tag));
         vbuf_put(t, tag);
       }
       if (ok) wl_bytes += <u64>res;
