@@ -117,6 +117,8 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
           piecesMax: Math.max(j.ios, j.errors ? Math.min(j.errors.retryCapIos, 2 ** 32 - 1) : 0),
           mapBlocks: v.mapBlocks,
           buffers: v.buffers,
+          backlog: v.backlog,
+          backlogBatch: v.backlogBatch,
           seed,
         }),
         WL_VERIFY_CONFIG.size,
