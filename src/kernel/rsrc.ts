@@ -87,7 +87,8 @@ function iovecAt(view: DataView, iov: number, i: number): [bigint, bigint] {
  * __io_sqe_buffers_update (and io_sqe_buffers_register's loop) for `nr`
  * iovecs at `iov` into slots from `offset`: each validated, then pinned (base
  * 0 and length 0 empties a slot). The valid prefix goes to Wasm in one call.
- * Returns the number installed when all were, else `[done, error]`.
+ * Returns `[done, 0]` when all were installed, else `[done, error]` with the
+ * error of the first one that was not.
  */
 function applyIovecs(k: KernelState, id: number, offset: number, iov: number, nr: number): [number, number] {
   let valid = 0;
