@@ -35,6 +35,7 @@ export function gpu_counter(i: i32): f64 {
 import { rw_init } from "./io_uring/rw";
 import { blk_init } from "./block/bio";
 export { blk_queue_limit } from "./block/bio";
+export { blk_mq_counter } from "./block/blk_mq";
 import { dmabuf_init, dmabuf_put } from "./dmabuf/dmabuf";
 import { dmabuf_counter, io_dmabuf_init } from "./io_uring/dmabuf_token";
 import { set_snapshot_hook, wl_init } from "./user/workload";

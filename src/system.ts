@@ -9,7 +9,7 @@
  */
 import { structArg, w } from "./wasm.ts";
 import { NVME_CTRL_CONFIG, STORAGE_CONFIG } from "./abi.generated.ts";
-import { QUEUE_LIMIT } from "./workload/stat_index.ts";
+import { BLK_MQ_COUNTER, QUEUE_LIMIT } from "./workload/stat_index.ts";
 import { EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM } from "./constants.ts";
 import {
   checkStacked,
@@ -483,6 +483,21 @@ export class System {
   iovaInUseBytes(c = 0): number {
     this.check();
     return w.nvme_iova_in_use(c) * 4096;
+  }
+
+  /**
+   * blk-mq's requeues since the machine started: requests the driver could not take for want of IOVA
+   * space or a PRP/SGL pool block (BLK_STS_RESOURCE), kept on their queue's dispatch list and retried
+   * (see docs/lsfmm.md §2).
+   */
+  blkMqCounters(): { requeues: number; resourceDelayRuns: number; restarts: number; waiting: number } {
+    this.check();
+    return {
+      requeues: w.blk_mq_counter(BLK_MQ_COUNTER.requeues),
+      resourceDelayRuns: w.blk_mq_counter(BLK_MQ_COUNTER.resourceDelayRuns),
+      restarts: w.blk_mq_counter(BLK_MQ_COUNTER.restarts),
+      waiting: w.blk_mq_counter(BLK_MQ_COUNTER.waiting),
+    };
   }
 
   /** Bytes of registered dma-bufs charged to the user (the `iommu.dmabuf_limit_mib` policy's count). */

@@ -45,6 +45,7 @@ export const SIM_ERROR_NAMES: Record<number, string> = {
   12:
     "machine too large: memory.backing_mib + media_mib (and host_mib) do not fit the 1 GiB arena (MiB asked)",
   13: "simulated time past the engine's clock (2^44 ns, about 4.9 hours; ns asked)",
+  14: "blk-mq dispatch lists full (REQUEUED_MAX requests waiting for DMA resources)",
 };
 
 /** The code of a broken internal invariant (SIM_ERR_INVARIANT). */
@@ -73,6 +74,7 @@ export const SIM_INVARIANT_NAMES: readonly string[] = [
   "iommu_unmap of an unmapped PTE",
   "free_iova of a range the IOVA tree does not hold",
   "set-up struct of another size than the module's (src/abi.generated.ts and the module disagree)",
+  "a blk-mq queue run walked more than REQUEUED_MAX requests",
 ];
 
 /** A limit of the simulated machine was passed; the machine cannot go on. */

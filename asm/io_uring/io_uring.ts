@@ -15,12 +15,13 @@ import { fd_close, fd_valid_user } from "../fs/files";
 import { io_rw_issue, io_rw_prep, rw_err_async } from "./rw";
 import { rsrc_release } from "./rsrc";
 import { nvme_commit_rqs, nvme_poll, nvme_poll_pending } from "../nvme/pci";
+import { blk_mq_stalled, events_live } from "../block/blk_mq";
 import { stats_ring_submit } from "../sim/stats";
 import {
   chain_len, cq_ready, CQE_SIZE, io_cqring_overflow_flush, io_defer, io_fixed_fd, io_queue_deferred,
   io_req_complete, io_req_finish, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, r_buf_table, r_cached_sq_head, r_core,
   r_cq_entries, r_defer_head, r_deferred, r_drain_disabled, r_drain_next, r_fd, r_flags, r_inflight, r_link_head,
-  r_link_last, r_live, r_ovf, r_ovf_count, r_rings, r_rings_bytes, r_sq_array, r_sq_entries, r_sqes, REQ_F_CQE_SKIP,
+  r_link_last, r_live, r_zombie, r_ovf, r_ovf_count, r_rings, r_rings_bytes, r_sq_array, r_sq_entries, r_sqes, REQ_F_CQE_SKIP,
   REQ_F_DRAIN, REQ_F_FAIL, REQ_F_FIXED_FILE, REQ_F_FORCE_ASYNC, REQ_F_HARDLINK, REQ_F_LINK, req_alloc, req_free,
   io_batch_begin, io_batch_end, io_set_issue, io_req_tw_complete, iowq_issue, r_drain_active, set_in_enter, in_enter, tw_add, TW_IOWQ,
   tw_pending, tw_run, tw_run_all, tw_run_local, ring_live, RO_CQ_TAIL, RO_SQ_DROPPED, RO_SQ_HEAD, RO_SQ_TAIL, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_FD, RQ_FLAGS, RQ_LEN, RQ_LINK,
@@ -41,13 +42,22 @@ export function io_uring_exit(id: i32): i32 {
   if (!ring_live(id)) return -u.EBADF;
   let guard: u32 = 0;
   tw_run_all(id);
-  while (unchecked(r_inflight[id]) > 0 && !ev_empty()) {
+  while (unchecked(r_inflight[id]) > 0 && events_live()) {
     const t = ev_peek_time();
     const c = unchecked(r_core[id]);
     advance_to(c, t, false, LAYER_APP);
     sim_step();
     tw_run_all(id);
     bound(++guard, 100_000_000, INV_EXIT_WAIT);
+  }
+  if (unchecked(r_inflight[id]) > 0) {
+    // Requests blk-mq can never issue (blk_mq_stalled): the kernel's exit
+    // work waits for them for ever and never frees the ctx. Only the fd
+    // goes; the ring's memory, registrations and slot stay (r_zombie).
+    fd_close(unchecked(r_fd[id]));
+    unchecked((r_live[id] = false));
+    unchecked((r_zombie[id] = true));
+    return 0;
   }
   rsrc_release(id);
   blk_free(unchecked(r_rings[id]), unchecked(r_rings_bytes[id]));
@@ -347,8 +357,9 @@ const WAIT_GUARD: u32 = 0x7fffffff;
 /**
  * io_uring_enter(fd, to_submit, min_complete, flags). Returns the number of
  * SQEs consumed, or, when none were, the wait's result (0 or -errno).
- * -EDEADLK marks a wait that could never finish (nothing in flight): the
- * kernel would sleep forever there.
+ * -EDEADLK marks a wait that could never finish (nothing in flight, or only
+ * requests blk-mq keeps for DMA resources nothing will free): the kernel
+ * would sleep forever there.
  */
 export function io_uring_enter(id: i32, to_submit: u32, min_complete: u32, flags: u32): i32 {
   if (!ring_live(id)) return -u.EBADF;
@@ -397,7 +408,7 @@ function io_cqring_wait(id: i32, min: u32): i32 {
       io_cqring_overflow_flush(id);
       continue;
     }
-    if (ev_empty()) return cq_ready(id) > 0 ? 0 : -u.EDEADLK;
+    if (!events_live()) return cq_ready(id) > 0 ? 0 : -u.EDEADLK;
     advance_to(core, ev_peek_time(), false, LAYER_APP);
     sim_step();
     tw_run(id, min);
@@ -422,7 +433,7 @@ function io_iopoll_check(id: i32, min: u32): i32 {
   let guard: u32 = 0;
   while (true) {
     // The iopoll list: requests at the device on polled queues.
-    const polling = unchecked(r_inflight[id]) > 0 && (!ev_empty() || nvme_poll_pending(core));
+    const polling = unchecked(r_inflight[id]) > 0 && (events_live() || nvme_poll_pending(core));
     if (!polling || tw_pending(id)) {
       // Nothing to poll, or task work first: run it once; what it posted,
       // or an empty iopoll list, ends the wait (with nothing in flight the
@@ -431,7 +442,7 @@ function io_iopoll_check(id: i32, min: u32): i32 {
       tw_run(id, min);
       io_cqring_overflow_flush(id);
       if (load<u32>(unchecked(r_rings[id]) + RO_CQ_TAIL) != tail) break;
-      if (!(unchecked(r_inflight[id]) > 0 && (!ev_empty() || nvme_poll_pending(core)))) break;
+      if (!(unchecked(r_inflight[id]) > 0 && (events_live() || nvme_poll_pending(core)))) break;
     }
     charge(core, LAYER_POLL, cost(COST_POLL));
     // Everything the device finished by now becomes visible to this pass.
@@ -440,13 +451,16 @@ function io_iopoll_check(id: i32, min: u32): i32 {
     io_cqring_overflow_flush(id);
     if (min == 0 || cq_ready(id) >= min) break;
     if (tw_pending(id)) continue;
-    if (ev_empty()) {
+    if (!events_live()) {
       if (nvme_poll_pending(core)) continue;
       break;
     }
     advance_to(core, ev_peek_time(), true, LAYER_SPIN);
     bound(++guard, WAIT_GUARD, INV_IOPOLL_WAIT);
   }
+  // Requests in flight that blk-mq can never issue (blk_mq_stalled): the
+  // kernel would spin for ever; this wait could never end.
+  if (min > 0 && cq_ready(id) == 0 && unchecked(r_inflight[id]) > 0 && blk_mq_stalled()) return -u.EDEADLK;
   return 0;
 }
 

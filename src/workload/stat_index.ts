@@ -69,5 +69,12 @@ export const GPU_COUNTER = { copies: 0, hostMemBytes: 1, linkBytes: 2 } as const
 /** `swiotlb_counter(i)`: shadow buffers of untrusted devices. */
 export const SWIOTLB_COUNTER = { bounces: 0, copiedBytes: 1, paddingBytes: 2 } as const;
 
+/**
+ * `blk_mq_counter(i)`: requests blk-mq kept because the driver lacked DMA resources (BLK_STS_RESOURCE):
+ * requeues (each BLK_STS_RESOURCE return), queue runs after BLK_MQ_RESOURCE_DELAY that found requests
+ * waiting, reruns by a freed request (SCHED_RESTART), and requests waiting on dispatch lists now.
+ */
+export const BLK_MQ_COUNTER = { requeues: 0, resourceDelayRuns: 1, restarts: 2, waiting: 3 } as const;
+
 /** `blk_queue_limit(i)`: the block queue limits in force. */
 export const QUEUE_LIMIT = { maxHwSectorsKb: 0, maxSectorsKb: 1, maxSegments: 2, dmaAlignment: 3 } as const;
