@@ -125,7 +125,7 @@ export function swiotlb_counter(i: i32): f64 {
 export { dmabuf_set_policy, dmabuf_user_locked_bytes } from "./io_uring/dmabuf_token";
 export {
   io_rsrc_buf_count, io_buffer_table_alloc, io_buffer_table_free, io_buffers_pin, io_buffer_pin, io_buffer_clear,
-  io_buffer_install_dmabuf, io_register_files, io_unregister_files,
+  io_buffer_install_dmabuf, io_rsrc_file_count, io_files_install, io_files_free,
 } from "./io_uring/rsrc";
 export {
   nvme_ctrl_setup, nvme_cmd_image, nvme_cmd_iod, nvme_cmd_req, nvme_cmds_max, nvme_cmds_live, nvme_capacity_bytes,
