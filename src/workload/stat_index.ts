@@ -72,9 +72,16 @@ export const SWIOTLB_COUNTER = { bounces: 0, copiedBytes: 1, paddingBytes: 2 } a
 /**
  * `blk_mq_counter(i)`: requests blk-mq kept because the driver lacked DMA resources (BLK_STS_RESOURCE):
  * requeues (each BLK_STS_RESOURCE return), queue runs after BLK_MQ_RESOURCE_DELAY that found requests
- * waiting, reruns by a freed request (SCHED_RESTART), and requests waiting on dispatch lists now.
+ * waiting, reruns by a freed request (SCHED_RESTART), and requests waiting on dispatch lists now; then nvme's
+ * retries of commands that failed without DNR (blk_mq_requeue_request onto q->requeue_list).
  */
-export const BLK_MQ_COUNTER = { requeues: 0, resourceDelayRuns: 1, restarts: 2, waiting: 3 } as const;
+export const BLK_MQ_COUNTER = {
+  requeues: 0,
+  resourceDelayRuns: 1,
+  restarts: 2,
+  waiting: 3,
+  retries: 4,
+} as const;
 
 /** `blk_queue_limit(i)`: the block queue limits in force. */
 export const QUEUE_LIMIT = { maxHwSectorsKb: 0, maxSectorsKb: 1, maxSegments: 2, dmaAlignment: 3 } as const;
