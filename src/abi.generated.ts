@@ -370,6 +370,56 @@ export const WL_OFFSETS_CONFIG: StructLayout<WlOffsetsConfig> = {
   ],
 };
 
+/** struct wl_verify_config: wl_thread_verify's fio verify settings (verify=, verify_interval, verify_offset, verify_fatal, do_verify) for a thread that writes, and how much of its writes the thread logs to read back. */
+export interface WlVerifyConfig {
+  /** fio's verify type (asm/user/verify.ts VERIFY_*; verify.h's numbers). */
+  type: number;
+  /** verify_interval: a header every this many bytes of a block (0: one per block). */
+  intervalBytes: number;
+  /** verify_offset: the header is swapped to this offset in its interval (0: at the start). */
+  headerOffsetBytes: number;
+  /** verify_fatal: stop at the first bad interval. */
+  fatal: boolean;
+  /** do_verify: read the writes back once they are done. */
+  doVerify: boolean;
+  /** Check the header's numberio (fio: a writing job with one block size, not time_based). */
+  checkNumberio: boolean;
+  /** fio's thread number (td->thread_number, from 1 over the whole fio run): the header's thread field. */
+  threadNumber: number;
+  /** Writes the thread logs at most (its I/O count). */
+  piecesMax: number;
+  /** The thread's buffers (one per SQ slot): each I/O in flight owns one until it is reaped, as fio's io_u does. */
+  buffers: number;
+  /** verify_backlog: read back a batch once this many writes are not yet verified (0: all after the writes). */
+  backlog: number;
+  /** verify_backlog_batch: reads per batch (0: the backlog). */
+  backlogBatch: number;
+  /** Blocks of the thread's random map (random writes; 0: sequential). */
+  mapBlocks: number;
+  /** The verify seeds' generator seed. */
+  seed: number;
+}
+/** Layout of struct wl_verify_config. */
+export const WL_VERIFY_CONFIG: StructLayout<WlVerifyConfig> = {
+  name: "wl_verify_config",
+  size: 56,
+  fields: [
+    { key: "type", field: "type", offset: 0, type: "i32" },
+    { key: "intervalBytes", field: "interval_bytes", offset: 4, type: "u32" },
+    { key: "headerOffsetBytes", field: "header_offset_bytes", offset: 8, type: "u32" },
+    { key: "fatal", field: "fatal", offset: 12, type: "bool" },
+    { key: "doVerify", field: "do_verify", offset: 13, type: "bool" },
+    { key: "checkNumberio", field: "check_numberio", offset: 14, type: "bool" },
+    { key: "threadNumber", field: "thread_number", offset: 16, type: "u32" },
+    { key: "piecesMax", field: "pieces_max", offset: 20, type: "u32" },
+    { key: "buffers", field: "buffers", offset: 24, type: "u32" },
+    { key: "backlog", field: "backlog", offset: 28, type: "u32" },
+    { key: "backlogBatch", field: "backlog_batch", offset: 32, type: "u32" },
+    { key: "mapBlocks", field: "map_blocks", offset: 40, type: "f64" },
+    { key: "seed", field: "seed", offset: 48, type: "f64" },
+  ],
+};
+
 /** Every constant of asm/sim/abi.ts, in its order (the index abi_value takes), with its value. */
 export const ABI_VALUES: readonly (readonly [string, number])[] = [];
 /** Every struct, in asm/sim/abi.ts order (the index abi_struct_* take). */
@@ -381,4 +431,5 @@ export const ABI_STRUCTS: readonly StructLayout<any>[] = [
   WL_THREAD_CONFIG,
   WL_PACE_CONFIG,
   WL_OFFSETS_CONFIG,
+  WL_VERIFY_CONFIG,
 ];

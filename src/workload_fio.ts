@@ -10,9 +10,15 @@
  * @module
  */
 import { structArg, w } from "./wasm.ts";
-import { WL_OFFSETS_CONFIG, WL_PACE_CONFIG, WL_THREAD_CONFIG } from "./abi.generated.ts";
+import { WL_OFFSETS_CONFIG, WL_PACE_CONFIG, WL_THREAD_CONFIG, WL_VERIFY_CONFIG } from "./abi.generated.ts";
 import { ST } from "./workload/stat_index.ts";
-import type { FioThreadJob, FioThreadResult, LatSums, ThreadDirStats } from "./workload_types.ts";
+import type {
+  FioThreadJob,
+  FioThreadResult,
+  LatSums,
+  ThreadDirStats,
+  VerifyFailureRecord,
+} from "./workload_types.ts";
 
 /** Block-size split entries per thread and direction (asm/wl_job.ts BSS_MAX). */
 export const BSS_MAX = 64;
@@ -94,6 +100,31 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
       j.errors.ignore.forEach((list, type) =>
         list?.forEach((e, i) => w.wl_thread_ignore_error(t, type, i, e))
       );
+    }
+    const v = j.verify;
+    if (v) {
+      w.wl_thread_verify(
+        t,
+        structArg(WL_VERIFY_CONFIG, {
+          type: v.type,
+          intervalBytes: v.intervalBytes,
+          headerOffsetBytes: v.headerOffsetBytes,
+          fatal: v.fatal,
+          doVerify: v.doVerify,
+          checkNumberio: v.checkNumberio,
+          threadNumber: v.threadNumber,
+          // Every write is logged: the I/O count bounds them, or the size limit when failed writes are made up.
+          piecesMax: Math.max(j.ios, j.errors ? Math.min(j.errors.retryCapIos, 2 ** 32 - 1) : 0),
+          mapBlocks: v.mapBlocks,
+          buffers: v.buffers,
+          backlog: v.backlog,
+          backlogBatch: v.backlogBatch,
+          seed,
+        }),
+        WL_VERIFY_CONFIG.size,
+      );
+      v.pattern.forEach((b, i) => w.wl_thread_verify_pattern(t, i, b));
+      if (v.corrupt) w.wl_thread_verify_corrupt(t, v.corrupt[0], v.corrupt[1]);
     }
     const o = j.offsets;
     if (o) {
@@ -191,6 +222,7 @@ export function readThreadResults(
     }));
     const end = w.wl_job_end(t);
     const fatal = w.wl_job_errors(t, 2);
+    const vstart = w.wl_job_verify(t, 2);
     out.push({
       read: dirStats(t, 0),
       write: dirStats(t, 1),
@@ -201,6 +233,7 @@ export function readThreadResults(
       totalErr: w.wl_job_errors(t, 0),
       firstError: w.wl_job_errors(t, 1),
       fatalErrors: fatal,
+      verifyStartNs: vstart > 0 ? vstart - t0Ns : null,
       ioErrors: Array.from({ length: Math.min(fatal, ERRLOG_MAX) }, (_, i) => ({
         errno: w.wl_job_errlog(t, i, 0),
         dir: w.wl_job_errlog(t, i, 1),
@@ -212,3 +245,32 @@ export function readThreadResults(
   }
   return out;
 }
+
+/** Failures the verify checks of the last run logged: the first 64, and how many in all. */
+export function readVerifyFailures(): { failures: VerifyFailureRecord[]; total: number } {
+  const total = w.wl_verify_failures();
+  const word = (i: number, k: number) =>
+    (BigInt(w.wl_verify_failure(i, k, 1)) << 32n) | BigInt(w.wl_verify_failure(i, k, 0));
+  const failures = Array.from({ length: Math.min(total, VLOG_MAX) }, (_, i) => {
+    const n = Number(word(i, 9));
+    const sum = (which: number) => Array.from({ length: n }, (_, b) => w.wl_verify_failure_sum(i, which, b));
+    return {
+      thread: Number(word(i, 0)),
+      kind: Number(word(i, 1)),
+      hdrNum: Number(word(i, 2)),
+      hdrLen: Number(word(i, 3)),
+      got: word(i, 4),
+      want: word(i, 5),
+      extra: Number(word(i, 6)),
+      offset: Number(word(i, 7)),
+      len: Number(word(i, 8)),
+      type: Number(word(i, 10)),
+      good: sum(0),
+      bad: sum(1),
+    };
+  });
+  return { failures, total };
+}
+
+/** Verify failures kept (asm/user/verify.ts VLOG_MAX). */
+const VLOG_MAX = 64;

@@ -234,3 +234,36 @@
   /** The distribution's seed. */
   seed: f64;
 }
+
+// struct wl_verify_config: wl_thread_verify's fio verify settings (verify=,
+// verify_interval, verify_offset, verify_fatal, do_verify) for a thread that
+// writes, and how much of its writes the thread logs to read back.
+// @ts-ignore: decorator
+@unmanaged export class wl_verify_config {
+  /** fio's verify type (asm/user/verify.ts VERIFY_*; verify.h's numbers). */
+  type: i32;
+  /** verify_interval: a header every this many bytes of a block (0: one per block). */
+  interval_bytes: u32;
+  /** verify_offset: the header is swapped to this offset in its interval (0: at the start). */
+  header_offset_bytes: u32;
+  /** verify_fatal: stop at the first bad interval. */
+  fatal: bool;
+  /** do_verify: read the writes back once they are done. */
+  do_verify: bool;
+  /** Check the header's numberio (fio: a writing job with one block size, not time_based). */
+  check_numberio: bool;
+  /** fio's thread number (td->thread_number, from 1 over the whole fio run): the header's thread field. */
+  thread_number: u32;
+  /** Writes the thread logs at most (its I/O count). */
+  pieces_max: u32;
+  /** The thread's buffers (one per SQ slot): each I/O in flight owns one until it is reaped, as fio's io_u does. */
+  buffers: u32;
+  /** verify_backlog: read back a batch once this many writes are not yet verified (0: all after the writes). */
+  backlog: u32;
+  /** verify_backlog_batch: reads per batch (0: the backlog). */
+  backlog_batch: u32;
+  /** Blocks of the thread's random map (random writes; 0: sequential). */
+  map_blocks: f64;
+  /** The verify seeds' generator seed. */
+  seed: f64;
+}

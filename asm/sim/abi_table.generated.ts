@@ -3,7 +3,7 @@
 // the compiler laid them out, fields read back), so tests/abi.test.ts can compare
 // it with src/abi.generated.ts.
 
-import { storage_config, nvme_ctrl_config, wl_config, wl_thread_config, wl_pace_config, wl_offsets_config } from "./abi";
+import { storage_config, nvme_ctrl_config, wl_config, wl_thread_config, wl_pace_config, wl_offsets_config, wl_verify_config } from "./abi";
 
 /** The value of abi.ts constant number `i` (src/abi.generated.ts ABI_VALUES[i]); NaN past the end. */
 export function abi_value(i: i32): f64 {
@@ -21,6 +21,7 @@ export function abi_struct_size(s: i32): i32 {
     case 3: return <i32>offsetof<wl_thread_config>();
     case 4: return <i32>offsetof<wl_pace_config>();
     case 5: return <i32>offsetof<wl_offsets_config>();
+    case 6: return <i32>offsetof<wl_verify_config>();
   }
   return -1;
 }
@@ -141,6 +142,23 @@ export function abi_struct_offset(s: i32, f: i32): i32 {
       case 5: return <i32>offsetof<wl_offsets_config>("center");
       case 6: return <i32>offsetof<wl_offsets_config>("nranges");
       case 7: return <i32>offsetof<wl_offsets_config>("seed");
+    }
+  }
+  if (s == 6) {
+    switch (f) {
+      case 0: return <i32>offsetof<wl_verify_config>("type");
+      case 1: return <i32>offsetof<wl_verify_config>("interval_bytes");
+      case 2: return <i32>offsetof<wl_verify_config>("header_offset_bytes");
+      case 3: return <i32>offsetof<wl_verify_config>("fatal");
+      case 4: return <i32>offsetof<wl_verify_config>("do_verify");
+      case 5: return <i32>offsetof<wl_verify_config>("check_numberio");
+      case 6: return <i32>offsetof<wl_verify_config>("thread_number");
+      case 7: return <i32>offsetof<wl_verify_config>("pieces_max");
+      case 8: return <i32>offsetof<wl_verify_config>("buffers");
+      case 9: return <i32>offsetof<wl_verify_config>("backlog");
+      case 10: return <i32>offsetof<wl_verify_config>("backlog_batch");
+      case 11: return <i32>offsetof<wl_verify_config>("map_blocks");
+      case 12: return <i32>offsetof<wl_verify_config>("seed");
     }
   }
   return -1;
@@ -268,6 +286,24 @@ export function abi_struct_get(s: i32, f: i32, p: usize): f64 {
       case 5: return <f64>c.center;
       case 6: return <f64>c.nranges;
       case 7: return <f64>c.seed;
+    }
+  }
+  if (s == 6) {
+    const c = changetype<wl_verify_config>(p);
+    switch (f) {
+      case 0: return <f64>c.type;
+      case 1: return <f64>c.interval_bytes;
+      case 2: return <f64>c.header_offset_bytes;
+      case 3: return c.fatal ? 1 : 0;
+      case 4: return c.do_verify ? 1 : 0;
+      case 5: return c.check_numberio ? 1 : 0;
+      case 6: return <f64>c.thread_number;
+      case 7: return <f64>c.pieces_max;
+      case 8: return <f64>c.buffers;
+      case 9: return <f64>c.backlog;
+      case 10: return <f64>c.backlog_batch;
+      case 11: return <f64>c.map_blocks;
+      case 12: return <f64>c.seed;
     }
   }
   return NaN;
