@@ -27,6 +27,364 @@ export interface StructLayout<T> {
   /** In offset order. */
   fields: readonly StructField<T>[];
 }
+/** How many counters each counter group has.: iommu_counter's counters. */
+export const IOMMU_COUNTER_NR = 12;
+/** How many counters each counter group has.: dmabuf_counter's counters. */
+export const DMABUF_COUNTER_NR = 9;
+/** How many there are (set_cost ignores ids past it). */
+export const COST_COUNT = 48;
+/** stat_get(i): completion statistics over the measurement window. */
+export const ST = {
+  /** Successful I/Os measured. */
+  ios: 0,
+  /** Bytes they moved. */
+  bytes: 1,
+  /** Failed I/Os measured. */
+  errors: 2,
+  /** Sum of completion latencies, ns. */
+  latSumNs: 3,
+  /** Largest completion latency, ns. */
+  latMaxNs: 4,
+  /** Smallest completion latency, ns (0 with no I/O). */
+  latMinNs: 5,
+  /** Buckets in the latency histogram. */
+  histBuckets: 6,
+  /** Sum of squared completion latencies, ns². */
+  latSqSum: 7,
+} as const;
+/** wl_stat(i): the workload loop's state. */
+export const WL_STAT = {
+  /** I/Os completed, warm-up included. */
+  ios: 0,
+  /** Bytes completed, warm-up included. */
+  bytes: 1,
+  /** Failed I/Os, warm-up included. */
+  errors: 2,
+  /** io_uring_enter calls. */
+  calls: 3,
+  /** Start of the measurement window, simulated ns. */
+  t0Ns: 4,
+  /** End of the measurement window, simulated ns. */
+  t1Ns: 5,
+  /** io_uring_enter calls when the window opened. */
+  callsAtStart: 6,
+  /** 1 once the run has finished. */
+  finished: 7,
+  /** Per-second samples taken. */
+  samples: 8,
+  /** 1 while the measurement window is open. */
+  measuring: 9,
+  /** io_uring_enter calls when the window closed. */
+  callsAtEnd: 10,
+} as const;
+/** one per-second sample: 64-bit words at these indices (wl_sample_ptr, wl_sample_words words a sample), then per core its busy ns at SAMPLE_CORE_BUSY + SAMPLE_CORE_WORDS × core and its spin ns after it. */
+export const SAMPLE = {
+  /** Simulated time of the sample, ns. */
+  tNs: 0,
+  /** Measured I/Os so far. */
+  ios: 1,
+  /** Bytes so far. */
+  bytes: 2,
+  /** io_uring_enter calls so far. */
+  calls: 3,
+  /** SQEs submitted so far. */
+  submitted: 4,
+  /** CQEs reaped so far. */
+  reaped: 5,
+  /** Core 0's busy ns; core c's at this + SAMPLE_CORE_WORDS × c. */
+  coreBusy: 6,
+  /** Words per core: busy ns, spin ns. */
+  coreWords: 2,
+} as const;
+/** snap_get(group, i): the counter groups snapshotted when the measurement window opened. */
+export const SNAP = {
+  /** IOMMU counters, i as iommu_counter takes it. */
+  iommu: 0,
+  /** dma-buf counters, i as dmabuf_counter takes it. */
+  dmabuf: 1,
+  /** Per drive d: i = d × SNAP_CTRL_WORDS + SNAP_CTRL_*. */
+  ctrl: 2,
+  /** Per IOMMU unit u: i = u × IOMMU_UNIT_STAT_WORDS + IOMMU_UNIT_STAT_*. */
+  iommuUnit: 3,
+} as const;
+/** per drive in the SNAP_CTRL group. */
+export const SNAP_CTRL = {
+  /** Commands processed. */
+  cmds: 0,
+  /** Controller busy time, ns. */
+  busyNs: 1,
+  /** Link busy time, ns. */
+  linkBusyNs: 2,
+  /** Words per drive. */
+  words: 3,
+} as const;
+/** iommu_unit_stat(unit, i): one IOMMU unit's invalidation queue (also per unit in the SNAP_IOMMU_UNIT group). */
+export const IOMMU_UNIT_STAT = {
+  /** Time the queue was busy, ns. */
+  busyNs: 0,
+  /** Commands through the queue. */
+  commands: 1,
+  /** Waits (syncs) issued. */
+  syncs: 2,
+  /** Invalidations outstanding at each sync, summed. */
+  batched: 3,
+  /** Words per unit. */
+  words: 4,
+} as const;
+/** nvme_window_stat(drive, i): the drive's occupancy and latency over the measurement window. */
+export const NVME_WINDOW = {
+  /** Commands in flight integrated over time, command·ns. */
+  occupancyAreaNs: 0,
+  /** Sum of command latencies, ns. */
+  latencySumNs: 1,
+  /** Commands completed. */
+  commands: 2,
+} as const;
+/** gpu_counter(i): GPU copies and host-memory traffic. */
+export const GPU_COUNTER = {
+  /** GPU copies. */
+  copies: 0,
+  /** Bytes through host memory. */
+  hostMemBytes: 1,
+  /** Bytes over GPU 0's link; GPU g's at this + g. */
+  linkBytes: 2,
+} as const;
+/** swiotlb_counter(i): shadow buffers of untrusted devices. */
+export const SWIOTLB_COUNTER = {
+  /** Requests bounced. */
+  bounces: 0,
+  /** Bytes copied. */
+  copiedBytes: 1,
+  /** Padding bytes zeroed. */
+  paddingBytes: 2,
+} as const;
+/** blk_queue_limit(i): the block queue limits in force. */
+export const QUEUE_LIMIT = {
+  /** max_hw_sectors_kb. */
+  maxHwSectorsKb: 0,
+  /** max_sectors_kb. */
+  maxSectorsKb: 1,
+  /** max_segments. */
+  maxSegments: 2,
+  /** dma_alignment, bytes. */
+  dmaAlignment: 3,
+} as const;
+/** iommu_counter(i): IOMMU counters (their names are System.iommuCounters()'s and a run result's keys). */
+export const IOMMU_COUNTER = {
+  /** Mappings made. */
+  maps: 0,
+  /** Mappings removed. */
+  unmaps: 1,
+  /** IOTLB invalidations. */
+  invalidations: 2,
+  /** IOTLB hits. */
+  iotlb_hits: 3,
+  /** IOTLB misses. */
+  iotlb_misses: 4,
+  /** Page-table walks. */
+  walks: 5,
+  /** Translation faults. */
+  faults: 6,
+  /** Translations through a stale IOTLB entry. */
+  stale_hits: 7,
+  /** Flush-queue flushes. */
+  fq_flushes: 8,
+  /** IOVAs from the per-CPU caches. */
+  iova_cache_hits: 9,
+  /** IOVAs from the tree. */
+  iova_tree_allocs: 10,
+  /** Page-table entries written. */
+  pte_writes: 11,
+} as const;
+/** dmabuf_counter(i): dma-buf counters (their names are System.dmabufCounters()'s and a run result's keys). */
+export const DMABUF_COUNTER = {
+  /** Maps created. */
+  maps_created: 0,
+  /** Maps freed. */
+  maps_freed: 1,
+  /** Live maps killed by move_notify. */
+  invalidations: 2,
+  /** Requests parked to wait for a map (handed to io-wq). */
+  waits: 3,
+  /** Maps made again after an invalidation. */
+  remaps: 4,
+  /** Requests failed with -EAGAIN (RWF_NOWAIT, no live map). */
+  eagain: 5,
+  /** Fences signalled. */
+  fences_signalled: 6,
+  /** Migrations done. */
+  migrations: 7,
+  /** Migrations that failed. */
+  migrations_failed: 8,
+} as const;
+/** stacked_stat(dev, member, i): a stacked device and its members. */
+export const STACKED_STAT = {
+  /** Clones sent to the member. */
+  clones: 0,
+  /** 1 when the member is Faulty (md raid1). */
+  faulty: 1,
+  /** Requests pending on the member. */
+  pending: 2,
+  /** 1 when the array is broken (MD_BROKEN; member ignored). */
+  broken: 3,
+  /** The device's size, bytes (member ignored). */
+  sizeBytes: 4,
+  /** The member's drive index. */
+  member: 5,
+  /** raid1d read retries (member ignored). */
+  readRetries: 6,
+} as const;
+/** wl_job_stat(thread, dir, word): a fio thread's statistic words per direction; each latency is four words from its base (JOB_LAT_*). */
+export const JOB_STAT = {
+  /** I/Os. */
+  ios: 0,
+  /** Bytes. */
+  bytes: 1,
+  /** Errors. */
+  errors: 2,
+  /** Completion latency (clat), ns. */
+  clat: 3,
+  /** Submission latency (slat), ns. */
+  slat: 7,
+  /** Total latency (lat), ns. */
+  lat: 11,
+  /** Words per (thread, direction). */
+  words: 16,
+} as const;
+/** a latency's four words, from its JOB_STAT_* base. */
+export const JOB_LAT = {
+  /** Sum, ns. */
+  sum: 0,
+  /** Sum of squares, ns². */
+  sumSq: 1,
+  /** Smallest, ns (0 when nothing was recorded). */
+  min: 2,
+  /** Largest, ns. */
+  max: 3,
+} as const;
+/** wl_job_sample(sample, thread, dir, word): a fio thread's words in each per-second sample. */
+export const JOB_SAMPLE = {
+  /** I/Os. */
+  ios: 0,
+  /** Bytes. */
+  bytes: 1,
+  /** Completion latency sum, ns. */
+  clatSum: 2,
+  /** Words per (thread, direction). */
+  words: 3,
+} as const;
+/** wl_job_map(thread, i): a fio thread's io_u maps, each of JOB_MAP_BUCKETS buckets (fio: 1, 2, 4, 8, 16, 32, >=64 for depths; 0, 4, 8, 16, 32, 64, >=64 for batches). */
+export const JOB_MAP = {
+  /** IO depths. */
+  depth: 0,
+  /** Submit batches. */
+  submit: 7,
+  /** Complete batches. */
+  complete: 14,
+  /** Buckets per map. */
+  buckets: 7,
+  /** Words per thread. */
+  words: 21,
+} as const;
+/** set_cost(id, ns): per-step CPU costs, keyed by the profile's costs_ns field names (src/profile.ts COST_FIELDS documents each). */
+export const COST = {
+  /** io_uring_enter syscall entry + exit. */
+  enter: 0,
+  /** Fetch one SQE and io_init_req. */
+  sqe: 1,
+  /** Issue an IORING_OP_NOP. */
+  nop: 2,
+  /** Post one CQE (io_req_complete_post / flush). */
+  cqe: 3,
+  /** The program preparing one SQE. */
+  app_prep: 4,
+  /** The program reading one CQE. */
+  app_reap: 5,
+  /** io_prep_rw + io_rw_init_file + kiocb setup. */
+  rw_prep: 6,
+  /** io_import_fixed: bvec iterator over a registered buffer. */
+  import_fixed: 7,
+  /** Per page pinned for a plain buffer (gup fast + bvec). */
+  import_user_page: 8,
+  /** Bio alloc + submit_bio. */
+  bio: 9,
+  /** Each extra bio from a split. */
+  bio_split: 10,
+  /** Blk-mq request alloc + dispatch. */
+  blk_mq: 11,
+  /** nvme_queue_rq: build the command. */
+  nvme_cmd: 12,
+  /** One PRP entry written. */
+  prp_entry: 13,
+  /** dma_pool_alloc for one PRP list page. */
+  prp_list_alloc: 14,
+  /** One SGL descriptor written. */
+  sgl_desc: 15,
+  /** SQ tail doorbell MMIO write. */
+  doorbell: 16,
+  /** One pass over the NVMe CQ (io_do_iopoll / nvme_poll). */
+  poll: 17,
+  /** Per completion: nvme_pci_complete_rq. */
+  nvme_complete: 18,
+  /** blk_mq_end_request + bio_endio + io_uring rw complete. */
+  blk_complete: 19,
+  /** Interrupt entry/exit (interrupt-driven completions). */
+  irq: 20,
+  /** dma_map_* with no translation (dma-direct), per command. */
+  dma_map_direct: 21,
+  /** dma_unmap_* with no translation, per command. */
+  dma_unmap_direct: 22,
+  /** iommu_dma_map_*: fixed part per call. */
+  iommu_map: 23,
+  /** iommu_dma_unmap_*: fixed part per call. */
+  iommu_unmap: 24,
+  /** IOVA from the per-CPU magazine. */
+  iova_alloc_cache: 25,
+  /** IOVA from the tree: fixed part. */
+  iova_alloc_tree: 26,
+  /** IOVA tree: per node visited. */
+  iova_tree_node: 27,
+  /** IOVA back to the magazine. */
+  iova_free_cache: 28,
+  /** IOVA back to the tree. */
+  iova_free_tree: 29,
+  /** One IOMMU PTE written (incl. cache flush). */
+  pte_write: 30,
+  /** One IOMMU PTE cleared. */
+  pte_clear: 31,
+  /** Allocate a page-table page. */
+  pt_page_alloc: 32,
+  /** Queue an IOTLB invalidation + wait descriptor. */
+  inv_submit: 33,
+  /** Lazy: add an IOVA to the per-CPU flush queue. */
+  fq_add: 34,
+  /** Lazy: free one flush-queue entry after the flush. */
+  fq_free_entry: 35,
+  /** Dma-buf: look up the live map (RCU). */
+  token_lookup: 36,
+  /** Dma-buf: take a reference on the map. */
+  token_ref_get: 37,
+  /** Dma-buf: drop the reference. */
+  token_ref_put: 38,
+  /** Dma-buf: map creation, per 4 KiB page flattened. */
+  dmabuf_map_page: 39,
+  /** Dma-buf: map creation, fixed part. */
+  dmabuf_map_base: 40,
+  /** Publish / signal a fence. */
+  fence: 41,
+  /** Hand a request to an io-wq worker. */
+  worker_punt: 42,
+  /** The workload's own per-I/O work (offset generation). */
+  app_per_io: 43,
+  /** Launch a host-to-GPU copy (bounce path). */
+  gpu_copy_launch: 44,
+  /** swiotlb_tbl_map_single: find and take bounce slots. */
+  swiotlb_map: 45,
+  /** A core copying 1 KiB (swiotlb_bounce). */
+  memcpy_kb: 46,
+  /** A stacking driver's clone: bio_alloc_clone + target map + submit_bio_noacct. */
+  bio_clone: 47,
+} as const;
 
 /** struct storage_config: storage_init's configuration (src/system.ts fills it from the profile's iommu, nvme and memory sections). */
 export interface StorageConfig {
@@ -371,7 +729,160 @@ export const WL_OFFSETS_CONFIG: StructLayout<WlOffsetsConfig> = {
 };
 
 /** Every constant of asm/sim/abi.ts, in its order (the index abi_value takes), with its value. */
-export const ABI_VALUES: readonly (readonly [string, number])[] = [];
+export const ABI_VALUES: readonly (readonly [string, number])[] = [
+  ["ST_IOS", 0],
+  ["ST_BYTES", 1],
+  ["ST_ERRORS", 2],
+  ["ST_LAT_SUM_NS", 3],
+  ["ST_LAT_MAX_NS", 4],
+  ["ST_LAT_MIN_NS", 5],
+  ["ST_HIST_BUCKETS", 6],
+  ["ST_LAT_SQ_SUM", 7],
+  ["WL_STAT_IOS", 0],
+  ["WL_STAT_BYTES", 1],
+  ["WL_STAT_ERRORS", 2],
+  ["WL_STAT_CALLS", 3],
+  ["WL_STAT_T0_NS", 4],
+  ["WL_STAT_T1_NS", 5],
+  ["WL_STAT_CALLS_AT_START", 6],
+  ["WL_STAT_FINISHED", 7],
+  ["WL_STAT_SAMPLES", 8],
+  ["WL_STAT_MEASURING", 9],
+  ["WL_STAT_CALLS_AT_END", 10],
+  ["SAMPLE_T_NS", 0],
+  ["SAMPLE_IOS", 1],
+  ["SAMPLE_BYTES", 2],
+  ["SAMPLE_CALLS", 3],
+  ["SAMPLE_SUBMITTED", 4],
+  ["SAMPLE_REAPED", 5],
+  ["SAMPLE_CORE_BUSY", 6],
+  ["SAMPLE_CORE_WORDS", 2],
+  ["SNAP_IOMMU", 0],
+  ["SNAP_DMABUF", 1],
+  ["SNAP_CTRL", 2],
+  ["SNAP_IOMMU_UNIT", 3],
+  ["SNAP_CTRL_CMDS", 0],
+  ["SNAP_CTRL_BUSY_NS", 1],
+  ["SNAP_CTRL_LINK_BUSY_NS", 2],
+  ["SNAP_CTRL_WORDS", 3],
+  ["IOMMU_UNIT_STAT_BUSY_NS", 0],
+  ["IOMMU_UNIT_STAT_COMMANDS", 1],
+  ["IOMMU_UNIT_STAT_SYNCS", 2],
+  ["IOMMU_UNIT_STAT_BATCHED", 3],
+  ["IOMMU_UNIT_STAT_WORDS", 4],
+  ["NVME_WINDOW_OCCUPANCY_AREA_NS", 0],
+  ["NVME_WINDOW_LATENCY_SUM_NS", 1],
+  ["NVME_WINDOW_COMMANDS", 2],
+  ["GPU_COUNTER_COPIES", 0],
+  ["GPU_COUNTER_HOST_MEM_BYTES", 1],
+  ["GPU_COUNTER_LINK_BYTES", 2],
+  ["SWIOTLB_COUNTER_BOUNCES", 0],
+  ["SWIOTLB_COUNTER_COPIED_BYTES", 1],
+  ["SWIOTLB_COUNTER_PADDING_BYTES", 2],
+  ["QUEUE_LIMIT_MAX_HW_SECTORS_KB", 0],
+  ["QUEUE_LIMIT_MAX_SECTORS_KB", 1],
+  ["QUEUE_LIMIT_MAX_SEGMENTS", 2],
+  ["QUEUE_LIMIT_DMA_ALIGNMENT", 3],
+  ["IOMMU_COUNTER_MAPS", 0],
+  ["IOMMU_COUNTER_UNMAPS", 1],
+  ["IOMMU_COUNTER_INVALIDATIONS", 2],
+  ["IOMMU_COUNTER_IOTLB_HITS", 3],
+  ["IOMMU_COUNTER_IOTLB_MISSES", 4],
+  ["IOMMU_COUNTER_WALKS", 5],
+  ["IOMMU_COUNTER_FAULTS", 6],
+  ["IOMMU_COUNTER_STALE_HITS", 7],
+  ["IOMMU_COUNTER_FQ_FLUSHES", 8],
+  ["IOMMU_COUNTER_IOVA_CACHE_HITS", 9],
+  ["IOMMU_COUNTER_IOVA_TREE_ALLOCS", 10],
+  ["IOMMU_COUNTER_PTE_WRITES", 11],
+  ["DMABUF_COUNTER_MAPS_CREATED", 0],
+  ["DMABUF_COUNTER_MAPS_FREED", 1],
+  ["DMABUF_COUNTER_INVALIDATIONS", 2],
+  ["DMABUF_COUNTER_WAITS", 3],
+  ["DMABUF_COUNTER_REMAPS", 4],
+  ["DMABUF_COUNTER_EAGAIN", 5],
+  ["DMABUF_COUNTER_FENCES_SIGNALLED", 6],
+  ["DMABUF_COUNTER_MIGRATIONS", 7],
+  ["DMABUF_COUNTER_MIGRATIONS_FAILED", 8],
+  ["STACKED_STAT_CLONES", 0],
+  ["STACKED_STAT_FAULTY", 1],
+  ["STACKED_STAT_PENDING", 2],
+  ["STACKED_STAT_BROKEN", 3],
+  ["STACKED_STAT_SIZE_BYTES", 4],
+  ["STACKED_STAT_MEMBER", 5],
+  ["STACKED_STAT_READ_RETRIES", 6],
+  ["JOB_STAT_IOS", 0],
+  ["JOB_STAT_BYTES", 1],
+  ["JOB_STAT_ERRORS", 2],
+  ["JOB_STAT_CLAT", 3],
+  ["JOB_STAT_SLAT", 7],
+  ["JOB_STAT_LAT", 11],
+  ["JOB_STAT_WORDS", 16],
+  ["JOB_LAT_SUM", 0],
+  ["JOB_LAT_SUM_SQ", 1],
+  ["JOB_LAT_MIN", 2],
+  ["JOB_LAT_MAX", 3],
+  ["JOB_SAMPLE_IOS", 0],
+  ["JOB_SAMPLE_BYTES", 1],
+  ["JOB_SAMPLE_CLAT_SUM", 2],
+  ["JOB_SAMPLE_WORDS", 3],
+  ["JOB_MAP_DEPTH", 0],
+  ["JOB_MAP_SUBMIT", 7],
+  ["JOB_MAP_COMPLETE", 14],
+  ["JOB_MAP_BUCKETS", 7],
+  ["JOB_MAP_WORDS", 21],
+  ["IOMMU_COUNTER_NR", 12],
+  ["DMABUF_COUNTER_NR", 9],
+  ["COST_ENTER", 0],
+  ["COST_SQE", 1],
+  ["COST_NOP", 2],
+  ["COST_CQE", 3],
+  ["COST_APP_PREP", 4],
+  ["COST_APP_REAP", 5],
+  ["COST_RW_PREP", 6],
+  ["COST_IMPORT_FIXED", 7],
+  ["COST_IMPORT_USER_PAGE", 8],
+  ["COST_BIO", 9],
+  ["COST_BIO_SPLIT", 10],
+  ["COST_BLK_MQ", 11],
+  ["COST_NVME_CMD", 12],
+  ["COST_PRP_ENTRY", 13],
+  ["COST_PRP_LIST_ALLOC", 14],
+  ["COST_SGL_DESC", 15],
+  ["COST_DOORBELL", 16],
+  ["COST_POLL", 17],
+  ["COST_NVME_COMPLETE", 18],
+  ["COST_BLK_COMPLETE", 19],
+  ["COST_IRQ", 20],
+  ["COST_DMA_MAP_DIRECT", 21],
+  ["COST_DMA_UNMAP_DIRECT", 22],
+  ["COST_IOMMU_MAP", 23],
+  ["COST_IOMMU_UNMAP", 24],
+  ["COST_IOVA_ALLOC_CACHE", 25],
+  ["COST_IOVA_ALLOC_TREE", 26],
+  ["COST_IOVA_TREE_NODE", 27],
+  ["COST_IOVA_FREE_CACHE", 28],
+  ["COST_IOVA_FREE_TREE", 29],
+  ["COST_PTE_WRITE", 30],
+  ["COST_PTE_CLEAR", 31],
+  ["COST_PT_PAGE_ALLOC", 32],
+  ["COST_INV_SUBMIT", 33],
+  ["COST_FQ_ADD", 34],
+  ["COST_FQ_FREE_ENTRY", 35],
+  ["COST_TOKEN_LOOKUP", 36],
+  ["COST_TOKEN_REF_GET", 37],
+  ["COST_TOKEN_REF_PUT", 38],
+  ["COST_DMABUF_MAP_PAGE", 39],
+  ["COST_DMABUF_MAP_BASE", 40],
+  ["COST_FENCE", 41],
+  ["COST_WORKER_PUNT", 42],
+  ["COST_APP_PER_IO", 43],
+  ["COST_GPU_COPY_LAUNCH", 44],
+  ["COST_SWIOTLB_MAP", 45],
+  ["COST_MEMCPY_KB", 46],
+  ["COST_BIO_CLONE", 47],
+  ["COST_COUNT", 48],
+];
 /** Every struct, in asm/sim/abi.ts order (the index abi_struct_* take). */
 // deno-lint-ignore no-explicit-any
 export const ABI_STRUCTS: readonly StructLayout<any>[] = [

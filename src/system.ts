@@ -8,8 +8,15 @@
  * @module
  */
 import { structArg, w } from "./wasm.ts";
-import { NVME_CTRL_CONFIG, STORAGE_CONFIG } from "./abi.generated.ts";
-import { QUEUE_LIMIT } from "./workload/stat_index.ts";
+import {
+  COST,
+  DMABUF_COUNTER,
+  IOMMU_COUNTER,
+  NVME_CTRL_CONFIG,
+  STACKED_STAT,
+  STORAGE_CONFIG,
+} from "./abi.generated.ts";
+import { namesInOrder, QUEUE_LIMIT } from "./workload/stat_index.ts";
 import { EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM } from "./constants.ts";
 import {
   checkStacked,
@@ -44,33 +51,10 @@ const IOMMU_MODES = ["strict", "lazy", "passthrough"] as const;
 const IOMMU_KINDS = ["vtd", "smmuv3", "amd-vi"] as const;
 
 /** Names of the IOMMU counters, in the order of asm `iommu_counter`. */
-export const IOMMU_COUNTERS = [
-  "maps",
-  "unmaps",
-  "invalidations",
-  "iotlb_hits",
-  "iotlb_misses",
-  "walks",
-  "faults",
-  "stale_hits",
-  "fq_flushes",
-  "iova_cache_hits",
-  "iova_tree_allocs",
-  "pte_writes",
-] as const;
+export const IOMMU_COUNTERS: readonly (keyof typeof IOMMU_COUNTER)[] = namesInOrder(IOMMU_COUNTER);
 
 /** Names of the dma-buf counters, in the order of asm `dmabuf_counter`. */
-export const DMABUF_COUNTERS = [
-  "maps_created",
-  "maps_freed",
-  "invalidations",
-  "waits",
-  "remaps",
-  "eagain",
-  "fences_signalled",
-  "migrations",
-  "migrations_failed",
-] as const;
+export const DMABUF_COUNTERS: readonly (keyof typeof DMABUF_COUNTER)[] = namesInOrder(DMABUF_COUNTER);
 
 /** A stacked block device to create at run time ({@link System.createStacked}), as dmsetup or mdadm would. */
 export interface StackedSpec {
@@ -273,14 +257,14 @@ export class System {
     return {
       kind: sd.kind,
       members: [...sd.members],
-      memberIndices: ks.map((k) => w.stacked_stat(s, k, 5)),
-      sizeBytes: w.stacked_stat(s, 0, 4),
+      memberIndices: ks.map((k) => w.stacked_stat(s, k, STACKED_STAT.member)),
+      sizeBytes: w.stacked_stat(s, 0, STACKED_STAT.sizeBytes),
       lbaBytes: Math.max(...sd.members.map((m) => this.profile.devices[this.deviceIndex(m)].lba_bytes)),
-      clones: ks.map((k) => w.stacked_stat(s, k, 0)),
-      faulty: ks.map((k) => w.stacked_stat(s, k, 1) === 1),
-      pending: ks.map((k) => w.stacked_stat(s, k, 2)),
-      broken: w.stacked_stat(s, 0, 3) === 1,
-      readRetries: w.stacked_stat(s, 0, 6),
+      clones: ks.map((k) => w.stacked_stat(s, k, STACKED_STAT.clones)),
+      faulty: ks.map((k) => w.stacked_stat(s, k, STACKED_STAT.faulty) === 1),
+      pending: ks.map((k) => w.stacked_stat(s, k, STACKED_STAT.pending)),
+      broken: w.stacked_stat(s, 0, STACKED_STAT.broken) === 1,
+      readRetries: w.stacked_stat(s, 0, STACKED_STAT.readRetries),
       dmabufForwarding: sd.dmabuf_forwarding,
     };
   }
@@ -433,7 +417,7 @@ export class System {
 
   /** IOMMU counters since the machine started. */
   iommuCounters(): Record<(typeof IOMMU_COUNTERS)[number], number> {
-    return Object.fromEntries(IOMMU_COUNTERS.map((n, i) => [n, w.iommu_counter(i)])) as Record<
+    return Object.fromEntries(IOMMU_COUNTERS.map((n) => [n, w.iommu_counter(IOMMU_COUNTER[n])])) as Record<
       (typeof IOMMU_COUNTERS)[number],
       number
     >;
@@ -614,7 +598,7 @@ export class System {
 
   /** dma-buf counters since the machine started. */
   dmabufCounters(): Record<(typeof DMABUF_COUNTERS)[number], number> {
-    return Object.fromEntries(DMABUF_COUNTERS.map((n, i) => [n, w.dmabuf_counter(i)])) as Record<
+    return Object.fromEntries(DMABUF_COUNTERS.map((n) => [n, w.dmabuf_counter(DMABUF_COUNTER[n])])) as Record<
       (typeof DMABUF_COUNTERS)[number],
       number
     >;
@@ -645,7 +629,8 @@ function configureMachine(p: Profile, functional: boolean, seed: bigint, capSysA
     p.gpus.reduce((m, g) => Math.max(m, g.vram_mib), 0),
     p.gpus.length,
   );
-  COST_NAMES.forEach((n, i) => w.set_cost(i, p.costs_ns[n]));
+  // Each profile cost by the id asm/sim/cost_ids.ts gives its name (a test holds the two lists equal).
+  COST_NAMES.forEach((n) => w.set_cost(COST[n as keyof typeof COST], p.costs_ns[n]));
   const io = p.iommu;
   const nv = p.nvme;
   w.storage_init(

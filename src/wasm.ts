@@ -73,6 +73,7 @@ export const SIM_INVARIANT_NAMES: readonly string[] = [
   "iommu_unmap of an unmapped PTE",
   "free_iova of a range the IOVA tree does not hold",
   "set-up struct of another size than the module's (src/abi.generated.ts and the module disagree)",
+  "task work ran more passes than REQS_MAX (tw_run_all, tw_run_local)",
 ];
 
 /** A limit of the simulated machine was passed; the machine cannot go on. */

@@ -10,7 +10,15 @@
  * @module
  */
 import { structArg, w } from "./wasm.ts";
-import { WL_OFFSETS_CONFIG, WL_PACE_CONFIG, WL_THREAD_CONFIG } from "./abi.generated.ts";
+import {
+  JOB_LAT,
+  JOB_MAP,
+  JOB_SAMPLE,
+  JOB_STAT,
+  WL_OFFSETS_CONFIG,
+  WL_PACE_CONFIG,
+  WL_THREAD_CONFIG,
+} from "./abi.generated.ts";
 import { ST } from "./workload/stat_index.ts";
 import type { FioThreadJob, FioThreadResult, LatSums, ThreadDirStats } from "./workload_types.ts";
 
@@ -19,14 +27,6 @@ export const BSS_MAX = 64;
 /** I/O tags per thread (asm/wl_job.ts TAGS_MAX): the deepest queue a thread can keep. */
 export const TAGS_MAX = 4096;
 const DIRS = [0, 1] as const;
-// Statistic words (asm/user/wl_job.ts ST_*).
-const ST_IOS = 0;
-const ST_BYTES = 1;
-const ST_ERRORS = 2;
-const ST_CLAT = 3;
-const ST_SLAT = 7;
-const ST_LAT = 11;
-const JS_WORDS = 3;
 
 /**
  * Check the per-thread jobs against the drive and return the largest block
@@ -138,10 +138,10 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
 
 function latSums(t: number, d: number, word: number): LatSums {
   return {
-    sum: w.wl_job_stat(t, d, word),
-    sumSq: w.wl_job_stat(t, d, word + 1),
-    min: w.wl_job_stat(t, d, word + 2),
-    max: w.wl_job_stat(t, d, word + 3),
+    sum: w.wl_job_stat(t, d, word + JOB_LAT.sum),
+    sumSq: w.wl_job_stat(t, d, word + JOB_LAT.sumSq),
+    min: w.wl_job_stat(t, d, word + JOB_LAT.min),
+    max: w.wl_job_stat(t, d, word + JOB_LAT.max),
   };
 }
 
@@ -153,12 +153,12 @@ function dirStats(t: number, d: number): ThreadDirStats {
     if (n > 0) hist.push([Number(w.hist_lower(i)), n]);
   }
   return {
-    ios: w.wl_job_stat(t, d, ST_IOS),
-    bytes: w.wl_job_stat(t, d, ST_BYTES),
-    errors: w.wl_job_stat(t, d, ST_ERRORS),
-    clat: latSums(t, d, ST_CLAT),
-    slat: latSums(t, d, ST_SLAT),
-    lat: latSums(t, d, ST_LAT),
+    ios: w.wl_job_stat(t, d, JOB_STAT.ios),
+    bytes: w.wl_job_stat(t, d, JOB_STAT.bytes),
+    errors: w.wl_job_stat(t, d, JOB_STAT.errors),
+    clat: latSums(t, d, JOB_STAT.clat),
+    slat: latSums(t, d, JOB_STAT.slat),
+    lat: latSums(t, d, JOB_STAT.lat),
     clatHist: hist,
   };
 }
@@ -178,14 +178,18 @@ export function readThreadResults(
     const samples = sampleTimes.map((tNs, i) => ({
       tNs: tNs - t0Ns,
       dirs: DIRS.map((d) =>
-        Array.from({ length: JS_WORDS }, (_, k) => w.wl_job_sample(i, t, d, k)) as [number, number, number]
+        [JOB_SAMPLE.ios, JOB_SAMPLE.bytes, JOB_SAMPLE.clatSum].map((k) => w.wl_job_sample(i, t, d, k)) as [
+          number,
+          number,
+          number,
+        ]
       ),
     }));
     const end = w.wl_job_end(t);
     out.push({
       read: dirStats(t, 0),
       write: dirStats(t, 1),
-      maps: Array.from({ length: 21 }, (_, i) => w.wl_job_map(t, i)),
+      maps: Array.from({ length: JOB_MAP.words }, (_, i) => w.wl_job_map(t, i)),
       endNs: end > 0 ? end - t0Ns : null,
       startNs: Math.max(0, w.wl_job_start(t) - t0Ns),
       error: w.wl_job_error(t),

@@ -15,13 +15,23 @@ import {
   instantiateDebug,
   SIM_INVARIANT_NAMES,
   SimInvariantError,
+  structArg,
   w,
   type WasmExports,
   wrapExports,
 } from "../src/internal.ts";
-import { structArg } from "../src/wasm.ts";
 import { System } from "../src/system.ts";
-import { parseAbi, parseUapi, renderAbiAs, renderAbiTs, renderAs, renderTs } from "../tools/gen_abi.ts";
+import {
+  OWN_ABI_FILES,
+  parseAbi,
+  parseOwnAbi,
+  parseUapi,
+  renderAbiAs,
+  renderAbiTs,
+  renderAs,
+  renderTs,
+} from "../tools/gen_abi.ts";
+import { COST_NAMES } from "../src/profile.ts";
 
 Deno.test("every generated uAPI constant equals the compiled module's value", () => {
   gen.UAPI_NAMES.forEach((name, i) => assert.equal(gen[name], w.uapi_value(i), name));
@@ -36,7 +46,9 @@ Deno.test("the committed generated files are what tools/gen_abi.ts writes from a
   const consts = parseUapi(await Deno.readTextFile(new URL("asm/sim/uapi.ts", root)));
   assert.equal(await Deno.readTextFile(new URL("src/uapi.generated.ts", root)), renderTs(consts));
   assert.equal(await Deno.readTextFile(new URL("asm/sim/uapi_table.generated.ts", root)), renderAs(consts));
-  const own = parseAbi(await Deno.readTextFile(new URL("asm/sim/abi.ts", root)), "abi.ts");
+  const own = parseOwnAbi(
+    await Promise.all(OWN_ABI_FILES.map((f) => Deno.readTextFile(new URL(`asm/sim/${f}`, root)))),
+  );
   assert.equal(await Deno.readTextFile(new URL("src/abi.generated.ts", root)), renderAbiTs(own));
   assert.equal(await Deno.readTextFile(new URL("asm/sim/abi_table.generated.ts", root)), renderAbiAs(own));
 });
@@ -352,4 +364,38 @@ Deno.test("strerror names every errno of the ABI, negative or positive, and fall
   }
   assert.equal(constants.strerror(-14), "EFAULT");
   assert.equal(constants.strerror(-4095), "E4095");
+});
+
+Deno.test("every profile cost has an id in asm/sim/cost_ids.ts and each reaches its own id, whatever the order", () => {
+  assert.deepEqual(
+    [...COST_NAMES].sort(),
+    Object.keys(abi.COST).sort(),
+    "the profile's costs and the ids name the same",
+  );
+  assert.equal(Object.keys(abi.COST).length, abi.COST_COUNT);
+  const costs = Object.fromEntries(COST_NAMES.map((n, i) => [n, 1000 + i]));
+  new System({ profile: { base: "optane-p5800x", costs_ns: costs } });
+  for (const n of COST_NAMES) assert.equal(w.cost_get(abi.COST[n as keyof typeof abi.COST]), costs[n], n);
+});
+
+Deno.test("result indices: each index object is the asm names' values, and no two names of one reader share an index", () => {
+  const values = new Map(abi.ABI_VALUES);
+  const groups: [string, Record<string, number>][] = [
+    ["ST", abi.ST],
+    ["WL_STAT", abi.WL_STAT],
+    ["SNAP", abi.SNAP],
+    ["IOMMU_COUNTER", abi.IOMMU_COUNTER],
+    ["DMABUF_COUNTER", abi.DMABUF_COUNTER],
+    ["STACKED_STAT", abi.STACKED_STAT],
+    ["COST", abi.COST],
+  ];
+  for (const [name, ix] of groups) {
+    const seen = new Set<number>();
+    for (const [k, v] of Object.entries(ix)) {
+      assert.ok(!seen.has(v), `${name}.${k} shares index ${v}`);
+      seen.add(v);
+      const asm = [...values.entries()].find(([n]) => n.startsWith(`${name}_`) && values.get(n) === v);
+      assert.ok(asm, `${name}.${k} = ${v} is an asm constant of ${name}`);
+    }
+  }
 });

@@ -136,6 +136,11 @@ export function stacked_count_clone(s: i32, k: i32): void {
   unchecked((sd_clones[s * MEMBERS_MAX + k] += 1));
 }
 
+import {
+  STACKED_STAT_BROKEN, STACKED_STAT_CLONES, STACKED_STAT_FAULTY, STACKED_STAT_MEMBER, STACKED_STAT_PENDING,
+  STACKED_STAT_READ_RETRIES, STACKED_STAT_SIZE_BYTES,
+} from "../sim/abi";
+
 /**
  * Inspection of member `k` of `s`: 0 clones issued to it, 1 Faulty (md
  * raid1), 2 nr_pending, 3 MD_BROKEN (the array's, any k), 4 size in bytes
@@ -145,13 +150,13 @@ export function stacked_count_clone(s: i32, k: i32): void {
 export function stacked_stat(s: i32, k: i32, which: i32): f64 {
   const i = s * MEMBERS_MAX + k;
   switch (which) {
-    case 0: return <f64>unchecked(sd_clones[i]);
-    case 1: return unchecked(md_faulty[i]) ? 1 : 0;
-    case 2: return <f64>unchecked(md_pending[i]);
-    case 3: return unchecked(md_broken[s]) ? 1 : 0;
-    case 4: return <f64>unchecked(sd_cap[s]);
-    case 5: return <f64>unchecked(sd_member[i]);
-    case 6: return <f64>unchecked(md_read_retries[s]);
+    case STACKED_STAT_CLONES: return <f64>unchecked(sd_clones[i]);
+    case STACKED_STAT_FAULTY: return unchecked(md_faulty[i]) ? 1 : 0;
+    case STACKED_STAT_PENDING: return <f64>unchecked(md_pending[i]);
+    case STACKED_STAT_BROKEN: return unchecked(md_broken[s]) ? 1 : 0;
+    case STACKED_STAT_SIZE_BYTES: return <f64>unchecked(sd_cap[s]);
+    case STACKED_STAT_MEMBER: return <f64>unchecked(sd_member[i]);
+    case STACKED_STAT_READ_RETRIES: return <f64>unchecked(md_read_retries[s]);
   }
   return 0;
 }

@@ -1167,13 +1167,15 @@ export function iommu_hw_setup(
   atc_inval_ns = atc_ns_;
 }
 
-/** Invalidation-queue figures of `unit`: 0 busy ns, 1 commands, 2 syncs, 3 invalidations outstanding at syncs (sum). */
+import { IOMMU_UNIT_STAT_BUSY_NS, IOMMU_UNIT_STAT_COMMANDS, IOMMU_UNIT_STAT_SYNCS } from "../sim/abi";
+
+/** Invalidation-queue figures of `unit` (IOMMU_UNIT_STAT_*): busy ns, commands, syncs, invalidations outstanding at syncs (sum). */
 export function iommu_unit_stat(unit: i32, which: i32): f64 {
   if (unit < 0 || unit >= IOMMU_UNITS_MAX) return 0;
-  if (which == 0) return <f64>unchecked(unit_busy_ns[unit]);
-  if (which == 1) return <f64>unchecked(unit_cmds[unit]);
-  if (which == 2) return <f64>unchecked(unit_syncs[unit]);
-  return <f64>unchecked(unit_batch_sum[unit]);
+  if (which == IOMMU_UNIT_STAT_BUSY_NS) return <f64>unchecked(unit_busy_ns[unit]);
+  if (which == IOMMU_UNIT_STAT_COMMANDS) return <f64>unchecked(unit_cmds[unit]);
+  if (which == IOMMU_UNIT_STAT_SYNCS) return <f64>unchecked(unit_syncs[unit]);
+  return <f64>unchecked(unit_batch_sum[unit]); // IOMMU_UNIT_STAT_BATCHED
 }
 
 // ---------------------------------------------------------------------------

@@ -510,11 +510,13 @@ export function nvme_window_end(t1: u64): void {
   }
 }
 
+import { NVME_WINDOW_LATENCY_SUM_NS, NVME_WINDOW_OCCUPANCY_AREA_NS } from "../sim/abi";
+
 /** Window figures of controller `c`: 0 occupancy area (command-ns), 1 latency sum (ns), 2 commands timed. */
 export function nvme_window_stat(c: i32, which: i32): f64 {
-  if (which == 0) return unchecked(c_area_end[c]);
-  if (which == 1) return unchecked(c_lat_sum_end[c]);
-  return unchecked(c_lat_n_end[c]);
+  if (which == NVME_WINDOW_OCCUPANCY_AREA_NS) return unchecked(c_area_end[c]);
+  if (which == NVME_WINDOW_LATENCY_SUM_NS) return unchecked(c_lat_sum_end[c]);
+  return unchecked(c_lat_n_end[c]); // NVME_WINDOW_COMMANDS
 }
 
 // CQEs leave a controller in the order the link finished their data: the link

@@ -234,3 +234,261 @@
   /** The distribution's seed. */
   seed: f64;
 }
+
+// ---------------------------------------------------------------------------
+// Result indices: what each reader export takes, by name. The switch in the
+// export uses these names; TypeScript reads results by the generated objects
+// (src/abi.generated.ts; src/workload/stat_index.ts re-exports them).
+
+// index ST: stat_get(i): completion statistics over the measurement window.
+/** Successful I/Os measured. */
+export const ST_IOS: i32 = 0;
+/** Bytes they moved. */
+export const ST_BYTES: i32 = 1;
+/** Failed I/Os measured. */
+export const ST_ERRORS: i32 = 2;
+/** Sum of completion latencies, ns. */
+export const ST_LAT_SUM_NS: i32 = 3;
+/** Largest completion latency, ns. */
+export const ST_LAT_MAX_NS: i32 = 4;
+/** Smallest completion latency, ns (0 with no I/O). */
+export const ST_LAT_MIN_NS: i32 = 5;
+/** Buckets in the latency histogram. */
+export const ST_HIST_BUCKETS: i32 = 6;
+/** Sum of squared completion latencies, ns². */
+export const ST_LAT_SQ_SUM: i32 = 7;
+
+// index WL_STAT: wl_stat(i): the workload loop's state.
+/** I/Os completed, warm-up included. */
+export const WL_STAT_IOS: i32 = 0;
+/** Bytes completed, warm-up included. */
+export const WL_STAT_BYTES: i32 = 1;
+/** Failed I/Os, warm-up included. */
+export const WL_STAT_ERRORS: i32 = 2;
+/** io_uring_enter calls. */
+export const WL_STAT_CALLS: i32 = 3;
+/** Start of the measurement window, simulated ns. */
+export const WL_STAT_T0_NS: i32 = 4;
+/** End of the measurement window, simulated ns. */
+export const WL_STAT_T1_NS: i32 = 5;
+/** io_uring_enter calls when the window opened. */
+export const WL_STAT_CALLS_AT_START: i32 = 6;
+/** 1 once the run has finished. */
+export const WL_STAT_FINISHED: i32 = 7;
+/** Per-second samples taken. */
+export const WL_STAT_SAMPLES: i32 = 8;
+/** 1 while the measurement window is open. */
+export const WL_STAT_MEASURING: i32 = 9;
+/** io_uring_enter calls when the window closed. */
+export const WL_STAT_CALLS_AT_END: i32 = 10;
+
+// index SAMPLE: one per-second sample: 64-bit words at these indices
+// (wl_sample_ptr, wl_sample_words words a sample), then per core its busy ns
+// at SAMPLE_CORE_BUSY + SAMPLE_CORE_WORDS × core and its spin ns after it.
+/** Simulated time of the sample, ns. */
+export const SAMPLE_T_NS: i32 = 0;
+/** Measured I/Os so far. */
+export const SAMPLE_IOS: i32 = 1;
+/** Bytes so far. */
+export const SAMPLE_BYTES: i32 = 2;
+/** io_uring_enter calls so far. */
+export const SAMPLE_CALLS: i32 = 3;
+/** SQEs submitted so far. */
+export const SAMPLE_SUBMITTED: i32 = 4;
+/** CQEs reaped so far. */
+export const SAMPLE_REAPED: i32 = 5;
+/** Core 0's busy ns; core c's at this + SAMPLE_CORE_WORDS × c. */
+export const SAMPLE_CORE_BUSY: i32 = 6;
+/** Words per core: busy ns, spin ns. */
+export const SAMPLE_CORE_WORDS: i32 = 2;
+
+// index SNAP: snap_get(group, i): the counter groups snapshotted when the
+// measurement window opened.
+/** IOMMU counters, i as iommu_counter takes it. */
+export const SNAP_IOMMU: i32 = 0;
+/** dma-buf counters, i as dmabuf_counter takes it. */
+export const SNAP_DMABUF: i32 = 1;
+/** Per drive d: i = d × SNAP_CTRL_WORDS + SNAP_CTRL_*. */
+export const SNAP_CTRL: i32 = 2;
+/** Per IOMMU unit u: i = u × IOMMU_UNIT_STAT_WORDS + IOMMU_UNIT_STAT_*. */
+export const SNAP_IOMMU_UNIT: i32 = 3;
+
+// index SNAP_CTRL: per drive in the SNAP_CTRL group.
+/** Commands processed. */
+export const SNAP_CTRL_CMDS: i32 = 0;
+/** Controller busy time, ns. */
+export const SNAP_CTRL_BUSY_NS: i32 = 1;
+/** Link busy time, ns. */
+export const SNAP_CTRL_LINK_BUSY_NS: i32 = 2;
+/** Words per drive. */
+export const SNAP_CTRL_WORDS: i32 = 3;
+
+// index IOMMU_UNIT_STAT: iommu_unit_stat(unit, i): one IOMMU unit's
+// invalidation queue (also per unit in the SNAP_IOMMU_UNIT group).
+/** Time the queue was busy, ns. */
+export const IOMMU_UNIT_STAT_BUSY_NS: i32 = 0;
+/** Commands through the queue. */
+export const IOMMU_UNIT_STAT_COMMANDS: i32 = 1;
+/** Waits (syncs) issued. */
+export const IOMMU_UNIT_STAT_SYNCS: i32 = 2;
+/** Invalidations outstanding at each sync, summed. */
+export const IOMMU_UNIT_STAT_BATCHED: i32 = 3;
+/** Words per unit. */
+export const IOMMU_UNIT_STAT_WORDS: i32 = 4;
+
+// index NVME_WINDOW: nvme_window_stat(drive, i): the drive's occupancy and
+// latency over the measurement window.
+/** Commands in flight integrated over time, command·ns. */
+export const NVME_WINDOW_OCCUPANCY_AREA_NS: i32 = 0;
+/** Sum of command latencies, ns. */
+export const NVME_WINDOW_LATENCY_SUM_NS: i32 = 1;
+/** Commands completed. */
+export const NVME_WINDOW_COMMANDS: i32 = 2;
+
+// index GPU_COUNTER: gpu_counter(i): GPU copies and host-memory traffic.
+/** GPU copies. */
+export const GPU_COUNTER_COPIES: i32 = 0;
+/** Bytes through host memory. */
+export const GPU_COUNTER_HOST_MEM_BYTES: i32 = 1;
+/** Bytes over GPU 0's link; GPU g's at this + g. */
+export const GPU_COUNTER_LINK_BYTES: i32 = 2;
+
+// index SWIOTLB_COUNTER: swiotlb_counter(i): shadow buffers of untrusted devices.
+/** Requests bounced. */
+export const SWIOTLB_COUNTER_BOUNCES: i32 = 0;
+/** Bytes copied. */
+export const SWIOTLB_COUNTER_COPIED_BYTES: i32 = 1;
+/** Padding bytes zeroed. */
+export const SWIOTLB_COUNTER_PADDING_BYTES: i32 = 2;
+
+// index QUEUE_LIMIT: blk_queue_limit(i): the block queue limits in force.
+/** max_hw_sectors_kb. */
+export const QUEUE_LIMIT_MAX_HW_SECTORS_KB: i32 = 0;
+/** max_sectors_kb. */
+export const QUEUE_LIMIT_MAX_SECTORS_KB: i32 = 1;
+/** max_segments. */
+export const QUEUE_LIMIT_MAX_SEGMENTS: i32 = 2;
+/** dma_alignment, bytes. */
+export const QUEUE_LIMIT_DMA_ALIGNMENT: i32 = 3;
+
+// index IOMMU_COUNTER (snake_case keys): iommu_counter(i): IOMMU counters
+// (their names are System.iommuCounters()'s and a run result's keys).
+/** Mappings made. */
+export const IOMMU_COUNTER_MAPS: i32 = 0;
+/** Mappings removed. */
+export const IOMMU_COUNTER_UNMAPS: i32 = 1;
+/** IOTLB invalidations. */
+export const IOMMU_COUNTER_INVALIDATIONS: i32 = 2;
+/** IOTLB hits. */
+export const IOMMU_COUNTER_IOTLB_HITS: i32 = 3;
+/** IOTLB misses. */
+export const IOMMU_COUNTER_IOTLB_MISSES: i32 = 4;
+/** Page-table walks. */
+export const IOMMU_COUNTER_WALKS: i32 = 5;
+/** Translation faults. */
+export const IOMMU_COUNTER_FAULTS: i32 = 6;
+/** Translations through a stale IOTLB entry. */
+export const IOMMU_COUNTER_STALE_HITS: i32 = 7;
+/** Flush-queue flushes. */
+export const IOMMU_COUNTER_FQ_FLUSHES: i32 = 8;
+/** IOVAs from the per-CPU caches. */
+export const IOMMU_COUNTER_IOVA_CACHE_HITS: i32 = 9;
+/** IOVAs from the tree. */
+export const IOMMU_COUNTER_IOVA_TREE_ALLOCS: i32 = 10;
+/** Page-table entries written. */
+export const IOMMU_COUNTER_PTE_WRITES: i32 = 11;
+
+// index DMABUF_COUNTER (snake_case keys): dmabuf_counter(i): dma-buf counters
+// (their names are System.dmabufCounters()'s and a run result's keys).
+/** Maps created. */
+export const DMABUF_COUNTER_MAPS_CREATED: i32 = 0;
+/** Maps freed. */
+export const DMABUF_COUNTER_MAPS_FREED: i32 = 1;
+/** Live maps killed by move_notify. */
+export const DMABUF_COUNTER_INVALIDATIONS: i32 = 2;
+/** Requests parked to wait for a map (handed to io-wq). */
+export const DMABUF_COUNTER_WAITS: i32 = 3;
+/** Maps made again after an invalidation. */
+export const DMABUF_COUNTER_REMAPS: i32 = 4;
+/** Requests failed with -EAGAIN (RWF_NOWAIT, no live map). */
+export const DMABUF_COUNTER_EAGAIN: i32 = 5;
+/** Fences signalled. */
+export const DMABUF_COUNTER_FENCES_SIGNALLED: i32 = 6;
+/** Migrations done. */
+export const DMABUF_COUNTER_MIGRATIONS: i32 = 7;
+/** Migrations that failed. */
+export const DMABUF_COUNTER_MIGRATIONS_FAILED: i32 = 8;
+
+// index STACKED_STAT: stacked_stat(dev, member, i): a stacked device and its members.
+/** Clones sent to the member. */
+export const STACKED_STAT_CLONES: i32 = 0;
+/** 1 when the member is Faulty (md raid1). */
+export const STACKED_STAT_FAULTY: i32 = 1;
+/** Requests pending on the member. */
+export const STACKED_STAT_PENDING: i32 = 2;
+/** 1 when the array is broken (MD_BROKEN; member ignored). */
+export const STACKED_STAT_BROKEN: i32 = 3;
+/** The device's size, bytes (member ignored). */
+export const STACKED_STAT_SIZE_BYTES: i32 = 4;
+/** The member's drive index. */
+export const STACKED_STAT_MEMBER: i32 = 5;
+/** raid1d read retries (member ignored). */
+export const STACKED_STAT_READ_RETRIES: i32 = 6;
+
+// index JOB_STAT: wl_job_stat(thread, dir, word): a fio thread's statistic
+// words per direction; each latency is four words from its base (JOB_LAT_*).
+/** I/Os. */
+export const JOB_STAT_IOS: i32 = 0;
+/** Bytes. */
+export const JOB_STAT_BYTES: i32 = 1;
+/** Errors. */
+export const JOB_STAT_ERRORS: i32 = 2;
+/** Completion latency (clat), ns. */
+export const JOB_STAT_CLAT: i32 = 3;
+/** Submission latency (slat), ns. */
+export const JOB_STAT_SLAT: i32 = 7;
+/** Total latency (lat), ns. */
+export const JOB_STAT_LAT: i32 = 11;
+/** Words per (thread, direction). */
+export const JOB_STAT_WORDS: i32 = 16;
+
+// index JOB_LAT: a latency's four words, from its JOB_STAT_* base.
+/** Sum, ns. */
+export const JOB_LAT_SUM: i32 = 0;
+/** Sum of squares, ns². */
+export const JOB_LAT_SUM_SQ: i32 = 1;
+/** Smallest, ns (0 when nothing was recorded). */
+export const JOB_LAT_MIN: i32 = 2;
+/** Largest, ns. */
+export const JOB_LAT_MAX: i32 = 3;
+
+// index JOB_SAMPLE: wl_job_sample(sample, thread, dir, word): a fio thread's
+// words in each per-second sample.
+/** I/Os. */
+export const JOB_SAMPLE_IOS: i32 = 0;
+/** Bytes. */
+export const JOB_SAMPLE_BYTES: i32 = 1;
+/** Completion latency sum, ns. */
+export const JOB_SAMPLE_CLAT_SUM: i32 = 2;
+/** Words per (thread, direction). */
+export const JOB_SAMPLE_WORDS: i32 = 3;
+
+// index JOB_MAP: wl_job_map(thread, i): a fio thread's io_u maps, each of
+// JOB_MAP_BUCKETS buckets (fio: 1, 2, 4, 8, 16, 32, >=64 for depths; 0, 4, 8,
+// 16, 32, 64, >=64 for batches).
+/** IO depths. */
+export const JOB_MAP_DEPTH: i32 = 0;
+/** Submit batches. */
+export const JOB_MAP_SUBMIT: i32 = 7;
+/** Complete batches. */
+export const JOB_MAP_COMPLETE: i32 = 14;
+/** Buckets per map. */
+export const JOB_MAP_BUCKETS: i32 = 7;
+/** Words per thread. */
+export const JOB_MAP_WORDS: i32 = 21;
+
+// How many counters each counter group has.
+/** iommu_counter's counters. */
+export const IOMMU_COUNTER_NR: i32 = IOMMU_COUNTER_PTE_WRITES + 1;
+/** dmabuf_counter's counters. */
+export const DMABUF_COUNTER_NR: i32 = DMABUF_COUNTER_MIGRATIONS_FAILED + 1;

@@ -62,7 +62,8 @@ export const INV_HOOK_UNSET: i32 = 15; // an upward hook was called before machi
 export const INV_UNMAP_UNMAPPED: i32 = 16; // iommu_unmap found a PTE that was not mapped
 export const INV_FREE_UNALLOCATED: i32 = 17; // free_iova of a range the IOVA tree does not hold
 export const INV_ABI_STRUCT: i32 = 18; // a set-up struct of another size than the module's (sim/abi.ts)
-export const INV_COUNT: i32 = 19;
+export const INV_TW_PASSES: i32 = 19; // task work ran more passes than there are requests (tw_run_all/local)
+export const INV_COUNT: i32 = 20;
 
 /** Which named invariant broke last (INV_*, 0 when the failure was not a named invariant). */
 export let sim_invariant: i32 = INV_NONE;

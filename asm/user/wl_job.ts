@@ -8,6 +8,11 @@
 // An I/O in flight is identified by a tag (its SQE user_data): a per-thread
 // slot holding its prep time, issue time, length and direction.
 
+import {
+  JOB_LAT_MAX, JOB_LAT_MIN, JOB_LAT_SUM, JOB_LAT_SUM_SQ, JOB_MAP_BUCKETS, JOB_MAP_WORDS, JOB_SAMPLE_BYTES,
+  JOB_SAMPLE_CLAT_SUM, JOB_SAMPLE_IOS, JOB_SAMPLE_WORDS, JOB_STAT_BYTES, JOB_STAT_CLAT, JOB_STAT_ERRORS, JOB_STAT_IOS,
+  JOB_STAT_LAT, JOB_STAT_SLAT, JOB_STAT_WORDS,
+} from "../sim/abi";
 import { CORES_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
 import { hist_index, HIST_BUCKETS } from "../sim/stats";
@@ -49,18 +54,20 @@ let stats: usize = 0; // STAT_WORDS f64 per (thread, dir)
 let hists: usize = 0; // HIST_BUCKETS u64 per (thread, dir)
 let depth_maps: usize = 0; // MAP_WORDS u64 per thread: IO depths, submit, complete
 /** Statistic words per (thread, direction). */
-export const STAT_WORDS: i32 = 16;
-export const ST_IOS: i32 = 0;
-export const ST_BYTES: i32 = 1;
-export const ST_ERRORS: i32 = 2;
-export const ST_CLAT: i32 = 3; // sum, sum of squares, min, max
-export const ST_SLAT: i32 = 7;
-export const ST_LAT: i32 = 11;
+// The words' indices are defined once in sim/abi.ts (JOB_STAT_*, JOB_MAP_*,
+// JOB_SAMPLE_*), which TypeScript reads them by; these are their local names.
+export const STAT_WORDS: i32 = JOB_STAT_WORDS;
+export const ST_IOS: i32 = JOB_STAT_IOS;
+export const ST_BYTES: i32 = JOB_STAT_BYTES;
+export const ST_ERRORS: i32 = JOB_STAT_ERRORS;
+export const ST_CLAT: i32 = JOB_STAT_CLAT; // sum, sum of squares, min, max (JOB_LAT_*)
+export const ST_SLAT: i32 = JOB_STAT_SLAT;
+export const ST_LAT: i32 = JOB_STAT_LAT;
 /** Buckets of each io_u_map (fio: 1, 2, 4, 8, 16, 32, >=64 for depths; 0, 4, 8, 16, 32, 64, >=64 for batches). */
-export const MAP_BUCKETS: i32 = 7;
-const MAP_WORDS: i32 = 3 * MAP_BUCKETS;
+export const MAP_BUCKETS: i32 = JOB_MAP_BUCKETS;
+const MAP_WORDS: i32 = JOB_MAP_WORDS;
 /** Job-sample words per (thread, direction): I/Os, bytes, clat sum. */
-export const JS_WORDS: i32 = 3;
+export const JS_WORDS: i32 = JOB_SAMPLE_WORDS;
 
 /**
  * Whether fio's per-thread statistics are kept (slat, clat and lat sums, the
@@ -211,10 +218,12 @@ export function tag_put(t: i32, tag: u32, done_ns: u64, res: i32, count: bool): 
 
 function add_lat(s: usize, w: i32, v: f64): void {
   const q = s + <usize>w * 8;
-  store<f64>(q, load<f64>(q) + v);
-  store<f64>(q + 8, load<f64>(q + 8) + v * v);
-  if (v < load<f64>(q + 16)) store<f64>(q + 16, v);
-  if (v > load<f64>(q + 24)) store<f64>(q + 24, v);
+  const sum = q + JOB_LAT_SUM * 8, sum_sq = q + JOB_LAT_SUM_SQ * 8;
+  const min = q + JOB_LAT_MIN * 8, max = q + JOB_LAT_MAX * 8;
+  store<f64>(sum, load<f64>(sum) + v);
+  store<f64>(sum_sq, load<f64>(sum_sq) + v * v);
+  if (v < load<f64>(min)) store<f64>(min, v);
+  if (v > load<f64>(max)) store<f64>(max, v);
 }
 
 /** fio's io_u_map bucket of a depth (1, 2, 4, 8, 16, 32, >=64) or a batch (0, 4, 8, 16, 32, 64, >=64). */
@@ -256,9 +265,10 @@ export function map_complete(t: i32, n: u32): void {
 export function job_sample(p: usize): void {
   for (let k = 0; k < nthreads * 2; k++) {
     const s = stats + <usize>k * STAT_WORDS * 8;
-    store<f64>(p + <usize>k * JS_WORDS * 8, load<f64>(s + ST_IOS * 8));
-    store<f64>(p + <usize>(k * JS_WORDS + 1) * 8, load<f64>(s + ST_BYTES * 8));
-    store<f64>(p + <usize>(k * JS_WORDS + 2) * 8, load<f64>(s + ST_CLAT * 8));
+    const q = p + <usize>k * JS_WORDS * 8;
+    store<f64>(q + JOB_SAMPLE_IOS * 8, load<f64>(s + ST_IOS * 8));
+    store<f64>(q + JOB_SAMPLE_BYTES * 8, load<f64>(s + ST_BYTES * 8));
+    store<f64>(q + JOB_SAMPLE_CLAT_SUM * 8, load<f64>(s + (ST_CLAT + JOB_LAT_SUM) * 8));
   }
 }
 

@@ -42,7 +42,12 @@ import {
 } from "./wl_job";
 
 import { abi_struct_check } from "../sim/errors";
-import { wl_config, wl_offsets_config, wl_pace_config, wl_thread_config } from "../sim/abi";
+import {
+  SAMPLE_BYTES, SAMPLE_CALLS, SAMPLE_CORE_BUSY, SAMPLE_CORE_WORDS, SAMPLE_IOS, SAMPLE_REAPED, SAMPLE_SUBMITTED,
+  SAMPLE_T_NS, wl_config, WL_STAT_BYTES, WL_STAT_CALLS, WL_STAT_CALLS_AT_END, WL_STAT_CALLS_AT_START,
+  WL_STAT_ERRORS, WL_STAT_FINISHED, WL_STAT_IOS, WL_STAT_MEASURING, WL_STAT_SAMPLES, WL_STAT_T0_NS, WL_STAT_T1_NS,
+  wl_offsets_config, wl_pace_config, wl_thread_config,
+} from "../sim/abi";
 
 const THREADS_MAX: i32 = CORES_MAX;
 const FILES_MAX: i32 = 16;
@@ -144,7 +149,7 @@ function snap_end(): void {
 let samples: usize = 0;
 export let sample_count: u32 = 0;
 // t, measured I/Os, bytes, calls, submitted, reaped, then busy and spin per core.
-const SAMPLE_WORDS: u32 = 6 + 2 * <u32>CORES_MAX;
+const SAMPLE_WORDS: u32 = <u32>SAMPLE_CORE_BUSY + <u32>SAMPLE_CORE_WORDS * <u32>CORES_MAX;
 
 /** Lay out the workload's tables (per machine: the arena was reset). */
 export function wl_init(): void {
@@ -610,15 +615,16 @@ function wl_snapshot_hook(): void {
 function record_sample(t: u64): void {
   if (sample_count >= SAMPLES_MAX) return;
   const p = samples + <usize>sample_count * SAMPLE_WORDS * 8;
-  store<u64>(p, t);
-  store<u64>(p + 8, st_ios);
-  store<u64>(p + 16, wl_bytes);
-  store<u64>(p + 24, wl_calls);
-  store<u64>(p + 32, wl_submitted);
-  store<u64>(p + 40, wl_reaped);
+  store<u64>(p + SAMPLE_T_NS * 8, t);
+  store<u64>(p + SAMPLE_IOS * 8, st_ios);
+  store<u64>(p + SAMPLE_BYTES * 8, wl_bytes);
+  store<u64>(p + SAMPLE_CALLS * 8, wl_calls);
+  store<u64>(p + SAMPLE_SUBMITTED * 8, wl_submitted);
+  store<u64>(p + SAMPLE_REAPED * 8, wl_reaped);
   for (let c = 0; c < nthreads; c++) {
-    store<u64>(p + 48 + <usize>c * 16, core_busy_of(c));
-    store<u64>(p + 56 + <usize>c * 16, unchecked(core_layer[c * LAYERS + LAYER_SPIN]));
+    const core = p + <usize>(SAMPLE_CORE_BUSY + c * SAMPLE_CORE_WORDS) * 8;
+    store<u64>(core, core_busy_of(c));
+    store<u64>(core + 8, unchecked(core_layer[c * LAYERS + LAYER_SPIN]));
   }
   job_sample(job_samples + <usize>sample_count * <usize>(nthreads * 2 * JS_WORDS) * 8);
   sample_count++;
@@ -995,17 +1001,17 @@ export function wl_end_layer(c: i32, l: i32): f64 {
 }
 export function wl_stat(i: i32): f64 {
   switch (i) {
-    case 0: return <f64>wl_ios;
-    case 1: return <f64>wl_bytes;
-    case 2: return <f64>wl_errors;
-    case 3: return <f64>wl_calls;
-    case 4: return <f64>wl_t0;
-    case 5: return <f64>wl_t1;
-    case 6: return <f64>snap_calls;
-    case 7: return wl_finished ? 1 : 0;
-    case 8: return <f64>sample_count;
-    case 9: return wl_measuring ? 1 : 0;
-    case 10: return <f64>snap_end_calls;
+    case WL_STAT_IOS: return <f64>wl_ios;
+    case WL_STAT_BYTES: return <f64>wl_bytes;
+    case WL_STAT_ERRORS: return <f64>wl_errors;
+    case WL_STAT_CALLS: return <f64>wl_calls;
+    case WL_STAT_T0_NS: return <f64>wl_t0;
+    case WL_STAT_T1_NS: return <f64>wl_t1;
+    case WL_STAT_CALLS_AT_START: return <f64>snap_calls;
+    case WL_STAT_FINISHED: return wl_finished ? 1 : 0;
+    case WL_STAT_SAMPLES: return <f64>sample_count;
+    case WL_STAT_MEASURING: return wl_measuring ? 1 : 0;
+    case WL_STAT_CALLS_AT_END: return <f64>snap_end_calls;
   }
   return 0;
 }

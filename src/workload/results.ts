@@ -22,6 +22,7 @@ import {
 import { securityReport } from "../security.ts";
 import { latencyStats } from "./latency.ts";
 import { readThreadResults } from "../workload_fio.ts";
+import { DMABUF_COUNTER, IOMMU_COUNTER } from "../abi.generated.ts";
 
 /** CPU layers, in asm order (asm/sim/engine.ts LAYER_*). */
 export const LAYER_NAMES = [
@@ -147,10 +148,14 @@ function cpuByCoreAndLayer(threads: number, simNs: number) {
 function windowCounters(sys: System, devs: number[], simNs: number) {
   const p = sys.profile;
   const iommu = Object.fromEntries(
-    IOMMU_COUNTERS.map((n, i) => [n, w.iommu_counter(i) - w.snap_get(SNAP.iommu, i)]),
+    IOMMU_COUNTERS.map((
+      n,
+    ) => [n, w.iommu_counter(IOMMU_COUNTER[n]) - w.snap_get(SNAP.iommu, IOMMU_COUNTER[n])]),
   );
   const dmabuf = Object.fromEntries(
-    DMABUF_COUNTERS.map((n, i) => [n, w.dmabuf_counter(i) - w.snap_get(SNAP.dmabuf, i)]),
+    DMABUF_COUNTERS.map((
+      n,
+    ) => [n, w.dmabuf_counter(DMABUF_COUNTER[n]) - w.snap_get(SNAP.dmabuf, DMABUF_COUNTER[n])]),
   );
   const ctrl = (d: number, k: number) => w.snap_get(SNAP.ctrl, d * SNAP_CTRL.words + k);
   const devices = devs.map((d) => ({
@@ -232,7 +237,7 @@ export class SampleReader {
         bwBytesPerS: (delta(i, SAMPLE.bytes) / dt) * 1e9,
         cpuUtil: Array.from(
           { length: this.threads },
-          (_, c) => Math.min(1, delta(i, SAMPLE.coreBusy + 2 * c) / dt),
+          (_, c) => Math.min(1, delta(i, SAMPLE.coreBusy + SAMPLE.coreWords * c) / dt),
         ),
         callsPerS: (dcalls / dt) * 1e9,
         iosPerCall: dcalls > 0 ? delta(i, SAMPLE.reaped) / dcalls : 0,
