@@ -31,6 +31,10 @@ export interface StructLayout<T> {
 export const IOMMU_COUNTER_NR = 12;
 /** How many counters each counter group has.: dmabuf_counter's counters. */
 export const DMABUF_COUNTER_NR = 9;
+/** How many layers there are.: CPU layers. */
+export const CPU_LAYERS = 10;
+/** How many layers there are.: Exposure kinds. */
+export const EXPOSURE_KINDS = 3;
 /** How many there are (set_cost ignores ids past it). */
 export const COST_COUNT = 48;
 /** stat_get(i): completion statistics over the measurement window. */
@@ -285,6 +289,102 @@ export const JOB_MAP = {
   buckets: 7,
   /** Words per thread. */
   words: 21,
+} as const;
+/** the kind of a mapping exposure_get(kind, …) reports on. */
+export const EXPOSURE_KIND = {
+  /** A per-I/O mapping (dma_map_sg / dma_unmap_sg). */
+  streaming: 0,
+  /** A dma-buf map (the attachment's sg_table). */
+  dmabuf: 1,
+  /** A per-I/O mapping of swiotlb bounce pages (untrusted device). */
+  shadow: 2,
+} as const;
+/** exposure_get(kind, i, t): exposure figures of a kind at time t (ranges still waiting for a flush count up to t). */
+export const EXPOSURE = {
+  /** Unmaps. */
+  unmaps: 0,
+  /** Pages unmapped. */
+  unmappedPages: 1,
+  /** Unmaps whose IOTLB invalidation was deferred (stale ranges). */
+  staleRanges: 2,
+  /** Pages left reachable after their unmap. */
+  stalePages: 3,
+  /** IOTLB entries left stale. */
+  staleIotlb: 4,
+  /** The longest stale window, ns. */
+  windowMax: 5,
+  /** Σ stale pages × time, page·ns. */
+  stalePageNs: 6,
+  /** Σ stale range windows, ns. */
+  staleRangeNs: 7,
+  /** Stale ranges still open at t. */
+  open: 8,
+  /** Pages mapped now. */
+  mappedNow: 9,
+  /** Most pages mapped at once. */
+  mappedMax: 10,
+  /** Σ mapped pages × time up to t, page·ns. */
+  mappedPageNs: 11,
+  /** Sub-page maps (streaming kind only). */
+  subMaps: 12,
+  /** Bytes mapped beyond the I/O by sub-page maps (streaming kind only). */
+  subBytes: 13,
+  /** Σ those bytes × time up to t, byte·ns (streaming kind only). */
+  subByteNs: 14,
+  /** Most pages of both kinds mapped at once (any kind). */
+  mappedAllMax: 15,
+} as const;
+/** the CPU layers a core's time is charged to (core_layer_ns(core, layer); a run result's cpuNsPerIoByLayer keys). */
+export const CPU_LAYER = {
+  /** The program itself. */
+  app: 0,
+  /** io_uring. */
+  io_uring: 1,
+  /** The block layer. */
+  block: 2,
+  /** nvme-pci. */
+  nvme: 3,
+  /** dma-direct / IOMMU map and unmap. */
+  dma: 4,
+  /** Spinning for a synchronous invalidation. */
+  iommu_wait: 5,
+  /** dma-buf maps, fences and tokens. */
+  dmabuf: 6,
+  /** Spinning on the completion queue. */
+  poll: 7,
+  /** Interrupt handling. */
+  irq: 8,
+  /** Polling with nothing to find: CPU use that does no work. */
+  spin: 9,
+} as const;
+/** a trace record's kind byte. */
+export const TRACE_KIND = {
+  /** io stage: SQE consumed → command queued. */
+  submit: 1,
+  /** io stage: DMA map. */
+  map: 2,
+  /** io stage: command + PRP/SGL set-up. */
+  command: 3,
+  /** io stage: controller + media + link. */
+  device: 4,
+  /** io stage: CQE posted → request completed. */
+  complete: 5,
+  /** io stage: DMA unmap. */
+  unmap: 6,
+  /** cpu: io_uring_enter. */
+  cpuEnter: 10,
+  /** cpu: spinning on the CQ. */
+  cpuPoll: 11,
+  /** cpu: interrupt handling. */
+  cpuIrq: 12,
+  /** cpu: waiting for an IOTLB invalidation. */
+  cpuInvwait: 13,
+  /** IOMMU unit: one invalidation. */
+  inval: 20,
+  /** counter: requests in flight on a ring. */
+  cntInflight: 30,
+  /** counter: IOTLB misses so far. */
+  cntIotlbMiss: 31,
 } as const;
 /** set_cost(id, ns): per-step CPU costs, keyed by the profile's costs_ns field names (src/profile.ts COST_FIELDS documents each). */
 export const COST = {
@@ -728,6 +828,38 @@ export const WL_OFFSETS_CONFIG: StructLayout<WlOffsetsConfig> = {
   ],
 };
 
+/** struct trace_entry: one record of the trace buffer (trace_buf(), trace_count() of them). */
+export interface TraceEntry {
+  /** When it started, ns. */
+  tNs: bigint;
+  /** How long it lasted, ns. */
+  durNs: bigint;
+  /** A counter's value, or the request's tag. */
+  value: number;
+  /** The track: a core, a ring, an IOMMU unit. */
+  track: number;
+  /** TRACE_KIND_*. */
+  kind: number;
+  /** Padding. */
+  pad: number;
+  /** Unused: entries are 32 bytes apart. */
+  reserved: bigint;
+}
+/** Layout of struct trace_entry. */
+export const TRACE_ENTRY: StructLayout<TraceEntry> = {
+  name: "trace_entry",
+  size: 32,
+  fields: [
+    { key: "tNs", field: "t_ns", offset: 0, type: "u64" },
+    { key: "durNs", field: "dur_ns", offset: 8, type: "u64" },
+    { key: "value", field: "value", offset: 16, type: "u32" },
+    { key: "track", field: "track", offset: 20, type: "u16" },
+    { key: "kind", field: "kind", offset: 22, type: "u8" },
+    { key: "pad", field: "pad", offset: 23, type: "u8" },
+    { key: "reserved", field: "reserved", offset: 24, type: "u64" },
+  ],
+};
+
 /** Every constant of asm/sim/abi.ts, in its order (the index abi_value takes), with its value. */
 export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["ST_IOS", 0],
@@ -833,6 +965,50 @@ export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["JOB_MAP_WORDS", 21],
   ["IOMMU_COUNTER_NR", 12],
   ["DMABUF_COUNTER_NR", 9],
+  ["EXPOSURE_KIND_STREAMING", 0],
+  ["EXPOSURE_KIND_DMABUF", 1],
+  ["EXPOSURE_KIND_SHADOW", 2],
+  ["EXPOSURE_UNMAPS", 0],
+  ["EXPOSURE_UNMAPPED_PAGES", 1],
+  ["EXPOSURE_STALE_RANGES", 2],
+  ["EXPOSURE_STALE_PAGES", 3],
+  ["EXPOSURE_STALE_IOTLB", 4],
+  ["EXPOSURE_WINDOW_MAX", 5],
+  ["EXPOSURE_STALE_PAGE_NS", 6],
+  ["EXPOSURE_STALE_RANGE_NS", 7],
+  ["EXPOSURE_OPEN", 8],
+  ["EXPOSURE_MAPPED_NOW", 9],
+  ["EXPOSURE_MAPPED_MAX", 10],
+  ["EXPOSURE_MAPPED_PAGE_NS", 11],
+  ["EXPOSURE_SUB_MAPS", 12],
+  ["EXPOSURE_SUB_BYTES", 13],
+  ["EXPOSURE_SUB_BYTE_NS", 14],
+  ["EXPOSURE_MAPPED_ALL_MAX", 15],
+  ["CPU_LAYER_APP", 0],
+  ["CPU_LAYER_IO_URING", 1],
+  ["CPU_LAYER_BLOCK", 2],
+  ["CPU_LAYER_NVME", 3],
+  ["CPU_LAYER_DMA", 4],
+  ["CPU_LAYER_IOMMU_WAIT", 5],
+  ["CPU_LAYER_DMABUF", 6],
+  ["CPU_LAYER_POLL", 7],
+  ["CPU_LAYER_IRQ", 8],
+  ["CPU_LAYER_SPIN", 9],
+  ["TRACE_KIND_SUBMIT", 1],
+  ["TRACE_KIND_MAP", 2],
+  ["TRACE_KIND_COMMAND", 3],
+  ["TRACE_KIND_DEVICE", 4],
+  ["TRACE_KIND_COMPLETE", 5],
+  ["TRACE_KIND_UNMAP", 6],
+  ["TRACE_KIND_CPU_ENTER", 10],
+  ["TRACE_KIND_CPU_POLL", 11],
+  ["TRACE_KIND_CPU_IRQ", 12],
+  ["TRACE_KIND_CPU_INVWAIT", 13],
+  ["TRACE_KIND_INVAL", 20],
+  ["TRACE_KIND_CNT_INFLIGHT", 30],
+  ["TRACE_KIND_CNT_IOTLB_MISS", 31],
+  ["CPU_LAYERS", 10],
+  ["EXPOSURE_KINDS", 3],
   ["COST_ENTER", 0],
   ["COST_SQE", 1],
   ["COST_NOP", 2],
@@ -883,6 +1059,31 @@ export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["COST_BIO_CLONE", 47],
   ["COST_COUNT", 48],
 ];
+/** Every index object above, by its name. */
+export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  ST,
+  WL_STAT,
+  SAMPLE,
+  SNAP,
+  SNAP_CTRL,
+  IOMMU_UNIT_STAT,
+  NVME_WINDOW,
+  GPU_COUNTER,
+  SWIOTLB_COUNTER,
+  QUEUE_LIMIT,
+  IOMMU_COUNTER,
+  DMABUF_COUNTER,
+  STACKED_STAT,
+  JOB_STAT,
+  JOB_LAT,
+  JOB_SAMPLE,
+  JOB_MAP,
+  EXPOSURE_KIND,
+  EXPOSURE,
+  CPU_LAYER,
+  TRACE_KIND,
+  COST,
+};
 /** Every struct, in asm/sim/abi.ts order (the index abi_struct_* take). */
 // deno-lint-ignore no-explicit-any
 export const ABI_STRUCTS: readonly StructLayout<any>[] = [
@@ -892,4 +1093,5 @@ export const ABI_STRUCTS: readonly StructLayout<any>[] = [
   WL_THREAD_CONFIG,
   WL_PACE_CONFIG,
   WL_OFFSETS_CONFIG,
+  TRACE_ENTRY,
 ];

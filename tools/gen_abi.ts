@@ -309,6 +309,9 @@ export function renderAbiTs(src: AbiSource): string {
   s += src.consts.length
     ? `\n${src.consts.map((c) => `  ["${c.name}", ${c.value}],\n`).join("")}];\n`
     : "];\n";
+  s += "/** Every index object above, by its name. */\n";
+  s += "export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number>>>> = {";
+  s += src.indices.length ? `\n${src.indices.map((ix) => `  ${ix.name},\n`).join("")}};\n` : "};\n";
   s += "/** Every struct, in asm/sim/abi.ts order (the index abi_struct_* take). */\n";
   s += "// deno-lint-ignore no-explicit-any\n";
   s += "export const ABI_STRUCTS: readonly StructLayout<any>[] = [";

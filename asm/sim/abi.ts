@@ -492,3 +492,122 @@ export const JOB_MAP_WORDS: i32 = 21;
 export const IOMMU_COUNTER_NR: i32 = IOMMU_COUNTER_PTE_WRITES + 1;
 /** dmabuf_counter's counters. */
 export const DMABUF_COUNTER_NR: i32 = DMABUF_COUNTER_MIGRATIONS_FAILED + 1;
+
+// index EXPOSURE_KIND: the kind of a mapping exposure_get(kind, …) reports on.
+/** A per-I/O mapping (dma_map_sg / dma_unmap_sg). */
+export const EXPOSURE_KIND_STREAMING: i32 = 0;
+/** A dma-buf map (the attachment's sg_table). */
+export const EXPOSURE_KIND_DMABUF: i32 = 1;
+/** A per-I/O mapping of swiotlb bounce pages (untrusted device). */
+export const EXPOSURE_KIND_SHADOW: i32 = 2;
+
+// index EXPOSURE: exposure_get(kind, i, t): exposure figures of a kind at
+// time t (ranges still waiting for a flush count up to t).
+/** Unmaps. */
+export const EXPOSURE_UNMAPS: i32 = 0;
+/** Pages unmapped. */
+export const EXPOSURE_UNMAPPED_PAGES: i32 = 1;
+/** Unmaps whose IOTLB invalidation was deferred (stale ranges). */
+export const EXPOSURE_STALE_RANGES: i32 = 2;
+/** Pages left reachable after their unmap. */
+export const EXPOSURE_STALE_PAGES: i32 = 3;
+/** IOTLB entries left stale. */
+export const EXPOSURE_STALE_IOTLB: i32 = 4;
+/** The longest stale window, ns. */
+export const EXPOSURE_WINDOW_MAX: i32 = 5;
+/** Σ stale pages × time, page·ns. */
+export const EXPOSURE_STALE_PAGE_NS: i32 = 6;
+/** Σ stale range windows, ns. */
+export const EXPOSURE_STALE_RANGE_NS: i32 = 7;
+/** Stale ranges still open at t. */
+export const EXPOSURE_OPEN: i32 = 8;
+/** Pages mapped now. */
+export const EXPOSURE_MAPPED_NOW: i32 = 9;
+/** Most pages mapped at once. */
+export const EXPOSURE_MAPPED_MAX: i32 = 10;
+/** Σ mapped pages × time up to t, page·ns. */
+export const EXPOSURE_MAPPED_PAGE_NS: i32 = 11;
+/** Sub-page maps (streaming kind only). */
+export const EXPOSURE_SUB_MAPS: i32 = 12;
+/** Bytes mapped beyond the I/O by sub-page maps (streaming kind only). */
+export const EXPOSURE_SUB_BYTES: i32 = 13;
+/** Σ those bytes × time up to t, byte·ns (streaming kind only). */
+export const EXPOSURE_SUB_BYTE_NS: i32 = 14;
+/** Most pages of both kinds mapped at once (any kind). */
+export const EXPOSURE_MAPPED_ALL_MAX: i32 = 15;
+
+// index CPU_LAYER (snake_case keys): the CPU layers a core's time is charged to
+// (core_layer_ns(core, layer); a run result's cpuNsPerIoByLayer keys).
+/** The program itself. */
+export const CPU_LAYER_APP: i32 = 0;
+/** io_uring. */
+export const CPU_LAYER_IO_URING: i32 = 1;
+/** The block layer. */
+export const CPU_LAYER_BLOCK: i32 = 2;
+/** nvme-pci. */
+export const CPU_LAYER_NVME: i32 = 3;
+/** dma-direct / IOMMU map and unmap. */
+export const CPU_LAYER_DMA: i32 = 4;
+/** Spinning for a synchronous invalidation. */
+export const CPU_LAYER_IOMMU_WAIT: i32 = 5;
+/** dma-buf maps, fences and tokens. */
+export const CPU_LAYER_DMABUF: i32 = 6;
+/** Spinning on the completion queue. */
+export const CPU_LAYER_POLL: i32 = 7;
+/** Interrupt handling. */
+export const CPU_LAYER_IRQ: i32 = 8;
+/** Polling with nothing to find: CPU use that does no work. */
+export const CPU_LAYER_SPIN: i32 = 9;
+
+// index TRACE_KIND: a trace record's kind byte.
+/** io stage: SQE consumed → command queued. */
+export const TRACE_KIND_SUBMIT: u8 = 1;
+/** io stage: DMA map. */
+export const TRACE_KIND_MAP: u8 = 2;
+/** io stage: command + PRP/SGL set-up. */
+export const TRACE_KIND_COMMAND: u8 = 3;
+/** io stage: controller + media + link. */
+export const TRACE_KIND_DEVICE: u8 = 4;
+/** io stage: CQE posted → request completed. */
+export const TRACE_KIND_COMPLETE: u8 = 5;
+/** io stage: DMA unmap. */
+export const TRACE_KIND_UNMAP: u8 = 6;
+/** cpu: io_uring_enter. */
+export const TRACE_KIND_CPU_ENTER: u8 = 10;
+/** cpu: spinning on the CQ. */
+export const TRACE_KIND_CPU_POLL: u8 = 11;
+/** cpu: interrupt handling. */
+export const TRACE_KIND_CPU_IRQ: u8 = 12;
+/** cpu: waiting for an IOTLB invalidation. */
+export const TRACE_KIND_CPU_INVWAIT: u8 = 13;
+/** IOMMU unit: one invalidation. */
+export const TRACE_KIND_INVAL: u8 = 20;
+/** counter: requests in flight on a ring. */
+export const TRACE_KIND_CNT_INFLIGHT: u8 = 30;
+/** counter: IOTLB misses so far. */
+export const TRACE_KIND_CNT_IOTLB_MISS: u8 = 31;
+
+// struct trace_entry: one record of the trace buffer (trace_buf(), trace_count() of them).
+// @ts-ignore: decorator
+@unmanaged export class trace_entry {
+  /** When it started, ns. */
+  t_ns: u64;
+  /** How long it lasted, ns. */
+  dur_ns: u64;
+  /** A counter's value, or the request's tag. */
+  value: u32;
+  /** The track: a core, a ring, an IOMMU unit. */
+  track: u16;
+  /** TRACE_KIND_*. */
+  kind: u8;
+  /** Padding. */
+  pad: u8;
+  /** Unused: entries are 32 bytes apart. */
+  reserved: u64;
+}
+
+// How many layers there are.
+/** CPU layers. */
+export const CPU_LAYERS: i32 = CPU_LAYER_SPIN + 1;
+/** Exposure kinds. */
+export const EXPOSURE_KINDS: i32 = EXPOSURE_KIND_SHADOW + 1;

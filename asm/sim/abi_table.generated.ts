@@ -3,7 +3,7 @@
 // the compiler laid them out, fields read back), so tests/abi.test.ts can compare
 // it with src/abi.generated.ts.
 
-import { storage_config, nvme_ctrl_config, wl_config, wl_thread_config, wl_pace_config, wl_offsets_config } from "./abi";
+import { storage_config, nvme_ctrl_config, wl_config, wl_thread_config, wl_pace_config, wl_offsets_config, trace_entry } from "./abi";
 import * as abi from "./abi";
 import * as cost_ids from "./cost_ids";
 
@@ -113,55 +113,99 @@ export function abi_value(i: i32): f64 {
     case 100: return <f64>abi.JOB_MAP_WORDS;
     case 101: return <f64>abi.IOMMU_COUNTER_NR;
     case 102: return <f64>abi.DMABUF_COUNTER_NR;
-    case 103: return <f64>cost_ids.COST_ENTER;
-    case 104: return <f64>cost_ids.COST_SQE;
-    case 105: return <f64>cost_ids.COST_NOP;
-    case 106: return <f64>cost_ids.COST_CQE;
-    case 107: return <f64>cost_ids.COST_APP_PREP;
-    case 108: return <f64>cost_ids.COST_APP_REAP;
-    case 109: return <f64>cost_ids.COST_RW_PREP;
-    case 110: return <f64>cost_ids.COST_IMPORT_FIXED;
-    case 111: return <f64>cost_ids.COST_IMPORT_USER_PAGE;
-    case 112: return <f64>cost_ids.COST_BIO;
-    case 113: return <f64>cost_ids.COST_BIO_SPLIT;
-    case 114: return <f64>cost_ids.COST_BLK_MQ;
-    case 115: return <f64>cost_ids.COST_NVME_CMD;
-    case 116: return <f64>cost_ids.COST_PRP_ENTRY;
-    case 117: return <f64>cost_ids.COST_PRP_LIST_ALLOC;
-    case 118: return <f64>cost_ids.COST_SGL_DESC;
-    case 119: return <f64>cost_ids.COST_DOORBELL;
-    case 120: return <f64>cost_ids.COST_POLL;
-    case 121: return <f64>cost_ids.COST_NVME_COMPLETE;
-    case 122: return <f64>cost_ids.COST_BLK_COMPLETE;
-    case 123: return <f64>cost_ids.COST_IRQ;
-    case 124: return <f64>cost_ids.COST_DMA_MAP_DIRECT;
-    case 125: return <f64>cost_ids.COST_DMA_UNMAP_DIRECT;
-    case 126: return <f64>cost_ids.COST_IOMMU_MAP;
-    case 127: return <f64>cost_ids.COST_IOMMU_UNMAP;
-    case 128: return <f64>cost_ids.COST_IOVA_ALLOC_CACHE;
-    case 129: return <f64>cost_ids.COST_IOVA_ALLOC_TREE;
-    case 130: return <f64>cost_ids.COST_IOVA_TREE_NODE;
-    case 131: return <f64>cost_ids.COST_IOVA_FREE_CACHE;
-    case 132: return <f64>cost_ids.COST_IOVA_FREE_TREE;
-    case 133: return <f64>cost_ids.COST_PTE_WRITE;
-    case 134: return <f64>cost_ids.COST_PTE_CLEAR;
-    case 135: return <f64>cost_ids.COST_PT_PAGE_ALLOC;
-    case 136: return <f64>cost_ids.COST_INV_SUBMIT;
-    case 137: return <f64>cost_ids.COST_FQ_ADD;
-    case 138: return <f64>cost_ids.COST_FQ_FREE_ENTRY;
-    case 139: return <f64>cost_ids.COST_TOKEN_LOOKUP;
-    case 140: return <f64>cost_ids.COST_TOKEN_REF_GET;
-    case 141: return <f64>cost_ids.COST_TOKEN_REF_PUT;
-    case 142: return <f64>cost_ids.COST_DMABUF_MAP_PAGE;
-    case 143: return <f64>cost_ids.COST_DMABUF_MAP_BASE;
-    case 144: return <f64>cost_ids.COST_FENCE;
-    case 145: return <f64>cost_ids.COST_WORKER_PUNT;
-    case 146: return <f64>cost_ids.COST_APP_PER_IO;
-    case 147: return <f64>cost_ids.COST_GPU_COPY_LAUNCH;
-    case 148: return <f64>cost_ids.COST_SWIOTLB_MAP;
-    case 149: return <f64>cost_ids.COST_MEMCPY_KB;
-    case 150: return <f64>cost_ids.COST_BIO_CLONE;
-    case 151: return <f64>cost_ids.COST_COUNT;
+    case 103: return <f64>abi.EXPOSURE_KIND_STREAMING;
+    case 104: return <f64>abi.EXPOSURE_KIND_DMABUF;
+    case 105: return <f64>abi.EXPOSURE_KIND_SHADOW;
+    case 106: return <f64>abi.EXPOSURE_UNMAPS;
+    case 107: return <f64>abi.EXPOSURE_UNMAPPED_PAGES;
+    case 108: return <f64>abi.EXPOSURE_STALE_RANGES;
+    case 109: return <f64>abi.EXPOSURE_STALE_PAGES;
+    case 110: return <f64>abi.EXPOSURE_STALE_IOTLB;
+    case 111: return <f64>abi.EXPOSURE_WINDOW_MAX;
+    case 112: return <f64>abi.EXPOSURE_STALE_PAGE_NS;
+    case 113: return <f64>abi.EXPOSURE_STALE_RANGE_NS;
+    case 114: return <f64>abi.EXPOSURE_OPEN;
+    case 115: return <f64>abi.EXPOSURE_MAPPED_NOW;
+    case 116: return <f64>abi.EXPOSURE_MAPPED_MAX;
+    case 117: return <f64>abi.EXPOSURE_MAPPED_PAGE_NS;
+    case 118: return <f64>abi.EXPOSURE_SUB_MAPS;
+    case 119: return <f64>abi.EXPOSURE_SUB_BYTES;
+    case 120: return <f64>abi.EXPOSURE_SUB_BYTE_NS;
+    case 121: return <f64>abi.EXPOSURE_MAPPED_ALL_MAX;
+    case 122: return <f64>abi.CPU_LAYER_APP;
+    case 123: return <f64>abi.CPU_LAYER_IO_URING;
+    case 124: return <f64>abi.CPU_LAYER_BLOCK;
+    case 125: return <f64>abi.CPU_LAYER_NVME;
+    case 126: return <f64>abi.CPU_LAYER_DMA;
+    case 127: return <f64>abi.CPU_LAYER_IOMMU_WAIT;
+    case 128: return <f64>abi.CPU_LAYER_DMABUF;
+    case 129: return <f64>abi.CPU_LAYER_POLL;
+    case 130: return <f64>abi.CPU_LAYER_IRQ;
+    case 131: return <f64>abi.CPU_LAYER_SPIN;
+    case 132: return <f64>abi.TRACE_KIND_SUBMIT;
+    case 133: return <f64>abi.TRACE_KIND_MAP;
+    case 134: return <f64>abi.TRACE_KIND_COMMAND;
+    case 135: return <f64>abi.TRACE_KIND_DEVICE;
+    case 136: return <f64>abi.TRACE_KIND_COMPLETE;
+    case 137: return <f64>abi.TRACE_KIND_UNMAP;
+    case 138: return <f64>abi.TRACE_KIND_CPU_ENTER;
+    case 139: return <f64>abi.TRACE_KIND_CPU_POLL;
+    case 140: return <f64>abi.TRACE_KIND_CPU_IRQ;
+    case 141: return <f64>abi.TRACE_KIND_CPU_INVWAIT;
+    case 142: return <f64>abi.TRACE_KIND_INVAL;
+    case 143: return <f64>abi.TRACE_KIND_CNT_INFLIGHT;
+    case 144: return <f64>abi.TRACE_KIND_CNT_IOTLB_MISS;
+    case 145: return <f64>abi.CPU_LAYERS;
+    case 146: return <f64>abi.EXPOSURE_KINDS;
+    case 147: return <f64>cost_ids.COST_ENTER;
+    case 148: return <f64>cost_ids.COST_SQE;
+    case 149: return <f64>cost_ids.COST_NOP;
+    case 150: return <f64>cost_ids.COST_CQE;
+    case 151: return <f64>cost_ids.COST_APP_PREP;
+    case 152: return <f64>cost_ids.COST_APP_REAP;
+    case 153: return <f64>cost_ids.COST_RW_PREP;
+    case 154: return <f64>cost_ids.COST_IMPORT_FIXED;
+    case 155: return <f64>cost_ids.COST_IMPORT_USER_PAGE;
+    case 156: return <f64>cost_ids.COST_BIO;
+    case 157: return <f64>cost_ids.COST_BIO_SPLIT;
+    case 158: return <f64>cost_ids.COST_BLK_MQ;
+    case 159: return <f64>cost_ids.COST_NVME_CMD;
+    case 160: return <f64>cost_ids.COST_PRP_ENTRY;
+    case 161: return <f64>cost_ids.COST_PRP_LIST_ALLOC;
+    case 162: return <f64>cost_ids.COST_SGL_DESC;
+    case 163: return <f64>cost_ids.COST_DOORBELL;
+    case 164: return <f64>cost_ids.COST_POLL;
+    case 165: return <f64>cost_ids.COST_NVME_COMPLETE;
+    case 166: return <f64>cost_ids.COST_BLK_COMPLETE;
+    case 167: return <f64>cost_ids.COST_IRQ;
+    case 168: return <f64>cost_ids.COST_DMA_MAP_DIRECT;
+    case 169: return <f64>cost_ids.COST_DMA_UNMAP_DIRECT;
+    case 170: return <f64>cost_ids.COST_IOMMU_MAP;
+    case 171: return <f64>cost_ids.COST_IOMMU_UNMAP;
+    case 172: return <f64>cost_ids.COST_IOVA_ALLOC_CACHE;
+    case 173: return <f64>cost_ids.COST_IOVA_ALLOC_TREE;
+    case 174: return <f64>cost_ids.COST_IOVA_TREE_NODE;
+    case 175: return <f64>cost_ids.COST_IOVA_FREE_CACHE;
+    case 176: return <f64>cost_ids.COST_IOVA_FREE_TREE;
+    case 177: return <f64>cost_ids.COST_PTE_WRITE;
+    case 178: return <f64>cost_ids.COST_PTE_CLEAR;
+    case 179: return <f64>cost_ids.COST_PT_PAGE_ALLOC;
+    case 180: return <f64>cost_ids.COST_INV_SUBMIT;
+    case 181: return <f64>cost_ids.COST_FQ_ADD;
+    case 182: return <f64>cost_ids.COST_FQ_FREE_ENTRY;
+    case 183: return <f64>cost_ids.COST_TOKEN_LOOKUP;
+    case 184: return <f64>cost_ids.COST_TOKEN_REF_GET;
+    case 185: return <f64>cost_ids.COST_TOKEN_REF_PUT;
+    case 186: return <f64>cost_ids.COST_DMABUF_MAP_PAGE;
+    case 187: return <f64>cost_ids.COST_DMABUF_MAP_BASE;
+    case 188: return <f64>cost_ids.COST_FENCE;
+    case 189: return <f64>cost_ids.COST_WORKER_PUNT;
+    case 190: return <f64>cost_ids.COST_APP_PER_IO;
+    case 191: return <f64>cost_ids.COST_GPU_COPY_LAUNCH;
+    case 192: return <f64>cost_ids.COST_SWIOTLB_MAP;
+    case 193: return <f64>cost_ids.COST_MEMCPY_KB;
+    case 194: return <f64>cost_ids.COST_BIO_CLONE;
+    case 195: return <f64>cost_ids.COST_COUNT;
   }
   return NaN;
 }
@@ -175,6 +219,7 @@ export function abi_struct_size(s: i32): i32 {
     case 3: return <i32>offsetof<wl_thread_config>();
     case 4: return <i32>offsetof<wl_pace_config>();
     case 5: return <i32>offsetof<wl_offsets_config>();
+    case 6: return <i32>offsetof<trace_entry>();
   }
   return -1;
 }
@@ -295,6 +340,17 @@ export function abi_struct_offset(s: i32, f: i32): i32 {
       case 5: return <i32>offsetof<wl_offsets_config>("center");
       case 6: return <i32>offsetof<wl_offsets_config>("nranges");
       case 7: return <i32>offsetof<wl_offsets_config>("seed");
+    }
+  }
+  if (s == 6) {
+    switch (f) {
+      case 0: return <i32>offsetof<trace_entry>("t_ns");
+      case 1: return <i32>offsetof<trace_entry>("dur_ns");
+      case 2: return <i32>offsetof<trace_entry>("value");
+      case 3: return <i32>offsetof<trace_entry>("track");
+      case 4: return <i32>offsetof<trace_entry>("kind");
+      case 5: return <i32>offsetof<trace_entry>("pad");
+      case 6: return <i32>offsetof<trace_entry>("reserved");
     }
   }
   return -1;
@@ -422,6 +478,18 @@ export function abi_struct_get(s: i32, f: i32, p: usize): f64 {
       case 5: return <f64>c.center;
       case 6: return <f64>c.nranges;
       case 7: return <f64>c.seed;
+    }
+  }
+  if (s == 6) {
+    const c = changetype<trace_entry>(p);
+    switch (f) {
+      case 0: return <f64>c.t_ns;
+      case 1: return <f64>c.dur_ns;
+      case 2: return <f64>c.value;
+      case 3: return <f64>c.track;
+      case 4: return <f64>c.kind;
+      case 5: return <f64>c.pad;
+      case 6: return <f64>c.reserved;
     }
   }
   return NaN;
