@@ -149,10 +149,11 @@ export { dmabuf_counter, dmabuf_maps_live, dmabuf_tokens_live } from "./io_uring
 export {
   wl_setup, wl_thread, wl_thread_file, wl_start, wl_sample_ptr, wl_sample_words, wl_snap_busy, wl_snap_layer,
   wl_stat, wl_end_busy, wl_end_layer, wl_thread_job, wl_thread_bs, wl_job_sample, wl_thread_pace, wl_set_ramp,
-  wl_thread_offsets, wl_thread_zone, wl_thread_depths,
+  wl_thread_offsets, wl_thread_zone, wl_thread_depths, wl_thread_errors, wl_thread_ignore_error,
 } from "./user/workload";
 export {
-  wl_job_stat, wl_job_hist, wl_job_map, wl_job_end, wl_job_error, wl_job_offset_next, wl_job_start,
+  wl_job_stat, wl_job_hist, wl_job_map, wl_job_end, wl_job_error, wl_job_offset_next, wl_job_start, wl_job_errors,
+  wl_job_errlog,
 } from "./user/wl_job";
 export { wl_run } from "./machine/dispatch";
 export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./sim/trace";

@@ -35,6 +35,8 @@ export const DMABUF_COUNTER_NR = 9;
 export const CPU_LAYERS = 10;
 /** How many layers there are.: Exposure kinds. */
 export const EXPOSURE_KINDS = 3;
+/** How many fatal errors a thread keeps.: Logged fatal errors kept per thread. */
+export const JOB_ERRLOG_MAX = 16;
 /** How many there are (set_cost ignores ids past it). */
 export const COST_COUNT = 48;
 /** stat_get(i): completion statistics over the measurement window. */
@@ -385,6 +387,26 @@ export const TRACE_KIND = {
   cntInflight: 30,
   /** counter: IOTLB misses so far. */
   cntIotlbMiss: 31,
+} as const;
+/** wl_job_errors(thread, i): a fio thread's error counts. */
+export const JOB_ERRORS = {
+  /** fio's total_err_count: errors it went on past and the fatal one. */
+  total: 0,
+  /** fio's first_error (an errno; 0 none). */
+  first: 1,
+  /** Fatal errors logged (the first JOB_ERRLOG_MAX are kept). */
+  logged: 2,
+} as const;
+/** wl_job_errlog(thread, entry, i): one logged fatal error (fio's io_u error line). */
+export const JOB_ERRLOG = {
+  /** The errno. */
+  errno: 0,
+  /** The direction: 0 read, 1 write. */
+  dir: 1,
+  /** The I/O's offset, bytes. */
+  offset: 2,
+  /** The I/O's length, bytes. */
+  len: 3,
 } as const;
 /** set_cost(id, ns): per-step CPU costs, keyed by the profile's costs_ns field names (src/profile.ts COST_FIELDS documents each). */
 export const COST = {
@@ -1009,6 +1031,14 @@ export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["TRACE_KIND_CNT_IOTLB_MISS", 31],
   ["CPU_LAYERS", 10],
   ["EXPOSURE_KINDS", 3],
+  ["JOB_ERRORS_TOTAL", 0],
+  ["JOB_ERRORS_FIRST", 1],
+  ["JOB_ERRORS_LOGGED", 2],
+  ["JOB_ERRLOG_ERRNO", 0],
+  ["JOB_ERRLOG_DIR", 1],
+  ["JOB_ERRLOG_OFFSET", 2],
+  ["JOB_ERRLOG_LEN", 3],
+  ["JOB_ERRLOG_MAX", 16],
   ["COST_ENTER", 0],
   ["COST_SQE", 1],
   ["COST_NOP", 2],
@@ -1082,6 +1112,8 @@ export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number
   EXPOSURE,
   CPU_LAYER,
   TRACE_KIND,
+  JOB_ERRORS,
+  JOB_ERRLOG,
   COST,
 };
 /** Every struct, in asm/sim/abi.ts order (the index abi_struct_* take). */

@@ -36,6 +36,8 @@ export const ENOSPC = 28;
 export const EDEADLK = 35;
 /** errno: No data available (a media error: BLK_STS_MEDIUM). */
 export const ENODATA = 61;
+/** errno: Illegal byte sequence: fio's verify failure (EILSEQ, verify.c). */
+export const EILSEQ = 84;
 /** errno: Operation not supported. */
 export const EOPNOTSUPP = 95;
 /** errno: Value too large for defined data type. */
@@ -332,6 +334,7 @@ export const UAPI_NAMES = [
   "ENOSPC",
   "EDEADLK",
   "ENODATA",
+  "EILSEQ",
   "EOPNOTSUPP",
   "EOVERFLOW",
   "ECANCELED",

@@ -11,6 +11,9 @@
  */
 import { structArg, w } from "./wasm.ts";
 import {
+  JOB_ERRLOG,
+  JOB_ERRLOG_MAX,
+  JOB_ERRORS,
   JOB_LAT,
   JOB_MAP,
   JOB_SAMPLE,
@@ -86,6 +89,12 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
     }
     if (j.depthLow !== undefined || j.completeMax !== undefined) {
       w.wl_thread_depths(t, j.depthLow ?? 0, j.completeMax ?? 0);
+    }
+    if (j.errors) {
+      w.wl_thread_errors(t, j.errors.continueMask, j.errors.retryCapIos);
+      j.errors.ignore.forEach((list, type) =>
+        list?.forEach((e, i) => w.wl_thread_ignore_error(t, type, i, e))
+      );
     }
     const o = j.offsets;
     if (o) {
@@ -186,6 +195,7 @@ export function readThreadResults(
       ),
     }));
     const end = w.wl_job_end(t);
+    const fatal = w.wl_job_errors(t, JOB_ERRORS.logged);
     out.push({
       read: dirStats(t, 0),
       write: dirStats(t, 1),
@@ -193,6 +203,15 @@ export function readThreadResults(
       endNs: end > 0 ? end - t0Ns : null,
       startNs: Math.max(0, w.wl_job_start(t) - t0Ns),
       error: w.wl_job_error(t),
+      totalErr: w.wl_job_errors(t, JOB_ERRORS.total),
+      firstError: w.wl_job_errors(t, JOB_ERRORS.first),
+      fatalErrors: fatal,
+      ioErrors: Array.from({ length: Math.min(fatal, JOB_ERRLOG_MAX) }, (_, i) => ({
+        errno: w.wl_job_errlog(t, i, JOB_ERRLOG.errno),
+        dir: w.wl_job_errlog(t, i, JOB_ERRLOG.dir),
+        offset: w.wl_job_errlog(t, i, JOB_ERRLOG.offset),
+        len: w.wl_job_errlog(t, i, JOB_ERRLOG.len),
+      })),
       samples,
     });
   }

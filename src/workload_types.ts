@@ -113,6 +113,33 @@ export interface FioThreadJob {
   depthLow?: number;
   /** iodepth_batch_complete_max: CQEs reaped at most per reap (default: every ready one). */
   completeMax?: number;
+  /** fio's error handling (continue_on_error, ignore_error); without it the first failed I/O stops the thread. */
+  errors?: FioThreadErrors;
+}
+
+/**
+ * One fio thread's error handling (asm/user/wl_job.ts job_io_error, after
+ * fio's td_error.c): which error types it goes on past, and which errnos.
+ */
+export interface FioThreadErrors {
+  /** continue_on_error bits: 1 read, 2 write, 4 verify. */
+  continueMask: number;
+  /** ignore_error lists per type [read, write, verify]; null keeps fio's default (EIO, EILSEQ). */
+  ignore: [number[] | null, number[] | null, number[] | null];
+  /** The I/O count failed I/Os may raise `ios` to (the size= limit; number_ios counts completed I/Os). */
+  retryCapIos: number;
+}
+
+/** A failed I/O that stopped a fio thread, as fio's io_u error line names it. */
+export interface FioIoError {
+  /** Positive errno. */
+  errno: number;
+  /** 0 read, 1 write. */
+  dir: number;
+  /** Device offset, bytes. */
+  offset: number;
+  /** Length, bytes. */
+  len: number;
 }
 
 /** One fio thread's offset options (asm/user/wl_job.ts job_set_offsets). */
@@ -211,8 +238,16 @@ export interface FioThreadResult {
   endNs: number | null;
   /** When the thread started (startdelay, wait_for), ns from the window's start (0 without either). */
   startNs: number;
-  /** fio's error for the thread (5, EIO, when its rate_min was not met), 0 if none. */
+  /** fio's error for the thread (td->error: its first fatal I/O error's errno, or EIO when its rate_min was not met), 0 if none. */
   error: number;
+  /** fio's total_err_count: errors counted under continue_on_error. */
+  totalErr: number;
+  /** fio's first_error (0 if none). */
+  firstError: number;
+  /** The fatal I/O errors, in order (the first 16; `fatalErrors` counts them all). */
+  ioErrors: FioIoError[];
+  /** Fatal I/O errors in all. */
+  fatalErrors: number;
   /** Cumulative [I/Os, bytes, clat sum] per direction at each sample time. */
   samples: { tNs: number; dirs: [number, number, number][] }[];
 }

@@ -336,10 +336,18 @@ Deno.test("dmasim fio exits 1 when a job's I/Os fail", () =>
     );
     const r = await dmasim(["fio", "--output-format=json", `${dir}/f.fio`]);
     check(r.code === 1, "exit 1", r);
+    // fio's io_u error line for each failed I/O that stopped the job, then dmasim's one line.
+    const lines = r.stderr.trim().split("\n");
     check(
-      r.stderr.startsWith('dmasim fio: job "bad": ') && r.stderr.trim().split("\n").length === 1,
+      lines.slice(0, -1).every((l) => l.startsWith("fio: io_u error on file /dev/nvme0n1: ")),
+      "fio's lines",
+      r,
+    );
+    check(
+      lines[lines.length - 1].startsWith('dmasim fio: job "bad": stopped at a failed I/O (err=61'),
       "one line",
       r,
     );
-    check(JSON.parse(r.stdout).jobs[0].error !== 0, "the report still comes out, with error set", r);
+    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf("{")));
+    check(json.jobs[0].error === 61, "the report still comes out, with fio's error set (ENODATA)", r);
   }));

@@ -31,11 +31,16 @@ function expect(cond: boolean, what: string, ctx?: unknown): void {
   if (!cond) throw new Error(`${what}\n${JSON.stringify(ctx ?? null)?.slice(0, 1500)}`);
 }
 
-async function run(dir: string, text: string, code = 0): Promise<{ jobs: Job[]; stderr: string }> {
+async function run(
+  dir: string,
+  text: string,
+  code = 0,
+): Promise<{ jobs: Job[]; stderr: string; stdout: string }> {
   await Deno.writeTextFile(`${dir}/p.fio`, text);
   const r = await dmasim(["fio", "-q", "--profile", "pcie5-nand", "--output-format=json", `${dir}/p.fio`]);
   check(r.code === code, `exit ${code}`, r);
-  return { jobs: JSON.parse(r.stdout).jobs, stderr: r.stderr };
+  // A job that ended with an error has fio's "fio: pid=…, err=…" line before the JSON, as fio prints it.
+  return { jobs: JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))).jobs, stderr: r.stderr, stdout: r.stdout };
 }
 
 Deno.test("dmasim fio rate_iops=1000 gives 1000 IOPS ±1% at any depth, linear and poisson", () =>
@@ -122,12 +127,19 @@ Deno.test("dmasim fio ramp_time: I/Os in the ramp are not counted, the runtime a
 
 Deno.test("dmasim fio rate_min not met ends the job with EIO (error 5, exit 1), as check_min_rate does", () =>
   withTempDir(async (dir) => {
-    const { jobs, stderr } = await run(
+    const { jobs, stderr, stdout } = await run(
       dir,
       BASE + "number_ios=5000\nrate_iops=1000\n[j]\nrate_min=100m\n",
       1,
     );
     expect(jobs[0].error === 5, "error 5", jobs);
+    expect(
+      stdout.startsWith(
+        "fio: pid=0, err=5/file:backend.c:1131, func=check_min_rate, error=Input/output error\n",
+      ),
+      "fio's td_verror line",
+      stdout,
+    );
     // Checked after a 2 s settle, then once per 1000 ms cycle: it fails at the check at 3 s (fio: 3001 I/Os).
     expect(
       jobs[0].read.total_ios >= 2990 && jobs[0].read.total_ios <= 3010,

@@ -129,3 +129,96 @@ Deno.test("fio2gnuplot draws a dmasim bandwidth log; fio_jsonplus_clat2csv reads
     );
   });
 });
+
+/**
+ * An LD_PRELOAD shim that fails every FAIL_EVERY-th pread with errno
+ * FAIL_ERRNO: real fio's psync engine then sees the failed I/Os a media
+ * error gives dmasim's drive (ENODATA), so both handle the same errors.
+ */
+const SHIM = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/types.h>
+static long n;
+ssize_t pread64(int fd, void *b, size_t c, off_t o) {
+  static ssize_t (*real)(int, void *, size_t, off_t);
+  if (!real) real = dlsym(RTLD_NEXT, "pread64");
+  if (++n % atol(getenv("FAIL_EVERY")) == 0) { errno = atoi(getenv("FAIL_ERRNO")); return -1; }
+  return real(fd, b, c, o);
+}
+ssize_t pread(int fd, void *b, size_t c, off_t o) { return pread64(fd, b, c, o); }
+`;
+
+Deno.test("dmasim fio handles failed I/Os as real fio 3.33 does: stop, or continue with ignore_error", async () => {
+  await haveFio();
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/shim.c`, SHIM);
+    const cc = await run("cc", ["-shared", "-fPIC", "-o", "shim.so", "shim.c", "-ldl"], dir);
+    check(cc.code === 0, `cc built the shim: ${cc.stderr}`);
+    await Deno.writeFile(`${dir}/data`, new Uint8Array(4 << 20));
+    const job = (file: string, extra: string) =>
+      `[j]\nioengine=psync\nfilename=${file}\nrw=randread\nbs=4k\nsize=4m\nnumber_ios=100\n${extra}`;
+    const env = { LD_PRELOAD: `${dir}/shim.so`, FAIL_EVERY: "10", FAIL_ERRNO: "61" };
+    const ioErr = /^fio: io_u error on file \S+: No data available: read offset=\d+, buflen=4096$/m;
+    for (const [extra, code] of [["", 1], ["ignore_error=61\n", 0]] as const) {
+      await Deno.writeTextFile(`${dir}/r.fio`, job(`${dir}/data`, extra));
+      await Deno.writeTextFile(
+        `${dir}/s.fio`,
+        job("/dev/nvme0n1", extra + "dmasim_media_error_ppm=100000\n"),
+      );
+      const fio = (args: string[]) =>
+        new Deno.Command("fio", { args, cwd: dir, env, stdout: "piped", stderr: "piped" }).output().then((
+          o,
+        ) => ({
+          code: o.code,
+          stdout: new TextDecoder().decode(o.stdout),
+          stderr: new TextDecoder().decode(o.stderr),
+        }));
+      const real = await fio(["--output-format=json", "r.fio"]);
+      const sim = await dmasim(["fio", "-q", "--output-format=json", `${dir}/s.fio`]);
+      check(real.code === code && sim.code === code, `${extra}: both exit ${code} (fio: ${real.code})`, sim);
+      check(ioErr.test(real.stderr) === (code === 1), `fio's stderr: ${real.stderr}`);
+      check(ioErr.test(sim.stderr) === (code === 1), "dmasim's stderr has fio's line as fio does", sim);
+      // fio's thread_main line precedes the JSON on stdout when the job ended with an error.
+      const pre = (s: string) => s.slice(0, s.indexOf("{")).replace(/pid=\d+/, "pid=0");
+      check(
+        pre(sim.stdout) === pre(real.stdout),
+        `before the JSON: fio ${JSON.stringify(pre(real.stdout))}`,
+        sim,
+      );
+      const a = JSON.parse(real.stdout.slice(real.stdout.indexOf("{")));
+      const b = JSON.parse(sim.stdout.slice(sim.stdout.indexOf("{")));
+      const mine = new Set(keyPaths(b));
+      const missing = keyPaths(a).filter((k) => !mine.has(k));
+      check(
+        missing.length === 0,
+        `${extra}: keys fio prints and dmasim does not: ${missing.join(", ")}`,
+        sim,
+      );
+      check(a.jobs[0].error === 61 && b.jobs[0].error === 61, "error 61 in both", sim);
+      for (const k of ["total_err", "first_error"]) {
+        check((k in a.jobs[0]) === (k in b.jobs[0]), `${k} printed alike (fio: ${k in a.jobs[0]})`, sim);
+      }
+      if (code === 0) {
+        // number_ios counts completed reads: failed ones are made up, and total_ios counts both.
+        for (const x of [a, b]) {
+          const r = x.jobs[0].read;
+          check(r.io_bytes === 100 * 4096 && r.total_ios === 100 + x.jobs[0].total_err, "100 completed", sim);
+        }
+      }
+      const realText = await fio(["r.fio"]);
+      const simText = await dmasim(["fio", "-q", `${dir}/s.fio`]);
+      const want = shapes(realText.stdout).filter((l) => !/^ {2}[vs]da/.test(l));
+      const got = shapes(simText.stdout).filter((l) => !l.startsWith("  nvme"));
+      const at = want.findIndex((l, i) => l !== got[i]);
+      check(
+        at < 0 && want.length === got.length,
+        `${extra}: line ${at}: fio ${JSON.stringify(want[at])}, dmasim ${
+          JSON.stringify(got[at])
+        }\n${realText.stdout}`,
+        simText,
+      );
+    }
+  });
+});

@@ -611,3 +611,26 @@ export const TRACE_KIND_CNT_IOTLB_MISS: u8 = 31;
 export const CPU_LAYERS: i32 = CPU_LAYER_SPIN + 1;
 /** Exposure kinds. */
 export const EXPOSURE_KINDS: i32 = EXPOSURE_KIND_SHADOW + 1;
+
+// index JOB_ERRORS: wl_job_errors(thread, i): a fio thread's error counts.
+/** fio's total_err_count: errors it went on past and the fatal one. */
+export const JOB_ERRORS_TOTAL: i32 = 0;
+/** fio's first_error (an errno; 0 none). */
+export const JOB_ERRORS_FIRST: i32 = 1;
+/** Fatal errors logged (the first JOB_ERRLOG_MAX are kept). */
+export const JOB_ERRORS_LOGGED: i32 = 2;
+
+// index JOB_ERRLOG: wl_job_errlog(thread, entry, i): one logged fatal error
+// (fio's io_u error line).
+/** The errno. */
+export const JOB_ERRLOG_ERRNO: i32 = 0;
+/** The direction: 0 read, 1 write. */
+export const JOB_ERRLOG_DIR: i32 = 1;
+/** The I/O's offset, bytes. */
+export const JOB_ERRLOG_OFFSET: i32 = 2;
+/** The I/O's length, bytes. */
+export const JOB_ERRLOG_LEN: i32 = 3;
+
+// How many fatal errors a thread keeps.
+/** Logged fatal errors kept per thread. */
+export const JOB_ERRLOG_MAX: i32 = 16;

@@ -37,6 +37,8 @@ export const ENOSPC: i32 = 28;
 export const EDEADLK: i32 = 35;
 /** No data available (a media error: BLK_STS_MEDIUM). */
 export const ENODATA: i32 = 61;
+/** Illegal byte sequence: fio's verify failure (EILSEQ, verify.c). */
+export const EILSEQ: i32 = 84;
 /** Operation not supported. */
 export const EOPNOTSUPP: i32 = 95;
 /** Value too large for defined data type. */

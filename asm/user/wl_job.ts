@@ -11,12 +11,14 @@
 import {
   JOB_LAT_MAX, JOB_LAT_MIN, JOB_LAT_SUM, JOB_LAT_SUM_SQ, JOB_MAP_BUCKETS, JOB_MAP_WORDS, JOB_SAMPLE_BYTES,
   JOB_SAMPLE_CLAT_SUM, JOB_SAMPLE_IOS, JOB_SAMPLE_WORDS, JOB_STAT_BYTES, JOB_STAT_CLAT, JOB_STAT_ERRORS, JOB_STAT_IOS,
-  JOB_STAT_LAT, JOB_STAT_SLAT, JOB_STAT_WORDS,
+  JOB_STAT_LAT, JOB_STAT_SLAT, JOB_STAT_WORDS, JOB_ERRLOG_DIR, JOB_ERRLOG_ERRNO, JOB_ERRLOG_MAX, JOB_ERRLOG_OFFSET,
+  JOB_ERRORS_FIRST, JOB_ERRORS_TOTAL,
 } from "../sim/abi";
 import { CORES_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
 import { hist_index, HIST_BUCKETS } from "../sim/stats";
 import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
+import * as u from "../sim/uapi";
 
 export const DIR_READ: i32 = 0;
 export const DIR_WRITE: i32 = 1;
@@ -25,7 +27,7 @@ const THREADS_MAX: i32 = CORES_MAX;
 export const BSS_MAX: i32 = 64;
 /** Tags per thread: at most the ring's entries are in flight. */
 const TAGS_MAX: u32 = 4096;
-const TAG_BYTES: usize = 24; // prep ns, issue ns, len u32, dir u32
+const TAG_BYTES: usize = 32; // prep ns, issue ns, len u32, dir u32, offset (for fio's io_u error line)
 
 // Per thread: the job's parameters.
 export const jt_depth = new StaticArray<u32>(THREADS_MAX);
@@ -156,8 +158,8 @@ export function job_alloc(threads: i32): void {
   }
 }
 
-/** Take a tag for an I/O thread `t` prepares now. */
-export function tag_get(t: i32, prep_ns: u64, len: u32, dir: i32): u32 {
+/** Take a tag for an I/O of `len` bytes at `off` in `dir` that thread `t` prepares now. */
+export function tag_get(t: i32, prep_ns: u64, len: u32, dir: i32, off: u64): u32 {
   const n = unchecked(free_n[t]);
   if (n == 0) fail(SIM_ERR_INVARIANT, <i64>t);
   const tag = <u32>load<u16>(free_stack + (<usize>t * TAGS_MAX + n - 1) * 2);
@@ -167,7 +169,14 @@ export function tag_get(t: i32, prep_ns: u64, len: u32, dir: i32): u32 {
   store<u64>(p + 8, prep_ns);
   store<u32>(p + 16, len);
   store<u32>(p + 20, <u32>dir);
+  store<u64>(p + 24, off);
   return tag;
+}
+
+/** The device offset of the I/O behind `tag`. */
+// @ts-ignore: decorator
+@inline export function tag_off(t: i32, tag: u32): u64 {
+  return load<u64>(tags + (<usize>t * TAGS_MAX + tag) * TAG_BYTES + 24);
 }
 
 /** Record when the I/O behind `tag` was submitted (io_uring_enter returned). */
@@ -652,4 +661,115 @@ export function job_offset(t: i32, dir: i32, len: u32, random: bool): u64 {
 /** Thread `t`'s next offset as its loop draws it (jt_offmode threads), for tests of the distributions. */
 export function wl_job_offset_next(t: i32, dir: i32, len: u32, random: bool): f64 {
   return <f64>job_offset(t, dir, len, random);
+}
+
+// fio's I/O error handling (td_error.c, backend.c break_on_this_error,
+// io_u.c io_completed / __io_u_log_error): an error of a type the thread's
+// continue_on_error covers, whose errno is in that type's ignore list (by
+// default EIO and EILSEQ, __NON_FATAL_ERR), is counted and the thread goes
+// on; any other error stops the thread (td->error), which then reaps what
+// it has in flight and ends. Types: 0 read, 1 write, 2 verify (EILSEQ).
+export const ERROR_TYPE_READ_BIT: i32 = 0;
+export const ERROR_TYPE_WRITE_BIT: i32 = 1;
+export const ERROR_TYPE_VERIFY_BIT: i32 = 2;
+/** Errnos per ignore_error list (fio grows its lists without bound; 16 covers every errno the model returns). */
+export const IGNORE_MAX: i32 = 16;
+/** Fatal errors logged per thread (fio logs each one; the first 16 are kept for its io_u error lines). */
+export const ERRLOG_MAX: i32 = JOB_ERRLOG_MAX;
+/** fio's continue_on_error bits per thread (ERROR_TYPE_*_BIT). */
+const jt_coe = new StaticArray<u32>(THREADS_MAX);
+/** Per (thread, type): the ignore_error list's length, -1 for fio's default list (EIO, EILSEQ). */
+const jt_ign_n = new StaticArray<i32>(THREADS_MAX * 3);
+const jt_ign = new StaticArray<i32>(THREADS_MAX * 3 * IGNORE_MAX);
+/** fio's total_err_count and first_error. */
+const jt_err_total = new StaticArray<u64>(THREADS_MAX);
+const jt_err_first = new StaticArray<i32>(THREADS_MAX);
+/**
+ * How far a thread's I/O count may grow to make up for failed I/Os it went
+ * on past: fio's number_ios counts completed I/Os (td->io_blocks), while
+ * its size= limit counts issued bytes, errors included (io_issue_bytes).
+ */
+const jt_retry_cap = new StaticArray<u64>(THREADS_MAX);
+/** Fatal errors logged: count, and per entry errno << 8 | direction, offset, length. */
+const jt_errlog_n = new StaticArray<u32>(THREADS_MAX);
+const errlog = new StaticArray<u64>(THREADS_MAX * ERRLOG_MAX * 3);
+
+/** Clear thread `t`'s error state (a new run): no continue_on_error, default ignore lists. */
+export function job_reset_errors(t: i32): void {
+  unchecked((jt_coe[t] = 0));
+  for (let k = 0; k < 3; k++) unchecked((jt_ign_n[t * 3 + k] = -1));
+  unchecked((jt_err_total[t] = 0));
+  unchecked((jt_err_first[t] = 0));
+  unchecked((jt_retry_cap[t] = 0));
+  unchecked((jt_errlog_n[t] = 0));
+}
+
+/** Thread `t`'s continue_on_error bits and the I/O count its failed I/Os may raise its own to. */
+export function job_set_errors(t: i32, coe: u32, retry_cap: u64): void {
+  unchecked((jt_coe[t] = coe));
+  unchecked((jt_retry_cap[t] = retry_cap));
+}
+
+/** Entry `i` of thread `t`'s ignore_error list for `type` (the list then has i + 1 entries). */
+export function job_set_ignore(t: i32, type: i32, i: i32, err: i32): void {
+  if (type < 0 || type > 2 || i < 0 || i >= IGNORE_MAX) fail(SIM_ERR_INVARIANT, <i64>i);
+  unchecked((jt_ign[(t * 3 + type) * IGNORE_MAX + i] = err));
+  unchecked((jt_ign_n[t * 3 + type] = i + 1));
+}
+
+/** td_non_fatal_error: `type` is continued on and `err` is in its ignore list. */
+function non_fatal(t: i32, type: i32, err: i32): bool {
+  if ((unchecked(jt_coe[t]) & (1 << type)) == 0) return false;
+  const n = unchecked(jt_ign_n[t * 3 + type]);
+  if (n < 0) return err == u.EIO || err == u.EILSEQ;
+  for (let i = 0; i < n; i++) if (unchecked(jt_ign[(t * 3 + type) * IGNORE_MAX + i]) == err) return true;
+  return false;
+}
+
+/**
+ * An I/O of thread `t` in `dir` at `off`, `len` bytes, failed with `err`
+ * (a positive errno): count it (update_error_count, when continue_on_error
+ * covers its type), and go on if it is not fatal; otherwise log it
+ * (io_u_log_error), set the thread's error (td_verror, first only) and stop
+ * the thread: it issues nothing more and ends when its I/Os are reaped.
+ */
+export function job_io_error(t: i32, dir: i32, off: u64, len: u32, err: i32): void {
+  const type = err == u.EILSEQ ? ERROR_TYPE_VERIFY_BIT : dir == DIR_READ ? ERROR_TYPE_READ_BIT : ERROR_TYPE_WRITE_BIT;
+  if ((unchecked(jt_coe[t]) & (1 << type)) != 0) {
+    unchecked((jt_err_total[t] += 1));
+    if (unchecked(jt_err_total[t]) == 1) unchecked((jt_err_first[t] = err));
+  }
+  if (non_fatal(t, type, err)) {
+    // The failed I/O does not count toward number_ios: one more is issued, up to the size limit.
+    const target = unchecked(jt_target[t]);
+    if (target > 0 && target < unchecked(jt_retry_cap[t])) unchecked((jt_target[t] = target + 1));
+    return;
+  }
+  const n = unchecked(jt_errlog_n[t]);
+  if (n < <u32>ERRLOG_MAX) {
+    const e = (t * ERRLOG_MAX + <i32>n) * 3;
+    unchecked((errlog[e] = (<u64>err << 8) | <u64>dir));
+    unchecked((errlog[e + 1] = off));
+    unchecked((errlog[e + 2] = <u64>len));
+  }
+  unchecked((jt_errlog_n[t] = n + 1));
+  if (unchecked(jt_error[t]) == 0) unchecked((jt_error[t] = err));
+  unchecked((jt_stop[t] = true));
+  unchecked((jt_paced[t] = true));
+}
+
+/** Thread `t`'s error words (JOB_ERRORS_*): total_err_count, first_error, fatal errors logged. */
+export function wl_job_errors(t: i32, w: i32): f64 {
+  if (w == JOB_ERRORS_TOTAL) return <f64>unchecked(jt_err_total[t]);
+  if (w == JOB_ERRORS_FIRST) return <f64>unchecked(jt_err_first[t]);
+  return <f64>unchecked(jt_errlog_n[t]); // JOB_ERRORS_LOGGED
+}
+
+/** Word `w` (JOB_ERRLOG_*: errno, direction, offset, length) of thread `t`'s logged fatal error `i`. */
+export function wl_job_errlog(t: i32, i: i32, w: i32): f64 {
+  const e = (t * ERRLOG_MAX + i) * 3;
+  if (w == JOB_ERRLOG_ERRNO) return <f64>(unchecked(errlog[e]) >> 8);
+  if (w == JOB_ERRLOG_DIR) return <f64>(unchecked(errlog[e]) & 0xff);
+  if (w == JOB_ERRLOG_OFFSET) return <f64>unchecked(errlog[e + 1]);
+  return <f64>unchecked(errlog[e + 2]); // JOB_ERRLOG_LEN
 }

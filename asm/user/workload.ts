@@ -38,7 +38,8 @@ import {
   jt_next_us, jt_paced, jt_pending_dir, jt_quiesce_rate, jt_rate_bps, jt_ratemin_bps, jt_ratemin_iops, jt_rc_blocks,
   jt_rc_bytes, jt_rc_ns, jt_start_ns, jt_stop, jt_think_blocks, jt_think_issue, jt_think_last, jt_think_spin_us,
   jt_think_us, pace_issued, ST_BYTES, ST_IOS, jt_offmode, job_offset, job_set_offsets, job_set_zone,
-  jt_bcmax, jt_deadline_rel, jt_depth_low, jt_job_id, jt_wait_job,
+  jt_bcmax, jt_deadline_rel, jt_depth_low, jt_job_id, jt_wait_job, tag_off, job_io_error, job_reset_errors,
+  job_set_errors, job_set_ignore,
 } from "./wl_job";
 
 import { abi_struct_check } from "../sim/errors";
@@ -223,6 +224,7 @@ export function wl_setup(cfg: usize, cfg_bytes: u32): void {
     job_set_bs(t, DIR_WRITE, 0, block, 10000);
     job_reset(t);
     job_reset_pace(t);
+    job_reset_errors(t);
     unchecked((th_rng[t] = (<u64>seed + 1) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0xBF58476D1CE4E5B9 + 1)));
   }
 }
@@ -298,6 +300,20 @@ export function wl_thread_zone(t: i32, dir: i32, v: i32, prev: i32, end: i32): v
 export function wl_thread_depths(t: i32, low: u32, complete_max: u32): void {
   unchecked((jt_depth_low[t] = low));
   unchecked((jt_bcmax[t] = complete_max));
+}
+
+/**
+ * Thread `t`'s error handling: fio's continue_on_error bits (1 read, 2
+ * write, 4 verify) and the I/O count that failed I/Os it goes on past may
+ * raise its own to (its size= limit: number_ios counts completed I/Os).
+ */
+export function wl_thread_errors(t: i32, coe: u32, retry_cap: f64): void {
+  job_set_errors(t, coe, <u64>retry_cap);
+}
+
+/** Entry `i` of thread `t`'s ignore_error list for `type` (0 read, 1 write, 2 verify): errno `err`. */
+export function wl_thread_ignore_error(t: i32, type: i32, i: i32, err: i32): void {
+  job_set_ignore(t, type, i, err);
 }
 
 /** fio's ramp_time, ns: statistics start when the threads reach it (call after wl_setup). */
@@ -378,7 +394,7 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
     off += unchecked(jt_off[t]);
     // user_data: the I/O's tag, which holds when it was prepared and its length and direction.
     // The tag keeps the length even for a NOP: fio's null engine counts the bytes it did not move.
-    const tag = tag_get(t, unchecked(core_time[core]), len, dir);
+    const tag = tag_get(t, unchecked(core_time[core]), len, dir, off);
     if (buf_kind == 3 && dir == DIR_WRITE) {
       // Bounced write: the data is on the GPU; copy it to a host buffer first.
       charge(core, LAYER_APP, cost(COST_GPU_COPY_LAUNCH));
@@ -457,13 +473,18 @@ function reap(t: i32): u32 {
         copies++;
       } else {
         wl_errors++;
+        if (job_stats) job_io_error(t, tag_dir(t, tag), tag_off(t, tag), tag_len(t, tag), res < 0 ? -res : u.EIO);
         stats_complete(tag_prep_ns(t, tag), unchecked(core_time[t]), res < 0 ? res : -5);
         tag_put(t, tag, unchecked(core_time[t]), res < 0 ? res : -5, count);
         wl_ios++;
       }
     } else {
       if (ok) wl_bytes += <u64>res;
-      else wl_errors++;
+      else {
+        wl_errors++;
+        // fio's io_completed: a short transfer the engine cannot finish is EIO here.
+        if (job_stats) job_io_error(t, tag_dir(t, tag), tag_off(t, tag), tag_len(t, tag), res < 0 ? -res : u.EIO);
+      }
       tag_put(t, tag, unchecked(core_time[t]), ok ? (op == u.IORING_OP_NOP ? <i32>tag_len(t, tag) : res) : (res < 0 ? res : -5), count);
     }
     head++;

@@ -25,6 +25,7 @@ import { fioHeader, fioNormal } from "./text.ts";
 import { fioTerse } from "./terse.ts";
 import { checkLogOptions, fioLogs } from "./logs.ts";
 import { checkOutputPath, writeOrStdout } from "./output.ts";
+import { ioErrorLines, threadErrorLines } from "./errors.ts";
 
 const FORMATS = ["normal", "json", "json+", "terse"] as const;
 type Format = (typeof FORMATS)[number];
@@ -129,21 +130,21 @@ export function fioCommand(io: Io = STDIO): Command {
     }
     // What the model approximates, once the run went through (an error stays one line).
     for (const n of new Set(plans.flatMap((p) => p.machine.notes))) io.err(`dmasim fio: note: ${n}\n`);
+    // fio logs each fatal I/O error on stderr as it happens (io_u_log_error).
+    for (const l of ioErrorLines(runs)) io.err(l + "\n");
+    // … and a line per thread that ended with an error on stdout, before the report (thread_main's log_info).
+    const ended = threadErrorLines(runs).map((l) => l + "\n").join("");
     const chunks = formats.map((f) => {
       if (f === "json" || f === "json+") return fioJson(runs, globals, f === "json+", !!opts.timing);
       if (f === "terse") return fioTerse(runs);
-      return fioHeader(plans.flatMap((p) => p.groups)) + "\n" + fioNormal(runs) +
+      return fioHeader(plans.flatMap((p) => p.groups)) + ended + "\n" + fioNormal(runs) +
         timingLines(runs, !!opts.timing);
     });
-    writeOrStdout(opts.output, chunks.join(""), io);
+    writeOrStdout(opts.output, (formats.includes("normal") ? "" : ended) + chunks.join(""), io);
     for (const l of fioLogs(runs)) writeOrStdout(l.path, l.text, io);
-    const failed = runs.flatMap((r) => r.entries).find((e) => e.error !== 0);
-    if (failed?.errorText) throw new RunFailure(failed.errorText);
-    if (failed) {
-      const n = failed.dirs[0].errors + failed.dirs[1].errors;
-      const all = n + failed.dirs[0].totalIos + failed.dirs[1].totalIos;
-      throw new RunFailure(`job "${failed.opts.name}": ${n} of ${all} I/Os failed`);
-    }
+    // fio exits 1 when a thread ended with an error (td->error); errors continued past do not count.
+    const failed = runs.flatMap((r) => r.entries).find((e) => e.fatal);
+    if (failed) throw new RunFailure(failed.errorText);
   });
   return cmd as unknown as Command;
 }

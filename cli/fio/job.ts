@@ -157,6 +157,12 @@ export interface FioJobOpts {
   depthLow: number;
   /** iodepth_batch_complete_max= (0: unset). */
   completeMax: number;
+  /** continue_on_error= bits (1 read, 2 write, 4 verify), with those ignore_error= added. */
+  continueOnError: number;
+  /** ignore_error= lists per type [read, write, verify] (null: fio's default, EIO and EILSEQ). */
+  ignoreError: [number[] | null, number[] | null, number[] | null];
+  /** dmasim_media_error_ppm= (the drives' injected media errors per million commands; unset: the profile's). */
+  mediaErrorPpm?: number;
 }
 
 function defaults(s: FioSection, kbBase: 1000 | 1024): FioJobOpts {
@@ -210,6 +216,8 @@ function defaults(s: FioSection, kbBase: 1000 | 1024): FioJobOpts {
     dist: { kind: 0, param: 0, center: -1 },
     depthLow: 0,
     completeMax: 0,
+    continueOnError: 0,
+    ignoreError: [null, null, null],
   };
 }
 

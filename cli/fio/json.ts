@@ -15,8 +15,6 @@ import { diskStats } from "./disk.ts";
 
 /** The fio release whose output dmasim reproduces. */
 export const FIO_VERSION = "fio-3.33";
-/** errno EIO (5): a job whose I/Os failed reports it as fio does. */
-export const EIO = 5;
 const DEPTH_KEYS = ["1", "2", "4", "8", "16", "32", ">=64"];
 const BATCH_KEYS = ["0", "4", "8", "16", "32", "64", ">=64"];
 
@@ -26,8 +24,8 @@ function lat(s: DirReport["clat"]): Record<string, number> {
 
 function dirJson(d: DirReport, plus: boolean): Record<string, unknown> {
   const clat: Record<string, unknown> = lat(d.clat);
-  if (d.totalIos > 0) clat.percentile = d.percentiles;
-  if (plus && d.totalIos > 0) clat.bins = Object.fromEntries(d.bins.map(([v, c]) => [String(v), c]));
+  if (d.clat.N > 0) clat.percentile = d.percentiles;
+  if (plus && d.clat.N > 0) clat.bins = Object.fromEntries(d.bins.map(([v, c]) => [String(v), c]));
   const bw = summary(d.bwSamples);
   const iops = summary(d.iopsSamples);
   return {
@@ -131,6 +129,8 @@ function entryJson(run: FioRun, e: EntryReport, plus: boolean, timing: boolean):
     iodepth_submit: keyed(BATCH_KEYS, percents(e.maps.slice(7, 14))),
     iodepth_complete: keyed(BATCH_KEYS, percents(e.maps.slice(14, 21))),
     ...latencyJson(e),
+    // stat.c prints these only when continue_on_error is set.
+    ...(e.continueOnError !== 0 ? { total_err: e.totalErr, first_error: e.firstError } : {}),
     latency_depth: o.iodepth,
     latency_target: 0,
     latency_percentile: 100.0,

@@ -9,7 +9,12 @@
  */
 import { loadProfile, UsageError } from "../common.ts";
 import type { UringJob } from "../engine.ts";
-import type { FioThreadJob, FioThreadOffsets, FioThreadPace } from "../../src/workload_types.ts";
+import type {
+  FioThreadErrors,
+  FioThreadJob,
+  FioThreadOffsets,
+  FioThreadPace,
+} from "../../src/workload_types.ts";
 import type { IommuMode } from "../../src/profile.ts";
 import type { FioJobOpts } from "./job.ts";
 import type { BsSplit } from "./values.ts";
@@ -100,15 +105,16 @@ export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
   }
   const readPer10000 = o.rw.includes("read") ? 10000 : o.rw.includes("write") ? 0 : o.mixRead * 100;
   const avg = (meanBs(split.read) * readPer10000 + meanBs(split.write) * (10000 - readPer10000)) / 10000;
-  let ios = 0;
+  // The size limit (issued I/Os, failed ones included) and number_ios (completed ones).
+  let sizeIos = 0;
   if (!o.timeBased && o.seqAdd > 0 && !o.rw.startsWith("rand")) {
     // Holes (rw=read:N): a pass ends when the next offset is past the range (get_next_offset).
-    ios = Math.ceil((o.ioSize ?? size) / (avg + o.seqAdd)) * o.loops;
-    if (o.numberIos !== undefined) ios = Math.min(ios, o.numberIos);
+    sizeIos = Math.ceil((o.ioSize ?? size) / (avg + o.seqAdd)) * o.loops;
   } else if (!o.timeBased) {
-    ios = Math.ceil(((o.ioSize ?? size) * o.loops) / avg);
-    if (o.numberIos !== undefined) ios = Math.min(ios, o.numberIos);
-  } else if (o.numberIos !== undefined) ios = o.numberIos;
+    sizeIos = Math.ceil(((o.ioSize ?? size) * o.loops) / avg);
+  }
+  let ios = sizeIos;
+  if (o.numberIos !== undefined) ios = sizeIos > 0 ? Math.min(sizeIos, o.numberIos) : o.numberIos;
   return {
     depth: o.iodepth,
     submitBatch: o.batchSubmit === 0 ? o.iodepth : o.batchSubmit,
@@ -123,6 +129,18 @@ export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
     ...(offsetsOf(o, split, size) ?? {}),
     ...(o.depthLow > 0 && o.depthLow < o.iodepth ? { depthLow: o.depthLow } : {}),
     ...(o.completeMax > 0 ? { completeMax: Math.max(o.completeMax, o.batchComplete) } : {}),
+    ...(o.continueOnError !== 0 ? { errors: errorsOf(o, sizeIos) } : {}),
+  };
+}
+
+/** A thread's error handling: continue_on_error's bits, the ignore lists, how far failed I/Os extend its count. */
+function errorsOf(o: FioJobOpts, sizeIos: number): FioThreadErrors {
+  return {
+    // fio's ERROR_TYPE_ANY is 0xffff; the model has three types.
+    continueMask: o.continueOnError & 7,
+    ignore: o.ignoreError,
+    // Without a size limit (time_based) number_ios may grow without bound: the run's runtime ends it.
+    retryCapIos: sizeIos > 0 ? sizeIos : Number.MAX_SAFE_INTEGER,
   };
 }
 
@@ -239,6 +257,7 @@ function machineKey(o: FioJobOpts): Record<string, string> {
     log_avg_msec: String(o.logs.avgMsec),
     dmasim_seed: String(o.seed),
     ioengine: String(o.ioengine === "null"),
+    dmasim_media_error_ppm: String(o.mediaErrorPpm ?? ""),
   };
 }
 
@@ -360,8 +379,12 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string): Fio
   const uring = o.ioengine === "io_uring";
   const bs = Math.max(...fioThreads.flatMap((f) => [...f.bsRead, ...f.bsWrite].map(([b]) => b)));
   const anyWrite = fioThreads.some((f) => f.readPer10000 < 10000);
+  // dmasim_media_error_ppm= sets every drive's injected media errors (the profile's devices[].media_error_ppm).
+  const spec = o.mediaErrorPpm === undefined
+    ? loaded.spec
+    : { ...structuredClone(p), devices: p.devices.map((d) => ({ ...d, media_error_ppm: o.mediaErrorPpm })) };
   const job: UringJob = {
-    profile: loaded.spec,
+    profile: spec,
     devices,
     threads: threads.length,
     depth: Math.max(...fioThreads.map((f) => f.depth)),

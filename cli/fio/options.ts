@@ -11,6 +11,7 @@ import type { BufferKind } from "../engine.ts";
 import type { IommuMode } from "../../src/profile.ts";
 import type { FioJobOpts, Rw } from "./job.ts";
 import { parseBsList, parseBssplit, parseDirList, parseDistribution, parseRange } from "./values.ts";
+import { CONTINUE_ON_ERROR, parseIgnoreError } from "./errors.ts";
 
 /** How a fio option's value is parsed. */
 export type FioOptKind = "bool" | "int" | "size" | "sizepct" | "time" | "str" | "enum";
@@ -298,6 +299,33 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
   dmasim_profile: { kind: "str", apply: (o, v) => o.profile = v as string },
   dmasim_seed: { kind: "int", min: 0, max: 2 ** 31, apply: (o, v) => o.seed = v as number },
   dmasim_functional: { kind: "bool", apply: (o, v) => o.functional = v as boolean },
+  // Sets the value (options.c: FIO_OPT_STR with off1), so it replaces bits an earlier ignore_error= added.
+  continue_on_error: {
+    kind: "enum",
+    values: Object.keys(CONTINUE_ON_ERROR),
+    apply: (o, v) => o.continueOnError = CONTINUE_ON_ERROR[v as string],
+  },
+  ignore_error: {
+    kind: "str",
+    apply: (o, v, at) => {
+      const r = parseIgnoreError(v as string, at);
+      r.lists.forEach((l, type) => {
+        if (l) o.ignoreError[type] = l;
+      });
+      o.continueOnError |= r.bits;
+    },
+  },
+  error_dump: {
+    kind: "bool",
+    apply: (_o, v, at) =>
+      v ? refuse(at, "error_dump", "logging every error, fatal or not (use error_dump=0)") : 0,
+  },
+  dmasim_media_error_ppm: {
+    kind: "int",
+    min: 0,
+    max: 1_000_000,
+    apply: (o, v) => o.mediaErrorPpm = v as number,
+  },
 };
 
 /** fio options dmasim does not model, and why (refused as "not modelled"). */
@@ -307,7 +335,6 @@ export const NOT_MODELLED: Record<string, string> = {
   do_verify: "data verification",
   verify_pattern: "data verification",
   verify_interval: "data verification",
-  continue_on_error: "per-error continuation",
   fsync: "fsync after writes",
   fdatasync: "fdatasync after writes",
   blockalign: "offset alignment other than the smallest block size",

@@ -13,7 +13,7 @@ import { PERCENTILES } from "../../src/workload.ts";
 import { stats } from "../format.ts";
 import type { FioMachine } from "./machine.ts";
 import type { FioJobOpts } from "./job.ts";
-import { EIO } from "../../src/constants.ts";
+import { cStrerror, verror, VERROR_IO_U, VERROR_MIN_RATE } from "./errors.ts";
 
 /** fio's figures for one direction of a finished job (stat.c, with fio's integer arithmetic). */
 export interface FioRates {
@@ -77,9 +77,9 @@ export interface LatStat {
 
 /** One direction of a report entry. */
 export interface DirReport extends FioRates {
-  /** Completed I/Os. */
+  /** I/Os issued: completed and failed (fio's total_io_u). */
   totalIos: number;
-  /** Failed I/Os. */
+  /** Failed I/Os (in totalIos; not in the bytes or latencies). */
   errors: number;
   /** Submission latency. */
   slat: LatStat;
@@ -119,10 +119,20 @@ export interface EntryReport {
   latNs: number[];
   /** Runtime, ms (the longest member's, from its start). */
   runtimeMs: number;
-  /** fio's error number for the entry (td->error: EIO for failed I/Os or a rate_min not met), 0 if none. */
+  /** fio's error number for the entry (ts->error: a failed I/O's errno, EIO for a rate_min not met), 0 if none. */
   error: number;
-  /** Why the entry has an error, as fio logs it, or "" (a rate_min not met). */
+  /** fio's ts->verror for it (`file:io_u.c:1876, func=io_u error, error=…`; "" for a non-fatal first error). */
+  verror: string;
+  /** dmasim's one line saying why a thread of the entry stopped with an error, or "". */
   errorText: string;
+  /** Whether a thread of the entry stopped with an error (fio's td->error: the run exits 1). */
+  fatal: boolean;
+  /** continue_on_error's bits (fio prints total_err and first_error when they are not 0). */
+  continueOnError: number;
+  /** fio's total_err_count over the entry's threads. */
+  totalErr: number;
+  /** fio's first_error. */
+  firstError: number;
 }
 
 function latStat(parts: LatSums[], n: number): LatStat {
@@ -186,19 +196,29 @@ function windowSamples(t: FioThreadResult, d: number): { bw: number[]; iops: num
   return { bw, iops };
 }
 
-function dirReport(ts: FioThreadResult[], d: 0 | 1, runtimeMs: number): DirReport {
+/**
+ * fio's synchronous engines (FIO_SYNCIO): an I/O completes inside its
+ * queue call, so io_u_queued never records a submission latency.
+ */
+const SYNC_ENGINES = ["psync", "sync", "pvsync", "pvsync2"];
+
+function dirReport(ts: FioThreadResult[], d: 0 | 1, runtimeMs: number, noSlat: boolean): DirReport {
   const parts = ts.map((t) => (d === 0 ? t.read : t.write));
   const n = parts.reduce((a, p) => a + p.ios, 0);
   const bytes = parts.reduce((a, p) => a + p.bytes, 0);
   const clat = latStat(parts.map((p) => p.clat), n);
   const bins = mergeBins(parts);
   const samples = ts.map((t) => windowSamples(t, d));
+  // fio's total_io_u counts every I/O issued, failed ones too (IOPS and total_ios); bytes and latencies
+  // only the completed ones (io_completed accounts an I/O only without an error).
+  const errors = parts.reduce((a, p) => a + p.errors, 0);
+  const issued = n + errors;
   return {
-    ...ratesOfBytes(n, bytes, n > 0 ? runtimeMs : 0),
-    runtimeMs: n > 0 ? runtimeMs : 0,
-    totalIos: n,
-    errors: parts.reduce((a, p) => a + p.errors, 0),
-    slat: latStat(parts.map((p) => p.slat), n),
+    ...ratesOfBytes(issued, bytes, issued > 0 ? runtimeMs : 0),
+    runtimeMs: issued > 0 ? runtimeMs : 0,
+    totalIos: issued,
+    errors,
+    slat: noSlat ? latStat([], 0) : latStat(parts.map((p) => p.slat), n),
     clat,
     lat: latStat(parts.map((p) => p.lat), n),
     percentiles: percentilesOf(bins, n, clat),
@@ -249,7 +269,11 @@ export function entryReport(
       Math.max(1, Math.floor((Math.floor(((t.endNs ?? r.simNs) - t.startNs) / 1e3) + 999) / 1e3))
     ),
   );
-  const dirs: [DirReport, DirReport] = [dirReport(ts, 0, runtimeMs), dirReport(ts, 1, runtimeMs)];
+  const noSlat = SYNC_ENGINES.includes(m.threads[members[0]].opts.ioengine);
+  const dirs: [DirReport, DirReport] = [
+    dirReport(ts, 0, runtimeMs, noSlat),
+    dirReport(ts, 1, runtimeMs, noSlat),
+  ];
   const maps = new Array(21).fill(0);
   for (const t of ts) t.maps.forEach((v, i) => maps[i] += v);
   return {
@@ -261,26 +285,53 @@ export function entryReport(
     maps,
     latNs: latBuckets([...dirs[0].bins, ...dirs[1].bins]),
     runtimeMs,
-    ...entryError(m, ts, members, dirs),
+    ...entryError(m, ts, members),
   };
 }
 
-/** fio's td->error of an entry: a member's own (check_min_rate), else EIO when I/Os failed. */
+/**
+ * fio's error of an entry as stat.c sums it over the entry's threads: the
+ * first thread's with an error sets `ts->error` and `ts->verror` — its
+ * td->error (a failed I/O that stopped it, or a rate_min not met), or under
+ * continue_on_error its first_error with the verror it had (none: a
+ * non-fatal error sets no td->verror). total_err sums; first_error is the
+ * last thread's.
+ */
 function entryError(
   m: FioMachine,
   ts: FioThreadResult[],
   members: number[],
-  dirs: [DirReport, DirReport],
-): { error: number; errorText: string } {
-  const i = ts.findIndex((t) => t.error !== 0);
-  if (i >= 0) {
+): Pick<
+  EntryReport,
+  "error" | "verror" | "errorText" | "fatal" | "continueOnError" | "totalErr" | "firstError"
+> {
+  const out = {
+    error: 0,
+    verror: "",
+    errorText: "",
+    fatal: ts.some((t) => t.error !== 0),
+    continueOnError: m.threads[members[members.length - 1]].opts.continueOnError,
+    totalErr: ts.reduce((a, t) => a + t.totalErr, 0),
+    firstError: ts[ts.length - 1].firstError,
+  };
+  for (let i = 0; i < ts.length && out.error === 0; i++) {
+    const t = ts[i];
     const o = m.threads[members[i]].opts;
-    const what = o.rateMin.some((x) => x > 0)
-      ? `rate_min=${o.rateMin.filter((x) => x > 0)[0]}B/s`
-      : `rate_iops_min=${o.rateIopsMin.filter((x) => x > 0)[0]}`;
-    return { error: ts[i].error, errorText: `${o.name}: ${what} not met (check_min_rate)` };
+    if (t.error !== 0 && t.fatalErrors > 0) {
+      out.error = t.error;
+      out.verror = verror(t.error, VERROR_IO_U.file, VERROR_IO_U.line, VERROR_IO_U.func);
+      out.errorText = `job "${o.name}": stopped at a failed I/O (err=${t.error}: ${cStrerror(t.error)}); ` +
+        "continue_on_error= and ignore_error= let a job go on past errors";
+    } else if (t.error !== 0) {
+      out.error = t.error;
+      out.verror = verror(t.error, VERROR_MIN_RATE.file, VERROR_MIN_RATE.line, VERROR_MIN_RATE.func);
+      const what = o.rateMin.some((x) => x > 0)
+        ? `rate_min=${o.rateMin.filter((x) => x > 0)[0]}B/s`
+        : `rate_iops_min=${o.rateIopsMin.filter((x) => x > 0)[0]}`;
+      out.errorText = `${o.name}: ${what} not met (check_min_rate)`;
+    } else if (o.continueOnError !== 0 && t.firstError !== 0) out.error = t.firstError;
   }
-  return { error: dirs[0].errors + dirs[1].errors > 0 ? EIO : 0, errorText: "" };
+  return out;
 }
 
 /** Percent figures of a list of counts (0 when all are 0). */

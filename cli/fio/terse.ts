@@ -60,6 +60,8 @@ function entryLine(e: EntryReport, disks: string[]): string {
     ...p(lat.slice(10, 20), 2),
     ...p(lat.slice(20, 32), 2),
     ...disks,
+    // stat.c appends these only when continue_on_error is set.
+    ...(e.continueOnError !== 0 ? [String(e.totalErr), String(e.firstError)] : []),
   ].join(";");
 }
 

@@ -12,6 +12,7 @@ import type { FioJobOpts } from "./job.ts";
 import { type DirReport, type EntryReport, LAT_THRESHOLDS, percents } from "./report.ts";
 import type { FioRun } from "./run.ts";
 import { FIO_VERSION, summary } from "./json.ts";
+import { cStrerror } from "./errors.ts";
 import { diskStats } from "./disk.ts";
 
 /** The simulated clock's date, where fio prints the wall clock's. */
@@ -62,7 +63,8 @@ function dirBlock(name: string, d: DirReport): string[] {
     `  ${name}: IOPS=${num2str(d.iopsInt)}, BW=${bwPair(d.bwBytes)}(${
       num2str(d.ioBytes, 1024, "B")
     }/${d.runtimeMs}msec)${zones}`,
-    latLine("slat", d.slat),
+    // stat.c prints a latency only when it has samples: sync engines take no slat (io_u_queued is not called).
+    ...(d.slat.N > 0 ? [latLine("slat", d.slat)] : []),
     latLine("clat", d.clat),
     latLine(" lat", d.lat),
     ...fmtPercentileBlock("clat percentiles", d.percentiles, "    "),
@@ -117,8 +119,8 @@ function entryBlock(e: EntryReport): string[] {
   const [rd, wr] = e.dirs;
   const err = e.error;
   const out = [
-    `${e.opts.name}: (groupid=${e.groupid}, jobs=${e.members.length}): err=${
-      String(err).padStart(2)
+    `${e.opts.name}: (groupid=${e.groupid}, jobs=${e.members.length}): err=${String(err).padStart(2)}${
+      err !== 0 ? ` (${e.verror})` : ""
     }: pid=0: ${SIM_DATE}`,
   ];
   if (e.opts.description) out.push(`  Description  : [${e.opts.description}]`);
@@ -131,10 +133,13 @@ function entryBlock(e: EntryReport): string[] {
   out.push(`     submit    : ${dist(e.maps.slice(7, 14), batch)}`);
   out.push(`     complete  : ${dist(e.maps.slice(14, 21), batch)}`);
   out.push(
-    `     issued rwts: total=${rd.totalIos + rd.errors},${
-      wr.totalIos + wr.errors
-    },0,0 short=0,0,0,0 dropped=0,0,0,0`,
+    `     issued rwts: total=${rd.totalIos},${wr.totalIos},0,0 short=0,0,0,0 dropped=0,0,0,0`,
   );
+  if (e.continueOnError !== 0) {
+    out.push(
+      `     errors    : total=${e.totalErr}, first_error=${e.firstError}/<${cStrerror(e.firstError)}>`,
+    );
+  }
   out.push(`     latency   : target=0, window=0, percentile=100.00%, depth=${e.opts.iodepth}`);
   return out;
 }
