@@ -23,7 +23,14 @@ import {
   WL_THREAD_CONFIG,
 } from "./abi.generated.ts";
 import { ST } from "./workload/stat_index.ts";
-import type { FioThreadJob, FioThreadResult, LatSums, ThreadDirStats } from "./workload_types.ts";
+import type {
+  FioThreadJob,
+  FioThreadOffsets,
+  FioThreadPace,
+  FioThreadResult,
+  LatSums,
+  ThreadDirStats,
+} from "./workload_types.ts";
 
 /** Block-size split entries per thread and direction (asm/wl_job.ts BSS_MAX). */
 export const BSS_MAX = 64;
@@ -96,53 +103,57 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
         list?.forEach((e, i) => w.wl_thread_ignore_error(t, type, i, e))
       );
     }
-    const o = j.offsets;
-    if (o) {
-      w.wl_thread_offsets(
-        t,
-        structArg(WL_OFFSETS_CONFIG, {
-          seqAddBytes: o.seqAdd,
-          seqNr: o.seqNr,
-          identical: o.identical,
-          dist: o.dist,
-          distParam: o.param,
-          center: o.center,
-          nranges: o.nranges,
-          seed,
-        }),
-        WL_OFFSETS_CONFIG.size,
-      );
-      o.zones?.forEach((z, d) => z.forEach(([prev, end], v) => w.wl_thread_zone(t, d, v, prev, end)));
-    }
-    const p = j.pace;
-    if (p) {
-      w.wl_thread_pace(
-        t,
-        structArg(WL_PACE_CONFIG, {
-          startDelayNs: p.startDelayNs,
-          rateReadBps: p.rateBps[0],
-          rateWriteBps: p.rateBps[1],
-          poisson: p.poisson,
-          quiesce: p.quiesce,
-          thinkUs: p.thinkUs,
-          thinkSpinUs: p.thinkSpinUs,
-          thinkBlocks: p.thinkBlocks,
-          thinkIssue: p.thinkIssue,
-          rateMinReadBps: p.rateMinBps[0],
-          rateMinWriteBps: p.rateMinBps[1],
-          rateMinReadIops: p.rateIopsMin[0],
-          rateMinWriteIops: p.rateIopsMin[1],
-          exitall: p.exitall,
-          exitGroup: p.exitGroup,
-          seed,
-          deadlineRelNs: p.deadlineRelNs,
-          jobId: p.jobId,
-          waitJob: p.waitJob,
-        }),
-        WL_PACE_CONFIG.size,
-      );
-    }
+    if (j.offsets) applyThreadOffsets(t, j.offsets, seed);
+    if (j.pace) applyThreadPace(t, j.pace, seed);
   });
+}
+
+/** Thread `t`'s offsets beyond plain sequential or uniform (rw=…:N, rw_sequencer, random_distribution). */
+function applyThreadOffsets(t: number, o: FioThreadOffsets, seed: number): void {
+  w.wl_thread_offsets(
+    t,
+    structArg(WL_OFFSETS_CONFIG, {
+      seqAddBytes: o.seqAdd,
+      seqNr: o.seqNr,
+      identical: o.identical,
+      dist: o.dist,
+      distParam: o.param,
+      center: o.center,
+      nranges: o.nranges,
+      seed,
+    }),
+    WL_OFFSETS_CONFIG.size,
+  );
+  o.zones?.forEach((z, d) => z.forEach(([prev, end], v) => w.wl_thread_zone(t, d, v, prev, end)));
+}
+
+/** Thread `t`'s pacing: startdelay, rate, thinktime, rate_min, exitall, wait_for and its deadline. */
+function applyThreadPace(t: number, p: FioThreadPace, seed: number): void {
+  w.wl_thread_pace(
+    t,
+    structArg(WL_PACE_CONFIG, {
+      startDelayNs: p.startDelayNs,
+      rateReadBps: p.rateBps[0],
+      rateWriteBps: p.rateBps[1],
+      poisson: p.poisson,
+      quiesce: p.quiesce,
+      thinkUs: p.thinkUs,
+      thinkSpinUs: p.thinkSpinUs,
+      thinkBlocks: p.thinkBlocks,
+      thinkIssue: p.thinkIssue,
+      rateMinReadBps: p.rateMinBps[0],
+      rateMinWriteBps: p.rateMinBps[1],
+      rateMinReadIops: p.rateIopsMin[0],
+      rateMinWriteIops: p.rateIopsMin[1],
+      exitall: p.exitall,
+      exitGroup: p.exitGroup,
+      seed,
+      deadlineRelNs: p.deadlineRelNs,
+      jobId: p.jobId,
+      waitJob: p.waitJob,
+    }),
+    WL_PACE_CONFIG.size,
+  );
 }
 
 function latSums(t: number, d: number, word: number): LatSums {
