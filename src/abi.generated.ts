@@ -408,6 +408,53 @@ export const JOB_ERRLOG = {
   /** The I/O's length, bytes. */
   len: 3,
 } as const;
+/** iommu.mode (storage_config.iommu_mode). */
+export const IOMMU_MODE = {
+  /** iommu.strict=1: unmap invalidates the IOTLB at once. */
+  strict: 0,
+  /** iommu.strict=0: unmapped IOVAs wait on a flush queue. */
+  lazy: 1,
+  /** iommu=pt: no translation (dma-direct). */
+  passthrough: 2,
+} as const;
+/** iommu.kind (storage_config.iommu_kind; the profile spells amd_vi "amd-vi"). */
+export const IOMMU_KIND = {
+  /** Intel VT-d: queued invalidation, descriptors processed in order. */
+  vtd: 0,
+  /** Arm SMMUv3: command queue with CMD_SYNC. */
+  smmuv3: 1,
+  /** AMD-Vi: command buffer with COMPLETION_WAIT. */
+  amd_vi: 2,
+} as const;
+/** devices[].untrusted (nvme_set_untrusted). */
+export const UNTRUSTED = {
+  /** A trusted device: no bounce buffers. */
+  no: 0,
+  /** Untrusted as the kernel treats it: bounce what does not fill whole granules (dma-iommu.c). */
+  yes: 1,
+  /** Bounce every request (a proposal). */
+  all: 2,
+} as const;
+/** stacked[].kind (stacked_setup). */
+export const STACKED_KIND = {
+  /** dm-linear: the members concatenated. */
+  linear: 0,
+  /** dm-stripe: RAID 0 over the members in chunks. */
+  striped: 1,
+  /** md raid1: every member a mirror. */
+  raid1: 2,
+} as const;
+/** a job's buffers (wl_config.buf_kind). */
+export const BUF_KIND = {
+  /** Plain user memory, pinned per I/O. */
+  plain: 0,
+  /** Registered (fixed) buffers. */
+  fixed: 1,
+  /** A registered dma-buf. */
+  dmabuf: 2,
+  /** Host buffers bounced to or from GPU memory. */
+  bounce: 3,
+} as const;
 /** set_cost(id, ns): per-step CPU costs, keyed by the profile's costs_ns field names (src/profile.ts COST_FIELDS documents each). */
 export const COST = {
   /** io_uring_enter syscall entry + exit. */
@@ -510,7 +557,7 @@ export const COST = {
 
 /** struct storage_config: storage_init's configuration (src/system.ts fills it from the profile's iommu, nvme and memory sections). */
 export interface StorageConfig {
-  /** IOMMU mode: 0 strict, 1 lazy, 2 passthrough (src/profile.ts IOMMU_MODES order). */
+  /** IOMMU mode (IOMMU_MODE_*). */
   iommuMode: number;
   /** IOTLB entries (iommu.iotlb_entries). */
   iotlbEntries: number;
@@ -550,7 +597,7 @@ export interface StorageConfig {
   hostMemMbps: number;
   /** The IOMMU's address width, bits (39, 48, 57). */
   apertureBits: number;
-  /** IOMMU hardware: 0 VT-d, 1 SMMUv3, 2 AMD-Vi (src/profile.ts IOMMU_KINDS order). */
+  /** IOMMU hardware (IOMMU_KIND_*). */
   iommuKind: number;
   /** Invalidation wait (sync) latency, ns. */
   syncLatencyNs: number;
@@ -676,7 +723,7 @@ export interface WlConfig {
   random: boolean;
   /** Offset range, blocks. */
   rangeBlocks: number;
-  /** Buffer kind: 0 plain, 1 fixed, 2 dma-buf, 3 bounce. */
+  /** Buffer kind (BUF_KIND_*). */
   bufKind: number;
   /** Warm-up I/Os before statistics. */
   warmupIos: number;
@@ -1039,6 +1086,22 @@ export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["JOB_ERRLOG_OFFSET", 2],
   ["JOB_ERRLOG_LEN", 3],
   ["JOB_ERRLOG_MAX", 16],
+  ["IOMMU_MODE_STRICT", 0],
+  ["IOMMU_MODE_LAZY", 1],
+  ["IOMMU_MODE_PASSTHROUGH", 2],
+  ["IOMMU_KIND_VTD", 0],
+  ["IOMMU_KIND_SMMUV3", 1],
+  ["IOMMU_KIND_AMD_VI", 2],
+  ["UNTRUSTED_NO", 0],
+  ["UNTRUSTED_YES", 1],
+  ["UNTRUSTED_ALL", 2],
+  ["STACKED_KIND_LINEAR", 0],
+  ["STACKED_KIND_STRIPED", 1],
+  ["STACKED_KIND_RAID1", 2],
+  ["BUF_KIND_PLAIN", 0],
+  ["BUF_KIND_FIXED", 1],
+  ["BUF_KIND_DMABUF", 2],
+  ["BUF_KIND_BOUNCE", 3],
   ["COST_ENTER", 0],
   ["COST_SQE", 1],
   ["COST_NOP", 2],
@@ -1114,6 +1177,11 @@ export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number
   TRACE_KIND,
   JOB_ERRORS,
   JOB_ERRLOG,
+  IOMMU_MODE,
+  IOMMU_KIND,
+  UNTRUSTED,
+  STACKED_KIND,
+  BUF_KIND,
   COST,
 };
 /** Every struct, in asm/sim/abi.ts order (the index abi_struct_* take). */

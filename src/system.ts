@@ -12,9 +12,13 @@ import {
   COST,
   DMABUF_COUNTER,
   IOMMU_COUNTER,
+  IOMMU_KIND,
+  IOMMU_MODE,
   NVME_CTRL_CONFIG,
+  STACKED_KIND,
   STACKED_STAT,
   STORAGE_CONFIG,
+  UNTRUSTED,
 } from "./abi.generated.ts";
 import { namesInOrder, QUEUE_LIMIT } from "./workload/stat_index.ts";
 import { EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM } from "./constants.ts";
@@ -45,10 +49,8 @@ export interface SystemOptions {
   capSysAdmin?: boolean;
 }
 
-/** IOMMU modes in asm order. */
-const IOMMU_MODES = ["strict", "lazy", "passthrough"] as const;
-/** IOMMU kinds in asm order (iommu.ts IOMMU_KIND_*). */
-const IOMMU_KINDS = ["vtd", "smmuv3", "amd-vi"] as const;
+/** IOMMU modes (asm/sim/abi.ts IOMMU_MODE_*). */
+const IOMMU_MODES = namesInOrder(IOMMU_MODE);
 
 /** Names of the IOMMU counters, in the order of asm `iommu_counter`. */
 export const IOMMU_COUNTERS: readonly (keyof typeof IOMMU_COUNTER)[] = namesInOrder(IOMMU_COUNTER);
@@ -96,8 +98,8 @@ export interface StackedInfo {
   dmabufForwarding: boolean;
 }
 
-/** Stacked device kinds in asm order (asm/block/stacked.ts SK_*). */
-const STACKED_KINDS = ["linear", "striped", "raid1"] as const;
+/** Stacked device kinds (asm/sim/abi.ts STACKED_KIND_*). */
+const STACKED_KINDS = namesInOrder(STACKED_KIND);
 
 /** Options of {@link System.mmapAnon}. */
 export interface MmapOptions {
@@ -166,7 +168,7 @@ export class System {
     members.forEach((c, k) => this.#view.setInt32(this.#scratch + 4 * k, c, true));
     w.stacked_setup(
       this.#stacked.length,
-      STACKED_KINDS.indexOf(sd.kind),
+      STACKED_KIND[sd.kind],
       this.#scratch,
       members.length,
       sd.chunk_kib * 1024,
@@ -635,7 +637,7 @@ function configureMachine(p: Profile, functional: boolean, seed: bigint, capSysA
   const nv = p.nvme;
   w.storage_init(
     structArg(STORAGE_CONFIG, {
-      iommuMode: IOMMU_MODES.indexOf(io.mode),
+      iommuMode: IOMMU_MODE[io.mode],
       iotlbEntries: io.iotlb_entries,
       iotlbWays: io.iotlb_ways,
       walkNs: io.walk_ns,
@@ -655,7 +657,8 @@ function configureMachine(p: Profile, functional: boolean, seed: bigint, capSysA
       functional,
       hostMemMbps: p.memory.bandwidth_mbps,
       apertureBits: io.aperture_bits,
-      iommuKind: IOMMU_KINDS.indexOf(io.kind),
+      // The profile spells AMD-Vi "amd-vi"; the module's names are identifiers.
+      iommuKind: IOMMU_KIND[io.kind === "amd-vi" ? "amd_vi" : io.kind],
       syncLatencyNs: io.sync_latency_ns,
       cmdNs: io.cmd_ns,
       rangeInval: io.range_inval,
@@ -701,6 +704,6 @@ function configureDrives(p: Profile, seed: bigint): void {
       NVME_CTRL_CONFIG.size,
     );
     w.nvme_set_dma_mask(c, d.dma_mask_bits);
-    w.nvme_set_untrusted(c, ["no", "yes", "all"].indexOf(d.untrusted));
+    w.nvme_set_untrusted(c, UNTRUSTED[d.untrusted]);
   });
 }

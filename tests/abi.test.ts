@@ -230,6 +230,7 @@ const C_FACTS: [keyof typeof gen, string][] = [
   ["SQE_PERSONALITY", "offsetof(struct io_uring_sqe, personality)"],
   ["SQE_FILE_INDEX", "offsetof(struct io_uring_sqe, file_index)"],
   ["SQE_ADDR3", "offsetof(struct io_uring_sqe, addr3)"],
+  ["SQE_PAD2", "offsetof(struct io_uring_sqe, __pad2)"],
   ["CQE_SIZE", "sizeof(struct io_uring_cqe)"],
   ["CQE_USER_DATA", "offsetof(struct io_uring_cqe, user_data)"],
   ["CQE_RES", "offsetof(struct io_uring_cqe, res)"],

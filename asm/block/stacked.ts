@@ -14,6 +14,7 @@
 import { fd_obj_of, fd_type_of, FT_STACKED } from "../fs/files";
 import { nvme_capacity_bytes, nvme_lba_shift } from "../nvme/pci";
 import { CTRLS_MAX } from "../nvme/ctrl";
+import * as abi from "../sim/abi";
 
 /** Stacked devices a machine may have (/dev/dm-0 …, /dev/md0 …). */
 export const STACKED_MAX: i32 = 8;
@@ -21,11 +22,11 @@ export const STACKED_MAX: i32 = 8;
 export const MEMBERS_MAX: i32 = 8;
 
 /** dm-linear: the members concatenated, one linear target each (linear_map). */
-export const SK_LINEAR: i32 = 0;
+export const SK_LINEAR: i32 = abi.STACKED_KIND_LINEAR;
 /** dm-stripe: RAID 0 over the members in chunks (stripe_map). */
-export const SK_STRIPED: i32 = 1;
+export const SK_STRIPED: i32 = abi.STACKED_KIND_STRIPED;
 /** md raid1: every member a mirror (raid1_write_request, raid1_read_request). */
-export const SK_RAID1: i32 = 2;
+export const SK_RAID1: i32 = abi.STACKED_KIND_RAID1;
 
 const sd_live = new StaticArray<bool>(STACKED_MAX);
 const sd_kind = new StaticArray<i32>(STACKED_MAX);

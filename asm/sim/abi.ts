@@ -20,7 +20,7 @@
 // from the profile's iommu, nvme and memory sections).
 // @ts-ignore: decorator
 @unmanaged export class storage_config {
-  /** IOMMU mode: 0 strict, 1 lazy, 2 passthrough (src/profile.ts IOMMU_MODES order). */
+  /** IOMMU mode (IOMMU_MODE_*). */
   iommu_mode: i32;
   /** IOTLB entries (iommu.iotlb_entries). */
   iotlb_entries: u32;
@@ -60,7 +60,7 @@
   host_mem_mbps: u32;
   /** The IOMMU's address width, bits (39, 48, 57). */
   aperture_bits: u32;
-  /** IOMMU hardware: 0 VT-d, 1 SMMUv3, 2 AMD-Vi (src/profile.ts IOMMU_KINDS order). */
+  /** IOMMU hardware (IOMMU_KIND_*). */
   iommu_kind: i32;
   /** Invalidation wait (sync) latency, ns. */
   sync_latency_ns: u32;
@@ -133,7 +133,7 @@
   random: bool;
   /** Offset range, blocks. */
   range_blocks: f64;
-  /** Buffer kind: 0 plain, 1 fixed, 2 dma-buf, 3 bounce. */
+  /** Buffer kind (BUF_KIND_*). */
   buf_kind: i32;
   /** Warm-up I/Os before statistics. */
   warmup_ios: f64;
@@ -634,3 +634,49 @@ export const JOB_ERRLOG_LEN: i32 = 3;
 // How many fatal errors a thread keeps.
 /** Logged fatal errors kept per thread. */
 export const JOB_ERRLOG_MAX: i32 = 16;
+
+// ---------------------------------------------------------------------------
+// Configuration enums: a profile's or a job's choice as the module numbers it.
+
+// index IOMMU_MODE (snake_case keys): iommu.mode (storage_config.iommu_mode).
+/** iommu.strict=1: unmap invalidates the IOTLB at once. */
+export const IOMMU_MODE_STRICT: i32 = 0;
+/** iommu.strict=0: unmapped IOVAs wait on a flush queue. */
+export const IOMMU_MODE_LAZY: i32 = 1;
+/** iommu=pt: no translation (dma-direct). */
+export const IOMMU_MODE_PASSTHROUGH: i32 = 2;
+
+// index IOMMU_KIND (snake_case keys): iommu.kind (storage_config.iommu_kind;
+// the profile spells amd_vi "amd-vi").
+/** Intel VT-d: queued invalidation, descriptors processed in order. */
+export const IOMMU_KIND_VTD: i32 = 0;
+/** Arm SMMUv3: command queue with CMD_SYNC. */
+export const IOMMU_KIND_SMMUV3: i32 = 1;
+/** AMD-Vi: command buffer with COMPLETION_WAIT. */
+export const IOMMU_KIND_AMD_VI: i32 = 2;
+
+// index UNTRUSTED (snake_case keys): devices[].untrusted (nvme_set_untrusted).
+/** A trusted device: no bounce buffers. */
+export const UNTRUSTED_NO: i32 = 0;
+/** Untrusted as the kernel treats it: bounce what does not fill whole granules (dma-iommu.c). */
+export const UNTRUSTED_YES: i32 = 1;
+/** Bounce every request (a proposal). */
+export const UNTRUSTED_ALL: i32 = 2;
+
+// index STACKED_KIND (snake_case keys): stacked[].kind (stacked_setup).
+/** dm-linear: the members concatenated. */
+export const STACKED_KIND_LINEAR: i32 = 0;
+/** dm-stripe: RAID 0 over the members in chunks. */
+export const STACKED_KIND_STRIPED: i32 = 1;
+/** md raid1: every member a mirror. */
+export const STACKED_KIND_RAID1: i32 = 2;
+
+// index BUF_KIND (snake_case keys): a job's buffers (wl_config.buf_kind).
+/** Plain user memory, pinned per I/O. */
+export const BUF_KIND_PLAIN: i32 = 0;
+/** Registered (fixed) buffers. */
+export const BUF_KIND_FIXED: i32 = 1;
+/** A registered dma-buf. */
+export const BUF_KIND_DMABUF: i32 = 2;
+/** Host buffers bounced to or from GPU memory. */
+export const BUF_KIND_BOUNCE: i32 = 3;

@@ -44,7 +44,7 @@ import {
 
 import { abi_struct_check } from "../sim/errors";
 import {
-  SAMPLE_BYTES, SAMPLE_CALLS, SAMPLE_CORE_BUSY, SAMPLE_CORE_WORDS, SAMPLE_IOS, SAMPLE_REAPED, SAMPLE_SUBMITTED,
+  BUF_KIND_BOUNCE, BUF_KIND_DMABUF, SAMPLE_BYTES, SAMPLE_CALLS, SAMPLE_CORE_BUSY, SAMPLE_CORE_WORDS, SAMPLE_IOS, SAMPLE_REAPED, SAMPLE_SUBMITTED,
   SAMPLE_T_NS, wl_config, WL_STAT_BYTES, WL_STAT_CALLS, WL_STAT_CALLS_AT_END, WL_STAT_CALLS_AT_START,
   WL_STAT_ERRORS, WL_STAT_FINISHED, WL_STAT_IOS, WL_STAT_MEASURING, WL_STAT_SAMPLES, WL_STAT_T0_NS, WL_STAT_T1_NS,
   wl_offsets_config, wl_pace_config, wl_thread_config,
@@ -205,7 +205,7 @@ export function wl_setup(cfg: usize, cfg_bytes: u32): void {
   dp_tail = 0;
   // The bounce path counts an I/O when its copy ends, so the workload keeps
   // the statistics itself (end to end) instead of the completion path.
-  set_stats_by_app(bkind == 3);
+  set_stats_by_app(bkind == BUF_KIND_BOUNCE);
   for (let t = 0; t < THREADS_MAX; t++) {
     unchecked((th_nfiles[t] = 0));
     unchecked((th_cur_file[t] = 0));
@@ -395,7 +395,7 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
     // user_data: the I/O's tag, which holds when it was prepared and its length and direction.
     // The tag keeps the length even for a NOP: fio's null engine counts the bytes it did not move.
     const tag = tag_get(t, unchecked(core_time[core]), len, dir, off);
-    if (buf_kind == 3 && dir == DIR_WRITE) {
+    if (buf_kind == BUF_KIND_BOUNCE && dir == DIR_WRITE) {
       // Bounced write: the data is on the GPU; copy it to a host buffer first.
       charge(core, LAYER_APP, cost(COST_GPU_COPY_LAUNCH));
       copy_from_gpu_launch(t, tag, len, off, fi);
@@ -415,20 +415,22 @@ function write_sqe(t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, le
   const opc = dir == DIR_WRITE ? op_write : op_read;
   // The buffer of SQE slot idx, as t/io_uring indexes its iovecs.
   const buf = unchecked(th_buf_base[t]) + <u64>idx * <u64>bs;
-  store<u8>(sqe, opc);
-  store<u8>(sqe + 1, fixed_files ? u.IOSQE_FIXED_FILE : 0);
-  store<u16>(sqe + 2, 0);
-  store<i32>(sqe + 4, unchecked(th_files[t * FILES_MAX + fi]));
-  store<u64>(sqe + 8, off);
-  store<u64>(sqe + 16, buf);
-  store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : len);
-  store<u32>(sqe + 28, 0);
-  store<u64>(sqe + 32, <u64>tag);
-  store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx));
-  store<u16>(sqe + 42, 0);
-  store<u32>(sqe + 44, 0);
-  store<u64>(sqe + 48, 0);
-  store<u64>(sqe + 56, 0);
+  store<u8>(sqe + u.SQE_OPCODE, opc);
+  store<u8>(sqe + u.SQE_FLAGS, fixed_files ? u.IOSQE_FIXED_FILE : 0);
+  store<u16>(sqe + u.SQE_IOPRIO, 0);
+  store<i32>(sqe + u.SQE_FD, unchecked(th_files[t * FILES_MAX + fi]));
+  store<u64>(sqe + u.SQE_OFF, off);
+  store<u64>(sqe + u.SQE_ADDR, buf);
+  store<u32>(sqe + u.SQE_LEN, op == u.IORING_OP_NOP ? 0 : len);
+  store<u32>(sqe + u.SQE_RW_FLAGS, 0);
+  store<u64>(sqe + u.SQE_USER_DATA, <u64>tag);
+  store<u16>(
+    sqe + u.SQE_BUF_INDEX, <u16>(buf_kind == BUF_KIND_DMABUF ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx),
+  );
+  store<u16>(sqe + u.SQE_PERSONALITY, 0);
+  store<u32>(sqe + u.SQE_FILE_INDEX, 0);
+  store<u64>(sqe + u.SQE_ADDR3, 0);
+  store<u64>(sqe + u.SQE_PAD2, 0);
 }
 
 /** A block size for the next I/O of `dir`: the only one, or a draw from the split. */
@@ -453,13 +455,13 @@ function reap(t: i32): u32 {
   // iodepth_batch_complete_max: at most that many per reap (0: every ready CQE).
   const limit = unchecked(jt_bcmax[t]);
   while (head != tail && (limit == 0 || n < limit)) {
-    const cqe = rings + RO_CQES + <usize>(head & mask) * 16;
-    const res = load<i32>(cqe + 8);
-    const tag = <u32>load<u64>(cqe);
+    const cqe = rings + RO_CQES + <usize>(head & mask) * u.CQE_SIZE;
+    const res = load<i32>(cqe + u.CQE_RES);
+    const tag = <u32>load<u64>(cqe + u.CQE_USER_DATA);
     const ok = !(res < 0 || (op != u.IORING_OP_NOP && <u32>res != tag_len(t, tag)));
     // fio counts an I/O when it reaps it, while the run is measured.
     const count = wl_measuring && !wl_finished;
-    if (buf_kind == 3) {
+    if (buf_kind == BUF_KIND_BOUNCE) {
       if (ok && tag_dir(t, tag) == DIR_WRITE) {
         // A bounced write is done when the drive has it.
         stats_complete(tag_prep_ns(t, tag), unchecked(core_time[t]), res);
@@ -492,7 +494,7 @@ function reap(t: i32): u32 {
   }
   store<u32>(rings + RO_CQ_HEAD, head);
   wl_reaped += n;
-  if (buf_kind != 3) {
+  if (buf_kind != BUF_KIND_BOUNCE) {
     charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>n);
     wl_ios += n;
   } else charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>(n - copies));
@@ -882,8 +884,8 @@ export function wl_thread_event(t: u32): void {
     const tail = load<u32>(rings + RO_SQ_TAIL);
     const sqes = ring_sqes(id);
     for (let i: u32 = 0; i < <u32>ret; i++) {
-      const sqe = sqes + <usize>((tail - to_submit + i) & mask) * 64;
-      tag_issue(ti, <u32>load<u64>(sqe + 32), unchecked(core_time[ti]));
+      const sqe = sqes + <usize>((tail - to_submit + i) & mask) * u.SQE_SIZE;
+      tag_issue(ti, <u32>load<u64>(sqe + u.SQE_USER_DATA), unchecked(core_time[ti]));
     }
     map_submit(ti, <u32>ret, inflight);
   }
