@@ -3,7 +3,7 @@
 // control points. TypeScript crosses this boundary per batch, never per event.
 
 import {
-  DMABUF_COUNTER_NR, GPU_COUNTER_COPIES, GPU_COUNTER_HOST_MEM_BYTES, GPU_COUNTER_LINK_BYTES, IOMMU_COUNTER_FAULTS,
+  DMABUF_COUNTER_NR, GPU_COUNTER_COPIES, SIM_ABORT_FILE, SIM_ABORT_MSG, GPU_COUNTER_HOST_MEM_BYTES, GPU_COUNTER_LINK_BYTES, IOMMU_COUNTER_FAULTS,
   IOMMU_COUNTER_FQ_FLUSHES, IOMMU_COUNTER_INVALIDATIONS, IOMMU_COUNTER_IOTLB_HITS, IOMMU_COUNTER_IOTLB_MISSES,
   IOMMU_COUNTER_IOVA_CACHE_HITS, IOMMU_COUNTER_IOVA_TREE_ALLOCS, IOMMU_COUNTER_MAPS, IOMMU_COUNTER_NR,
   IOMMU_COUNTER_PTE_WRITES, IOMMU_COUNTER_STALE_HITS, IOMMU_COUNTER_UNMAPS, IOMMU_COUNTER_WALKS,
@@ -84,11 +84,11 @@ export function sim_error_detail(): f64 {
 export function sim_error_invariant(): i32 {
   return sim_invariant;
 }
-/** Where the last assertion failed (debug build): 0 its message, 1 its file (string pointers), 2 its line. */
+/** Where the last assertion failed (debug build), by SIM_ABORT_*: its message, its file (string pointers), its line. */
 export function sim_abort_where(which: i32): usize {
-  if (which == 0) return sim_abort_msg;
-  if (which == 1) return sim_abort_file;
-  return <usize>sim_abort_line;
+  if (which == SIM_ABORT_MSG) return sim_abort_msg;
+  if (which == SIM_ABORT_FILE) return sim_abort_file;
+  return <usize>sim_abort_line; // SIM_ABORT_LINE
 }
 /** Named invariants there are (tests check src/wasm.ts names as many). */
 export function sim_invariant_count(): i32 {

@@ -408,6 +408,15 @@ export const JOB_ERRLOG = {
   /** The I/O's length, bytes. */
   len: 3,
 } as const;
+/** sim_abort_where(i): where the last failed assertion was (debug build). */
+export const SIM_ABORT = {
+  /** Its message (an AssemblyScript string pointer). */
+  msg: 0,
+  /** Its file (an AssemblyScript string pointer). */
+  file: 1,
+  /** Its line. */
+  line: 2,
+} as const;
 /** iommu.mode (storage_config.iommu_mode). */
 export const IOMMU_MODE = {
   /** iommu.strict=1: unmap invalidates the IOTLB at once. */
@@ -1086,6 +1095,9 @@ export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["JOB_ERRLOG_OFFSET", 2],
   ["JOB_ERRLOG_LEN", 3],
   ["JOB_ERRLOG_MAX", 16],
+  ["SIM_ABORT_MSG", 0],
+  ["SIM_ABORT_FILE", 1],
+  ["SIM_ABORT_LINE", 2],
   ["IOMMU_MODE_STRICT", 0],
   ["IOMMU_MODE_LAZY", 1],
   ["IOMMU_MODE_PASSTHROUGH", 2],
@@ -1177,6 +1189,7 @@ export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number
   TRACE_KIND,
   JOB_ERRORS,
   JOB_ERRLOG,
+  SIM_ABORT,
   IOMMU_MODE,
   IOMMU_KIND,
   UNTRUSTED,

@@ -21,7 +21,7 @@
  * @module
  */
 import * as release from "../build/release.wasm";
-import type { StructLayout } from "./abi.generated.ts";
+import { SIM_ABORT, type StructLayout } from "./abi.generated.ts";
 
 /** The module's exports (both builds export the same names). */
 export type WasmExports = typeof release;
@@ -142,8 +142,9 @@ export function trapError(e: unknown, where: string, x: WasmExports): unknown {
       e,
     );
   } else if (code === SIM_ERR_ASSERT) {
-    const msg = asString(x, x.sim_abort_where(0)) || "assertion";
-    err = new SimInvariantError(code, where, `${msg} at ${asString(x, x.sim_abort_where(1))}:${arg}`, 0, e);
+    const msg = asString(x, x.sim_abort_where(SIM_ABORT.msg)) || "assertion";
+    const file = asString(x, x.sim_abort_where(SIM_ABORT.file));
+    err = new SimInvariantError(code, where, `${msg} at ${file}:${arg}`, 0, e);
   } else if (code !== 0) {
     err = new SimLimitError(code, arg, where);
   } else {

@@ -635,6 +635,14 @@ export const JOB_ERRLOG_LEN: i32 = 3;
 /** Logged fatal errors kept per thread. */
 export const JOB_ERRLOG_MAX: i32 = 16;
 
+// index SIM_ABORT: sim_abort_where(i): where the last failed assertion was (debug build).
+/** Its message (an AssemblyScript string pointer). */
+export const SIM_ABORT_MSG: i32 = 0;
+/** Its file (an AssemblyScript string pointer). */
+export const SIM_ABORT_FILE: i32 = 1;
+/** Its line. */
+export const SIM_ABORT_LINE: i32 = 2;
+
 // ---------------------------------------------------------------------------
 // Configuration enums: a profile's or a job's choice as the module numbers it.
 
