@@ -44,6 +44,7 @@ export function gpu_counter(i: i32): f64 {
 import { rw_init } from "./io_uring/rw";
 import { blk_init } from "./block/bio";
 export { blk_queue_limit } from "./block/bio";
+export { blk_mq_counter } from "./block/blk_mq";
 import { dmabuf_init, dmabuf_put } from "./dmabuf/dmabuf";
 import { dmabuf_counter, io_dmabuf_init } from "./io_uring/dmabuf_token";
 import { set_snapshot_hook, wl_init } from "./user/workload";
@@ -69,7 +70,7 @@ export {
   ring_overflow_count, cq_ready, reqs_in_use,
 } from "./io_uring/ring";
 export { io_uring_exit, io_uring_enter, app_charge } from "./io_uring/io_uring";
-export { fd_close, fd_type_of, fd_file_of } from "./fs/files";
+export { fd_close, fd_type_of, fd_file_of, fd_describe, fd_describe_area } from "./fs/files";
 export { stats_reset, hist_get, hist_lower, stats_ring_area } from "./sim/stats";
 import { st_ios, st_bytes, st_errors, st_lat_sum_ns, st_lat_max_ns, st_lat_min_ns, st_lat_sq_sum, HIST_BUCKETS } from "./sim/stats";
 
@@ -132,8 +133,8 @@ export function swiotlb_counter(i: i32): f64 {
 }
 export { dmabuf_set_policy, dmabuf_user_locked_bytes } from "./io_uring/dmabuf_token";
 export {
-  io_register_buffers, io_register_buffers_sparse, io_register_buffers_update, io_unregister_buffers,
-  io_register_files, io_unregister_files, io_register_buffers_update2,
+  io_rsrc_buf_count, io_buffer_table_alloc, io_buffer_table_free, io_buffers_pin, io_buffer_pin, io_buffer_clear,
+  io_buffer_install_dmabuf, io_register_files, io_unregister_files,
 } from "./io_uring/rsrc";
 export {
   nvme_ctrl_setup, nvme_cmd_image, nvme_cmd_iod, nvme_cmd_req, nvme_cmds_max, nvme_cmds_live, nvme_capacity_bytes,
@@ -142,8 +143,8 @@ export {
   nvme_ctrl_cmds, nvme_ctrl_busy_ns, nvme_link_busy_ns, nvme_set_functional, nvme_window_stat,
 } from "./nvme/ctrl";
 export {
-  memfd_create, memfd_truncate, memfd_add_seals, memfd_rw, udmabuf_create, vram_dmabuf_create, dmabuf_size, dmabuf_rw,
-  dmabuf_page_pa, dmabuf_invalidate, dmabuf_schedule_invalidate,
+  memfd_alloc, memfd_resize, memfd_pages_rw, udmabuf_build, vram_dmabuf_alloc, dmabuf_pages_rw, dmabuf_page_pa,
+  dma_buf_move_notify, dmabuf_schedule_invalidate,
 } from "./dmabuf/dmabuf";
 export { dmabuf_counter, dmabuf_maps_live, dmabuf_tokens_live } from "./io_uring/dmabuf_token";
 export {

@@ -6,13 +6,16 @@
  * the number of runs (default 5). The real kernel's NOP rate on the same
  * machine: `deno task bench:kernel`.
  *
- * Imports only the public module.
+ * Imports only the public module, except bench/crossings.ts, which counts
+ * Wasm boundary crossings through the one documented internal entry
+ * (src/internal.ts).
  *
  * @module
  */
 import Table from "cli-table3";
 import { runPublishedComparison, runUring, System } from "../mod.ts";
 import { measureSpeed, minMedian, speedScenarios } from "./speed.ts";
+import { countCrossings, formatCrossings } from "./crossings.ts";
 
 const fmtIops = (x: number) => x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(0)} K`;
 
@@ -115,3 +118,7 @@ for (const m of [m1, m100]) {
       } M I/Os/s)`,
   );
 }
+
+// The Wasm boundary is crossed per batch or per control event, never per I/O (docs/engine.md).
+console.log("\nWasm boundary crossings (TS → Wasm calls; the module imports nothing, so none go back):");
+for (const line of formatCrossings(countCrossings())) console.log(line);

@@ -390,6 +390,13 @@ export function fmtSummary(r: RunResult): string[] {
   lines.push(...t.toString().split("\n"));
   const iommu = Object.entries(r.iommu).map(([k, v]) => `${k}=${v}`).join(", ");
   if (iommu) lines.push(`IOMMU: ${iommu}`);
+  // Only when a resource ran out: BLK_STS_RESOURCE requests kept and retried by blk-mq (docs/lsfmm.md §2).
+  if (r.block.requeues > 0) {
+    lines.push(
+      `blk-mq: requeues=${r.block.requeues}, resource_delay_runs=${r.block.resourceDelayRuns}, ` +
+        `restarts=${r.block.restarts} (no IOVA space or PRP pool block: kept and retried, not failed)`,
+    );
+  }
   const dmabuf = Object.entries(r.dmabuf).map(([k, v]) => `${k}=${v}`).join(", ");
   if (dmabuf && r.job.buffers === "dmabuf") lines.push(`dma-buf: ${dmabuf}`);
   lines.push(...fmtSecurity(r));

@@ -175,6 +175,17 @@ export const QUEUE_LIMIT = {
   /** dma_alignment, bytes. */
   dmaAlignment: 3,
 } as const;
+/** blk_mq_counter(i): requests blk-mq kept because the driver lacked DMA resources (BLK_STS_RESOURCE). */
+export const BLK_MQ_COUNTER = {
+  /** Requeues: each BLK_STS_RESOURCE return. */
+  requeues: 0,
+  /** Queue runs after BLK_MQ_RESOURCE_DELAY that found requests waiting. */
+  resourceDelayRuns: 1,
+  /** Reruns by a freed request (SCHED_RESTART). */
+  restarts: 2,
+  /** Requests waiting on dispatch lists now. */
+  waiting: 3,
+} as const;
 /** iommu_counter(i): IOMMU counters (their names are System.iommuCounters()'s and a run result's keys). */
 export const IOMMU_COUNTER = {
   /** Mappings made. */
@@ -993,6 +1004,10 @@ export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["QUEUE_LIMIT_MAX_SECTORS_KB", 1],
   ["QUEUE_LIMIT_MAX_SEGMENTS", 2],
   ["QUEUE_LIMIT_DMA_ALIGNMENT", 3],
+  ["BLK_MQ_COUNTER_REQUEUES", 0],
+  ["BLK_MQ_COUNTER_RESOURCE_DELAY_RUNS", 1],
+  ["BLK_MQ_COUNTER_RESTARTS", 2],
+  ["BLK_MQ_COUNTER_WAITING", 3],
   ["IOMMU_COUNTER_MAPS", 0],
   ["IOMMU_COUNTER_UNMAPS", 1],
   ["IOMMU_COUNTER_INVALIDATIONS", 2],
@@ -1176,6 +1191,7 @@ export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number
   GPU_COUNTER,
   SWIOTLB_COUNTER,
   QUEUE_LIMIT,
+  BLK_MQ_COUNTER,
   IOMMU_COUNTER,
   DMABUF_COUNTER,
   STACKED_STAT,

@@ -17,6 +17,7 @@ export {
   trapError,
   w,
   wasmBuild,
+  wasmCrossings,
   wrapExports,
 } from "./wasm.ts";
 export type { WasmBuild, WasmExports } from "./wasm.ts";

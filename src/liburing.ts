@@ -10,6 +10,13 @@
 import { w } from "./wasm.ts";
 import type { System } from "./system.ts";
 import {
+  ioRegisterBuffersSparse,
+  ioRegisterBuffersUpdate,
+  ioRegisterBuffersUpdate2,
+  ioSqeBuffersRegister,
+  ioSqeBuffersUnregister,
+} from "./kernel/rsrc.ts";
+import {
   EAGAIN,
   EBADF,
   EINVAL,
@@ -620,13 +627,13 @@ export function registerBuffers(ring: IoUring, iovecs: readonly Iovec[]): number
   // The kernel checks for an existing table before the count: stage what it
   // could read and let it decide.
   const p = stageIovecs(ring, iovecs.slice(0, 16385));
-  return w.io_register_buffers(ring.id, p, iovecs.length);
+  return ioSqeBuffersRegister(ring.sys.kernel, ring.id, p, iovecs.length);
 }
 
 /** io_uring_register_buffers_sparse: a table of `nr` empty slots. */
 export function registerBuffersSparse(ring: IoUring, nr: number): number {
   ring.sys.check();
-  return w.io_register_buffers_sparse(ring.id, nr >>> 0);
+  return ioRegisterBuffersSparse(ring.id, nr >>> 0);
 }
 
 /**
@@ -638,13 +645,13 @@ export function registerBuffersSparse(ring: IoUring, nr: number): number {
 export function registerBuffersUpdate(ring: IoUring, offset: number, iovecs: readonly Iovec[]): number {
   ring.sys.check();
   const p = stageIovecs(ring, iovecs.slice(0, 16385));
-  return w.io_register_buffers_update(ring.id, offset >>> 0, p, iovecs.length);
+  return ioRegisterBuffersUpdate(ring.sys.kernel, ring.id, offset >>> 0, p, iovecs.length);
 }
 
 /** io_uring_unregister_buffers: 0 or -ENXIO. */
 export function unregisterBuffers(ring: IoUring): number {
   ring.sys.check();
-  return w.io_unregister_buffers(ring.id);
+  return ioSqeBuffersUnregister(ring.id);
 }
 
 /** io_uring_register_files: register `fds` (-1 for an empty slot). */
@@ -734,7 +741,7 @@ export function registerBuffersUpdate2(
       writeIovec(v, data + IOVEC_SIZE * i, d as Iovec);
     }
   });
-  return w.io_register_buffers_update2(ring.id, s, nrArgs >>> 0, data);
+  return ioRegisterBuffersUpdate2(ring.sys.kernel, ring.id, s, nrArgs >>> 0);
 }
 
 /**

@@ -9,6 +9,7 @@
  */
 import { structArg, w } from "./wasm.ts";
 import {
+  BLK_MQ_COUNTER,
   COST,
   DMABUF_COUNTER,
   IOMMU_COUNTER,
@@ -32,6 +33,19 @@ import {
 } from "./profile.ts";
 import { resolveProfile } from "./profiles.ts";
 import { type SecurityReport, securityReport } from "./security.ts";
+import type { KernelState } from "./kernel/kernel.ts";
+import {
+  dmaBufMoveNotify,
+  dmaBufRw,
+  dmaBufScheduleInvalidate,
+  dmaBufSize,
+  memfdAddSeals,
+  memfdCreate,
+  memfdRw,
+  memfdTruncate,
+  udmabufCreate,
+  vramDmabufCreate,
+} from "./kernel/dmabuf.ts";
 
 let epoch = 0;
 
@@ -125,6 +139,16 @@ export class System {
   #scratch = 0;
   /** Stacked devices, in asm index order: the profile's, then those {@link createStacked} made. */
   readonly #stacked: StackedProfile[] = [];
+  readonly #kernel: KernelState;
+
+  /**
+   * The control path's state of this machine (internal: src/kernel/ takes it;
+   * not part of the public API).
+   */
+  get kernel(): KernelState {
+    this.check();
+    return this.#kernel;
+  }
 
   /** Base of the argument staging area in linear memory (internal). */
   get scratch(): number {
@@ -151,14 +175,16 @@ export class System {
     this.profile = prof;
     this.#epoch = ++epoch;
     // One machine per process: this set-up resets the Wasm side for it.
-    configureMachine(
-      this.profile,
-      opts.functional ?? true,
-      BigInt(opts.seed ?? 1),
-      opts.capSysAdmin ?? true,
-    );
+    configureMachine(this.profile, opts.functional ?? true, BigInt(opts.seed ?? 1));
     this.#scratch = w.scratch_ptr();
     this.#view = new DataView(w.memory.buffer);
+    this.#kernel = {
+      view: this.#view,
+      dmabufCapRequired: prof.iommu.dmabuf_cap_required,
+      capSysAdmin: opts.capSysAdmin ?? true,
+      stackedForwarding: [],
+      exporters: { memfds: new Map(), dmabufs: new Map() },
+    };
     for (const sd of prof.stacked ?? []) this.#setUpStacked(sd);
   }
 
@@ -175,6 +201,7 @@ export class System {
       sd.dmabuf_forwarding ? 1 : 0,
     );
     this.#stacked.push(structuredClone(sd));
+    this.#kernel.stackedForwarding.push(sd.dmabuf_forwarding);
   }
 
   /**
@@ -445,6 +472,21 @@ export class System {
     return w.nvme_iova_in_use(c) * 4096;
   }
 
+  /**
+   * blk-mq's requeues since the machine started: requests the driver could not take for want of IOVA
+   * space or a PRP/SGL pool block (BLK_STS_RESOURCE), kept on their queue's dispatch list and retried
+   * (see docs/lsfmm.md §2).
+   */
+  blkMqCounters(): { requeues: number; resourceDelayRuns: number; restarts: number; waiting: number } {
+    this.check();
+    return {
+      requeues: w.blk_mq_counter(BLK_MQ_COUNTER.requeues),
+      resourceDelayRuns: w.blk_mq_counter(BLK_MQ_COUNTER.resourceDelayRuns),
+      restarts: w.blk_mq_counter(BLK_MQ_COUNTER.restarts),
+      waiting: w.blk_mq_counter(BLK_MQ_COUNTER.waiting),
+    };
+  }
+
   /** Bytes of registered dma-bufs charged to the user (the `iommu.dmabuf_limit_mib` policy's count). */
   dmabufLockedBytes(): number {
     this.check();
@@ -474,24 +516,28 @@ export class System {
   /** memfd_create(2): an fd, or -errno. Pass MFD_ALLOW_SEALING to be able to seal it. */
   memfdCreate(flags = 0): number {
     this.check();
-    return w.memfd_create(flags >>> 0);
+    return memfdCreate(this.#kernel, flags >>> 0);
   }
 
   /** ftruncate(2) on a memfd: 0, or -EPERM against a seal, -EINVAL if not a memfd. */
   ftruncate(fd: number, size: number): number {
     this.check();
-    return w.memfd_truncate(fd, BigInt(size));
+    return memfdTruncate(this.#kernel, fd | 0, BigInt.asUintN(64, BigInt(size)));
   }
 
   /** fcntl(fd, F_ADD_SEALS, seals) on a memfd: 0 or -errno. */
   fcntlAddSeals(fd: number, seals: number): number {
     this.check();
-    return w.memfd_add_seals(fd, seals >>> 0);
+    return memfdAddSeals(this.#kernel, fd | 0, seals >>> 0);
   }
 
   /** pwrite(2) on a memfd: bytes written or -errno. */
   memfdWrite(fd: number, offset: number, data: Uint8Array): number {
-    return this.#writeChunked(data, (off, n) => w.memfd_rw(fd, BigInt(offset + off), this.#scratch, n, 1));
+    return this.#writeChunked(
+      data,
+      (off, n) =>
+        memfdRw(this.#kernel, fd | 0, BigInt.asUintN(64, BigInt(offset + off)), this.#scratch, n, true),
+    );
   }
 
   /**
@@ -544,13 +590,13 @@ export class System {
       v.setBigUint64(p + 8, BigInt(it.offset), true);
       v.setBigUint64(p + 16, BigInt(it.size), true);
     });
-    return w.udmabuf_create(this.#scratch, items.length, flags >>> 0);
+    return udmabufCreate(this.#kernel, this.#scratch, items.length, flags >>> 0);
   }
 
   /** A dma-buf of `size` bytes of GPU `gpu`'s device memory (a VRAM exporter): its fd, or -errno. */
   gpuDmabufCreate(gpu: number, size: number): number {
     this.check();
-    return w.vram_dmabuf_create(gpu, BigInt(size));
+    return vramDmabufCreate(this.#kernel, gpu | 0, BigInt.asUintN(64, BigInt(size)));
   }
 
   /** Physical (or bus) address of page `i` of a dma-buf; 0 if out of range. */
@@ -560,12 +606,17 @@ export class System {
 
   /** Size of a dma-buf in bytes, or -EBADF. */
   dmabufSize(fd: number): number {
-    return w.dmabuf_size(fd);
+    this.check();
+    return dmaBufSize(this.#kernel, fd | 0);
   }
 
   /** Write bytes into a dma-buf (CPU access, for filling). Bytes written or -errno. */
   dmabufWrite(fd: number, offset: number, data: Uint8Array): number {
-    return this.#writeChunked(data, (off, n) => w.dmabuf_rw(fd, BigInt(offset + off), this.#scratch, n, 1));
+    return this.#writeChunked(
+      data,
+      (off, n) =>
+        dmaBufRw(this.#kernel, fd | 0, BigInt.asUintN(64, BigInt(offset + off)), this.#scratch, n, true),
+    );
   }
 
   /** Read bytes out of a dma-buf (CPU access, for checking), or -errno. */
@@ -574,7 +625,14 @@ export class System {
     const out = new Uint8Array(length);
     for (let off = 0; off < length; off += 1 << 20) {
       const n = Math.min(1 << 20, length - off);
-      const r = w.dmabuf_rw(fd, BigInt(offset + off), this.#scratch, n, 0);
+      const r = dmaBufRw(
+        this.#kernel,
+        fd | 0,
+        BigInt.asUintN(64, BigInt(offset + off)),
+        this.#scratch,
+        n,
+        false,
+      );
       if (r < 0) return r;
       out.set(new Uint8Array(w.memory.buffer, this.#scratch, r), off);
       if (r < n) return out.subarray(0, off + r);
@@ -589,13 +647,13 @@ export class System {
    */
   dmabufMoveNotify(fd: number, opts: { migrate?: boolean; core?: number } = {}): number {
     this.check();
-    return w.dmabuf_invalidate(fd, opts.core ?? 0, opts.migrate ? 1 : 0);
+    return dmaBufMoveNotify(this.#kernel, fd | 0, opts.core ?? 0, !!opts.migrate);
   }
 
   /** Schedule `count` invalidations at simulated `atNs`, then every `periodNs`. */
   dmabufScheduleInvalidate(fd: number, atNs: number, periodNs: number, count: number): number {
     this.check();
-    return w.dmabuf_schedule_invalidate(fd, atNs, periodNs, count >>> 0);
+    return dmaBufScheduleInvalidate(this.#kernel, fd | 0, atNs, periodNs, count >>> 0);
   }
 
   /** dma-buf counters since the machine started. */
@@ -623,7 +681,7 @@ export class System {
  * the IOMMU and NVMe host settings, the IOMMU hardware, GPUs, the dma-buf
  * layer, then each drive (`configureDrives`).
  */
-function configureMachine(p: Profile, functional: boolean, seed: bigint, capSysAdmin: boolean): void {
+function configureMachine(p: Profile, functional: boolean, seed: bigint): void {
   w.machine_init(
     p.cpu.cores,
     p.memory.host_mib,
@@ -670,11 +728,9 @@ function configureMachine(p: Profile, functional: boolean, seed: bigint, capSysA
   );
   p.gpus.forEach((g, i) => w.gpu_setup(i, g.pcie_gen, g.pcie_lanes, g.copy_latency_ns));
   w.dmabuf_setup(p.gpus.reduce((m, g, i) => g.p2p === "switch" ? m | (1 << i) : m, 0));
-  w.dmabuf_set_policy(
-    p.iommu.dmabuf_cap_required ? 1 : 0,
-    p.iommu.dmabuf_limit_mib * 2 ** 20,
-    capSysAdmin ? 1 : 0,
-  );
+  // The registration policy's byte limit is kept in Wasm (a token's bytes are given back on the I/O path);
+  // its capability requirement is the control path's (src/kernel/rsrc.ts).
+  w.dmabuf_set_policy(p.iommu.dmabuf_limit_mib * 2 ** 20);
   configureDrives(p, seed);
 }
 

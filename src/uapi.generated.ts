@@ -170,6 +170,10 @@ export const IORING_REGISTER_BUFFERS_UPDATE = 16;
 export const IORING_RSRC_REGISTER_SPARSE = 1;
 /** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: rsrc_update2 flag (dma-buf series v3): data points at io_uring_regbuf descriptors. */
 export const IORING_RSRC_UPDATE_EXTENDED = 2;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: IORING_MAX_REG_BUFFERS (io_uring/rsrc.h): slots a buffer table may have. */
+export const IORING_MAX_REG_BUFFERS = 16384;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: SZ_1G (linux/sizes.h): io_buffer_validate's largest registered buffer, and the series' largest dma-buf. */
+export const SZ_1G = 1073741824;
 /** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: Registered buffer descriptor type: empty slot. */
 export const IO_REGBUF_TYPE_EMPTY = 0;
 /** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: Registered buffer descriptor type: user memory. */
@@ -190,6 +194,30 @@ export const F_SEAL_SHRINK = 2;
 export const F_SEAL_GROW = 4;
 /** memfd_create flags and memfd seals (linux/memfd.h, linux/fcntl.h): Seal: no writes (udmabuf refuses it). */
 export const F_SEAL_WRITE = 8;
+/** dmasim's file table: what a descriptor refers to (not a kernel uAPI: the type word fs/files.ts keeps per descriptor, which the control path in TypeScript reads through fd_describe to make the kernel's fd checks): A free descriptor (or one the program may not name). */
+export const FT_NONE = 0;
+/** dmasim's file table: what a descriptor refers to (not a kernel uAPI: the type word fs/files.ts keeps per descriptor, which the control path in TypeScript reads through fd_describe to make the kernel's fd checks): stdin/stdout/stderr: valid descriptors, not block devices. */
+export const FT_TTY = 1;
+/** dmasim's file table: what a descriptor refers to (not a kernel uAPI: the type word fs/files.ts keeps per descriptor, which the control path in TypeScript reads through fd_describe to make the kernel's fd checks): An NVMe namespace's block device (obj = namespace index). */
+export const FT_BLKDEV = 2;
+/** dmasim's file table: what a descriptor refers to (not a kernel uAPI: the type word fs/files.ts keeps per descriptor, which the control path in TypeScript reads through fd_describe to make the kernel's fd checks): An io_uring instance (obj = ring id). */
+export const FT_RING = 3;
+/** dmasim's file table: what a descriptor refers to (not a kernel uAPI: the type word fs/files.ts keeps per descriptor, which the control path in TypeScript reads through fd_describe to make the kernel's fd checks): A dma-buf (obj = dma-buf id). */
+export const FT_DMABUF = 4;
+/** dmasim's file table: what a descriptor refers to (not a kernel uAPI: the type word fs/files.ts keeps per descriptor, which the control path in TypeScript reads through fd_describe to make the kernel's fd checks): A memfd (obj = memfd id). */
+export const FT_MEMFD = 5;
+/** dmasim's file table: what a descriptor refers to (not a kernel uAPI: the type word fs/files.ts keeps per descriptor, which the control path in TypeScript reads through fd_describe to make the kernel's fd checks): Some other file (e.g. /dev/udmabuf, a regular file). */
+export const FT_REG = 6;
+/** dmasim's file table: what a descriptor refers to (not a kernel uAPI: the type word fs/files.ts keeps per descriptor, which the control path in TypeScript reads through fd_describe to make the kernel's fd checks): A stacked block device: dm-linear, dm-stripe, md raid1 (obj = its index). */
+export const FT_STACKED = 7;
+/** struct fd_describe (fd_describe's answer, written at its `out`): field offsets: i32 the object's index in its layer */
+export const FDD_OBJ = 0;
+/** struct fd_describe (fd_describe's answer, written at its `out`): field offsets: u32 O_* flags the file was opened with */
+export const FDD_FLAGS = 4;
+/** struct fd_describe (fd_describe's answer, written at its `out`): field offsets: u32 struct file identity */
+export const FDD_FILE = 8;
+/** struct fd_describe (fd_describe's answer, written at its `out`): field offsets: sizeof(struct fd_describe). */
+export const FDD_SIZE = 12;
 /** Ring memory layout: offsets into the "rings" block (struct io_rings; head and tail words on their own cache lines as in the kernel). */
 export const RO_SQ_HEAD = 0;
 /** Ring memory layout: offsets into the "rings" block (struct io_rings; head and tail words on their own cache lines as in the kernel). */
@@ -403,6 +431,8 @@ export const UAPI_NAMES = [
   "IORING_REGISTER_BUFFERS_UPDATE",
   "IORING_RSRC_REGISTER_SPARSE",
   "IORING_RSRC_UPDATE_EXTENDED",
+  "IORING_MAX_REG_BUFFERS",
+  "SZ_1G",
   "IO_REGBUF_TYPE_EMPTY",
   "IO_REGBUF_TYPE_UADDR",
   "IO_REGBUF_TYPE_DMABUF",
@@ -413,6 +443,18 @@ export const UAPI_NAMES = [
   "F_SEAL_SHRINK",
   "F_SEAL_GROW",
   "F_SEAL_WRITE",
+  "FT_NONE",
+  "FT_TTY",
+  "FT_BLKDEV",
+  "FT_RING",
+  "FT_DMABUF",
+  "FT_MEMFD",
+  "FT_REG",
+  "FT_STACKED",
+  "FDD_OBJ",
+  "FDD_FLAGS",
+  "FDD_FILE",
+  "FDD_SIZE",
   "RO_SQ_HEAD",
   "RO_SQ_TAIL",
   "RO_CQ_HEAD",

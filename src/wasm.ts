@@ -45,6 +45,7 @@ export const SIM_ERROR_NAMES: Record<number, string> = {
   12:
     "machine too large: memory.backing_mib + media_mib (and host_mib) do not fit the 1 GiB arena (MiB asked)",
   13: "simulated time past the engine's clock (2^44 ns, about 4.9 hours; ns asked)",
+  14: "blk-mq dispatch lists full (REQUEUED_MAX requests waiting for DMA resources)",
 };
 
 /** The code of a broken internal invariant (SIM_ERR_INVARIANT). */
@@ -73,6 +74,7 @@ export const SIM_INVARIANT_NAMES: readonly string[] = [
   "iommu_unmap of an unmapped PTE",
   "free_iova of a range the IOVA tree does not hold",
   "set-up struct of another size than the module's (src/abi.generated.ts and the module disagree)",
+  "a blk-mq queue run walked more than REQUEUED_MAX requests",
   "task work ran more passes than REQS_MAX (tw_run_all, tw_run_local)",
 ];
 
@@ -154,10 +156,24 @@ export function trapError(e: unknown, where: string, x: WasmExports): unknown {
   return err;
 }
 
+/** Calls from TypeScript into Wasm through wrapped exports since the process started (see {@link wasmCrossings}). */
+let crossings = 0;
+
+/**
+ * How many times TypeScript has called into Wasm through a wrapped export
+ * (every call through `w`) since the process started. The module imports
+ * nothing, so no call ever goes the other way: this is every crossing of the
+ * boundary. The bench divides it by the I/Os done (bench/crossings.ts).
+ */
+export function wasmCrossings(): number {
+  return crossings;
+}
+
 /**
  * The exports of instance `x` with every function wrapped: a trap becomes a
  * {@link SimLimitError} or {@link SimInvariantError} naming the export (see
- * {@link trapError}). Memory and globals pass through.
+ * {@link trapError}), and each call is counted ({@link wasmCrossings}).
+ * Memory and globals pass through.
  */
 export function wrapExports(x: WasmExports): WasmExports {
   const out: Record<string, unknown> = {};
@@ -168,6 +184,7 @@ export function wrapExports(x: WasmExports): WasmExports {
     }
     const f = v as (...a: unknown[]) => unknown;
     out[name] = function (...a: unknown[]): unknown {
+      crossings++;
       try {
         return f(...a);
       } catch (e) {

@@ -365,6 +365,12 @@ export interface RunResult {
   dmabuf: Record<string, number>;
   /** Data movement over the whole run: host-to-GPU copies (bounce), bytes through host memory, bytes over GPU 0's link. */
   memory: { gpuCopies: number; hostMemBytes: number; gpuLinkBytes: number };
+  /**
+   * blk-mq over the whole run: requests the driver refused for want of IOVA space or a PRP/SGL pool block
+   * (BLK_STS_RESOURCE, each a requeue), queue runs after BLK_MQ_RESOURCE_DELAY that found them waiting, and
+   * reruns by a freed request (SCHED_RESTART). All 0 unless a resource ran out (docs/lsfmm.md §2).
+   */
+  block: { requeues: number; resourceDelayRuns: number; restarts: number };
   /** What the devices could reach that they should not, over the whole run (src/security.ts). */
   security: SecurityReport;
   /** io_uring_enter calls. */

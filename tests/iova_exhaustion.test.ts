@@ -2,16 +2,22 @@
 // dma-bufs clog the IOMMU's address space?). A dma-buf map holds its IOVA
 // range for the life of the registration; the IOVA space is the device's DMA
 // mask clamped to the IOMMU's aperture, and iommu_dma_alloc_iova fills the
-// 32-bit space first. Each test is a short program: register, read, check.
+// 32-bit space first. An ordinary read that then finds no IOVA is not failed:
+// nvme-pci returns BLK_STS_RESOURCE and blk-mq keeps it on the queue's
+// dispatch list, retrying every BLK_MQ_RESOURCE_DELAY (block/blk_mq.ts).
+// Each test is a short program: register, read, check.
 // The policy tests check the opt-in proposal (a capability requirement and a
 // per-user byte limit charged like RLIMIT_MEMLOCK).
 import assert from "node:assert/strict";
 import {
+  cqeSeen,
   EBADF,
+  EDEADLK,
   EFAULT,
   ENOMEM,
   EPERM,
   getSqe,
+  IORING_SETUP_IOPOLL,
   type IoUring,
   prepRead,
   prepReadFixed,
@@ -20,9 +26,11 @@ import {
   registerBufferDmabuf,
   registerBuffersSparse,
   registerBuffersUpdate,
+  sqeSetData64,
   submitAndWait,
   System,
   unregisterBuffers,
+  waitCqe,
 } from "../mod.ts";
 import { MiB, openDrive, patternMismatch, udmabuf, writePattern } from "./helpers.ts";
 
@@ -35,6 +43,7 @@ function machine(
     capRequired?: boolean;
     limitMib?: number;
     cap?: boolean;
+    ringFlags?: number;
   } = {},
 ) {
   const sys = new System({
@@ -61,7 +70,7 @@ function machine(
     },
     capSysAdmin: opts.cap ?? true,
   });
-  return openDrive(sys, 64);
+  return openDrive(sys, 64, opts.ringFlags ?? 0);
 }
 
 /** One 4 KiB READ_FIXED at offset 0 of buffer slot `slot`: its CQE res. */
@@ -99,31 +108,125 @@ Deno.test("32-bit DMA mask: 64 MiB dma-buf maps fill the 4 GiB IOVA space, then 
   assert.equal(m.sys.dmabufLive().maps, slot);
 });
 
-Deno.test("32-bit DMA mask, space pinned: ordinary reads on the device fail to map (-ENOMEM) until the registrations go", () => {
-  const m = machine({ maskBits: 32 });
-  writePattern(m, 1 * MiB);
+/**
+ * Pin all of a 32-bit device's IOVA space with dma-buf maps: 64 MiB ones, then
+ * 1 MiB and 4 KiB ones into what is left. The 4 KiB maps live in slots
+ * `small[0]` up to `small[1]` (exclusive).
+ */
+function pinAllIova(m: ReturnType<typeof machine>) {
   assert.equal(registerBuffersSparse(m.ring, 1024), 0);
-  // Big ranges first, then ever smaller ones into what is left.
   let slot = 0;
+  let small = [0, 0];
   for (const size of [64 * MiB, 1 * MiB, 4096]) {
     const db = udmabuf(m.sys, size);
     const r = fillUntilFailure(m, db, slot, 1024);
     assert.equal(r.res, -ENOMEM, `${size}-byte maps`);
+    if (size === 4096) small = [slot, r.slot];
     slot = r.slot + 1;
   }
+  assert.ok(small[1] - small[0] >= 2, "room for two 4 KiB maps to give back");
+  return small;
+}
+
+/** Queue an ordinary 4 KiB read tagged `tag` of device offset 4096 into a fresh buffer; the buffer. */
+function queueRead4k(m: ReturnType<typeof machine>, tag: number): number {
   const buf = m.sys.mmapAnon(4096);
-  prepRead(getSqe(m.ring)!, m.fd, buf, 4096, 4096);
+  const sqe = getSqe(m.ring)!;
+  prepRead(sqe, m.fd, buf, 4096, 4096);
+  sqeSetData64(sqe, tag);
+  return buf;
+}
+
+/** Give one 4 KiB map's IOVA back: empty its slot (strict mode unmaps at once). */
+function freeSlot(m: ReturnType<typeof machine>, slot: number): void {
+  assert.equal(registerBuffersUpdate(m.ring, slot, [{ iovBase: 0, iovLen: 0 }]), 1);
+}
+
+Deno.test("32-bit DMA mask, space pinned: an ordinary read waits on blk-mq's requeue list and completes once the registrations go", () => {
+  const m = machine({ maskBits: 32 });
+  writePattern(m, 1 * MiB);
+  pinAllIova(m);
+  const buf = queueRead4k(m, 1);
   assert.equal(submitAndWait(m.ring, 1), 1);
-  assert.equal(reapCqes(m.ring)[0].res, -ENOMEM, "a per-I/O dma_map_sg finds no IOVA");
-  // Unregistering drops every map (strict: unmapped at once): the space is free again.
+  // nvme_queue_rq found no IOVA: BLK_STS_RESOURCE, the request is kept.
+  assert.equal(reapCqes(m.ring).length, 0, "no error CQE: the kernel does not fail the read");
+  assert.equal(m.sys.blkMqCounters().waiting, 1);
+  // Nothing in flight can free IOVA: the wait could never end.
+  assert.deepEqual(waitCqe(m.ring), [-EDEADLK, null]);
+  // Unregistering drops every map (strict: unmapped at once); the queue's
+  // next run (BLK_MQ_RESOURCE_DELAY) maps the read.
   assert.equal(unregisterBuffers(m.ring), 0);
   assert.equal(m.sys.dmabufLive().maps, 0);
-  prepRead(getSqe(m.ring)!, m.fd, buf, 4096, 4096);
-  assert.equal(submitAndWait(m.ring, 1), 1);
-  assert.equal(reapCqes(m.ring)[0].res, 4096);
+  const [err, cqe] = waitCqe(m.ring);
+  assert.equal(err, 0);
+  assert.equal(cqe!.res, 4096);
+  assert.equal(cqe!.userData, 1n);
   const got = m.sys.readUser(buf, 4096);
   assert.ok(got instanceof Uint8Array);
   assert.equal(patternMismatch(got, 4096), -1);
+  assert.equal(m.sys.blkMqCounters().waiting, 0);
+});
+
+for (const [name, ringFlags] of [["interrupts", 0], ["IOPOLL", IORING_SETUP_IOPOLL]] as const) {
+  Deno.test(`32-bit DMA mask, space pinned for good (${name}): a read that can never map ends the wait with -EDEADLK, not a hang, not an error CQE`, () => {
+    const m = machine({ maskBits: 32, ringFlags });
+    pinAllIova(m);
+    queueRead4k(m, 1);
+    assert.equal(submitAndWait(m.ring, 1), 1);
+    // The kernel would rerun the queue every 3 ms for ever; dmasim sees that
+    // no rerun can succeed (nothing freed IOVA since the last) and says so.
+    const t = m.sys.coreTimeNs(0);
+    assert.deepEqual(waitCqe(m.ring), [-EDEADLK, null]);
+    assert.deepEqual(waitCqe(m.ring), [-EDEADLK, null], "and again: the wait does not spin through reruns");
+    assert.ok(m.sys.coreTimeNs(0) - t < 10_000_000, "no long run of futile 3 ms reruns");
+    assert.equal(m.sys.blkMqCounters().waiting, 1);
+  });
+}
+
+Deno.test("32-bit DMA mask: a requeued read comes back 3 ms after it was refused, with nothing in flight, not when IOVA is freed", () => {
+  const m = machine({ maskBits: 32 });
+  const small = pinAllIova(m);
+  queueRead4k(m, 1);
+  const t0 = m.sys.coreTimeNs(0);
+  assert.equal(submitAndWait(m.ring, 1), 1);
+  freeSlot(m, small[0]);
+  const tFree = m.sys.coreTimeNs(0);
+  const [err, cqe] = waitCqe(m.ring);
+  assert.equal(err, 0);
+  assert.equal(cqe!.res, 4096);
+  const t = m.sys.coreTimeNs(0);
+  assert.ok(tFree - t0 < 1_000_000, `the IOVA was back ${tFree - t0} ns after the refusal`);
+  assert.ok(t - t0 >= 3_000_000, `completed ${t - t0} ns after submission`);
+  assert.ok(t - t0 < 3_100_000, `completed ${t - t0} ns after submission`);
+  assert.equal(m.sys.blkMqCounters().resourceDelayRuns, 1);
+});
+
+Deno.test("32-bit DMA mask: requeued reads are retried in order — one IOVA page back maps the first, the second waits for the next run", () => {
+  const m = machine({ maskBits: 32 });
+  const small = pinAllIova(m);
+  queueRead4k(m, 1);
+  queueRead4k(m, 2);
+  assert.equal(submitAndWait(m.ring, 2), 2);
+  assert.equal(m.sys.blkMqCounters().waiting, 2);
+  freeSlot(m, small[0]);
+  const [err1, first] = waitCqe(m.ring);
+  assert.equal(err1, 0);
+  assert.equal(first!.userData, 1n, "the first requeued is the first retried");
+  assert.equal(first!.res, 4096);
+  const t1 = m.sys.coreTimeNs(0);
+  cqeSeen(m.ring, first);
+  // The same run found no page for the second and armed the next; the first
+  // read's own page, unmapped when it completed, serves the second then.
+  const [err2, second] = waitCqe(m.ring);
+  assert.equal(err2, 0);
+  assert.equal(second!.userData, 2n);
+  assert.equal(second!.res, 4096);
+  const t2 = m.sys.coreTimeNs(0);
+  assert.ok(
+    t2 - t1 >= 2_900_000,
+    `the second came ${t2 - t1} ns after the first: one resource-delay run later`,
+  );
+  assert.equal(m.sys.blkMqCounters().resourceDelayRuns, 2);
 });
 
 for (const apertureBits of [48, 57]) {

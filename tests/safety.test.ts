@@ -125,7 +125,7 @@ Deno.test("a limit trap inside a System method is a SimLimitError naming the exp
   assert.equal(sys.ftruncate(mfd, 4 << 20), 0);
   const e = thrown(() => sys.memfdWrite(mfd, 0, new Uint8Array(4 << 20).fill(1)), SimLimitError);
   assert.equal(e.code, 5);
-  assert.equal(e.where, "memfd_rw");
+  assert.equal(e.where, "memfd_pages_rw");
   assert.match(e.message, /^dmasim limit: simulated physical memory backing exhausted/);
 });
 

@@ -12,7 +12,8 @@ import { mem_alloc } from "../sim/mem";
 import { charge, core_time, LAYER_BLOCK } from "../sim/engine";
 import { cost, COST_BIO, COST_BIO_CLONE, COST_BIO_SPLIT } from "../sim/costs";
 import { bound, INV_BIO_FEED, INV_HOOK_UNSET, invariant_fail } from "../sim/errors";
-import { nvme_lba_shift, nvme_max_hw_bytes, nvme_max_segments, nvme_queue_rq } from "../nvme/pci";
+import { nvme_lba_shift, nvme_max_hw_bytes, nvme_max_segments } from "../nvme/pci";
+import { blk_mq_init, blk_mq_issue, blk_mq_sched_restart } from "./blk_mq";
 import { trace_rec, TR_SUBMIT, tracing } from "../sim/trace";
 import {
   md_count_read_retry, md_leg_end, md_read_balance, MEMBERS_MAX, stacked_count_clone, stacked_leg_of, stacked_member,
@@ -52,6 +53,8 @@ export function blk_init(max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_
   carry = mem_alloc(<usize>4096 * 16);
   // Kept raid1 reads of an earlier machine pointed into the old arena.
   for (let i: u32 = 0; i < REQS_MAX; i++) unchecked((dio_keep[i] = 0));
+  // So did requests an earlier machine left on blk-mq dispatch lists.
+  blk_mq_init(blk_cmd_done);
 }
 
 import { QUEUE_LIMIT_MAX_HW_SECTORS_KB, QUEUE_LIMIT_MAX_SECTORS_KB, QUEUE_LIMIT_MAX_SEGMENTS } from "../sim/abi";
@@ -195,7 +198,8 @@ function flush_cmd_aligned(): void {
 function flush_cmd(): void {
   if (cmd_bytes == 0) return;
   if (b_err == 0) {
-    const ret = nvme_queue_rq(b_ctrl, b_core, b_polled, b_req, cmd_pos >> nvme_lba_shift(b_ctrl), cmd_bytes, segs,
+    // Kept by blk-mq when the driver lacks DMA resources: it completes later, like any issued command.
+    const ret = blk_mq_issue(b_ctrl, b_core, b_polled, b_req, cmd_pos >> nvme_lba_shift(b_ctrl), cmd_bytes, segs,
       nsegs, b_write, b_premapped);
     if (ret < 0) b_err = ret;
     else {
@@ -444,12 +448,15 @@ export function blk_end(): i32 {
 }
 
 /**
- * A command of `req` on controller `c` finished with `res` (bytes or
- * -errno); the last one ends the request.
+ * A command of `req` on controller `c`, hardware queue `q`, finished with
+ * `res` (bytes or -errno); the last one ends the request.
  */
-export function blk_cmd_done(req: u32, res: i32, core: i32, c: i32): void {
+export function blk_cmd_done(req: u32, res: i32, core: i32, c: i32, q: i32): void {
   if (res < 0) {
     if (dio_err_get(req) == 0) dio_err_set(req, res);
+    // A failed request is completed alone (nvme-pci batches only successful
+    // ones): blk_mq_free_request → blk_mq_sched_restart of its queue.
+    blk_mq_sched_restart(q, core);
   } else {
     dio_done_set(req, dio_done_get(req) + <u32>res);
   }

@@ -1,7 +1,12 @@
-// dma-buf exporters and the dma-buf core (drivers/dma-buf): memfds, udmabuf
-// over memfd pages, GPU VRAM buffers; each dma-buf's reference count, its
-// reservation object's count of unsignalled fences, and exporter-side
-// invalidation (dma_buf_move_notify) with GPU migration. Importers sit
+// dma-buf exporters and the dma-buf core (drivers/dma-buf), the half the I/O
+// path reads: memfds', udmabufs' and GPU VRAM buffers' page lists, each
+// object's reference count (dropped on the I/O path when a token's last map
+// goes), its reservation object's count of unsignalled fences, and
+// exporter-side invalidation (dma_buf_move_notify) with GPU migration. The
+// exporters' metadata and checks (memfd_create flags, sizes and seals,
+// ftruncate, udmabuf_create's list and seal checks, the VRAM exporter's size
+// checks) are the control path's, in TypeScript (src/kernel/dmabuf.ts): it
+// calls the primitives below once it has decided. Importers sit
 // higher (io_uring's dma-buf tokens, io_uring/dmabuf_token.ts) and are reached
 // through importer ops registered at machine set-up, as
 // dma_buf_attach_ops.move_notify.
@@ -18,23 +23,17 @@ import { INV_HOOK_UNSET, invariant_fail } from "../sim/errors";
 
 export const MEMFDS_MAX: i32 = 256;
 export const DMABUFS_MAX: i32 = 1024;
-/** udmabuf module parameters (drivers/dma-buf/udmabuf.c). */
-export const UDMABUF_SIZE_LIMIT_MB: u32 = 64;
-export const UDMABUF_LIST_LIMIT: u32 = 1024;
-export const UDMABUF_FLAGS_CLOEXEC: u32 = 1;
 
 
 // ---- memfds -------------------------------------------------------------------
 const mf_live = new StaticArray<bool>(MEMFDS_MAX);
-const mf_size = new StaticArray<u64>(MEMFDS_MAX);
+const mf_npages = new StaticArray<u32>(MEMFDS_MAX); // pages the memfd holds (its size rounded up)
 const mf_pages = new StaticArray<usize>(MEMFDS_MAX); // u64[] pa per page
 const mf_cap = new StaticArray<u32>(MEMFDS_MAX); // pages the array can hold
-const mf_seals = new StaticArray<u32>(MEMFDS_MAX);
 const mf_refs = new StaticArray<u32>(MEMFDS_MAX); // open fds + udmabufs over it
 
 // ---- dma-bufs -----------------------------------------------------------------
 const db_live = new StaticArray<bool>(DMABUFS_MAX);
-const db_size = new StaticArray<u64>(DMABUFS_MAX);
 const db_pages = new StaticArray<usize>(DMABUFS_MAX); // u64[] pa per page (the exporter's sg_table)
 const db_npages = new StaticArray<u32>(DMABUFS_MAX);
 const db_gpu = new StaticArray<i32>(DMABUFS_MAX); // -1: host pages (udmabuf)
@@ -77,9 +76,12 @@ export function dmabuf_init(p2p_mask: u32): void {
 // ---------------------------------------------------------------------------
 // memfd
 
-/** memfd_create: an fd, or -errno. Without u.MFD_ALLOW_SEALING the memfd is sealed against seals. */
-export function memfd_create(flags: u32): i32 {
-  if ((flags & ~(u.MFD_ALLOW_SEALING | 1)) != 0) return -u.EINVAL; // MFD_CLOEXEC | u.MFD_ALLOW_SEALING
+/**
+ * memfd_create's object, once the control path checked the flags: a memfd
+ * with no pages, installed in the lowest free descriptor. The fd, or -ENOMEM
+ * (dmasim's memfd table, MEMFDS_MAX, is full) or -EMFILE.
+ */
+export function memfd_alloc(): i32 {
   let id = -1;
   for (let i = 0; i < MEMFDS_MAX; i++) {
     if (!unchecked(mf_live[i])) {
@@ -87,34 +89,25 @@ export function memfd_create(flags: u32): i32 {
       break;
     }
   }
-  if (id < 0) return -u.ENOMEM; // dmasim's memfd table (MEMFDS_MAX) is full
+  if (id < 0) return -u.ENOMEM;
   const fd = fd_install(FT_MEMFD, id, u.O_RDWR);
   if (fd < 0) return fd;
   unchecked((mf_live[id] = true));
   unchecked((mf_refs[id] = 1));
-  unchecked((mf_size[id] = 0));
+  unchecked((mf_npages[id] = 0));
   unchecked((mf_pages[id] = 0));
   unchecked((mf_cap[id] = 0));
-  unchecked((mf_seals[id] = (flags & u.MFD_ALLOW_SEALING) != 0 ? 0 : u.F_SEAL_SEAL));
   return fd;
 }
 
-function memfd_of(fd: i32): i32 {
-  return fd_valid_user(fd) && fd_type_of(fd) == FT_MEMFD ? fd_obj_of(fd) : -1;
-}
-
-/** ftruncate on a memfd: 0 or -errno (-EPERM against a seal). */
-export function memfd_truncate(fd: i32, size: u64): i32 {
-  if (!fd_valid_user(fd)) return -u.EBADF;
-  const m = memfd_of(fd);
-  if (m < 0) return -u.EINVAL;
-  const old = unchecked(mf_size[m]);
-  const seals = unchecked(mf_seals[m]);
-  if (size < old && (seals & u.F_SEAL_SHRINK) != 0) return -u.EPERM;
-  if (size > old && (seals & u.F_SEAL_GROW) != 0) return -u.EPERM;
-  if (size > (<u64>1 << 36)) return -u.EFBIG;
-  const n = <u32>((size + PAGE_SIZE - 1) >> PAGE_SHIFT);
-  const oldn = <u32>((old + PAGE_SIZE - 1) >> PAGE_SHIFT);
+/**
+ * ftruncate's pages (shmem_setattr), once the control path checked the
+ * descriptor, the seals and the size: memfd `m` grows to or shrinks to `n`
+ * pages. Growing past the RAM left fails whole, taking nothing: 0 or -ENOMEM.
+ */
+export function memfd_resize(m: i32, n: u32): i32 {
+  assert(unchecked(mf_live[m]), "dmabuf: resizing a dead memfd");
+  const oldn = unchecked(mf_npages[m]);
   if (n > unchecked(mf_cap[m])) {
     let cap: u32 = unchecked(mf_cap[m]) == 0 ? 16 : unchecked(mf_cap[m]);
     while (cap < n) cap <<= 1;
@@ -127,35 +120,17 @@ export function memfd_truncate(fd: i32, size: u64): i32 {
     unchecked((mf_cap[m] = cap));
   }
   const pages = unchecked(mf_pages[m]);
-  // Growing past the RAM left fails whole, taking nothing.
   if (n > oldn && <u64>(n - oldn) > phys_host_pages_free()) return -u.ENOMEM;
   for (let i = oldn; i < n; i++) store<u64>(pages + (<usize>i << 3), phys_alloc_host());
   for (let i = n; i < oldn; i++) phys_free(load<u64>(pages + (<usize>i << 3)));
-  unchecked((mf_size[m] = size));
+  unchecked((mf_npages[m] = n));
   return 0;
 }
 
-/** fcntl(F_ADD_SEALS): 0 or -EPERM. */
-export function memfd_add_seals(fd: i32, seals: u32): i32 {
-  if (!fd_valid_user(fd)) return -u.EBADF;
-  const m = memfd_of(fd);
-  if (m < 0) return -u.EINVAL;
-  if ((seals & ~(u.F_SEAL_SEAL | u.F_SEAL_SHRINK | u.F_SEAL_GROW | u.F_SEAL_WRITE)) != 0) return -u.EINVAL;
-  if ((unchecked(mf_seals[m]) & u.F_SEAL_SEAL) != 0) return -u.EPERM;
-  unchecked((mf_seals[m] = unchecked(mf_seals[m]) | seals));
-  return 0;
-}
-
-/** pwrite/pread on a memfd through `scratch`. Returns bytes or -errno. */
-export function memfd_rw(fd: i32, off: u64, scratch: usize, len: u32, write: bool): i32 {
-  const m = memfd_of(fd);
-  if (m < 0) return -u.EBADF;
-  const size = unchecked(mf_size[m]);
-  if (off >= size) return 0;
-  if (off + len > size) len = <u32>(size - off);
-  if (write && (unchecked(mf_seals[m]) & u.F_SEAL_WRITE) != 0) return -u.EPERM;
+/** CPU copy between `scratch` and bytes [off, off+len) of memfd `m`, inside its size (the caller clamped). */
+export function memfd_pages_rw(m: i32, off: u64, scratch: usize, len: u32, write: bool): void {
+  assert(unchecked(mf_live[m]) && off + len <= (<u64>unchecked(mf_npages[m]) << PAGE_SHIFT), "dmabuf: memfd rw");
   pages_rw(unchecked(mf_pages[m]), off, scratch, len, write);
-  return <i32>len;
 }
 
 /** CPU copy between `scratch` and bytes [off, off+len) of a page list (u64 physical address per page). */
@@ -175,15 +150,13 @@ function pages_rw(pages: usize, off: u64, scratch: usize, len: u32, write: bool)
 // ---------------------------------------------------------------------------
 // dma-buf objects
 
-function dmabuf_new(size: u64, gpu: i32): i32 {
+function dmabuf_new(n: u32, gpu: i32): i32 {
   for (let i = 0; i < DMABUFS_MAX; i++) {
     if (!unchecked(db_live[i])) {
-      const n = <u32>(size >> PAGE_SHIFT);
       unchecked((db_live[i] = true));
       unchecked((db_refs[i] = 1));
       unchecked((db_memfds[i] = 0));
       unchecked((db_nmemfds[i] = 0));
-      unchecked((db_size[i] = size));
       unchecked((db_fences[i] = 0));
       unchecked((db_npages[i] = n));
       unchecked((db_pages[i] = blk_alloc(<usize>n * 8)));
@@ -198,38 +171,15 @@ function dmabuf_new(size: u64, gpu: i32): i32 {
 }
 
 /**
- * UDMABUF_CREATE_LIST: `count` items (24 bytes: u32 memfd, u32 pad, u64
- * offset, u64 size) at `items`. Checks as udmabuf_create: flags, count
- * against list_limit, page alignment and size_limit_mb, then each memfd's
- * seals (u.F_SEAL_SHRINK required, u.F_SEAL_WRITE refused) and range.
- * Returns the dma-buf fd, or -errno.
+ * udmabuf_create's dma-buf, once the control path made every check of the
+ * list (flags, count, alignment, size limit, each memfd's seals and range):
+ * `count` items (24 bytes: u32 memfd fd, u32 pad, u64 offset, u64 size) at
+ * `items`, `pgcnt` pages in all. The udmabuf takes a reference on each
+ * memfd and their pages in order. Its fd, or -ENOMEM (dmasim's dma-buf
+ * table is full) or -EMFILE.
  */
-export function udmabuf_create(items: usize, count: u32, flags: u32): i32 {
-  if ((flags & ~UDMABUF_FLAGS_CLOEXEC) != 0) return -u.EINVAL;
-  if (count == 0 || count > UDMABUF_LIST_LIMIT) return -u.EINVAL;
-  const pglimit: u64 = (<u64>UDMABUF_SIZE_LIMIT_MB << 20) >> PAGE_SHIFT;
-  let pgcnt: u64 = 0;
-  for (let i: u32 = 0; i < count; i++) {
-    const it = items + <usize>i * 24;
-    const off = load<u64>(it + 8);
-    const size = load<u64>(it + 16);
-    if ((off & (PAGE_SIZE - 1)) != 0 || (size & (PAGE_SIZE - 1)) != 0) return -u.EINVAL;
-    pgcnt += size >> PAGE_SHIFT;
-    if (pgcnt > pglimit) return -u.EINVAL;
-  }
-  if (pgcnt == 0) return -u.EINVAL;
-  for (let i: u32 = 0; i < count; i++) {
-    const it = items + <usize>i * 24;
-    const fd = load<i32>(it);
-    if (!fd_valid_user(fd) || fd_type_of(fd) != FT_MEMFD) return -u.EBADF;
-    const m = fd_obj_of(fd);
-    const seals = unchecked(mf_seals[m]);
-    if ((seals & u.F_SEAL_SHRINK) == 0 || (seals & u.F_SEAL_WRITE) != 0) return -u.EINVAL;
-    const off = load<u64>(it + 8);
-    const size = load<u64>(it + 16);
-    if (off + size < off || off + size > unchecked(mf_size[m])) return -u.EINVAL;
-  }
-  const d = dmabuf_new(pgcnt << PAGE_SHIFT, -1);
+export function udmabuf_build(items: usize, count: u32, pgcnt: u32): i32 {
+  const d = dmabuf_new(pgcnt, -1);
   if (d < 0) return -u.ENOMEM;
   const dst = unchecked(db_pages[d]);
   const mfs = blk_alloc(<usize>count * 4);
@@ -238,12 +188,15 @@ export function udmabuf_create(items: usize, count: u32, flags: u32): i32 {
   let k: u32 = 0;
   for (let i: u32 = 0; i < count; i++) {
     const it = items + <usize>i * 24;
-    const m = fd_obj_of(load<i32>(it));
+    const fd = load<i32>(it);
+    assert(fd_valid_user(fd) && fd_type_of(fd) == FT_MEMFD, "dmabuf: udmabuf over a descriptor not checked");
+    const m = fd_obj_of(fd);
     // The udmabuf pins the memfd's pages: it holds a reference on the memfd.
     store<i32>(mfs + <usize>i * 4, m);
     unchecked((mf_refs[m] += 1));
     const first = <u32>(load<u64>(it + 8) >> PAGE_SHIFT);
     const n = <u32>(load<u64>(it + 16) >> PAGE_SHIFT);
+    assert(first + n <= unchecked(mf_npages[m]) && k + n <= pgcnt, "dmabuf: udmabuf item past its memfd");
     for (let j: u32 = 0; j < n; j++) {
       store<u64>(dst + (<usize>k << 3), load<u64>(unchecked(mf_pages[m]) + (<usize>(first + j) << 3)));
       k++;
@@ -254,16 +207,17 @@ export function udmabuf_create(items: usize, count: u32, flags: u32): i32 {
   return fd;
 }
 
-/** A dma-buf of `size` bytes of GPU `gpu`'s memory (a VRAM exporter). Returns its fd or -errno. */
-export function vram_dmabuf_create(gpu: i32, size: u64): i32 {
-  if (size == 0 || (size & (PAGE_SIZE - 1)) != 0) return -u.EINVAL;
-  if (size > (<u64>1 << 36)) return -u.EINVAL;
-  // VRAM is handed out once (a bump allocator): check it all fits before taking any.
-  if ((size >> PAGE_SHIFT) > phys_vram_left(gpu)) return -u.ENOMEM;
-  const d = dmabuf_new(size, gpu);
+/**
+ * The VRAM exporter's dma-buf of `n` pages of GPU `gpu`'s memory, once the
+ * control path checked the size. VRAM is handed out once (a bump
+ * allocator): all of it must fit before any is taken. Its fd, or -ENOMEM
+ * (VRAM or dmasim's dma-buf table) or -EMFILE.
+ */
+export function vram_dmabuf_alloc(gpu: i32, n: u32): i32 {
+  if (<u64>n > phys_vram_left(gpu)) return -u.ENOMEM;
+  const d = dmabuf_new(n, gpu);
   if (d < 0) return -u.ENOMEM;
   const pages = unchecked(db_pages[d]);
-  const n = unchecked(db_npages[d]);
   for (let i: u32 = 0; i < n; i++) store<u64>(pages + (<usize>i << 3), phys_alloc_vram(gpu));
   const fd = fd_install(FT_DMABUF, d, u.O_RDWR);
   if (fd < 0) dmabuf_put(d);
@@ -276,7 +230,7 @@ function memfd_put(m: i32): void {
   unchecked((mf_refs[m] -= 1));
   if (unchecked(mf_refs[m]) != 0) return;
   const pages = unchecked(mf_pages[m]);
-  const n = <u32>((unchecked(mf_size[m]) + PAGE_SIZE - 1) >> PAGE_SHIFT);
+  const n = unchecked(mf_npages[m]);
   for (let i: u32 = 0; i < n; i++) phys_free(load<u64>(pages + (<usize>i << 3)));
   if (pages != 0) blk_free(pages, <usize>unchecked(mf_cap[m]) * 8);
   unchecked((mf_live[m] = false));
@@ -309,20 +263,10 @@ export function dmabuf_of(fd: i32): i32 {
   return fd_valid_user(fd) && fd_type_of(fd) == FT_DMABUF ? fd_obj_of(fd) : -1;
 }
 
-export function dmabuf_size(fd: i32): f64 {
-  const d = dmabuf_of(fd);
-  return d < 0 ? -9 : <f64>unchecked(db_size[d]);
-}
-
-/** CPU access to a dma-buf's bytes (for filling and checking) through `scratch`. */
-export function dmabuf_rw(fd: i32, off: u64, scratch: usize, len: u32, write: bool): i32 {
-  const d = dmabuf_of(fd);
-  if (d < 0) return -u.EBADF;
-  const size = unchecked(db_size[d]);
-  if (off >= size) return 0;
-  if (off + len > size) len = <u32>(size - off);
+/** CPU access to bytes [off, off+len) of dma-buf `d` through `scratch`, inside its size (the caller clamped). */
+export function dmabuf_pages_rw(d: i32, off: u64, scratch: usize, len: u32, write: bool): void {
+  assert(unchecked(db_live[d]) && off + len <= dmabuf_size_of(d), "dmabuf: dma-buf rw past its size");
   pages_rw(unchecked(db_pages[d]), off, scratch, len, write);
-  return <i32>len;
 }
 
 /** Physical address of page `i` of a dma-buf (inspection). */
@@ -337,9 +281,9 @@ export function dmabuf_get(d: i32): void {
   assert(unchecked(db_live[d]) && unchecked(db_refs[d]) > 0, "dmabuf: reference taken on a dead dma-buf");
   unchecked((db_refs[d] += 1));
 }
-/** Size in bytes of dma-buf `d`. */
+/** Size in bytes of dma-buf `d` (whole pages: udmabuf and VRAM sizes are page aligned). */
 export function dmabuf_size_of(d: i32): u64 {
-  return unchecked(db_size[d]);
+  return <u64>unchecked(db_npages[d]) << PAGE_SHIFT;
 }
 /** Pages of dma-buf `d` and their list (u64 physical address per page: the exporter's sg_table). */
 export function dmabuf_npages(d: i32): u32 {
@@ -398,27 +342,29 @@ export function dmabuf_migrate(d: i32, core: i32): void {
   importer_moved(d, core);
 }
 
-/** Exporter-side invalidation of dma-buf fd `fd` now, on `core`. Returns 0 or -EBADF. */
-export function dmabuf_invalidate(fd: i32, core: i32, migrate: bool): i32 {
-  const d = dmabuf_of(fd);
-  if (d < 0) return -u.EBADF;
-  // Only a GPU exporter moves memory; a udmabuf's pages belong to its memfd.
-  if (migrate && unchecked(db_gpu[d]) < 0) return -u.EINVAL;
+/**
+ * dma_buf_move_notify on dma-buf `d` now, on `core`: every importer's
+ * mapping is invalidated (each publishes a fence). With `migrate` (the
+ * control path decided it: a GPU exporter moving its buffer), the move waits
+ * for every fence; if none is pending it happens now, else when the last one
+ * signals (map_release, on the I/O path).
+ */
+export function dma_buf_move_notify(d: i32, core: i32, migrate: bool): void {
+  assert(unchecked(db_live[d]) && (!migrate || unchecked(db_gpu[d]) >= 0), "dmabuf: move_notify not checked");
   if (migrate) unchecked((db_migrate[d] = true));
   importer_move_notify(d, core);
   if (migrate && unchecked(db_migrate[d]) && dmabuf_fences_pending(d) == 0) dmabuf_migrate(d, core);
-  return 0;
 }
 
-/** Schedule `count` invalidations of `fd`, the first at `t_ns`, then every `period_ns`. */
-export function dmabuf_schedule_invalidate(fd: i32, t_ns: f64, period_ns: f64, count: u32): i32 {
-  const d = dmabuf_of(fd);
-  if (d < 0) return -u.EBADF;
-  if (count == 0) return 0;
+/**
+ * Schedule `count` (at least 1) exporter invalidations of dma-buf `d`, the
+ * first at `t_ns`, then every `period_ns`: EV_INVALIDATE events in the loop.
+ */
+export function dmabuf_schedule_invalidate(d: i32, t_ns: f64, period_ns: f64, count: u32): void {
+  assert(unchecked(db_live[d]) && count > 0, "dmabuf: invalidations scheduled without the checks");
   unchecked((db_period[d] = <u64>period_ns));
   unchecked((db_left[d] = count));
   ev_push(<u64>t_ns, EV_INVALIDATE, <u32>d);
-  return 0;
 }
 
 /** EV_INVALIDATE: a scheduled exporter invalidation (core 0 runs the exporter). */

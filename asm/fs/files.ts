@@ -4,6 +4,7 @@
 
 import { FDS_MAX, USER_FDS } from "../sim/limits";
 import { INV_HOOK_UNSET, invariant_fail } from "../sim/errors";
+import { FDD_FILE, FDD_FLAGS, FDD_OBJ, FDD_SIZE, FT_NONE, FT_TTY } from "../sim/uapi";
 
 /**
  * What a close does to the object behind a file (f_op->release): the
@@ -19,14 +20,7 @@ export function files_set_release(fn: (type: u8, obj: i32) => void): void {
   release_hook = fn;
 }
 
-export const FT_NONE: u8 = 0;
-export const FT_TTY: u8 = 1; // stdin/stdout/stderr: valid fds, not block devices
-export const FT_BLKDEV: u8 = 2; // an NVMe namespace (obj = namespace index)
-export const FT_RING: u8 = 3; // an io_uring instance (obj = ring id)
-export const FT_DMABUF: u8 = 4; // a dma-buf (obj = dma-buf id)
-export const FT_MEMFD: u8 = 5; // a memfd (obj = memfd id)
-export const FT_REG: u8 = 6; // some other file (e.g. /dev/udmabuf, a regular file)
-export const FT_STACKED: u8 = 7; // a stacked block device: dm-linear, dm-stripe, md raid1 (obj = its index)
+export { FT_NONE, FT_TTY, FT_BLKDEV, FT_RING, FT_DMABUF, FT_MEMFD, FT_REG, FT_STACKED } from "../sim/uapi";
 
 const fd_type = new StaticArray<u8>(FDS_MAX);
 const fd_obj = new StaticArray<i32>(FDS_MAX);
@@ -121,4 +115,27 @@ export function fd_flags_of(fd: i32): u32 {
 /** The struct file identity behind `fd` (0 when not open). */
 export function fd_file_of(fd: i32): u32 {
   return fd >= 0 && fd < FDS_MAX ? unchecked(fd_file[fd]) : 0;
+}
+
+/** Where fd_describe writes its answer (struct fd_describe, FDD_*): its own static area, never the scratch. */
+const fdd_area: usize = memory.data(<i32>FDD_SIZE, 8);
+
+/**
+ * fget for the control path (src/kernel/): what user descriptor `fd` is.
+ * Returns its type (FT_NONE when the program may not name it: not open, or
+ * not below USER_FDS) and writes its object, open flags and file identity at
+ * fd_describe_area() (struct fd_describe, FDD_*). One call per descriptor a
+ * control operation names; no I/O goes through here.
+ */
+export function fd_describe(fd: i32): u8 {
+  if (!fd_valid_user(fd)) return FT_NONE;
+  store<i32>(fdd_area + FDD_OBJ, unchecked(fd_obj[fd]));
+  store<u32>(fdd_area + FDD_FLAGS, unchecked(fd_flags[fd]));
+  store<u32>(fdd_area + FDD_FILE, unchecked(fd_file[fd]));
+  return unchecked(fd_type[fd]);
+}
+
+/** The address fd_describe writes its answer at (fixed for the life of the module). */
+export function fd_describe_area(): usize {
+  return fdd_area;
 }

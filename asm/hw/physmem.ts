@@ -6,6 +6,7 @@
 import { PAGE_SIZE, PAGE_SHIFT } from "../sim/limits";
 import { fail, SIM_ERR_PHYS } from "../sim/errors";
 import { mem_alloc } from "../sim/mem";
+import { res_freed } from "../sim/engine";
 
 /** Host RAM starts at 1 MiB (below is legacy, never handed out). */
 export const HOST_PHYS_BASE: u64 = 0x100000;
@@ -107,6 +108,8 @@ export function phys_vram_left(g: i32): u64 {
 /** Free a page: its backing (if any) goes back and it will read as zeros. */
 export function phys_free(pa: u64): void {
   back_drop(pa >> PAGE_SHIFT);
+  // A PRP pool that could not grow for want of a page may grow now.
+  res_freed();
   if (phys_kind(pa) == KIND_HOST) {
     store<u32>(host_free + <usize>(host_free_n << 2), <u32>((pa - HOST_PHYS_BASE) >> PAGE_SHIFT));
     host_free_n++;

@@ -56,11 +56,11 @@ const tk_stack = new StaticArray<i32>(TOKENS_MAX);
 // long-lived maps can clog the IOMMU's address space; Pavel Begunkov agreed
 // that some capability check is needed (LWN 2026-05-12). Keith Busch's 2022
 // premapped-buffer series required CAP_SYS_ADMIN. The model offers both a
-// capability requirement and a per-user byte limit charged like io_uring's
-// RLIMIT_MEMLOCK accounting (__io_account_mem: -ENOMEM past the limit).
-let pol_cap_required: bool = false;
+// capability requirement (checked by the control path, src/kernel/rsrc.ts)
+// and a per-user byte limit charged like io_uring's RLIMIT_MEMLOCK accounting
+// (__io_account_mem: -ENOMEM past the limit), kept here because a token's
+// bytes are given back when its last map goes, on the I/O path.
 let pol_limit_bytes: u64 = 0; // 0: no limit
-let proc_cap_sys_admin: bool = true;
 /** Bytes of registered dma-bufs charged to the (one) simulated user. */
 let db_user_locked_bytes: u64 = 0;
 
@@ -92,9 +92,7 @@ const RQ_WAITED: u32 = 120; // u8: times the request was parked
 /** Importer-side set-up of a fresh machine: no tokens, no maps, counters at zero. */
 export function io_dmabuf_init(): void {
   for (let i = 0; i < TOKENS_MAX; i++) unchecked((tk_live[i] = false));
-  pol_cap_required = false;
   pol_limit_bytes = 0;
-  proc_cap_sys_admin = true;
   db_user_locked_bytes = 0;
   for (let i = 0; i < MAPS_MAX; i++) unchecked((mp_live[i] = false));
   db_maps_created = 0;
@@ -143,11 +141,6 @@ export function token_set_stacked(t: i32, s: i32): void {
   unchecked((tk_stack[t] = s));
 }
 
-/** Policy (proposal): may this process register a dma-buf (CAP_SYS_ADMIN when required)? */
-export function dmabuf_reg_permitted(): bool {
-  return !pol_cap_required || proc_cap_sys_admin;
-}
-
 /** Policy (proposal): would charging `bytes` more to the user pass the limit? */
 export function dmabuf_reg_over_limit(bytes: u64): bool {
   return pol_limit_bytes != 0 && db_user_locked_bytes + bytes > pol_limit_bytes;
@@ -159,15 +152,9 @@ export function token_charge(t: i32, bytes: u64): void {
   db_user_locked_bytes += bytes;
 }
 
-/**
- * The registration policy (a proposal, see above): CAP_SYS_ADMIN required,
- * a per-user limit on registered dma-buf bytes (0: none), and whether the
- * simulated process holds CAP_SYS_ADMIN.
- */
-export function dmabuf_set_policy(cap_required: bool, limit_bytes: f64, cap_sys_admin: bool): void {
-  pol_cap_required = cap_required;
+/** The registration policy's byte limit (a proposal, see above): registered dma-buf bytes per user, 0 none. */
+export function dmabuf_set_policy(limit_bytes: f64): void {
   pol_limit_bytes = <u64>limit_bytes;
-  proc_cap_sys_admin = cap_sys_admin;
 }
 
 /** Bytes of registered dma-bufs charged to the user now. */

@@ -15,6 +15,7 @@ import { fd_close, fd_valid_user } from "../fs/files";
 import { io_rw_issue, io_rw_prep, rw_err_async } from "./rw";
 import { rsrc_release } from "./rsrc";
 import { nvme_commit_rqs, nvme_poll, nvme_poll_pending } from "../nvme/pci";
+import { blk_mq_stalled, events_live } from "../block/blk_mq";
 import { stats_ring_submit } from "../sim/stats";
 import {
   chain_len, cq_ready, CQE_SIZE, io_cqring_overflow_flush, io_defer, io_fixed_fd, io_queue_deferred,
@@ -41,7 +42,9 @@ export function io_uring_exit(id: i32): i32 {
   if (!ring_live(id)) return -u.EBADF;
   let guard: u32 = 0;
   tw_run_all(id);
-  while (unchecked(r_inflight[id]) > 0 && !ev_empty()) {
+  // The kernel's exit work waits for ever for a request blk-mq can never
+  // issue; dmasim stops waiting there (events_live) and leaves it listed.
+  while (unchecked(r_inflight[id]) > 0 && events_live()) {
     const t = ev_peek_time();
     const c = unchecked(r_core[id]);
     advance_to(c, t, false, LAYER_APP);
@@ -347,8 +350,9 @@ const WAIT_GUARD: u32 = 0x7fffffff;
 /**
  * io_uring_enter(fd, to_submit, min_complete, flags). Returns the number of
  * SQEs consumed, or, when none were, the wait's result (0 or -errno).
- * -EDEADLK marks a wait that could never finish (nothing in flight): the
- * kernel would sleep forever there.
+ * -EDEADLK marks a wait that could never finish (nothing in flight, or only
+ * requests blk-mq keeps for DMA resources nothing will free): the kernel
+ * would sleep forever there.
  */
 export function io_uring_enter(id: i32, to_submit: u32, min_complete: u32, flags: u32): i32 {
   if (!ring_live(id)) return -u.EBADF;
@@ -397,7 +401,7 @@ function io_cqring_wait(id: i32, min: u32): i32 {
       io_cqring_overflow_flush(id);
       continue;
     }
-    if (ev_empty()) return cq_ready(id) > 0 ? 0 : -u.EDEADLK;
+    if (!events_live()) return cq_ready(id) > 0 ? 0 : -u.EDEADLK;
     advance_to(core, ev_peek_time(), false, LAYER_APP);
     sim_step();
     tw_run(id, min);
@@ -422,7 +426,7 @@ function io_iopoll_check(id: i32, min: u32): i32 {
   let guard: u32 = 0;
   while (true) {
     // The iopoll list: requests at the device on polled queues.
-    const polling = unchecked(r_inflight[id]) > 0 && (!ev_empty() || nvme_poll_pending(core));
+    const polling = unchecked(r_inflight[id]) > 0 && (events_live() || nvme_poll_pending(core));
     if (!polling || tw_pending(id)) {
       // Nothing to poll, or task work first: run it once; what it posted,
       // or an empty iopoll list, ends the wait (with nothing in flight the
@@ -431,7 +435,7 @@ function io_iopoll_check(id: i32, min: u32): i32 {
       tw_run(id, min);
       io_cqring_overflow_flush(id);
       if (load<u32>(unchecked(r_rings[id]) + RO_CQ_TAIL) != tail) break;
-      if (!(unchecked(r_inflight[id]) > 0 && (!ev_empty() || nvme_poll_pending(core)))) break;
+      if (!(unchecked(r_inflight[id]) > 0 && (events_live() || nvme_poll_pending(core)))) break;
     }
     charge(core, LAYER_POLL, cost(COST_POLL));
     // Everything the device finished by now becomes visible to this pass.
@@ -440,13 +444,16 @@ function io_iopoll_check(id: i32, min: u32): i32 {
     io_cqring_overflow_flush(id);
     if (min == 0 || cq_ready(id) >= min) break;
     if (tw_pending(id)) continue;
-    if (ev_empty()) {
+    if (!events_live()) {
       if (nvme_poll_pending(core)) continue;
       break;
     }
     advance_to(core, ev_peek_time(), true, LAYER_SPIN);
     bound(++guard, WAIT_GUARD, INV_IOPOLL_WAIT);
   }
+  // Requests in flight that blk-mq can never issue (blk_mq_stalled): the
+  // kernel would spin for ever; this wait could never end.
+  if (min > 0 && cq_ready(id) == 0 && unchecked(r_inflight[id]) > 0 && blk_mq_stalled()) return -u.EDEADLK;
   return 0;
 }
 

@@ -1,29 +1,31 @@
-// Registered resources (io_uring/rsrc.c): the buffer table (ordinary user
-// buffers pinned once, and dma-buf slots bound to one target file through a
-// token, dmabuf_token.ts), the registered file table, and buffer updates with
-// the series' 80-byte struct io_uring_regbuf descriptors.
+// Registered resources (io_uring/rsrc.c), the half every I/O reads: the
+// buffer table (ordinary user buffers pinned once, and dma-buf slots bound to
+// one target file through a token, dmabuf_token.ts) and the registered file
+// table. Buffer registration's argument parsing and check order
+// (IORING_REGISTER_BUFFERS, _BUFFERS2, _BUFFERS_UPDATE with the series'
+// 80-byte struct io_uring_regbuf descriptors) are the control path's, in
+// TypeScript (src/kernel/rsrc.ts); it installs entries through the
+// primitives below.
 
 import { PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
 import { blk_alloc, blk_free } from "../sim/mem";
 import { mm_range_ok, mm_va_to_pa } from "../mm/mm";
 import {
-  fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, file_ref_get, file_ref_put, FT_BLKDEV, FT_RING,
-  FT_STACKED,
+  fd_file_of, fd_obj_of, fd_type_of, fd_valid_user, file_ref_get, file_ref_put, FT_BLKDEV, FT_RING, FT_STACKED,
 } from "../fs/files";
-import { stacked_forwarding, stacked_member } from "../block/stacked";
+import { stacked_member } from "../block/stacked";
 import * as u from "../sim/uapi";
 import { r_buf_count, r_buf_table, r_file_count, r_file_table, ring_core, ring_live } from "./ring";
 import { dmabuf_of, dmabuf_size_of } from "../dmabuf/dmabuf";
 import {
-  dmabuf_reg_over_limit, dmabuf_reg_permitted, io_dmabuf_slot_put, token_charge, token_file, token_new,
+  dmabuf_reg_over_limit, io_dmabuf_slot_put, token_charge, token_file, token_new,
   token_set_stacked,
 } from "./dmabuf_token";
 
-/** IORING_MAX_REG_BUFFERS. */
-export const IORING_MAX_REG_BUFFERS: u32 = 1 << 14;
+export { IORING_MAX_REG_BUFFERS, SZ_1G } from "../sim/uapi";
+import { IORING_MAX_REG_BUFFERS, SZ_1G } from "../sim/uapi";
 /** IORING_MAX_FIXED_FILES. */
 export const IORING_MAX_FIXED_FILES: u32 = 1 << 20;
-export const SZ_1G: u64 = 1 << 30;
 
 // Buffer table entry (struct io_mapped_ubuf + node), 64 bytes.
 export const BUF_SIZE: u32 = 64;
@@ -52,17 +54,19 @@ export function slot_clear(e: usize): void {
   memory.fill(e, 0, BUF_SIZE);
 }
 
-/** io_buffer_validate + io_sqe_buffer_register: pin [base, base+len) into slot `e`. */
-export function slot_set_uaddr(e: usize, base: u64, len: u64): i32 {
+/**
+ * io_sqe_buffer_register's pinning half (io_pin_pages) for slot `e`: pin
+ * [base, base+len), already validated by io_buffer_validate
+ * (src/kernel/rsrc.ts), or empty the slot for a NULL base. 0, or -EFAULT
+ * when a page is not mapped.
+ */
+function slot_pin(e: usize, base: u64, len: u64): i32 {
   if (base == 0) {
-    // A NULL base with no length registers an empty slot (io_sqe_buffer_register returns no node).
-    if (len != 0) return -u.EFAULT;
+    // A NULL base (with no length: validated) registers an empty slot.
     slot_clear(e);
     return 0;
   }
-  if (len > SZ_1G || len == 0) return -u.EFAULT;
-  const acct = (len + PAGE_SIZE - 1) & ~(<u64>PAGE_SIZE - 1);
-  if (base + acct < base) return -75; // -EOVERFLOW
+  assert(len != 0 && len <= SZ_1G, "rsrc: pinning a buffer io_buffer_validate refuses");
   // io_pin_pages: every page must be mapped.
   if (!mm_range_ok(base, len)) return -u.EFAULT;
   const first = base & ~(<u64>PAGE_SIZE - 1);
@@ -87,68 +91,88 @@ function table_free(id: i32): void {
   unchecked((r_buf_count[id] = 0));
 }
 
-/** IORING_REGISTER_BUFFERS: `nr` iovecs (16 bytes: base, len) at `iov`. */
-export function io_register_buffers(id: i32, iov: usize, nr: u32): i32 {
+// ---------------------------------------------------------------------------
+// The buffer table's primitives. io_uring_register's parsing and check order
+// (io_sqe_buffers_register, io_register_rsrc_update, the series' regbuf
+// descriptors) live in TypeScript (src/kernel/rsrc.ts); these install what it
+// decided into the table the I/O path reads. Each is one crossing per control
+// event, never per I/O.
+
+/** The ring's buffer table size (ctx->buf_table.nr): slots, 0 without a table, -EBADF for no live ring. */
+export function io_rsrc_buf_count(id: i32): i32 {
   if (!ring_live(id)) return -u.EBADF;
-  if (unchecked(r_buf_count[id]) != 0) return -u.EBUSY;
-  if (nr == 0 || nr > IORING_MAX_REG_BUFFERS) return -u.EINVAL;
-  unchecked((r_buf_table[id] = blk_alloc(<usize>nr * BUF_SIZE)));
-  unchecked((r_buf_count[id] = nr));
-  for (let i: u32 = 0; i < nr; i++) {
-    const ret = slot_set_uaddr(buf_entry(id, i), load<u64>(iov + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE), load<u64>(iov + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN));
-    if (ret < 0) {
-      table_free(id);
-      return ret;
-    }
-  }
-  return 0;
+  return <i32>unchecked(r_buf_count[id]);
 }
 
-/** IORING_REGISTER_BUFFERS2 with IORING_RSRC_REGISTER_SPARSE: `nr` empty slots. */
-export function io_register_buffers_sparse(id: i32, nr: u32): i32 {
-  if (!ring_live(id)) return -u.EBADF;
-  if (unchecked(r_buf_count[id]) != 0) return -u.EBUSY;
-  if (nr == 0 || nr > IORING_MAX_REG_BUFFERS) return -u.EINVAL;
+/** io_rsrc_data_alloc: a table of `nr` empty slots for a ring without one (the caller checked both). */
+export function io_buffer_table_alloc(id: i32, nr: u32): void {
+  assert(ring_live(id) && unchecked(r_buf_count[id]) == 0 && nr > 0 && nr <= IORING_MAX_REG_BUFFERS,
+    "rsrc: table allocated over a table, or of a size io_uring_register refuses");
   unchecked((r_buf_table[id] = blk_alloc(<usize>nr * BUF_SIZE)));
   unchecked((r_buf_count[id] = nr));
-  return 0;
+}
+
+/** io_sqe_buffers_unregister / io_rsrc_data_free: drop the ring's table and every slot's buffer. */
+export function io_buffer_table_free(id: i32): void {
+  assert(ring_live(id) && unchecked(r_buf_count[id]) != 0, "rsrc: freeing a table the ring does not have");
+  table_free(id);
 }
 
 /**
- * IORING_REGISTER_BUFFERS_UPDATE without IORING_RSRC_UPDATE_EXTENDED: `nr`
- * iovecs replace slots from `offset`. Returns the number updated; on an error
- * part-way, the number done so far, or the error if none was.
+ * Pin `nr` iovecs (16 bytes: base, len) at `iov` into slots `offset`..,
+ * each already passed by io_buffer_validate (a NULL base empties its slot).
+ * Returns how many were installed: fewer than `nr` when the next one's
+ * memory is not mapped (io_pin_pages: -EFAULT for that one).
  */
-export function io_register_buffers_update(id: i32, offset: u32, iov: usize, nr: u32): i32 {
-  if (!ring_live(id)) return -u.EBADF;
-  // io_register_rsrc_update: an empty update is -EINVAL before anything else.
-  if (nr == 0) return -u.EINVAL;
-  const count = unchecked(r_buf_count[id]);
-  if (count == 0) return -u.ENXIO;
-  if (<u64>offset + <u64>nr > <u64>count) return -u.EINVAL;
-  let done: i32 = 0;
+export function io_buffers_pin(id: i32, offset: u32, iov: usize, nr: u32): u32 {
+  assert(<u64>offset + <u64>nr <= <u64>unchecked(r_buf_count[id]), "rsrc: pinning past the table");
   for (let i: u32 = 0; i < nr; i++) {
-    const base = load<u64>(iov + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE);
-    const len = load<u64>(iov + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
-    const e = buf_entry(id, offset + i);
-    let ret: i32;
-    if (base == 0 && len == 0) {
-      slot_clear(e);
-      ret = 0;
-    } else {
-      ret = slot_set_uaddr(e, base, len);
-    }
-    if (ret < 0) return done > 0 ? done : ret;
-    done++;
+    const p = iov + <usize>i * u.IOVEC_SIZE;
+    if (slot_pin(buf_entry(id, offset + i), load<u64>(p + u.IOVEC_BASE), load<u64>(p + u.IOVEC_LEN)) < 0) return i;
   }
-  return done;
+  return nr;
 }
 
-/** IORING_UNREGISTER_BUFFERS. */
-export function io_unregister_buffers(id: i32): i32 {
-  if (!ring_live(id)) return -u.EBADF;
-  if (unchecked(r_buf_count[id]) == 0) return -u.ENXIO;
-  table_free(id);
+/**
+ * Pin [base, base+len), already passed by io_buffer_validate, into slot
+ * `slot` (an IO_REGBUF_TYPE_UADDR descriptor). 0, or -EFAULT when a page is
+ * not mapped.
+ */
+export function io_buffer_pin(id: i32, slot: u32, base: u64, len: u64): i32 {
+  assert(slot < unchecked(r_buf_count[id]), "rsrc: pinning past the table");
+  return slot_pin(buf_entry(id, slot), base, len);
+}
+
+/** Empty slot `slot` (an IO_REGBUF_TYPE_EMPTY descriptor, or an update with base 0 and length 0). */
+export function io_buffer_clear(id: i32, slot: u32): void {
+  assert(slot < unchecked(r_buf_count[id]), "rsrc: clearing past the table");
+  slot_clear(buf_entry(id, slot));
+}
+
+/**
+ * Install dma-buf `dmabuf_fd` in slot `slot` for `target_fd` (a block device
+ * or a stacked device that forwards; the caller made every check before
+ * these): charge the user (-ENOMEM past the limit), create_dmabuf_token
+ * (-ENOMEM when the token table is full), then the slot. 0 or -ENOMEM.
+ */
+export function io_buffer_install_dmabuf(id: i32, slot: u32, dmabuf_fd: i32, target_fd: i32): i32 {
+  assert(slot < unchecked(r_buf_count[id]), "rsrc: installing past the table");
+  const d = dmabuf_of(dmabuf_fd);
+  const stacked = fd_type_of(target_fd) == FT_STACKED;
+  assert(d >= 0 && (stacked || fd_type_of(target_fd) == FT_BLKDEV), "rsrc: install without the checks");
+  // Policy (proposal): the registration's bytes are charged to the user, like locked_vm.
+  if (dmabuf_reg_over_limit(dmabuf_size_of(d))) return -u.ENOMEM;
+  const obj = fd_obj_of(target_fd);
+  const t = token_new(d, fd_file_of(target_fd), stacked ? stacked_member(obj, 0) : obj, ring_core(id));
+  if (t < 0) return -u.ENOMEM;
+  if (stacked) token_set_stacked(t, obj);
+  token_charge(t, dmabuf_size_of(d));
+  const e = buf_entry(id, slot);
+  slot_clear(e);
+  store<u32>(e + BF_TYPE, u.IO_REGBUF_TYPE_DMABUF);
+  store<u64>(e + BF_LEN, dmabuf_size_of(d));
+  store<i32>(e + BF_TOKEN, t);
+  store<u32>(e + BF_TARGET, token_file(t));
   return 0;
 }
 
@@ -201,100 +225,3 @@ export function rsrc_release(id: i32): void {
   if (unchecked(r_buf_count[id]) != 0) table_free(id);
   if (unchecked(r_file_count[id]) != 0) io_unregister_files(id);
 }
-
-// ---------------------------------------------------------------------------
-// Registration (IORING_RSRC_UPDATE_EXTENDED descriptors)
-
-/**
- * Fill buffer-table slot `e` from one 80-byte struct io_uring_regbuf
- * descriptor, with the checks of the series in its order.
- */
-function regbuf_apply(id: i32, e: usize, desc: usize): i32 {
-  const type = load<u32>(desc + u.REGBUF_TYPE);
-  const flags = load<u32>(desc + u.REGBUF_FLAGS);
-  const size = load<u64>(desc + u.REGBUF_SIZE_OFF);
-  const uaddr = load<u64>(desc + u.REGBUF_UADDR);
-  const dmabuf_fd = load<i32>(desc + u.REGBUF_DMABUF_FD);
-  const target_fd = load<i32>(desc + u.REGBUF_TARGET_FD);
-  if (type > u.IO_REGBUF_TYPE_DMABUF) return -u.EINVAL;
-  if (flags != 0) return -u.EINVAL;
-  for (let i: u32 = 0; i < u.REGBUF_RESV_WORDS; i++) if (load<u64>(desc + u.REGBUF_RESV + <usize>i * 8) != 0) return -u.EINVAL;
-  if (type == u.IO_REGBUF_TYPE_DMABUF) {
-    if (uaddr != 0 || size != 0) return -u.EINVAL;
-    // Policy (proposal): registration needs CAP_SYS_ADMIN.
-    if (!dmabuf_reg_permitted()) return -u.EPERM;
-    if (!fd_valid_user(target_fd)) return -u.EBADF;
-    // dma_buf_get: -EBADF for an fd that is not a dma-buf.
-    const d = dmabuf_of(dmabuf_fd);
-    if (d < 0) return -u.EBADF;
-    if (dmabuf_size_of(d) > SZ_1G) return -u.EINVAL;
-    // create_dmabuf_token: only block devices implement it.
-    const stacked = fd_type_of(target_fd) == FT_STACKED;
-    if (fd_type_of(target_fd) != FT_BLKDEV && !stacked) return -u.EOPNOTSUPP;
-    if ((fd_flags_of(target_fd) & u.O_DIRECT) == 0) return -u.EINVAL;
-    // v3's blkdev token op forwards to the queue ("block: forward
-    // create_dmabuf_token to drivers"); a bio-based dm or md queue has no
-    // such op: -EINVAL. Unless the profile enables the forwarding Pavel
-    // Begunkov described in the LSF/MM thread (a proposal, not v3): the
-    // registration goes down to every member, one attachment and map each.
-    if (stacked && !stacked_forwarding(fd_obj_of(target_fd))) return -u.EINVAL;
-    // Policy (proposal): the registration's bytes are charged to the user, like locked_vm.
-    if (dmabuf_reg_over_limit(dmabuf_size_of(d))) return -u.ENOMEM;
-    const obj = fd_obj_of(target_fd);
-    const t = token_new(d, fd_file_of(target_fd), stacked ? stacked_member(obj, 0) : obj, ring_core(id));
-    if (t < 0) return -u.ENOMEM;
-    if (stacked) token_set_stacked(t, obj);
-    token_charge(t, dmabuf_size_of(d));
-    slot_clear(e);
-    store<u32>(e + BF_TYPE, u.IO_REGBUF_TYPE_DMABUF);
-    store<u64>(e + BF_LEN, dmabuf_size_of(d));
-    store<i32>(e + BF_TOKEN, t);
-    store<u32>(e + BF_TARGET, token_file(t));
-    return 0;
-  }
-  if (dmabuf_fd != 0 || target_fd != 0) return -u.EINVAL;
-  if (type == u.IO_REGBUF_TYPE_EMPTY) {
-    if (uaddr != 0 || size != 0) return -u.EFAULT;
-    slot_clear(e);
-    return 0;
-  }
-  return slot_set_uaddr(e, uaddr, size);
-}
-
-
-/**
- * IORING_REGISTER_BUFFERS_UPDATE with struct io_uring_rsrc_update2 (32
- * bytes at `up`): offset, flags, data, tags, nr, resv2. Returns slots updated.
- */
-export function io_register_buffers_update2(id: i32, up: usize, nr_args: u32, data: usize): i32 {
-  if (!ring_live(id)) return -u.EBADF;
-  if (nr_args != u.RSRC_UPDATE2_SIZE) return -u.EINVAL;
-  const offset = load<u32>(up + u.RSRC_UPDATE2_OFFSET);
-  const flags = load<u32>(up + u.RSRC_UPDATE2_FLAGS);
-  const nr = load<u32>(up + u.RSRC_UPDATE2_NR);
-  // io_register_rsrc_update: nr, the flags word (resv before the series) and resv2.
-  if (nr == 0 || load<u32>(up + u.RSRC_UPDATE2_RESV2) != 0) return -u.EINVAL;
-  if ((flags & ~u.IORING_RSRC_UPDATE_EXTENDED) != 0) return -u.EINVAL;
-  const count = unchecked(r_buf_count[id]);
-  if (count == 0) return -u.ENXIO;
-  if (<u64>offset + <u64>nr > <u64>count) return -u.EINVAL;
-  let done: i32 = 0;
-  for (let i: u32 = 0; i < nr; i++) {
-    const e = buf_entry(id, offset + i);
-    let ret: i32;
-    if ((flags & u.IORING_RSRC_UPDATE_EXTENDED) != 0) {
-      ret = regbuf_apply(id, e, data + <usize>i * u.REGBUF_SIZE);
-    } else {
-      const base = load<u64>(data + <usize>i * u.IOVEC_SIZE + u.IOVEC_BASE);
-      const len = load<u64>(data + <usize>i * u.IOVEC_SIZE + u.IOVEC_LEN);
-      if (base == 0 && len == 0) {
-        slot_clear(e);
-        ret = 0;
-      } else ret = slot_set_uaddr(e, base, len);
-    }
-    if (ret < 0) return done > 0 ? done : ret;
-    done++;
-  }
-  return done;
-}
-

@@ -11,7 +11,7 @@
 
 import { trace_rec, tracing, TR_CPU_INVWAIT, TR_INVAL } from "../sim/trace";
 import {
-  advance_to, charge, core_time, cores, ev_push, now, EV_FQ_TIMER, LAYER_DMA, LAYER_IOMMU_WAIT,
+  advance_to, charge, core_time, cores, ev_push, now, EV_FQ_TIMER, LAYER_DMA, LAYER_IOMMU_WAIT, res_freed,
 } from "../sim/engine";
 import {
   cost, COST_DMA_MAP_DIRECT, COST_DMA_UNMAP_DIRECT, COST_FQ_ADD, COST_FQ_FREE_ENTRY, COST_INV_SUBMIT,
@@ -832,6 +832,8 @@ function free_iova_fast(d: i32, core: i32, pfn: u64, size: u64): void {
   const held: u64 = order < IOVA_RANGE_CACHE_MAX_SIZE ? <u64>1 << order : size;
   assert(unchecked(dom_in_use[d]) >= held);
   unchecked((dom_in_use[d] -= held));
+  // A request blk-mq holds for want of IOVA (BLK_STS_RESOURCE) may map now.
+  res_freed();
   if (rcache_insert(d, core, pfn, size)) {
     chg(core, COST_IOVA_FREE_CACHE);
     return;

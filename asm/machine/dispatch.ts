@@ -8,7 +8,7 @@
 // here once, by machine_hooks, at machine set-up.
 
 import {
-  core_poll_waiter, ev_empty, ev_pop, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_NVME_DOORBELL,
+  core_poll_waiter, ev_pop, EV_BLK_RUN, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_NVME_DOORBELL,
   EV_NVME_IRQ_CONT, EV_NVME_MEDIA, EV_SAMPLE, EV_THREAD, EV_WORKER, set_sim_step,
 } from "../sim/engine";
 import { INV_EVENT_KIND, invariant_fail } from "../sim/errors";
@@ -18,6 +18,7 @@ import { dmabuf_file_closed, dmabuf_invalidate_event, dmabuf_set_importer_ops } 
 import { nvme_ctrl_event, nvme_doorbell_event, nvme_media_event, nvme_queue_core } from "../nvme/ctrl";
 import { nvme_irq, nvme_irq_cont, nvme_set_end_rq } from "../nvme/pci";
 import { blk_cmd_done, blk_set_end_io } from "../block/bio";
+import { blk_mq_run_work, events_live } from "../block/blk_mq";
 import { dmabuf_worker_event, io_dmabuf_move_notify, io_dmabuf_moved } from "../io_uring/dmabuf_token";
 import { io_rw_end_io } from "../io_uring/rw";
 import { io_uring_hooks } from "../io_uring/io_uring";
@@ -38,6 +39,7 @@ export function sim_step(): void {
   else if (kind == EV_SAMPLE) wl_sample_event();
   else if (kind == EV_GPU_COPY) wl_copy_event(arg);
   else if (kind == EV_NVME_IRQ_CONT) nvme_irq_cont(arg);
+  else if (kind == EV_BLK_RUN) blk_mq_run_work(arg);
   else invariant_fail(INV_EVENT_KIND, <i64>kind);
 }
 
@@ -63,12 +65,14 @@ function nvme_cqe(c: u32): void {
 
 /**
  * Run up to `max_events` events. Returns 1 when the run finished, 0 when the
- * budget ran out (call again), -1 when nothing is left to run (stalled).
+ * budget ran out (call again), -1 when nothing is left to run (stalled: no
+ * event, or only blk-mq reruns of requests that can never get their DMA
+ * resources, blk_mq_stalled).
  */
 export function wl_run(max_events: u32): i32 {
   for (let i: u32 = 0; i < max_events; i++) {
     if (wl_finished) return 1;
-    if (ev_empty()) return -1;
+    if (!events_live()) return -1;
     sim_step();
   }
   return wl_finished ? 1 : 0;

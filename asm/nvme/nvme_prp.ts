@@ -12,7 +12,7 @@
 import { PAGE_SIZE, PAGE_SHIFT } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
 import * as u from "../sim/uapi";
-import { charge, LAYER_NVME } from "../sim/engine";
+import { charge, LAYER_NVME, res_freed } from "../sim/engine";
 import { cost, COST_PRP_ENTRY, COST_PRP_LIST_ALLOC, COST_SGL_DESC } from "../sim/costs";
 import { phys_alloc_host, phys_free, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE } from "../hw/physmem";
 import { iommu_map_coherent, iommu_translate, DMA_FAULT, DMA_MAPPING_ERROR } from "../iommu/iommu";
@@ -194,6 +194,8 @@ function dma_pool_free(dev: i32, pool: i32, handle: u32): void {
   assert(free_n < load<u32>(pool_pages + (pi << 2)) * pool_blocks_per_page(pool));
   store<u32>(pool_free_stack(pi) + (<usize>free_n << 2), handle);
   store<u32>(pool_free_n + (pi << 2), free_n + 1);
+  // A request refused for want of a pool block (BLK_STS_RESOURCE) may get one now.
+  res_freed();
 }
 
 /** Record a freshly allocated block (alloc_pa/alloc_dma) in the iod. */

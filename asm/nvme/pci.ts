@@ -20,7 +20,7 @@ import {
   DMA_FROM_DEVICE, DMA_MAPPING_ERROR, DMA_TO_DEVICE, iommu_domain_create, iommu_mode,
   iommu_unmap_queues, IOMMU_PASSTHROUGH,
 } from "../iommu/iommu";
-import { NVME_IOD_SIZE, nvme_free_data, nvme_prp_init, nvme_setup_data_ex } from "./nvme_prp";
+import { BLK_STS_RESOURCE, NVME_IOD_SIZE, nvme_free_data, nvme_prp_init, nvme_setup_data_ex } from "./nvme_prp";
 import {
   c_dom, c_lba_shift, c_lbas, cm, CM_CORE, CM_CTRL, CM_DIR, CM_DMA, CM_DONE_NS, CM_IOD, CM_KIND, CM_LEN, CM_LIVE,
   CM_NEXT, CM_Q, CM_REQ, CM_SUBMIT_NS, CMD_SIZE, CMDS_MAX, CTRLS_MAX, ring_doorbell, nvme_cmd_read, nvme_cmd_write,
@@ -34,17 +34,19 @@ import { iommu_domain_set_strict, iommu_map_sg_kind, iommu_unmap_kind } from "..
 
 /**
  * The block layer's completion of one command (blk_mq_end_request -> end_io):
- * request, bytes or -errno, core, and the controller (a stacking driver's
- * clone knows its member device: bio->bi_bdev). Registered once at machine set-up.
+ * request, bytes or -errno, core, the controller (a stacking driver's
+ * clone knows its member device: bio->bi_bdev) and the hardware queue it ran
+ * on (blk-mq's restart of that hctx). Registered once at machine set-up.
  */
-let end_rq: (req: u32, res: i32, core: i32, c: i32) => void = nvme_end_rq_unset;
-function nvme_end_rq_unset(req: u32, res: i32, core: i32, c: i32): void {
+let end_rq: (req: u32, res: i32, core: i32, c: i32, q: i32) => void = nvme_end_rq_unset;
+function nvme_end_rq_unset(req: u32, res: i32, core: i32, c: i32, q: i32): void {
   invariant_fail(INV_HOOK_UNSET, 105); // machine set-up did not register the block layer's end_rq
 }
 /** Register the block layer's per-command completion (machine set-up). */
-export function nvme_set_end_rq(fn: (req: u32, res: i32, core: i32, c: i32) => void): void {
+export function nvme_set_end_rq(fn: (req: u32, res: i32, core: i32, c: i32, q: i32) => void): void {
   end_rq = fn;
 }
+
 
 // ---------------------------------------------------------------------------
 // Queue limits as nvme-pci sets them (Linux 6.18). The block layer (one layer
@@ -197,6 +199,15 @@ export function nvme_capacity_bytes(c: i32): u64 {
   return (c * CORES_MAX + core) * 2 + (polled ? 0 : 1);
 }
 
+/**
+ * The hardware queue (blk-mq hctx, one NVMe queue pair) a command of
+ * controller `c` from `core` goes to: one per core, a poll queue or an
+ * interrupt queue. Its core is nvme_queue_core of it.
+ */
+export function nvme_hctx(c: i32, core: i32, polled: bool): i32 {
+  return qidx(c, core, polled);
+}
+
 function queue_get(c: i32, core: i32, polled: bool): i32 {
   const q = qidx(c, core, polled);
   if (unchecked(q_sq[q]) == 0) {
@@ -255,7 +266,12 @@ export function nvme_cmds_live(): u32 {
  * (unless `premapped`: a dma-buf map's addresses), set up PRP/SGL, and place
  * it in the submission queue. The doorbell rings at nvme_commit_rqs.
  * `segs` holds `nsegs` 16-byte (address, length) entries: physical addresses,
- * or DMA addresses when premapped. Returns 0 or a negative errno.
+ * or DMA addresses when premapped. Returns 0, a negative errno, or
+ * BLK_STS_RESOURCE (nvme_prp.ts) when the request could not get what its DMA
+ * set-up allocates on the fly — IOVA space (blk_dma_map_direct /
+ * dma_map_bvec: dma_mapping_error) or a PRP/SGL pool block (dma_pool_alloc
+ * with GFP_ATOMIC returns NULL): nothing was kept, and blk-mq keeps the
+ * request and retries it (block/blk_mq.ts).
  */
 export function nvme_queue_rq(
   c: i32, core: i32, polled: bool, req: u32, slba: u64, bytes: u32, segs: usize, nsegs: u32, write: bool,
@@ -310,9 +326,11 @@ export function nvme_queue_rq(
     }
     const dma = iommu_map_sg_kind(dom, core, msegs, mn, dir, sh != 0 ? EXP_SHADOW : EXP_STREAMING);
     if (dma == DMA_MAPPING_ERROR) {
+      // No IOVA: blk_dma_map_direct (dma_map_bvec for one segment) sets
+      // BLK_STS_RESOURCE, nvme_prep_rq undoes what it did (nvme_cleanup_cmd).
       if (sh != 0) swiotlb_release(sh, core, false);
       cmd_free(tag);
-      return -12; // -ENOMEM: IOVA space exhausted
+      return BLK_STS_RESOURCE;
     }
     unchecked((cmd_swiotlb[tag] = <u32>sh));
     store<u64>(dseg, dma);
@@ -332,9 +350,12 @@ export function nvme_queue_rq(
     trace_rec(TR_COMMAND, t_cmd, unchecked(core_time[core]) - t_cmd, c, req);
   }
   if (st != 0) {
+    // nvme_pci_setup_data_prp/sgl: a pool block could not be had
+    // (BLK_STS_RESOURCE) or the request was malformed (BLK_STS_IOERR: -EIO);
+    // either way nvme_unmap_data undoes the mapping first.
     nvme_unmap(tag, core);
     cmd_free(tag);
-    return st == 1 ? -11 : -5; // BLK_STS_RESOURCE -> -EAGAIN, else -EIO
+    return st == BLK_STS_RESOURCE ? BLK_STS_RESOURCE : -5;
   }
   // One SQ slot stays empty so a full SQ is distinguishable from an empty
   // one. With every slot taken the command waits for one to free, as a
@@ -496,7 +517,7 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
   }
   // nvme_error_status: media errors are BLK_STS_MEDIUM (-ENODATA), others -EIO.
   const res = status == 0 ? <i32>bytes : (status & 0x700) == 0x200 ? -61 : -5;
-  end_rq(req, res, core, ctrl);
+  end_rq(req, res, core, ctrl, q);
 }
 
 /** Poll this core's poll queues, controller by controller (io_do_iopoll). */

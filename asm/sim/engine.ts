@@ -37,6 +37,9 @@ export const EV_GPU_COPY: u32 = 7; // the oldest host-to-GPU copy ends (bounce p
 export const EV_NVME_MEDIA: u32 = 8; // a controller's earliest pending data is ready: it takes the link (arg: controller)
 export const EV_NVME_DOORBELL: u32 = 9; // a controller sees an SQ tail doorbell write (arg: queue | tail << 12)
 export const EV_NVME_IRQ_CONT: u32 = 10; // an interrupt handler resumes after yielding (arg: queue)
+export const EV_BLK_RUN: u32 = 11; // blk-mq's delayed run of a hardware queue (hctx->run_work; arg: queue)
+/** Event kinds are below this (per-kind pending counts). */
+const EV_KINDS: u32 = 16;
 
 /** Time at which each core becomes free (its own clock). */
 export const core_time = new StaticArray<u64>(CORES_MAX);
@@ -69,6 +72,21 @@ let ev_payload: usize = 0; // u64[]: kind << 32 | arg
 let ev_count: u32 = 0;
 let ev_seq: u64 = 0;
 export let ev_max_seen: u32 = 0;
+/** Pending events per kind: what is left to happen (a wait that only timers could end is visible). */
+const ev_kind_pending = new StaticArray<u32>(EV_KINDS);
+
+/**
+ * Count of frees of the resources a request's DMA set-up allocates on the
+ * fly (IOVA ranges, PRP/SGL pool blocks, host pages): a request the driver
+ * refused for want of them (BLK_STS_RESOURCE) can only succeed on a retry
+ * after this has moved (block/blk_mq.ts tells a wait that could never end).
+ */
+export let res_free_seq: u64 = 0;
+/** Something a DMA set-up allocates was freed (see res_free_seq). */
+// @ts-ignore: decorator
+@inline export function res_freed(): void {
+  res_free_seq++;
+}
 
 export function engine_init(ncores: i32): void {
   // Renumbering leaves at most EVENTS_MAX sequence numbers taken: room for new ones.
@@ -84,6 +102,8 @@ export function engine_init(ncores: i32): void {
   ev_count = 0;
   ev_seq = 0;
   ev_max_seen = 0;
+  for (let k: u32 = 0; k < EV_KINDS; k++) unchecked((ev_kind_pending[k] = 0));
+  res_free_seq = 0;
 }
 
 /** Charge `ns` of CPU work on `core` to `layer`: the core's clock moves on. */
@@ -121,12 +141,14 @@ export function advance_to(core: i32, t: u64, busy: bool, layer: i32): void {
 
 /** Schedule an event of `kind` with `arg` at time `t`. */
 export function ev_push(t: u64, kind: u32, arg: u32): void {
+  assert(kind < EV_KINDS, "engine: event kind out of range");
   if (ev_count >= EVENTS_MAX) fail(SIM_ERR_EVENTS, <i64>EVENTS_MAX);
   if (t >= (<u64>1 << TIME_BITS)) fail(SIM_ERR_CLOCK, <i64>t);
   if (ev_seq == (<u64>1 << SEQ_BITS)) ev_renumber();
   const key = (t << SEQ_BITS) | ev_seq;
   ev_seq++;
   const payload = (<u64>kind << 32) | <u64>arg;
+  unchecked((ev_kind_pending[kind] += 1));
   // Sift up, moving parents down into the hole.
   let i = ev_count++;
   if (ev_count > ev_max_seen) ev_max_seen = ev_count;
@@ -150,6 +172,11 @@ export function ev_pending(): u32 {
   return ev_count;
 }
 
+/** Pending events of `kind`. */
+export function ev_pending_of(kind: u32): u32 {
+  return kind < EV_KINDS ? unchecked(ev_kind_pending[kind]) : 0;
+}
+
 /** Time of the earliest event; u64.MAX_VALUE when none. */
 export function ev_peek_time(): u64 {
   return ev_count == 0 ? u64.MAX_VALUE : load<u64>(ev_key) >> SEQ_BITS;
@@ -161,6 +188,7 @@ export function ev_pop(): u64 {
   const t = load<u64>(ev_key) >> SEQ_BITS;
   const payload = load<u64>(ev_payload);
   ev_count--;
+  unchecked((ev_kind_pending[<u32>(payload >> 32)] -= 1));
   const n = ev_count;
   // Sift the last element down from the root.
   if (n > 0) sift_down(load<u64>(ev_key + (<usize>n << 3)), load<u64>(ev_payload + (<usize>n << 3)), n);

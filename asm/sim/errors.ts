@@ -14,6 +14,7 @@ export const SIM_ERR_INVARIANT: i32 = 9; // an internal invariant broke
 export const SIM_ERR_MAPS: i32 = 10; // dma-buf map table exhausted
 export const SIM_ERR_MACHINE_SIZE: i32 = 12; // the machine's memory does not fit one arena
 export const SIM_ERR_CLOCK: i32 = 13; // an event past the engine's clock (2^TIME_BITS ns)
+export const SIM_ERR_REQUEUED: i32 = 14; // REQUEUED_MAX: requests on blk-mq dispatch lists
 
 /** The last named error, read by TypeScript after a trap. */
 export let sim_error: i32 = SIM_OK;
@@ -62,8 +63,9 @@ export const INV_HOOK_UNSET: i32 = 15; // an upward hook was called before machi
 export const INV_UNMAP_UNMAPPED: i32 = 16; // iommu_unmap found a PTE that was not mapped
 export const INV_FREE_UNALLOCATED: i32 = 17; // free_iova of a range the IOVA tree does not hold
 export const INV_ABI_STRUCT: i32 = 18; // a set-up struct of another size than the module's (sim/abi.ts)
-export const INV_TW_PASSES: i32 = 19; // task work ran more passes than there are requests (tw_run_all/local)
-export const INV_COUNT: i32 = 20;
+export const INV_REQUEUE_RUN: i32 = 19; // a blk-mq queue run walked more than REQUEUED_MAX requeued requests
+export const INV_TW_PASSES: i32 = 20; // task work ran more passes than there are requests (tw_run_all/local)
+export const INV_COUNT: i32 = 21;
 
 /** Which named invariant broke last (INV_*, 0 when the failure was not a named invariant). */
 export let sim_invariant: i32 = INV_NONE;

@@ -18,6 +18,13 @@ export const CQ_ENTRIES_MAX: u32 = 65536;
 export const OVERFLOW_MAX: u32 = 65536;
 /** Requests (io_kiocb) in flight across the machine. */
 export const REQS_MAX: u32 = 65536;
+/**
+ * Block requests waiting on blk-mq dispatch lists across the machine (the
+ * driver returned BLK_STS_RESOURCE: no IOVA, no PRP/SGL pool block). Each is
+ * one command of a request in flight, so REQS_MAX requests split at most
+ * this many ways between them before the limit is a named error.
+ */
+export const REQUEUED_MAX: u32 = 65536;
 /** Pending events in the event queue. */
 export const EVENTS_MAX: u32 = 262144;
 /** File table slots: the process's descriptors, then the kernel's own file references. */

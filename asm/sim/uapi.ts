@@ -185,6 +185,10 @@ export const IORING_REGISTER_BUFFERS_UPDATE: u32 = 16;
 export const IORING_RSRC_REGISTER_SPARSE: u32 = 1 << 0;
 /** rsrc_update2 flag (dma-buf series v3): data points at io_uring_regbuf descriptors. */
 export const IORING_RSRC_UPDATE_EXTENDED: u32 = 1 << 1;
+/** IORING_MAX_REG_BUFFERS (io_uring/rsrc.h): slots a buffer table may have. */
+export const IORING_MAX_REG_BUFFERS: u32 = 1 << 14;
+/** SZ_1G (linux/sizes.h): io_buffer_validate's largest registered buffer, and the series' largest dma-buf. */
+export const SZ_1G: u64 = 1 << 30;
 /** Registered buffer descriptor type: empty slot. */
 export const IO_REGBUF_TYPE_EMPTY: u32 = 0;
 /** Registered buffer descriptor type: user memory. */
@@ -209,6 +213,32 @@ export const F_SEAL_SHRINK: u32 = 2;
 export const F_SEAL_GROW: u32 = 4;
 /** Seal: no writes (udmabuf refuses it). */
 export const F_SEAL_WRITE: u32 = 8;
+
+// dmasim's file table: what a descriptor refers to (not a kernel uAPI: the
+// type word fs/files.ts keeps per descriptor, which the control path in
+// TypeScript reads through fd_describe to make the kernel's fd checks)
+/** A free descriptor (or one the program may not name). */
+export const FT_NONE: u8 = 0;
+/** stdin/stdout/stderr: valid descriptors, not block devices. */
+export const FT_TTY: u8 = 1;
+/** An NVMe namespace's block device (obj = namespace index). */
+export const FT_BLKDEV: u8 = 2;
+/** An io_uring instance (obj = ring id). */
+export const FT_RING: u8 = 3;
+/** A dma-buf (obj = dma-buf id). */
+export const FT_DMABUF: u8 = 4;
+/** A memfd (obj = memfd id). */
+export const FT_MEMFD: u8 = 5;
+/** Some other file (e.g. /dev/udmabuf, a regular file). */
+export const FT_REG: u8 = 6;
+/** A stacked block device: dm-linear, dm-stripe, md raid1 (obj = its index). */
+export const FT_STACKED: u8 = 7;
+// struct fd_describe (fd_describe's answer, written at its `out`): field offsets
+export const FDD_OBJ: u32 = 0; // i32 the object's index in its layer
+export const FDD_FLAGS: u32 = 4; // u32 O_* flags the file was opened with
+export const FDD_FILE: u32 = 8; // u32 struct file identity
+/** sizeof(struct fd_describe). */
+export const FDD_SIZE: u32 = 12;
 
 // Ring memory layout: offsets into the "rings" block (struct io_rings; head
 // and tail words on their own cache lines as in the kernel).

@@ -10,6 +10,7 @@ import { DMABUF_COUNTERS, IOMMU_COUNTERS, type System } from "../system.ts";
 import type { RunResult, RunSample, TraceRecord, UringJob } from "../workload_types.ts";
 import type { ResolvedJob } from "./job.ts";
 import {
+  BLK_MQ_COUNTER,
   GPU_COUNTER,
   namesInOrder,
   NVME_WINDOW,
@@ -77,6 +78,11 @@ export function collectResult(
       gpuCopies: w.gpu_counter(GPU_COUNTER.copies),
       hostMemBytes: w.gpu_counter(GPU_COUNTER.hostMemBytes),
       gpuLinkBytes: w.gpu_counter(GPU_COUNTER.linkBytes),
+    },
+    block: {
+      requeues: w.blk_mq_counter(BLK_MQ_COUNTER.requeues),
+      resourceDelayRuns: w.blk_mq_counter(BLK_MQ_COUNTER.resourceDelayRuns),
+      restarts: w.blk_mq_counter(BLK_MQ_COUNTER.restarts),
     },
     security: securityReport(
       sys.profile,

@@ -10,6 +10,7 @@
  */
 
 export {
+  BLK_MQ_COUNTER,
   GPU_COUNTER,
   IOMMU_UNIT_STAT,
   /** Per IOMMU unit in the `SNAP.iommuUnit` group, as `iommu_unit_stat(unit, i)` takes them. */
