@@ -17,11 +17,13 @@ import {
   O_RDWR,
   OPTANE_P5800X,
   prepRead,
+  runUring,
   sqeSetData64,
   submit,
   System,
   waitCqe,
 } from "../mod.ts";
+import { fmtSummary } from "../cli/uring.ts";
 import { KiB, MiB, openDrive, patternMismatch, writePattern } from "./helpers.ts";
 
 const READ_BYTES = 128 * KiB;
@@ -217,4 +219,37 @@ Deno.test("a new machine starts clean when md raid1 reads of the last one were l
       assert.equal(patternMismatch(got, offs[i]), -1, `round ${round} read ${i}`);
     });
   }
+});
+
+/** A t/io_uring job of 128 KiB reads in passthrough (scattered pages: a PRP list each) on the default drive. */
+function job128k(profile: Record<string, unknown>) {
+  return {
+    profile: { base: "optane-p5800x", iommu: { mode: "passthrough" }, ...profile },
+    bs: 128 * KiB,
+    depth: 32,
+    ios: 2000,
+    polled: false,
+  };
+}
+
+Deno.test("a workload whose PRP pool is one page: requests that find it empty are requeued, the run finishes slower and its report counts them", () => {
+  const base = runUring(job128k({}));
+  assert.deepEqual(base.block, { requeues: 0, resourceDelayRuns: 0, restarts: 0 });
+  assert.ok(!fmtSummary(base).some((l) => l.startsWith("blk-mq:")), "no line when nothing was requeued");
+  const small = runUring(job128k({ nvme: { pool_pages_max: 1 } }));
+  assert.ok(small.block.requeues > 0 && small.block.resourceDelayRuns > 0, JSON.stringify(small.block));
+  assert.equal(small.block.restarts, 0, "successful completions are batched: no restart");
+  // 16 lists at a time and a 3 ms wait for the others: a fraction of the drive's rate, nothing failed.
+  assert.ok(small.iops < base.iops / 2, `${small.iops} vs ${base.iops} IOPS`);
+  assert.equal(small.errors, 0);
+  const line = fmtSummary(small).find((l) => l.startsWith("blk-mq:"));
+  assert.ok(line?.includes(`requeues=${small.block.requeues}`), line);
+});
+
+Deno.test("a workload whose PRP pool can never grow (its buffers took all host memory) stops as stalled, naming the waiting requests", () => {
+  // 128 reads × 128 KiB of buffers = 16 MiB, the whole host: no page is left for a PRP list.
+  assert.throws(
+    () => runUring({ ...job128k({ memory: { host_mib: 16 } }), depth: 128 }),
+    /stalled.*128 requests wait on blk-mq dispatch lists/,
+  );
 });

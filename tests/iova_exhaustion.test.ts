@@ -19,6 +19,8 @@ import {
   getSqe,
   IORING_SETUP_IOPOLL,
   type IoUring,
+  ioUringQueueExit,
+  ioUringQueueInit,
   prepRead,
   prepReadFixed,
   ProfileError,
@@ -27,6 +29,7 @@ import {
   registerBuffersSparse,
   registerBuffersUpdate,
   sqeSetData64,
+  submit,
   submitAndWait,
   System,
   unregisterBuffers,
@@ -227,6 +230,34 @@ Deno.test("32-bit DMA mask: requeued reads are retried in order — one IOVA pag
     `the second came ${t2 - t1} ns after the first: one resource-delay run later`,
   );
   assert.equal(m.sys.blkMqCounters().resourceDelayRuns, 2);
+});
+
+Deno.test("32-bit DMA mask: closing a ring whose read waits for IOVA leaves the ring behind (the ctx is never freed); the read completes there, not in a new ring", () => {
+  const m = machine({ maskBits: 32 });
+  // The space is pinned from a second ring, so that it can be given back after the first is closed.
+  const pinner = ioUringQueueInit(m.sys, 64, 0);
+  if (typeof pinner === "number") throw new Error(`ring ${pinner}`);
+  pinAllIova({ ...m, ring: pinner });
+  queueRead4k(m, 1);
+  assert.equal(submitAndWait(m.ring, 1), 1);
+  // io_ring_exit_work would wait for the read for ever: close returns, the ring stays.
+  ioUringQueueExit(m.ring);
+  assert.equal(m.sys.blkMqCounters().waiting, 1);
+  const fresh = ioUringQueueInit(m.sys, 64, 0);
+  if (typeof fresh === "number") throw new Error(`ring ${fresh}`);
+  const sqe = getSqe(fresh)!;
+  prepRead(sqe, m.fd, m.sys.mmapAnon(4096), 4096, 8192);
+  sqeSetData64(sqe, 2);
+  assert.equal(submit(fresh), 1);
+  // The space comes back: both reads map, the closed ring's first (it was requeued first).
+  assert.equal(unregisterBuffers(pinner), 0);
+  const [err, cqe] = waitCqe(fresh);
+  assert.equal(err, 0);
+  assert.equal(cqe!.userData, 2n);
+  assert.equal(cqe!.res, 4096);
+  cqeSeen(fresh, cqe);
+  assert.deepEqual(waitCqe(fresh), [-EDEADLK, null], "the closed ring's read did not land in the new ring");
+  assert.equal(m.sys.blkMqCounters().waiting, 0);
 });
 
 for (const apertureBits of [48, 57]) {

@@ -21,7 +21,7 @@ import {
   chain_len, cq_ready, CQE_SIZE, io_cqring_overflow_flush, io_defer, io_fixed_fd, io_queue_deferred,
   io_req_complete, io_req_finish, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, r_buf_table, r_cached_sq_head, r_core,
   r_cq_entries, r_defer_head, r_deferred, r_drain_disabled, r_drain_next, r_fd, r_flags, r_inflight, r_link_head,
-  r_link_last, r_live, r_ovf, r_ovf_count, r_rings, r_rings_bytes, r_sq_array, r_sq_entries, r_sqes, REQ_F_CQE_SKIP,
+  r_link_last, r_live, r_zombie, r_ovf, r_ovf_count, r_rings, r_rings_bytes, r_sq_array, r_sq_entries, r_sqes, REQ_F_CQE_SKIP,
   REQ_F_DRAIN, REQ_F_FAIL, REQ_F_FIXED_FILE, REQ_F_FORCE_ASYNC, REQ_F_HARDLINK, REQ_F_LINK, req_alloc, req_free,
   io_batch_begin, io_batch_end, io_set_issue, io_req_tw_complete, iowq_issue, r_drain_active, set_in_enter, in_enter, tw_add, TW_IOWQ,
   tw_pending, tw_run, tw_run_all, tw_run_local, ring_live, RO_CQ_TAIL, RO_SQ_DROPPED, RO_SQ_HEAD, RO_SQ_TAIL, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_FD, RQ_FLAGS, RQ_LEN, RQ_LINK,
@@ -42,8 +42,6 @@ export function io_uring_exit(id: i32): i32 {
   if (!ring_live(id)) return -u.EBADF;
   let guard: u32 = 0;
   tw_run_all(id);
-  // The kernel's exit work waits for ever for a request blk-mq can never
-  // issue; dmasim stops waiting there (events_live) and leaves it listed.
   while (unchecked(r_inflight[id]) > 0 && events_live()) {
     const t = ev_peek_time();
     const c = unchecked(r_core[id]);
@@ -51,6 +49,15 @@ export function io_uring_exit(id: i32): i32 {
     sim_step();
     tw_run_all(id);
     bound(++guard, 100_000_000, INV_EXIT_WAIT);
+  }
+  if (unchecked(r_inflight[id]) > 0) {
+    // Requests blk-mq can never issue (blk_mq_stalled): the kernel's exit
+    // work waits for them for ever and never frees the ctx. Only the fd
+    // goes; the ring's memory, registrations and slot stay (r_zombie).
+    fd_close(unchecked(r_fd[id]));
+    unchecked((r_live[id] = false));
+    unchecked((r_zombie[id] = true));
+    return 0;
   }
   rsrc_release(id);
   blk_free(unchecked(r_rings[id]), unchecked(r_rings_bytes[id]));

@@ -32,6 +32,13 @@ import {
 
 // Per-ring kernel-private state (struct io_ring_ctx), structure of arrays.
 export const r_live = new StaticArray<bool>(RINGS_MAX);
+/**
+ * A closed ring whose requests blk-mq can never issue (block/blk_mq.ts):
+ * io_ring_exit_work would wait for them for ever and the ctx is never freed,
+ * so its memory, registrations and slot stay; a completion that still comes
+ * lands there, never in a new ring.
+ */
+export const r_zombie = new StaticArray<bool>(RINGS_MAX);
 export const r_rings = new StaticArray<usize>(RINGS_MAX); // rings block
 export const r_rings_bytes = new StaticArray<usize>(RINGS_MAX);
 export const r_sqes = new StaticArray<usize>(RINGS_MAX);
@@ -141,7 +148,10 @@ export function uring_init(): void {
   req_free_head = 1;
   reqs_live = 0;
   reqs_live_max = 0;
-  for (let r = 0; r < RINGS_MAX; r++) unchecked((r_live[r] = false));
+  for (let r = 0; r < RINGS_MAX; r++) {
+    unchecked((r_live[r] = false));
+    unchecked((r_zombie[r] = false));
+  }
 }
 
 export function req_alloc(): u32 {
@@ -226,7 +236,7 @@ export function io_uring_setup(entries: u32, flags: u32, cq_entries_req: u32, co
   if (core < 0 || core >= cores) return -u.EINVAL;
   let id = -1;
   for (let r = 0; r < RINGS_MAX; r++) {
-    if (!unchecked(r_live[r])) {
+    if (!unchecked(r_live[r]) && !unchecked(r_zombie[r])) {
       id = r;
       break;
     }

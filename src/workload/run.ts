@@ -9,7 +9,7 @@ import { w } from "../wasm.ts";
 import type { System } from "../system.ts";
 import type { UringJob } from "../workload_types.ts";
 import type { ResolvedJob } from "./job.ts";
-import { ST, WL_STAT } from "./stat_index.ts";
+import { BLK_MQ_COUNTER, ST, WL_STAT } from "./stat_index.ts";
 
 /** Events per call into the loop: large enough to amortise the crossing, small enough for a live progress bar. */
 const EVENTS_PER_SLICE = 200_000;
@@ -30,7 +30,17 @@ export function runToEnd(sys: System, job: ResolvedJob, userJob: UringJob, after
     const st = w.wl_run(EVENTS_PER_SLICE);
     afterSlice();
     if (st === WL_RUN_FINISHED) break;
-    if (st === WL_RUN_STALLED) throw new Error("simulation stalled: no event left before the run finished");
+    if (st === WL_RUN_STALLED) {
+      throw new Error(
+        "simulation stalled: no event left before the run finished" +
+          (w.blk_mq_counter(BLK_MQ_COUNTER.waiting) > 0
+            ? ` (${
+              w.blk_mq_counter(BLK_MQ_COUNTER.waiting)
+            } requests wait on blk-mq dispatch lists for IOVA ` +
+              "space or PRP pool blocks nothing will free: the kernel would retry them every 3 ms for ever)"
+            : ""),
+      );
+    }
     if (userJob.onProgress) userJob.onProgress(Math.min(1, progress(sys, job)));
   }
   const wallS = (performance.now() - wall0) / 1000;
