@@ -134,7 +134,7 @@ export function swiotlb_counter(i: i32): f64 {
 export { dmabuf_set_policy, dmabuf_user_locked_bytes } from "./io_uring/dmabuf_token";
 export {
   io_rsrc_buf_count, io_buffer_table_alloc, io_buffer_table_free, io_buffers_pin, io_buffer_pin, io_buffer_clear,
-  io_buffer_install_dmabuf, io_register_files, io_unregister_files,
+  io_buffer_install_dmabuf, io_rsrc_file_count, io_files_install, io_files_free,
 } from "./io_uring/rsrc";
 export {
   nvme_ctrl_setup, nvme_cmd_image, nvme_cmd_iod, nvme_cmd_req, nvme_cmds_max, nvme_cmds_live, nvme_capacity_bytes,
@@ -150,12 +150,17 @@ export { dmabuf_counter, dmabuf_maps_live, dmabuf_tokens_live } from "./io_uring
 export {
   wl_setup, wl_thread, wl_thread_file, wl_start, wl_sample_ptr, wl_sample_words, wl_snap_busy, wl_snap_layer,
   wl_stat, wl_end_busy, wl_end_layer, wl_thread_job, wl_thread_bs, wl_job_sample, wl_thread_pace, wl_set_ramp,
-  wl_thread_offsets, wl_thread_zone, wl_thread_depths, wl_thread_errors, wl_thread_ignore_error,
+  wl_thread_offsets, wl_thread_zone, wl_thread_depths, wl_thread_errors, wl_thread_ignore_error, wl_thread_verify,
+  wl_thread_verify_pattern, wl_thread_verify_corrupt,
 } from "./user/workload";
 export {
   wl_job_stat, wl_job_hist, wl_job_map, wl_job_end, wl_job_error, wl_job_offset_next, wl_job_start, wl_job_errors,
-  wl_job_errlog,
+  wl_job_errlog, wl_job_verify,
 } from "./user/wl_job";
+export {
+  wl_verify_failures, wl_verify_failure, wl_verify_failure_sum, fio_crc32c, fio_crc32, fio_crc64, fio_crc16, fio_crc7,
+  fio_xxh32, fio_md5, fio_sha1, verify_check, verify_fill,
+} from "./user/verify";
 export { wl_run } from "./machine/dispatch";
 export { trace_start, trace_stop, trace_count, trace_dropped, trace_buf } from "./sim/trace";
 // Layer entry points the unit tests drive directly (tests/iommu.test.ts,

@@ -35,6 +35,8 @@ export const DMABUF_COUNTER_NR = 9;
 export const CPU_LAYERS = 10;
 /** How many layers there are.: Exposure kinds. */
 export const EXPOSURE_KINDS = 3;
+/** How many verify failures are kept.: Failures kept for fio's messages (every one is counted). */
+export const VERIFY_FAILURE_MAX = 64;
 /** How many fatal errors a thread keeps.: Logged fatal errors kept per thread. */
 export const JOB_ERRLOG_MAX = 16;
 /** How many there are (set_cost ignores ids past it). */
@@ -418,6 +420,42 @@ export const JOB_ERRLOG = {
   offset: 2,
   /** The I/O's length, bytes. */
   len: 3,
+} as const;
+/** wl_job_verify(thread, i): a fio thread's verify progress. */
+export const JOB_VERIFY = {
+  /** Writes logged to read back. */
+  logged: 0,
+  /** Writes read back so far. */
+  readBack: 1,
+  /** When it began reading back, ns (0: never). */
+  startNs: 2,
+} as const;
+/** wl_verify_failure(entry, i, hi): one failure a verify check logged (for fio's messages), a 64-bit word each. */
+export const VERIFY_FAILURE = {
+  /** The thread. */
+  thread: 0,
+  /** What failed (asm/user/verify.ts's kinds). */
+  kind: 1,
+  /** The header's number in its block. */
+  hdrNum: 2,
+  /** The header's length, bytes. */
+  hdrLen: 3,
+  /** The value found. */
+  got: 4,
+  /** The value wanted. */
+  want: 5,
+  /** A kind's extra detail. */
+  extra: 6,
+  /** The block's offset, bytes. */
+  offset: 7,
+  /** The block's length, bytes. */
+  len: 8,
+  /** Bytes of each checksum kept (wl_verify_failure_sum). */
+  sumLen: 9,
+  /** The verify type. */
+  type: 10,
+  /** Words per failure. */
+  words: 11,
 } as const;
 /** sim_abort_where(i): where the last failed assertion was (debug build). */
 export const SIM_ABORT = {
@@ -917,6 +955,50 @@ export const WL_OFFSETS_CONFIG: StructLayout<WlOffsetsConfig> = {
   ],
 };
 
+/** struct wl_verify_config: wl_thread_verify's fio verify settings (verify=, verify_interval, verify_offset, verify_fatal, do_verify) for a thread that writes, and how much of its writes the thread logs to read back. */
+export interface WlVerifyConfig {
+  /** fio's verify type (asm/user/verify.ts VERIFY_*; verify.h's numbers). */
+  type: number;
+  /** verify_interval: a header every this many bytes of a block (0: one per block). */
+  intervalBytes: number;
+  /** verify_offset: the header is swapped to this offset in its interval (0: at the start). */
+  headerOffsetBytes: number;
+  /** verify_fatal: stop at the first bad interval. */
+  fatal: boolean;
+  /** do_verify: read the writes back once they are done. */
+  doVerify: boolean;
+  /** Check the header's numberio (fio: a writing job with one block size, not time_based). */
+  checkNumberio: boolean;
+  /** fio's thread number (td->thread_number, from 1 over the whole fio run): the header's thread field. */
+  threadNumber: number;
+  /** Writes the thread logs at most (its I/O count). */
+  piecesMax: number;
+  /** The thread's buffers (one per SQ slot): each I/O in flight owns one until it is reaped, as fio's io_u does. */
+  buffers: number;
+  /** Blocks of the thread's random map (random writes; 0: sequential). */
+  mapBlocks: number;
+  /** The verify seeds' generator seed. */
+  seed: number;
+}
+/** Layout of struct wl_verify_config. */
+export const WL_VERIFY_CONFIG: StructLayout<WlVerifyConfig> = {
+  name: "wl_verify_config",
+  size: 48,
+  fields: [
+    { key: "type", field: "type", offset: 0, type: "i32" },
+    { key: "intervalBytes", field: "interval_bytes", offset: 4, type: "u32" },
+    { key: "headerOffsetBytes", field: "header_offset_bytes", offset: 8, type: "u32" },
+    { key: "fatal", field: "fatal", offset: 12, type: "bool" },
+    { key: "doVerify", field: "do_verify", offset: 13, type: "bool" },
+    { key: "checkNumberio", field: "check_numberio", offset: 14, type: "bool" },
+    { key: "threadNumber", field: "thread_number", offset: 16, type: "u32" },
+    { key: "piecesMax", field: "pieces_max", offset: 20, type: "u32" },
+    { key: "buffers", field: "buffers", offset: 24, type: "u32" },
+    { key: "mapBlocks", field: "map_blocks", offset: 32, type: "f64" },
+    { key: "seed", field: "seed", offset: 40, type: "f64" },
+  ],
+};
+
 /** struct trace_entry: one record of the trace buffer (trace_buf(), trace_count() of them). */
 export interface TraceEntry {
   /** When it started, ns. */
@@ -1109,6 +1191,22 @@ export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["JOB_ERRLOG_DIR", 1],
   ["JOB_ERRLOG_OFFSET", 2],
   ["JOB_ERRLOG_LEN", 3],
+  ["JOB_VERIFY_LOGGED", 0],
+  ["JOB_VERIFY_READ_BACK", 1],
+  ["JOB_VERIFY_START_NS", 2],
+  ["VERIFY_FAILURE_THREAD", 0],
+  ["VERIFY_FAILURE_KIND", 1],
+  ["VERIFY_FAILURE_HDR_NUM", 2],
+  ["VERIFY_FAILURE_HDR_LEN", 3],
+  ["VERIFY_FAILURE_GOT", 4],
+  ["VERIFY_FAILURE_WANT", 5],
+  ["VERIFY_FAILURE_EXTRA", 6],
+  ["VERIFY_FAILURE_OFFSET", 7],
+  ["VERIFY_FAILURE_LEN", 8],
+  ["VERIFY_FAILURE_SUM_LEN", 9],
+  ["VERIFY_FAILURE_TYPE", 10],
+  ["VERIFY_FAILURE_WORDS", 11],
+  ["VERIFY_FAILURE_MAX", 64],
   ["JOB_ERRLOG_MAX", 16],
   ["SIM_ABORT_MSG", 0],
   ["SIM_ABORT_FILE", 1],
@@ -1205,6 +1303,8 @@ export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number
   TRACE_KIND,
   JOB_ERRORS,
   JOB_ERRLOG,
+  JOB_VERIFY,
+  VERIFY_FAILURE,
   SIM_ABORT,
   IOMMU_MODE,
   IOMMU_KIND,
@@ -1222,5 +1322,6 @@ export const ABI_STRUCTS: readonly StructLayout<any>[] = [
   WL_THREAD_CONFIG,
   WL_PACE_CONFIG,
   WL_OFFSETS_CONFIG,
+  WL_VERIFY_CONFIG,
   TRACE_ENTRY,
 ];

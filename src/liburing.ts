@@ -15,6 +15,8 @@ import {
   ioRegisterBuffersUpdate2,
   ioSqeBuffersRegister,
   ioSqeBuffersUnregister,
+  ioSqeFilesRegister,
+  ioSqeFilesUnregister,
 } from "./kernel/rsrc.ts";
 import {
   EAGAIN,
@@ -660,13 +662,13 @@ export function registerFiles(ring: IoUring, fds: readonly number[]): number {
   if (fds.length * 4 > 1 << 20) return -EINVAL;
   const v = ring.sys.view;
   fds.forEach((fd, i) => v.setInt32(ring.sys.scratch + 4 * i, fd, true));
-  return w.io_register_files(ring.id, ring.sys.scratch, fds.length);
+  return ioSqeFilesRegister(ring.sys.kernel, ring.id, ring.sys.scratch, fds.length);
 }
 
 /** io_uring_unregister_files: 0 or -ENXIO. */
 export function unregisterFiles(ring: IoUring): number {
   ring.sys.check();
-  return w.io_unregister_files(ring.id);
+  return ioSqeFilesUnregister(ring.id);
 }
 
 /** struct io_uring_regbuf (80 bytes) of the dma-buf series v3. */

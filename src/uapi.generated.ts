@@ -172,6 +172,8 @@ export const IORING_RSRC_REGISTER_SPARSE = 1;
 export const IORING_RSRC_UPDATE_EXTENDED = 2;
 /** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: IORING_MAX_REG_BUFFERS (io_uring/rsrc.h): slots a buffer table may have. */
 export const IORING_MAX_REG_BUFFERS = 16384;
+/** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: IORING_MAX_FIXED_FILES (io_uring/rsrc.h): slots a registered file table may have. */
+export const IORING_MAX_FIXED_FILES = 1048576;
 /** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: SZ_1G (linux/sizes.h): io_buffer_validate's largest registered buffer, and the series' largest dma-buf. */
 export const SZ_1G = 1073741824;
 /** io_uring_register opcodes, resource flags and the v3 dma-buf series' descriptor types: Registered buffer descriptor type: empty slot. */
@@ -432,6 +434,7 @@ export const UAPI_NAMES = [
   "IORING_RSRC_REGISTER_SPARSE",
   "IORING_RSRC_UPDATE_EXTENDED",
   "IORING_MAX_REG_BUFFERS",
+  "IORING_MAX_FIXED_FILES",
   "SZ_1G",
   "IO_REGBUF_TYPE_EMPTY",
   "IO_REGBUF_TYPE_UADDR",

@@ -18,9 +18,13 @@ import {
   JOB_MAP,
   JOB_SAMPLE,
   JOB_STAT,
+  JOB_VERIFY,
+  VERIFY_FAILURE,
+  VERIFY_FAILURE_MAX,
   WL_OFFSETS_CONFIG,
   WL_PACE_CONFIG,
   WL_THREAD_CONFIG,
+  WL_VERIFY_CONFIG,
 } from "./abi.generated.ts";
 import { ST } from "./workload/stat_index.ts";
 import type {
@@ -28,8 +32,10 @@ import type {
   FioThreadOffsets,
   FioThreadPace,
   FioThreadResult,
+  FioThreadVerify,
   LatSums,
   ThreadDirStats,
+  VerifyFailureRecord,
 } from "./workload_types.ts";
 
 /** Block-size split entries per thread and direction (asm/wl_job.ts BSS_MAX). */
@@ -103,9 +109,34 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
         list?.forEach((e, i) => w.wl_thread_ignore_error(t, type, i, e))
       );
     }
+    if (j.verify) applyThreadVerify(t, j.verify, j.ios, seed);
     if (j.offsets) applyThreadOffsets(t, j.offsets, seed);
     if (j.pace) applyThreadPace(t, j.pace, seed);
   });
+}
+
+/** Thread `t`'s fio verify settings and pattern; `ios` (its I/O count) bounds the writes it logs. */
+function applyThreadVerify(t: number, v: FioThreadVerify, ios: number, seed: number): void {
+  w.wl_thread_verify(
+    t,
+    structArg(WL_VERIFY_CONFIG, {
+      type: v.type,
+      intervalBytes: v.intervalBytes,
+      headerOffsetBytes: v.headerOffsetBytes,
+      fatal: v.fatal,
+      doVerify: v.doVerify,
+      checkNumberio: v.checkNumberio,
+      threadNumber: v.threadNumber,
+      // Every write is logged: the I/O count bounds them.
+      piecesMax: ios,
+      mapBlocks: v.mapBlocks,
+      buffers: v.buffers,
+      seed,
+    }),
+    WL_VERIFY_CONFIG.size,
+  );
+  v.pattern.forEach((b, i) => w.wl_thread_verify_pattern(t, i, b));
+  if (v.corrupt) w.wl_thread_verify_corrupt(t, v.corrupt[0], v.corrupt[1]);
 }
 
 /** Thread `t`'s offsets beyond plain sequential or uniform (rw=…:N, rw_sequencer, random_distribution). */
@@ -207,6 +238,7 @@ export function readThreadResults(
     }));
     const end = w.wl_job_end(t);
     const fatal = w.wl_job_errors(t, JOB_ERRORS.logged);
+    const vstart = w.wl_job_verify(t, JOB_VERIFY.startNs);
     out.push({
       read: dirStats(t, 0),
       write: dirStats(t, 1),
@@ -217,6 +249,7 @@ export function readThreadResults(
       totalErr: w.wl_job_errors(t, JOB_ERRORS.total),
       firstError: w.wl_job_errors(t, JOB_ERRORS.first),
       fatalErrors: fatal,
+      verifyStartNs: vstart > 0 ? vstart - t0Ns : null,
       ioErrors: Array.from({ length: Math.min(fatal, JOB_ERRLOG_MAX) }, (_, i) => ({
         errno: w.wl_job_errlog(t, i, JOB_ERRLOG.errno),
         dir: w.wl_job_errlog(t, i, JOB_ERRLOG.dir),
@@ -227,4 +260,31 @@ export function readThreadResults(
     });
   }
   return out;
+}
+
+/** Failures the verify checks of the last run logged: the first 64, and how many in all. */
+export function readVerifyFailures(): { failures: VerifyFailureRecord[]; total: number } {
+  const total = w.wl_verify_failures();
+  const word = (i: number, k: number) =>
+    (BigInt(w.wl_verify_failure(i, k, 1)) << 32n) | BigInt(w.wl_verify_failure(i, k, 0));
+  const F = VERIFY_FAILURE;
+  const failures = Array.from({ length: Math.min(total, VERIFY_FAILURE_MAX) }, (_, i) => {
+    const n = Number(word(i, F.sumLen));
+    const sum = (which: number) => Array.from({ length: n }, (_, b) => w.wl_verify_failure_sum(i, which, b));
+    return {
+      thread: Number(word(i, F.thread)),
+      kind: Number(word(i, F.kind)),
+      hdrNum: Number(word(i, F.hdrNum)),
+      hdrLen: Number(word(i, F.hdrLen)),
+      got: word(i, F.got),
+      want: word(i, F.want),
+      extra: Number(word(i, F.extra)),
+      offset: Number(word(i, F.offset)),
+      len: Number(word(i, F.len)),
+      type: Number(word(i, F.type)),
+      good: sum(0),
+      bad: sum(1),
+    };
+  });
+  return { failures, total };
 }

@@ -115,6 +115,62 @@ export interface FioThreadJob {
   completeMax?: number;
   /** fio's error handling (continue_on_error, ignore_error); without it the first failed I/O stops the thread. */
   errors?: FioThreadErrors;
+  /** fio's verify: headers in the written blocks, read back and checked after the writes (a functional run). */
+  verify?: FioThreadVerify;
+}
+
+/** A verify failure the loop logged (asm/user/verify.ts vlog), in the order found. */
+export interface VerifyFailureRecord {
+  /** Thread. */
+  thread: number;
+  /** Kind: 1 magic, 2 length, 3 seed, 4 offset, 5 numberio, 6 header crc, 7 checksum, 8 pattern. */
+  kind: number;
+  /** Header number in the block. */
+  hdrNum: number;
+  /** Header (interval) length. */
+  hdrLen: number;
+  /** Value found. */
+  got: bigint;
+  /** Value wanted. */
+  want: bigint;
+  /** Pattern: the bad byte's offset in the interval's data. */
+  extra: number;
+  /** The block's offset. */
+  offset: number;
+  /** The block's length. */
+  len: number;
+  /** verify type. */
+  type: number;
+  /** Expected checksum bytes. */
+  good: number[];
+  /** Received checksum bytes. */
+  bad: number[];
+}
+
+/** One fio thread's verify (asm/user/wl_job.ts job_set_verify; fio's verify=, verify_* options). */
+export interface FioThreadVerify {
+  /** verify.h's type number (5 crc32c, 2 md5, 15 xxhash, …). */
+  type: number;
+  /** verify_interval, bytes (fio's fixed-up value). */
+  intervalBytes: number;
+  /** verify_offset, bytes. */
+  headerOffsetBytes: number;
+  /** verify_fatal. */
+  fatal: boolean;
+  /** do_verify. */
+  doVerify: boolean;
+  /** Whether the header's numberio is checked (one write block size). */
+  checkNumberio: boolean;
+  /** fio's thread number (from 1 over the whole fio run). */
+  threadNumber: number;
+  /** verify_pattern bytes (empty: random data). */
+  pattern: number[];
+  /** Blocks of the random map (random writes), 0 for sequential ones. */
+  mapBlocks: number;
+  /** The thread's buffers (a power of two at least the run's deepest queue, as the loop lays them out). */
+  buffers: number;
+  /** A test hook: [N, BYTE] flips byte BYTE of the N-th write (from 1) after its checksum is computed. */
+  corrupt?: [number, number];
 }
 
 /**
@@ -248,6 +304,8 @@ export interface FioThreadResult {
   ioErrors: FioIoError[];
   /** Fatal I/O errors in all. */
   fatalErrors: number;
+  /** When the thread began reading its writes back (verify), ns from the window's start; null: it did not. */
+  verifyStartNs: number | null;
   /** Cumulative [I/Os, bytes, clat sum] per direction at each sample time. */
   samples: { tNs: number; dirs: [number, number, number][] }[];
 }
@@ -393,6 +451,8 @@ export interface RunResult {
   traceDropped?: number;
   /** Per-thread fio statistics when `job.fioThreads` was set. */
   fioThreads?: FioThreadResult[];
+  /** The bad blocks fio jobs' verify found, in order (the first 64), and how many in all; absent when none. */
+  fioVerifyFailures?: { failures: VerifyFailureRecord[]; total: number };
 }
 
 /** The runner's signature (src/workload.ts: `runUring`). */

@@ -202,7 +202,7 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
   withTempDir(async (dir) => {
     const files: Record<string, string> = {
       unknown: "[global]\nioengine=io_uring\n\n[j]\nrw=randread\nfoo=1\n",
-      unsupported: "[j]\nioengine=io_uring\nverify=crc32c\n",
+      unsupported: "[j]\nioengine=io_uring\nfsync=1\n",
       engine: "[j]\nioengine=mmap\nnumber_ios=10\n",
       rw: "[j]\nioengine=io_uring\nrw=trim\nnumber_ios=10\n",
       bs: "[j]\nioengine=io_uring\nbs=abc\nnumber_ios=10\n",
@@ -238,7 +238,7 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
       {
         args: ["fio", f("unsupported")],
         code: 2,
-        message: `${f("unsupported")}:3: option "verify" is not modelled by dmasim`,
+        message: `${f("unsupported")}:3: option "fsync" is not modelled by dmasim`,
       },
       {
         args: ["fio", f("engine")],
@@ -276,7 +276,9 @@ Deno.test("dmasim fio bad job files exit 2 naming file, line and option", () =>
       {
         args: ["fio", f("length")],
         code: 2,
-        message: `${f("length")}:1: job "j": set runtime=, number_ios= or size=`,
+        message: `${
+          f("length")
+        }:1: job "j": a whole-device pass (no runtime=, number_ios=, size= or io_size=)`,
       },
       { args: ["fio", f("filename")], code: 2, message: `${f("filename")}:3: option filename: "/dev/sdb"` },
       {

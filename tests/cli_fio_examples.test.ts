@@ -47,6 +47,8 @@ const EXAMPLES: { file: string; profile: string; entries: string[] }[] = [
   },
   { file: "waitfor.fio", profile: "gen4-tlc-nand", entries: ["writers", "readers", "writers2", "readers2"] },
   { file: "zipf.fio", profile: "pcie5-nand", entries: ["job"] },
+  // A whole-device pass (no size=): on a 64 MiB pcie5-nand drive, 16384 random writes verified.
+  { file: "basic-verify.fio", profile: `${DIR}/pcie5-nand-64mib.json`, entries: ["write-and-verify"] },
 ];
 
 for (const ex of EXAMPLES) {
@@ -71,6 +73,14 @@ for (const ex of EXAMPLES) {
         check(
           x.error === 0 && x.read.total_ios + x.write.total_ios > 0,
           `${x.jobname}: I/O done, no error`,
+          r,
+        );
+      }
+      if (ex.file === "basic-verify.fio") {
+        const x = j.jobs[0];
+        check(
+          x.write.total_ios === 16384 && x.read.total_ios === 16384,
+          "every block written and verified",
           r,
         );
       }

@@ -81,6 +81,14 @@ Deno.test("dmasim fio prints every JSON key and output line real fio 3.33 prints
       const missing = keyPaths(a).filter((k) => !mine.has(k));
       check(missing.length === 0, `${name}: keys fio prints and dmasim does not: ${missing.join(", ")}`, sim);
       check(b.jobs.length === a.jobs.length, `${name}: ${a.jobs.length} job entries`, sim);
+      // iodepth_batch_complete_max defaults to iodepth_batch_complete_min (1): reaps of one, fio's "4" bucket.
+      const reaps = (x: { jobs: { iodepth_complete: Record<string, number> }[] }) =>
+        x.jobs[0].iodepth_complete["4"];
+      check(
+        reaps(a) >= 99 && reaps(b) >= 99,
+        `${name}: reaps of 1..4 (fio ${reaps(a)}%, dmasim ${reaps(b)}%)`,
+        sim,
+      );
       const realText = await run("fio", [`${name}.fio`], dir);
       const simText = await dmasim(["fio", "--profile", "pcie5-nand", `${dir}/${name}.sim.fio`]);
       const want = shapes(realText.stdout).filter((l) => !l.startsWith("  vda") && !l.startsWith("  sda"));
@@ -222,3 +230,172 @@ Deno.test("dmasim fio handles failed I/Os as real fio 3.33 does: stop, or contin
     }
   });
 });
+
+/** verify= types and their verify.h numbers, as real fio writes them (verify_pattern for the pattern ones). */
+const VERIFY_CASES: [string, number, string][] = [
+  ["crc32c", 5, ""],
+  ["crc32c-intel", 5, ""],
+  ["md5", 2, ""],
+  ["crc64", 3, ""],
+  ["crc32", 4, ""],
+  ["crc16", 7, ""],
+  ["crc7", 8, ""],
+  ["xxhash", 15, ""],
+  ["sha1", 16, ""],
+  ["meta", 1, "verify_pattern=0xaa555aa5\n"],
+  ["pattern", 18, "verify_pattern=0xaa555aa5\n"],
+  ["crc32c", 5, "verify_interval=512\nverify_offset=64\n"],
+];
+
+Deno.test("dmasim's verify accepts every block real fio 3.33 wrote, for each type, and rejects a flipped byte", async () => {
+  await haveFio();
+  const { System } = await import("../src/system.ts");
+  const { w } = await import("../src/wasm.ts");
+  await withTempDir(async (dir) => {
+    new System();
+    const p = w.scratch_ptr();
+    const mem = () => new Uint8Array(w.memory.buffer);
+    for (const [type, num, extra] of VERIFY_CASES) {
+      await Deno.writeTextFile(
+        `${dir}/w.fio`,
+        `[w]\nioengine=psync\nfilename=${dir}/vf\nrw=write\nbs=4k\nsize=64k\nverify=${type}\ndo_verify=0\n${extra}`,
+      );
+      await Deno.remove(`${dir}/vf`).catch(() => {});
+      const r = await run("fio", ["w.fio"], dir);
+      check(r.code === 0, `fio wrote ${type}: ${r.stderr}`);
+      const data = await Deno.readFile(`${dir}/vf`);
+      const interval = /verify_interval=(\d+)/.exec(extra)?.[1] ?? "4096";
+      const voff = Number(/verify_offset=(\d+)/.exec(extra)?.[1] ?? 0);
+      const pat = extra.includes("pattern") ? [0xaa, 0x55, 0x5a, 0xa5] : [];
+      mem().set(pat, p + 8192);
+      const checkBlock = (k: number, block: Uint8Array) => {
+        mem().set(block, p);
+        return w.verify_check(
+          0,
+          p,
+          4096,
+          num,
+          Number(interval),
+          voff,
+          0n,
+          0,
+          BigInt(k * 4096),
+          k,
+          1,
+          0,
+          p + 8192,
+          pat.length,
+        );
+      };
+      for (let k = 0; k < 16; k++) {
+        const block = data.slice(k * 4096, (k + 1) * 4096);
+        check(checkBlock(k, block) === 0, `${type} ${extra}: fio's block ${k} verifies`);
+        // In the last interval: fio's verify_io_u returns the last interval's result (an earlier bad one is
+        // logged, and the block passes unless verify_fatal).
+        block[4096 - Number(interval) + voff + 100] ^= 0xff;
+        check(checkBlock(k, block) === 84, `${type} ${extra}: block ${k} with a flipped byte fails`);
+      }
+    }
+  });
+});
+
+Deno.test("dmasim fio verify prints what real fio 3.33 prints: a clean pass, and a bad block's lines", async () => {
+  await haveFio();
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/cshim.c`, CORRUPT_SHIM);
+    const cc = await run("cc", ["-shared", "-fPIC", "-o", "cshim.so", "cshim.c", "-ldl"], dir);
+    check(cc.code === 0, `cc built the shim: ${cc.stderr}`);
+    const job = (engine: string, file: string, extra: string) =>
+      `[v]\nioengine=${engine}\ndirect=1\nfilename=${file}\nrw=write\nbs=4k\nsize=256k\niodepth=8\nverify=crc32c\n${extra}`;
+    // A clean pass through io_uring: the JSON keys and the normal output's lines.
+    await Deno.writeTextFile(`${dir}/r.fio`, job("io_uring", `${dir}/vf`, ""));
+    await Deno.writeTextFile(`${dir}/s.fio`, job("io_uring", "/dev/nvme0n1", ""));
+    const real = await run("fio", ["--output-format=json", "r.fio"], dir);
+    const sim = await dmasim(["fio", "-q", "--output-format=json", `${dir}/s.fio`]);
+    check(real.code === 0 && sim.code === 0, `both pass: ${real.stderr}`, sim);
+    const a = JSON.parse(real.stdout.slice(real.stdout.indexOf("{")));
+    const b = JSON.parse(sim.stdout);
+    const mine = new Set(keyPaths(b));
+    const missing = keyPaths(a).filter((k) => !mine.has(k));
+    check(missing.length === 0, `keys fio prints and dmasim does not: ${missing.join(", ")}`, sim);
+    for (const x of [a, b]) {
+      check(
+        x.jobs[0].read.total_ios === 64 && x.jobs[0].write.total_ios === 64,
+        "64 written, 64 verified",
+        sim,
+      );
+    }
+    const realText = await run("fio", ["r.fio"], dir);
+    const simText = await dmasim(["fio", "-q", `${dir}/s.fio`]);
+    // fio lays the file out first (a line dmasim's drive has no need for).
+    const want = shapes(realText.stdout).filter((l) => !/^ {2}[vs]da/.test(l) && !/^v: Laying out/.test(l));
+    const got = shapes(simText.stdout).filter((l) => !l.startsWith("  nvme"));
+    const at = want.findIndex((l, i) => l !== got[i]);
+    check(
+      at < 0 && want.length === got.length,
+      `line ${at}: fio ${JSON.stringify(want[at])}, dmasim ${JSON.stringify(got[at])}\n${realText.stdout}`,
+      simText,
+    );
+    // A bad block: psync, the 3rd read back has byte 100 flipped (a shim in real fio, the hook in dmasim).
+    // (iodepth=1: fio notes on stdout that a synchronous engine caps a deeper one.)
+    await Deno.writeTextFile(`${dir}/r.fio`, job("psync", `${dir}/vf`, "").replace("iodepth=8", "iodepth=1"));
+    await Deno.writeTextFile(
+      `${dir}/s.fio`,
+      job("psync", "/dev/nvme0n1", "dmasim_corrupt_write=3:100\n").replace("iodepth=8", "iodepth=1"),
+    );
+    const env = { LD_PRELOAD: `${dir}/cshim.so`, CORRUPT_NTH: "3", CORRUPT_AT: "100" };
+    const bad = await new Deno.Command("fio", {
+      args: ["r.fio"],
+      cwd: dir,
+      env,
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+    const badOut = new TextDecoder().decode(bad.stdout);
+    const badErr = new TextDecoder().decode(bad.stderr).split("\n");
+    const simBad = await dmasim(["fio", "-q", `${dir}/s.fio`]);
+    check(bad.code === 1 && simBad.code === 1, `both exit 1 (fio: ${bad.code})`, simBad);
+    const simErr = simBad.stderr.split("\n").filter((l) => !l.startsWith("dmasim fio:"));
+    check(
+      simErr[0] === badErr[0].replace(`${dir}/vf`, "/dev/nvme0n1"),
+      `the verify line: fio ${JSON.stringify(badErr[0])}`,
+      simBad,
+    );
+    check(
+      badErr[1].startsWith("       Expected CRC: ") && simErr[1].startsWith("       Expected CRC: ") &&
+        badErr[2].startsWith("       Received CRC: ") && simErr[2].startsWith("       Received CRC: "),
+      "the CRC lines",
+      simBad,
+    );
+    const pidLine = (s: string) =>
+      s.split("\n").find((l) => l.startsWith("fio: pid="))?.replace(/pid=\d+/, "pid=0");
+    check(pidLine(simBad.stdout) === pidLine(badOut), `fio's thread line: ${pidLine(badOut)}`, simBad);
+    const want2 = shapes(badOut).filter((l) => !/^ {2}[vs]da/.test(l) && !/^v: Laying out/.test(l));
+    const got2 = shapes(simBad.stdout).filter((l) => !l.startsWith("  nvme"));
+    const at2 = want2.findIndex((l, i) => l !== got2[i]);
+    check(
+      at2 < 0 && want2.length === got2.length,
+      `bad block: line ${at2}: fio ${JSON.stringify(want2[at2])}, dmasim ${
+        JSON.stringify(got2[at2])
+      }\n${badOut}`,
+      simBad,
+    );
+  });
+});
+
+/** An LD_PRELOAD shim that flips byte CORRUPT_AT of the CORRUPT_NTH-th pread's data (a bad block read back). */
+const CORRUPT_SHIM = `#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <sys/types.h>
+static long n;
+ssize_t pread64(int fd, void *b, size_t c, off_t o) {
+  static ssize_t (*real)(int, void *, size_t, off_t);
+  if (!real) real = dlsym(RTLD_NEXT, "pread64");
+  ssize_t r = real(fd, b, c, o);
+  if (++n == atol(getenv("CORRUPT_NTH")) && r > 0) ((unsigned char *)b)[atol(getenv("CORRUPT_AT"))] ^= 0xff;
+  return r;
+}
+ssize_t pread(int fd, void *b, size_t c, off_t o) { return pread64(fd, b, c, o); }
+`;

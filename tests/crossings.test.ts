@@ -5,14 +5,20 @@
 // path's own checks now in TypeScript (src/kernel/rsrc.ts io_buffer_validate).
 import assert from "node:assert/strict";
 import {
+  EBADF,
+  EBUSY,
   EFAULT,
+  EINVAL,
+  ENXIO,
   EOVERFLOW,
   headlineJob,
   registerBufferDmabuf,
   registerBuffers,
   registerBuffersSparse,
+  registerFiles,
   runUring,
   System,
+  unregisterFiles,
 } from "../mod.ts";
 import { wasmCrossings } from "../src/internal.ts";
 import { MiB, openDrive, sealedMemfd } from "./helpers.ts";
@@ -72,4 +78,20 @@ Deno.test("io_buffer_validate: -EOVERFLOW when the page-rounded end wraps, -EFAU
   // The failed registrations left no table behind: a good one goes in.
   const buf = sys.mmapAnon(4096);
   assert.equal(registerBuffers(ring, [{ iovBase: buf, iovLen: 4096 }]), 0);
+});
+
+Deno.test("io_sqe_files_register in TypeScript keeps the kernel's order: -EBUSY, -EINVAL, then each fd's -EBADF", () => {
+  const sys = new System();
+  const { fd, ring } = openDrive(sys, 8, 0);
+  assert.equal(registerFiles(ring, []), -EINVAL);
+  assert.equal(registerFiles(ring, [fd, 999]), -EBADF);
+  // An io_uring cannot sit in a file table (io_is_uring_fops).
+  assert.equal(registerFiles(ring, [-1, ring.ringFd]), -EBADF);
+  // The failed calls left no table: this one goes in, and then a second one is -EBUSY before anything else.
+  const [c, ret] = crossingsOf(() => registerFiles(ring, [fd, -1, fd]));
+  assert.equal(ret, 0);
+  assert.ok(c <= 4, `${c} crossings: the table's size, one fget per descriptor named, the install`);
+  assert.equal(registerFiles(ring, []), -EBUSY);
+  assert.equal(unregisterFiles(ring), 0);
+  assert.equal(unregisterFiles(ring), -ENXIO);
 });

@@ -1,9 +1,9 @@
 // Registered resources (io_uring/rsrc.c), the half every I/O reads: the
 // buffer table (ordinary user buffers pinned once, and dma-buf slots bound to
 // one target file through a token, dmabuf_token.ts) and the registered file
-// table. Buffer registration's argument parsing and check order
+// table. Registration's argument parsing and check order
 // (IORING_REGISTER_BUFFERS, _BUFFERS2, _BUFFERS_UPDATE with the series'
-// 80-byte struct io_uring_regbuf descriptors) are the control path's, in
+// 80-byte struct io_uring_regbuf descriptors, IORING_REGISTER_FILES) are the control path's, in
 // TypeScript (src/kernel/rsrc.ts); it installs entries through the
 // primitives below.
 
@@ -22,10 +22,8 @@ import {
   token_set_stacked,
 } from "./dmabuf_token";
 
-export { IORING_MAX_REG_BUFFERS, SZ_1G } from "../sim/uapi";
-import { IORING_MAX_REG_BUFFERS, SZ_1G } from "../sim/uapi";
-/** IORING_MAX_FIXED_FILES. */
-export const IORING_MAX_FIXED_FILES: u32 = 1 << 20;
+export { IORING_MAX_FIXED_FILES, IORING_MAX_REG_BUFFERS, SZ_1G } from "../sim/uapi";
+import { IORING_MAX_FIXED_FILES, IORING_MAX_REG_BUFFERS, SZ_1G } from "../sim/uapi";
 
 // Buffer table entry (struct io_mapped_ubuf + node), 64 bytes.
 export const BUF_SIZE: u32 = 64;
@@ -176,24 +174,27 @@ export function io_buffer_install_dmabuf(id: i32, slot: u32, dmabuf_fd: i32, tar
   return 0;
 }
 
-/** IORING_REGISTER_FILES: `nr` fds (i32) at `fds` (-1 = empty slot). */
-export function io_register_files(id: i32, fds: usize, nr: u32): i32 {
+/** The ring's registered file table size: slots, 0 without a table, -EBADF for no live ring. */
+export function io_rsrc_file_count(id: i32): i32 {
   if (!ring_live(id)) return -u.EBADF;
-  if (unchecked(r_file_count[id]) != 0) return -u.EBUSY;
-  if (nr == 0 || nr > IORING_MAX_FIXED_FILES) return -u.EINVAL;
-  for (let i: u32 = 0; i < nr; i++) {
-    const fd = load<i32>(fds + <usize>i * 4);
-    if (fd != -1 && !fd_valid_user(fd)) return -u.EBADF;
-    // io_sqe_files_register: an io_uring file cannot sit in a file table
-    // (io_is_uring_fops; it could hold a reference to its own ring).
-    if (fd != -1 && fd_type_of(fd) == FT_RING) return -u.EBADF;
-  }
-  // The table holds references to the files, not the descriptors.
+  return <i32>unchecked(r_file_count[id]);
+}
+
+/**
+ * io_sqe_files_register's table, once the control path checked the ring, the
+ * count and every descriptor (src/kernel/rsrc.ts): `nr` fds (i32) at `fds`,
+ * -1 an empty slot. The table holds references to the files, not the
+ * descriptors. 0, or -EMFILE when no reference is left (nothing kept).
+ */
+export function io_files_install(id: i32, fds: usize, nr: u32): i32 {
+  assert(ring_live(id) && unchecked(r_file_count[id]) == 0 && nr > 0 && nr <= IORING_MAX_FIXED_FILES,
+    "rsrc: file table installed without the checks");
   const t = blk_alloc(<usize>nr * 4);
   for (let i: u32 = 0; i < nr; i++) {
     const fd = load<i32>(fds + <usize>i * 4);
     let ref: i32 = -1;
     if (fd != -1) {
+      assert(fd_valid_user(fd) && fd_type_of(fd) != FT_RING, "rsrc: a file registered without the checks");
       ref = file_ref_get(fd);
       if (ref < 0) {
         for (let k: u32 = 0; k < i; k++) file_ref_put(load<i32>(t + <usize>k * 4));
@@ -208,20 +209,18 @@ export function io_register_files(id: i32, fds: usize, nr: u32): i32 {
   return 0;
 }
 
-/** IORING_UNREGISTER_FILES. */
-export function io_unregister_files(id: i32): i32 {
-  if (!ring_live(id)) return -u.EBADF;
+/** io_sqe_files_unregister: drop the ring's file table and its references (the caller checked it has one). */
+export function io_files_free(id: i32): void {
   const n = unchecked(r_file_count[id]);
-  if (n == 0) return -u.ENXIO;
+  assert(ring_live(id) && n != 0, "rsrc: freeing a file table the ring does not have");
   for (let i: u32 = 0; i < n; i++) file_ref_put(load<i32>(unchecked(r_file_table[id]) + <usize>i * 4));
   blk_free(unchecked(r_file_table[id]), <usize>n * 4);
   unchecked((r_file_table[id] = 0));
   unchecked((r_file_count[id] = 0));
-  return 0;
 }
 
 /** A ring goes away: drop its buffer and file tables. */
 export function rsrc_release(id: i32): void {
   if (unchecked(r_buf_count[id]) != 0) table_free(id);
-  if (unchecked(r_file_count[id]) != 0) io_unregister_files(id);
+  if (unchecked(r_file_count[id]) != 0) io_files_free(id);
 }

@@ -235,6 +235,35 @@
   seed: f64;
 }
 
+// struct wl_verify_config: wl_thread_verify's fio verify settings (verify=,
+// verify_interval, verify_offset, verify_fatal, do_verify) for a thread that
+// writes, and how much of its writes the thread logs to read back.
+// @ts-ignore: decorator
+@unmanaged export class wl_verify_config {
+  /** fio's verify type (asm/user/verify.ts VERIFY_*; verify.h's numbers). */
+  type: i32;
+  /** verify_interval: a header every this many bytes of a block (0: one per block). */
+  interval_bytes: u32;
+  /** verify_offset: the header is swapped to this offset in its interval (0: at the start). */
+  header_offset_bytes: u32;
+  /** verify_fatal: stop at the first bad interval. */
+  fatal: bool;
+  /** do_verify: read the writes back once they are done. */
+  do_verify: bool;
+  /** Check the header's numberio (fio: a writing job with one block size, not time_based). */
+  check_numberio: bool;
+  /** fio's thread number (td->thread_number, from 1 over the whole fio run): the header's thread field. */
+  thread_number: u32;
+  /** Writes the thread logs at most (its I/O count). */
+  pieces_max: u32;
+  /** The thread's buffers (one per SQ slot): each I/O in flight owns one until it is reaped, as fio's io_u does. */
+  buffers: u32;
+  /** Blocks of the thread's random map (random writes; 0: sequential). */
+  map_blocks: f64;
+  /** The verify seeds' generator seed. */
+  seed: f64;
+}
+
 // ---------------------------------------------------------------------------
 // Result indices: what each reader export takes, by name. The switch in the
 // export uses these names; TypeScript reads results by the generated objects
@@ -641,6 +670,45 @@ export const JOB_ERRLOG_DIR: i32 = 1;
 export const JOB_ERRLOG_OFFSET: i32 = 2;
 /** The I/O's length, bytes. */
 export const JOB_ERRLOG_LEN: i32 = 3;
+
+// index JOB_VERIFY: wl_job_verify(thread, i): a fio thread's verify progress.
+/** Writes logged to read back. */
+export const JOB_VERIFY_LOGGED: i32 = 0;
+/** Writes read back so far. */
+export const JOB_VERIFY_READ_BACK: i32 = 1;
+/** When it began reading back, ns (0: never). */
+export const JOB_VERIFY_START_NS: i32 = 2;
+
+// index VERIFY_FAILURE: wl_verify_failure(entry, i, hi): one failure a verify
+// check logged (for fio's messages), a 64-bit word each.
+/** The thread. */
+export const VERIFY_FAILURE_THREAD: i32 = 0;
+/** What failed (asm/user/verify.ts's kinds). */
+export const VERIFY_FAILURE_KIND: i32 = 1;
+/** The header's number in its block. */
+export const VERIFY_FAILURE_HDR_NUM: i32 = 2;
+/** The header's length, bytes. */
+export const VERIFY_FAILURE_HDR_LEN: i32 = 3;
+/** The value found. */
+export const VERIFY_FAILURE_GOT: i32 = 4;
+/** The value wanted. */
+export const VERIFY_FAILURE_WANT: i32 = 5;
+/** A kind's extra detail. */
+export const VERIFY_FAILURE_EXTRA: i32 = 6;
+/** The block's offset, bytes. */
+export const VERIFY_FAILURE_OFFSET: i32 = 7;
+/** The block's length, bytes. */
+export const VERIFY_FAILURE_LEN: i32 = 8;
+/** Bytes of each checksum kept (wl_verify_failure_sum). */
+export const VERIFY_FAILURE_SUM_LEN: i32 = 9;
+/** The verify type. */
+export const VERIFY_FAILURE_TYPE: i32 = 10;
+/** Words per failure. */
+export const VERIFY_FAILURE_WORDS: i32 = 11;
+
+// How many verify failures are kept.
+/** Failures kept for fio's messages (every one is counted). */
+export const VERIFY_FAILURE_MAX: i32 = 64;
 
 // How many fatal errors a thread keeps.
 /** Logged fatal errors kept per thread. */

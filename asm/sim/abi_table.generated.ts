@@ -3,7 +3,7 @@
 // the compiler laid them out, fields read back), so tests/abi.test.ts can compare
 // it with src/abi.generated.ts.
 
-import { storage_config, nvme_ctrl_config, wl_config, wl_thread_config, wl_pace_config, wl_offsets_config, trace_entry } from "./abi";
+import { storage_config, nvme_ctrl_config, wl_config, wl_thread_config, wl_pace_config, wl_offsets_config, wl_verify_config, trace_entry } from "./abi";
 import * as abi from "./abi";
 import * as cost_ids from "./cost_ids";
 
@@ -168,75 +168,91 @@ export function abi_value(i: i32): f64 {
     case 155: return <f64>abi.JOB_ERRLOG_DIR;
     case 156: return <f64>abi.JOB_ERRLOG_OFFSET;
     case 157: return <f64>abi.JOB_ERRLOG_LEN;
-    case 158: return <f64>abi.JOB_ERRLOG_MAX;
-    case 159: return <f64>abi.SIM_ABORT_MSG;
-    case 160: return <f64>abi.SIM_ABORT_FILE;
-    case 161: return <f64>abi.SIM_ABORT_LINE;
-    case 162: return <f64>abi.IOMMU_MODE_STRICT;
-    case 163: return <f64>abi.IOMMU_MODE_LAZY;
-    case 164: return <f64>abi.IOMMU_MODE_PASSTHROUGH;
-    case 165: return <f64>abi.IOMMU_KIND_VTD;
-    case 166: return <f64>abi.IOMMU_KIND_SMMUV3;
-    case 167: return <f64>abi.IOMMU_KIND_AMD_VI;
-    case 168: return <f64>abi.UNTRUSTED_NO;
-    case 169: return <f64>abi.UNTRUSTED_YES;
-    case 170: return <f64>abi.UNTRUSTED_ALL;
-    case 171: return <f64>abi.STACKED_KIND_LINEAR;
-    case 172: return <f64>abi.STACKED_KIND_STRIPED;
-    case 173: return <f64>abi.STACKED_KIND_RAID1;
-    case 174: return <f64>abi.BUF_KIND_PLAIN;
-    case 175: return <f64>abi.BUF_KIND_FIXED;
-    case 176: return <f64>abi.BUF_KIND_DMABUF;
-    case 177: return <f64>abi.BUF_KIND_BOUNCE;
-    case 178: return <f64>cost_ids.COST_ENTER;
-    case 179: return <f64>cost_ids.COST_SQE;
-    case 180: return <f64>cost_ids.COST_NOP;
-    case 181: return <f64>cost_ids.COST_CQE;
-    case 182: return <f64>cost_ids.COST_APP_PREP;
-    case 183: return <f64>cost_ids.COST_APP_REAP;
-    case 184: return <f64>cost_ids.COST_RW_PREP;
-    case 185: return <f64>cost_ids.COST_IMPORT_FIXED;
-    case 186: return <f64>cost_ids.COST_IMPORT_USER_PAGE;
-    case 187: return <f64>cost_ids.COST_BIO;
-    case 188: return <f64>cost_ids.COST_BIO_SPLIT;
-    case 189: return <f64>cost_ids.COST_BLK_MQ;
-    case 190: return <f64>cost_ids.COST_NVME_CMD;
-    case 191: return <f64>cost_ids.COST_PRP_ENTRY;
-    case 192: return <f64>cost_ids.COST_PRP_LIST_ALLOC;
-    case 193: return <f64>cost_ids.COST_SGL_DESC;
-    case 194: return <f64>cost_ids.COST_DOORBELL;
-    case 195: return <f64>cost_ids.COST_POLL;
-    case 196: return <f64>cost_ids.COST_NVME_COMPLETE;
-    case 197: return <f64>cost_ids.COST_BLK_COMPLETE;
-    case 198: return <f64>cost_ids.COST_IRQ;
-    case 199: return <f64>cost_ids.COST_DMA_MAP_DIRECT;
-    case 200: return <f64>cost_ids.COST_DMA_UNMAP_DIRECT;
-    case 201: return <f64>cost_ids.COST_IOMMU_MAP;
-    case 202: return <f64>cost_ids.COST_IOMMU_UNMAP;
-    case 203: return <f64>cost_ids.COST_IOVA_ALLOC_CACHE;
-    case 204: return <f64>cost_ids.COST_IOVA_ALLOC_TREE;
-    case 205: return <f64>cost_ids.COST_IOVA_TREE_NODE;
-    case 206: return <f64>cost_ids.COST_IOVA_FREE_CACHE;
-    case 207: return <f64>cost_ids.COST_IOVA_FREE_TREE;
-    case 208: return <f64>cost_ids.COST_PTE_WRITE;
-    case 209: return <f64>cost_ids.COST_PTE_CLEAR;
-    case 210: return <f64>cost_ids.COST_PT_PAGE_ALLOC;
-    case 211: return <f64>cost_ids.COST_INV_SUBMIT;
-    case 212: return <f64>cost_ids.COST_FQ_ADD;
-    case 213: return <f64>cost_ids.COST_FQ_FREE_ENTRY;
-    case 214: return <f64>cost_ids.COST_TOKEN_LOOKUP;
-    case 215: return <f64>cost_ids.COST_TOKEN_REF_GET;
-    case 216: return <f64>cost_ids.COST_TOKEN_REF_PUT;
-    case 217: return <f64>cost_ids.COST_DMABUF_MAP_PAGE;
-    case 218: return <f64>cost_ids.COST_DMABUF_MAP_BASE;
-    case 219: return <f64>cost_ids.COST_FENCE;
-    case 220: return <f64>cost_ids.COST_WORKER_PUNT;
-    case 221: return <f64>cost_ids.COST_APP_PER_IO;
-    case 222: return <f64>cost_ids.COST_GPU_COPY_LAUNCH;
-    case 223: return <f64>cost_ids.COST_SWIOTLB_MAP;
-    case 224: return <f64>cost_ids.COST_MEMCPY_KB;
-    case 225: return <f64>cost_ids.COST_BIO_CLONE;
-    case 226: return <f64>cost_ids.COST_COUNT;
+    case 158: return <f64>abi.JOB_VERIFY_LOGGED;
+    case 159: return <f64>abi.JOB_VERIFY_READ_BACK;
+    case 160: return <f64>abi.JOB_VERIFY_START_NS;
+    case 161: return <f64>abi.VERIFY_FAILURE_THREAD;
+    case 162: return <f64>abi.VERIFY_FAILURE_KIND;
+    case 163: return <f64>abi.VERIFY_FAILURE_HDR_NUM;
+    case 164: return <f64>abi.VERIFY_FAILURE_HDR_LEN;
+    case 165: return <f64>abi.VERIFY_FAILURE_GOT;
+    case 166: return <f64>abi.VERIFY_FAILURE_WANT;
+    case 167: return <f64>abi.VERIFY_FAILURE_EXTRA;
+    case 168: return <f64>abi.VERIFY_FAILURE_OFFSET;
+    case 169: return <f64>abi.VERIFY_FAILURE_LEN;
+    case 170: return <f64>abi.VERIFY_FAILURE_SUM_LEN;
+    case 171: return <f64>abi.VERIFY_FAILURE_TYPE;
+    case 172: return <f64>abi.VERIFY_FAILURE_WORDS;
+    case 173: return <f64>abi.VERIFY_FAILURE_MAX;
+    case 174: return <f64>abi.JOB_ERRLOG_MAX;
+    case 175: return <f64>abi.SIM_ABORT_MSG;
+    case 176: return <f64>abi.SIM_ABORT_FILE;
+    case 177: return <f64>abi.SIM_ABORT_LINE;
+    case 178: return <f64>abi.IOMMU_MODE_STRICT;
+    case 179: return <f64>abi.IOMMU_MODE_LAZY;
+    case 180: return <f64>abi.IOMMU_MODE_PASSTHROUGH;
+    case 181: return <f64>abi.IOMMU_KIND_VTD;
+    case 182: return <f64>abi.IOMMU_KIND_SMMUV3;
+    case 183: return <f64>abi.IOMMU_KIND_AMD_VI;
+    case 184: return <f64>abi.UNTRUSTED_NO;
+    case 185: return <f64>abi.UNTRUSTED_YES;
+    case 186: return <f64>abi.UNTRUSTED_ALL;
+    case 187: return <f64>abi.STACKED_KIND_LINEAR;
+    case 188: return <f64>abi.STACKED_KIND_STRIPED;
+    case 189: return <f64>abi.STACKED_KIND_RAID1;
+    case 190: return <f64>abi.BUF_KIND_PLAIN;
+    case 191: return <f64>abi.BUF_KIND_FIXED;
+    case 192: return <f64>abi.BUF_KIND_DMABUF;
+    case 193: return <f64>abi.BUF_KIND_BOUNCE;
+    case 194: return <f64>cost_ids.COST_ENTER;
+    case 195: return <f64>cost_ids.COST_SQE;
+    case 196: return <f64>cost_ids.COST_NOP;
+    case 197: return <f64>cost_ids.COST_CQE;
+    case 198: return <f64>cost_ids.COST_APP_PREP;
+    case 199: return <f64>cost_ids.COST_APP_REAP;
+    case 200: return <f64>cost_ids.COST_RW_PREP;
+    case 201: return <f64>cost_ids.COST_IMPORT_FIXED;
+    case 202: return <f64>cost_ids.COST_IMPORT_USER_PAGE;
+    case 203: return <f64>cost_ids.COST_BIO;
+    case 204: return <f64>cost_ids.COST_BIO_SPLIT;
+    case 205: return <f64>cost_ids.COST_BLK_MQ;
+    case 206: return <f64>cost_ids.COST_NVME_CMD;
+    case 207: return <f64>cost_ids.COST_PRP_ENTRY;
+    case 208: return <f64>cost_ids.COST_PRP_LIST_ALLOC;
+    case 209: return <f64>cost_ids.COST_SGL_DESC;
+    case 210: return <f64>cost_ids.COST_DOORBELL;
+    case 211: return <f64>cost_ids.COST_POLL;
+    case 212: return <f64>cost_ids.COST_NVME_COMPLETE;
+    case 213: return <f64>cost_ids.COST_BLK_COMPLETE;
+    case 214: return <f64>cost_ids.COST_IRQ;
+    case 215: return <f64>cost_ids.COST_DMA_MAP_DIRECT;
+    case 216: return <f64>cost_ids.COST_DMA_UNMAP_DIRECT;
+    case 217: return <f64>cost_ids.COST_IOMMU_MAP;
+    case 218: return <f64>cost_ids.COST_IOMMU_UNMAP;
+    case 219: return <f64>cost_ids.COST_IOVA_ALLOC_CACHE;
+    case 220: return <f64>cost_ids.COST_IOVA_ALLOC_TREE;
+    case 221: return <f64>cost_ids.COST_IOVA_TREE_NODE;
+    case 222: return <f64>cost_ids.COST_IOVA_FREE_CACHE;
+    case 223: return <f64>cost_ids.COST_IOVA_FREE_TREE;
+    case 224: return <f64>cost_ids.COST_PTE_WRITE;
+    case 225: return <f64>cost_ids.COST_PTE_CLEAR;
+    case 226: return <f64>cost_ids.COST_PT_PAGE_ALLOC;
+    case 227: return <f64>cost_ids.COST_INV_SUBMIT;
+    case 228: return <f64>cost_ids.COST_FQ_ADD;
+    case 229: return <f64>cost_ids.COST_FQ_FREE_ENTRY;
+    case 230: return <f64>cost_ids.COST_TOKEN_LOOKUP;
+    case 231: return <f64>cost_ids.COST_TOKEN_REF_GET;
+    case 232: return <f64>cost_ids.COST_TOKEN_REF_PUT;
+    case 233: return <f64>cost_ids.COST_DMABUF_MAP_PAGE;
+    case 234: return <f64>cost_ids.COST_DMABUF_MAP_BASE;
+    case 235: return <f64>cost_ids.COST_FENCE;
+    case 236: return <f64>cost_ids.COST_WORKER_PUNT;
+    case 237: return <f64>cost_ids.COST_APP_PER_IO;
+    case 238: return <f64>cost_ids.COST_GPU_COPY_LAUNCH;
+    case 239: return <f64>cost_ids.COST_SWIOTLB_MAP;
+    case 240: return <f64>cost_ids.COST_MEMCPY_KB;
+    case 241: return <f64>cost_ids.COST_BIO_CLONE;
+    case 242: return <f64>cost_ids.COST_COUNT;
   }
   return NaN;
 }
@@ -250,7 +266,8 @@ export function abi_struct_size(s: i32): i32 {
     case 3: return <i32>offsetof<wl_thread_config>();
     case 4: return <i32>offsetof<wl_pace_config>();
     case 5: return <i32>offsetof<wl_offsets_config>();
-    case 6: return <i32>offsetof<trace_entry>();
+    case 6: return <i32>offsetof<wl_verify_config>();
+    case 7: return <i32>offsetof<trace_entry>();
   }
   return -1;
 }
@@ -374,6 +391,21 @@ export function abi_struct_offset(s: i32, f: i32): i32 {
     }
   }
   if (s == 6) {
+    switch (f) {
+      case 0: return <i32>offsetof<wl_verify_config>("type");
+      case 1: return <i32>offsetof<wl_verify_config>("interval_bytes");
+      case 2: return <i32>offsetof<wl_verify_config>("header_offset_bytes");
+      case 3: return <i32>offsetof<wl_verify_config>("fatal");
+      case 4: return <i32>offsetof<wl_verify_config>("do_verify");
+      case 5: return <i32>offsetof<wl_verify_config>("check_numberio");
+      case 6: return <i32>offsetof<wl_verify_config>("thread_number");
+      case 7: return <i32>offsetof<wl_verify_config>("pieces_max");
+      case 8: return <i32>offsetof<wl_verify_config>("buffers");
+      case 9: return <i32>offsetof<wl_verify_config>("map_blocks");
+      case 10: return <i32>offsetof<wl_verify_config>("seed");
+    }
+  }
+  if (s == 7) {
     switch (f) {
       case 0: return <i32>offsetof<trace_entry>("t_ns");
       case 1: return <i32>offsetof<trace_entry>("dur_ns");
@@ -512,6 +544,22 @@ export function abi_struct_get(s: i32, f: i32, p: usize): f64 {
     }
   }
   if (s == 6) {
+    const c = changetype<wl_verify_config>(p);
+    switch (f) {
+      case 0: return <f64>c.type;
+      case 1: return <f64>c.interval_bytes;
+      case 2: return <f64>c.header_offset_bytes;
+      case 3: return c.fatal ? 1 : 0;
+      case 4: return c.do_verify ? 1 : 0;
+      case 5: return c.check_numberio ? 1 : 0;
+      case 6: return <f64>c.thread_number;
+      case 7: return <f64>c.pieces_max;
+      case 8: return <f64>c.buffers;
+      case 9: return <f64>c.map_blocks;
+      case 10: return <f64>c.seed;
+    }
+  }
+  if (s == 7) {
     const c = changetype<trace_entry>(p);
     switch (f) {
       case 0: return <f64>c.t_ns;

@@ -187,6 +187,8 @@ export const IORING_RSRC_REGISTER_SPARSE: u32 = 1 << 0;
 export const IORING_RSRC_UPDATE_EXTENDED: u32 = 1 << 1;
 /** IORING_MAX_REG_BUFFERS (io_uring/rsrc.h): slots a buffer table may have. */
 export const IORING_MAX_REG_BUFFERS: u32 = 1 << 14;
+/** IORING_MAX_FIXED_FILES (io_uring/rsrc.h): slots a registered file table may have. */
+export const IORING_MAX_FIXED_FILES: u32 = 1 << 20;
 /** SZ_1G (linux/sizes.h): io_buffer_validate's largest registered buffer, and the series' largest dma-buf. */
 export const SZ_1G: u64 = 1 << 30;
 /** Registered buffer descriptor type: empty slot. */

@@ -12,7 +12,7 @@ import {
   JOB_LAT_MAX, JOB_LAT_MIN, JOB_LAT_SUM, JOB_LAT_SUM_SQ, JOB_MAP_BUCKETS, JOB_MAP_WORDS, JOB_SAMPLE_BYTES,
   JOB_SAMPLE_CLAT_SUM, JOB_SAMPLE_IOS, JOB_SAMPLE_WORDS, JOB_STAT_BYTES, JOB_STAT_CLAT, JOB_STAT_ERRORS, JOB_STAT_IOS,
   JOB_STAT_LAT, JOB_STAT_SLAT, JOB_STAT_WORDS, JOB_ERRLOG_DIR, JOB_ERRLOG_ERRNO, JOB_ERRLOG_MAX, JOB_ERRLOG_OFFSET,
-  JOB_ERRORS_FIRST, JOB_ERRORS_TOTAL,
+  JOB_ERRORS_FIRST, JOB_ERRORS_TOTAL, JOB_VERIFY_LOGGED, JOB_VERIFY_READ_BACK,
 } from "../sim/abi";
 import { CORES_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
@@ -151,6 +151,7 @@ export function job_alloc(threads: i32): void {
   stats = mem_alloc(<usize>threads * 2 * STAT_WORDS * 8, 8, true);
   hists = mem_alloc(<usize>threads * 2 * HIST_BUCKETS * 8, 8, true);
   depth_maps = mem_alloc(<usize>threads * MAP_WORDS * 8, 8, true);
+  verify_alloc(threads);
   for (let k = 0; k < threads * 2; k++) {
     store<f64>(stats + (<usize>k * STAT_WORDS + ST_CLAT + 2) * 8, f64.MAX_VALUE);
     store<f64>(stats + (<usize>k * STAT_WORDS + ST_SLAT + 2) * 8, f64.MAX_VALUE);
@@ -772,4 +773,253 @@ export function wl_job_errlog(t: i32, i: i32, w: i32): f64 {
   if (w == JOB_ERRLOG_DIR) return <f64>(unchecked(errlog[e]) & 0xff);
   if (w == JOB_ERRLOG_OFFSET) return <f64>unchecked(errlog[e + 1]);
   return <f64>unchecked(errlog[e + 2]); // JOB_ERRLOG_LEN
+}
+
+// fio's verify for a thread that writes (verify=, do_verify, verify_interval,
+// verify_offset, verify_pattern, verify_fatal): each write's buffer gets
+// verify headers (verify.ts verify_fill) and the write is logged as fio's
+// io_piece (offset, length, seed, write number); when the thread has issued
+// its writes and reaped them it reads every logged piece back, in the order
+// written (fio's io_hist_list), and checks it as it is reaped. Random writes
+// take offsets through fio's random map (axmap): a block already written in
+// this pass is replaced by the next free one, so each is written once and its
+// piece is the only one for it, as with fio's default randommap.
+/** Bytes of the verify pattern kept per thread (fio's verify_pattern). */
+export const VPAT_MAX: i32 = 64;
+/** A logged piece: offset u64, seed u64, length u32, write number u32. */
+const VPIECE_BYTES: usize = 24;
+export const jt_vtype = new StaticArray<i32>(THREADS_MAX); // verify.ts VERIFY_*; 0: none
+export const jt_vinterval = new StaticArray<u32>(THREADS_MAX);
+export const jt_voffset = new StaticArray<u32>(THREADS_MAX);
+export const jt_vfatal = new StaticArray<bool>(THREADS_MAX);
+export const jt_vdo = new StaticArray<bool>(THREADS_MAX); // do_verify: read back after writing
+export const jt_vcheck_nr = new StaticArray<bool>(THREADS_MAX);
+export const jt_vthread = new StaticArray<u32>(THREADS_MAX); // fio's td->thread_number (header field)
+export const jt_vpat = new StaticArray<u8>(THREADS_MAX * VPAT_MAX);
+export const jt_vpatlen = new StaticArray<u32>(THREADS_MAX);
+const jt_vcap = new StaticArray<u32>(THREADS_MAX); // pieces the log holds
+const jt_vn = new StaticArray<u32>(THREADS_MAX); // pieces logged
+const jt_vcur = new StaticArray<u32>(THREADS_MAX); // next piece to read back
+/** The thread is reading its pieces back (fio's TD_VERIFYING). */
+export const jt_vphase = new StaticArray<bool>(THREADS_MAX);
+/** When the thread began reading back, ns (fio's read runtime of a write job counts from there). */
+export const jt_vstart_ns = new StaticArray<u64>(THREADS_MAX);
+/** The thread has read its pieces back (it ends when they are reaped). */
+export const jt_vdone = new StaticArray<bool>(THREADS_MAX);
+const jt_vwrites = new StaticArray<u32>(THREADS_MAX); // writes issued: fio's io_issues[DDIR_WRITE], the next numberio
+const jt_vrng = new StaticArray<u64>(THREADS_MAX); // the seeds' generator (fio's verify_state)
+const jt_vlog = new StaticArray<usize>(THREADS_MAX);
+const jt_vmap = new StaticArray<usize>(THREADS_MAX); // random map bitmap, 0: none
+const jt_vmap_n = new StaticArray<u64>(THREADS_MAX); // blocks in the map
+/** A test hook: thread `t`'s write number jt_vcorrupt_nr - 1 has byte jt_vcorrupt_at flipped after its checksum (0: none). */
+export const jt_vcorrupt_nr = new StaticArray<u32>(THREADS_MAX);
+export const jt_vcorrupt_at = new StaticArray<u32>(THREADS_MAX);
+/** Per tag: the piece a verify read reads back (u32, 0xFFFFFFFF: none), its buffer's index (u32) and address (u64). */
+let tag_piece: usize = 0;
+const TAG_PIECE_BYTES: usize = 16;
+
+/**
+ * Set thread `t`'s verify: type (verify.ts VERIFY_*), interval, header
+ * offset, verify_fatal, do_verify, whether numberio is checked, fio's thread
+ * number, how many writes to log at most, and blocks of its random map (0:
+ * sequential writes need none).
+ */
+export function job_set_verify(
+  t: i32, type: i32, interval: u32, voffset: u32, fatal: bool, do_verify: bool, check_nr: bool, thread: u32,
+  cap: u32, map_blocks: u64, seed: u64, buffers: u32,
+): void {
+  unchecked((jt_vbufs[t] = buffers));
+  unchecked((jt_vtype[t] = type));
+  unchecked((jt_vinterval[t] = interval));
+  unchecked((jt_voffset[t] = voffset));
+  unchecked((jt_vfatal[t] = fatal));
+  unchecked((jt_vdo[t] = do_verify));
+  unchecked((jt_vcheck_nr[t] = check_nr));
+  unchecked((jt_vthread[t] = thread));
+  unchecked((jt_vcap[t] = cap));
+  unchecked((jt_vmap_n[t] = map_blocks));
+  unchecked((jt_vrng[t] = (seed + 13) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0xC2B2AE3D27D4EB4F + 7)));
+}
+
+/** Byte `i` of thread `t`'s verify pattern (the pattern then has i + 1 bytes). */
+export function job_set_verify_pattern(t: i32, i: i32, b: u8): void {
+  if (i < 0 || i >= VPAT_MAX) fail(SIM_ERR_INVARIANT, <i64>i);
+  unchecked((jt_vpat[t * VPAT_MAX + i] = b));
+  unchecked((jt_vpatlen[t] = <u32>(i + 1)));
+}
+
+/** Clear thread `t`'s verify state (a new run). */
+export function job_reset_verify(t: i32): void {
+  unchecked((jt_vtype[t] = 0));
+  unchecked((jt_vpatlen[t] = 0));
+  unchecked((jt_vcap[t] = 0));
+  unchecked((jt_vn[t] = 0));
+  unchecked((jt_vcur[t] = 0));
+  unchecked((jt_vphase[t] = false));
+  unchecked((jt_vdone[t] = false));
+  unchecked((jt_vwrites[t] = 0));
+  unchecked((jt_vlog[t] = 0));
+  unchecked((jt_vmap[t] = 0));
+  unchecked((jt_vmap_n[t] = 0));
+  unchecked((jt_vcorrupt_nr[t] = 0));
+}
+
+/**
+ * A verifying thread's buffers: t/io_uring's loop uses the buffer of the SQ
+ * slot, which a later SQE reuses while the I/O is still in flight (harmless
+ * for timing, fatal for data); fio gives each io_u its own buffer until it
+ * completes. A verifying thread takes one from this stack per I/O.
+ */
+const jt_vbufs = new StaticArray<u32>(THREADS_MAX);
+const jt_vbuf_stack = new StaticArray<usize>(THREADS_MAX);
+const jt_vbuf_n = new StaticArray<u32>(THREADS_MAX);
+
+/** Take a free buffer for the I/O behind `tag` of thread `t`; returns its index. */
+export function vbuf_take(t: i32, tag: u32): u32 {
+  const n = unchecked(jt_vbuf_n[t]);
+  if (n == 0) fail(SIM_ERR_INVARIANT, <i64>t);
+  const i = <u32>load<u16>(unchecked(jt_vbuf_stack[t]) + <usize>(n - 1) * 2);
+  unchecked((jt_vbuf_n[t] = n - 1));
+  store<u32>(tag_piece + (<usize>t * TAGS_MAX + tag) * TAG_PIECE_BYTES + 4, i);
+  return i;
+}
+
+/** The I/O behind `tag` of thread `t` is reaped: its buffer is free again. */
+export function vbuf_put(t: i32, tag: u32): void {
+  const i = load<u32>(tag_piece + (<usize>t * TAGS_MAX + tag) * TAG_PIECE_BYTES + 4);
+  const n = unchecked(jt_vbuf_n[t]);
+  store<u16>(unchecked(jt_vbuf_stack[t]) + <usize>n * 2, <u16>i);
+  unchecked((jt_vbuf_n[t] = n + 1));
+}
+
+/** Lay out the verify logs and random maps of the threads that verify (from job_alloc). */
+function verify_alloc(threads: i32): void {
+  tag_piece = mem_alloc(<usize>threads * TAGS_MAX * TAG_PIECE_BYTES, 8, false);
+  for (let t = 0; t < threads; t++) {
+    if (unchecked(jt_vtype[t]) == 0) continue;
+    const nb = unchecked(jt_vbufs[t]);
+    unchecked((jt_vbuf_stack[t] = mem_alloc(<usize>nb * 2, 8, false)));
+    for (let i: u32 = 0; i < nb; i++) store<u16>(unchecked(jt_vbuf_stack[t]) + <usize>i * 2, <u16>(nb - 1 - i));
+    unchecked((jt_vbuf_n[t] = nb));
+    unchecked((jt_vlog[t] = mem_alloc(<usize>unchecked(jt_vcap[t]) * VPIECE_BYTES, 8, false)));
+    const n = unchecked(jt_vmap_n[t]);
+    if (n > 0) unchecked((jt_vmap[t] = mem_alloc(<usize>((n + 63) >> 6) * 8, 8, true)));
+  }
+}
+
+/** The next verify seed of thread `t` (fio: __rand(&td->verify_state), twice multiplied on 64-bit). */
+export function verify_seed(t: i32): u64 {
+  let x = unchecked(jt_vrng[t]);
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  unchecked((jt_vrng[t] = x));
+  return x * 0x2545F4914F6CDD1D;
+}
+
+/** The first clear bit of `map` in [from, to), or `to`. */
+function vmap_find(map: usize, from: u64, to: u64): u64 {
+  let i = from;
+  while (i < to) {
+    const free = ~load<u64>(map + <usize>(i >> 6) * 8) >> (i & 63);
+    if (free != 0) {
+      const j = i + ctz<u64>(free);
+      return j < to ? j : to;
+    }
+    i = (i | 63) + 1;
+  }
+  return to;
+}
+
+/**
+ * fio's random map for thread `t`: block `b` if it is free in this pass,
+ * else the next free one after it (axmap_next_free, wrapping); marks it.
+ * A full map starts a new pass (fio resets it when a pass ends).
+ */
+export function vmap_take(t: i32, b: u64): u64 {
+  const map = unchecked(jt_vmap[t]);
+  const n = unchecked(jt_vmap_n[t]);
+  let j = vmap_find(map, b, n);
+  if (j == n) {
+    j = vmap_find(map, 0, b);
+    if (j == b) {
+      memory.fill(map, 0, <usize>((n + 63) >> 6) * 8);
+      j = b;
+    }
+  }
+  const w = map + <usize>(j >> 6) * 8;
+  store<u64>(w, load<u64>(w) | (<u64>1 << (j & 63)));
+  return j;
+}
+
+/** Log a write of thread `t` (off, len, seed); returns its write number (fio's numberio). */
+export function verify_log_write(t: i32, off: u64, len: u32, seed: u64): u32 {
+  const nr = unchecked(jt_vwrites[t]);
+  unchecked((jt_vwrites[t] = nr + 1));
+  const n = unchecked(jt_vn[t]);
+  if (n >= unchecked(jt_vcap[t])) fail(SIM_ERR_INVARIANT, <i64>n);
+  const p = unchecked(jt_vlog[t]) + <usize>n * VPIECE_BYTES;
+  store<u64>(p, off);
+  store<u64>(p + 8, seed);
+  store<u32>(p + 16, len);
+  store<u32>(p + 20, nr);
+  unchecked((jt_vn[t] = n + 1));
+  return nr;
+}
+
+/** Start thread `t`'s read-back at `now_ns` if it verifies and has not: the pieces to read (0: nothing to verify). */
+export function verify_begin(t: i32, now_ns: u64): u32 {
+  if (unchecked(jt_vtype[t]) == 0 || !unchecked(jt_vdo[t]) || unchecked(jt_vphase[t]) || unchecked(jt_vdone[t])) return 0;
+  if (unchecked(jt_vn[t]) == 0) return 0;
+  unchecked((jt_vphase[t] = true));
+  unchecked((jt_vstart_ns[t] = now_ns));
+  unchecked((jt_vcur[t] = 0));
+  return unchecked(jt_vn[t]);
+}
+
+/** The next piece thread `t` reads back (its index); the caller has checked one is left. */
+export function verify_next(t: i32): u32 {
+  const i = unchecked(jt_vcur[t]);
+  unchecked((jt_vcur[t] = i + 1));
+  if (i + 1 >= unchecked(jt_vn[t])) unchecked((jt_vdone[t] = true));
+  return i;
+}
+
+/** Piece `i` of thread `t`: its offset. */
+export function vpiece_off(t: i32, i: u32): u64 {
+  return load<u64>(unchecked(jt_vlog[t]) + <usize>i * VPIECE_BYTES);
+}
+/** … its seed. */
+export function vpiece_seed(t: i32, i: u32): u64 {
+  return load<u64>(unchecked(jt_vlog[t]) + <usize>i * VPIECE_BYTES + 8);
+}
+/** … its length. */
+export function vpiece_len(t: i32, i: u32): u32 {
+  return load<u32>(unchecked(jt_vlog[t]) + <usize>i * VPIECE_BYTES + 16);
+}
+/** … its write number. */
+export function vpiece_nr(t: i32, i: u32): u32 {
+  return load<u32>(unchecked(jt_vlog[t]) + <usize>i * VPIECE_BYTES + 20);
+}
+/** Remember that `tag` of thread `t` reads piece `i` back (0xFFFFFFFF: an ordinary I/O). */
+export function tag_set_piece(t: i32, tag: u32, i: u32): void {
+  store<u32>(tag_piece + (<usize>t * TAGS_MAX + tag) * TAG_PIECE_BYTES, i);
+}
+/** The piece `tag` of thread `t` reads back, or 0xFFFFFFFF. */
+export function tag_piece_of(t: i32, tag: u32): u32 {
+  return load<u32>(tag_piece + (<usize>t * TAGS_MAX + tag) * TAG_PIECE_BYTES);
+}
+/** Remember the buffer (user address) the I/O behind `tag` of thread `t` uses. */
+export function tag_set_buf(t: i32, tag: u32, va: u64): void {
+  store<u64>(tag_piece + (<usize>t * TAGS_MAX + tag) * TAG_PIECE_BYTES + 8, va);
+}
+/** The buffer the I/O behind `tag` of thread `t` uses. */
+export function tag_buf(t: i32, tag: u32): u64 {
+  return load<u64>(tag_piece + (<usize>t * TAGS_MAX + tag) * TAG_PIECE_BYTES + 8);
+}
+/** Thread `t`'s verify words: 0 pieces logged, 1 pieces read back, 2 when it began reading back (ns; 0: never). */
+export function wl_job_verify(t: i32, w: i32): f64 {
+  if (w == JOB_VERIFY_LOGGED) return <f64>unchecked(jt_vn[t]);
+  if (w == JOB_VERIFY_READ_BACK) return <f64>unchecked(jt_vcur[t]);
+  return unchecked(jt_vphase[t]) ? <f64>unchecked(jt_vstart_ns[t]) : 0; // JOB_VERIFY_START_NS
 }

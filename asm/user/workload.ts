@@ -26,7 +26,7 @@ import {
   stats_set_limit,
 } from "../sim/stats";
 import { gpu_copy_d2h, gpu_copy_h2d } from "../hw/gpu";
-import { fail, SIM_ERR_EVENTS } from "../sim/errors";
+import { fail, SIM_ERR_EVENTS, SIM_ERR_INVARIANT } from "../sim/errors";
 import { trace_rec, TR_CNT_INFLIGHT, TR_CNT_IOTLB_MISS, TR_CPU_ENTER, tracing } from "../sim/trace";
 import { iommu_iotlb_misses } from "../iommu/iommu";
 import {
@@ -39,15 +39,20 @@ import {
   jt_rc_bytes, jt_rc_ns, jt_start_ns, jt_stop, jt_think_blocks, jt_think_issue, jt_think_last, jt_think_spin_us,
   jt_think_us, pace_issued, ST_BYTES, ST_IOS, jt_offmode, job_offset, job_set_offsets, job_set_zone,
   jt_bcmax, jt_deadline_rel, jt_depth_low, jt_job_id, jt_wait_job, tag_off, job_io_error, job_reset_errors,
-  job_set_errors, job_set_ignore,
+  job_set_errors, job_set_ignore, job_reset_verify, job_set_verify, job_set_verify_pattern, jt_vtype, jt_vphase,
+  jt_vinterval, jt_voffset, jt_vfatal, jt_vcheck_nr, jt_vthread, jt_vpat, jt_vpatlen, VPAT_MAX, verify_begin,
+  verify_next, verify_seed, verify_log_write, vmap_take, vpiece_len, vpiece_off, vpiece_seed, vpiece_nr,
+  tag_set_piece, tag_piece_of, tag_set_buf, tag_buf, jt_vcorrupt_nr, jt_vcorrupt_at, vbuf_take, vbuf_put,
 } from "./wl_job";
+import { verify_check, verify_fill, vlog_reset } from "./verify";
+import { mm_read, mm_write } from "../mm/mm";
 
 import { abi_struct_check } from "../sim/errors";
 import {
-  BUF_KIND_BOUNCE, BUF_KIND_DMABUF, SAMPLE_BYTES, SAMPLE_CALLS, SAMPLE_CORE_BUSY, SAMPLE_CORE_WORDS, SAMPLE_IOS, SAMPLE_REAPED, SAMPLE_SUBMITTED,
-  SAMPLE_T_NS, wl_config, WL_STAT_BYTES, WL_STAT_CALLS, WL_STAT_CALLS_AT_END, WL_STAT_CALLS_AT_START,
-  WL_STAT_ERRORS, WL_STAT_FINISHED, WL_STAT_IOS, WL_STAT_MEASURING, WL_STAT_SAMPLES, WL_STAT_T0_NS, WL_STAT_T1_NS,
-  wl_offsets_config, wl_pace_config, wl_thread_config,
+  BUF_KIND_BOUNCE, BUF_KIND_DMABUF, SAMPLE_BYTES, SAMPLE_CALLS, SAMPLE_CORE_BUSY, SAMPLE_CORE_WORDS, SAMPLE_IOS,
+  SAMPLE_REAPED, SAMPLE_SUBMITTED, SAMPLE_T_NS, wl_config, WL_STAT_BYTES, WL_STAT_CALLS, WL_STAT_CALLS_AT_END,
+  WL_STAT_CALLS_AT_START, WL_STAT_ERRORS, WL_STAT_FINISHED, WL_STAT_IOS, WL_STAT_MEASURING, WL_STAT_SAMPLES,
+  WL_STAT_T0_NS, WL_STAT_T1_NS, wl_offsets_config, wl_pace_config, wl_thread_config, wl_verify_config,
 } from "../sim/abi";
 
 const THREADS_MAX: i32 = CORES_MAX;
@@ -112,6 +117,11 @@ const COPY_FROM_GPU: u32 = 1;
 const th_ready = new StaticArray<u32>(THREADS_MAX);
 // Write copies prep_more launched in its last call (I/Os issued without an SQE yet).
 let prep_copies: u32 = 0;
+
+// fio's verify: a block is filled and checked in this scratch area (the largest block size), then copied
+// to or from the thread's buffer in simulated memory. Laid out by wl_start when a thread verifies.
+let verify_scratch: usize = 0;
+let any_verify: bool = false;
 
 /** Totals (all I/Os, warm-up included) and state. */
 export let wl_ios: u64 = 0;
@@ -181,6 +191,8 @@ export function wl_setup(cfg: usize, cfg_bytes: u32): void {
   threads_done = 0;
   all_counted = false;
   job_stats_set(false);
+  any_verify = false;
+  vlog_reset();
   fixed_files = ffiles;
   buf_kind = bkind;
   warmup_ios = <u64>warm;
@@ -225,6 +237,7 @@ export function wl_setup(cfg: usize, cfg_bytes: u32): void {
     job_reset(t);
     job_reset_pace(t);
     job_reset_errors(t);
+    job_reset_verify(t);
     unchecked((th_rng[t] = (<u64>seed + 1) * 0x9E3779B97F4A7C15 ^ (<u64>t * 0xBF58476D1CE4E5B9 + 1)));
   }
 }
@@ -316,6 +329,38 @@ export function wl_thread_ignore_error(t: i32, type: i32, i: i32, err: i32): voi
   job_set_ignore(t, type, i, err);
 }
 
+/**
+ * Thread `t`'s fio verify (struct wl_verify_config at `cfg`, `cfg_bytes`
+ * long): the type, interval and header offset, verify_fatal, do_verify,
+ * whether numberio is checked, fio's thread number, the writes to log and
+ * the random map's blocks. Its buffers must be plain or registered user
+ * memory (the CLI refuses dma-buf and bounce with verify).
+ */
+export function wl_thread_verify(t: i32, cfg: usize, cfg_bytes: u32): void {
+  abi_struct_check(cfg_bytes, offsetof<wl_verify_config>());
+  const v = changetype<wl_verify_config>(cfg);
+  job_set_verify(
+    t, v.type, v.interval_bytes, v.header_offset_bytes, v.fatal, v.do_verify, v.check_numberio, v.thread_number,
+    v.pieces_max, <u64>v.map_blocks, <u64>v.seed, v.buffers,
+  );
+  any_verify = true;
+}
+
+/** Byte `i` of thread `t`'s verify_pattern (up to 64 bytes; the pattern then has i + 1). */
+export function wl_thread_verify_pattern(t: i32, i: i32, b: i32): void {
+  job_set_verify_pattern(t, i, <u8>b);
+}
+
+/**
+ * A test hook for thread `t`'s verify: its `nr`-th write (from 1; 0: none)
+ * has byte `at` flipped after its checksum is computed, so the read-back
+ * must find it (dmasim_corrupt_write=).
+ */
+export function wl_thread_verify_corrupt(t: i32, nr: u32, at: u32): void {
+  unchecked((jt_vcorrupt_nr[t] = nr));
+  unchecked((jt_vcorrupt_at[t] = at));
+}
+
 /** fio's ramp_time, ns: statistics start when the threads reach it (call after wl_setup). */
 export function wl_set_ramp(ns: f64): void {
   ramp_ns = <u64>ns;
@@ -373,28 +418,43 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
     let fi = unchecked(th_cur_file[t]);
     const nf = unchecked(th_nfiles[t]);
     unchecked((th_cur_file[t] = fi + 1 >= nf ? 0 : fi + 1));
-    // Direction, block size and offset as the thread's job draws them.
-    const dir = i == 0 && dir0 >= 0 ? dir0 : draw_dir(t);
-    const len = pick_bs(t, dir);
-    if (unchecked(jt_paced[t])) pace_issued(t, dir, len, bs_min(t, dir));
+    let dir: i32;
+    let len: u32;
     let off: u64;
-    const range = unchecked(jt_range[t]);
-    if (unchecked(jt_offmode[t])) {
-      off = job_offset(t, dir, len, unchecked(jt_random[t]));
-    } else if (unchecked(jt_random[t])) {
-      const align = <u64>bs_min(t, dir);
-      off = ((rng(t) >> 11) % ((range - <u64>len) / align + 1)) * align;
+    let piece: u32 = 0xFFFFFFFF;
+    if (unchecked(jt_vphase[t])) {
+      // fio's do_verify: read the next logged write back (get_next_verify), at its offset and length.
+      piece = verify_next(t);
+      dir = DIR_READ;
+      len = vpiece_len(t, piece);
+      off = vpiece_off(t, piece);
     } else {
-      const k = t * 2 + dir;
-      let cur = unchecked(jt_seq[k]);
-      if (cur + <u64>len > range) cur = 0;
-      off = cur;
-      unchecked((jt_seq[k] = cur + <u64>len));
+      // Direction, block size and offset as the thread's job draws them.
+      dir = i == 0 && dir0 >= 0 ? dir0 : draw_dir(t);
+      len = pick_bs(t, dir);
+      if (unchecked(jt_paced[t])) pace_issued(t, dir, len, bs_min(t, dir));
+      const range = unchecked(jt_range[t]);
+      if (unchecked(jt_offmode[t])) {
+        off = job_offset(t, dir, len, unchecked(jt_random[t]));
+      } else if (unchecked(jt_random[t])) {
+        const align = <u64>bs_min(t, dir);
+        let b = (rng(t) >> 11) % ((range - <u64>len) / align + 1);
+        // A verifying job's random writes go through fio's random map: each block once per pass.
+        if (unchecked(jt_vtype[t]) != 0) b = vmap_take(t, b);
+        off = b * align;
+      } else {
+        const k = t * 2 + dir;
+        let cur = unchecked(jt_seq[k]);
+        if (cur + <u64>len > range) cur = 0;
+        off = cur;
+        unchecked((jt_seq[k] = cur + <u64>len));
+      }
+      off += unchecked(jt_off[t]);
     }
-    off += unchecked(jt_off[t]);
     // user_data: the I/O's tag, which holds when it was prepared and its length and direction.
     // The tag keeps the length even for a NOP: fio's null engine counts the bytes it did not move.
     const tag = tag_get(t, unchecked(core_time[core]), len, dir, off);
+    if (any_verify) tag_set_piece(t, tag, piece);
     if (buf_kind == BUF_KIND_BOUNCE && dir == DIR_WRITE) {
       // Bounced write: the data is on the GPU; copy it to a host buffer first.
       charge(core, LAYER_APP, cost(COST_GPU_COPY_LAUNCH));
@@ -410,11 +470,64 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
   return n - prep_copies;
 }
 
+/**
+ * fio's populate_verify_io_u for a verifying thread's write: a new seed,
+ * the write logged (its numberio), the block filled with its headers and
+ * checksums and copied into the I/O's buffer. A read keeps its buffer's
+ * address for the check when it is reaped.
+ */
+function verify_prep(t: i32, tag: u32, dir: i32, buf: u64, off: u64, len: u32): void {
+  tag_set_buf(t, tag, buf);
+  if (dir != DIR_WRITE) return;
+  const seed = verify_seed(t);
+  const nr = verify_log_write(t, off, len, seed);
+  verify_fill(
+    verify_scratch, len, unchecked(jt_vtype[t]), unchecked(jt_vinterval[t]), unchecked(jt_voffset[t]), seed, off,
+    unchecked(core_time[t]), unchecked(jt_vthread[t]), nr, changetype<usize>(jt_vpat) + <usize>(t * VPAT_MAX),
+    unchecked(jt_vpatlen[t]),
+  );
+  // The test hook (dmasim_corrupt_write): the block changes after its checksum, as a corruption on the way would.
+  if (nr + 1 == unchecked(jt_vcorrupt_nr[t])) {
+    const at = unchecked(jt_vcorrupt_at[t]) < len ? unchecked(jt_vcorrupt_at[t]) : len - 1;
+    store<u8>(verify_scratch + at, load<u8>(verify_scratch + at) ^ 0xff);
+  }
+  if (!mm_write(buf, verify_scratch, len)) fail(SIM_ERR_INVARIANT, <i64>buf);
+}
+
+/**
+ * fio's verify_io_u, when a verifying thread reaps a read of a logged
+ * write: the buffer's bytes checked against the write's headers and
+ * checksums; a bad block is EILSEQ, a verify error (job_io_error), and
+ * verify_fatal also ends the thread (fio_mark_td_terminate).
+ */
+function verify_done(t: i32, tag: u32): void {
+  const piece = tag_piece_of(t, tag);
+  if (piece == 0xFFFFFFFF) return;
+  const len = vpiece_len(t, piece);
+  const off = vpiece_off(t, piece);
+  if (!mm_read(tag_buf(t, tag), verify_scratch, len)) fail(SIM_ERR_INVARIANT, <i64>tag_buf(t, tag));
+  const fatal = unchecked(jt_vfatal[t]);
+  const ret = verify_check(
+    t, verify_scratch, len, unchecked(jt_vtype[t]), unchecked(jt_vinterval[t]), unchecked(jt_voffset[t]),
+    vpiece_seed(t, piece), false, off, vpiece_nr(t, piece), unchecked(jt_vcheck_nr[t]), fatal,
+    changetype<usize>(jt_vpat) + <usize>(t * VPAT_MAX), unchecked(jt_vpatlen[t]),
+  );
+  if (ret == 0) return;
+  job_io_error(t, DIR_READ, off, len, ret);
+  if (fatal) {
+    unchecked((jt_stop[t] = true));
+    unchecked((jt_paced[t] = true));
+  }
+}
+
 /** One read or write SQE at `sqe` (ring slot `idx`): file `fi` of thread `t`, at `off`, `len` bytes, I/O `tag`. */
 function write_sqe(t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, len: u32, tag: u32): void {
   const opc = dir == DIR_WRITE ? op_write : op_read;
-  // The buffer of SQE slot idx, as t/io_uring indexes its iovecs.
-  const buf = unchecked(th_buf_base[t]) + <u64>idx * <u64>bs;
+  // The buffer of SQE slot idx, as t/io_uring indexes its iovecs; a verifying thread's I/O owns its own.
+  const verifying = unchecked(jt_vtype[t]) != 0;
+  const bi = verifying ? vbuf_take(t, tag) : idx;
+  const buf = unchecked(th_buf_base[t]) + <u64>bi * <u64>bs;
+  if (verifying) verify_prep(t, tag, dir, buf, off, len);
   store<u8>(sqe + u.SQE_OPCODE, opc);
   store<u8>(sqe + u.SQE_FLAGS, fixed_files ? u.IOSQE_FIXED_FILE : 0);
   store<u16>(sqe + u.SQE_IOPRIO, 0);
@@ -425,7 +538,7 @@ function write_sqe(t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, le
   store<u32>(sqe + u.SQE_RW_FLAGS, 0);
   store<u64>(sqe + u.SQE_USER_DATA, <u64>tag);
   store<u16>(
-    sqe + u.SQE_BUF_INDEX, <u16>(buf_kind == BUF_KIND_DMABUF ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>idx),
+    sqe + u.SQE_BUF_INDEX, <u16>(buf_kind == BUF_KIND_DMABUF ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>bi),
   );
   store<u16>(sqe + u.SQE_PERSONALITY, 0);
   store<u32>(sqe + u.SQE_FILE_INDEX, 0);
@@ -481,6 +594,11 @@ function reap(t: i32): u32 {
         wl_ios++;
       }
     } else {
+      // The read's check needs its tag, which tag_put below frees; then its buffer is free.
+      if (any_verify && unchecked(jt_vtype[t]) != 0) {
+        if (ok && tag_dir(t, tag) == DIR_READ) verify_done(t, tag);
+        vbuf_put(t, tag);
+      }
       if (ok) wl_bytes += <u64>res;
       else {
         wl_errors++;
@@ -850,6 +968,13 @@ export function wl_thread_event(t: u32): void {
   prepped += ready;
   unchecked((th_ready[ti] = 0));
   if (target > 0 && prepped == 0 && busy == 0 && unchecked(jt_issued[ti]) >= target) {
+    // fio's do_verify after do_io: a verifying thread reads its writes back before it ends.
+    const pieces = unchecked(jt_stop[ti]) ? 0 : verify_begin(ti, unchecked(core_time[ti]));
+    if (pieces > 0) {
+      unchecked((jt_target[ti] = target + <u64>pieces));
+      ev_push(unchecked(core_time[ti]), EV_THREAD, t);
+      return;
+    }
     thread_finished(ti);
     return;
   }
@@ -988,6 +1113,8 @@ function wait_for(t: i32, id: i32, polled: bool): void {
 /** Start every thread at time 0. */
 export function wl_start(): void {
   job_alloc(nthreads);
+  // The largest block size (the job's bs) is filled or checked at once.
+  if (any_verify) verify_scratch = mem_alloc(<usize>bs, 8, false);
   job_samples = mem_alloc(<usize>SAMPLES_MAX * <usize>(nthreads * 2 * JS_WORDS) * 8, 8, false);
   all_counted = true;
   for (let t = 0; t < nthreads; t++) if (unchecked(jt_target[t]) == 0) all_counted = false;

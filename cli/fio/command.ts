@@ -25,7 +25,7 @@ import { fioHeader, fioNormal } from "./text.ts";
 import { fioTerse } from "./terse.ts";
 import { checkLogOptions, fioLogs } from "./logs.ts";
 import { checkOutputPath, writeOrStdout } from "./output.ts";
-import { ioErrorLines, threadErrorLines } from "./errors.ts";
+import { ioErrorLines, threadErrorLines, verifyLines } from "./errors.ts";
 
 const FORMATS = ["normal", "json", "json+", "terse"] as const;
 type Format = (typeof FORMATS)[number];
@@ -131,7 +131,7 @@ export function fioCommand(io: Io = STDIO): Command {
     // What the model approximates, once the run went through (an error stays one line).
     for (const n of new Set(plans.flatMap((p) => p.machine.notes))) io.err(`dmasim fio: note: ${n}\n`);
     // fio logs each fatal I/O error on stderr as it happens (io_u_log_error).
-    for (const l of ioErrorLines(runs)) io.err(l + "\n");
+    for (const l of [...verifyLines(runs), ...ioErrorLines(runs)]) io.err(l + "\n");
     // … and a line per thread that ended with an error on stdout, before the report (thread_main's log_info).
     const ended = threadErrorLines(runs).map((l) => l + "\n").join("");
     const chunks = formats.map((f) => {

@@ -9,6 +9,7 @@
  */
 import { UsageError } from "../common.ts";
 import type { FioRun } from "./run.ts";
+import { verifyFailureLines } from "./verify.ts";
 
 /** fio's error types (td_error.h `error_type_bit`): bits of continue_on_error. */
 export const ERROR_TYPE_READ = 1;
@@ -207,6 +208,24 @@ export function verror(err: number, file: string, line: number, func: string): s
 export const VERROR_IO_U = { file: "io_u.c", line: 1876, func: "io_u error" } as const;
 /** … and for a rate_min not met (backend.c `do_io`). */
 export const VERROR_MIN_RATE = { file: "backend.c", line: 1131, func: "check_min_rate" } as const;
+/** … for a verify failure reaped by an asynchronous engine (io_u.c `io_u_queued_complete`). */
+export const VERROR_VERIFY_QUEUED = { file: "io_u.c", line: 2190, func: "io_u_queued_complete" } as const;
+/** … and by a synchronous one (io_u.c `io_u_sync_complete`). */
+export const VERROR_VERIFY_SYNC = { file: "io_u.c", line: 2152, func: "io_u_sync_complete" } as const;
+/** fio's synchronous engines (FIO_SYNCIO): an I/O completes inside its queue call. */
+export const SYNC_ENGINES = ["psync", "sync", "pvsync", "pvsync2"];
+/** EILSEQ: fio's verify failure. */
+export const EILSEQ = 84;
+
+/** Where fio's td_verror for thread error `err` of a job on `ioengine` is: an I/O, verify or rate_min error. */
+export function verrorOf(err: number, fromIo: boolean, ioengine: string): string {
+  const v = err === EILSEQ && fromIo
+    ? (SYNC_ENGINES.includes(ioengine) ? VERROR_VERIFY_SYNC : VERROR_VERIFY_QUEUED)
+    : fromIo
+    ? VERROR_IO_U
+    : VERROR_MIN_RATE;
+  return verror(err, v.file, v.line, v.func);
+}
 
 /** The file name fio prints for a thread's I/O: its job's filename= (the first, for several), or the drive. */
 function fileOf(run: FioRun, t: number): string {
@@ -223,7 +242,8 @@ function fileOf(run: FioRun, t: number): string {
 export function ioErrorLines(runs: FioRun[]): string[] {
   return runs.flatMap((run) =>
     (run.result.fioThreads ?? []).flatMap((t, i) => {
-      const lines = t.ioErrors.map((e) =>
+      // A verify failure is not an io_u error: verify.c logs it (verifyLines).
+      const lines = t.ioErrors.filter((e) => e.errno !== EILSEQ).map((e) =>
         `fio: io_u error on file ${fileOf(run, i)}: ${cStrerror(e.errno)}: ${
           e.dir === 0 ? "read" : "write"
         } offset=${e.offset}, buflen=${e.len}`
@@ -246,9 +266,27 @@ export function threadErrorLines(runs: FioRun[]): string[] {
   return runs.flatMap((run) => {
     const ts = (run.result.fioThreads ?? []).map((t, i) => ({ t, i })).filter(({ t }) => t.error !== 0);
     ts.sort((a, b) => (a.t.endNs ?? Infinity) - (b.t.endNs ?? Infinity));
-    return ts.map(({ t }) => {
-      const v = t.fatalErrors > 0 ? VERROR_IO_U : VERROR_MIN_RATE;
-      return `fio: pid=0, err=${t.error}/${verror(t.error, v.file, v.line, v.func)}`;
-    });
+    return ts.map(({ t, i }) =>
+      `fio: pid=0, err=${t.error}/${
+        verrorOf(t.error, t.fatalErrors > 0, run.machine.threads[i].opts.ioengine)
+      }`
+    );
+  });
+}
+
+/**
+ * fio's stderr lines for the bad blocks verify found (verify.c
+ * `verify_header`, `log_verify_failure`, `verify_io_u_pattern`), in the
+ * order found; dmasim keeps the first 64 and notes the rest.
+ */
+export function verifyLines(runs: FioRun[]): string[] {
+  return runs.flatMap((run) => {
+    const v = run.result.fioVerifyFailures;
+    if (!v) return [];
+    const lines = v.failures.flatMap((f) => verifyFailureLines(f, fileOf(run, f.thread)));
+    if (v.total > v.failures.length) {
+      lines.push(`dmasim fio: note: ${v.total - v.failures.length} more bad blocks not listed`);
+    }
+    return lines;
   });
 }

@@ -12,6 +12,7 @@ import type { BufferKind } from "../engine.ts";
 import type { IommuMode } from "../../src/profile.ts";
 import type { FioEntry, FioFile, FioSection } from "./parse.ts";
 import { FIO_OPTIONS } from "./options.ts";
+import { checkVerify } from "./verify.ts";
 import { type BsSplit, type FioDistribution, typedValue } from "./values.ts";
 
 /** The `rw=` values dmasim models. */
@@ -163,6 +164,22 @@ export interface FioJobOpts {
   ignoreError: [number[] | null, number[] | null, number[] | null];
   /** dmasim_media_error_ppm= (the drives' injected media errors per million commands; unset: the profile's). */
   mediaErrorPpm?: number;
+  /** verify= as verify.h numbers it (0: none; cli/fio/verify.ts VERIFY_TYPES). */
+  verify: number;
+  /** verify= was given (a later verify_pattern= does not change the type). */
+  verifySet: boolean;
+  /** do_verify= (default 1). */
+  doVerify: boolean;
+  /** verify_interval=, bytes (0: fio's default, the smallest write size). */
+  verifyInterval: number;
+  /** verify_offset=, bytes. */
+  verifyOffset: number;
+  /** verify_pattern= bytes (empty: random data). */
+  verifyPattern: number[];
+  /** verify_fatal=. */
+  verifyFatal: boolean;
+  /** dmasim_corrupt_write=N:BYTE, a test hook: the N-th write's byte BYTE is flipped after its checksum. */
+  corruptWrite?: [number, number];
 }
 
 function defaults(s: FioSection, kbBase: 1000 | 1024): FioJobOpts {
@@ -218,6 +235,13 @@ function defaults(s: FioSection, kbBase: 1000 | 1024): FioJobOpts {
     completeMax: 0,
     continueOnError: 0,
     ignoreError: [null, null, null],
+    verify: 0,
+    verifySet: false,
+    doVerify: true,
+    verifyInterval: 0,
+    verifyOffset: 0,
+    verifyPattern: [],
+    verifyFatal: false,
   };
 }
 
@@ -243,16 +267,10 @@ function buildJob(s: FioSection, global: FioEntry[]): FioJobOpts {
   }
   // Synchronous engines keep one I/O in flight (fio forces iodepth=1 for them).
   if (!["io_uring", "libaio", "posixaio", "null"].includes(o.ioengine)) o.iodepth = 1;
-  if (
-    o.runtimeNs === undefined && o.numberIos === undefined && o.size === undefined && o.ioSize === undefined
-  ) {
-    throw new UsageError(
-      `${o.where}: job "${o.name}": set runtime=, number_ios= or size= (a whole-device pass is too long to simulate)`,
-    );
-  }
   if (o.timeBased && o.runtimeNs === undefined) {
     throw new UsageError(`${o.where}: job "${o.name}": time_based needs runtime=`);
   }
+  checkVerify(o);
   return o;
 }
 

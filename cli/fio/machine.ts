@@ -15,10 +15,11 @@ import type {
   FioThreadOffsets,
   FioThreadPace,
 } from "../../src/workload_types.ts";
-import type { IommuMode } from "../../src/profile.ts";
+import { deviceCapacityBytes, type IommuMode } from "../../src/profile.ts";
 import type { FioJobOpts } from "./job.ts";
 import type { BsSplit } from "./values.ts";
 import { CONTENT_OPTIONS } from "./options.ts";
+import { verifies, verifyInterval } from "./verify.ts";
 
 /** fio's bandwidth and IOPS averaging window (bwavgtime, iopsavgtime), ms. */
 export const FIO_AVG_MSEC = 500;
@@ -91,6 +92,13 @@ function bytesOf(v: number | string, capacity: number): number {
   return typeof v === "number" ? v : Math.floor((capacity * parseFloat(v)) / 100);
 }
 
+/**
+ * The most I/Os a job without runtime=, number_ios=, size= or io_size= may
+ * take to cover its drive (fio's default: the whole device): 4 Mi I/Os, a
+ * few seconds of wall time; a larger drive's pass is refused as too long.
+ */
+export const WHOLE_DEVICE_IOS_MAX = 1 << 22;
+
 /** One thread's fio job from its options. */
 export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
   const split = dirSplits(o);
@@ -115,6 +123,16 @@ export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
   }
   let ios = sizeIos;
   if (o.numberIos !== undefined) ios = sizeIos > 0 ? Math.min(sizeIos, o.numberIos) : o.numberIos;
+  if (
+    o.runtimeNs === undefined && o.numberIos === undefined && o.size === undefined &&
+    o.ioSize === undefined &&
+    ios > WHOLE_DEVICE_IOS_MAX
+  ) {
+    throw new UsageError(
+      `${o.where}: job "${o.name}": a whole-device pass (no runtime=, number_ios=, size= or io_size=) is ${ios} ` +
+        `I/Os on this ${capacity}-byte drive, more than dmasim runs that way (${WHOLE_DEVICE_IOS_MAX}): set one of them`,
+    );
+  }
   return {
     depth: o.iodepth,
     submitBatch: o.batchSubmit === 0 ? o.iodepth : o.batchSubmit,
@@ -128,7 +146,9 @@ export function threadJob(o: FioJobOpts, capacity: number): FioThreadJob {
     bsWrite: split.write,
     ...(offsetsOf(o, split, size) ?? {}),
     ...(o.depthLow > 0 && o.depthLow < o.iodepth ? { depthLow: o.depthLow } : {}),
-    ...(o.completeMax > 0 ? { completeMax: Math.max(o.completeMax, o.batchComplete) } : {}),
+    // fio's fixup_options: iodepth_batch_complete_max defaults to (and is at least) iodepth_batch_complete_min,
+    // and the io_uring engine's reap takes at least one (fio_ioring_cqring_reap's do-while).
+    completeMax: Math.max(o.completeMax, o.batchComplete, 1),
     ...(o.continueOnError !== 0 ? { errors: errorsOf(o, sizeIos) } : {}),
   };
 }
@@ -283,6 +303,13 @@ function checkShared(jobs: FioJobOpts[]): void {
 function notesOf(jobs: FioJobOpts[]): string[] {
   const notes = new Set<string>();
   for (const o of jobs) {
+    if (verifies(o)) {
+      notes.add(
+        "verify: the blocks are filled, written, read back and checked with real bytes (a functional run), " +
+          "but the checksums' CPU time is not charged (the profile has no cost for it); the random data is " +
+          "dmasim's generator's, not fio's",
+      );
+    }
     if (APPROXIMATED[o.ioengine]) notes.add(`ioengine=${o.ioengine}: ${APPROXIMATED[o.ioengine]}`);
     const content = CONTENT_OPTIONS.filter((k) => o.optionWhere[k]);
     if (content.length > 0) {
@@ -329,8 +356,12 @@ function devicesOf(o: FioJobOpts, names: string[], profileName: string): string[
   return devices;
 }
 
-/** Build the engine job of one run from its reporting groups, in order. */
-export function machineOf(groups: FioJobOpts[][], profileOverride?: string): FioMachine {
+/**
+ * Build the engine job of one run from its reporting groups, in order;
+ * `firstThread` is how many threads the runs before it had (fio numbers
+ * threads over the whole invocation, and the number is in verify headers).
+ */
+export function machineOf(groups: FioJobOpts[][], profileOverride?: string, firstThread = 0): FioMachine {
   const jobs = groups.flat();
   checkShared(jobs);
   for (const j of jobs) {
@@ -350,8 +381,10 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string): Fio
   );
   const p = loaded.profile;
   const devices = devicesOf(o, p.devices.map((d) => d.name), p.name);
-  const capacity = Math.min(...devices.map((d) => p.devices.find((x) => x.name === d)!.capacity_gib)) *
-    2 ** 30;
+  // capacity_bytes when the profile sets it (drives that are not whole GiB), else capacity_gib.
+  const capacity = Math.min(
+    ...devices.map((d) => Number(deviceCapacityBytes(p.devices.find((x) => x.name === d)!))),
+  );
   const threads = jobs.flatMap((j) => Array.from({ length: j.numjobs }, (_, index) => ({ opts: j, index })));
   if (threads.length > p.cpu.cores) {
     const cores = `${p.cpu.cores} ${p.cpu.cores === 1 ? "core" : "cores"}`;
@@ -376,6 +409,10 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string): Fio
       );
     });
   }
+  verifyThreads(threads, fioThreads, firstThread, p.memory.media_mib, p.name);
+  // The loop lays out a buffer per SQ slot: the deepest queue's, rounded up to a power of two (job.ts nbufs).
+  const nbufs = 2 ** Math.ceil(Math.log2(Math.max(...fioThreads.map((f) => f.depth))));
+  for (const f of fioThreads) if (f.verify) f.verify.buffers = nbufs;
   const uring = o.ioengine === "io_uring";
   const bs = Math.max(...fioThreads.flatMap((f) => [...f.bsRead, ...f.bsWrite].map(([b]) => b)));
   const anyWrite = fioThreads.some((f) => f.readPer10000 < 10000);
@@ -404,7 +441,8 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string): Fio
     fioThreads,
   };
   if (o.iommu) job.iommu = o.iommu;
-  if (o.functional) job.functional = true;
+  // Verify needs the written bytes: the run moves real data (a functional run).
+  if (o.functional || jobs.some(verifies)) job.functional = true;
   if (o.runtimeNs !== undefined) {
     // With wait_for, jobs run one after another: the run may last their runtimes together.
     job.runtimeNs = jobs.some((j) => j.waitFor !== undefined)
@@ -421,4 +459,49 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string): Fio
     notes: notesOf(jobs),
     capacityBytes: capacity,
   };
+}
+
+/**
+ * Each verifying thread's verify settings, and the run's written bytes
+ * checked against what the drives can hold: a verifying run keeps every
+ * written byte on the simulated drive (memory.media_mib of the profile).
+ */
+function verifyThreads(
+  threads: { opts: FioJobOpts; index: number }[],
+  fioThreads: FioThreadJob[],
+  firstThread: number,
+  mediaMib: number,
+  profileName: string,
+): void {
+  let bytes = 0;
+  threads.forEach(({ opts: o }, i) => {
+    if (!verifies(o)) return;
+    const f = fioThreads[i];
+    const sizes = f.bsWrite.map(([b]) => b);
+    const bsW = Math.min(...sizes);
+    bytes += f.ios * Math.max(...sizes);
+    f.verify = {
+      type: o.verify,
+      intervalBytes: verifyInterval(o),
+      headerOffsetBytes: o.verifyOffset,
+      fatal: o.verifyFatal,
+      doVerify: o.doVerify,
+      // verify_header checks numberio for writing jobs with one block size, not time_based.
+      checkNumberio: new Set(sizes).size === 1 && !o.timeBased,
+      threadNumber: firstThread + i + 1,
+      pattern: o.verifyPattern,
+      mapBlocks: f.random ? Math.floor((f.rangeBytes - bsW) / bsW) + 1 : 0,
+      buffers: 0,
+      ...(o.corruptWrite ? { corrupt: o.corruptWrite } : {}),
+    };
+  });
+  if (bytes > mediaMib * 2 ** 20) {
+    const o = threads.find((t) => verifies(t.opts))!.opts;
+    throw new UsageError(
+      `${
+        at(o, "size")
+      }: job "${o.name}": option size: not modelled: verifying ${bytes} written bytes in one run; dmasim keeps ` +
+        `them on the simulated drive, at most memory.media_mib = ${mediaMib} MiB (profile ${profileName})`,
+    );
+  }
 }

@@ -12,6 +12,7 @@ import type { IommuMode } from "../../src/profile.ts";
 import type { FioJobOpts, Rw } from "./job.ts";
 import { parseBsList, parseBssplit, parseDirList, parseDistribution, parseRange } from "./values.ts";
 import { CONTINUE_ON_ERROR, parseIgnoreError } from "./errors.ts";
+import { parseVerifyPattern, VERIFY_REFUSED, VERIFY_TYPES } from "./verify.ts";
 
 /** How a fio option's value is parsed. */
 export type FioOptKind = "bool" | "int" | "size" | "sizepct" | "time" | "str" | "enum";
@@ -320,6 +321,66 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
     apply: (_o, v, at) =>
       v ? refuse(at, "error_dump", "logging every error, fatal or not (use error_dump=0)") : 0,
   },
+  verify: {
+    kind: "enum",
+    values: [...Object.keys(VERIFY_TYPES), ...VERIFY_REFUSED],
+    apply: (o, v, at) => {
+      if (VERIFY_REFUSED.includes(v as string)) {
+        refuse(
+          at,
+          "verify",
+          `${v}: fio 3.33's sha256, sha512 and sha3 digests (dmasim verifies ${
+            Object.keys(VERIFY_TYPES).join(", ")
+          })`,
+        );
+      }
+      o.verify = VERIFY_TYPES[v as string];
+      o.verifySet = true;
+    },
+  },
+  do_verify: { kind: "bool", apply: (o, v) => o.doVerify = v as boolean },
+  // fio's minimum: two headers (options.c minval 2 * sizeof(struct verify_header)).
+  verify_interval: { kind: "size", min: 80, max: 1 << 30, apply: (o, v) => o.verifyInterval = v as number },
+  verify_offset: { kind: "size", min: 40, max: 1 << 30, apply: (o, v) => o.verifyOffset = v as number },
+  verify_pattern: {
+    kind: "str",
+    apply: (o, v, at) => {
+      o.verifyPattern = parseVerifyPattern(v as string, at);
+      // str_verify_pattern_cb: a pattern without verify= is verify=pattern with headers (VERIFY_PATTERN).
+      if (!o.verifySet) o.verify = 17;
+    },
+  },
+  verify_fatal: { kind: "bool", apply: (o, v) => o.verifyFatal = v as boolean },
+  verify_dump: {
+    kind: "bool",
+    apply: (_o, v, at) =>
+      v ? refuse(at, "verify_dump", "dumping bad blocks to files (use verify_dump=0)") : 0,
+  },
+  verify_async: {
+    kind: "int",
+    min: 0,
+    max: 1024,
+    apply: (_o, v, at) =>
+      v
+        ? refuse(at, "verify_async", "verify threads (checks run in the job's thread; use verify_async=0)")
+        : 0,
+  },
+  verifysort: { kind: "bool", apply: none },
+  verifysort_nr: { kind: "int", min: 0, max: 1 << 20, apply: none },
+  dmasim_corrupt_write: {
+    kind: "str",
+    apply: (o, v, at) => {
+      const m = /^(\d+)(?::(\d+))?$/.exec((v as string).trim());
+      if (!m || Number(m[1]) < 1 || Number(m[1]) > 2 ** 31 || Number(m[2] ?? 0) >= 2 ** 30) {
+        throw new UsageError(
+          `${at}: option dmasim_corrupt_write: expected N[:BYTE] (the N-th write, from 1, and a byte offset in it), got ${
+            JSON.stringify(v)
+          }`,
+        );
+      }
+      o.corruptWrite = [Number(m[1]), Number(m[2] ?? 100)];
+    },
+  },
   dmasim_media_error_ppm: {
     kind: "int",
     min: 0,
@@ -331,10 +392,11 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
 /** fio options dmasim does not model, and why (refused as "not modelled"). */
 export const NOT_MODELLED: Record<string, string> = {
   offset_increment: "per-job offset steps",
-  verify: "data verification",
-  do_verify: "data verification",
-  verify_pattern: "data verification",
-  verify_interval: "data verification",
+  verify_backlog: "verifying while writing (dmasim reads the writes back after them)",
+  verify_backlog_batch: "verifying while writing (dmasim reads the writes back after them)",
+  verify_only: "verifying an earlier run's data (each run's drives start empty)",
+  verify_state_load: "verify state files",
+  trim_percentage: "trims",
   fsync: "fsync after writes",
   fdatasync: "fdatasync after writes",
   blockalign: "offset alignment other than the smallest block size",

@@ -13,7 +13,7 @@ import { PERCENTILES } from "../../src/workload.ts";
 import { stats } from "../format.ts";
 import type { FioMachine } from "./machine.ts";
 import type { FioJobOpts } from "./job.ts";
-import { cStrerror, verror, VERROR_IO_U, VERROR_MIN_RATE } from "./errors.ts";
+import { cStrerror, EILSEQ, SYNC_ENGINES, verrorOf } from "./errors.ts";
 
 /** fio's figures for one direction of a finished job (stat.c, with fio's integer arithmetic). */
 export interface FioRates {
@@ -196,12 +196,6 @@ function windowSamples(t: FioThreadResult, d: number): { bw: number[]; iops: num
   return { bw, iops };
 }
 
-/**
- * fio's synchronous engines (FIO_SYNCIO): an I/O completes inside its
- * queue call, so io_u_queued never records a submission latency.
- */
-const SYNC_ENGINES = ["psync", "sync", "pvsync", "pvsync2"];
-
 function dirReport(ts: FioThreadResult[], d: 0 | 1, runtimeMs: number, noSlat: boolean): DirReport {
   const parts = ts.map((t) => (d === 0 ? t.read : t.write));
   const n = parts.reduce((a, p) => a + p.ios, 0);
@@ -264,15 +258,20 @@ export function entryReport(
   groupid: number,
 ): EntryReport {
   const ts = members.map((t) => r.fioThreads![t]);
-  const runtimeMs = Math.max(
-    ...ts.map((t) =>
-      Math.max(1, Math.floor((Math.floor(((t.endNs ?? r.simNs) - t.startNs) / 1e3) + 999) / 1e3))
-    ),
-  );
+  const ms = (ns: number) => Math.max(1, Math.floor((Math.floor(ns / 1e3) + 999) / 1e3));
+  // fio keeps a runtime per direction: a verifying job's writes run until its read-back starts, and the
+  // read-back's reads from there (update_runtime after do_io and after do_verify).
+  const dirMs = (d: 0 | 1) =>
+    Math.max(...ts.map((t) => {
+      const end = t.endNs ?? r.simNs;
+      if (t.verifyStartNs === null) return ms(end - t.startNs);
+      return ms(d === 1 ? t.verifyStartNs - t.startNs : end - t.verifyStartNs);
+    }));
+  const runtimeMs = Math.max(...ts.map((t) => ms((t.endNs ?? r.simNs) - t.startNs)));
   const noSlat = SYNC_ENGINES.includes(m.threads[members[0]].opts.ioengine);
   const dirs: [DirReport, DirReport] = [
-    dirReport(ts, 0, runtimeMs, noSlat),
-    dirReport(ts, 1, runtimeMs, noSlat),
+    dirReport(ts, 0, dirMs(0), noSlat),
+    dirReport(ts, 1, dirMs(1), noSlat),
   ];
   const maps = new Array(21).fill(0);
   for (const t of ts) t.maps.forEach((v, i) => maps[i] += v);
@@ -319,12 +318,14 @@ function entryError(
     const o = m.threads[members[i]].opts;
     if (t.error !== 0 && t.fatalErrors > 0) {
       out.error = t.error;
-      out.verror = verror(t.error, VERROR_IO_U.file, VERROR_IO_U.line, VERROR_IO_U.func);
-      out.errorText = `job "${o.name}": stopped at a failed I/O (err=${t.error}: ${cStrerror(t.error)}); ` +
-        "continue_on_error= and ignore_error= let a job go on past errors";
+      out.verror = verrorOf(t.error, true, o.ioengine);
+      out.errorText = t.error === EILSEQ
+        ? `job "${o.name}": verify found a bad block (err=84); continue_on_error=verify lets a job go on past them`
+        : `job "${o.name}": stopped at a failed I/O (err=${t.error}: ${cStrerror(t.error)}); ` +
+          "continue_on_error= and ignore_error= let a job go on past errors";
     } else if (t.error !== 0) {
       out.error = t.error;
-      out.verror = verror(t.error, VERROR_MIN_RATE.file, VERROR_MIN_RATE.line, VERROR_MIN_RATE.func);
+      out.verror = verrorOf(t.error, false, o.ioengine);
       const what = o.rateMin.some((x) => x > 0)
         ? `rate_min=${o.rateMin.filter((x) => x > 0)[0]}B/s`
         : `rate_iops_min=${o.rateIopsMin.filter((x) => x > 0)[0]}`;

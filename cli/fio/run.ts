@@ -35,7 +35,12 @@ export function planRuns(
   jobs: FioJobOpts[],
   profile?: string,
 ): { machine: FioMachine; groups: FioJobOpts[][] }[] {
-  return groupJobs(jobs).map((groups) => ({ machine: machineOf(groups, profile), groups }));
+  let first = 0;
+  return groupJobs(jobs).map((groups) => {
+    const machine = machineOf(groups, profile, first);
+    first += machine.threads.length;
+    return { machine, groups };
+  });
 }
 
 function entriesOf(m: FioMachine, r: RunResult, groups: FioJobOpts[][], firstGroup: number): EntryReport[] {

@@ -4,15 +4,17 @@
  * and the kernel's order of checks for IORING_REGISTER_BUFFERS,
  * IORING_REGISTER_BUFFERS2 (sparse), IORING_REGISTER_BUFFERS_UPDATE (iovecs,
  * or with IORING_RSRC_UPDATE_EXTENDED the 80-byte struct io_uring_regbuf
- * descriptors) and IORING_UNREGISTER_BUFFERS.
+ * descriptors) and IORING_UNREGISTER_BUFFERS; IORING_REGISTER_FILES and
+ * IORING_UNREGISTER_FILES.
  *
  * The arguments are read from the machine's memory, as the kernel copies
  * them from user memory. What every I/O reads — the buffer table, pinned
  * page lists, dma-buf tokens — stays in Wasm (asm/io_uring/rsrc.ts); this
  * module decides and then installs entries through narrow primitives
  * (`io_buffer_table_alloc`, `io_buffers_pin`, `io_buffer_pin`,
- * `io_buffer_clear`, `io_buffer_install_dmabuf`), a few crossings per
- * registration call and none per I/O.
+ * `io_buffer_clear`, `io_buffer_install_dmabuf`, `io_files_install`), a few
+ * crossings per registration call (one more per file descriptor a call
+ * names, as the kernel's fget) and none per I/O.
  *
  * @module
  */
@@ -27,9 +29,11 @@ import {
   EOVERFLOW,
   EPERM,
   FT_BLKDEV,
+  FT_RING,
   FT_STACKED,
   IO_REGBUF_TYPE_DMABUF,
   IO_REGBUF_TYPE_EMPTY,
+  IORING_MAX_FIXED_FILES,
   IORING_MAX_REG_BUFFERS,
   IORING_RSRC_UPDATE_EXTENDED,
   IOVEC_BASE,
@@ -87,7 +91,8 @@ function iovecAt(view: DataView, iov: number, i: number): [bigint, bigint] {
  * __io_sqe_buffers_update (and io_sqe_buffers_register's loop) for `nr`
  * iovecs at `iov` into slots from `offset`: each validated, then pinned (base
  * 0 and length 0 empties a slot). The valid prefix goes to Wasm in one call.
- * Returns the number installed when all were, else `[done, error]`.
+ * Returns `[done, 0]` when all were installed, else `[done, error]` with the
+ * error of the first one that was not.
  */
 function applyIovecs(k: KernelState, id: number, offset: number, iov: number, nr: number): [number, number] {
   let valid = 0;
@@ -282,4 +287,35 @@ function ioRegbufDmabuf(k: KernelState, id: number, slot: number, r: Regbuf): nu
   // goes down to every member, one attachment and map each.
   if (stacked && !k.stackedForwarding[target.obj]) return -EINVAL;
   return w.io_buffer_install_dmabuf(id, slot, r.dmabufFd, r.targetFd);
+}
+
+/**
+ * io_sqe_files_register (IORING_REGISTER_FILES): `nr` descriptors (i32) at
+ * `fds`, -1 an empty slot. In the kernel's order: no ring -EBADF, a table
+ * already -EBUSY, `nr` 0 or past IORING_MAX_FIXED_FILES -EINVAL; each
+ * descriptor open (-EBADF) and not an io_uring (-EBADF: io_is_uring_fops, it
+ * could hold a reference to its own ring); then the table of file
+ * references (-EMFILE when none is left). 0 or -errno.
+ */
+export function ioSqeFilesRegister(k: KernelState, id: number, fds: number, nr: number): number {
+  const count = w.io_rsrc_file_count(id);
+  if (count < 0) return count;
+  if (count !== 0) return -EBUSY;
+  if (nr === 0 || nr > IORING_MAX_FIXED_FILES) return -EINVAL;
+  for (let i = 0; i < nr; i++) {
+    const fd = k.view.getInt32(fds + 4 * i, true);
+    if (fd === -1) continue;
+    const f = fget(k.view, fd);
+    if (f === null || f.type === FT_RING) return -EBADF;
+  }
+  return w.io_files_install(id, fds, nr);
+}
+
+/** io_sqe_files_unregister: 0, -EBADF (no ring) or -ENXIO (no table). */
+export function ioSqeFilesUnregister(id: number): number {
+  const count = w.io_rsrc_file_count(id);
+  if (count < 0) return count;
+  if (count === 0) return -ENXIO;
+  w.io_files_free(id);
+  return 0;
 }

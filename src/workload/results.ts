@@ -23,7 +23,7 @@ import {
 } from "./stat_index.ts";
 import { securityReport } from "../security.ts";
 import { latencyStats } from "./latency.ts";
-import { readThreadResults } from "../workload_fio.ts";
+import { readThreadResults, readVerifyFailures } from "../workload_fio.ts";
 import {
   CPU_LAYER,
   DMABUF_COUNTER,
@@ -100,7 +100,11 @@ export function collectResult(
     result.trace = readTrace(sys);
     result.traceDropped = w.trace_dropped();
   }
-  if (job.fio) result.fioThreads = readThreadResults(job.fio, t0, sampleTimes(sys));
+  if (job.fio) {
+    result.fioThreads = readThreadResults(job.fio, t0, sampleTimes(sys));
+    const verify = readVerifyFailures();
+    if (verify.total > 0) result.fioVerifyFailures = verify;
+  }
   return result;
 }
 
