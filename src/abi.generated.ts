@@ -975,6 +975,10 @@ export interface WlVerifyConfig {
   piecesMax: number;
   /** The thread's buffers (one per SQ slot): each I/O in flight owns one until it is reaped, as fio's io_u does. */
   buffers: number;
+  /** verify_backlog: read back a batch once this many writes are not yet verified (0: all after the writes). */
+  backlog: number;
+  /** verify_backlog_batch: reads per batch (0: the backlog). */
+  backlogBatch: number;
   /** Blocks of the thread's random map (random writes; 0: sequential). */
   mapBlocks: number;
   /** The verify seeds' generator seed. */
@@ -983,7 +987,7 @@ export interface WlVerifyConfig {
 /** Layout of struct wl_verify_config. */
 export const WL_VERIFY_CONFIG: StructLayout<WlVerifyConfig> = {
   name: "wl_verify_config",
-  size: 48,
+  size: 56,
   fields: [
     { key: "type", field: "type", offset: 0, type: "i32" },
     { key: "intervalBytes", field: "interval_bytes", offset: 4, type: "u32" },
@@ -994,8 +998,10 @@ export const WL_VERIFY_CONFIG: StructLayout<WlVerifyConfig> = {
     { key: "threadNumber", field: "thread_number", offset: 16, type: "u32" },
     { key: "piecesMax", field: "pieces_max", offset: 20, type: "u32" },
     { key: "buffers", field: "buffers", offset: 24, type: "u32" },
-    { key: "mapBlocks", field: "map_blocks", offset: 32, type: "f64" },
-    { key: "seed", field: "seed", offset: 40, type: "f64" },
+    { key: "backlog", field: "backlog", offset: 28, type: "u32" },
+    { key: "backlogBatch", field: "backlog_batch", offset: 32, type: "u32" },
+    { key: "mapBlocks", field: "map_blocks", offset: 40, type: "f64" },
+    { key: "seed", field: "seed", offset: 48, type: "f64" },
   ],
 };
 

@@ -109,14 +109,14 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
         list?.forEach((e, i) => w.wl_thread_ignore_error(t, type, i, e))
       );
     }
-    if (j.verify) applyThreadVerify(t, j.verify, j.ios, seed);
+    if (j.verify) applyThreadVerify(t, j, j.verify, seed);
     if (j.offsets) applyThreadOffsets(t, j.offsets, seed);
     if (j.pace) applyThreadPace(t, j.pace, seed);
   });
 }
 
-/** Thread `t`'s fio verify settings and pattern; `ios` (its I/O count) bounds the writes it logs. */
-function applyThreadVerify(t: number, v: FioThreadVerify, ios: number, seed: number): void {
+/** Thread `t`'s fio verify settings and pattern (`j`'s I/O count and error settings bound the writes it logs). */
+function applyThreadVerify(t: number, j: FioThreadJob, v: FioThreadVerify, seed: number): void {
   w.wl_thread_verify(
     t,
     structArg(WL_VERIFY_CONFIG, {
@@ -127,10 +127,12 @@ function applyThreadVerify(t: number, v: FioThreadVerify, ios: number, seed: num
       doVerify: v.doVerify,
       checkNumberio: v.checkNumberio,
       threadNumber: v.threadNumber,
-      // Every write is logged: the I/O count bounds them.
-      piecesMax: ios,
+      // Every write is logged: the I/O count bounds them, or the size limit when failed writes are made up.
+      piecesMax: Math.max(j.ios, j.errors ? Math.min(j.errors.retryCapIos, 2 ** 32 - 1) : 0),
       mapBlocks: v.mapBlocks,
       buffers: v.buffers,
+      backlog: v.backlog,
+      backlogBatch: v.backlogBatch,
       seed,
     }),
     WL_VERIFY_CONFIG.size,

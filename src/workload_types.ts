@@ -169,6 +169,10 @@ export interface FioThreadVerify {
   mapBlocks: number;
   /** The thread's buffers (a power of two at least the run's deepest queue, as the loop lays them out). */
   buffers: number;
+  /** verify_backlog (0: read back after all writes). */
+  backlog: number;
+  /** verify_backlog_batch (0: the backlog). */
+  backlogBatch: number;
   /** A test hook: [N, BYTE] flips byte BYTE of the N-th write (from 1) after its checksum is computed. */
   corrupt?: [number, number];
 }

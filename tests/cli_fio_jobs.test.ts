@@ -149,10 +149,10 @@ Deno.test("dmasim fio flags buffered I/O and approximated engines, refuses what 
     await Deno.writeTextFile(`${dir}/d.fio`, "[b]\nrw=randread\nnumber_ios=200\ndirect=1\n");
     const d = JSON.parse((await dmasim(["fio", "--output-format=json", `${dir}/d.fio`])).stdout);
     check(jb.jobs[0].read.iops <= d.jobs[0].read.iops * 1.01, "buffered is not faster than direct", b);
-    await Deno.writeTextFile(`${dir}/v.fio`, "[v]\nverify_backlog=16\n");
+    await Deno.writeTextFile(`${dir}/v.fio`, "[v]\nverify_only=1\n");
     const v = await dmasim(["fio", `${dir}/v.fio`]);
     check(
-      v.code === 2 && v.stderr.includes('v.fio:2: option "verify_backlog" is not modelled by dmasim'),
+      v.code === 2 && v.stderr.includes('v.fio:2: option "verify_only" is not modelled by dmasim'),
       "not modelled",
       v,
     );

@@ -371,6 +371,36 @@ Deno.test("dmasim fio verify prints what real fio 3.33 prints: a clean pass, and
     const pidLine = (s: string) =>
       s.split("\n").find((l) => l.startsWith("fio: pid="))?.replace(/pid=\d+/, "pid=0");
     check(pidLine(simBad.stdout) === pidLine(badOut), `fio's thread line: ${pidLine(badOut)}`, simBad);
+    // verify_backlog=16: both find the 20th block's flipped byte after 32 writes and 20 reads.
+    await Deno.writeTextFile(
+      `${dir}/rb.fio`,
+      job("psync", `${dir}/vf`, "verify_backlog=16\n").replace("iodepth=8", "iodepth=1"),
+    );
+    await Deno.writeTextFile(
+      `${dir}/sb.fio`,
+      job("psync", "/dev/nvme0n1", "verify_backlog=16\ndmasim_corrupt_write=20:100\n").replace(
+        "iodepth=8",
+        "iodepth=1",
+      ),
+    );
+    await Deno.remove(`${dir}/vf`).catch(() => {});
+    const rb = await new Deno.Command("fio", {
+      args: ["--output-format=json", "rb.fio"],
+      cwd: dir,
+      env: { ...env, CORRUPT_NTH: "20" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const rbOut = new TextDecoder().decode(rb.stdout);
+    const rj = JSON.parse(rbOut.slice(rbOut.indexOf("{"))).jobs[0];
+    const sb = await dmasim(["fio", "-q", "--output-format=json", `${dir}/sb.fio`]);
+    const sj = JSON.parse(sb.stdout.slice(sb.stdout.indexOf("{"))).jobs[0];
+    check(
+      rj.error === 84 && sj.error === 84 && rj.write.total_ios === sj.write.total_ios &&
+        rj.read.total_ios === sj.read.total_ios,
+      `verify_backlog: fio ${rj.write.total_ios} writes, ${rj.read.total_ios} reads`,
+      sb,
+    );
     const want2 = shapes(badOut).filter((l) => !/^ {2}[vs]da/.test(l) && !/^v: Laying out/.test(l));
     const got2 = shapes(simBad.stdout).filter((l) => !l.startsWith("  nvme"));
     const at2 = want2.findIndex((l, i) => l !== got2[i]);

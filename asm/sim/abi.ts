@@ -258,6 +258,10 @@
   pieces_max: u32;
   /** The thread's buffers (one per SQ slot): each I/O in flight owns one until it is reaped, as fio's io_u does. */
   buffers: u32;
+  /** verify_backlog: read back a batch once this many writes are not yet verified (0: all after the writes). */
+  backlog: u32;
+  /** verify_backlog_batch: reads per batch (0: the backlog). */
+  backlog_batch: u32;
   /** Blocks of the thread's random map (random writes; 0: sequential). */
   map_blocks: f64;
   /** The verify seeds' generator seed. */

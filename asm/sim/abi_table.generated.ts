@@ -401,8 +401,10 @@ export function abi_struct_offset(s: i32, f: i32): i32 {
       case 6: return <i32>offsetof<wl_verify_config>("thread_number");
       case 7: return <i32>offsetof<wl_verify_config>("pieces_max");
       case 8: return <i32>offsetof<wl_verify_config>("buffers");
-      case 9: return <i32>offsetof<wl_verify_config>("map_blocks");
-      case 10: return <i32>offsetof<wl_verify_config>("seed");
+      case 9: return <i32>offsetof<wl_verify_config>("backlog");
+      case 10: return <i32>offsetof<wl_verify_config>("backlog_batch");
+      case 11: return <i32>offsetof<wl_verify_config>("map_blocks");
+      case 12: return <i32>offsetof<wl_verify_config>("seed");
     }
   }
   if (s == 7) {
@@ -555,8 +557,10 @@ export function abi_struct_get(s: i32, f: i32, p: usize): f64 {
       case 6: return <f64>c.thread_number;
       case 7: return <f64>c.pieces_max;
       case 8: return <f64>c.buffers;
-      case 9: return <f64>c.map_blocks;
-      case 10: return <f64>c.seed;
+      case 9: return <f64>c.backlog;
+      case 10: return <f64>c.backlog_batch;
+      case 11: return <f64>c.map_blocks;
+      case 12: return <f64>c.seed;
     }
   }
   if (s == 7) {

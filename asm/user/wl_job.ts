@@ -787,7 +787,16 @@ export function wl_job_errlog(t: i32, i: i32, w: i32): f64 {
 /** Bytes of the verify pattern kept per thread (fio's verify_pattern). */
 export const VPAT_MAX: i32 = 64;
 /** A logged piece: offset u64, seed u64, length u32, write number u32. */
-const VPIECE_BYTES: usize = 24;
+const VPIECE_BYTES: usize = 32; // offset u64, seed u64, length u32 (0: dropped), numberio u32, flags u32, pad
+/** A piece's write is still in flight (fio's IP_F_IN_FLIGHT). */
+const VP_IN_FLIGHT: u32 = 1;
+/** Pieces logged and not read back nor dropped (fio's io_hist_len). */
+const jt_vhist = new StaticArray<u32>(THREADS_MAX);
+/** verify_backlog (0: none), verify_backlog_batch (0: the backlog), the batch's reads left, the last completed direction. */
+const jt_vbacklog = new StaticArray<u32>(THREADS_MAX);
+const jt_vbatch = new StaticArray<u32>(THREADS_MAX);
+const jt_vbatch_left = new StaticArray<u32>(THREADS_MAX);
+const jt_vlast_dir = new StaticArray<i32>(THREADS_MAX);
 export const jt_vtype = new StaticArray<i32>(THREADS_MAX); // verify.ts VERIFY_*; 0: none
 export const jt_vinterval = new StaticArray<u32>(THREADS_MAX);
 export const jt_voffset = new StaticArray<u32>(THREADS_MAX);
@@ -804,8 +813,6 @@ const jt_vcur = new StaticArray<u32>(THREADS_MAX); // next piece to read back
 export const jt_vphase = new StaticArray<bool>(THREADS_MAX);
 /** When the thread began reading back, ns (fio's read runtime of a write job counts from there). */
 export const jt_vstart_ns = new StaticArray<u64>(THREADS_MAX);
-/** The thread has read its pieces back (it ends when they are reaped). */
-export const jt_vdone = new StaticArray<bool>(THREADS_MAX);
 const jt_vwrites = new StaticArray<u32>(THREADS_MAX); // writes issued: fio's io_issues[DDIR_WRITE], the next numberio
 const jt_vrng = new StaticArray<u64>(THREADS_MAX); // the seeds' generator (fio's verify_state)
 const jt_vlog = new StaticArray<usize>(THREADS_MAX);
@@ -826,9 +833,11 @@ const TAG_PIECE_BYTES: usize = 16;
  */
 export function job_set_verify(
   t: i32, type: i32, interval: u32, voffset: u32, fatal: bool, do_verify: bool, check_nr: bool, thread: u32,
-  cap: u32, map_blocks: u64, seed: u64, buffers: u32,
+  cap: u32, map_blocks: u64, seed: u64, buffers: u32, backlog: u32, batch: u32,
 ): void {
   unchecked((jt_vbufs[t] = buffers));
+  unchecked((jt_vbacklog[t] = backlog));
+  unchecked((jt_vbatch[t] = batch));
   unchecked((jt_vtype[t] = type));
   unchecked((jt_vinterval[t] = interval));
   unchecked((jt_voffset[t] = voffset));
@@ -855,8 +864,12 @@ export function job_reset_verify(t: i32): void {
   unchecked((jt_vcap[t] = 0));
   unchecked((jt_vn[t] = 0));
   unchecked((jt_vcur[t] = 0));
+  unchecked((jt_vhist[t] = 0));
+  unchecked((jt_vbacklog[t] = 0));
+  unchecked((jt_vbatch_left[t] = 0));
+  // fio's td->last_ddir starts at 0, DDIR_READ: no batch before a write has completed.
+  unchecked((jt_vlast_dir[t] = DIR_READ));
   unchecked((jt_vphase[t] = false));
-  unchecked((jt_vdone[t] = false));
   unchecked((jt_vwrites[t] = 0));
   unchecked((jt_vlog[t] = 0));
   unchecked((jt_vmap[t] = 0));
@@ -952,7 +965,7 @@ export function vmap_take(t: i32, b: u64): u64 {
   return j;
 }
 
-/** Log a write of thread `t` (off, len, seed); returns its write number (fio's numberio). */
+/** Log a write of thread `t` (off, len, seed), in flight until it completes; returns its write number (numberio). */
 export function verify_log_write(t: i32, off: u64, len: u32, seed: u64): u32 {
   const nr = unchecked(jt_vwrites[t]);
   unchecked((jt_vwrites[t] = nr + 1));
@@ -963,26 +976,80 @@ export function verify_log_write(t: i32, off: u64, len: u32, seed: u64): u32 {
   store<u64>(p + 8, seed);
   store<u32>(p + 16, len);
   store<u32>(p + 20, nr);
+  store<u32>(p + 24, VP_IN_FLIGHT);
   unchecked((jt_vn[t] = n + 1));
+  unchecked((jt_vhist[t] += 1));
   return nr;
 }
 
-/** Start thread `t`'s read-back at `now_ns` if it verifies and has not: the pieces to read (0: nothing to verify). */
-export function verify_begin(t: i32, now_ns: u64): u32 {
-  if (unchecked(jt_vtype[t]) == 0 || !unchecked(jt_vdo[t]) || unchecked(jt_vphase[t]) || unchecked(jt_vdone[t])) return 0;
-  if (unchecked(jt_vn[t]) == 0) return 0;
-  unchecked((jt_vphase[t] = true));
-  unchecked((jt_vstart_ns[t] = now_ns));
-  unchecked((jt_vcur[t] = 0));
-  return unchecked(jt_vn[t]);
+/** Logged write `i` of thread `t` completed: it may be read back now (fio clears IP_F_IN_FLIGHT). */
+export function verify_landed(t: i32, i: u32): void {
+  store<u32>(unchecked(jt_vlog[t]) + <usize>i * VPIECE_BYTES + 24, 0);
 }
 
-/** The next piece thread `t` reads back (its index); the caller has checked one is left. */
-export function verify_next(t: i32): u32 {
-  const i = unchecked(jt_vcur[t]);
-  unchecked((jt_vcur[t] = i + 1));
-  if (i + 1 >= unchecked(jt_vn[t])) unchecked((jt_vdone[t] = true));
+/** Logged write `i` of thread `t` failed: fio removes it from the verification list (unlog_io_piece). */
+export function verify_drop(t: i32, i: u32): void {
+  store<u32>(unchecked(jt_vlog[t]) + <usize>i * VPIECE_BYTES + 16, 0);
+  unchecked((jt_vhist[t] -= 1));
+}
+
+/** Start thread `t`'s read-back at `now_ns` if it verifies and has not: the pieces left to read (0: none). */
+export function verify_begin(t: i32, now_ns: u64): u32 {
+  if (unchecked(jt_vtype[t]) == 0 || !unchecked(jt_vdo[t]) || unchecked(jt_vphase[t])) return 0;
+  const left = unchecked(jt_vhist[t]);
+  if (left == 0) return 0;
+  unchecked((jt_vphase[t] = true));
+  unchecked((jt_vstart_ns[t] = now_ns));
+  return left;
+}
+
+/** The oldest piece not read back yet, skipping dropped ones (the head of fio's io_hist_list), or vn. */
+function verify_head(t: i32): u32 {
+  let i = unchecked(jt_vcur[t]);
+  const n = unchecked(jt_vn[t]);
+  while (i < n && load<u32>(unchecked(jt_vlog[t]) + <usize>i * VPIECE_BYTES + 16) == 0) i++;
+  unchecked((jt_vcur[t] = i));
   return i;
+}
+
+/** The next piece thread `t` reads back (get_next_verify); the caller has checked one is left. */
+export function verify_next(t: i32): u32 {
+  const i = verify_head(t);
+  if (i >= unchecked(jt_vn[t])) fail(SIM_ERR_INVARIANT, <i64>i);
+  unchecked((jt_vcur[t] = i + 1));
+  unchecked((jt_vhist[t] -= 1));
+  return i;
+}
+
+/**
+ * fio's check_get_verify (verify_backlog) for thread `t` about to issue
+ * in its write phase: when the pieces not yet read back reach a multiple
+ * of the backlog (and the last I/O completed was not a read), a batch of
+ * reads of the oldest begins; a piece whose write is still in flight is not
+ * read yet (get_next_verify finds nothing, and a write goes instead).
+ * Returns the piece to read back, or 0xFFFFFFFF.
+ */
+export function verify_backlog_next(t: i32): u32 {
+  const backlog = unchecked(jt_vbacklog[t]);
+  const hist = unchecked(jt_vhist[t]);
+  if (backlog == 0 || hist == 0) return 0xFFFFFFFF;
+  let get = unchecked(jt_vbatch_left[t]) > 0;
+  if (!get && hist % backlog == 0 && unchecked(jt_vlast_dir[t]) != DIR_READ) {
+    unchecked((jt_vbatch_left[t] = unchecked(jt_vbatch[t]) > 0 ? unchecked(jt_vbatch[t]) : backlog));
+    get = true;
+  }
+  if (!get) return 0xFFFFFFFF;
+  const i = verify_head(t);
+  if (i >= unchecked(jt_vn[t]) || load<u32>(unchecked(jt_vlog[t]) + <usize>i * VPIECE_BYTES + 24) != 0) {
+    return 0xFFFFFFFF;
+  }
+  unchecked((jt_vbatch_left[t] -= 1));
+  return verify_next(t);
+}
+
+/** The direction of thread `t`'s last completed I/O (fio's td->last_ddir, which check_get_verify reads). */
+export function verify_completed(t: i32, dir: i32): void {
+  unchecked((jt_vlast_dir[t] = dir));
 }
 
 /** Piece `i` of thread `t`: its offset. */

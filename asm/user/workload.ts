@@ -43,6 +43,7 @@ import {
   jt_vinterval, jt_voffset, jt_vfatal, jt_vcheck_nr, jt_vthread, jt_vpat, jt_vpatlen, VPAT_MAX, verify_begin,
   verify_next, verify_seed, verify_log_write, vmap_take, vpiece_len, vpiece_off, vpiece_seed, vpiece_nr,
   tag_set_piece, tag_piece_of, tag_set_buf, tag_buf, jt_vcorrupt_nr, jt_vcorrupt_at, vbuf_take, vbuf_put,
+  verify_drop, verify_landed, verify_backlog_next, verify_completed,
 } from "./wl_job";
 import { verify_check, verify_fill, vlog_reset } from "./verify";
 import { mm_read, mm_write } from "../mm/mm";
@@ -341,7 +342,7 @@ export function wl_thread_verify(t: i32, cfg: usize, cfg_bytes: u32): void {
   const v = changetype<wl_verify_config>(cfg);
   job_set_verify(
     t, v.type, v.interval_bytes, v.header_offset_bytes, v.fatal, v.do_verify, v.check_numberio, v.thread_number,
-    v.pieces_max, <u64>v.map_blocks, <u64>v.seed, v.buffers,
+    v.pieces_max, <u64>v.map_blocks, <u64>v.seed, v.buffers, v.backlog, v.backlog_batch,
   );
   any_verify = true;
 }
@@ -425,6 +426,12 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
     if (unchecked(jt_vphase[t])) {
       // fio's do_verify: read the next logged write back (get_next_verify), at its offset and length.
       piece = verify_next(t);
+    } else if (unchecked(jt_vtype[t]) != 0) {
+      // verify_backlog: a batch of read-backs between writes; the read does not count toward the writes.
+      piece = verify_backlog_next(t);
+      if (piece != 0xFFFFFFFF) unchecked((jt_target[t] += 1));
+    }
+    if (piece != 0xFFFFFFFF) {
       dir = DIR_READ;
       len = vpiece_len(t, piece);
       off = vpiece_off(t, piece);
@@ -481,6 +488,8 @@ function verify_prep(t: i32, tag: u32, dir: i32, buf: u64, off: u64, len: u32): 
   if (dir != DIR_WRITE) return;
   const seed = verify_seed(t);
   const nr = verify_log_write(t, off, len, seed);
+  // Each write is logged once, so its piece is its write number: a failed write is dropped by it.
+  tag_set_piece(t, tag, nr);
   verify_fill(
     verify_scratch, len, unchecked(jt_vtype[t]), unchecked(jt_vinterval[t]), unchecked(jt_voffset[t]), seed, off,
     unchecked(core_time[t]), unchecked(jt_vthread[t]), nr, changetype<usize>(jt_vpat) + <usize>(t * VPAT_MAX),
@@ -596,7 +605,14 @@ function reap(t: i32): u32 {
     } else {
       // The read's check needs its tag, which tag_put below frees; then its buffer is free.
       if (any_verify && unchecked(jt_vtype[t]) != 0) {
-        if (ok && tag_dir(t, tag) == DIR_READ) verify_done(t, tag);
+        const d = tag_dir(t, tag);
+        if (ok && d == DIR_READ) verify_done(t, tag);
+        // io_completed: a write done may be read back; a failed one leaves the verification list (unlog_io_piece).
+        if (d == DIR_WRITE) {
+          if (ok) verify_landed(t, tag_piece_of(t, tag));
+          else verify_drop(t, tag_piece_of(t, tag));
+        }
+        verify_completed(t, d);
         vbuf_put(t, tag);
       }
       if (ok) wl_bytes += <u64>res;

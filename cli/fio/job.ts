@@ -178,6 +178,10 @@ export interface FioJobOpts {
   verifyPattern: number[];
   /** verify_fatal=. */
   verifyFatal: boolean;
+  /** verify_backlog= (0: read back after all writes). */
+  verifyBacklog: number;
+  /** verify_backlog_batch= (0: the backlog). */
+  verifyBacklogBatch: number;
   /** dmasim_corrupt_write=N:BYTE, a test hook: the N-th write's byte BYTE is flipped after its checksum. */
   corruptWrite?: [number, number];
 }
@@ -242,6 +246,8 @@ function defaults(s: FioSection, kbBase: 1000 | 1024): FioJobOpts {
     verifyOffset: 0,
     verifyPattern: [],
     verifyFatal: false,
+    verifyBacklog: 0,
+    verifyBacklogBatch: 0,
   };
 }
 

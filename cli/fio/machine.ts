@@ -492,6 +492,8 @@ function verifyThreads(
       pattern: o.verifyPattern,
       mapBlocks: f.random ? Math.floor((f.rangeBytes - bsW) / bsW) + 1 : 0,
       buffers: 0,
+      backlog: o.verifyBacklog,
+      backlogBatch: o.verifyBacklogBatch,
       ...(o.corruptWrite ? { corrupt: o.corruptWrite } : {}),
     };
   });

@@ -365,6 +365,13 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
         ? refuse(at, "verify_async", "verify threads (checks run in the job's thread; use verify_async=0)")
         : 0,
   },
+  verify_backlog: { kind: "int", min: 0, max: 2 ** 31, apply: (o, v) => o.verifyBacklog = v as number },
+  verify_backlog_batch: {
+    kind: "int",
+    min: 0,
+    max: 2 ** 31,
+    apply: (o, v) => o.verifyBacklogBatch = v as number,
+  },
   verifysort: { kind: "bool", apply: none },
   verifysort_nr: { kind: "int", min: 0, max: 1 << 20, apply: none },
   dmasim_corrupt_write: {
@@ -392,8 +399,6 @@ export const FIO_OPTIONS: Record<string, FioOptSpec> = {
 /** fio options dmasim does not model, and why (refused as "not modelled"). */
 export const NOT_MODELLED: Record<string, string> = {
   offset_increment: "per-job offset steps",
-  verify_backlog: "verifying while writing (dmasim reads the writes back after them)",
-  verify_backlog_batch: "verifying while writing (dmasim reads the writes back after them)",
   verify_only: "verifying an earlier run's data (each run's drives start empty)",
   verify_state_load: "verify state files",
   trim_percentage: "trims",
