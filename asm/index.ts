@@ -2,7 +2,16 @@
 // entry lays the machine out (machine_init) and exports the data path's
 // control points. TypeScript crosses this boundary per batch, never per event.
 
-import { storage_config } from "./sim/abi";
+import {
+  DMABUF_COUNTER_NR, GPU_COUNTER_COPIES, SIM_ABORT_FILE, SIM_ABORT_MSG, GPU_COUNTER_HOST_MEM_BYTES, GPU_COUNTER_LINK_BYTES, IOMMU_COUNTER_FAULTS,
+  IOMMU_COUNTER_FQ_FLUSHES, IOMMU_COUNTER_INVALIDATIONS, IOMMU_COUNTER_IOTLB_HITS, IOMMU_COUNTER_IOTLB_MISSES,
+  IOMMU_COUNTER_IOVA_CACHE_HITS, IOMMU_COUNTER_IOVA_TREE_ALLOCS, IOMMU_COUNTER_MAPS, IOMMU_COUNTER_NR,
+  IOMMU_COUNTER_PTE_WRITES, IOMMU_COUNTER_STALE_HITS, IOMMU_COUNTER_UNMAPS, IOMMU_COUNTER_WALKS,
+  IOMMU_UNIT_STAT_WORDS, SNAP_CTRL, SNAP_CTRL_BUSY_NS, SNAP_CTRL_CMDS, SNAP_CTRL_LINK_BUSY_NS, SNAP_CTRL_WORDS,
+  SNAP_DMABUF, SNAP_IOMMU, SNAP_IOMMU_UNIT, ST_BYTES, ST_ERRORS, ST_HIST_BUCKETS, ST_IOS, ST_LAT_MAX_NS,
+  ST_LAT_MIN_NS, ST_LAT_SQ_SUM, ST_LAT_SUM_NS, storage_config, SWIOTLB_COUNTER_BOUNCES, SWIOTLB_COUNTER_COPIED_BYTES,
+} from "./sim/abi";
+import { IOMMU_UNITS_MAX } from "./iommu/iommu";
 import {
   abi_struct_check, bound, clear_error, INV_COUNT, sim_abort_file, sim_abort_line, sim_abort_msg, sim_error, sim_error_arg, sim_invariant,
   fail, SIM_ERR_MACHINE_SIZE,
@@ -26,11 +35,11 @@ import { gpu_init } from "./hw/gpu";
 export { gpu_setup } from "./hw/gpu";
 import { gpu_copies, gpu_link_bytes, host_mem_bytes } from "./hw/gpu";
 
-/** GPU and host-memory counters: 0 copies, 1 bytes through host memory, 2 + g bytes over GPU g's link. */
+/** GPU and host-memory counters (GPU_COUNTER_*): copies, bytes through host memory, bytes over GPU g's link at LINK_BYTES + g. */
 export function gpu_counter(i: i32): f64 {
-  if (i == 0) return <f64>gpu_copies;
-  if (i == 1) return <f64>host_mem_bytes;
-  return <f64>unchecked(gpu_link_bytes[i - 2]);
+  if (i == GPU_COUNTER_COPIES) return <f64>gpu_copies;
+  if (i == GPU_COUNTER_HOST_MEM_BYTES) return <f64>host_mem_bytes;
+  return <f64>unchecked(gpu_link_bytes[i - GPU_COUNTER_LINK_BYTES]);
 }
 import { rw_init } from "./io_uring/rw";
 import { blk_init } from "./block/bio";
@@ -54,7 +63,7 @@ export { clear_error } from "./sim/errors";
 export { uapi_value } from "./sim/uapi_table.generated";
 export { abi_value, abi_struct_size, abi_struct_offset, abi_struct_get } from "./sim/abi_table.generated";
 export { mem_used, mem_capacity } from "./sim/mem";
-export { set_cost, COST_COUNT } from "./sim/costs";
+export { set_cost, cost_get, COST_COUNT } from "./sim/costs";
 export { LAYERS, ev_pending } from "./sim/engine";
 export {
   io_uring_setup, ring_live, ring_rings, ring_sqes, ring_sq_array, ring_fd, ring_core, ring_flags, ring_inflight,
@@ -76,11 +85,11 @@ export function sim_error_detail(): f64 {
 export function sim_error_invariant(): i32 {
   return sim_invariant;
 }
-/** Where the last assertion failed (debug build): 0 its message, 1 its file (string pointers), 2 its line. */
+/** Where the last assertion failed (debug build), by SIM_ABORT_*: its message, its file (string pointers), its line. */
 export function sim_abort_where(which: i32): usize {
-  if (which == 0) return sim_abort_msg;
-  if (which == 1) return sim_abort_file;
-  return <usize>sim_abort_line;
+  if (which == SIM_ABORT_MSG) return sim_abort_msg;
+  if (which == SIM_ABORT_FILE) return sim_abort_file;
+  return <usize>sim_abort_line; // SIM_ABORT_LINE
 }
 /** Named invariants there are (tests check src/wasm.ts names as many). */
 export function sim_invariant_count(): i32 {
@@ -98,17 +107,17 @@ export function selftest_dmabuf_put(d: i32): void {
 export function selftest_bound(count: u32, max: u32): void {
   bound(count, max, 1);
 }
-/** Run statistics as f64 (exact below 2^53). */
+/** Run statistics (ST_*) as f64 (exact below 2^53). */
 export function stat_get(which: i32): f64 {
   switch (which) {
-    case 0: return <f64>st_ios;
-    case 1: return <f64>st_bytes;
-    case 2: return <f64>st_errors;
-    case 3: return <f64>st_lat_sum_ns;
-    case 4: return <f64>st_lat_max_ns;
-    case 5: return st_lat_min_ns == u64.MAX_VALUE ? 0 : <f64>st_lat_min_ns;
-    case 6: return <f64>HIST_BUCKETS;
-    case 7: return st_lat_sq_sum;
+    case ST_IOS: return <f64>st_ios;
+    case ST_BYTES: return <f64>st_bytes;
+    case ST_ERRORS: return <f64>st_errors;
+    case ST_LAT_SUM_NS: return <f64>st_lat_sum_ns;
+    case ST_LAT_MAX_NS: return <f64>st_lat_max_ns;
+    case ST_LAT_MIN_NS: return st_lat_min_ns == u64.MAX_VALUE ? 0 : <f64>st_lat_min_ns;
+    case ST_HIST_BUCKETS: return <f64>HIST_BUCKETS;
+    case ST_LAT_SQ_SUM: return st_lat_sq_sum;
   }
   return 0;
 }
@@ -117,10 +126,10 @@ export { exposure_get } from "./iommu/exposure";
 export { nvme_poll_queues, nvme_retries, nvme_set_max_retries, nvme_set_untrusted } from "./nvme/pci";
 export { nvme_ctrl_set_media_error_dnr } from "./nvme/ctrl";
 import { swiotlb_bounces, swiotlb_copied_bytes, swiotlb_pad_bytes } from "./iommu/swiotlb";
-/** swiotlb counters: 0 requests bounced, 1 bytes copied, 2 padding bytes zeroed. */
+/** swiotlb counters (SWIOTLB_COUNTER_*): requests bounced, bytes copied, padding bytes zeroed. */
 export function swiotlb_counter(i: i32): f64 {
-  if (i == 0) return <f64>swiotlb_bounces;
-  if (i == 1) return <f64>swiotlb_copied_bytes;
+  if (i == SWIOTLB_COUNTER_BOUNCES) return <f64>swiotlb_bounces;
+  if (i == SWIOTLB_COUNTER_COPIED_BYTES) return <f64>swiotlb_copied_bytes;
   return <f64>swiotlb_pad_bytes;
 }
 export { dmabuf_set_policy, dmabuf_user_locked_bytes } from "./io_uring/dmabuf_token";
@@ -241,28 +250,35 @@ export function storage_init(cfg: usize, cfg_bytes: u32): void {
 }
 
 // Counter snapshots taken when a workload's measurement window opens.
-const snap_iommu = new StaticArray<f64>(12);
-const snap_dmabuf = new StaticArray<f64>(9);
-const snap_ctrl = new StaticArray<f64>(16 * 3);
-const snap_unit = new StaticArray<f64>(16 * 4);
+const snap_iommu = new StaticArray<f64>(IOMMU_COUNTER_NR);
+const snap_dmabuf = new StaticArray<f64>(DMABUF_COUNTER_NR);
+const snap_ctrl = new StaticArray<f64>(CTRLS_MAX * SNAP_CTRL_WORDS);
+const snap_unit = new StaticArray<f64>(IOMMU_UNITS_MAX * IOMMU_UNIT_STAT_WORDS);
 function take_snapshot(): void {
-  for (let u = 0; u < 16; u++) for (let k = 0; k < 4; k++) unchecked((snap_unit[u * 4 + k] = iommu_unit_stat(u, k)));
-  for (let i = 0; i < 12; i++) unchecked((snap_iommu[i] = iommu_counter(i)));
-  for (let i = 0; i < 9; i++) unchecked((snap_dmabuf[i] = dmabuf_counter(i)));
-  for (let c = 0; c < 16; c++) {
-    unchecked((snap_ctrl[c * 3] = nvme_ctrl_cmds(c)));
-    unchecked((snap_ctrl[c * 3 + 1] = nvme_ctrl_busy_ns(c)));
-    unchecked((snap_ctrl[c * 3 + 2] = nvme_link_busy_ns(c)));
+  for (let u = 0; u < IOMMU_UNITS_MAX; u++) {
+    for (let k = 0; k < IOMMU_UNIT_STAT_WORDS; k++) {
+      unchecked((snap_unit[u * IOMMU_UNIT_STAT_WORDS + k] = iommu_unit_stat(u, k)));
+    }
+  }
+  for (let i = 0; i < IOMMU_COUNTER_NR; i++) unchecked((snap_iommu[i] = iommu_counter(i)));
+  for (let i = 0; i < DMABUF_COUNTER_NR; i++) unchecked((snap_dmabuf[i] = dmabuf_counter(i)));
+  for (let c = 0; c < CTRLS_MAX; c++) {
+    const b = c * SNAP_CTRL_WORDS;
+    unchecked((snap_ctrl[b + SNAP_CTRL_CMDS] = nvme_ctrl_cmds(c)));
+    unchecked((snap_ctrl[b + SNAP_CTRL_BUSY_NS] = nvme_ctrl_busy_ns(c)));
+    unchecked((snap_ctrl[b + SNAP_CTRL_LINK_BUSY_NS] = nvme_link_busy_ns(c)));
   }
 }
 /**
- * Snapshot values: which 0 iommu, 1 dmabuf, 2 controller (i = c * 3 + k: cmds, busy ns, link busy ns),
- * 3 invalidation queue (i = unit * 4 + k, k as iommu_unit_stat).
+ * Snapshot values by group (SNAP_*): the IOMMU and dma-buf counters (i as their
+ * readers take it), per controller (i = c × SNAP_CTRL_WORDS + SNAP_CTRL_*) and
+ * per invalidation queue (i = unit × IOMMU_UNIT_STAT_WORDS + IOMMU_UNIT_STAT_*).
  */
 export function snap_get(which: i32, i: i32): f64 {
-  if (which == 0) return unchecked(snap_iommu[i]);
-  if (which == 1) return unchecked(snap_dmabuf[i]);
-  if (which == 3) return unchecked(snap_unit[i]);
+  if (which == SNAP_IOMMU) return unchecked(snap_iommu[i]);
+  if (which == SNAP_DMABUF) return unchecked(snap_dmabuf[i]);
+  if (which == SNAP_IOMMU_UNIT) return unchecked(snap_unit[i]);
+  assert(which == SNAP_CTRL, "snap_get: no such group");
   return unchecked(snap_ctrl[i]);
 }
 
@@ -296,21 +312,21 @@ export function stacked_open(s: i32, flags: u32): i32 {
   return fd_install(FT_STACKED, s, flags);
 }
 
-/** IOMMU counters by index (see src/system.ts IOMMU_COUNTERS). */
+/** IOMMU counters by index (IOMMU_COUNTER_*; src/system.ts IOMMU_COUNTERS names them). */
 export function iommu_counter(i: i32): f64 {
   switch (i) {
-    case 0: return <f64>iommu_maps;
-    case 1: return <f64>iommu_unmaps;
-    case 2: return <f64>iommu_invalidations;
-    case 3: return <f64>iommu_iotlb_hits;
-    case 4: return <f64>iommu_iotlb_misses;
-    case 5: return <f64>iommu_walks;
-    case 6: return <f64>iommu_faults;
-    case 7: return <f64>iommu_stale_hits;
-    case 8: return <f64>iommu_fq_flushes;
-    case 9: return <f64>iommu_iova_cache_hits;
-    case 10: return <f64>iommu_iova_tree_allocs;
-    case 11: return <f64>iommu_pte_writes;
+    case IOMMU_COUNTER_MAPS: return <f64>iommu_maps;
+    case IOMMU_COUNTER_UNMAPS: return <f64>iommu_unmaps;
+    case IOMMU_COUNTER_INVALIDATIONS: return <f64>iommu_invalidations;
+    case IOMMU_COUNTER_IOTLB_HITS: return <f64>iommu_iotlb_hits;
+    case IOMMU_COUNTER_IOTLB_MISSES: return <f64>iommu_iotlb_misses;
+    case IOMMU_COUNTER_WALKS: return <f64>iommu_walks;
+    case IOMMU_COUNTER_FAULTS: return <f64>iommu_faults;
+    case IOMMU_COUNTER_STALE_HITS: return <f64>iommu_stale_hits;
+    case IOMMU_COUNTER_FQ_FLUSHES: return <f64>iommu_fq_flushes;
+    case IOMMU_COUNTER_IOVA_CACHE_HITS: return <f64>iommu_iova_cache_hits;
+    case IOMMU_COUNTER_IOVA_TREE_ALLOCS: return <f64>iommu_iova_tree_allocs;
+    case IOMMU_COUNTER_PTE_WRITES: return <f64>iommu_pte_writes;
   }
   return 0;
 }

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { runUring } from "../src/workload.ts";
+import { runUring } from "../mod.ts";
 
 const ios = Number(Deno.args[0] ?? 100_000);
 const fmt = (x: number) => x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(0)} K`;

@@ -9,8 +9,7 @@
  *
  * @module
  */
-import { runUring } from "../src/workload.ts";
-import { resolveProfile } from "../src/profiles.ts";
+import { resolveProfile, runUring } from "../mod.ts";
 
 const ios = Number(Deno.args[0] ?? 200_000);
 const fmt = (x: number) => x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(0)} K`;

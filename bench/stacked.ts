@@ -12,9 +12,7 @@
  *
  * @module
  */
-import { OPTANE_P5800X } from "../src/profiles.ts";
-import { runUring } from "../src/workload.ts";
-import type { RunResult } from "../src/workload_types.ts";
+import { OPTANE_P5800X, type RunResult, runUring } from "../mod.ts";
 
 /** One row of the table: a stacked layout, a direction and an IOMMU mode, both buffer kinds. */
 export interface StackedRow {

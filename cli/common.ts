@@ -10,8 +10,7 @@ import { type Command, CommanderError } from "@commander-js/extra-typings";
 import cliProgress from "cli-progress";
 import Table from "cli-table3";
 import process from "node:process";
-import { type Profile, ProfileError } from "../src/profile.ts";
-import { PROFILES, resolveProfile } from "../src/profiles.ts";
+import { type Profile, ProfileError, PROFILES, resolveProfile } from "./engine.ts";
 
 /** Exit code of a successful run. */
 export const EXIT_OK = 0;

@@ -246,149 +246,189 @@ async function runHere<I, O>(inputs: readonly I[], opts: PoolOptions<I, O>): Pro
 }
 
 function runOnWorkers<I, O>(inputs: readonly I[], opts: PoolOptions<I, O>, jobs: number): Promise<O[]> {
-  const total = inputs.length;
-  const results: O[] = new Array(total);
-  const have: boolean[] = new Array(total).fill(false);
-  const fractions = new Map<number, number>(); // running task -> its progress
-  let next = 0; // next task to hand out
-  let delivered = 0; // results passed to onResult, in order
-  let done = 0;
-  let failedAt = Infinity; // lowest index that failed
-  let failure: Error | null = null;
-  let settled = false;
+  return new Promise<O[]>((resolve, reject) => new WorkerRun(inputs, opts, jobs, resolve, reject).start());
+}
 
-  return new Promise<O[]>((resolve, reject) => {
-    const workers: { w: Worker; task: number | null; alive: boolean }[] = [];
+/** A worker of a {@link WorkerRun}: the task it runs (null when idle) and whether it is still up. */
+interface WorkerSlot {
+  w: Worker;
+  task: number | null;
+  alive: boolean;
+}
 
-    const finish = () => {
-      if (settled) return;
-      settled = true;
-      for (const s of workers) {
-        s.alive = false;
-        s.w.terminate();
-      }
-      if (failure) reject(failure);
-      else resolve(results);
-    };
+/**
+ * One run of `inputs` on `jobs` workers: tasks handed out in order, results
+ * delivered to `onResult` in order, and the lowest-indexed failure the one
+ * reported (tasks after it are not started; those before it still finish).
+ */
+class WorkerRun<I, O> {
+  readonly #total: number;
+  readonly #results: O[];
+  readonly #have: boolean[];
+  readonly #fractions = new Map<number, number>(); // running task -> its progress
+  readonly #workers: WorkerSlot[] = [];
+  #next = 0; // next task to hand out
+  #delivered = 0; // results passed to onResult, in order
+  #done = 0;
+  #failedAt = Infinity; // lowest index that failed
+  #failure: Error | null = null;
+  #settled = false;
 
-    const progress = () => {
-      if (!opts.onProgress || settled) return;
-      let f = done;
-      for (const v of fractions.values()) f += v;
-      opts.onProgress({ fraction: f / total, done, total, running: fractions.size, workers: jobs });
-    };
+  /** A run that settles through `resolve` (every result, in order) or `reject` (the first failure). */
+  constructor(
+    private readonly inputs: readonly I[],
+    private readonly opts: PoolOptions<I, O>,
+    private readonly jobs: number,
+    private readonly resolve: (out: O[]) => void,
+    private readonly reject: (e: Error) => void,
+  ) {
+    this.#total = inputs.length;
+    this.#results = new Array(this.#total);
+    this.#have = new Array(this.#total).fill(false);
+  }
 
-    const fail = (index: number, e: Error) => {
-      if (index < failedAt) {
-        failedAt = index;
-        failure = e;
-      }
-    };
-
-    // Deliver results in order; stop at the first failure.
-    const deliver = () => {
-      while (delivered < total && delivered < failedAt && have[delivered]) {
-        try {
-          opts.onResult?.(results[delivered], delivered);
-        } catch (e) {
-          fail(delivered, e instanceof Error ? e : new Error(String(e)));
-          break;
-        }
-        delivered++;
-      }
-    };
-
-    // Done when every task before the failure (or every task) has an outcome.
-    const maybeFinish = () => {
-      deliver();
-      const need = failure ? failedAt : total;
-      if (delivered >= need) finish();
-      else if (!workers.some((s) => s.alive) && !settled) {
-        fail(
-          delivered,
-          taskError(new PoolWorkerError(delivered, "no worker left to run it"), delivered, opts),
-        );
-        finish();
-      }
-    };
-
-    const dispatch = (s: (typeof workers)[number]) => {
-      if (!s.alive || settled) return;
-      if (next >= total || next > failedAt) {
-        s.task = null;
-        return;
-      }
-      const index = next++;
-      s.task = index;
-      fractions.set(index, 0);
-      const msg: ToWorker = { kind: "task", index, input: inputs[index], progress: !!opts.onProgress };
-      s.w.postMessage(msg);
-    };
-
-    const died = (s: (typeof workers)[number], message: string) => {
-      if (!s.alive) return;
-      s.alive = false;
-      s.w.terminate();
-      if (s.task !== null) {
-        fractions.delete(s.task);
-        fail(s.task, taskError(new PoolWorkerError(s.task, message), s.task, opts));
-        s.task = null;
-      }
-      maybeFinish();
-    };
-
-    for (let k = 0; k < jobs; k++) {
+  /** Start the workers; each asks for a task when it is ready. */
+  start(): void {
+    for (let k = 0; k < this.jobs; k++) {
       let w: Worker;
       try {
-        w = new Worker(opts.worker.href, { type: "module" });
+        w = new Worker(this.opts.worker.href, { type: "module" });
       } catch (e) {
-        fail(
+        const next = this.#next;
+        this.#fail(
           next,
-          taskError(new PoolWorkerError(next, e instanceof Error ? e.message : String(e)), next, opts),
+          taskError(new PoolWorkerError(next, e instanceof Error ? e.message : String(e)), next, this.opts),
         );
-        finish();
+        this.#finish();
         return;
       }
-      const s = { w, task: null as number | null, alive: true };
-      workers.push(s);
-      w.onmessage = (ev: MessageEvent<FromWorker>) => {
-        if (settled || !s.alive) return;
-        const m = ev.data;
-        switch (m.kind) {
-          case "ready":
-            dispatch(s);
-            break;
-          case "progress":
-            if (fractions.has(m.index)) fractions.set(m.index, Math.max(0, Math.min(1, m.fraction)));
-            progress();
-            break;
-          case "result":
-            results[m.index] = m.output as O;
-            have[m.index] = true;
-            fractions.delete(m.index);
-            done++;
-            s.task = null;
-            progress();
-            dispatch(s);
-            maybeFinish();
-            break;
-          case "error":
-            fractions.delete(m.index);
-            fail(m.index, taskError(reviveError(m.error, opts.errorClasses), m.index, opts));
-            s.task = null;
-            dispatch(s);
-            maybeFinish();
-            break;
-          case "died":
-            died(s, m.message);
-            break;
-        }
-      };
+      const s: WorkerSlot = { w, task: null, alive: true };
+      this.#workers.push(s);
+      w.onmessage = (ev: MessageEvent<FromWorker>) => this.#onMessage(s, ev.data);
       w.onerror = (e: ErrorEvent) => {
         e.preventDefault(); // keep it from taking this thread down: the task fails instead
-        died(s, e.message);
+        this.#died(s, e.message);
       };
-      w.onmessageerror = () => died(s, "a message from the worker could not be read");
+      w.onmessageerror = () => this.#died(s, "a message from the worker could not be read");
     }
-  });
+  }
+
+  #onMessage(s: WorkerSlot, m: FromWorker): void {
+    if (this.#settled || !s.alive) return;
+    switch (m.kind) {
+      case "ready":
+        this.#dispatch(s);
+        break;
+      case "progress":
+        if (this.#fractions.has(m.index)) this.#fractions.set(m.index, Math.max(0, Math.min(1, m.fraction)));
+        this.#progress();
+        break;
+      case "result":
+        this.#results[m.index] = m.output as O;
+        this.#have[m.index] = true;
+        this.#fractions.delete(m.index);
+        this.#done++;
+        s.task = null;
+        this.#progress();
+        this.#dispatch(s);
+        this.#maybeFinish();
+        break;
+      case "error":
+        this.#fractions.delete(m.index);
+        this.#fail(m.index, taskError(reviveError(m.error, this.opts.errorClasses), m.index, this.opts));
+        s.task = null;
+        this.#dispatch(s);
+        this.#maybeFinish();
+        break;
+      case "died":
+        this.#died(s, m.message);
+        break;
+    }
+  }
+
+  #finish(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    for (const s of this.#workers) {
+      s.alive = false;
+      s.w.terminate();
+    }
+    if (this.#failure) this.reject(this.#failure);
+    else this.resolve(this.#results);
+  }
+
+  #progress(): void {
+    if (!this.opts.onProgress || this.#settled) return;
+    let f = this.#done;
+    for (const v of this.#fractions.values()) f += v;
+    this.opts.onProgress({
+      fraction: f / this.#total,
+      done: this.#done,
+      total: this.#total,
+      running: this.#fractions.size,
+      workers: this.jobs,
+    });
+  }
+
+  #fail(index: number, e: Error): void {
+    if (index < this.#failedAt) {
+      this.#failedAt = index;
+      this.#failure = e;
+    }
+  }
+
+  /** Deliver results in order; stop at the first failure. */
+  #deliver(): void {
+    while (this.#delivered < this.#total && this.#delivered < this.#failedAt && this.#have[this.#delivered]) {
+      try {
+        this.opts.onResult?.(this.#results[this.#delivered], this.#delivered);
+      } catch (e) {
+        this.#fail(this.#delivered, e instanceof Error ? e : new Error(String(e)));
+        break;
+      }
+      this.#delivered++;
+    }
+  }
+
+  /** Done when every task before the failure (or every task) has an outcome. */
+  #maybeFinish(): void {
+    this.#deliver();
+    const need = this.#failure ? this.#failedAt : this.#total;
+    if (this.#delivered >= need) this.#finish();
+    else if (!this.#workers.some((s) => s.alive) && !this.#settled) {
+      const d = this.#delivered;
+      this.#fail(d, taskError(new PoolWorkerError(d, "no worker left to run it"), d, this.opts));
+      this.#finish();
+    }
+  }
+
+  #dispatch(s: WorkerSlot): void {
+    if (!s.alive || this.#settled) return;
+    if (this.#next >= this.#total || this.#next > this.#failedAt) {
+      s.task = null;
+      return;
+    }
+    const index = this.#next++;
+    s.task = index;
+    this.#fractions.set(index, 0);
+    const msg: ToWorker = {
+      kind: "task",
+      index,
+      input: this.inputs[index],
+      progress: !!this.opts.onProgress,
+    };
+    s.w.postMessage(msg);
+  }
+
+  #died(s: WorkerSlot, message: string): void {
+    if (!s.alive) return;
+    s.alive = false;
+    s.w.terminate();
+    if (s.task !== null) {
+      this.#fractions.delete(s.task);
+      this.#fail(s.task, taskError(new PoolWorkerError(s.task, message), s.task, this.opts));
+      s.task = null;
+    }
+    this.#maybeFinish();
+  }
 }

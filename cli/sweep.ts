@@ -27,7 +27,7 @@ import {
   ValueError,
   writeOutputFile,
 } from "./common.ts";
-import type { UringJob } from "./engine.ts";
+import { ProfileError, resolveProfile, type UringJob } from "./engine.ts";
 import { csvField, fmtNum, toJson } from "./format.ts";
 import {
   addUringOptions,
@@ -55,8 +55,6 @@ import {
 } from "./sweep_shard.ts";
 import { VERSION } from "./version.ts";
 export { METRICS } from "./sweep_run.ts";
-import { ProfileError } from "../src/profile.ts";
-import { resolveProfile } from "../src/profiles.ts";
 
 /** A value a parameter takes: what the job gets, and how it is shown. */
 export interface ParamValue {
@@ -190,41 +188,52 @@ export function parseParam(text: string, base: Record<string, unknown>): SweepPa
       })),
     };
   }
-  if (name.startsWith("profile.")) {
-    const path = name.slice("profile.".length).replace(/\[(\d+)\]/g, ".$1").split(".");
-    const cur = getPath(base, path);
-    if (cur === undefined || (typeof cur === "object" && cur !== null)) {
-      throw new UsageError(
-        `option --param ${name}: no such profile field (e.g. profile.iommu.inval_latency_ns)`,
-      );
-    }
-    return {
-      name,
-      values: raw.map((v) => {
-        const value = wrap(() => {
-          const typed: unknown = typeof cur === "number"
-            ? (() => {
-              const n = Number(v);
-              if (v === "" || !Number.isFinite(n)) throw new ValueError("a number", v);
-              return n;
-            })()
-            : typeof cur === "boolean"
-            ? parseBool(v)
-            : v;
-          const obj = structuredClone(base);
-          setPath(obj, path, typed);
-          resolveProfile(obj); // validate now: a bad value is a usage error before any run
-          return typed;
-        }, v);
-        return { label: String(value), value: value as number | boolean | string };
-      }),
-    };
-  }
+  if (name.startsWith("profile.")) return profileFieldParam(name, raw, base, wrap);
   throw new UsageError(
     `option --param: unknown parameter ${JSON.stringify(name)} (workload: ${
       Object.keys(JOB_PARAMS).join(", ")
     }; profile=NAME,…; profile.<field path>)`,
   );
+}
+
+/**
+ * A `profile.<path>` parameter: each value typed as the base profile's field is (number, boolean or
+ * string) and checked by validating the profile it makes, so a bad value is a usage error before any
+ * run; `wrap` turns a value's error into one naming the parameter.
+ */
+function profileFieldParam(
+  name: string,
+  raw: string[],
+  base: Record<string, unknown>,
+  wrap: <T>(f: () => T, v: string) => T,
+): SweepParam {
+  const path = name.slice("profile.".length).replace(/\[(\d+)\]/g, ".$1").split(".");
+  const cur = getPath(base, path);
+  if (cur === undefined || (typeof cur === "object" && cur !== null)) {
+    throw new UsageError(
+      `option --param ${name}: no such profile field (e.g. profile.iommu.inval_latency_ns)`,
+    );
+  }
+  const typedOf = (v: string): unknown => {
+    if (typeof cur === "boolean") return parseBool(v);
+    if (typeof cur !== "number") return v;
+    const n = Number(v);
+    if (v === "" || !Number.isFinite(n)) throw new ValueError("a number", v);
+    return n;
+  };
+  return {
+    name,
+    values: raw.map((v) => {
+      const value = wrap(() => {
+        const typed = typedOf(v);
+        const obj = structuredClone(base);
+        setPath(obj, path, typed);
+        resolveProfile(obj); // validate now: a bad value is a usage error before any run
+        return typed;
+      }, v);
+      return { label: String(value), value: value as number | boolean | string };
+    }),
+  };
 }
 
 /** Every combination of the parameters' values, first parameter slowest. */
@@ -414,9 +423,17 @@ export function sweepCommand(io: Io = STDIO): Command {
         "`dmasim sweep merge` (e.g. --shard $SLURM_ARRAY_TASK_ID/8)",
       parseShard,
     )
-    .addHelpText(
-      "after",
-      `
+    .addHelpText("after", SWEEP_EXAMPLES);
+  setupCommand(cmd);
+  cmd.action((devices, opts) => runSweepCommand(io, devices, opts as unknown as SweepFlags));
+  // `sweep merge --out X`: the options after "merge" are merge's own, not the sweep's.
+  cmd.enablePositionalOptions();
+  cmd.addCommand(mergeCommand(io));
+  return cmd as unknown as Command;
+}
+
+/** `dmasim sweep`'s help examples. */
+const SWEEP_EXAMPLES = `
 Examples:
   dmasim sweep --param depth=1,4,16,64,128 --param iommu=strict,lazy,passthrough --param buffers=fixed,dmabuf \\
                --metric iops --x depth -b 512 --out results
@@ -424,96 +441,110 @@ Examples:
                --iommu strict -b 512 --metric cpu_ns_per_io --out inval
   dmasim sweep --param bs=512,4k,64k --metric bw_mib --ios 5000 > bs.csv
   dmasim sweep --param depth=1,16,128 --param iommu=strict,lazy --shard 0/2 --out r   # writes r.shard-0-of-2.json
-  dmasim sweep merge r.shard-0-of-2.json r.shard-1-of-2.json --out r                   # r.csv, r.json, r.svg`,
+  dmasim sweep merge r.shard-0-of-2.json r.shard-1-of-2.json --out r                   # r.csv, r.json, r.svg`;
+
+/** The flags `dmasim sweep` takes beyond `dmasim uring`'s. */
+interface SweepFlags extends UringFlags {
+  param: string[];
+  metric: string;
+  x?: string;
+  xScale: "auto" | "linear" | "log";
+  out?: string;
+  format: "csv" | "json";
+  jobs: number;
+  shard?: Shard;
+}
+
+/**
+ * `dmasim sweep` with its flags parsed: check them (exit 2 naming the flag), run the grid, or one shard
+ * of it, and write the outputs.
+ */
+async function runSweepCommand(io: Io, devices: string[], f: SweepFlags): Promise<void> {
+  if (f.param.length === 0) {
+    throw new UsageError("option --param: at least one is needed (e.g. --param depth=1,16,128)");
+  }
+  const { job: base, loaded } = buildUringJob(f, devices, { ios: 100_000 });
+  const baseProfile = structuredClone(loaded.profile) as unknown as Record<string, unknown>;
+  const params = f.param.map((t) => parseParam(t, baseProfile));
+  const names = params.map((p) => p.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new UsageError(`option --param ${dup}: given twice`);
+  const x = f.x ?? params[0].name;
+  if (!names.includes(x)) {
+    throw new UsageError(
+      `option --x: ${JSON.stringify(x)} is not one of the --param names (${names.join(", ")})`,
     );
-  setupCommand(cmd);
-  cmd.action(async (devices, opts) => {
-    const f = opts as unknown as UringFlags & {
-      param: string[];
-      metric: string;
-      x?: string;
-      xScale: "auto" | "linear" | "log";
-      out?: string;
-      format: "csv" | "json";
-      jobs: number;
-      shard?: Shard;
-    };
-    if (f.param.length === 0) {
-      throw new UsageError("option --param: at least one is needed (e.g. --param depth=1,16,128)");
-    }
-    const { job: base, loaded } = buildUringJob(f, devices, { ios: 100_000 });
-    const baseProfile = structuredClone(loaded.profile) as unknown as Record<string, unknown>;
-    const params = f.param.map((t) => parseParam(t, baseProfile));
-    const names = params.map((p) => p.name);
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) throw new UsageError(`option --param ${dup}: given twice`);
-    const x = f.x ?? params[0].name;
-    if (!names.includes(x)) {
-      throw new UsageError(
-        `option --x: ${JSON.stringify(x)} is not one of the --param names (${names.join(", ")})`,
-      );
-    }
-    const metricOk = (m: string) => METRICS[m] !== undefined || /^(cpu|iommu|dmabuf)\.[A-Za-z0-9_]+$/.test(m);
-    if (!metricOk(f.metric)) {
-      throw new UsageError(
-        `option --metric: expected one of ${
-          Object.keys(METRICS).join(", ")
-        }, cpu.<layer>, iommu.<counter>, dmabuf.<counter>, got ${JSON.stringify(f.metric)}`,
-      );
-    }
-    const points = grid(params);
-    if (points.length > 10_000) {
-      throw new UsageError(`option --param: ${points.length} grid points; at most 10000`);
-    }
-    // The output folder is checked before the grid runs, so a long sweep is not lost to a bad --out.
-    if (f.out) checkOutputPath(f.shard ? shardFileName(f.out, f.shard) : `${f.out}.csv`);
-    const { onProgress: _p, ...baseShown } = base;
-    const shown = { ...baseShown, profile: loaded.profile.name };
-    if (f.shard) {
-      const shard = f.shard;
-      const indices = shardIndices(points.length, shard);
-      const rows = await runGrid(base, baseProfile, params, indices.map((i) => points[i]), f);
-      const file: ShardFile = {
-        format: SHARD_FORMAT,
-        version: VERSION,
-        fingerprint: await sweepFingerprint({ base, params, x, metric: f.metric, xScale: f.xScale }),
-        shard,
-        points: points.length,
-        sweep: {
-          x,
-          metric: f.metric,
-          xScale: f.xScale,
-          base: shown,
-          params: params.map((p) => ({
-            name: p.name,
-            values: p.values.map((v) => ({
-              label: v.label,
-              value: typeof v.value === "object" ? null : v.value,
-            })),
-          })),
-        },
-        rows: rows.map((r, k) => ({
-          index: indices[k],
-          params: r.params,
-          metrics: Object.fromEntries(Object.entries(r.metrics).map(([m, v]) => [m, encodeNumber(v)])),
+  }
+  const metricOk = (m: string) => METRICS[m] !== undefined || /^(cpu|iommu|dmabuf)\.[A-Za-z0-9_]+$/.test(m);
+  if (!metricOk(f.metric)) {
+    throw new UsageError(
+      `option --metric: expected one of ${
+        Object.keys(METRICS).join(", ")
+      }, cpu.<layer>, iommu.<counter>, dmabuf.<counter>, got ${JSON.stringify(f.metric)}`,
+    );
+  }
+  const points = grid(params);
+  if (points.length > 10_000) {
+    throw new UsageError(`option --param: ${points.length} grid points; at most 10000`);
+  }
+  // The output folder is checked before the grid runs, so a long sweep is not lost to a bad --out.
+  if (f.out) checkOutputPath(f.shard ? shardFileName(f.out, f.shard) : `${f.out}.csv`);
+  const { onProgress: _p, ...baseShown } = base;
+  const shown = { ...baseShown, profile: loaded.profile.name };
+  if (f.shard) return await runShard(io, f, f.shard, { base, baseProfile, params, points, x, shown });
+  const rows = await runGrid(base, baseProfile, params, points, f);
+  await writeSweep(io, { x, metric: f.metric, xScale: f.xScale, base: shown, params }, rows, f);
+}
+
+/** Shard `shard` of a sweep: run its grid points and write (or print) its shard file for `sweep merge`. */
+async function runShard(
+  io: Io,
+  f: SweepFlags,
+  shard: Shard,
+  s: {
+    base: UringJob;
+    baseProfile: Record<string, unknown>;
+    params: SweepParam[];
+    points: ParamValue[][];
+    x: string;
+    shown: Record<string, unknown>;
+  },
+): Promise<void> {
+  const { base, baseProfile, params, points, x, shown } = s;
+  const indices = shardIndices(points.length, shard);
+  const rows = await runGrid(base, baseProfile, params, indices.map((i) => points[i]), f);
+  const file: ShardFile = {
+    format: SHARD_FORMAT,
+    version: VERSION,
+    fingerprint: await sweepFingerprint({ base, params, x, metric: f.metric, xScale: f.xScale }),
+    shard,
+    points: points.length,
+    sweep: {
+      x,
+      metric: f.metric,
+      xScale: f.xScale,
+      base: shown,
+      params: params.map((p) => ({
+        name: p.name,
+        values: p.values.map((v) => ({
+          label: v.label,
+          value: typeof v.value === "object" ? null : v.value,
         })),
-      };
-      if (!f.out) {
-        io.out(shardText(file));
-        return;
-      }
-      const name = shardFileName(f.out, shard);
-      writeOutputFile(name, shardText(file));
-      io.out(`wrote ${name} (${rows.length} of ${points.length} points)\n`);
-      return;
-    }
-    const rows = await runGrid(base, baseProfile, params, points, f);
-    await writeSweep(io, { x, metric: f.metric, xScale: f.xScale, base: shown, params }, rows, f);
-  });
-  // `sweep merge --out X`: the options after "merge" are merge's own, not the sweep's.
-  cmd.enablePositionalOptions();
-  cmd.addCommand(mergeCommand(io));
-  return cmd as unknown as Command;
+      })),
+    },
+    rows: rows.map((r, k) => ({
+      index: indices[k],
+      params: r.params,
+      metrics: Object.fromEntries(Object.entries(r.metrics).map(([m, v]) => [m, encodeNumber(v)])),
+    })),
+  };
+  if (!f.out) {
+    io.out(shardText(file));
+    return;
+  }
+  const name = shardFileName(f.out, shard);
+  writeOutputFile(name, shardText(file));
+  io.out(`wrote ${name} (${rows.length} of ${points.length} points)\n`);
 }
 
 /** A sweep as its outputs show it. */

@@ -26,10 +26,16 @@ import {
   UsageError,
   ValueError,
 } from "./common.ts";
-import { type BufferKind, type RunResult, runUring, type UringJob } from "./engine.ts";
+import {
+  type BufferKind,
+  type IommuMode,
+  ProfileError,
+  type RunResult,
+  runUring,
+  type UringJob,
+} from "./engine.ts";
 import { fmtPercentileBlock, toJson } from "./format.ts";
 import { parseDurationNs } from "./common.ts";
-import { type IommuMode, ProfileError } from "../src/profile.ts";
 
 /** Buffer kinds accepted by --buffers. */
 export const BUFFER_KINDS: readonly BufferKind[] = ["plain", "fixed", "dmabuf", "bounce"];

@@ -27,10 +27,597 @@ export interface StructLayout<T> {
   /** In offset order. */
   fields: readonly StructField<T>[];
 }
+/** How many counters each counter group has.: iommu_counter's counters. */
+export const IOMMU_COUNTER_NR = 12;
+/** How many counters each counter group has.: dmabuf_counter's counters. */
+export const DMABUF_COUNTER_NR = 9;
+/** How many layers there are.: CPU layers. */
+export const CPU_LAYERS = 10;
+/** How many layers there are.: Exposure kinds. */
+export const EXPOSURE_KINDS = 3;
+/** How many verify failures are kept.: Failures kept for fio's messages (every one is counted). */
+export const VERIFY_FAILURE_MAX = 64;
+/** How many fatal errors a thread keeps.: Logged fatal errors kept per thread. */
+export const JOB_ERRLOG_MAX = 16;
+/** How many there are (set_cost ignores ids past it). */
+export const COST_COUNT = 48;
+/** stat_get(i): completion statistics over the measurement window. */
+export const ST = {
+  /** Successful I/Os measured. */
+  ios: 0,
+  /** Bytes they moved. */
+  bytes: 1,
+  /** Failed I/Os measured. */
+  errors: 2,
+  /** Sum of completion latencies, ns. */
+  latSumNs: 3,
+  /** Largest completion latency, ns. */
+  latMaxNs: 4,
+  /** Smallest completion latency, ns (0 with no I/O). */
+  latMinNs: 5,
+  /** Buckets in the latency histogram. */
+  histBuckets: 6,
+  /** Sum of squared completion latencies, ns². */
+  latSqSum: 7,
+} as const;
+/** wl_stat(i): the workload loop's state. */
+export const WL_STAT = {
+  /** I/Os completed, warm-up included. */
+  ios: 0,
+  /** Bytes completed, warm-up included. */
+  bytes: 1,
+  /** Failed I/Os, warm-up included. */
+  errors: 2,
+  /** io_uring_enter calls. */
+  calls: 3,
+  /** Start of the measurement window, simulated ns. */
+  t0Ns: 4,
+  /** End of the measurement window, simulated ns. */
+  t1Ns: 5,
+  /** io_uring_enter calls when the window opened. */
+  callsAtStart: 6,
+  /** 1 once the run has finished. */
+  finished: 7,
+  /** Per-second samples taken. */
+  samples: 8,
+  /** 1 while the measurement window is open. */
+  measuring: 9,
+  /** io_uring_enter calls when the window closed. */
+  callsAtEnd: 10,
+} as const;
+/** one per-second sample: 64-bit words at these indices (wl_sample_ptr, wl_sample_words words a sample), then per core its busy ns at SAMPLE_CORE_BUSY + SAMPLE_CORE_WORDS × core and its spin ns after it. */
+export const SAMPLE = {
+  /** Simulated time of the sample, ns. */
+  tNs: 0,
+  /** Measured I/Os so far. */
+  ios: 1,
+  /** Bytes so far. */
+  bytes: 2,
+  /** io_uring_enter calls so far. */
+  calls: 3,
+  /** SQEs submitted so far. */
+  submitted: 4,
+  /** CQEs reaped so far. */
+  reaped: 5,
+  /** Core 0's busy ns; core c's at this + SAMPLE_CORE_WORDS × c. */
+  coreBusy: 6,
+  /** Words per core: busy ns, spin ns. */
+  coreWords: 2,
+} as const;
+/** snap_get(group, i): the counter groups snapshotted when the measurement window opened. */
+export const SNAP = {
+  /** IOMMU counters, i as iommu_counter takes it. */
+  iommu: 0,
+  /** dma-buf counters, i as dmabuf_counter takes it. */
+  dmabuf: 1,
+  /** Per drive d: i = d × SNAP_CTRL_WORDS + SNAP_CTRL_*. */
+  ctrl: 2,
+  /** Per IOMMU unit u: i = u × IOMMU_UNIT_STAT_WORDS + IOMMU_UNIT_STAT_*. */
+  iommuUnit: 3,
+} as const;
+/** per drive in the SNAP_CTRL group. */
+export const SNAP_CTRL = {
+  /** Commands processed. */
+  cmds: 0,
+  /** Controller busy time, ns. */
+  busyNs: 1,
+  /** Link busy time, ns. */
+  linkBusyNs: 2,
+  /** Words per drive. */
+  words: 3,
+} as const;
+/** iommu_unit_stat(unit, i): one IOMMU unit's invalidation queue (also per unit in the SNAP_IOMMU_UNIT group). */
+export const IOMMU_UNIT_STAT = {
+  /** Time the queue was busy, ns. */
+  busyNs: 0,
+  /** Commands through the queue. */
+  commands: 1,
+  /** Waits (syncs) issued. */
+  syncs: 2,
+  /** Invalidations outstanding at each sync, summed. */
+  batched: 3,
+  /** Words per unit. */
+  words: 4,
+} as const;
+/** nvme_window_stat(drive, i): the drive's occupancy and latency over the measurement window. */
+export const NVME_WINDOW = {
+  /** Commands in flight integrated over time, command·ns. */
+  occupancyAreaNs: 0,
+  /** Sum of command latencies, ns. */
+  latencySumNs: 1,
+  /** Commands completed. */
+  commands: 2,
+} as const;
+/** gpu_counter(i): GPU copies and host-memory traffic. */
+export const GPU_COUNTER = {
+  /** GPU copies. */
+  copies: 0,
+  /** Bytes through host memory. */
+  hostMemBytes: 1,
+  /** Bytes over GPU 0's link; GPU g's at this + g. */
+  linkBytes: 2,
+} as const;
+/** swiotlb_counter(i): shadow buffers of untrusted devices. */
+export const SWIOTLB_COUNTER = {
+  /** Requests bounced. */
+  bounces: 0,
+  /** Bytes copied. */
+  copiedBytes: 1,
+  /** Padding bytes zeroed. */
+  paddingBytes: 2,
+} as const;
+/** blk_queue_limit(i): the block queue limits in force. */
+export const QUEUE_LIMIT = {
+  /** max_hw_sectors_kb. */
+  maxHwSectorsKb: 0,
+  /** max_sectors_kb. */
+  maxSectorsKb: 1,
+  /** max_segments. */
+  maxSegments: 2,
+  /** dma_alignment, bytes. */
+  dmaAlignment: 3,
+} as const;
+/** blk_mq_counter(i): requests blk-mq kept because the driver lacked DMA resources (BLK_STS_RESOURCE), and nvme's retries. */
+export const BLK_MQ_COUNTER = {
+  /** Requeues: each BLK_STS_RESOURCE return. */
+  requeues: 0,
+  /** Queue runs after BLK_MQ_RESOURCE_DELAY that found requests waiting. */
+  resourceDelayRuns: 1,
+  /** Reruns by a freed request (SCHED_RESTART). */
+  restarts: 2,
+  /** Requests waiting on dispatch lists now. */
+  waiting: 3,
+  /** Retries: commands nvme requeued after failing without DNR (nvme_retry_req → blk_mq_requeue_request). */
+  retries: 4,
+} as const;
+/** iommu_counter(i): IOMMU counters (their names are System.iommuCounters()'s and a run result's keys). */
+export const IOMMU_COUNTER = {
+  /** Mappings made. */
+  maps: 0,
+  /** Mappings removed. */
+  unmaps: 1,
+  /** IOTLB invalidations. */
+  invalidations: 2,
+  /** IOTLB hits. */
+  iotlb_hits: 3,
+  /** IOTLB misses. */
+  iotlb_misses: 4,
+  /** Page-table walks. */
+  walks: 5,
+  /** Translation faults. */
+  faults: 6,
+  /** Translations through a stale IOTLB entry. */
+  stale_hits: 7,
+  /** Flush-queue flushes. */
+  fq_flushes: 8,
+  /** IOVAs from the per-CPU caches. */
+  iova_cache_hits: 9,
+  /** IOVAs from the tree. */
+  iova_tree_allocs: 10,
+  /** Page-table entries written. */
+  pte_writes: 11,
+} as const;
+/** dmabuf_counter(i): dma-buf counters (their names are System.dmabufCounters()'s and a run result's keys). */
+export const DMABUF_COUNTER = {
+  /** Maps created. */
+  maps_created: 0,
+  /** Maps freed. */
+  maps_freed: 1,
+  /** Live maps killed by move_notify. */
+  invalidations: 2,
+  /** Requests parked to wait for a map (handed to io-wq). */
+  waits: 3,
+  /** Maps made again after an invalidation. */
+  remaps: 4,
+  /** Requests failed with -EAGAIN (RWF_NOWAIT, no live map). */
+  eagain: 5,
+  /** Fences signalled. */
+  fences_signalled: 6,
+  /** Migrations done. */
+  migrations: 7,
+  /** Migrations that failed. */
+  migrations_failed: 8,
+} as const;
+/** stacked_stat(dev, member, i): a stacked device and its members. */
+export const STACKED_STAT = {
+  /** Clones sent to the member. */
+  clones: 0,
+  /** 1 when the member is Faulty (md raid1). */
+  faulty: 1,
+  /** Requests pending on the member. */
+  pending: 2,
+  /** 1 when the array is broken (MD_BROKEN; member ignored). */
+  broken: 3,
+  /** The device's size, bytes (member ignored). */
+  sizeBytes: 4,
+  /** The member's drive index. */
+  member: 5,
+  /** raid1d read retries (member ignored). */
+  readRetries: 6,
+} as const;
+/** wl_job_stat(thread, dir, word): a fio thread's statistic words per direction; each latency is four words from its base (JOB_LAT_*). */
+export const JOB_STAT = {
+  /** I/Os. */
+  ios: 0,
+  /** Bytes. */
+  bytes: 1,
+  /** Errors. */
+  errors: 2,
+  /** Completion latency (clat), ns. */
+  clat: 3,
+  /** Submission latency (slat), ns. */
+  slat: 7,
+  /** Total latency (lat), ns. */
+  lat: 11,
+  /** Words per (thread, direction). */
+  words: 16,
+} as const;
+/** a latency's four words, from its JOB_STAT_* base. */
+export const JOB_LAT = {
+  /** Sum, ns. */
+  sum: 0,
+  /** Sum of squares, ns². */
+  sumSq: 1,
+  /** Smallest, ns (0 when nothing was recorded). */
+  min: 2,
+  /** Largest, ns. */
+  max: 3,
+} as const;
+/** wl_job_sample(sample, thread, dir, word): a fio thread's words in each per-second sample. */
+export const JOB_SAMPLE = {
+  /** I/Os. */
+  ios: 0,
+  /** Bytes. */
+  bytes: 1,
+  /** Completion latency sum, ns. */
+  clatSum: 2,
+  /** Words per (thread, direction). */
+  words: 3,
+} as const;
+/** wl_job_map(thread, i): a fio thread's io_u maps, each of JOB_MAP_BUCKETS buckets (fio: 1, 2, 4, 8, 16, 32, >=64 for depths; 0, 4, 8, 16, 32, 64, >=64 for batches). */
+export const JOB_MAP = {
+  /** IO depths. */
+  depth: 0,
+  /** Submit batches. */
+  submit: 7,
+  /** Complete batches. */
+  complete: 14,
+  /** Buckets per map. */
+  buckets: 7,
+  /** Words per thread. */
+  words: 21,
+} as const;
+/** the kind of a mapping exposure_get(kind, …) reports on. */
+export const EXPOSURE_KIND = {
+  /** A per-I/O mapping (dma_map_sg / dma_unmap_sg). */
+  streaming: 0,
+  /** A dma-buf map (the attachment's sg_table). */
+  dmabuf: 1,
+  /** A per-I/O mapping of swiotlb bounce pages (untrusted device). */
+  shadow: 2,
+} as const;
+/** exposure_get(kind, i, t): exposure figures of a kind at time t (ranges still waiting for a flush count up to t). */
+export const EXPOSURE = {
+  /** Unmaps. */
+  unmaps: 0,
+  /** Pages unmapped. */
+  unmappedPages: 1,
+  /** Unmaps whose IOTLB invalidation was deferred (stale ranges). */
+  staleRanges: 2,
+  /** Pages left reachable after their unmap. */
+  stalePages: 3,
+  /** IOTLB entries left stale. */
+  staleIotlb: 4,
+  /** The longest stale window, ns. */
+  windowMax: 5,
+  /** Σ stale pages × time, page·ns. */
+  stalePageNs: 6,
+  /** Σ stale range windows, ns. */
+  staleRangeNs: 7,
+  /** Stale ranges still open at t. */
+  open: 8,
+  /** Pages mapped now. */
+  mappedNow: 9,
+  /** Most pages mapped at once. */
+  mappedMax: 10,
+  /** Σ mapped pages × time up to t, page·ns. */
+  mappedPageNs: 11,
+  /** Sub-page maps (streaming kind only). */
+  subMaps: 12,
+  /** Bytes mapped beyond the I/O by sub-page maps (streaming kind only). */
+  subBytes: 13,
+  /** Σ those bytes × time up to t, byte·ns (streaming kind only). */
+  subByteNs: 14,
+  /** Most pages of both kinds mapped at once (any kind). */
+  mappedAllMax: 15,
+} as const;
+/** the CPU layers a core's time is charged to (core_layer_ns(core, layer); a run result's cpuNsPerIoByLayer keys). */
+export const CPU_LAYER = {
+  /** The program itself. */
+  app: 0,
+  /** io_uring. */
+  io_uring: 1,
+  /** The block layer. */
+  block: 2,
+  /** nvme-pci. */
+  nvme: 3,
+  /** dma-direct / IOMMU map and unmap. */
+  dma: 4,
+  /** Spinning for a synchronous invalidation. */
+  iommu_wait: 5,
+  /** dma-buf maps, fences and tokens. */
+  dmabuf: 6,
+  /** Spinning on the completion queue. */
+  poll: 7,
+  /** Interrupt handling. */
+  irq: 8,
+  /** Polling with nothing to find: CPU use that does no work. */
+  spin: 9,
+} as const;
+/** a trace record's kind byte. */
+export const TRACE_KIND = {
+  /** io stage: SQE consumed → command queued. */
+  submit: 1,
+  /** io stage: DMA map. */
+  map: 2,
+  /** io stage: command + PRP/SGL set-up. */
+  command: 3,
+  /** io stage: controller + media + link. */
+  device: 4,
+  /** io stage: CQE posted → request completed. */
+  complete: 5,
+  /** io stage: DMA unmap. */
+  unmap: 6,
+  /** cpu: io_uring_enter. */
+  cpuEnter: 10,
+  /** cpu: spinning on the CQ. */
+  cpuPoll: 11,
+  /** cpu: interrupt handling. */
+  cpuIrq: 12,
+  /** cpu: waiting for an IOTLB invalidation. */
+  cpuInvwait: 13,
+  /** IOMMU unit: one invalidation. */
+  inval: 20,
+  /** counter: requests in flight on a ring. */
+  cntInflight: 30,
+  /** counter: IOTLB misses so far. */
+  cntIotlbMiss: 31,
+} as const;
+/** wl_job_errors(thread, i): a fio thread's error counts. */
+export const JOB_ERRORS = {
+  /** fio's total_err_count: errors it went on past and the fatal one. */
+  total: 0,
+  /** fio's first_error (an errno; 0 none). */
+  first: 1,
+  /** Fatal errors logged (the first JOB_ERRLOG_MAX are kept). */
+  logged: 2,
+} as const;
+/** wl_job_errlog(thread, entry, i): one logged fatal error (fio's io_u error line). */
+export const JOB_ERRLOG = {
+  /** The errno. */
+  errno: 0,
+  /** The direction: 0 read, 1 write. */
+  dir: 1,
+  /** The I/O's offset, bytes. */
+  offset: 2,
+  /** The I/O's length, bytes. */
+  len: 3,
+} as const;
+/** wl_job_verify(thread, i): a fio thread's verify progress. */
+export const JOB_VERIFY = {
+  /** Writes logged to read back. */
+  logged: 0,
+  /** Writes read back so far. */
+  readBack: 1,
+  /** When it began reading back, ns (0: never). */
+  startNs: 2,
+} as const;
+/** wl_verify_failure(entry, i, hi): one failure a verify check logged (for fio's messages), a 64-bit word each. */
+export const VERIFY_FAILURE = {
+  /** The thread. */
+  thread: 0,
+  /** What failed (asm/user/verify.ts's kinds). */
+  kind: 1,
+  /** The header's number in its block. */
+  hdrNum: 2,
+  /** The header's length, bytes. */
+  hdrLen: 3,
+  /** The value found. */
+  got: 4,
+  /** The value wanted. */
+  want: 5,
+  /** A kind's extra detail. */
+  extra: 6,
+  /** The block's offset, bytes. */
+  offset: 7,
+  /** The block's length, bytes. */
+  len: 8,
+  /** Bytes of each checksum kept (wl_verify_failure_sum). */
+  sumLen: 9,
+  /** The verify type. */
+  type: 10,
+  /** Words per failure. */
+  words: 11,
+} as const;
+/** sim_abort_where(i): where the last failed assertion was (debug build). */
+export const SIM_ABORT = {
+  /** Its message (an AssemblyScript string pointer). */
+  msg: 0,
+  /** Its file (an AssemblyScript string pointer). */
+  file: 1,
+  /** Its line. */
+  line: 2,
+} as const;
+/** iommu.mode (storage_config.iommu_mode). */
+export const IOMMU_MODE = {
+  /** iommu.strict=1: unmap invalidates the IOTLB at once. */
+  strict: 0,
+  /** iommu.strict=0: unmapped IOVAs wait on a flush queue. */
+  lazy: 1,
+  /** iommu=pt: no translation (dma-direct). */
+  passthrough: 2,
+} as const;
+/** iommu.kind (storage_config.iommu_kind; the profile spells amd_vi "amd-vi"). */
+export const IOMMU_KIND = {
+  /** Intel VT-d: queued invalidation, descriptors processed in order. */
+  vtd: 0,
+  /** Arm SMMUv3: command queue with CMD_SYNC. */
+  smmuv3: 1,
+  /** AMD-Vi: command buffer with COMPLETION_WAIT. */
+  amd_vi: 2,
+} as const;
+/** devices[].untrusted (nvme_set_untrusted). */
+export const UNTRUSTED = {
+  /** A trusted device: no bounce buffers. */
+  no: 0,
+  /** Untrusted as the kernel treats it: bounce what does not fill whole granules (dma-iommu.c). */
+  yes: 1,
+  /** Bounce every request (a proposal). */
+  all: 2,
+} as const;
+/** stacked[].kind (stacked_setup). */
+export const STACKED_KIND = {
+  /** dm-linear: the members concatenated. */
+  linear: 0,
+  /** dm-stripe: RAID 0 over the members in chunks. */
+  striped: 1,
+  /** md raid1: every member a mirror. */
+  raid1: 2,
+} as const;
+/** a job's buffers (wl_config.buf_kind). */
+export const BUF_KIND = {
+  /** Plain user memory, pinned per I/O. */
+  plain: 0,
+  /** Registered (fixed) buffers. */
+  fixed: 1,
+  /** A registered dma-buf. */
+  dmabuf: 2,
+  /** Host buffers bounced to or from GPU memory. */
+  bounce: 3,
+} as const;
+/** set_cost(id, ns): per-step CPU costs, keyed by the profile's costs_ns field names (src/profile.ts COST_FIELDS documents each). */
+export const COST = {
+  /** io_uring_enter syscall entry + exit. */
+  enter: 0,
+  /** Fetch one SQE and io_init_req. */
+  sqe: 1,
+  /** Issue an IORING_OP_NOP. */
+  nop: 2,
+  /** Post one CQE (io_req_complete_post / flush). */
+  cqe: 3,
+  /** The program preparing one SQE. */
+  app_prep: 4,
+  /** The program reading one CQE. */
+  app_reap: 5,
+  /** io_prep_rw + io_rw_init_file + kiocb setup. */
+  rw_prep: 6,
+  /** io_import_fixed: bvec iterator over a registered buffer. */
+  import_fixed: 7,
+  /** Per page pinned for a plain buffer (gup fast + bvec). */
+  import_user_page: 8,
+  /** Bio alloc + submit_bio. */
+  bio: 9,
+  /** Each extra bio from a split. */
+  bio_split: 10,
+  /** Blk-mq request alloc + dispatch. */
+  blk_mq: 11,
+  /** nvme_queue_rq: build the command. */
+  nvme_cmd: 12,
+  /** One PRP entry written. */
+  prp_entry: 13,
+  /** dma_pool_alloc for one PRP list page. */
+  prp_list_alloc: 14,
+  /** One SGL descriptor written. */
+  sgl_desc: 15,
+  /** SQ tail doorbell MMIO write. */
+  doorbell: 16,
+  /** One pass over the NVMe CQ (io_do_iopoll / nvme_poll). */
+  poll: 17,
+  /** Per completion: nvme_pci_complete_rq. */
+  nvme_complete: 18,
+  /** blk_mq_end_request + bio_endio + io_uring rw complete. */
+  blk_complete: 19,
+  /** Interrupt entry/exit (interrupt-driven completions). */
+  irq: 20,
+  /** dma_map_* with no translation (dma-direct), per command. */
+  dma_map_direct: 21,
+  /** dma_unmap_* with no translation, per command. */
+  dma_unmap_direct: 22,
+  /** iommu_dma_map_*: fixed part per call. */
+  iommu_map: 23,
+  /** iommu_dma_unmap_*: fixed part per call. */
+  iommu_unmap: 24,
+  /** IOVA from the per-CPU magazine. */
+  iova_alloc_cache: 25,
+  /** IOVA from the tree: fixed part. */
+  iova_alloc_tree: 26,
+  /** IOVA tree: per node visited. */
+  iova_tree_node: 27,
+  /** IOVA back to the magazine. */
+  iova_free_cache: 28,
+  /** IOVA back to the tree. */
+  iova_free_tree: 29,
+  /** One IOMMU PTE written (incl. cache flush). */
+  pte_write: 30,
+  /** One IOMMU PTE cleared. */
+  pte_clear: 31,
+  /** Allocate a page-table page. */
+  pt_page_alloc: 32,
+  /** Queue an IOTLB invalidation + wait descriptor. */
+  inv_submit: 33,
+  /** Lazy: add an IOVA to the per-CPU flush queue. */
+  fq_add: 34,
+  /** Lazy: free one flush-queue entry after the flush. */
+  fq_free_entry: 35,
+  /** Dma-buf: look up the live map (RCU). */
+  token_lookup: 36,
+  /** Dma-buf: take a reference on the map. */
+  token_ref_get: 37,
+  /** Dma-buf: drop the reference. */
+  token_ref_put: 38,
+  /** Dma-buf: map creation, per 4 KiB page flattened. */
+  dmabuf_map_page: 39,
+  /** Dma-buf: map creation, fixed part. */
+  dmabuf_map_base: 40,
+  /** Publish / signal a fence. */
+  fence: 41,
+  /** Hand a request to an io-wq worker. */
+  worker_punt: 42,
+  /** The workload's own per-I/O work (offset generation). */
+  app_per_io: 43,
+  /** Launch a host-to-GPU copy (bounce path). */
+  gpu_copy_launch: 44,
+  /** swiotlb_tbl_map_single: find and take bounce slots. */
+  swiotlb_map: 45,
+  /** A core copying 1 KiB (swiotlb_bounce). */
+  memcpy_kb: 46,
+  /** A stacking driver's clone: bio_alloc_clone + target map + submit_bio_noacct. */
+  bio_clone: 47,
+} as const;
 
 /** struct storage_config: storage_init's configuration (src/system.ts fills it from the profile's iommu, nvme and memory sections). */
 export interface StorageConfig {
-  /** IOMMU mode: 0 strict, 1 lazy, 2 passthrough (src/profile.ts IOMMU_MODES order). */
+  /** IOMMU mode (IOMMU_MODE_*). */
   iommuMode: number;
   /** IOTLB entries (iommu.iotlb_entries). */
   iotlbEntries: number;
@@ -70,7 +657,7 @@ export interface StorageConfig {
   hostMemMbps: number;
   /** The IOMMU's address width, bits (39, 48, 57). */
   apertureBits: number;
-  /** IOMMU hardware: 0 VT-d, 1 SMMUv3, 2 AMD-Vi (src/profile.ts IOMMU_KINDS order). */
+  /** IOMMU hardware (IOMMU_KIND_*). */
   iommuKind: number;
   /** Invalidation wait (sync) latency, ns. */
   syncLatencyNs: number;
@@ -196,7 +783,7 @@ export interface WlConfig {
   random: boolean;
   /** Offset range, blocks. */
   rangeBlocks: number;
-  /** Buffer kind: 0 plain, 1 fixed, 2 dma-buf, 3 bounce. */
+  /** Buffer kind (BUF_KIND_*). */
   bufKind: number;
   /** Warm-up I/Os before statistics. */
   warmupIos: number;
@@ -420,8 +1007,321 @@ export const WL_VERIFY_CONFIG: StructLayout<WlVerifyConfig> = {
   ],
 };
 
+/** struct trace_entry: one record of the trace buffer (trace_buf(), trace_count() of them). */
+export interface TraceEntry {
+  /** When it started, ns. */
+  tNs: bigint;
+  /** How long it lasted, ns. */
+  durNs: bigint;
+  /** A counter's value, or the request's tag. */
+  value: number;
+  /** The track: a core, a ring, an IOMMU unit. */
+  track: number;
+  /** TRACE_KIND_*. */
+  kind: number;
+  /** Padding. */
+  pad: number;
+  /** Unused: entries are 32 bytes apart. */
+  reserved: bigint;
+}
+/** Layout of struct trace_entry. */
+export const TRACE_ENTRY: StructLayout<TraceEntry> = {
+  name: "trace_entry",
+  size: 32,
+  fields: [
+    { key: "tNs", field: "t_ns", offset: 0, type: "u64" },
+    { key: "durNs", field: "dur_ns", offset: 8, type: "u64" },
+    { key: "value", field: "value", offset: 16, type: "u32" },
+    { key: "track", field: "track", offset: 20, type: "u16" },
+    { key: "kind", field: "kind", offset: 22, type: "u8" },
+    { key: "pad", field: "pad", offset: 23, type: "u8" },
+    { key: "reserved", field: "reserved", offset: 24, type: "u64" },
+  ],
+};
+
 /** Every constant of asm/sim/abi.ts, in its order (the index abi_value takes), with its value. */
-export const ABI_VALUES: readonly (readonly [string, number])[] = [];
+export const ABI_VALUES: readonly (readonly [string, number])[] = [
+  ["ST_IOS", 0],
+  ["ST_BYTES", 1],
+  ["ST_ERRORS", 2],
+  ["ST_LAT_SUM_NS", 3],
+  ["ST_LAT_MAX_NS", 4],
+  ["ST_LAT_MIN_NS", 5],
+  ["ST_HIST_BUCKETS", 6],
+  ["ST_LAT_SQ_SUM", 7],
+  ["WL_STAT_IOS", 0],
+  ["WL_STAT_BYTES", 1],
+  ["WL_STAT_ERRORS", 2],
+  ["WL_STAT_CALLS", 3],
+  ["WL_STAT_T0_NS", 4],
+  ["WL_STAT_T1_NS", 5],
+  ["WL_STAT_CALLS_AT_START", 6],
+  ["WL_STAT_FINISHED", 7],
+  ["WL_STAT_SAMPLES", 8],
+  ["WL_STAT_MEASURING", 9],
+  ["WL_STAT_CALLS_AT_END", 10],
+  ["SAMPLE_T_NS", 0],
+  ["SAMPLE_IOS", 1],
+  ["SAMPLE_BYTES", 2],
+  ["SAMPLE_CALLS", 3],
+  ["SAMPLE_SUBMITTED", 4],
+  ["SAMPLE_REAPED", 5],
+  ["SAMPLE_CORE_BUSY", 6],
+  ["SAMPLE_CORE_WORDS", 2],
+  ["SNAP_IOMMU", 0],
+  ["SNAP_DMABUF", 1],
+  ["SNAP_CTRL", 2],
+  ["SNAP_IOMMU_UNIT", 3],
+  ["SNAP_CTRL_CMDS", 0],
+  ["SNAP_CTRL_BUSY_NS", 1],
+  ["SNAP_CTRL_LINK_BUSY_NS", 2],
+  ["SNAP_CTRL_WORDS", 3],
+  ["IOMMU_UNIT_STAT_BUSY_NS", 0],
+  ["IOMMU_UNIT_STAT_COMMANDS", 1],
+  ["IOMMU_UNIT_STAT_SYNCS", 2],
+  ["IOMMU_UNIT_STAT_BATCHED", 3],
+  ["IOMMU_UNIT_STAT_WORDS", 4],
+  ["NVME_WINDOW_OCCUPANCY_AREA_NS", 0],
+  ["NVME_WINDOW_LATENCY_SUM_NS", 1],
+  ["NVME_WINDOW_COMMANDS", 2],
+  ["GPU_COUNTER_COPIES", 0],
+  ["GPU_COUNTER_HOST_MEM_BYTES", 1],
+  ["GPU_COUNTER_LINK_BYTES", 2],
+  ["SWIOTLB_COUNTER_BOUNCES", 0],
+  ["SWIOTLB_COUNTER_COPIED_BYTES", 1],
+  ["SWIOTLB_COUNTER_PADDING_BYTES", 2],
+  ["QUEUE_LIMIT_MAX_HW_SECTORS_KB", 0],
+  ["QUEUE_LIMIT_MAX_SECTORS_KB", 1],
+  ["QUEUE_LIMIT_MAX_SEGMENTS", 2],
+  ["QUEUE_LIMIT_DMA_ALIGNMENT", 3],
+  ["BLK_MQ_COUNTER_REQUEUES", 0],
+  ["BLK_MQ_COUNTER_RESOURCE_DELAY_RUNS", 1],
+  ["BLK_MQ_COUNTER_RESTARTS", 2],
+  ["BLK_MQ_COUNTER_WAITING", 3],
+  ["BLK_MQ_COUNTER_RETRIES", 4],
+  ["IOMMU_COUNTER_MAPS", 0],
+  ["IOMMU_COUNTER_UNMAPS", 1],
+  ["IOMMU_COUNTER_INVALIDATIONS", 2],
+  ["IOMMU_COUNTER_IOTLB_HITS", 3],
+  ["IOMMU_COUNTER_IOTLB_MISSES", 4],
+  ["IOMMU_COUNTER_WALKS", 5],
+  ["IOMMU_COUNTER_FAULTS", 6],
+  ["IOMMU_COUNTER_STALE_HITS", 7],
+  ["IOMMU_COUNTER_FQ_FLUSHES", 8],
+  ["IOMMU_COUNTER_IOVA_CACHE_HITS", 9],
+  ["IOMMU_COUNTER_IOVA_TREE_ALLOCS", 10],
+  ["IOMMU_COUNTER_PTE_WRITES", 11],
+  ["DMABUF_COUNTER_MAPS_CREATED", 0],
+  ["DMABUF_COUNTER_MAPS_FREED", 1],
+  ["DMABUF_COUNTER_INVALIDATIONS", 2],
+  ["DMABUF_COUNTER_WAITS", 3],
+  ["DMABUF_COUNTER_REMAPS", 4],
+  ["DMABUF_COUNTER_EAGAIN", 5],
+  ["DMABUF_COUNTER_FENCES_SIGNALLED", 6],
+  ["DMABUF_COUNTER_MIGRATIONS", 7],
+  ["DMABUF_COUNTER_MIGRATIONS_FAILED", 8],
+  ["STACKED_STAT_CLONES", 0],
+  ["STACKED_STAT_FAULTY", 1],
+  ["STACKED_STAT_PENDING", 2],
+  ["STACKED_STAT_BROKEN", 3],
+  ["STACKED_STAT_SIZE_BYTES", 4],
+  ["STACKED_STAT_MEMBER", 5],
+  ["STACKED_STAT_READ_RETRIES", 6],
+  ["JOB_STAT_IOS", 0],
+  ["JOB_STAT_BYTES", 1],
+  ["JOB_STAT_ERRORS", 2],
+  ["JOB_STAT_CLAT", 3],
+  ["JOB_STAT_SLAT", 7],
+  ["JOB_STAT_LAT", 11],
+  ["JOB_STAT_WORDS", 16],
+  ["JOB_LAT_SUM", 0],
+  ["JOB_LAT_SUM_SQ", 1],
+  ["JOB_LAT_MIN", 2],
+  ["JOB_LAT_MAX", 3],
+  ["JOB_SAMPLE_IOS", 0],
+  ["JOB_SAMPLE_BYTES", 1],
+  ["JOB_SAMPLE_CLAT_SUM", 2],
+  ["JOB_SAMPLE_WORDS", 3],
+  ["JOB_MAP_DEPTH", 0],
+  ["JOB_MAP_SUBMIT", 7],
+  ["JOB_MAP_COMPLETE", 14],
+  ["JOB_MAP_BUCKETS", 7],
+  ["JOB_MAP_WORDS", 21],
+  ["IOMMU_COUNTER_NR", 12],
+  ["DMABUF_COUNTER_NR", 9],
+  ["EXPOSURE_KIND_STREAMING", 0],
+  ["EXPOSURE_KIND_DMABUF", 1],
+  ["EXPOSURE_KIND_SHADOW", 2],
+  ["EXPOSURE_UNMAPS", 0],
+  ["EXPOSURE_UNMAPPED_PAGES", 1],
+  ["EXPOSURE_STALE_RANGES", 2],
+  ["EXPOSURE_STALE_PAGES", 3],
+  ["EXPOSURE_STALE_IOTLB", 4],
+  ["EXPOSURE_WINDOW_MAX", 5],
+  ["EXPOSURE_STALE_PAGE_NS", 6],
+  ["EXPOSURE_STALE_RANGE_NS", 7],
+  ["EXPOSURE_OPEN", 8],
+  ["EXPOSURE_MAPPED_NOW", 9],
+  ["EXPOSURE_MAPPED_MAX", 10],
+  ["EXPOSURE_MAPPED_PAGE_NS", 11],
+  ["EXPOSURE_SUB_MAPS", 12],
+  ["EXPOSURE_SUB_BYTES", 13],
+  ["EXPOSURE_SUB_BYTE_NS", 14],
+  ["EXPOSURE_MAPPED_ALL_MAX", 15],
+  ["CPU_LAYER_APP", 0],
+  ["CPU_LAYER_IO_URING", 1],
+  ["CPU_LAYER_BLOCK", 2],
+  ["CPU_LAYER_NVME", 3],
+  ["CPU_LAYER_DMA", 4],
+  ["CPU_LAYER_IOMMU_WAIT", 5],
+  ["CPU_LAYER_DMABUF", 6],
+  ["CPU_LAYER_POLL", 7],
+  ["CPU_LAYER_IRQ", 8],
+  ["CPU_LAYER_SPIN", 9],
+  ["TRACE_KIND_SUBMIT", 1],
+  ["TRACE_KIND_MAP", 2],
+  ["TRACE_KIND_COMMAND", 3],
+  ["TRACE_KIND_DEVICE", 4],
+  ["TRACE_KIND_COMPLETE", 5],
+  ["TRACE_KIND_UNMAP", 6],
+  ["TRACE_KIND_CPU_ENTER", 10],
+  ["TRACE_KIND_CPU_POLL", 11],
+  ["TRACE_KIND_CPU_IRQ", 12],
+  ["TRACE_KIND_CPU_INVWAIT", 13],
+  ["TRACE_KIND_INVAL", 20],
+  ["TRACE_KIND_CNT_INFLIGHT", 30],
+  ["TRACE_KIND_CNT_IOTLB_MISS", 31],
+  ["CPU_LAYERS", 10],
+  ["EXPOSURE_KINDS", 3],
+  ["JOB_ERRORS_TOTAL", 0],
+  ["JOB_ERRORS_FIRST", 1],
+  ["JOB_ERRORS_LOGGED", 2],
+  ["JOB_ERRLOG_ERRNO", 0],
+  ["JOB_ERRLOG_DIR", 1],
+  ["JOB_ERRLOG_OFFSET", 2],
+  ["JOB_ERRLOG_LEN", 3],
+  ["JOB_VERIFY_LOGGED", 0],
+  ["JOB_VERIFY_READ_BACK", 1],
+  ["JOB_VERIFY_START_NS", 2],
+  ["VERIFY_FAILURE_THREAD", 0],
+  ["VERIFY_FAILURE_KIND", 1],
+  ["VERIFY_FAILURE_HDR_NUM", 2],
+  ["VERIFY_FAILURE_HDR_LEN", 3],
+  ["VERIFY_FAILURE_GOT", 4],
+  ["VERIFY_FAILURE_WANT", 5],
+  ["VERIFY_FAILURE_EXTRA", 6],
+  ["VERIFY_FAILURE_OFFSET", 7],
+  ["VERIFY_FAILURE_LEN", 8],
+  ["VERIFY_FAILURE_SUM_LEN", 9],
+  ["VERIFY_FAILURE_TYPE", 10],
+  ["VERIFY_FAILURE_WORDS", 11],
+  ["VERIFY_FAILURE_MAX", 64],
+  ["JOB_ERRLOG_MAX", 16],
+  ["SIM_ABORT_MSG", 0],
+  ["SIM_ABORT_FILE", 1],
+  ["SIM_ABORT_LINE", 2],
+  ["IOMMU_MODE_STRICT", 0],
+  ["IOMMU_MODE_LAZY", 1],
+  ["IOMMU_MODE_PASSTHROUGH", 2],
+  ["IOMMU_KIND_VTD", 0],
+  ["IOMMU_KIND_SMMUV3", 1],
+  ["IOMMU_KIND_AMD_VI", 2],
+  ["UNTRUSTED_NO", 0],
+  ["UNTRUSTED_YES", 1],
+  ["UNTRUSTED_ALL", 2],
+  ["STACKED_KIND_LINEAR", 0],
+  ["STACKED_KIND_STRIPED", 1],
+  ["STACKED_KIND_RAID1", 2],
+  ["BUF_KIND_PLAIN", 0],
+  ["BUF_KIND_FIXED", 1],
+  ["BUF_KIND_DMABUF", 2],
+  ["BUF_KIND_BOUNCE", 3],
+  ["COST_ENTER", 0],
+  ["COST_SQE", 1],
+  ["COST_NOP", 2],
+  ["COST_CQE", 3],
+  ["COST_APP_PREP", 4],
+  ["COST_APP_REAP", 5],
+  ["COST_RW_PREP", 6],
+  ["COST_IMPORT_FIXED", 7],
+  ["COST_IMPORT_USER_PAGE", 8],
+  ["COST_BIO", 9],
+  ["COST_BIO_SPLIT", 10],
+  ["COST_BLK_MQ", 11],
+  ["COST_NVME_CMD", 12],
+  ["COST_PRP_ENTRY", 13],
+  ["COST_PRP_LIST_ALLOC", 14],
+  ["COST_SGL_DESC", 15],
+  ["COST_DOORBELL", 16],
+  ["COST_POLL", 17],
+  ["COST_NVME_COMPLETE", 18],
+  ["COST_BLK_COMPLETE", 19],
+  ["COST_IRQ", 20],
+  ["COST_DMA_MAP_DIRECT", 21],
+  ["COST_DMA_UNMAP_DIRECT", 22],
+  ["COST_IOMMU_MAP", 23],
+  ["COST_IOMMU_UNMAP", 24],
+  ["COST_IOVA_ALLOC_CACHE", 25],
+  ["COST_IOVA_ALLOC_TREE", 26],
+  ["COST_IOVA_TREE_NODE", 27],
+  ["COST_IOVA_FREE_CACHE", 28],
+  ["COST_IOVA_FREE_TREE", 29],
+  ["COST_PTE_WRITE", 30],
+  ["COST_PTE_CLEAR", 31],
+  ["COST_PT_PAGE_ALLOC", 32],
+  ["COST_INV_SUBMIT", 33],
+  ["COST_FQ_ADD", 34],
+  ["COST_FQ_FREE_ENTRY", 35],
+  ["COST_TOKEN_LOOKUP", 36],
+  ["COST_TOKEN_REF_GET", 37],
+  ["COST_TOKEN_REF_PUT", 38],
+  ["COST_DMABUF_MAP_PAGE", 39],
+  ["COST_DMABUF_MAP_BASE", 40],
+  ["COST_FENCE", 41],
+  ["COST_WORKER_PUNT", 42],
+  ["COST_APP_PER_IO", 43],
+  ["COST_GPU_COPY_LAUNCH", 44],
+  ["COST_SWIOTLB_MAP", 45],
+  ["COST_MEMCPY_KB", 46],
+  ["COST_BIO_CLONE", 47],
+  ["COST_COUNT", 48],
+];
+/** Every index object above, by its name. */
+export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  ST,
+  WL_STAT,
+  SAMPLE,
+  SNAP,
+  SNAP_CTRL,
+  IOMMU_UNIT_STAT,
+  NVME_WINDOW,
+  GPU_COUNTER,
+  SWIOTLB_COUNTER,
+  QUEUE_LIMIT,
+  BLK_MQ_COUNTER,
+  IOMMU_COUNTER,
+  DMABUF_COUNTER,
+  STACKED_STAT,
+  JOB_STAT,
+  JOB_LAT,
+  JOB_SAMPLE,
+  JOB_MAP,
+  EXPOSURE_KIND,
+  EXPOSURE,
+  CPU_LAYER,
+  TRACE_KIND,
+  JOB_ERRORS,
+  JOB_ERRLOG,
+  JOB_VERIFY,
+  VERIFY_FAILURE,
+  SIM_ABORT,
+  IOMMU_MODE,
+  IOMMU_KIND,
+  UNTRUSTED,
+  STACKED_KIND,
+  BUF_KIND,
+  COST,
+};
 /** Every struct, in asm/sim/abi.ts order (the index abi_struct_* take). */
 // deno-lint-ignore no-explicit-any
 export const ABI_STRUCTS: readonly StructLayout<any>[] = [
@@ -432,4 +1332,5 @@ export const ABI_STRUCTS: readonly StructLayout<any>[] = [
   WL_PACE_CONFIG,
   WL_OFFSETS_CONFIG,
   WL_VERIFY_CONFIG,
+  TRACE_ENTRY,
 ];

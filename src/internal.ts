@@ -13,6 +13,7 @@ export {
   SIM_INVARIANT_NAMES,
   SimInvariantError,
   SimLimitError,
+  structArg,
   trapError,
   w,
   wasmBuild,

@@ -529,7 +529,29 @@ function checkArena(m: Profile["memory"]): void {
   }
 }
 
+/**
+ * Check profile `p` (parsed JSON, defaults not yet filled in) field by field and return it as a
+ * {@link Profile}, its optional fields given their defaults in place. The first problem found is a
+ * {@link ProfileError} naming the field: an unknown or missing field, a value of the wrong type or
+ * out of range, then the checks across fields (drive and GPU counts, block and payload sizes, the
+ * arena, stacked devices, the IOMMU's aperture and IOTLB geometry).
+ *
+ * @example
+ * ```ts
+ * import { PROFILES, validateProfile } from "../mod.ts";
+ * const p = validateProfile(structuredClone(PROFILES["optane-p5800x"]));
+ * console.log(p.devices.length); // 1
+ * ```
+ */
 export function validateProfile(p: unknown): Profile {
+  const prof = checkProfileFields(p);
+  checkArena(prof.memory);
+  checkProfileAcrossFields(prof);
+  return prof;
+}
+
+/** The field-by-field half of {@link validateProfile}: known fields, each of its type and range. */
+function checkProfileFields(p: unknown): Profile {
   if (!isObj(p)) throw new ProfileError("(root)", "expected a JSON object");
   const top = [
     "name",
@@ -573,8 +595,11 @@ export function validateProfile(p: unknown): Profile {
       checkSection(`${arr}[${i}]`, PROFILE_SCHEMA[sec], d, false);
     });
   }
-  const prof = p as unknown as Profile;
-  checkArena(prof.memory);
+  return p as unknown as Profile;
+}
+
+/** The checks across fields of {@link validateProfile}, after the arena's. */
+function checkProfileAcrossFields(prof: Profile): void {
   if (prof.devices.length < 1) throw new ProfileError("devices", "expected at least one drive");
   if (prof.devices.length > 16) throw new ProfileError("devices", "at most 16 drives");
   if (prof.gpus.length > 8) throw new ProfileError("gpus", "at most 8 GPUs");
@@ -619,7 +644,6 @@ export function validateProfile(p: unknown): Profile {
   ) {
     throw new ProfileError("iommu.iotlb_ways", "must divide iommu.iotlb_entries (and not exceed it)");
   }
-  return prof;
 }
 
 /** Why a stacked device cannot be set up: the field at fault (below `stacked[i]`), the errno the kernel gives. */

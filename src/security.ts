@@ -30,6 +30,7 @@
  */
 import { w } from "./wasm.ts";
 import { SWIOTLB_COUNTER } from "./workload/stat_index.ts";
+import { EXPOSURE, EXPOSURE_KIND } from "./abi.generated.ts";
 import type { IommuMode, Profile } from "./profile.ts";
 
 /** Bytes per IOMMU page (the IOVA granule). */
@@ -110,27 +111,11 @@ export interface SecurityReport {
   };
 }
 
-/** Exposure kinds (asm/iommu/exposure.ts EXP_*): per-I/O maps, dma-buf maps, swiotlb shadow maps. */
-const KIND = { streaming: 0, dmabuf: 1, shadow: 2 } as const;
+/** Exposure kinds (asm/sim/abi.ts EXPOSURE_KIND_*): per-I/O maps, dma-buf maps, swiotlb shadow maps. */
+const KIND = EXPOSURE_KIND;
 
-/** Exposure field indices (asm/iommu/exposure.ts exposure_get). */
-const F = {
-  unmaps: 0,
-  unmappedPages: 1,
-  staleRanges: 2,
-  stalePages: 3,
-  staleIotlb: 4,
-  windowMax: 5,
-  stalePageNs: 6,
-  staleRangeNs: 7,
-  open: 8,
-  mappedMax: 10,
-  mappedPageNs: 11,
-  subMaps: 12,
-  subBytes: 13,
-  subByteNs: 14,
-  mappedAllMax: 15,
-} as const;
+/** Exposure field indices (asm/sim/abi.ts EXPOSURE_*, as exposure_get takes them). */
+const F = EXPOSURE;
 
 function stale(kind: number, t: number): StaleExposure {
   const g = (f: number) => w.exposure_get(kind, f, t);

@@ -8,8 +8,20 @@
  * @module
  */
 import { structArg, w } from "./wasm.ts";
-import { NVME_CTRL_CONFIG, STORAGE_CONFIG } from "./abi.generated.ts";
-import { BLK_MQ_COUNTER, QUEUE_LIMIT } from "./workload/stat_index.ts";
+import {
+  BLK_MQ_COUNTER,
+  COST,
+  DMABUF_COUNTER,
+  IOMMU_COUNTER,
+  IOMMU_KIND,
+  IOMMU_MODE,
+  NVME_CTRL_CONFIG,
+  STACKED_KIND,
+  STACKED_STAT,
+  STORAGE_CONFIG,
+  UNTRUSTED,
+} from "./abi.generated.ts";
+import { namesInOrder, QUEUE_LIMIT } from "./workload/stat_index.ts";
 import { EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENOMEM } from "./constants.ts";
 import {
   checkStacked,
@@ -51,39 +63,14 @@ export interface SystemOptions {
   capSysAdmin?: boolean;
 }
 
-/** IOMMU modes in asm order. */
-const IOMMU_MODES = ["strict", "lazy", "passthrough"] as const;
-/** IOMMU kinds in asm order (iommu.ts IOMMU_KIND_*). */
-const IOMMU_KINDS = ["vtd", "smmuv3", "amd-vi"] as const;
+/** IOMMU modes (asm/sim/abi.ts IOMMU_MODE_*). */
+const IOMMU_MODES = namesInOrder(IOMMU_MODE);
 
 /** Names of the IOMMU counters, in the order of asm `iommu_counter`. */
-export const IOMMU_COUNTERS = [
-  "maps",
-  "unmaps",
-  "invalidations",
-  "iotlb_hits",
-  "iotlb_misses",
-  "walks",
-  "faults",
-  "stale_hits",
-  "fq_flushes",
-  "iova_cache_hits",
-  "iova_tree_allocs",
-  "pte_writes",
-] as const;
+export const IOMMU_COUNTERS: readonly (keyof typeof IOMMU_COUNTER)[] = namesInOrder(IOMMU_COUNTER);
 
 /** Names of the dma-buf counters, in the order of asm `dmabuf_counter`. */
-export const DMABUF_COUNTERS = [
-  "maps_created",
-  "maps_freed",
-  "invalidations",
-  "waits",
-  "remaps",
-  "eagain",
-  "fences_signalled",
-  "migrations",
-  "migrations_failed",
-] as const;
+export const DMABUF_COUNTERS: readonly (keyof typeof DMABUF_COUNTER)[] = namesInOrder(DMABUF_COUNTER);
 
 /** A stacked block device to create at run time ({@link System.createStacked}), as dmsetup or mdadm would. */
 export interface StackedSpec {
@@ -125,8 +112,8 @@ export interface StackedInfo {
   dmabufForwarding: boolean;
 }
 
-/** Stacked device kinds in asm order (asm/block/stacked.ts SK_*). */
-const STACKED_KINDS = ["linear", "striped", "raid1"] as const;
+/** Stacked device kinds (asm/sim/abi.ts STACKED_KIND_*). */
+const STACKED_KINDS = namesInOrder(STACKED_KIND);
 
 /** Options of {@link System.mmapAnon}. */
 export interface MmapOptions {
@@ -207,7 +194,7 @@ export class System {
     members.forEach((c, k) => this.#view.setInt32(this.#scratch + 4 * k, c, true));
     w.stacked_setup(
       this.#stacked.length,
-      STACKED_KINDS.indexOf(sd.kind),
+      STACKED_KIND[sd.kind],
       this.#scratch,
       members.length,
       sd.chunk_kib * 1024,
@@ -299,14 +286,14 @@ export class System {
     return {
       kind: sd.kind,
       members: [...sd.members],
-      memberIndices: ks.map((k) => w.stacked_stat(s, k, 5)),
-      sizeBytes: w.stacked_stat(s, 0, 4),
+      memberIndices: ks.map((k) => w.stacked_stat(s, k, STACKED_STAT.member)),
+      sizeBytes: w.stacked_stat(s, 0, STACKED_STAT.sizeBytes),
       lbaBytes: Math.max(...sd.members.map((m) => this.profile.devices[this.deviceIndex(m)].lba_bytes)),
-      clones: ks.map((k) => w.stacked_stat(s, k, 0)),
-      faulty: ks.map((k) => w.stacked_stat(s, k, 1) === 1),
-      pending: ks.map((k) => w.stacked_stat(s, k, 2)),
-      broken: w.stacked_stat(s, 0, 3) === 1,
-      readRetries: w.stacked_stat(s, 0, 6),
+      clones: ks.map((k) => w.stacked_stat(s, k, STACKED_STAT.clones)),
+      faulty: ks.map((k) => w.stacked_stat(s, k, STACKED_STAT.faulty) === 1),
+      pending: ks.map((k) => w.stacked_stat(s, k, STACKED_STAT.pending)),
+      broken: w.stacked_stat(s, 0, STACKED_STAT.broken) === 1,
+      readRetries: w.stacked_stat(s, 0, STACKED_STAT.readRetries),
       dmabufForwarding: sd.dmabuf_forwarding,
     };
   }
@@ -459,7 +446,7 @@ export class System {
 
   /** IOMMU counters since the machine started. */
   iommuCounters(): Record<(typeof IOMMU_COUNTERS)[number], number> {
-    return Object.fromEntries(IOMMU_COUNTERS.map((n, i) => [n, w.iommu_counter(i)])) as Record<
+    return Object.fromEntries(IOMMU_COUNTERS.map((n) => [n, w.iommu_counter(IOMMU_COUNTER[n])])) as Record<
       (typeof IOMMU_COUNTERS)[number],
       number
     >;
@@ -685,7 +672,7 @@ export class System {
 
   /** dma-buf counters since the machine started. */
   dmabufCounters(): Record<(typeof DMABUF_COUNTERS)[number], number> {
-    return Object.fromEntries(DMABUF_COUNTERS.map((n, i) => [n, w.dmabuf_counter(i)])) as Record<
+    return Object.fromEntries(DMABUF_COUNTERS.map((n) => [n, w.dmabuf_counter(DMABUF_COUNTER[n])])) as Record<
       (typeof DMABUF_COUNTERS)[number],
       number
     >;
@@ -716,12 +703,13 @@ function configureMachine(p: Profile, functional: boolean, seed: bigint): void {
     p.gpus.reduce((m, g) => Math.max(m, g.vram_mib), 0),
     p.gpus.length,
   );
-  COST_NAMES.forEach((n, i) => w.set_cost(i, p.costs_ns[n]));
+  // Each profile cost by the id asm/sim/cost_ids.ts gives its name (a test holds the two lists equal).
+  COST_NAMES.forEach((n) => w.set_cost(COST[n as keyof typeof COST], p.costs_ns[n]));
   const io = p.iommu;
   const nv = p.nvme;
   w.storage_init(
     structArg(STORAGE_CONFIG, {
-      iommuMode: IOMMU_MODES.indexOf(io.mode),
+      iommuMode: IOMMU_MODE[io.mode],
       iotlbEntries: io.iotlb_entries,
       iotlbWays: io.iotlb_ways,
       walkNs: io.walk_ns,
@@ -741,7 +729,8 @@ function configureMachine(p: Profile, functional: boolean, seed: bigint): void {
       functional,
       hostMemMbps: p.memory.bandwidth_mbps,
       apertureBits: io.aperture_bits,
-      iommuKind: IOMMU_KINDS.indexOf(io.kind),
+      // The profile spells AMD-Vi "amd-vi"; the module's names are identifiers.
+      iommuKind: IOMMU_KIND[io.kind === "amd-vi" ? "amd_vi" : io.kind],
       syncLatencyNs: io.sync_latency_ns,
       cmdNs: io.cmd_ns,
       rangeInval: io.range_inval,
@@ -785,7 +774,7 @@ function configureDrives(p: Profile, seed: bigint): void {
       NVME_CTRL_CONFIG.size,
     );
     w.nvme_set_dma_mask(c, d.dma_mask_bits);
-    w.nvme_set_untrusted(c, ["no", "yes", "all"].indexOf(d.untrusted));
+    w.nvme_set_untrusted(c, UNTRUSTED[d.untrusted]);
     w.nvme_ctrl_set_media_error_dnr(c, d.media_error_dnr ? 1 : 0);
   });
   w.nvme_set_max_retries(p.nvme.max_retries);

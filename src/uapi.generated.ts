@@ -276,6 +276,8 @@ export const SQE_PERSONALITY = 42;
 export const SQE_FILE_INDEX = 44;
 /** struct io_uring_sqe: field offsets: u64 */
 export const SQE_ADDR3 = 48;
+/** struct io_uring_sqe: field offsets: u64 __pad2[1] */
+export const SQE_PAD2 = 56;
 /** struct io_uring_cqe: field offsets: u64 */
 export const CQE_USER_DATA = 0;
 /** struct io_uring_cqe: field offsets: i32 */
@@ -484,6 +486,7 @@ export const UAPI_NAMES = [
   "SQE_PERSONALITY",
   "SQE_FILE_INDEX",
   "SQE_ADDR3",
+  "SQE_PAD2",
   "CQE_USER_DATA",
   "CQE_RES",
   "CQE_FLAGS",

@@ -21,7 +21,7 @@
  * @module
  */
 import * as release from "../build/release.wasm";
-import type { StructLayout } from "./abi.generated.ts";
+import { SIM_ABORT, type StructLayout } from "./abi.generated.ts";
 
 /** The module's exports (both builds export the same names). */
 export type WasmExports = typeof release;
@@ -75,6 +75,7 @@ export const SIM_INVARIANT_NAMES: readonly string[] = [
   "free_iova of a range the IOVA tree does not hold",
   "set-up struct of another size than the module's (src/abi.generated.ts and the module disagree)",
   "a blk-mq queue run walked more than REQUEUED_MAX requests",
+  "task work ran more passes than REQS_MAX (tw_run_all, tw_run_local)",
 ];
 
 /** A limit of the simulated machine was passed; the machine cannot go on. */
@@ -143,8 +144,9 @@ export function trapError(e: unknown, where: string, x: WasmExports): unknown {
       e,
     );
   } else if (code === SIM_ERR_ASSERT) {
-    const msg = asString(x, x.sim_abort_where(0)) || "assertion";
-    err = new SimInvariantError(code, where, `${msg} at ${asString(x, x.sim_abort_where(1))}:${arg}`, 0, e);
+    const msg = asString(x, x.sim_abort_where(SIM_ABORT.msg)) || "assertion";
+    const file = asString(x, x.sim_abort_where(SIM_ABORT.file));
+    err = new SimInvariantError(code, where, `${msg} at ${file}:${arg}`, 0, e);
   } else if (code !== 0) {
     err = new SimLimitError(code, arg, where);
   } else {

@@ -10,11 +10,29 @@
  * @module
  */
 import { structArg, w } from "./wasm.ts";
-import { WL_OFFSETS_CONFIG, WL_PACE_CONFIG, WL_THREAD_CONFIG, WL_VERIFY_CONFIG } from "./abi.generated.ts";
+import {
+  JOB_ERRLOG,
+  JOB_ERRLOG_MAX,
+  JOB_ERRORS,
+  JOB_LAT,
+  JOB_MAP,
+  JOB_SAMPLE,
+  JOB_STAT,
+  JOB_VERIFY,
+  VERIFY_FAILURE,
+  VERIFY_FAILURE_MAX,
+  WL_OFFSETS_CONFIG,
+  WL_PACE_CONFIG,
+  WL_THREAD_CONFIG,
+  WL_VERIFY_CONFIG,
+} from "./abi.generated.ts";
 import { ST } from "./workload/stat_index.ts";
 import type {
   FioThreadJob,
+  FioThreadOffsets,
+  FioThreadPace,
   FioThreadResult,
+  FioThreadVerify,
   LatSums,
   ThreadDirStats,
   VerifyFailureRecord,
@@ -25,16 +43,6 @@ export const BSS_MAX = 64;
 /** I/O tags per thread (asm/wl_job.ts TAGS_MAX): the deepest queue a thread can keep. */
 export const TAGS_MAX = 4096;
 const DIRS = [0, 1] as const;
-// Statistic words (asm/user/wl_job.ts ST_*).
-const ST_IOS = 0;
-const ST_BYTES = 1;
-const ST_ERRORS = 2;
-const ST_CLAT = 3;
-const ST_SLAT = 7;
-const ST_LAT = 11;
-const JS_WORDS = 3;
-/** Fatal I/O errors kept per thread (asm/user/wl_job.ts ERRLOG_MAX). */
-const ERRLOG_MAX = 16;
 
 /**
  * Check the per-thread jobs against the drive and return the largest block
@@ -101,86 +109,92 @@ export function applyThreadJobs(jobs: FioThreadJob[], seed: number): void {
         list?.forEach((e, i) => w.wl_thread_ignore_error(t, type, i, e))
       );
     }
-    const v = j.verify;
-    if (v) {
-      w.wl_thread_verify(
-        t,
-        structArg(WL_VERIFY_CONFIG, {
-          type: v.type,
-          intervalBytes: v.intervalBytes,
-          headerOffsetBytes: v.headerOffsetBytes,
-          fatal: v.fatal,
-          doVerify: v.doVerify,
-          checkNumberio: v.checkNumberio,
-          threadNumber: v.threadNumber,
-          // Every write is logged: the I/O count bounds them, or the size limit when failed writes are made up.
-          piecesMax: Math.max(j.ios, j.errors ? Math.min(j.errors.retryCapIos, 2 ** 32 - 1) : 0),
-          mapBlocks: v.mapBlocks,
-          buffers: v.buffers,
-          backlog: v.backlog,
-          backlogBatch: v.backlogBatch,
-          seed,
-        }),
-        WL_VERIFY_CONFIG.size,
-      );
-      v.pattern.forEach((b, i) => w.wl_thread_verify_pattern(t, i, b));
-      if (v.corrupt) w.wl_thread_verify_corrupt(t, v.corrupt[0], v.corrupt[1]);
-    }
-    const o = j.offsets;
-    if (o) {
-      w.wl_thread_offsets(
-        t,
-        structArg(WL_OFFSETS_CONFIG, {
-          seqAddBytes: o.seqAdd,
-          seqNr: o.seqNr,
-          identical: o.identical,
-          dist: o.dist,
-          distParam: o.param,
-          center: o.center,
-          nranges: o.nranges,
-          seed,
-        }),
-        WL_OFFSETS_CONFIG.size,
-      );
-      o.zones?.forEach((z, d) => z.forEach(([prev, end], v) => w.wl_thread_zone(t, d, v, prev, end)));
-    }
-    const p = j.pace;
-    if (p) {
-      w.wl_thread_pace(
-        t,
-        structArg(WL_PACE_CONFIG, {
-          startDelayNs: p.startDelayNs,
-          rateReadBps: p.rateBps[0],
-          rateWriteBps: p.rateBps[1],
-          poisson: p.poisson,
-          quiesce: p.quiesce,
-          thinkUs: p.thinkUs,
-          thinkSpinUs: p.thinkSpinUs,
-          thinkBlocks: p.thinkBlocks,
-          thinkIssue: p.thinkIssue,
-          rateMinReadBps: p.rateMinBps[0],
-          rateMinWriteBps: p.rateMinBps[1],
-          rateMinReadIops: p.rateIopsMin[0],
-          rateMinWriteIops: p.rateIopsMin[1],
-          exitall: p.exitall,
-          exitGroup: p.exitGroup,
-          seed,
-          deadlineRelNs: p.deadlineRelNs,
-          jobId: p.jobId,
-          waitJob: p.waitJob,
-        }),
-        WL_PACE_CONFIG.size,
-      );
-    }
+    if (j.verify) applyThreadVerify(t, j, j.verify, seed);
+    if (j.offsets) applyThreadOffsets(t, j.offsets, seed);
+    if (j.pace) applyThreadPace(t, j.pace, seed);
   });
+}
+
+/** Thread `t`'s fio verify settings and pattern (`j`'s I/O count and error settings bound the writes it logs). */
+function applyThreadVerify(t: number, j: FioThreadJob, v: FioThreadVerify, seed: number): void {
+  w.wl_thread_verify(
+    t,
+    structArg(WL_VERIFY_CONFIG, {
+      type: v.type,
+      intervalBytes: v.intervalBytes,
+      headerOffsetBytes: v.headerOffsetBytes,
+      fatal: v.fatal,
+      doVerify: v.doVerify,
+      checkNumberio: v.checkNumberio,
+      threadNumber: v.threadNumber,
+      // Every write is logged: the I/O count bounds them, or the size limit when failed writes are made up.
+      piecesMax: Math.max(j.ios, j.errors ? Math.min(j.errors.retryCapIos, 2 ** 32 - 1) : 0),
+      mapBlocks: v.mapBlocks,
+      buffers: v.buffers,
+      backlog: v.backlog,
+      backlogBatch: v.backlogBatch,
+      seed,
+    }),
+    WL_VERIFY_CONFIG.size,
+  );
+  v.pattern.forEach((b, i) => w.wl_thread_verify_pattern(t, i, b));
+  if (v.corrupt) w.wl_thread_verify_corrupt(t, v.corrupt[0], v.corrupt[1]);
+}
+
+/** Thread `t`'s offsets beyond plain sequential or uniform (rw=…:N, rw_sequencer, random_distribution). */
+function applyThreadOffsets(t: number, o: FioThreadOffsets, seed: number): void {
+  w.wl_thread_offsets(
+    t,
+    structArg(WL_OFFSETS_CONFIG, {
+      seqAddBytes: o.seqAdd,
+      seqNr: o.seqNr,
+      identical: o.identical,
+      dist: o.dist,
+      distParam: o.param,
+      center: o.center,
+      nranges: o.nranges,
+      seed,
+    }),
+    WL_OFFSETS_CONFIG.size,
+  );
+  o.zones?.forEach((z, d) => z.forEach(([prev, end], v) => w.wl_thread_zone(t, d, v, prev, end)));
+}
+
+/** Thread `t`'s pacing: startdelay, rate, thinktime, rate_min, exitall, wait_for and its deadline. */
+function applyThreadPace(t: number, p: FioThreadPace, seed: number): void {
+  w.wl_thread_pace(
+    t,
+    structArg(WL_PACE_CONFIG, {
+      startDelayNs: p.startDelayNs,
+      rateReadBps: p.rateBps[0],
+      rateWriteBps: p.rateBps[1],
+      poisson: p.poisson,
+      quiesce: p.quiesce,
+      thinkUs: p.thinkUs,
+      thinkSpinUs: p.thinkSpinUs,
+      thinkBlocks: p.thinkBlocks,
+      thinkIssue: p.thinkIssue,
+      rateMinReadBps: p.rateMinBps[0],
+      rateMinWriteBps: p.rateMinBps[1],
+      rateMinReadIops: p.rateIopsMin[0],
+      rateMinWriteIops: p.rateIopsMin[1],
+      exitall: p.exitall,
+      exitGroup: p.exitGroup,
+      seed,
+      deadlineRelNs: p.deadlineRelNs,
+      jobId: p.jobId,
+      waitJob: p.waitJob,
+    }),
+    WL_PACE_CONFIG.size,
+  );
 }
 
 function latSums(t: number, d: number, word: number): LatSums {
   return {
-    sum: w.wl_job_stat(t, d, word),
-    sumSq: w.wl_job_stat(t, d, word + 1),
-    min: w.wl_job_stat(t, d, word + 2),
-    max: w.wl_job_stat(t, d, word + 3),
+    sum: w.wl_job_stat(t, d, word + JOB_LAT.sum),
+    sumSq: w.wl_job_stat(t, d, word + JOB_LAT.sumSq),
+    min: w.wl_job_stat(t, d, word + JOB_LAT.min),
+    max: w.wl_job_stat(t, d, word + JOB_LAT.max),
   };
 }
 
@@ -192,12 +206,12 @@ function dirStats(t: number, d: number): ThreadDirStats {
     if (n > 0) hist.push([Number(w.hist_lower(i)), n]);
   }
   return {
-    ios: w.wl_job_stat(t, d, ST_IOS),
-    bytes: w.wl_job_stat(t, d, ST_BYTES),
-    errors: w.wl_job_stat(t, d, ST_ERRORS),
-    clat: latSums(t, d, ST_CLAT),
-    slat: latSums(t, d, ST_SLAT),
-    lat: latSums(t, d, ST_LAT),
+    ios: w.wl_job_stat(t, d, JOB_STAT.ios),
+    bytes: w.wl_job_stat(t, d, JOB_STAT.bytes),
+    errors: w.wl_job_stat(t, d, JOB_STAT.errors),
+    clat: latSums(t, d, JOB_STAT.clat),
+    slat: latSums(t, d, JOB_STAT.slat),
+    lat: latSums(t, d, JOB_STAT.lat),
     clatHist: hist,
   };
 }
@@ -217,28 +231,32 @@ export function readThreadResults(
     const samples = sampleTimes.map((tNs, i) => ({
       tNs: tNs - t0Ns,
       dirs: DIRS.map((d) =>
-        Array.from({ length: JS_WORDS }, (_, k) => w.wl_job_sample(i, t, d, k)) as [number, number, number]
+        [JOB_SAMPLE.ios, JOB_SAMPLE.bytes, JOB_SAMPLE.clatSum].map((k) => w.wl_job_sample(i, t, d, k)) as [
+          number,
+          number,
+          number,
+        ]
       ),
     }));
     const end = w.wl_job_end(t);
-    const fatal = w.wl_job_errors(t, 2);
-    const vstart = w.wl_job_verify(t, 2);
+    const fatal = w.wl_job_errors(t, JOB_ERRORS.logged);
+    const vstart = w.wl_job_verify(t, JOB_VERIFY.startNs);
     out.push({
       read: dirStats(t, 0),
       write: dirStats(t, 1),
-      maps: Array.from({ length: 21 }, (_, i) => w.wl_job_map(t, i)),
+      maps: Array.from({ length: JOB_MAP.words }, (_, i) => w.wl_job_map(t, i)),
       endNs: end > 0 ? end - t0Ns : null,
       startNs: Math.max(0, w.wl_job_start(t) - t0Ns),
       error: w.wl_job_error(t),
-      totalErr: w.wl_job_errors(t, 0),
-      firstError: w.wl_job_errors(t, 1),
+      totalErr: w.wl_job_errors(t, JOB_ERRORS.total),
+      firstError: w.wl_job_errors(t, JOB_ERRORS.first),
       fatalErrors: fatal,
       verifyStartNs: vstart > 0 ? vstart - t0Ns : null,
-      ioErrors: Array.from({ length: Math.min(fatal, ERRLOG_MAX) }, (_, i) => ({
-        errno: w.wl_job_errlog(t, i, 0),
-        dir: w.wl_job_errlog(t, i, 1),
-        offset: w.wl_job_errlog(t, i, 2),
-        len: w.wl_job_errlog(t, i, 3),
+      ioErrors: Array.from({ length: Math.min(fatal, JOB_ERRLOG_MAX) }, (_, i) => ({
+        errno: w.wl_job_errlog(t, i, JOB_ERRLOG.errno),
+        dir: w.wl_job_errlog(t, i, JOB_ERRLOG.dir),
+        offset: w.wl_job_errlog(t, i, JOB_ERRLOG.offset),
+        len: w.wl_job_errlog(t, i, JOB_ERRLOG.len),
       })),
       samples,
     });
@@ -251,26 +269,24 @@ export function readVerifyFailures(): { failures: VerifyFailureRecord[]; total: 
   const total = w.wl_verify_failures();
   const word = (i: number, k: number) =>
     (BigInt(w.wl_verify_failure(i, k, 1)) << 32n) | BigInt(w.wl_verify_failure(i, k, 0));
-  const failures = Array.from({ length: Math.min(total, VLOG_MAX) }, (_, i) => {
-    const n = Number(word(i, 9));
+  const F = VERIFY_FAILURE;
+  const failures = Array.from({ length: Math.min(total, VERIFY_FAILURE_MAX) }, (_, i) => {
+    const n = Number(word(i, F.sumLen));
     const sum = (which: number) => Array.from({ length: n }, (_, b) => w.wl_verify_failure_sum(i, which, b));
     return {
-      thread: Number(word(i, 0)),
-      kind: Number(word(i, 1)),
-      hdrNum: Number(word(i, 2)),
-      hdrLen: Number(word(i, 3)),
-      got: word(i, 4),
-      want: word(i, 5),
-      extra: Number(word(i, 6)),
-      offset: Number(word(i, 7)),
-      len: Number(word(i, 8)),
-      type: Number(word(i, 10)),
+      thread: Number(word(i, F.thread)),
+      kind: Number(word(i, F.kind)),
+      hdrNum: Number(word(i, F.hdrNum)),
+      hdrLen: Number(word(i, F.hdrLen)),
+      got: word(i, F.got),
+      want: word(i, F.want),
+      extra: Number(word(i, F.extra)),
+      offset: Number(word(i, F.offset)),
+      len: Number(word(i, F.len)),
+      type: Number(word(i, F.type)),
       good: sum(0),
       bad: sum(1),
     };
   });
   return { failures, total };
 }
-
-/** Verify failures kept (asm/user/verify.ts VLOG_MAX). */
-const VLOG_MAX = 64;

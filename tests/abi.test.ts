@@ -15,13 +15,25 @@ import {
   instantiateDebug,
   SIM_INVARIANT_NAMES,
   SimInvariantError,
+  structArg,
   w,
   type WasmExports,
   wrapExports,
 } from "../src/internal.ts";
-import { structArg } from "../src/wasm.ts";
 import { System } from "../src/system.ts";
-import { parseAbi, parseUapi, renderAbiAs, renderAbiTs, renderAs, renderTs } from "../tools/gen_abi.ts";
+import {
+  OWN_ABI_FILES,
+  parseAbi,
+  parseOwnAbi,
+  parseUapi,
+  renderAbiAs,
+  renderAbiTs,
+  renderAs,
+  renderTs,
+} from "../tools/gen_abi.ts";
+import { COST_NAMES } from "../src/profile.ts";
+import { LAYER_NAMES } from "../src/workload.ts";
+import { DMABUF_COUNTERS, IOMMU_COUNTERS } from "../src/system.ts";
 
 Deno.test("every generated uAPI constant equals the compiled module's value", () => {
   gen.UAPI_NAMES.forEach((name, i) => assert.equal(gen[name], w.uapi_value(i), name));
@@ -36,7 +48,9 @@ Deno.test("the committed generated files are what tools/gen_abi.ts writes from a
   const consts = parseUapi(await Deno.readTextFile(new URL("asm/sim/uapi.ts", root)));
   assert.equal(await Deno.readTextFile(new URL("src/uapi.generated.ts", root)), renderTs(consts));
   assert.equal(await Deno.readTextFile(new URL("asm/sim/uapi_table.generated.ts", root)), renderAs(consts));
-  const own = parseAbi(await Deno.readTextFile(new URL("asm/sim/abi.ts", root)), "abi.ts");
+  const own = parseOwnAbi(
+    await Promise.all(OWN_ABI_FILES.map((f) => Deno.readTextFile(new URL(`asm/sim/${f}`, root)))),
+  );
   assert.equal(await Deno.readTextFile(new URL("src/abi.generated.ts", root)), renderAbiTs(own));
   assert.equal(await Deno.readTextFile(new URL("asm/sim/abi_table.generated.ts", root)), renderAbiAs(own));
 });
@@ -216,6 +230,7 @@ const C_FACTS: [keyof typeof gen, string][] = [
   ["SQE_PERSONALITY", "offsetof(struct io_uring_sqe, personality)"],
   ["SQE_FILE_INDEX", "offsetof(struct io_uring_sqe, file_index)"],
   ["SQE_ADDR3", "offsetof(struct io_uring_sqe, addr3)"],
+  ["SQE_PAD2", "offsetof(struct io_uring_sqe, __pad2)"],
   ["CQE_SIZE", "sizeof(struct io_uring_cqe)"],
   ["CQE_USER_DATA", "offsetof(struct io_uring_cqe, user_data)"],
   ["CQE_RES", "offsetof(struct io_uring_cqe, res)"],
@@ -352,4 +367,35 @@ Deno.test("strerror names every errno of the ABI, negative or positive, and fall
   }
   assert.equal(constants.strerror(-14), "EFAULT");
   assert.equal(constants.strerror(-4095), "E4095");
+});
+
+Deno.test("every profile cost has an id in asm/sim/cost_ids.ts and each reaches its own id, whatever the order", () => {
+  assert.deepEqual(
+    [...COST_NAMES].sort(),
+    Object.keys(abi.COST).sort(),
+    "the profile's costs and the ids name the same",
+  );
+  assert.equal(Object.keys(abi.COST).length, abi.COST_COUNT);
+  const costs = Object.fromEntries(COST_NAMES.map((n, i) => [n, 1000 + i]));
+  new System({ profile: { base: "optane-p5800x", costs_ns: costs } });
+  for (const n of COST_NAMES) assert.equal(w.cost_get(abi.COST[n as keyof typeof abi.COST]), costs[n], n);
+});
+
+Deno.test("result indices: each index object holds its asm names' values, and a reader's names never share an index", () => {
+  const values = new Map(abi.ABI_VALUES);
+  assert.ok(Object.keys(abi.ABI_INDICES).length >= 20, "every reader's index");
+  for (const [name, ix] of Object.entries(abi.ABI_INDICES)) {
+    const seen = new Map<number, string>();
+    for (const [k, v] of Object.entries(ix)) {
+      const asm = [...values.keys()].filter((n) => n.startsWith(`${name}_`) && values.get(n) === v);
+      assert.ok(asm.length > 0, `${name}.${k} = ${v} is the value of an asm constant ${name}_*`);
+      // Sizes (words, buckets) sit beside the indices they bound; indices themselves are distinct.
+      if (/(words|buckets)$/i.test(k)) continue;
+      assert.ok(!seen.has(v), `${name}.${k} and ${name}.${seen.get(v)} share index ${v}`);
+      seen.set(v, k);
+    }
+  }
+  assert.deepEqual(LAYER_NAMES, Object.keys(abi.CPU_LAYER), "a result's CPU layers in index order");
+  assert.deepEqual(IOMMU_COUNTERS, Object.keys(abi.IOMMU_COUNTER));
+  assert.deepEqual(DMABUF_COUNTERS, Object.keys(abi.DMABUF_COUNTER));
 });

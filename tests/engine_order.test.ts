@@ -3,8 +3,7 @@
 // sequence number that breaks ties is renumbered, never wrapped).
 import assert from "node:assert/strict";
 import { System } from "../src/system.ts";
-import { w } from "../src/internal.ts";
-import { SimLimitError } from "../src/wasm.ts";
+import { SimLimitError, w } from "../src/internal.ts";
 import { runUring } from "../src/workload.ts";
 
 /** Event kind the tests push (never dispatched: the test pops its events itself). */

@@ -7,7 +7,7 @@
  * and rw=read:-N (rw_sequencer) step as fio's get_next_offset does.
  */
 import assert from "node:assert/strict";
-import { structArg, w } from "../src/wasm.ts";
+import { structArg, w } from "../src/internal.ts";
 import { WL_CONFIG, WL_OFFSETS_CONFIG, WL_THREAD_CONFIG } from "../src/abi.generated.ts";
 import { System } from "../src/system.ts";
 

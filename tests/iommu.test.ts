@@ -2,84 +2,31 @@
 // lazy / passthrough unmap policies, the IOVA allocator's magazines and its
 // 32-bit-first placement, invalidation serialisation across cores.
 //
-// The module is instantiated by hand rather than with `import ... from
-// "../build/release.wasm"`: Deno's native Wasm import exposes exported globals
-// as values snapshotted at instantiation, so counters such as iommu_maps would
-// never move. WebAssembly.Global objects (`.value`) are live.
+// The module is instantiated on its own (the debug build: assertions on),
+// not through src/wasm.ts's guarded exports: these tests drive the IOMMU layer
+// directly. Exported globals of an instance are live WebAssembly.Global
+// objects, though WasmExports types them as the values Deno's native Wasm
+// import snapshots: read them with live().
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { instantiateDebug, type WasmExports } from "../src/internal.ts";
+import { COST, COST_COUNT } from "../src/abi.generated.ts";
 
-const wasm_url = new URL("../build/release.wasm", import.meta.url);
-const instance = new WebAssembly.Instance(new WebAssembly.Module(await Deno.readFile(wasm_url)), {});
+const W: WasmExports = instantiateDebug();
+/** The current value of exported global `g`. */
+const live = (g: unknown) => (g as WebAssembly.Global).value;
 
-type G = WebAssembly.Global;
-interface Api {
-  memory: WebAssembly.Memory;
-  mem_reset(bytes: number): void;
-  engine_init(cores: number): void;
-  phys_init(host_bytes: bigint, vram_bytes: bigint, gpus: number, backing_pages: number): void;
-  set_cost(id: number, ns: number): void;
-  core_time: G;
-  iommu_init(
-    mode: number,
-    iotlb_entries: number,
-    iotlb_ways: number,
-    walk_ns: number,
-    walk_cached_ns: number,
-    inval_latency_ns: number,
-    fq_size: number,
-    fq_timeout_ns: number,
-  ): void;
-  iommu_domain_create(dev: number, unit: number): number;
-  iommu_mode(): number;
-  iommu_map_sg(dom: number, core: number, segs: number, nsegs: number, dir: number): bigint;
-  iommu_unmap(dom: number, core: number, dma: bigint, len: bigint, dir: number): void;
-  iommu_map_coherent(dom: number, pa: bigint): bigint;
-  iommu_translate(dom: number, dma: bigint, write: boolean): bigint;
-  iommu_fq_timer(core: number): void;
-  iommu_fault_count(): number;
-  iommu_fault_dev(i: number): number;
-  iommu_fault_addr(i: number): bigint;
-  iommu_fault_reason(i: number): number;
-  iommu_pte(dom: number, iova: bigint): bigint;
-  iommu_iova_in_use(dom: number): bigint;
-  iommu_fq_len(dom: number, core: number): number;
-  iommu_unit_free_ns(unit: number): bigint;
-  IOMMU_STRICT: G;
-  IOMMU_LAZY: G;
-  IOMMU_PASSTHROUGH: G;
-  DMA_BIDIRECTIONAL: G;
-  DMA_TO_DEVICE: G;
-  DMA_FROM_DEVICE: G;
-  DMA_FAULT: G;
-  DMA_MAPPING_ERROR: G;
-  iommu_maps: G;
-  iommu_unmaps: G;
-  iommu_invalidations: G;
-  iommu_iotlb_hits: G;
-  iommu_iotlb_misses: G;
-  iommu_walks: G;
-  iommu_faults: G;
-  iommu_stale_hits: G;
-  iommu_fq_flushes: G;
-  iommu_iova_cache_hits: G;
-  iommu_iova_tree_allocs: G;
-  iommu_pte_writes: G;
-  iommu_walk_ns_acc: G;
-}
-const W = instance.exports as unknown as Api;
-
-const STRICT = W.IOMMU_STRICT.value as number;
-const LAZY = W.IOMMU_LAZY.value as number;
-const PASSTHROUGH = W.IOMMU_PASSTHROUGH.value as number;
-const BIDIR = W.DMA_BIDIRECTIONAL.value as number;
-const TO_DEVICE = W.DMA_TO_DEVICE.value as number;
-const FROM_DEVICE = W.DMA_FROM_DEVICE.value as number;
+const STRICT = live(W.IOMMU_STRICT) as number;
+const LAZY = live(W.IOMMU_LAZY) as number;
+const PASSTHROUGH = live(W.IOMMU_PASSTHROUGH) as number;
+const BIDIR = live(W.DMA_BIDIRECTIONAL) as number;
+const TO_DEVICE = live(W.DMA_TO_DEVICE) as number;
+const FROM_DEVICE = live(W.DMA_FROM_DEVICE) as number;
 const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
-const DMA_FAULT = u64(W.DMA_FAULT.value as bigint);
-const MAPPING_ERROR = u64(W.DMA_MAPPING_ERROR.value as bigint);
-const counter = (g: G): bigint => g.value as bigint;
+const DMA_FAULT = u64(live(W.DMA_FAULT) as bigint);
+const MAPPING_ERROR = u64(live(W.DMA_MAPPING_ERROR) as bigint);
+const counter = (g: unknown): bigint => live(g) as bigint;
 
 const PAGE = 4096n;
 const HOST_BASE = 0x100000n; // HOST_PHYS_BASE
@@ -89,8 +36,7 @@ const ARENA_BYTES = 32 << 20;
 const WALK_NS = 300;
 const WALK_CACHED_NS = 60;
 const INVAL_NS = 1000;
-const COST_COUNT = 44;
-const COST_INV_SUBMIT = 33;
+const COST_INV_SUBMIT = COST.inv_submit;
 
 // Scratch memory for segment lists: one page grown past everything the
 // module uses. Every machine below uses the same arena size, so mem_reset never
@@ -128,11 +74,11 @@ function machine(
 }
 
 function core_time(core: number): bigint {
-  return new BigUint64Array(W.memory.buffer, W.core_time.value as number, 64)[core];
+  return new BigUint64Array(W.memory.buffer, live(W.core_time) as number, 64)[core];
 }
 
 function set_core_time(core: number, t: bigint): void {
-  new BigUint64Array(W.memory.buffer, W.core_time.value as number, 64)[core] = t;
+  new BigUint64Array(W.memory.buffer, live(W.core_time) as number, 64)[core] = t;
 }
 
 interface Seg {
@@ -156,7 +102,7 @@ function map(m: Machine, core: number, segs: Seg[], dir: number): bigint {
 }
 
 function translate(m: Machine, dma: bigint, write: boolean): bigint {
-  return u64(W.iommu_translate(m.dom, dma, write));
+  return u64(W.iommu_translate(m.dom, dma, write ? 1 : 0));
 }
 
 const total_len = (segs: Seg[]): number => segs.reduce((a, s) => a + s.len, 0);
@@ -436,7 +382,7 @@ Deno.test("iommu_translate charges a full walk on a miss and a cached walk when 
   const m = machine(STRICT);
   const segs = [{ pa: BUF_BASE, len: 8 * 4096 }];
   const dma = map(m, 0, segs, BIDIR);
-  W.iommu_walk_ns_acc.value = 0n;
+  (W.iommu_walk_ns_acc as unknown as WebAssembly.Global).value = 0n;
   assert.equal(translate(m, dma, false), BUF_BASE);
   assert.equal(counter(W.iommu_walk_ns_acc), BigInt(WALK_NS));
   assert.equal(translate(m, dma + PAGE, false), BUF_BASE + PAGE);

@@ -5,7 +5,11 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import * as w from "../build/release.wasm";
+import { instantiateDebug } from "../src/internal.ts";
+import { COST } from "../src/abi.generated.ts";
+
+/** An instance of its own (the debug build: assertions on); these tests drive the nvme-pci layer directly. */
+const w = instantiateDebug();
 
 const PAGE = 4096;
 const PAGE_N = BigInt(PAGE);
@@ -43,9 +47,9 @@ function alloc(bytes: number): number {
   return w.mem_alloc(bytes, 64, 1);
 }
 
-const COST_PRP_ENTRY = 13;
-const COST_PRP_LIST_ALLOC = 14;
-const COST_SGL_DESC = 15;
+const COST_PRP_ENTRY = COST.prp_entry;
+const COST_PRP_LIST_ALLOC = COST.prp_list_alloc;
+const COST_SGL_DESC = COST.sgl_desc;
 
 interface Seg {
   dma: bigint;

@@ -24,6 +24,8 @@ export interface AbiConst {
   type: string;
   value: number;
   doc: string;
+  /** The module that defines it (its file name without .ts), for the generated AssemblyScript imports. */
+  module?: string;
 }
 
 /** One field of a struct: its name, AssemblyScript type, doc, and where the compiler lays it out. */
@@ -169,7 +171,13 @@ export function parseAbi(src: string, file: string): AbiSource {
     }
     const value = Number(new Function(`return (${js});`)());
     env.set(m[1], value);
-    const c = { name: m[1], type: m[2], value, doc: [section, doc.join(" ")].filter(Boolean).join(": ") };
+    const c: AbiConst = {
+      name: m[1],
+      type: m[2],
+      value,
+      doc: [section, doc.join(" ")].filter(Boolean).join(": "),
+      module: file.replace(/\.ts$/, ""),
+    };
     consts.push(c);
     const ix = indices[indices.length - 1];
     if (ix && section.startsWith(`index ${ix.name}`) && c.name.startsWith(`${ix.name}_`)) {
@@ -185,7 +193,7 @@ export function parseAbi(src: string, file: string): AbiSource {
 export function parseUapi(src: string): AbiConst[] {
   const { consts, structs } = parseAbi(src, "uapi.ts");
   if (structs.length) throw new Error(`uapi.ts: struct ${structs[0].name}: kernel layouts are offsets there`);
-  return consts;
+  return consts.map(({ module: _, ...c }) => c);
 }
 
 const HEADER =
@@ -229,6 +237,19 @@ const tsType = (t: string) => t === "bool" ? "boolean" : t === "u64" || t === "i
 export function indexKey(ix: AbiIndex, name: string): string {
   const rest = name.slice(ix.name.length + 1);
   return ix.snake ? rest.toLowerCase() : camel(rest);
+}
+
+/** dmasim's own ABI files in asm/sim/, in the order their constants are numbered. */
+export const OWN_ABI_FILES = ["abi.ts", "cost_ids.ts"] as const;
+
+/** Parse each of dmasim's own ABI files (`texts`, in OWN_ABI_FILES order) into one definition. */
+export function parseOwnAbi(texts: readonly string[]): AbiSource {
+  const parts = texts.map((t, i) => parseAbi(t, OWN_ABI_FILES[i]));
+  return {
+    consts: parts.flatMap((p) => p.consts),
+    structs: parts.flatMap((p) => p.structs),
+    indices: parts.flatMap((p) => p.indices),
+  };
 }
 
 /**
@@ -288,6 +309,9 @@ export function renderAbiTs(src: AbiSource): string {
   s += src.consts.length
     ? `\n${src.consts.map((c) => `  ["${c.name}", ${c.value}],\n`).join("")}];\n`
     : "];\n";
+  s += "/** Every index object above, by its name. */\n";
+  s += "export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number>>>> = {";
+  s += src.indices.length ? `\n${src.indices.map((ix) => `  ${ix.name},\n`).join("")}};\n` : "};\n";
   s += "/** Every struct, in asm/sim/abi.ts order (the index abi_struct_* take). */\n";
   s += "// deno-lint-ignore no-explicit-any\n";
   s += "export const ABI_STRUCTS: readonly StructLayout<any>[] = [";
@@ -309,11 +333,11 @@ export function renderAbiAs(src: AbiSource): string {
     "// it with src/abi.generated.ts.\n\n";
   const names = src.structs.map((st) => st.name);
   s += names.length ? `import { ${names.join(", ")} } from "./abi";\n` : "";
-  s += src.consts.length ? 'import * as a from "./abi";\n' : "";
+  for (const m of new Set(src.consts.map((c) => c.module))) s += `import * as ${m} from "./${m}";\n`;
   s +=
     "\n/** The value of abi.ts constant number `i` (src/abi.generated.ts ABI_VALUES[i]); NaN past the end. */\n";
   s += "export function abi_value(i: i32): f64 {\n  switch (i) {\n";
-  src.consts.forEach((c, i) => s += `    case ${i}: return <f64>a.${c.name};\n`);
+  src.consts.forEach((c, i) => s += `    case ${i}: return <f64>${c.module}.${c.name};\n`);
   s += "  }\n  return NaN;\n}\n\n";
   s += "/** Bytes of struct number `s` as compiled (offsetof<T>()); -1 past the end. */\n";
   s += "export function abi_struct_size(s: i32): i32 {\n  switch (s) {\n";
@@ -344,7 +368,9 @@ export function renderAbiAs(src: AbiSource): string {
 if (import.meta.main) {
   const root = new URL("..", import.meta.url);
   const consts = parseUapi(await Deno.readTextFile(new URL("asm/sim/uapi.ts", root)));
-  const abi = parseAbi(await Deno.readTextFile(new URL("asm/sim/abi.ts", root)), "abi.ts");
+  const abi = parseOwnAbi(
+    await Promise.all(OWN_ABI_FILES.map((f) => Deno.readTextFile(new URL(`asm/sim/${f}`, root)))),
+  );
   const outputs: [string, string][] = [
     ["src/uapi.generated.ts", renderTs(consts)],
     ["asm/sim/uapi_table.generated.ts", renderAs(consts)],
@@ -373,9 +399,9 @@ if (import.meta.main) {
     }
   }
   console.log(
-    `ABI: ${consts.length} constants from asm/sim/uapi.ts, ${abi.consts.length} constants and ${abi.structs.length} structs from asm/sim/abi.ts${
-      check ? (stale ? "" : ", generated files current") : ", files written"
-    }`,
+    `ABI: ${consts.length} constants from asm/sim/uapi.ts, ${abi.consts.length} constants and ${abi.structs.length} structs from asm/sim/${
+      OWN_ABI_FILES.join(", ")
+    }${check ? (stale ? "" : ", generated files current") : ", files written"}`,
   );
   if (stale) Deno.exit(1);
 }

@@ -57,12 +57,14 @@ export function blk_init(max_sectors_kb: u32, mdts: u32, max_segments: u32, dma_
   blk_mq_init(blk_cmd_done);
 }
 
-/** The queue limits in force: 0 max_hw_sectors_kb, 1 max_sectors_kb, 2 max_segments, 3 dma_alignment. */
+import { QUEUE_LIMIT_MAX_HW_SECTORS_KB, QUEUE_LIMIT_MAX_SECTORS_KB, QUEUE_LIMIT_MAX_SEGMENTS } from "../sim/abi";
+
+/** The queue limits in force (QUEUE_LIMIT_*): max_hw_sectors_kb, max_sectors_kb, max_segments, dma_alignment. */
 export function blk_queue_limit(which: i32): u32 {
-  if (which == 0) return max_hw_bytes >> 10;
-  if (which == 1) return max_bytes >> 10;
-  if (which == 2) return max_segs;
-  return <u32>dma_align_mask + 1;
+  if (which == QUEUE_LIMIT_MAX_HW_SECTORS_KB) return max_hw_bytes >> 10;
+  if (which == QUEUE_LIMIT_MAX_SECTORS_KB) return max_bytes >> 10;
+  if (which == QUEUE_LIMIT_MAX_SEGMENTS) return max_segs;
+  return <u32>dma_align_mask + 1; // QUEUE_LIMIT_DMA_ALIGNMENT
 }
 
 // Per request (struct blkdev_dio), indexed by the request id of the layer above.

@@ -372,6 +372,11 @@ export function events_live(): bool {
   return ev_pending() > 0 && !blk_mq_stalled();
 }
 
+import {
+  BLK_MQ_COUNTER_REQUEUES, BLK_MQ_COUNTER_RESOURCE_DELAY_RUNS, BLK_MQ_COUNTER_RESTARTS, BLK_MQ_COUNTER_RETRIES,
+  BLK_MQ_COUNTER_WAITING,
+} from "../sim/abi";
+
 /**
  * blk-mq counters: 0 requeues (BLK_STS_RESOURCE returns, each a
  * block_rq_requeue), 1 queue runs after BLK_MQ_RESOURCE_DELAY that found
@@ -379,10 +384,10 @@ export function events_live(): bool {
  * lists now, 4 retries requeued by nvme (nvme_retry_req → blk_mq_requeue_request).
  */
 export function blk_mq_counter(which: i32): f64 {
-  if (which == 0) return <f64>cnt_requeues;
-  if (which == 1) return <f64>cnt_resource_runs;
-  if (which == 2) return <f64>cnt_restarts;
-  if (which == 3) return <f64>requeued;
-  if (which == 4) return <f64>cnt_retry_requeues;
+  if (which == BLK_MQ_COUNTER_REQUEUES) return <f64>cnt_requeues;
+  if (which == BLK_MQ_COUNTER_RESOURCE_DELAY_RUNS) return <f64>cnt_resource_runs;
+  if (which == BLK_MQ_COUNTER_RESTARTS) return <f64>cnt_restarts;
+  if (which == BLK_MQ_COUNTER_WAITING) return <f64>requeued;
+  if (which == BLK_MQ_COUNTER_RETRIES) return <f64>cnt_retry_requeues;
   return 0;
 }

@@ -14,6 +14,7 @@
 import { fd_obj_of, fd_type_of, FT_STACKED } from "../fs/files";
 import { nvme_capacity_bytes, nvme_lba_shift } from "../nvme/pci";
 import { CTRLS_MAX } from "../nvme/ctrl";
+import * as abi from "../sim/abi";
 
 /** Stacked devices a machine may have (/dev/dm-0 …, /dev/md0 …). */
 export const STACKED_MAX: i32 = 8;
@@ -21,11 +22,11 @@ export const STACKED_MAX: i32 = 8;
 export const MEMBERS_MAX: i32 = 8;
 
 /** dm-linear: the members concatenated, one linear target each (linear_map). */
-export const SK_LINEAR: i32 = 0;
+export const SK_LINEAR: i32 = abi.STACKED_KIND_LINEAR;
 /** dm-stripe: RAID 0 over the members in chunks (stripe_map). */
-export const SK_STRIPED: i32 = 1;
+export const SK_STRIPED: i32 = abi.STACKED_KIND_STRIPED;
 /** md raid1: every member a mirror (raid1_write_request, raid1_read_request). */
-export const SK_RAID1: i32 = 2;
+export const SK_RAID1: i32 = abi.STACKED_KIND_RAID1;
 
 const sd_live = new StaticArray<bool>(STACKED_MAX);
 const sd_kind = new StaticArray<i32>(STACKED_MAX);
@@ -136,6 +137,11 @@ export function stacked_count_clone(s: i32, k: i32): void {
   unchecked((sd_clones[s * MEMBERS_MAX + k] += 1));
 }
 
+import {
+  STACKED_STAT_BROKEN, STACKED_STAT_CLONES, STACKED_STAT_FAULTY, STACKED_STAT_MEMBER, STACKED_STAT_PENDING,
+  STACKED_STAT_READ_RETRIES, STACKED_STAT_SIZE_BYTES,
+} from "../sim/abi";
+
 /**
  * Inspection of member `k` of `s`: 0 clones issued to it, 1 Faulty (md
  * raid1), 2 nr_pending, 3 MD_BROKEN (the array's, any k), 4 size in bytes
@@ -145,13 +151,13 @@ export function stacked_count_clone(s: i32, k: i32): void {
 export function stacked_stat(s: i32, k: i32, which: i32): f64 {
   const i = s * MEMBERS_MAX + k;
   switch (which) {
-    case 0: return <f64>unchecked(sd_clones[i]);
-    case 1: return unchecked(md_faulty[i]) ? 1 : 0;
-    case 2: return <f64>unchecked(md_pending[i]);
-    case 3: return unchecked(md_broken[s]) ? 1 : 0;
-    case 4: return <f64>unchecked(sd_cap[s]);
-    case 5: return <f64>unchecked(sd_member[i]);
-    case 6: return <f64>unchecked(md_read_retries[s]);
+    case STACKED_STAT_CLONES: return <f64>unchecked(sd_clones[i]);
+    case STACKED_STAT_FAULTY: return unchecked(md_faulty[i]) ? 1 : 0;
+    case STACKED_STAT_PENDING: return <f64>unchecked(md_pending[i]);
+    case STACKED_STAT_BROKEN: return unchecked(md_broken[s]) ? 1 : 0;
+    case STACKED_STAT_SIZE_BYTES: return <f64>unchecked(sd_cap[s]);
+    case STACKED_STAT_MEMBER: return <f64>unchecked(sd_member[i]);
+    case STACKED_STAT_READ_RETRIES: return <f64>unchecked(md_read_retries[s]);
   }
   return 0;
 }

@@ -513,18 +513,24 @@ export function dmabuf_map_put(req: u32, core: i32): void {
   if (unchecked(mp_refs[m]) == 0 && unchecked(mp_dead[m])) map_release(m, core);
 }
 
+import {
+  DMABUF_COUNTER_EAGAIN, DMABUF_COUNTER_FENCES_SIGNALLED, DMABUF_COUNTER_INVALIDATIONS, DMABUF_COUNTER_MAPS_CREATED,
+  DMABUF_COUNTER_MAPS_FREED, DMABUF_COUNTER_MIGRATIONS, DMABUF_COUNTER_MIGRATIONS_FAILED, DMABUF_COUNTER_REMAPS,
+  DMABUF_COUNTER_WAITS,
+} from "../sim/abi";
+
 /** dma-buf counters by index (src/system.ts DMABUF_COUNTERS). */
 export function dmabuf_counter(i: i32): f64 {
   switch (i) {
-    case 0: return <f64>db_maps_created;
-    case 1: return <f64>db_maps_freed;
-    case 2: return <f64>db_invalidations;
-    case 3: return <f64>db_waits;
-    case 4: return <f64>db_remaps;
-    case 5: return <f64>db_eagain;
-    case 6: return <f64>db_fences_signalled;
-    case 7: return <f64>db_migrations;
-    case 8: return <f64>db_migrations_failed;
+    case DMABUF_COUNTER_MAPS_CREATED: return <f64>db_maps_created;
+    case DMABUF_COUNTER_MAPS_FREED: return <f64>db_maps_freed;
+    case DMABUF_COUNTER_INVALIDATIONS: return <f64>db_invalidations;
+    case DMABUF_COUNTER_WAITS: return <f64>db_waits;
+    case DMABUF_COUNTER_REMAPS: return <f64>db_remaps;
+    case DMABUF_COUNTER_EAGAIN: return <f64>db_eagain;
+    case DMABUF_COUNTER_FENCES_SIGNALLED: return <f64>db_fences_signalled;
+    case DMABUF_COUNTER_MIGRATIONS: return <f64>db_migrations;
+    case DMABUF_COUNTER_MIGRATIONS_FAILED: return <f64>db_migrations_failed;
   }
   return 0;
 }

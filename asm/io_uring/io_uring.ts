@@ -224,9 +224,9 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
   }
   // NOP has no ioprio (io_issue_def.ioprio); the read/write opcodes check
   // the priority class in their prep.
-  if (op == u.IORING_OP_NOP && load<u16>(sqe + 2) != 0) return -u.EINVAL;
+  if (op == u.IORING_OP_NOP && load<u16>(sqe + u.SQE_IOPRIO) != 0) return -u.EINVAL;
   // No personality is ever registered here: any non-zero one is unknown.
-  if (load<u16>(sqe + 42) != 0) return -u.EINVAL;
+  if (load<u16>(sqe + u.SQE_PERSONALITY) != 0) return -u.EINVAL;
   if (op == u.IORING_OP_NOP) {
     const nflags = load<u32>(p + RQ_OP_FLAGS);
     if ((nflags & ~u.NOP_FLAGS) != 0) return -u.EINVAL;

@@ -595,10 +595,18 @@ function tw_run_pass(id: i32): u32 {
   return n;
 }
 
-/** tctx_task_work: run until nothing is queued. */
+import { INV_TW_PASSES } from "../sim/errors";
+
+/**
+ * tctx_task_work: run until nothing is queued. A pass queues more only for a
+ * link's next member, so there are at most REQS_MAX passes.
+ */
 export function tw_run_all(id: i32): void {
-  let guard: u32 = 0;
-  while (tw_pending(id) && ++guard < REQS_MAX) tw_run_pass(id);
+  let passes: u32 = 0;
+  while (tw_pending(id)) {
+    bound(++passes, REQS_MAX, INV_TW_PASSES);
+    tw_run_pass(id);
+  }
   if ((unchecked(r_flags[id]) & u.IORING_SETUP_TASKRUN_FLAG) != 0) sq_flags_clear(id, u.IORING_SQ_TASKRUN);
 }
 
@@ -609,8 +617,9 @@ export function tw_run_all(id: i32): void {
 export function tw_run_local(id: i32, min_events: u32): void {
   const taskrun_flag = (unchecked(r_flags[id]) & u.IORING_SETUP_TASKRUN_FLAG) != 0;
   if (taskrun_flag) sq_flags_clear(id, u.IORING_SQ_TASKRUN);
-  let guard: u32 = 0;
-  while (tw_pending(id) && ++guard < REQS_MAX) {
+  let passes: u32 = 0;
+  while (tw_pending(id)) {
+    bound(++passes, REQS_MAX, INV_TW_PASSES);
     tw_run_pass(id);
     if (cq_ready(id) >= min_events) break;
   }

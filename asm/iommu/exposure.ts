@@ -18,14 +18,16 @@
 //    life of the registration).
 // Integrals are f64 byte·ns (u64 overflows after ~10^19); windows are ns.
 
+import * as abi from "../sim/abi";
+
 /** IOMMU domains accounted (iommu.ts IOMMU_DOMAINS_MAX; iommu_init checks they agree). */
 export const EXP_DOMAINS_MAX: i32 = 32;
 
-/** Unmap / map kinds. */
-export const EXP_STREAMING: i32 = 0; // a per-I/O mapping (dma_map_sg / dma_unmap_sg)
-export const EXP_DMABUF: i32 = 1; // a dma-buf map (the attachment's sg_table)
-export const EXP_SHADOW: i32 = 2; // a per-I/O mapping of swiotlb bounce pages (untrusted device)
-export const EXP_KINDS: i32 = 3;
+// Unmap / map kinds, defined once in sim/abi.ts (EXPOSURE_KIND_*: TypeScript names them from it).
+export const EXP_STREAMING: i32 = abi.EXPOSURE_KIND_STREAMING; // a per-I/O mapping (dma_map_sg / dma_unmap_sg)
+export const EXP_DMABUF: i32 = abi.EXPOSURE_KIND_DMABUF; // a dma-buf map (the attachment's sg_table)
+export const EXP_SHADOW: i32 = abi.EXPOSURE_KIND_SHADOW; // a per-I/O mapping of swiotlb bounce pages (untrusted device)
+export const EXP_KINDS: i32 = abi.EXPOSURE_KINDS;
 
 // Per (domain, kind): ranges waiting in a flush queue.
 const pend_pages = new StaticArray<u64>(EXP_DOMAINS_MAX * EXP_KINDS);
@@ -192,25 +194,25 @@ export function exposure_get(kind: i32, field: i32, t_ns: f64): f64 {
     open_ranges += <f64>n;
   }
   switch (field) {
-    case 0: return <f64>unchecked(unmap_ranges[kind]);
-    case 1: return <f64>unchecked(unmap_pages[kind]);
-    case 2: return <f64>unchecked(stale_ranges[kind]);
-    case 3: return <f64>unchecked(stale_pages[kind]);
-    case 4: return <f64>unchecked(stale_iotlb[kind]);
-    case 5: {
+    case abi.EXPOSURE_UNMAPS: return <f64>unchecked(unmap_ranges[kind]);
+    case abi.EXPOSURE_UNMAPPED_PAGES: return <f64>unchecked(unmap_pages[kind]);
+    case abi.EXPOSURE_STALE_RANGES: return <f64>unchecked(stale_ranges[kind]);
+    case abi.EXPOSURE_STALE_PAGES: return <f64>unchecked(stale_pages[kind]);
+    case abi.EXPOSURE_STALE_IOTLB: return <f64>unchecked(stale_iotlb[kind]);
+    case abi.EXPOSURE_WINDOW_MAX: {
       const m = unchecked(window_max[kind]);
       return <f64>(open_max > m ? open_max : m);
     }
-    case 6: return unchecked(window_page_ns[kind]) + open_pages;
-    case 7: return unchecked(window_range_ns[kind]) + open_range_ns;
-    case 8: return open_ranges;
-    case 9: return <f64>unchecked(mapped_now[kind]);
-    case 10: return <f64>unchecked(mapped_max[kind]);
-    case 11: return unchecked(mapped_page_t[kind]) + <f64>unchecked(mapped_now[kind]) * <f64>t;
-    case 12: return kind == EXP_STREAMING ? <f64>sub_maps : 0;
-    case 13: return kind == EXP_STREAMING ? <f64>sub_bytes : 0;
-    case 14: return kind == EXP_STREAMING ? sub_byte_t + <f64>sub_live * <f64>t : 0;
-    case 15: return <f64>mapped_all_max;
+    case abi.EXPOSURE_STALE_PAGE_NS: return unchecked(window_page_ns[kind]) + open_pages;
+    case abi.EXPOSURE_STALE_RANGE_NS: return unchecked(window_range_ns[kind]) + open_range_ns;
+    case abi.EXPOSURE_OPEN: return open_ranges;
+    case abi.EXPOSURE_MAPPED_NOW: return <f64>unchecked(mapped_now[kind]);
+    case abi.EXPOSURE_MAPPED_MAX: return <f64>unchecked(mapped_max[kind]);
+    case abi.EXPOSURE_MAPPED_PAGE_NS: return unchecked(mapped_page_t[kind]) + <f64>unchecked(mapped_now[kind]) * <f64>t;
+    case abi.EXPOSURE_SUB_MAPS: return kind == EXP_STREAMING ? <f64>sub_maps : 0;
+    case abi.EXPOSURE_SUB_BYTES: return kind == EXP_STREAMING ? <f64>sub_bytes : 0;
+    case abi.EXPOSURE_SUB_BYTE_NS: return kind == EXP_STREAMING ? sub_byte_t + <f64>sub_live * <f64>t : 0;
+    case abi.EXPOSURE_MAPPED_ALL_MAX: return <f64>mapped_all_max;
   }
   return 0;
 }

@@ -22,11 +22,13 @@ import { phys_alloc_host, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE, V
 import { mem_alloc } from "../sim/mem";
 import { fail, INV_FREE_UNALLOCATED, INV_UNMAP_UNMAPPED, invariant_fail, SIM_ERR_IOVA, SIM_ERR_PHYS } from "../sim/errors";
 import { CORES_MAX, PAGE_SHIFT, PAGE_SIZE } from "../sim/limits";
+import * as abi from "../sim/abi";
 import { exp_flush, exp_map, exp_unmap, exposure_init, EXP_DOMAINS_MAX, EXP_STREAMING } from "./exposure";
 
-export const IOMMU_STRICT: i32 = 0;
-export const IOMMU_LAZY: i32 = 1;
-export const IOMMU_PASSTHROUGH: i32 = 2;
+// Modes, defined once in sim/abi.ts (IOMMU_MODE_*: TypeScript names them from it).
+export const IOMMU_STRICT: i32 = abi.IOMMU_MODE_STRICT;
+export const IOMMU_LAZY: i32 = abi.IOMMU_MODE_LAZY;
+export const IOMMU_PASSTHROUGH: i32 = abi.IOMMU_MODE_PASSTHROUGH;
 
 /** DMA directions (enum dma_data_direction). */
 export const DMA_BIDIRECTIONAL: i32 = 0;
@@ -1134,11 +1136,11 @@ function tlbi_outstanding(unit: i32, c: u64): u64 {
 // IOMMU hardware kinds (profile iommu.kind) and the invalidation queue's figures.
 
 /** Intel VT-d: queued invalidation, descriptors processed in order (drivers/iommu/intel/dmar.c qi_submit_sync). */
-export const IOMMU_KIND_VTD: i32 = 0;
+export const IOMMU_KIND_VTD: i32 = abi.IOMMU_KIND_VTD;
 /** Arm SMMUv3: command queue with CMD_SYNC (drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c). */
-export const IOMMU_KIND_SMMUV3: i32 = 1;
+export const IOMMU_KIND_SMMUV3: i32 = abi.IOMMU_KIND_SMMUV3;
 /** AMD-Vi: command buffer with COMPLETION_WAIT (drivers/iommu/amd/iommu.c). */
-export const IOMMU_KIND_AMD_VI: i32 = 2;
+export const IOMMU_KIND_AMD_VI: i32 = abi.IOMMU_KIND_AMD_VI;
 
 let hw_kind: i32 = IOMMU_KIND_VTD;
 let sync_latency_ns: u64 = 0;
@@ -1169,13 +1171,15 @@ export function iommu_hw_setup(
   atc_inval_ns = atc_ns_;
 }
 
-/** Invalidation-queue figures of `unit`: 0 busy ns, 1 commands, 2 syncs, 3 invalidations outstanding at syncs (sum). */
+import { IOMMU_UNIT_STAT_BUSY_NS, IOMMU_UNIT_STAT_COMMANDS, IOMMU_UNIT_STAT_SYNCS } from "../sim/abi";
+
+/** Invalidation-queue figures of `unit` (IOMMU_UNIT_STAT_*): busy ns, commands, syncs, invalidations outstanding at syncs (sum). */
 export function iommu_unit_stat(unit: i32, which: i32): f64 {
   if (unit < 0 || unit >= IOMMU_UNITS_MAX) return 0;
-  if (which == 0) return <f64>unchecked(unit_busy_ns[unit]);
-  if (which == 1) return <f64>unchecked(unit_cmds[unit]);
-  if (which == 2) return <f64>unchecked(unit_syncs[unit]);
-  return <f64>unchecked(unit_batch_sum[unit]);
+  if (which == IOMMU_UNIT_STAT_BUSY_NS) return <f64>unchecked(unit_busy_ns[unit]);
+  if (which == IOMMU_UNIT_STAT_COMMANDS) return <f64>unchecked(unit_cmds[unit]);
+  if (which == IOMMU_UNIT_STAT_SYNCS) return <f64>unchecked(unit_syncs[unit]);
+  return <f64>unchecked(unit_batch_sum[unit]); // IOMMU_UNIT_STAT_BATCHED
 }
 
 // ---------------------------------------------------------------------------

@@ -24,10 +24,12 @@ import { cost, COST_SWIOTLB_MAP, COST_MEMCPY_KB } from "../sim/costs";
 import { phys_alloc_host, phys_copy, phys_free, phys_write_u64 } from "../hw/physmem";
 import { host_mem_copy_ns } from "../hw/gpu";
 import { fail, SIM_ERR_PHYS } from "../sim/errors";
+import * as abi from "../sim/abi";
 
-export const UNTRUSTED_NO: i32 = 0;
-export const UNTRUSTED_KERNEL: i32 = 1; // bounce what does not fill whole granules (dma-iommu.c)
-export const UNTRUSTED_ALL: i32 = 2; // bounce every request (a proposal)
+// Defined once in sim/abi.ts (UNTRUSTED_*: TypeScript names them from it).
+export const UNTRUSTED_NO: i32 = abi.UNTRUSTED_NO;
+export const UNTRUSTED_KERNEL: i32 = abi.UNTRUSTED_YES; // bounce what does not fill whole granules (dma-iommu.c)
+export const UNTRUSTED_ALL: i32 = abi.UNTRUSTED_ALL; // bounce every request (a proposal)
 
 /** Counters: requests bounced, bytes copied (both directions), padding bytes zeroed. */
 export let swiotlb_bounces: u64 = 0;

@@ -250,11 +250,11 @@ function ctrl_doorbell(q: i32, t_ns: u64, tail: u32): void {
  * the PCIe link follows when the data is ready (nvme_media_event).
  */
 function device_exec(c: i32, sqe: usize, t_ns: u64): void {
-  const tag = <u32>load<u16>(sqe + 2);
-  const op = load<u8>(sqe);
+  const tag = <u32>load<u16>(sqe + NVME_CMD_CID);
+  const op = load<u8>(sqe + NVME_CMD_OPCODE);
   const write = op == nvme_cmd_write;
-  const slba = load<u64>(sqe + 40);
-  const nlb = <u64>load<u16>(sqe + 48) + 1;
+  const slba = load<u64>(sqe + NVME_CMD_SLBA);
+  const nlb = <u64>load<u16>(sqe + NVME_CMD_NLB) + 1;
   const shift = unchecked(c_lba_shift[c]);
   const bytes = <u32>(nlb << shift);
   const t_ps = t_ns * 1000;
@@ -530,11 +530,14 @@ export function nvme_window_end(t1: u64): void {
   }
 }
 
+import { NVME_CMD_CID, NVME_CMD_NLB, NVME_CMD_OPCODE, NVME_CMD_SLBA } from "../sim/uapi";
+import { NVME_WINDOW_LATENCY_SUM_NS, NVME_WINDOW_OCCUPANCY_AREA_NS } from "../sim/abi";
+
 /** Window figures of controller `c`: 0 occupancy area (command-ns), 1 latency sum (ns), 2 commands timed. */
 export function nvme_window_stat(c: i32, which: i32): f64 {
-  if (which == 0) return unchecked(c_area_end[c]);
-  if (which == 1) return unchecked(c_lat_sum_end[c]);
-  return unchecked(c_lat_n_end[c]);
+  if (which == NVME_WINDOW_OCCUPANCY_AREA_NS) return unchecked(c_area_end[c]);
+  if (which == NVME_WINDOW_LATENCY_SUM_NS) return unchecked(c_lat_sum_end[c]);
+  return unchecked(c_lat_n_end[c]); // NVME_WINDOW_COMMANDS
 }
 
 // CQEs leave a controller in the order the link finished their data: the link

@@ -1,61 +1,18 @@
 // Named per-step CPU costs, in nanoseconds, from the machine profile.
-// TypeScript writes them with set_cost(id, ns) in this exact order; the names
-// and their meaning live in src/profile.ts (COST_NAMES), which a test checks
-// against COST_COUNT.
+// TypeScript writes them with set_cost(id, ns), by the ids cost_ids.ts
+// defines once (src/abi.generated.ts COST is generated from it and names each
+// id by its profile field).
 
-export const COST_ENTER: i32 = 0; // io_uring_enter syscall entry + exit
-export const COST_SQE: i32 = 1; // fetch one SQE and io_init_req
-export const COST_NOP: i32 = 2; // issue an IORING_OP_NOP
-export const COST_CQE: i32 = 3; // post one CQE (io_req_complete_post / flush)
-export const COST_APP_PREP: i32 = 4; // the program preparing one SQE
-export const COST_APP_REAP: i32 = 5; // the program reading one CQE
-export const COST_RW_PREP: i32 = 6; // io_prep_rw + io_rw_init_file + kiocb setup
-export const COST_IMPORT_FIXED: i32 = 7; // io_import_fixed: bvec iterator over a registered buffer
-export const COST_IMPORT_USER_PAGE: i32 = 8; // per page pinned for a plain buffer (gup fast + bvec)
-export const COST_BIO: i32 = 9; // bio alloc + submit_bio
-export const COST_BIO_SPLIT: i32 = 10; // each extra bio from a split
-export const COST_BLK_MQ: i32 = 11; // blk-mq request alloc + dispatch
-export const COST_NVME_CMD: i32 = 12; // nvme_queue_rq: build the command
-export const COST_PRP_ENTRY: i32 = 13; // one PRP entry written
-export const COST_PRP_LIST_ALLOC: i32 = 14; // dma_pool_alloc for one PRP list page
-export const COST_SGL_DESC: i32 = 15; // one SGL descriptor written
-export const COST_DOORBELL: i32 = 16; // SQ tail doorbell MMIO write
-export const COST_POLL: i32 = 17; // one pass over the NVMe CQ (io_do_iopoll / nvme_poll)
-export const COST_NVME_COMPLETE: i32 = 18; // per completion: nvme_pci_complete_rq
-export const COST_BLK_COMPLETE: i32 = 19; // blk_mq_end_request + bio_endio + io_uring rw complete
-export const COST_IRQ: i32 = 20; // interrupt entry/exit (interrupt-driven completions)
-export const COST_DMA_MAP_DIRECT: i32 = 21; // dma_map_* with no translation (dma-direct), per command
-export const COST_DMA_UNMAP_DIRECT: i32 = 22; // dma_unmap_* with no translation, per command
-export const COST_IOMMU_MAP: i32 = 23; // iommu_dma_map_*: fixed part per call
-export const COST_IOMMU_UNMAP: i32 = 24; // iommu_dma_unmap_*: fixed part per call
-export const COST_IOVA_ALLOC_CACHE: i32 = 25; // IOVA from the per-CPU magazine
-export const COST_IOVA_ALLOC_TREE: i32 = 26; // IOVA from the tree: fixed part
-export const COST_IOVA_TREE_NODE: i32 = 27; // IOVA tree: per node visited
-export const COST_IOVA_FREE_CACHE: i32 = 28; // IOVA back to the magazine
-export const COST_IOVA_FREE_TREE: i32 = 29; // IOVA back to the tree
-export const COST_PTE_WRITE: i32 = 30; // one IOMMU PTE written (incl. cache flush)
-export const COST_PTE_CLEAR: i32 = 31; // one IOMMU PTE cleared
-export const COST_PT_PAGE_ALLOC: i32 = 32; // allocate a page-table page
-export const COST_INV_SUBMIT: i32 = 33; // queue an IOTLB invalidation + wait descriptor
-export const COST_FQ_ADD: i32 = 34; // lazy: add an IOVA to the per-CPU flush queue
-export const COST_FQ_FREE_ENTRY: i32 = 35; // lazy: free one flush-queue entry after the flush
-export const COST_TOKEN_LOOKUP: i32 = 36; // dma-buf: look up the live map (RCU)
-export const COST_TOKEN_REF_GET: i32 = 37; // dma-buf: take a reference on the map
-export const COST_TOKEN_REF_PUT: i32 = 38; // dma-buf: drop the reference
-export const COST_DMABUF_MAP_PAGE: i32 = 39; // dma-buf: map creation, per 4 KiB page flattened
-export const COST_DMABUF_MAP_BASE: i32 = 40; // dma-buf: map creation, fixed part
-export const COST_FENCE: i32 = 41; // publish / signal a fence
-export const COST_WORKER_PUNT: i32 = 42; // hand a request to an io-wq worker
-export const COST_APP_PER_IO: i32 = 43; // the workload's own per-I/O work (offset generation)
-export const COST_GPU_COPY_LAUNCH: i32 = 44; // launch a host-to-GPU copy (bounce path)
-export const COST_SWIOTLB_MAP: i32 = 45; // swiotlb_tbl_map_single: find and take bounce slots
-export const COST_MEMCPY_KB: i32 = 46; // a core copying 1 KiB (swiotlb_bounce)
-
-export const COST_BIO_CLONE: i32 = 47; // a stacking driver's clone: bio_alloc_clone + target map + submit_bio_noacct
-
-export const COST_COUNT: i32 = 48;
+import { COST_COUNT } from "./cost_ids";
+export * from "./cost_ids";
 
 export const cost_ns = new StaticArray<u64>(COST_COUNT);
+
+/** The cost with id `id`, ns (tests check each profile cost reaches its own id); 0 past the end. */
+export function cost_get(id: i32): f64 {
+  if (id < 0 || id >= COST_COUNT) return 0;
+  return <f64>unchecked(cost_ns[id]);
+}
 
 export function set_cost(id: i32, ns: u32): void {
   if (id < 0 || id >= COST_COUNT) return;

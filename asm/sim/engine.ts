@@ -6,18 +6,25 @@ import { CORES_MAX, EVENTS_MAX } from "./limits";
 import { fail, INV_HOOK_UNSET, invariant_fail, SIM_ERR_CLOCK, SIM_ERR_EVENTS } from "./errors";
 import { mem_alloc } from "./mem";
 
+import {
+  CPU_LAYER_APP, CPU_LAYER_BLOCK, CPU_LAYER_DMA, CPU_LAYER_DMABUF, CPU_LAYER_IO_URING, CPU_LAYER_IOMMU_WAIT,
+  CPU_LAYER_IRQ, CPU_LAYER_NVME, CPU_LAYER_POLL, CPU_LAYER_SPIN, CPU_LAYERS,
+} from "./abi";
+
 /** Layers CPU time is charged to (reports split ns/IO by these). */
-export const LAYER_APP: i32 = 0;
-export const LAYER_URING: i32 = 1;
-export const LAYER_BLOCK: i32 = 2;
-export const LAYER_NVME: i32 = 3;
-export const LAYER_DMA: i32 = 4; // dma-direct / IOMMU map and unmap
-export const LAYER_IOMMU_WAIT: i32 = 5; // spinning for a synchronous invalidation
-export const LAYER_DMABUF: i32 = 6;
-export const LAYER_POLL: i32 = 7; // spinning on the completion queue
-export const LAYER_IRQ: i32 = 8;
-export const LAYER_SPIN: i32 = 9; // polling with nothing to find: CPU use that does no work
-export const LAYERS: i32 = 10;
+// The layers are defined once in abi.ts (CPU_LAYER_*: TypeScript names them
+// from it); these are their names here.
+export const LAYER_APP: i32 = CPU_LAYER_APP;
+export const LAYER_URING: i32 = CPU_LAYER_IO_URING;
+export const LAYER_BLOCK: i32 = CPU_LAYER_BLOCK;
+export const LAYER_NVME: i32 = CPU_LAYER_NVME;
+export const LAYER_DMA: i32 = CPU_LAYER_DMA; // dma-direct / IOMMU map and unmap
+export const LAYER_IOMMU_WAIT: i32 = CPU_LAYER_IOMMU_WAIT; // spinning for a synchronous invalidation
+export const LAYER_DMABUF: i32 = CPU_LAYER_DMABUF;
+export const LAYER_POLL: i32 = CPU_LAYER_POLL; // spinning on the completion queue
+export const LAYER_IRQ: i32 = CPU_LAYER_IRQ;
+export const LAYER_SPIN: i32 = CPU_LAYER_SPIN; // polling with nothing to find: CPU use that does no work
+export const LAYERS: i32 = CPU_LAYERS;
 
 // Event kinds.
 export const EV_NVME_CQE: u32 = 1; // a controller posts its oldest completion (arg: controller)

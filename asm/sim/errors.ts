@@ -64,7 +64,8 @@ export const INV_UNMAP_UNMAPPED: i32 = 16; // iommu_unmap found a PTE that was n
 export const INV_FREE_UNALLOCATED: i32 = 17; // free_iova of a range the IOVA tree does not hold
 export const INV_ABI_STRUCT: i32 = 18; // a set-up struct of another size than the module's (sim/abi.ts)
 export const INV_REQUEUE_RUN: i32 = 19; // a blk-mq queue run walked more than REQUEUED_MAX requeued requests
-export const INV_COUNT: i32 = 20;
+export const INV_TW_PASSES: i32 = 20; // task work ran more passes than there are requests (tw_run_all/local)
+export const INV_COUNT: i32 = 21;
 
 /** Which named invariant broke last (INV_*, 0 when the failure was not a named invariant). */
 export let sim_invariant: i32 = INV_NONE;

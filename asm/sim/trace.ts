@@ -3,24 +3,27 @@
 // (a run records at most TRACE_MAX; later ones are counted as dropped).
 
 import { mem_alloc } from "./mem";
+import * as abi from "./abi";
+import { trace_entry } from "./abi";
 
 export const TRACE_MAX: u32 = 131072;
-const REC: u32 = 32; // u64 t, u64 dur, u32 value, u16 track, u8 kind, u8 pad
+/** Bytes between entries: struct trace_entry (abi.ts, which TypeScript reads them by). */
+const REC: u32 = <u32>offsetof<trace_entry>();
 
-// Record kinds (TypeScript maps them to names).
-export const TR_SUBMIT: u8 = 1; // io stage: SQE consumed -> command queued
-export const TR_MAP: u8 = 2; // io stage: DMA map
-export const TR_COMMAND: u8 = 3; // io stage: command + PRP/SGL set-up
-export const TR_DEVICE: u8 = 4; // io stage: controller + media + link
-export const TR_COMPLETE: u8 = 5; // io stage: CQE posted -> request completed
-export const TR_UNMAP: u8 = 6; // io stage: DMA unmap
-export const TR_CPU_ENTER: u8 = 10; // cpu: io_uring_enter
-export const TR_CPU_POLL: u8 = 11; // cpu: spinning on the CQ
-export const TR_CPU_IRQ: u8 = 12; // cpu: interrupt handling
-export const TR_CPU_INVWAIT: u8 = 13; // cpu: waiting for an IOTLB invalidation
-export const TR_INVAL: u8 = 20; // IOMMU unit: one invalidation
-export const TR_CNT_INFLIGHT: u8 = 30; // counter: requests in flight on a ring
-export const TR_CNT_IOTLB_MISS: u8 = 31; // counter: IOTLB misses so far
+// Record kinds, defined once in abi.ts (TRACE_KIND_*: TypeScript names them from it).
+export const TR_SUBMIT: u8 = abi.TRACE_KIND_SUBMIT; // io stage: SQE consumed -> command queued
+export const TR_MAP: u8 = abi.TRACE_KIND_MAP; // io stage: DMA map
+export const TR_COMMAND: u8 = abi.TRACE_KIND_COMMAND; // io stage: command + PRP/SGL set-up
+export const TR_DEVICE: u8 = abi.TRACE_KIND_DEVICE; // io stage: controller + media + link
+export const TR_COMPLETE: u8 = abi.TRACE_KIND_COMPLETE; // io stage: CQE posted -> request completed
+export const TR_UNMAP: u8 = abi.TRACE_KIND_UNMAP; // io stage: DMA unmap
+export const TR_CPU_ENTER: u8 = abi.TRACE_KIND_CPU_ENTER; // cpu: io_uring_enter
+export const TR_CPU_POLL: u8 = abi.TRACE_KIND_CPU_POLL; // cpu: spinning on the CQ
+export const TR_CPU_IRQ: u8 = abi.TRACE_KIND_CPU_IRQ; // cpu: interrupt handling
+export const TR_CPU_INVWAIT: u8 = abi.TRACE_KIND_CPU_INVWAIT; // cpu: waiting for an IOTLB invalidation
+export const TR_INVAL: u8 = abi.TRACE_KIND_INVAL; // IOMMU unit: one invalidation
+export const TR_CNT_INFLIGHT: u8 = abi.TRACE_KIND_CNT_INFLIGHT; // counter: requests in flight on a ring
+export const TR_CNT_IOTLB_MISS: u8 = abi.TRACE_KIND_CNT_IOTLB_MISS; // counter: IOTLB misses so far
 
 export let tracing: bool = false;
 let buf: usize = 0;
@@ -50,12 +53,12 @@ export function trace_rec(kind: u8, t: u64, dur: u64, track: i32, value: u32): v
     dropped++;
     return;
   }
-  const p = buf + <usize>count * REC;
-  store<u64>(p, t);
-  store<u64>(p + 8, dur);
-  store<u32>(p + 16, value);
-  store<u16>(p + 20, <u16>track);
-  store<u8>(p + 22, kind);
+  const e = changetype<trace_entry>(buf + <usize>count * REC);
+  e.t_ns = t;
+  e.dur_ns = dur;
+  e.value = value;
+  e.track = <u16>track;
+  e.kind = kind;
   count++;
 }
 

@@ -274,6 +274,7 @@ export const SQE_BUF_INDEX: u32 = 40; // u16
 export const SQE_PERSONALITY: u32 = 42; // u16
 export const SQE_FILE_INDEX: u32 = 44; // u32
 export const SQE_ADDR3: u32 = 48; // u64
+export const SQE_PAD2: u32 = 56; // u64 __pad2[1]
 
 // struct io_uring_cqe: field offsets
 export const CQE_USER_DATA: u32 = 0; // u64

@@ -14,6 +14,7 @@
 // scratch buffer); the failures a check finds go to a small log the CLI
 // reads to print fio's messages.
 
+import * as abi from "../sim/abi";
 import { fail, SIM_ERR_INVARIANT } from "../sim/errors";
 
 export const VERIFY_NONE: i32 = 0;
@@ -431,8 +432,8 @@ export function verify_fill(
 // The failures checks found, for fio's messages: VLOG_MAX records of VLOG_WORDS words (thread, kind,
 // header number, header length, got, wanted, extra, block offset, block length, checksum bytes, type)
 // and the expected and received checksums (VLOG_SUM bytes each). vlog_n counts every failure.
-export const VLOG_MAX: i32 = 64;
-const VLOG_WORDS: i32 = 11;
+export const VLOG_MAX: i32 = abi.VERIFY_FAILURE_MAX;
+const VLOG_WORDS: i32 = abi.VERIFY_FAILURE_WORDS;
 const VLOG_SUM: i32 = 32;
 const vlog = new StaticArray<u64>(VLOG_MAX * VLOG_WORDS);
 const vlog_sum = new StaticArray<u8>(VLOG_MAX * VLOG_SUM * 2);
@@ -450,17 +451,17 @@ function vlog_add(
 ): void {
   if (vlog_n < VLOG_MAX) {
     const w = vlog_n * VLOG_WORDS;
-    unchecked((vlog[w] = <u64>t));
-    unchecked((vlog[w + 1] = <u64>kind));
-    unchecked((vlog[w + 2] = <u64>hdr_num));
-    unchecked((vlog[w + 3] = <u64>hdr_len));
-    unchecked((vlog[w + 4] = got));
-    unchecked((vlog[w + 5] = want));
-    unchecked((vlog[w + 6] = extra));
-    unchecked((vlog[w + 7] = off));
-    unchecked((vlog[w + 8] = <u64>len));
-    unchecked((vlog[w + 9] = <u64>sum_len));
-    unchecked((vlog[w + 10] = <u64>type));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_THREAD] = <u64>t));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_KIND] = <u64>kind));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_HDR_NUM] = <u64>hdr_num));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_HDR_LEN] = <u64>hdr_len));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_GOT] = got));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_WANT] = want));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_EXTRA] = extra));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_OFFSET] = off));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_LEN] = <u64>len));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_SUM_LEN] = <u64>sum_len));
+    unchecked((vlog[w + abi.VERIFY_FAILURE_TYPE] = <u64>type));
     if (sum_len > 0) {
       const s = changetype<usize>(vlog_sum) + <usize>(vlog_n * VLOG_SUM * 2);
       memory.copy(s, good, sum_len);

@@ -8,6 +8,12 @@
 // An I/O in flight is identified by a tag (its SQE user_data): a per-thread
 // slot holding its prep time, issue time, length and direction.
 
+import {
+  JOB_LAT_MAX, JOB_LAT_MIN, JOB_LAT_SUM, JOB_LAT_SUM_SQ, JOB_MAP_BUCKETS, JOB_MAP_WORDS, JOB_SAMPLE_BYTES,
+  JOB_SAMPLE_CLAT_SUM, JOB_SAMPLE_IOS, JOB_SAMPLE_WORDS, JOB_STAT_BYTES, JOB_STAT_CLAT, JOB_STAT_ERRORS, JOB_STAT_IOS,
+  JOB_STAT_LAT, JOB_STAT_SLAT, JOB_STAT_WORDS, JOB_ERRLOG_DIR, JOB_ERRLOG_ERRNO, JOB_ERRLOG_MAX, JOB_ERRLOG_OFFSET,
+  JOB_ERRORS_FIRST, JOB_ERRORS_TOTAL, JOB_VERIFY_LOGGED, JOB_VERIFY_READ_BACK,
+} from "../sim/abi";
 import { CORES_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
 import { hist_index, HIST_BUCKETS } from "../sim/stats";
@@ -50,18 +56,20 @@ let stats: usize = 0; // STAT_WORDS f64 per (thread, dir)
 let hists: usize = 0; // HIST_BUCKETS u64 per (thread, dir)
 let depth_maps: usize = 0; // MAP_WORDS u64 per thread: IO depths, submit, complete
 /** Statistic words per (thread, direction). */
-export const STAT_WORDS: i32 = 16;
-export const ST_IOS: i32 = 0;
-export const ST_BYTES: i32 = 1;
-export const ST_ERRORS: i32 = 2;
-export const ST_CLAT: i32 = 3; // sum, sum of squares, min, max
-export const ST_SLAT: i32 = 7;
-export const ST_LAT: i32 = 11;
+// The words' indices are defined once in sim/abi.ts (JOB_STAT_*, JOB_MAP_*,
+// JOB_SAMPLE_*), which TypeScript reads them by; these are their local names.
+export const STAT_WORDS: i32 = JOB_STAT_WORDS;
+export const ST_IOS: i32 = JOB_STAT_IOS;
+export const ST_BYTES: i32 = JOB_STAT_BYTES;
+export const ST_ERRORS: i32 = JOB_STAT_ERRORS;
+export const ST_CLAT: i32 = JOB_STAT_CLAT; // sum, sum of squares, min, max (JOB_LAT_*)
+export const ST_SLAT: i32 = JOB_STAT_SLAT;
+export const ST_LAT: i32 = JOB_STAT_LAT;
 /** Buckets of each io_u_map (fio: 1, 2, 4, 8, 16, 32, >=64 for depths; 0, 4, 8, 16, 32, 64, >=64 for batches). */
-export const MAP_BUCKETS: i32 = 7;
-const MAP_WORDS: i32 = 3 * MAP_BUCKETS;
+export const MAP_BUCKETS: i32 = JOB_MAP_BUCKETS;
+const MAP_WORDS: i32 = JOB_MAP_WORDS;
 /** Job-sample words per (thread, direction): I/Os, bytes, clat sum. */
-export const JS_WORDS: i32 = 3;
+export const JS_WORDS: i32 = JOB_SAMPLE_WORDS;
 
 /**
  * Whether fio's per-thread statistics are kept (slat, clat and lat sums, the
@@ -220,10 +228,12 @@ export function tag_put(t: i32, tag: u32, done_ns: u64, res: i32, count: bool): 
 
 function add_lat(s: usize, w: i32, v: f64): void {
   const q = s + <usize>w * 8;
-  store<f64>(q, load<f64>(q) + v);
-  store<f64>(q + 8, load<f64>(q + 8) + v * v);
-  if (v < load<f64>(q + 16)) store<f64>(q + 16, v);
-  if (v > load<f64>(q + 24)) store<f64>(q + 24, v);
+  const sum = q + JOB_LAT_SUM * 8, sum_sq = q + JOB_LAT_SUM_SQ * 8;
+  const min = q + JOB_LAT_MIN * 8, max = q + JOB_LAT_MAX * 8;
+  store<f64>(sum, load<f64>(sum) + v);
+  store<f64>(sum_sq, load<f64>(sum_sq) + v * v);
+  if (v < load<f64>(min)) store<f64>(min, v);
+  if (v > load<f64>(max)) store<f64>(max, v);
 }
 
 /** fio's io_u_map bucket of a depth (1, 2, 4, 8, 16, 32, >=64) or a batch (0, 4, 8, 16, 32, 64, >=64). */
@@ -265,9 +275,10 @@ export function map_complete(t: i32, n: u32): void {
 export function job_sample(p: usize): void {
   for (let k = 0; k < nthreads * 2; k++) {
     const s = stats + <usize>k * STAT_WORDS * 8;
-    store<f64>(p + <usize>k * JS_WORDS * 8, load<f64>(s + ST_IOS * 8));
-    store<f64>(p + <usize>(k * JS_WORDS + 1) * 8, load<f64>(s + ST_BYTES * 8));
-    store<f64>(p + <usize>(k * JS_WORDS + 2) * 8, load<f64>(s + ST_CLAT * 8));
+    const q = p + <usize>k * JS_WORDS * 8;
+    store<f64>(q + JOB_SAMPLE_IOS * 8, load<f64>(s + ST_IOS * 8));
+    store<f64>(q + JOB_SAMPLE_BYTES * 8, load<f64>(s + ST_BYTES * 8));
+    store<f64>(q + JOB_SAMPLE_CLAT_SUM * 8, load<f64>(s + (ST_CLAT + JOB_LAT_SUM) * 8));
   }
 }
 
@@ -665,7 +676,7 @@ export const ERROR_TYPE_VERIFY_BIT: i32 = 2;
 /** Errnos per ignore_error list (fio grows its lists without bound; 16 covers every errno the model returns). */
 export const IGNORE_MAX: i32 = 16;
 /** Fatal errors logged per thread (fio logs each one; the first 16 are kept for its io_u error lines). */
-export const ERRLOG_MAX: i32 = 16;
+export const ERRLOG_MAX: i32 = JOB_ERRLOG_MAX;
 /** fio's continue_on_error bits per thread (ERROR_TYPE_*_BIT). */
 const jt_coe = new StaticArray<u32>(THREADS_MAX);
 /** Per (thread, type): the ignore_error list's length, -1 for fio's default list (EIO, EILSEQ). */
@@ -748,19 +759,20 @@ export function job_io_error(t: i32, dir: i32, off: u64, len: u32, err: i32): vo
   unchecked((jt_paced[t] = true));
 }
 
-/** Thread `t`'s error words: 0 total_err_count, 1 first_error, 2 fatal errors logged. */
+/** Thread `t`'s error words (JOB_ERRORS_*): total_err_count, first_error, fatal errors logged. */
 export function wl_job_errors(t: i32, w: i32): f64 {
-  if (w == 0) return <f64>unchecked(jt_err_total[t]);
-  if (w == 1) return <f64>unchecked(jt_err_first[t]);
-  return <f64>unchecked(jt_errlog_n[t]);
+  if (w == JOB_ERRORS_TOTAL) return <f64>unchecked(jt_err_total[t]);
+  if (w == JOB_ERRORS_FIRST) return <f64>unchecked(jt_err_first[t]);
+  return <f64>unchecked(jt_errlog_n[t]); // JOB_ERRORS_LOGGED
 }
 
-/** Word `w` (0 errno, 1 direction, 2 offset, 3 length) of thread `t`'s logged fatal error `i`. */
+/** Word `w` (JOB_ERRLOG_*: errno, direction, offset, length) of thread `t`'s logged fatal error `i`. */
 export function wl_job_errlog(t: i32, i: i32, w: i32): f64 {
   const e = (t * ERRLOG_MAX + i) * 3;
-  if (w == 0) return <f64>(unchecked(errlog[e]) >> 8);
-  if (w == 1) return <f64>(unchecked(errlog[e]) & 0xff);
-  return <f64>unchecked(errlog[e + w - 1]);
+  if (w == JOB_ERRLOG_ERRNO) return <f64>(unchecked(errlog[e]) >> 8);
+  if (w == JOB_ERRLOG_DIR) return <f64>(unchecked(errlog[e]) & 0xff);
+  if (w == JOB_ERRLOG_OFFSET) return <f64>unchecked(errlog[e + 1]);
+  return <f64>unchecked(errlog[e + 2]); // JOB_ERRLOG_LEN
 }
 
 // fio's verify for a thread that writes (verify=, do_verify, verify_interval,
@@ -1074,7 +1086,7 @@ export function tag_buf(t: i32, tag: u32): u64 {
 }
 /** Thread `t`'s verify words: 0 pieces logged, 1 pieces read back, 2 when it began reading back (ns; 0: never). */
 export function wl_job_verify(t: i32, w: i32): f64 {
-  if (w == 0) return <f64>unchecked(jt_vn[t]);
-  if (w == 1) return <f64>unchecked(jt_vcur[t]);
-  return unchecked(jt_vphase[t]) ? <f64>unchecked(jt_vstart_ns[t]) : 0;
+  if (w == JOB_VERIFY_LOGGED) return <f64>unchecked(jt_vn[t]);
+  if (w == JOB_VERIFY_READ_BACK) return <f64>unchecked(jt_vcur[t]);
+  return unchecked(jt_vphase[t]) ? <f64>unchecked(jt_vstart_ns[t]) : 0; // JOB_VERIFY_START_NS
 }

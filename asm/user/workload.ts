@@ -49,7 +49,12 @@ import { verify_check, verify_fill, vlog_reset } from "./verify";
 import { mm_read, mm_write } from "../mm/mm";
 
 import { abi_struct_check } from "../sim/errors";
-import { wl_config, wl_offsets_config, wl_pace_config, wl_thread_config, wl_verify_config } from "../sim/abi";
+import {
+  BUF_KIND_BOUNCE, BUF_KIND_DMABUF, SAMPLE_BYTES, SAMPLE_CALLS, SAMPLE_CORE_BUSY, SAMPLE_CORE_WORDS, SAMPLE_IOS,
+  SAMPLE_REAPED, SAMPLE_SUBMITTED, SAMPLE_T_NS, wl_config, WL_STAT_BYTES, WL_STAT_CALLS, WL_STAT_CALLS_AT_END,
+  WL_STAT_CALLS_AT_START, WL_STAT_ERRORS, WL_STAT_FINISHED, WL_STAT_IOS, WL_STAT_MEASURING, WL_STAT_SAMPLES,
+  WL_STAT_T0_NS, WL_STAT_T1_NS, wl_offsets_config, wl_pace_config, wl_thread_config, wl_verify_config,
+} from "../sim/abi";
 
 const THREADS_MAX: i32 = CORES_MAX;
 const FILES_MAX: i32 = 16;
@@ -156,7 +161,7 @@ function snap_end(): void {
 let samples: usize = 0;
 export let sample_count: u32 = 0;
 // t, measured I/Os, bytes, calls, submitted, reaped, then busy and spin per core.
-const SAMPLE_WORDS: u32 = 6 + 2 * <u32>CORES_MAX;
+const SAMPLE_WORDS: u32 = <u32>SAMPLE_CORE_BUSY + <u32>SAMPLE_CORE_WORDS * <u32>CORES_MAX;
 
 /** Lay out the workload's tables (per machine: the arena was reset). */
 export function wl_init(): void {
@@ -213,7 +218,7 @@ export function wl_setup(cfg: usize, cfg_bytes: u32): void {
   dp_tail = 0;
   // The bounce path counts an I/O when its copy ends, so the workload keeps
   // the statistics itself (end to end) instead of the completion path.
-  set_stats_by_app(bkind == 3);
+  set_stats_by_app(bkind == BUF_KIND_BOUNCE);
   for (let t = 0; t < THREADS_MAX; t++) {
     unchecked((th_nfiles[t] = 0));
     unchecked((th_cur_file[t] = 0));
@@ -457,7 +462,7 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
     // The tag keeps the length even for a NOP: fio's null engine counts the bytes it did not move.
     const tag = tag_get(t, unchecked(core_time[core]), len, dir, off);
     if (any_verify) tag_set_piece(t, tag, piece);
-    if (buf_kind == 3 && dir == DIR_WRITE) {
+    if (buf_kind == BUF_KIND_BOUNCE && dir == DIR_WRITE) {
       // Bounced write: the data is on the GPU; copy it to a host buffer first.
       charge(core, LAYER_APP, cost(COST_GPU_COPY_LAUNCH));
       copy_from_gpu_launch(t, tag, len, off, fi);
@@ -532,20 +537,22 @@ function write_sqe(t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, le
   const bi = verifying ? vbuf_take(t, tag) : idx;
   const buf = unchecked(th_buf_base[t]) + <u64>bi * <u64>bs;
   if (verifying) verify_prep(t, tag, dir, buf, off, len);
-  store<u8>(sqe, opc);
-  store<u8>(sqe + 1, fixed_files ? u.IOSQE_FIXED_FILE : 0);
-  store<u16>(sqe + 2, 0);
-  store<i32>(sqe + 4, unchecked(th_files[t * FILES_MAX + fi]));
-  store<u64>(sqe + 8, off);
-  store<u64>(sqe + 16, buf);
-  store<u32>(sqe + 24, op == u.IORING_OP_NOP ? 0 : len);
-  store<u32>(sqe + 28, 0);
-  store<u64>(sqe + 32, <u64>tag);
-  store<u16>(sqe + 40, <u16>(buf_kind == 2 ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>bi));
-  store<u16>(sqe + 42, 0);
-  store<u32>(sqe + 44, 0);
-  store<u64>(sqe + 48, 0);
-  store<u64>(sqe + 56, 0);
+  store<u8>(sqe + u.SQE_OPCODE, opc);
+  store<u8>(sqe + u.SQE_FLAGS, fixed_files ? u.IOSQE_FIXED_FILE : 0);
+  store<u16>(sqe + u.SQE_IOPRIO, 0);
+  store<i32>(sqe + u.SQE_FD, unchecked(th_files[t * FILES_MAX + fi]));
+  store<u64>(sqe + u.SQE_OFF, off);
+  store<u64>(sqe + u.SQE_ADDR, buf);
+  store<u32>(sqe + u.SQE_LEN, op == u.IORING_OP_NOP ? 0 : len);
+  store<u32>(sqe + u.SQE_RW_FLAGS, 0);
+  store<u64>(sqe + u.SQE_USER_DATA, <u64>tag);
+  store<u16>(
+    sqe + u.SQE_BUF_INDEX, <u16>(buf_kind == BUF_KIND_DMABUF ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>bi),
+  );
+  store<u16>(sqe + u.SQE_PERSONALITY, 0);
+  store<u32>(sqe + u.SQE_FILE_INDEX, 0);
+  store<u64>(sqe + u.SQE_ADDR3, 0);
+  store<u64>(sqe + u.SQE_PAD2, 0);
 }
 
 /** A block size for the next I/O of `dir`: the only one, or a draw from the split. */
@@ -570,13 +577,13 @@ function reap(t: i32): u32 {
   // iodepth_batch_complete_max: at most that many per reap (0: every ready CQE).
   const limit = unchecked(jt_bcmax[t]);
   while (head != tail && (limit == 0 || n < limit)) {
-    const cqe = rings + RO_CQES + <usize>(head & mask) * 16;
-    const res = load<i32>(cqe + 8);
-    const tag = <u32>load<u64>(cqe);
+    const cqe = rings + RO_CQES + <usize>(head & mask) * u.CQE_SIZE;
+    const res = load<i32>(cqe + u.CQE_RES);
+    const tag = <u32>load<u64>(cqe + u.CQE_USER_DATA);
     const ok = !(res < 0 || (op != u.IORING_OP_NOP && <u32>res != tag_len(t, tag)));
     // fio counts an I/O when it reaps it, while the run is measured.
     const count = wl_measuring && !wl_finished;
-    if (buf_kind == 3) {
+    if (buf_kind == BUF_KIND_BOUNCE) {
       if (ok && tag_dir(t, tag) == DIR_WRITE) {
         // A bounced write is done when the drive has it.
         stats_complete(tag_prep_ns(t, tag), unchecked(core_time[t]), res);
@@ -621,7 +628,7 @@ function reap(t: i32): u32 {
   }
   store<u32>(rings + RO_CQ_HEAD, head);
   wl_reaped += n;
-  if (buf_kind != 3) {
+  if (buf_kind != BUF_KIND_BOUNCE) {
     charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>n);
     wl_ios += n;
   } else charge(t, LAYER_APP, cost(COST_APP_REAP) * <u64>(n - copies));
@@ -765,15 +772,16 @@ function wl_snapshot_hook(): void {
 function record_sample(t: u64): void {
   if (sample_count >= SAMPLES_MAX) return;
   const p = samples + <usize>sample_count * SAMPLE_WORDS * 8;
-  store<u64>(p, t);
-  store<u64>(p + 8, st_ios);
-  store<u64>(p + 16, wl_bytes);
-  store<u64>(p + 24, wl_calls);
-  store<u64>(p + 32, wl_submitted);
-  store<u64>(p + 40, wl_reaped);
+  store<u64>(p + SAMPLE_T_NS * 8, t);
+  store<u64>(p + SAMPLE_IOS * 8, st_ios);
+  store<u64>(p + SAMPLE_BYTES * 8, wl_bytes);
+  store<u64>(p + SAMPLE_CALLS * 8, wl_calls);
+  store<u64>(p + SAMPLE_SUBMITTED * 8, wl_submitted);
+  store<u64>(p + SAMPLE_REAPED * 8, wl_reaped);
   for (let c = 0; c < nthreads; c++) {
-    store<u64>(p + 48 + <usize>c * 16, core_busy_of(c));
-    store<u64>(p + 56 + <usize>c * 16, unchecked(core_layer[c * LAYERS + LAYER_SPIN]));
+    const core = p + <usize>(SAMPLE_CORE_BUSY + c * SAMPLE_CORE_WORDS) * 8;
+    store<u64>(core, core_busy_of(c));
+    store<u64>(core + 8, unchecked(core_layer[c * LAYERS + LAYER_SPIN]));
   }
   job_sample(job_samples + <usize>sample_count * <usize>(nthreads * 2 * JS_WORDS) * 8);
   sample_count++;
@@ -1017,8 +1025,8 @@ export function wl_thread_event(t: u32): void {
     const tail = load<u32>(rings + RO_SQ_TAIL);
     const sqes = ring_sqes(id);
     for (let i: u32 = 0; i < <u32>ret; i++) {
-      const sqe = sqes + <usize>((tail - to_submit + i) & mask) * 64;
-      tag_issue(ti, <u32>load<u64>(sqe + 32), unchecked(core_time[ti]));
+      const sqe = sqes + <usize>((tail - to_submit + i) & mask) * u.SQE_SIZE;
+      tag_issue(ti, <u32>load<u64>(sqe + u.SQE_USER_DATA), unchecked(core_time[ti]));
     }
     map_submit(ti, <u32>ret, inflight);
   }
@@ -1159,17 +1167,17 @@ export function wl_end_layer(c: i32, l: i32): f64 {
 }
 export function wl_stat(i: i32): f64 {
   switch (i) {
-    case 0: return <f64>wl_ios;
-    case 1: return <f64>wl_bytes;
-    case 2: return <f64>wl_errors;
-    case 3: return <f64>wl_calls;
-    case 4: return <f64>wl_t0;
-    case 5: return <f64>wl_t1;
-    case 6: return <f64>snap_calls;
-    case 7: return wl_finished ? 1 : 0;
-    case 8: return <f64>sample_count;
-    case 9: return wl_measuring ? 1 : 0;
-    case 10: return <f64>snap_end_calls;
+    case WL_STAT_IOS: return <f64>wl_ios;
+    case WL_STAT_BYTES: return <f64>wl_bytes;
+    case WL_STAT_ERRORS: return <f64>wl_errors;
+    case WL_STAT_CALLS: return <f64>wl_calls;
+    case WL_STAT_T0_NS: return <f64>wl_t0;
+    case WL_STAT_T1_NS: return <f64>wl_t1;
+    case WL_STAT_CALLS_AT_START: return <f64>snap_calls;
+    case WL_STAT_FINISHED: return wl_finished ? 1 : 0;
+    case WL_STAT_SAMPLES: return <f64>sample_count;
+    case WL_STAT_MEASURING: return wl_measuring ? 1 : 0;
+    case WL_STAT_CALLS_AT_END: return <f64>snap_end_calls;
   }
   return 0;
 }

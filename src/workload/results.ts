@@ -12,6 +12,7 @@ import type { ResolvedJob } from "./job.ts";
 import {
   BLK_MQ_COUNTER,
   GPU_COUNTER,
+  namesInOrder,
   NVME_WINDOW,
   SAMPLE,
   SNAP,
@@ -23,20 +24,17 @@ import {
 import { securityReport } from "../security.ts";
 import { latencyStats } from "./latency.ts";
 import { readThreadResults, readVerifyFailures } from "../workload_fio.ts";
+import {
+  CPU_LAYER,
+  DMABUF_COUNTER,
+  IOMMU_COUNTER,
+  TRACE_ENTRY,
+  TRACE_KIND,
+  type TraceEntry,
+} from "../abi.generated.ts";
 
-/** CPU layers, in asm order (asm/sim/engine.ts LAYER_*). */
-export const LAYER_NAMES = [
-  "app",
-  "io_uring",
-  "block",
-  "nvme",
-  "dma",
-  "iommu_wait",
-  "dmabuf",
-  "poll",
-  "irq",
-  "spin",
-] as const;
+/** CPU layers, in the order of their indices (asm/sim/abi.ts CPU_LAYER_*). */
+export const LAYER_NAMES: readonly (keyof typeof CPU_LAYER)[] = namesInOrder(CPU_LAYER);
 
 /** The result of the run just finished on `sys`, which took `wallS` wall-clock seconds. */
 export function collectResult(
@@ -147,9 +145,9 @@ function cpuByCoreAndLayer(threads: number, simNs: number) {
   for (let c = 0; c < threads; c++) {
     const busy = w.wl_end_busy(c) - w.wl_snap_busy(c);
     cpuUtil.push(Math.min(1, busy / simNs));
-    LAYER_NAMES.forEach((n, l) => {
-      layers[n] += w.wl_end_layer(c, l) - w.wl_snap_layer(c, l);
-    });
+    for (const n of LAYER_NAMES) {
+      layers[n] += w.wl_end_layer(c, CPU_LAYER[n]) - w.wl_snap_layer(c, CPU_LAYER[n]);
+    }
   }
   return { cpuUtil, layers };
 }
@@ -158,10 +156,14 @@ function cpuByCoreAndLayer(threads: number, simNs: number) {
 function windowCounters(sys: System, devs: number[], simNs: number) {
   const p = sys.profile;
   const iommu = Object.fromEntries(
-    IOMMU_COUNTERS.map((n, i) => [n, w.iommu_counter(i) - w.snap_get(SNAP.iommu, i)]),
+    IOMMU_COUNTERS.map((
+      n,
+    ) => [n, w.iommu_counter(IOMMU_COUNTER[n]) - w.snap_get(SNAP.iommu, IOMMU_COUNTER[n])]),
   );
   const dmabuf = Object.fromEntries(
-    DMABUF_COUNTERS.map((n, i) => [n, w.dmabuf_counter(i) - w.snap_get(SNAP.dmabuf, i)]),
+    DMABUF_COUNTERS.map((
+      n,
+    ) => [n, w.dmabuf_counter(DMABUF_COUNTER[n]) - w.snap_get(SNAP.dmabuf, DMABUF_COUNTER[n])]),
   );
   const ctrl = (d: number, k: number) => w.snap_get(SNAP.ctrl, d * SNAP_CTRL.words + k);
   const devices = devs.map((d) => ({
@@ -243,7 +245,7 @@ export class SampleReader {
         bwBytesPerS: (delta(i, SAMPLE.bytes) / dt) * 1e9,
         cpuUtil: Array.from(
           { length: this.threads },
-          (_, c) => Math.min(1, delta(i, SAMPLE.coreBusy + 2 * c) / dt),
+          (_, c) => Math.min(1, delta(i, SAMPLE.coreBusy + SAMPLE.coreWords * c) / dt),
         ),
         callsPerS: (dcalls / dt) * 1e9,
         iosPerCall: dcalls > 0 ? delta(i, SAMPLE.reaped) / dcalls : 0,
@@ -255,25 +257,28 @@ export class SampleReader {
   }
 }
 
-/** Trace record kinds (asm's trace kind byte) as the record's kind and name. */
+/** Trace record kinds (asm/sim/abi.ts TRACE_KIND_*, the entry's kind byte) as the record's kind and name. */
 const TRACE_KINDS: Record<number, [TraceRecord["kind"], string]> = {
-  1: ["io", "submit"],
-  2: ["io", "map"],
-  3: ["io", "command"],
-  4: ["io", "device"],
-  5: ["io", "complete"],
-  6: ["io", "unmap"],
-  10: ["cpu", "io_uring_enter"],
-  11: ["cpu", "poll"],
-  12: ["cpu", "irq"],
-  13: ["cpu", "iotlb_inval_wait"],
-  20: ["inval", "iotlb_invalidation"],
-  30: ["counter", "inflight"],
-  31: ["counter", "iotlb_misses"],
+  [TRACE_KIND.submit]: ["io", "submit"],
+  [TRACE_KIND.map]: ["io", "map"],
+  [TRACE_KIND.command]: ["io", "command"],
+  [TRACE_KIND.device]: ["io", "device"],
+  [TRACE_KIND.complete]: ["io", "complete"],
+  [TRACE_KIND.unmap]: ["io", "unmap"],
+  [TRACE_KIND.cpuEnter]: ["cpu", "io_uring_enter"],
+  [TRACE_KIND.cpuPoll]: ["cpu", "poll"],
+  [TRACE_KIND.cpuIrq]: ["cpu", "irq"],
+  [TRACE_KIND.cpuInvwait]: ["cpu", "iotlb_inval_wait"],
+  [TRACE_KIND.inval]: ["inval", "iotlb_invalidation"],
+  [TRACE_KIND.cntInflight]: ["counter", "inflight"],
+  [TRACE_KIND.cntIotlbMiss]: ["counter", "iotlb_misses"],
 };
 
-/** Bytes per trace record, and where its fields are (asm/sim/trace.ts). */
-const TRACE_RECORD = { bytes: 32, tNs: 0, durNs: 8, value: 16, track: 20, kind: 22 } as const;
+/** Where a trace entry's fields are (asm/sim/abi.ts struct trace_entry). */
+const TRACE_AT = Object.fromEntries(TRACE_ENTRY.fields.map((f) => [f.key, f.offset])) as Record<
+  keyof TraceEntry,
+  number
+>;
 
 /** The trace records the run kept, decoded. */
 function readTrace(sys: System): TraceRecord[] {
@@ -282,16 +287,16 @@ function readTrace(sys: System): TraceRecord[] {
   const v = sys.view;
   const out: TraceRecord[] = [];
   for (let i = 0; i < n; i++) {
-    const p = base + TRACE_RECORD.bytes * i;
-    const k = TRACE_KINDS[v.getUint8(p + TRACE_RECORD.kind)];
+    const p = base + TRACE_ENTRY.size * i;
+    const k = TRACE_KINDS[v.getUint8(p + TRACE_AT.kind)];
     if (!k) continue;
     out.push({
       kind: k[0],
-      tNs: Number(v.getBigUint64(p + TRACE_RECORD.tNs, true)),
-      durNs: Number(v.getBigUint64(p + TRACE_RECORD.durNs, true)),
-      track: v.getUint16(p + TRACE_RECORD.track, true),
+      tNs: Number(v.getBigUint64(p + TRACE_AT.tNs, true)),
+      durNs: Number(v.getBigUint64(p + TRACE_AT.durNs, true)),
+      track: v.getUint16(p + TRACE_AT.track, true),
       name: k[1],
-      value: v.getUint32(p + TRACE_RECORD.value, true),
+      value: v.getUint32(p + TRACE_AT.value, true),
     });
   }
   return out;

@@ -7,7 +7,7 @@
  * @module
  */
 import { structArg, w } from "../wasm.ts";
-import { WL_CONFIG } from "../abi.generated.ts";
+import { BUF_KIND, WL_CONFIG } from "../abi.generated.ts";
 import type { System } from "../system.ts";
 import {
   F_SEAL_SHRINK,
@@ -32,9 +32,6 @@ import {
 } from "../liburing.ts";
 import type { ResolvedJob } from "./job.ts";
 import { applyThreadJobs } from "../workload_fio.ts";
-
-/** The Wasm loop's buffer kinds (asm/sim/abi.ts `wl_config.buf_kind`). */
-const BUF_KIND = { plain: 0, fixed: 1, dmabuf: 2, bounce: 3 } as const;
 
 /** The page size dma-bufs are made in, bytes. */
 const PAGE_BYTES = 4096;
