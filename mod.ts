@@ -21,6 +21,7 @@ export { System, type SystemOptions } from "./src/system.ts";
 export {
   COST_FIELDS,
   COST_NAMES,
+  deviceCapacityBytes,
   type DeviceProfile,
   type FieldSpec,
   type GpuProfile,
@@ -61,10 +62,18 @@ export { JobError, LAYER_NAMES, PERCENTILES, runUring } from "./src/workload.ts"
 export { type SecurityReport, securityReport, type StaleExposure } from "./src/security.ts";
 export type {
   BufferKind,
+  FioThreadErrors,
+  FioThreadJob,
+  FioThreadOffsets,
+  FioThreadPace,
+  FioThreadResult,
   LatencyStats,
+  LatSums,
   RunResult,
   RunSample,
   RunUring,
+  ThreadDirStats,
   TraceRecord,
   UringJob,
+  VerifyFailureRecord,
 } from "./src/workload_types.ts";

@@ -1,18 +1,33 @@
 /**
  * The one place the CLI imports the simulator from: the public module
- * (mod.ts) and nothing beneath it (cli/fio/'s job and report files still name
- * the fio thread types of src/workload_types.ts, which mod.ts does not export).
+ * (mod.ts) and nothing beneath it.
  *
  * @module
  */
-export { ProfileError, PROFILES, resolveProfile, runPublishedComparison, runUring } from "../mod.ts";
+export {
+  deviceCapacityBytes,
+  PERCENTILES,
+  ProfileError,
+  PROFILES,
+  resolveProfile,
+  runPublishedComparison,
+  runUring,
+} from "../mod.ts";
 export type {
   BufferKind,
+  FioThreadErrors,
+  FioThreadJob,
+  FioThreadOffsets,
+  FioThreadPace,
+  FioThreadResult,
   IommuMode,
+  LatSums,
   Profile,
   PublishedRow,
   RunResult,
   RunSample,
+  ThreadDirStats,
   TraceRecord,
   UringJob,
+  VerifyFailureRecord,
 } from "../mod.ts";

@@ -123,7 +123,7 @@ export interface FioThreadJob {
 export interface VerifyFailureRecord {
   /** Thread. */
   thread: number;
-  /** Kind: 1 magic, 2 length, 3 seed, 4 offset, 5 numberio, 6 header crc, 7 checksum, 8 pattern. */
+  /** VF_* kind: 1 magic, 2 length, 3 seed, 4 offset, 5 numberio, 6 header crc, 7 checksum, 8 pattern. */
   kind: number;
   /** Header number in the block. */
   hdrNum: number;
@@ -135,9 +135,9 @@ export interface VerifyFailureRecord {
   want: bigint;
   /** Pattern: the bad byte's offset in the interval's data. */
   extra: number;
-  /** The block's offset. */
+  /** The block's offset (io_u->verify_offset). */
   offset: number;
-  /** The block's length. */
+  /** The block's length (io_u->buflen). */
   len: number;
   /** verify type. */
   type: number;

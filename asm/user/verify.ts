@@ -214,25 +214,35 @@ function md5_block(h: usize, blk: usize): void {
   store<u32>(h + 12, load<u32>(h + 12) + d);
 }
 
-/** MD5 of `len` bytes at `p` into the 16 bytes at `out`. */
-export function fio_md5(p: usize, len: u32, out: usize): void {
-  store<u32>(out, 0x67452301);
-  store<u32>(out + 4, 0xefcdab89);
-  store<u32>(out + 8, 0x98badcfe);
-  store<u32>(out + 12, 0x10325476);
+/**
+ * The Merkle–Damgård pass MD5 and SHA-1 share: every whole 64-byte block of
+ * the `len` bytes at `p`, then the rest padded with 0x80, zeros and the bit
+ * length (big-endian for SHA-1, little-endian for MD5) in one or two blocks.
+ */
+function md_blocks(out: usize, p: usize, len: u32, be_len: bool, block: (h: usize, blk: usize) => void): void {
   let i: u32 = 0;
-  for (; i + 64 <= len; i += 64) md5_block(out, p + i);
+  for (; i + 64 <= len; i += 64) block(out, p + i);
   const m = changetype<usize>(mblock);
   const rest = len - i;
   memory.copy(m, p + i, rest);
   store<u8>(m + rest, 0x80);
   if (rest + 1 > 56) {
     memory.fill(m + rest + 1, 0, 63 - rest);
-    md5_block(out, m);
+    block(out, m);
     memory.fill(m, 0, 56);
   } else memory.fill(m + rest + 1, 0, 55 - rest);
-  store<u64>(m + 56, <u64>len << 3);
-  md5_block(out, m);
+  const bits = <u64>len << 3;
+  store<u64>(m + 56, be_len ? bswap<u64>(bits) : bits);
+  block(out, m);
+}
+
+/** MD5 of `len` bytes at `p` into the 16 bytes at `out`. */
+export function fio_md5(p: usize, len: u32, out: usize): void {
+  store<u32>(out, 0x67452301);
+  store<u32>(out + 4, 0xefcdab89);
+  store<u32>(out + 8, 0x98badcfe);
+  store<u32>(out + 12, 0x10325476);
+  md_blocks(out, p, len, false, md5_block);
 }
 
 // SHA-1 (crc/sha1.c): big-endian message words; fio stores H[0..4] as host (little-endian) words.
@@ -285,19 +295,7 @@ export function fio_sha1(p: usize, len: u32, out: usize): void {
   store<u32>(out + 8, 0x98badcfe);
   store<u32>(out + 12, 0x10325476);
   store<u32>(out + 16, 0xc3d2e1f0);
-  let i: u32 = 0;
-  for (; i + 64 <= len; i += 64) sha1_block(out, p + i);
-  const m = changetype<usize>(mblock);
-  const rest = len - i;
-  memory.copy(m, p + i, rest);
-  store<u8>(m + rest, 0x80);
-  if (rest + 1 > 56) {
-    memory.fill(m + rest + 1, 0, 63 - rest);
-    sha1_block(out, m);
-    memory.fill(m, 0, 56);
-  } else memory.fill(m + rest + 1, 0, 55 - rest);
-  store<u64>(m + 56, bswap<u64>(<u64>len << 3));
-  sha1_block(out, m);
+  md_blocks(out, p, len, true, sha1_block);
 }
 
 /** Bytes of the checksum after the header (verify.c __hdr_size minus the header); -1: not a type this file knows. */

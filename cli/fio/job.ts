@@ -9,7 +9,7 @@
  */
 import { UsageError } from "../common.ts";
 import type { BufferKind } from "../engine.ts";
-import type { IommuMode } from "../../src/profile.ts";
+import type { IommuMode } from "../engine.ts";
 import type { FioEntry, FioFile, FioSection } from "./parse.ts";
 import { FIO_OPTIONS } from "./options.ts";
 import { checkVerify } from "./verify.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 import { UsageError } from "../common.ts";
-import type { FioThreadResult } from "../../src/workload_types.ts";
+import type { FioThreadResult } from "../engine.ts";
 import type { FioJobOpts } from "./job.ts";
 import type { FioRun } from "./run.ts";
 

@@ -8,14 +8,15 @@
  * @module
  */
 import { loadProfile, UsageError } from "../common.ts";
-import type { UringJob } from "../engine.ts";
-import type {
-  FioThreadErrors,
-  FioThreadJob,
-  FioThreadOffsets,
-  FioThreadPace,
-} from "../../src/workload_types.ts";
-import { deviceCapacityBytes, type IommuMode } from "../../src/profile.ts";
+import {
+  deviceCapacityBytes,
+  type FioThreadErrors,
+  type FioThreadJob,
+  type FioThreadOffsets,
+  type FioThreadPace,
+  type IommuMode,
+  type UringJob,
+} from "../engine.ts";
 import type { FioJobOpts } from "./job.ts";
 import type { BsSplit } from "./values.ts";
 import { CONTENT_OPTIONS } from "./options.ts";

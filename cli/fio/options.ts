@@ -8,7 +8,7 @@
  */
 import { parseEnum, parseIntIn, UsageError, ValueError } from "../common.ts";
 import type { BufferKind } from "../engine.ts";
-import type { IommuMode } from "../../src/profile.ts";
+import type { IommuMode } from "../engine.ts";
 import type { FioJobOpts, Rw } from "./job.ts";
 import { parseBsList, parseBssplit, parseDirList, parseDistribution, parseRange } from "./values.ts";
 import { CONTINUE_ON_ERROR, parseIgnoreError } from "./errors.ts";

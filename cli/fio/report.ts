@@ -8,8 +8,7 @@
  * @module
  */
 import type { RunResult } from "../engine.ts";
-import type { FioThreadResult, LatSums, ThreadDirStats } from "../../src/workload_types.ts";
-import { PERCENTILES } from "../../src/workload.ts";
+import { type FioThreadResult, type LatSums, PERCENTILES, type ThreadDirStats } from "../engine.ts";
 import { stats } from "../format.ts";
 import type { FioMachine } from "./machine.ts";
 import type { FioJobOpts } from "./job.ts";

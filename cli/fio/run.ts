@@ -12,7 +12,7 @@ import type { RunResult } from "../engine.ts";
 import { cliRunError } from "../uring.ts";
 import type { Progress } from "../common.ts";
 import { runPool } from "../pool.ts";
-import { ProfileError } from "../../src/profile.ts";
+import { ProfileError } from "../engine.ts";
 import { runFioMachine } from "./run_task.ts";
 import { fioFieldSource, type FioJobOpts, groupJobs } from "./job.ts";
 import { type FioMachine, machineOf } from "./machine.ts";

@@ -10,6 +10,7 @@
  */
 import { UsageError } from "../common.ts";
 import type { FioJobOpts } from "./job.ts";
+import type { VerifyFailureRecord } from "../engine.ts";
 
 /** verify= names → verify.h's numbers (crc32c-intel is crc32c, as options.c maps it). */
 export const VERIFY_TYPES: Record<string, number> = {
@@ -172,33 +173,8 @@ export function verifyInterval(o: FioJobOpts): number {
   return v;
 }
 
-/** A logged verify failure as the Wasm loop records it (asm/user/verify.ts vlog). */
-export interface VerifyFailure {
-  /** Thread (in its run). */
-  thread: number;
-  /** VF_* kind: 1 magic, 2 length, 3 seed, 4 offset, 5 numberio, 6 header crc, 7 checksum, 8 pattern. */
-  kind: number;
-  /** Header number within the block. */
-  hdrNum: number;
-  /** Header (interval) length, bytes. */
-  hdrLen: number;
-  /** Value found. */
-  got: bigint;
-  /** Value wanted. */
-  want: bigint;
-  /** Pattern failures: the byte's offset in the interval's data. */
-  extra: number;
-  /** The block's offset (io_u->verify_offset). */
-  offset: number;
-  /** The block's length (io_u->buflen). */
-  len: number;
-  /** verify type. */
-  type: number;
-  /** Expected and received checksum bytes (checksum failures). */
-  good: number[];
-  /** Received. */
-  bad: number[];
-}
+/** A logged verify failure as the Wasm loop records it (asm/user/verify.ts vlog): the run result's record. */
+export type VerifyFailure = VerifyFailureRecord;
 
 const hex = (b: number[]) => b.map((x) => x.toString(16).padStart(2, "0")).join("");
 
