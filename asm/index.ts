@@ -123,7 +123,8 @@ export function stat_get(which: i32): f64 {
 }
 export { phys_backed_pages } from "./hw/physmem";
 export { exposure_get } from "./iommu/exposure";
-export { nvme_poll_queues, nvme_set_untrusted } from "./nvme/pci";
+export { nvme_poll_queues, nvme_retries, nvme_set_max_retries, nvme_set_untrusted } from "./nvme/pci";
+export { nvme_ctrl_set_media_error_dnr } from "./nvme/ctrl";
 import { swiotlb_bounces, swiotlb_copied_bytes, swiotlb_pad_bytes } from "./iommu/swiotlb";
 /** swiotlb counters (SWIOTLB_COUNTER_*): requests bounced, bytes copied, padding bytes zeroed. */
 export function swiotlb_counter(i: i32): f64 {

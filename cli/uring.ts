@@ -397,6 +397,10 @@ export function fmtSummary(r: RunResult): string[] {
         `restarts=${r.block.restarts} (no IOVA space or PRP pool block: kept and retried, not failed)`,
     );
   }
+  // Only when a drive's media errors lack DNR: nvme retried the failed commands (nvme_retry_req).
+  if (r.block.retries > 0) {
+    lines.push(`nvme: retries=${r.block.retries} (media errors without DNR, issued again)`);
+  }
   const dmabuf = Object.entries(r.dmabuf).map(([k, v]) => `${k}=${v}`).join(", ");
   if (dmabuf && r.job.buffers === "dmabuf") lines.push(`dma-buf: ${dmabuf}`);
   lines.push(...fmtSecurity(r));

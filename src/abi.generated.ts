@@ -179,7 +179,7 @@ export const QUEUE_LIMIT = {
   /** dma_alignment, bytes. */
   dmaAlignment: 3,
 } as const;
-/** blk_mq_counter(i): requests blk-mq kept because the driver lacked DMA resources (BLK_STS_RESOURCE). */
+/** blk_mq_counter(i): requests blk-mq kept because the driver lacked DMA resources (BLK_STS_RESOURCE), and nvme's retries. */
 export const BLK_MQ_COUNTER = {
   /** Requeues: each BLK_STS_RESOURCE return. */
   requeues: 0,
@@ -189,6 +189,8 @@ export const BLK_MQ_COUNTER = {
   restarts: 2,
   /** Requests waiting on dispatch lists now. */
   waiting: 3,
+  /** Retries: commands nvme requeued after failing without DNR (nvme_retry_req → blk_mq_requeue_request). */
+  retries: 4,
 } as const;
 /** iommu_counter(i): IOMMU counters (their names are System.iommuCounters()'s and a run result's keys). */
 export const IOMMU_COUNTER = {
@@ -1216,6 +1218,7 @@ export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["BLK_MQ_COUNTER_RESOURCE_DELAY_RUNS", 1],
   ["BLK_MQ_COUNTER_RESTARTS", 2],
   ["BLK_MQ_COUNTER_WAITING", 3],
+  ["BLK_MQ_COUNTER_RETRIES", 4],
   ["IOMMU_COUNTER_MAPS", 0],
   ["IOMMU_COUNTER_UNMAPS", 1],
   ["IOMMU_COUNTER_INVALIDATIONS", 2],

@@ -132,6 +132,11 @@ export interface Profile {
     dma_alignment: number;
     queue_depth: number;
     pool_pages_max: number;
+    /**
+     * nvme_core's max_retries module parameter (default 5): how often a command that failed without
+     * DNR is retried before the request fails (nvme_decide_disposition).
+     */
+    max_retries: number;
   };
   /** The drives (one NVMe controller with one namespace each). */
   devices: DeviceProfile[];
@@ -191,6 +196,11 @@ export interface DeviceProfile {
   channels: number;
   /** Injected media errors per million commands (0: none): reads fail -ENODATA, writes too. */
   media_error_ppm: number;
+  /**
+   * Whether the drive sets Do Not Retry (DNR) in the status of its media errors (default true: no retry,
+   * the request fails at once). false: nvme retries the command up to nvme.max_retries times.
+   */
+  media_error_dnr: boolean;
   /** The device's DMA mask in bits (nvme-pci sets 64); its IOVAs stay below 2^bits. */
   dma_mask_bits: number;
   /**
@@ -343,6 +353,12 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     dma_alignment: { t: "int", min: 1, max: 4096, doc: "queue dma_alignment + 1", unit: "B" },
     queue_depth: { t: "int", min: 2, max: 65536, doc: "entries per NVMe I/O queue (a power of two)" },
     pool_pages_max: { t: "int", min: 1, max: 1 << 20, doc: "pages each PRP pool may grow to" },
+    max_retries: {
+      t: "int",
+      min: 0,
+      max: 255,
+      doc: "nvme_core max_retries: retries of a failed command without DNR",
+    },
   },
   "devices[]": {
     name: { t: "str", doc: "block device name" },
@@ -362,6 +378,7 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
     media_mbps: { t: "int", min: 1, max: 1_000_000, doc: "media transfer rate per channel", unit: "MB/s" },
     channels: { t: "int", min: 1, max: 4096, doc: "internal parallelism" },
     media_error_ppm: { t: "int", min: 0, max: 1_000_000, doc: "injected media errors per million commands" },
+    media_error_dnr: { t: "bool", doc: "media errors carry DNR (Do Not Retry): nvme does not retry them" },
     dma_mask_bits: { t: "int", min: 32, max: 64, doc: "the device's DMA mask (nvme-pci: 64)", unit: "bit" },
     untrusted: {
       t: "enum",
@@ -402,7 +419,13 @@ export const PROFILE_SCHEMA: Record<string, Record<string, FieldSpec>> = {
 
 /** Fields that may be left out, with the value they then take. */
 const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
-  "devices[]": { media_error_ppm: 0, capacity_bytes: 0, dma_mask_bits: 64, untrusted: "no" },
+  "devices[]": {
+    media_error_ppm: 0,
+    media_error_dnr: true,
+    capacity_bytes: 0,
+    dma_mask_bits: 64,
+    untrusted: "no",
+  },
   "gpus[]": { pcie_gen: 4, pcie_lanes: 16, copy_latency_ns: 2000 },
   memory: { bandwidth_mbps: 150_000 },
   // Profiles written before IOMMU kinds existed describe VT-d with the whole
@@ -420,6 +443,8 @@ const OPTIONAL_DEFAULTS: Record<string, Record<string, unknown>> = {
     dmabuf_cap_required: false,
     dmabuf_limit_mib: 0,
   },
+  // Profiles written before nvme retries were modelled: the kernel's default.
+  nvme: { max_retries: 5 },
   costs_ns: { gpu_copy_launch: 2500, swiotlb_map: 150, memcpy_kb: 80, bio_clone: 40 },
   "stacked[]": { chunk_kib: 0, dmabuf_forwarding: false },
 };

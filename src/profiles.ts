@@ -49,6 +49,7 @@ export const OPTANE_P5800X: Profile = {
     dma_alignment: 4,
     queue_depth: 1024,
     pool_pages_max: 4096,
+    max_retries: 5,
   },
   devices: [
     {
@@ -62,6 +63,7 @@ export const OPTANE_P5800X: Profile = {
       media_mbps: 800,
       channels: 128,
       media_error_ppm: 0,
+      media_error_dnr: true,
       dma_mask_bits: 64, // nvme_pci_enable: dma_set_mask_and_coherent(DMA_BIT_MASK(64))
       untrusted: "no", // an internal drive
     },
@@ -95,6 +97,7 @@ export const PCIE5_NAND: Profile = {
       media_mbps: 200,
       channels: 256,
       media_error_ppm: 0,
+      media_error_dnr: true,
       dma_mask_bits: 64, // nvme_pci_enable: dma_set_mask_and_coherent(DMA_BIT_MASK(64))
       untrusted: "no", // an internal drive
     },
@@ -123,6 +126,7 @@ export const GEN4_TLC_NAND: Profile = {
       media_mbps: 400,
       channels: 64,
       media_error_ppm: 0,
+      media_error_dnr: true,
       dma_mask_bits: 64, // nvme_pci_enable: dma_set_mask_and_coherent(DMA_BIT_MASK(64))
       untrusted: "no", // an internal drive
     },

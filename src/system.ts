@@ -475,16 +475,30 @@ export class System {
   /**
    * blk-mq's requeues since the machine started: requests the driver could not take for want of IOVA
    * space or a PRP/SGL pool block (BLK_STS_RESOURCE), kept on their queue's dispatch list and retried
-   * (see docs/lsfmm.md §2).
+   * (see docs/lsfmm.md §2); and `retries`: commands nvme requeued after a media error without DNR
+   * (nvme_retry_req → blk_mq_requeue_request; per controller: `nvmeRetries(c)`).
    */
-  blkMqCounters(): { requeues: number; resourceDelayRuns: number; restarts: number; waiting: number } {
+  blkMqCounters(): {
+    requeues: number;
+    resourceDelayRuns: number;
+    restarts: number;
+    waiting: number;
+    retries: number;
+  } {
     this.check();
     return {
       requeues: w.blk_mq_counter(BLK_MQ_COUNTER.requeues),
       resourceDelayRuns: w.blk_mq_counter(BLK_MQ_COUNTER.resourceDelayRuns),
       restarts: w.blk_mq_counter(BLK_MQ_COUNTER.restarts),
       waiting: w.blk_mq_counter(BLK_MQ_COUNTER.waiting),
+      retries: w.blk_mq_counter(BLK_MQ_COUNTER.retries),
     };
+  }
+
+  /** Retries of NVMe controller `c` (nvme_retry_req: a failed command without DNR issued again). */
+  nvmeRetries(c: number): number {
+    this.check();
+    return w.nvme_retries(c);
   }
 
   /** Bytes of registered dma-bufs charged to the user (the `iommu.dmabuf_limit_mib` policy's count). */
@@ -761,5 +775,7 @@ function configureDrives(p: Profile, seed: bigint): void {
     );
     w.nvme_set_dma_mask(c, d.dma_mask_bits);
     w.nvme_set_untrusted(c, UNTRUSTED[d.untrusted]);
+    w.nvme_ctrl_set_media_error_dnr(c, d.media_error_dnr ? 1 : 0);
   });
+  w.nvme_set_max_retries(p.nvme.max_retries);
 }

@@ -430,9 +430,11 @@ export interface RunResult {
   /**
    * blk-mq over the whole run: requests the driver refused for want of IOVA space or a PRP/SGL pool block
    * (BLK_STS_RESOURCE, each a requeue), queue runs after BLK_MQ_RESOURCE_DELAY that found them waiting, and
-   * reruns by a freed request (SCHED_RESTART). All 0 unless a resource ran out (docs/lsfmm.md §2).
+   * reruns by a freed request (SCHED_RESTART). All 0 unless a resource ran out (docs/lsfmm.md §2). `retries`:
+   * commands nvme requeued after a media error without DNR (nvme_retry_req; 0 unless devices[].media_error_dnr
+   * is false).
    */
-  block: { requeues: number; resourceDelayRuns: number; restarts: number };
+  block: { requeues: number; resourceDelayRuns: number; restarts: number; retries: number };
   /** What the devices could reach that they should not, over the whole run (src/security.ts). */
   security: SecurityReport;
   /** io_uring_enter calls. */

@@ -94,7 +94,7 @@ for (const [name, ringFlags] of [["interrupts", 0], ["IOPOLL", IORING_SETUP_IOPO
   Deno.test(`blk-mq (${name}): a read that finds the PRP pool empty is requeued, not failed, and completes after BLK_MQ_RESOURCE_DELAY`, () => {
     const { t0, afterSubmit, done, counters } = seventeenReads({ ringFlags });
     // Issued directly, then once more by the queue run: two BLK_STS_RESOURCE, one request waiting.
-    assert.deepEqual(afterSubmit, { requeues: 2, resourceDelayRuns: 0, restarts: 0, waiting: 1 });
+    assert.deepEqual(afterSubmit, { requeues: 2, resourceDelayRuns: 0, restarts: 0, waiting: 1, retries: 0 });
     for (const d of done) assert.equal(d.cqe.res, READ_BYTES, `read ${d.cqe.userData}`);
     const last = done[done.length - 1];
     assert.equal(last.cqe.userData, 16n, "the requeued read completes last");
@@ -106,7 +106,7 @@ for (const [name, ringFlags] of [["interrupts", 0], ["IOPOLL", IORING_SETUP_IOPO
     }
     assert.ok(last.tNs - t0 >= RESOURCE_DELAY_NS, `requeued read at ${last.tNs - t0} ns`);
     assert.ok(last.tNs - t0 < RESOURCE_DELAY_NS + 300_000, `requeued read at ${last.tNs - t0} ns`);
-    assert.deepEqual(counters, { requeues: 2, resourceDelayRuns: 1, restarts: 0, waiting: 0 });
+    assert.deepEqual(counters, { requeues: 2, resourceDelayRuns: 1, restarts: 0, waiting: 0, retries: 0 });
   });
 }
 
@@ -234,7 +234,7 @@ function job128k(profile: Record<string, unknown>) {
 
 Deno.test("a workload whose PRP pool is one page: requests that find it empty are requeued, the run finishes slower and its report counts them", () => {
   const base = runUring(job128k({}));
-  assert.deepEqual(base.block, { requeues: 0, resourceDelayRuns: 0, restarts: 0 });
+  assert.deepEqual(base.block, { requeues: 0, resourceDelayRuns: 0, restarts: 0, retries: 0 });
   assert.ok(!fmtSummary(base).some((l) => l.startsWith("blk-mq:")), "no line when nothing was requeued");
   const small = runUring(job128k({ nvme: { pool_pages_max: 1 } }));
   assert.ok(small.block.requeues > 0 && small.block.resourceDelayRuns > 0, JSON.stringify(small.block));

@@ -8,7 +8,7 @@
 // here once, by machine_hooks, at machine set-up.
 
 import {
-  core_poll_waiter, ev_pop, EV_BLK_RUN, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_NVME_DOORBELL,
+  core_poll_waiter, ev_pop, EV_BLK_REQUEUE, EV_BLK_RUN, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_NVME_DOORBELL,
   EV_NVME_IRQ_CONT, EV_NVME_MEDIA, EV_SAMPLE, EV_THREAD, EV_WORKER, set_sim_step,
 } from "../sim/engine";
 import { INV_EVENT_KIND, invariant_fail } from "../sim/errors";
@@ -18,7 +18,7 @@ import { dmabuf_file_closed, dmabuf_invalidate_event, dmabuf_set_importer_ops } 
 import { nvme_ctrl_event, nvme_doorbell_event, nvme_media_event, nvme_queue_core } from "../nvme/ctrl";
 import { nvme_irq, nvme_irq_cont, nvme_set_end_rq } from "../nvme/pci";
 import { blk_cmd_done, blk_set_end_io } from "../block/bio";
-import { blk_mq_run_work, events_live } from "../block/blk_mq";
+import { blk_mq_requeue_work, blk_mq_run_work, events_live } from "../block/blk_mq";
 import { dmabuf_worker_event, io_dmabuf_move_notify, io_dmabuf_moved } from "../io_uring/dmabuf_token";
 import { io_rw_end_io } from "../io_uring/rw";
 import { io_uring_hooks } from "../io_uring/io_uring";
@@ -40,6 +40,7 @@ export function sim_step(): void {
   else if (kind == EV_GPU_COPY) wl_copy_event(arg);
   else if (kind == EV_NVME_IRQ_CONT) nvme_irq_cont(arg);
   else if (kind == EV_BLK_RUN) blk_mq_run_work(arg);
+  else if (kind == EV_BLK_REQUEUE) blk_mq_requeue_work(<i32>arg);
   else invariant_fail(INV_EVENT_KIND, <i64>kind);
 }
 

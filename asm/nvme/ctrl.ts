@@ -34,6 +34,8 @@ export const NVME_SC_LBA_RANGE: i32 = 0x80;
 export const NVME_SC_READ_ERROR: i32 = 0x281;
 /** NVMe media error (SCT 2): write fault; Linux maps it to BLK_STS_MEDIUM. */
 export const NVME_SC_WRITE_FAULT: i32 = 0x280;
+/** Do Not Retry, bit 14 of the status field as the host keeps it (cqe->status >> 1: NVME_STATUS_DNR). */
+export const NVME_STATUS_DNR: i32 = 0x4000;
 
 // Controller (and its namespace, nsid 1) parameters and state.
 export const c_lba_shift = new StaticArray<u32>(CTRLS_MAX);
@@ -56,6 +58,8 @@ const c_link_free = new StaticArray<u64>(CTRLS_MAX); // ps
 const c_rng = new StaticArray<u64>(CTRLS_MAX);
 /** Media errors injected per million commands (profile devices[].media_error_ppm). */
 const c_err_ppm = new StaticArray<u32>(CTRLS_MAX);
+/** Whether a media error's status has DNR set (profile devices[].media_error_dnr). */
+const c_err_dnr = new StaticArray<bool>(CTRLS_MAX);
 /** Counters per controller: commands, busy ps of the command processor, of the link. */
 export const c_cmds = new StaticArray<u64>(CTRLS_MAX);
 export const c_ctrl_busy_ps = new StaticArray<u64>(CTRLS_MAX);
@@ -137,6 +141,7 @@ export function nvme_ctrl_device_setup(
 ): void {
   unchecked((c_lba_shift[c] = 31 - clz(lba_bytes)));
   unchecked((c_err_ppm[c] = media_error_ppm));
+  unchecked((c_err_dnr[c] = true));
   unchecked((c_lbas[c] = capacity_lbas));
   unchecked((c_ctrl_ps[c] = 1_000_000_000_000 / <u64>iops_max));
   unchecked((c_rlat_ns[c] = rlat_ns));
@@ -177,6 +182,20 @@ export function nvme_ctrl_device_setup(
   unchecked((c_closed_area[c] = 0));
   unchecked((c_lat_sum[c] = 0));
   unchecked((c_lat_n[c] = 0));
+}
+
+/**
+ * Whether controller `c` sets Do Not Retry on its media errors (the spec
+ * leaves it to the controller: DNR says a retry of the same command is
+ * expected to fail again). Set after nvme_ctrl_device_setup, which sets it.
+ */
+export function nvme_ctrl_set_media_error_dnr(c: i32, dnr: bool): void {
+  unchecked((c_err_dnr[c] = dnr));
+}
+
+/** Whether controller `c` injects media errors (whose status nvme_decide_disposition then judges). */
+export function nvme_ctrl_media_errors(c: i32): bool {
+  return unchecked(c_err_ppm[c]) != 0;
 }
 
 // @ts-ignore: decorator
@@ -253,6 +272,7 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
   } else if (unchecked(c_err_ppm[c]) != 0 && ((rng_next(c) >> 32) * 1_000_000) >> 32 < <u64>unchecked(c_err_ppm[c])) {
     // An injected media error: the command fails after the controller's work.
     status = write ? NVME_SC_WRITE_FAULT : NVME_SC_READ_ERROR;
+    if (unchecked(c_err_dnr[c])) status |= NVME_STATUS_DNR;
   } else {
     iommu_walk_ns_acc = 0;
     const n = nvme_walk_data(unchecked(c_dom[c]), sqe, bytes, !write, chunks, CHUNKS_MAX);

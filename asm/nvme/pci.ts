@@ -27,6 +27,7 @@ import {
   nvme_ctrl_device_setup, nvme_ctrl_init, nvme_ctrl_init_scratch, q_cq, q_cq_head, q_cq_tail, q_sq, q_sq_head,
   q_sq_tail, queue_depth, QUEUES,
 } from "./ctrl";
+import { NVME_STATUS_DNR, nvme_ctrl_media_errors } from "./ctrl";
 import { trace_rec, TR_COMMAND, TR_COMPLETE, TR_MAP, TR_UNMAP, tracing } from "../sim/trace";
 import { swiotlb_init, swiotlb_map, swiotlb_needed, swiotlb_unmap, UNTRUSTED_NO } from "../iommu/swiotlb";
 import { EXP_SHADOW, EXP_STREAMING } from "../iommu/exposure";
@@ -45,6 +46,80 @@ function nvme_end_rq_unset(req: u32, res: i32, core: i32, c: i32, q: i32): void 
 /** Register the block layer's per-command completion (machine set-up). */
 export function nvme_set_end_rq(fn: (req: u32, res: i32, core: i32, c: i32, q: i32) => void): void {
   end_rq = fn;
+}
+
+// A blk-mq request record (struct request as blk-mq keeps it to issue it
+// again: on hctx->dispatch after BLK_STS_RESOURCE, on q->requeue_list for a
+// retry): what nvme_queue_rq needs, nvme_req(req)->retries, then the
+// segments. Built by block/blk_mq.ts; nvme-pci reads the retry count.
+/** Record field: the next record on a list (usize, 0: last). */
+export const RQ_NEXT: usize = 0;
+/** Record field: the request of the layer above (u32). */
+export const RQ_REQ: usize = 4;
+/** Record field: the starting LBA (u64). */
+export const RQ_SLBA: usize = 8;
+/** Record field: the command's bytes (u32). */
+export const RQ_BYTES: usize = 16;
+/** Record field: the number of segments that follow the header (u32). */
+export const RQ_NSEGS: usize = 20;
+/** Record field: the controller (u8). */
+export const RQ_CTRL: usize = 24;
+/** Record field: the submitting core (u8). */
+export const RQ_CORE: usize = 25;
+/** Record field: whether it goes to a poll queue (u8). */
+export const RQ_POLLED: usize = 26;
+/** Record field: whether it is a write (u8). */
+export const RQ_WRITE: usize = 27;
+/** Record field: whether its segments are DMA addresses of a dma-buf map (u8). */
+export const RQ_PREMAPPED: usize = 28;
+/** Record field: nvme_req(req)->retries (u8; nvme_setup_cmd zeroes it once: RQF_DONTPREP). */
+export const RQ_RETRIES: usize = 29;
+/** Record header bytes (the segments follow, 16 bytes each). */
+export const RQ_HDR: usize = 32;
+
+/** nvme_max_retries (nvme_core module parameter max_retries, default 5; profile nvme.max_retries). */
+export let nvme_max_retries: u32 = 5;
+/** Retries per controller (nvme_retry_req calls). */
+const c_retries = new StaticArray<u64>(CTRLS_MAX);
+/** Per command tag: its request record when the command may be retried (0: none, it cannot fail retryably). */
+const cmd_rq = new StaticArray<usize>(CMDS_MAX);
+/** The record of the command nvme_queue_rq is about to build (set by blk-mq just before the call). */
+let next_rq: usize = 0;
+
+/**
+ * blk_mq_requeue_request + blk_mq_delay_kick_requeue_list of a record whose
+ * command failed retryably (block/blk_mq.ts registers it: nvme is below block).
+ */
+let requeue_rq: (r: usize, c: i32, core: i32, delay_ns: u64) => void = nvme_requeue_unset;
+function nvme_requeue_unset(r: usize, c: i32, core: i32, delay_ns: u64): void {
+  invariant_fail(INV_HOOK_UNSET, 107); // blk_mq_init did not register the requeue
+}
+/** Register blk-mq's requeue of a request (machine set-up). */
+export function nvme_set_requeue(fn: (r: usize, c: i32, core: i32, delay_ns: u64) => void): void {
+  requeue_rq = fn;
+}
+/** Set nvme_max_retries (profile nvme.max_retries). */
+export function nvme_set_max_retries(n: u32): void {
+  nvme_max_retries = n;
+}
+/**
+ * Whether blk-mq must keep a record of each command of controller `c` for a
+ * possible retry: only on a controller that injects media errors, and only
+ * if nvme retries at all. Elsewhere no command keeps one, so a failure of
+ * another kind (LBA out of range, a DMA fault) is not retried there: those
+ * are misuse or model faults the tests expect to see at once (an assumption;
+ * the kernel would retry them too unless the controller set DNR).
+ */
+export function nvme_may_retry(c: i32): bool {
+  return nvme_max_retries > 0 && nvme_ctrl_media_errors(c);
+}
+/** The record nvme_queue_rq's next command is built from (0: none); it belongs to the command if issued. */
+export function nvme_set_next_rq(r: usize): void {
+  next_rq = r;
+}
+/** Retries of controller `c` since the machine started. */
+export function nvme_retries(c: i32): f64 {
+  return c >= 0 && c < CTRLS_MAX ? <f64>unchecked(c_retries[c]) : 0;
 }
 
 
@@ -145,6 +220,10 @@ export function nvme_init(ctrls: i32, depth: u32, sgl: bool, sgl_thr: u32, pool_
   dseg = mem_alloc(16);
   for (let c = 0; c < CTRLS_MAX; c++) unchecked((c_untrusted[c] = UNTRUSTED_NO));
   for (let i: u32 = 0; i < CMDS_MAX; i++) unchecked((cmd_swiotlb[i] = 0));
+  for (let i: u32 = 0; i < CMDS_MAX; i++) unchecked((cmd_rq[i] = 0));
+  for (let c = 0; c < CTRLS_MAX; c++) unchecked((c_retries[c] = 0));
+  next_rq = 0;
+  nvme_max_retries = 5;
   swiotlb_init(func);
   nvme_ctrl_init_scratch();
   for (let i = 0; i < QUEUES; i++) {
@@ -278,6 +357,8 @@ export function nvme_queue_rq(
   premapped: bool,
 ): i32 {
   const q = queue_get(c, core, polled);
+  const rq = next_rq;
+  next_rq = 0;
   charge(core, LAYER_BLOCK, cost(COST_BLK_MQ));
   charge(core, LAYER_NVME, cost(COST_NVME_CMD));
   const tag = cmd_alloc();
@@ -357,6 +438,8 @@ export function nvme_queue_rq(
     cmd_free(tag);
     return st == BLK_STS_RESOURCE ? BLK_STS_RESOURCE : -5;
   }
+  // Issued: the record (if any) now belongs to the command until it ends or is requeued.
+  unchecked((cmd_rq[tag] = rq));
   // One SQ slot stays empty so a full SQ is distinguishable from an empty
   // one. With every slot taken the command waits for one to free, as a
   // request waits for a blk-mq tag, and is placed when a command completes.
@@ -497,7 +580,19 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
     if (kind != MAP_PREMAPPED) trace_rec(TR_UNMAP, t_unmap, unchecked(core_time[core]) - t_unmap, c, req);
   }
   nvme_free_data(<i32>load<u8>(p + CM_CTRL), p + CM_IOD);
-  charge(core, LAYER_BLOCK, cost(COST_BLK_COMPLETE));
+  // nvme_complete_rq → nvme_decide_disposition: COMPLETE on success, on DNR,
+  // or once nvme_req(req)->retries reaches nvme_max_retries
+  // (blk_noretry_request is false: O_DIRECT bios carry no REQ_FAILFAST_*,
+  // only readahead does); otherwise RETRY. Only a command with a request
+  // record (nvme_may_retry) can be retried.
+  const rq = unchecked(cmd_rq[tag]);
+  unchecked((cmd_rq[tag] = 0));
+  const retries: u32 = rq != 0 ? <u32>load<u8>(rq + RQ_RETRIES) : 0;
+  const retry = rq != 0 && status != 0 && (status & NVME_STATUS_DNR) == 0 && retries < nvme_max_retries;
+  // A retried request is not ended (no blk_mq_end_request, bio_endio or
+  // io_uring completion): blk_mq_requeue_request's own bookkeeping is not
+  // charged (an assumption: no named cost; the new submission is charged).
+  if (!retry) charge(core, LAYER_BLOCK, cost(COST_BLK_COMPLETE));
   const q = load<i32>(p + CM_Q);
   assert(unchecked(q_inflight[q]) > 0, "nvme: queue occupancy underflow");
   unchecked((q_inflight[q] -= 1));
@@ -515,6 +610,16 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
     charge(core, LAYER_NVME, cost(COST_DOORBELL));
     ring_doorbell(q, unchecked(core_time[core]));
   }
+  if (retry) {
+    // nvme_retry_req: the delay is crdt[CRD - 1] * 100 ms when the
+    // status's CRD bits (0x1800) are set; the modelled controller reports
+    // no CRDT and leaves them clear, so the requeue list is kicked now.
+    store<u8>(rq + RQ_RETRIES, <u8>(retries + 1));
+    unchecked((c_retries[ctrl] += 1));
+    requeue_rq(rq, ctrl, core, 0);
+    return;
+  }
+  if (rq != 0) blk_free(rq, RQ_HDR + <usize>load<u32>(rq + RQ_NSEGS) * 16);
   // nvme_error_status: media errors are BLK_STS_MEDIUM (-ENODATA), others -EIO.
   const res = status == 0 ? <i32>bytes : (status & 0x700) == 0x200 ? -61 : -5;
   end_rq(req, res, core, ctrl, q);

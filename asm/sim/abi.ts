@@ -405,7 +405,7 @@ export const QUEUE_LIMIT_MAX_SEGMENTS: i32 = 2;
 export const QUEUE_LIMIT_DMA_ALIGNMENT: i32 = 3;
 
 // index BLK_MQ_COUNTER: blk_mq_counter(i): requests blk-mq kept because the
-// driver lacked DMA resources (BLK_STS_RESOURCE).
+// driver lacked DMA resources (BLK_STS_RESOURCE), and nvme's retries.
 /** Requeues: each BLK_STS_RESOURCE return. */
 export const BLK_MQ_COUNTER_REQUEUES: i32 = 0;
 /** Queue runs after BLK_MQ_RESOURCE_DELAY that found requests waiting. */
@@ -414,6 +414,8 @@ export const BLK_MQ_COUNTER_RESOURCE_DELAY_RUNS: i32 = 1;
 export const BLK_MQ_COUNTER_RESTARTS: i32 = 2;
 /** Requests waiting on dispatch lists now. */
 export const BLK_MQ_COUNTER_WAITING: i32 = 3;
+/** Retries: commands nvme requeued after failing without DNR (nvme_retry_req → blk_mq_requeue_request). */
+export const BLK_MQ_COUNTER_RETRIES: i32 = 4;
 
 // index IOMMU_COUNTER (snake_case keys): iommu_counter(i): IOMMU counters
 // (their names are System.iommuCounters()'s and a run result's keys).

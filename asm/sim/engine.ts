@@ -38,6 +38,7 @@ export const EV_NVME_MEDIA: u32 = 8; // a controller's earliest pending data is 
 export const EV_NVME_DOORBELL: u32 = 9; // a controller sees an SQ tail doorbell write (arg: queue | tail << 12)
 export const EV_NVME_IRQ_CONT: u32 = 10; // an interrupt handler resumes after yielding (arg: queue)
 export const EV_BLK_RUN: u32 = 11; // blk-mq's delayed run of a hardware queue (hctx->run_work; arg: queue)
+export const EV_BLK_REQUEUE: u32 = 12; // blk-mq's requeue work of a request queue (q->requeue_work; arg: controller)
 /** Event kinds are below this (per-kind pending counts). */
 const EV_KINDS: u32 = 16;
 

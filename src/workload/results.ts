@@ -83,6 +83,7 @@ export function collectResult(
       requeues: w.blk_mq_counter(BLK_MQ_COUNTER.requeues),
       resourceDelayRuns: w.blk_mq_counter(BLK_MQ_COUNTER.resourceDelayRuns),
       restarts: w.blk_mq_counter(BLK_MQ_COUNTER.restarts),
+      retries: w.blk_mq_counter(BLK_MQ_COUNTER.retries),
     },
     security: securityReport(
       sys.profile,
