@@ -81,7 +81,7 @@ export function sim_error_code(): i32 {
 export function sim_error_detail(): f64 {
   return <f64>sim_error_arg;
 }
-/** Which named invariant broke (INV_*; src/wasm.ts SIM_INVARIANT_NAMES), 0 when none. */
+/** Which named invariant broke (INV_*; named by sim/abi.ts's index INV), 0 when none. */
 export function sim_error_invariant(): i32 {
   return sim_invariant;
 }

@@ -39,6 +39,8 @@ export const EXPOSURE_KINDS = 3;
 export const VERIFY_FAILURE_MAX = 64;
 /** How many fatal errors a thread keeps.: Logged fatal errors kept per thread. */
 export const JOB_ERRLOG_MAX = 16;
+/** How many named invariants there are (INV_NONE included). */
+export const INV_COUNT = 21;
 /** How many there are (set_cost ignores ids past it). */
 export const COST_COUNT = 48;
 /** stat_get(i): completion statistics over the measurement window. */
@@ -515,6 +517,124 @@ export const BUF_KIND = {
   /** Host buffers bounced to or from GPU memory. */
   bounce: 3,
 } as const;
+/** sim_error codes: a limit of the simulated machine was passed. */
+export const SIM_ERR = {
+  /** arena exhausted (machine memory limits too small for this run) */
+  arena: 1,
+  /** event queue full (EVENTS_MAX) */
+  events: 2,
+  /** request table full (REQS_MAX) */
+  reqs: 3,
+  /** CQ overflow list full (OVERFLOW_MAX) */
+  overflow: 4,
+  /** simulated physical memory backing exhausted (memory.backing_mib) */
+  phys: 5,
+  /** media backing exhausted (memory.media_mib) */
+  media: 6,
+  /** IOVA space or allocator table exhausted */
+  iova: 7,
+  /** NVMe command table full */
+  cmds: 8,
+  /** internal invariant broken */
+  invariant: 9,
+  /** dma-buf map table full */
+  maps: 10,
+  /** assertion failed */
+  assert: 11,
+  /** machine too large: memory.backing_mib + media_mib (and host_mib) do not fit the 1 GiB arena (MiB asked) */
+  machineSize: 12,
+  /** simulated time past the engine's clock (2^44 ns, about 4.9 hours; ns asked) */
+  clock: 13,
+  /** blk-mq dispatch lists full (REQUEUED_MAX requests waiting for DMA resources) */
+  requeued: 14,
+} as const;
+/** SIM_ERR's messages by value (each constant's doc in asm/sim/abi.ts). */
+export const SIM_ERR_MESSAGES: Readonly<Record<number, string>> = {
+  1: "arena exhausted (machine memory limits too small for this run)",
+  2: "event queue full (EVENTS_MAX)",
+  3: "request table full (REQS_MAX)",
+  4: "CQ overflow list full (OVERFLOW_MAX)",
+  5: "simulated physical memory backing exhausted (memory.backing_mib)",
+  6: "media backing exhausted (memory.media_mib)",
+  7: "IOVA space or allocator table exhausted",
+  8: "NVMe command table full",
+  9: "internal invariant broken",
+  10: "dma-buf map table full",
+  11: "assertion failed",
+  12:
+    "machine too large: memory.backing_mib + media_mib (and host_mib) do not fit the 1 GiB arena (MiB asked)",
+  13: "simulated time past the engine's clock (2^44 ns, about 4.9 hours; ns asked)",
+  14: "blk-mq dispatch lists full (REQUEUED_MAX requests waiting for DMA resources)",
+};
+/** sim_invariant: which named invariant broke (SIM_ERR_INVARIANT's detail). */
+export const INV = {
+  /** unnamed */
+  none: 0,
+  /** link chain longer than REQS_MAX (io_fail_links) */
+  linkChain: 1,
+  /** defer list longer than REQS_MAX (io_queue_deferred) */
+  deferList: 2,
+  /** io_uring_exit waited through 100 M events */
+  exitWait: 3,
+  /** io_cqring_wait past its iteration bound */
+  cqWait: 4,
+  /** io_iopoll_check past its iteration bound */
+  iopollWait: 5,
+  /** buffered copy past 1 M page steps */
+  bufferedCopy: 6,
+  /** dma-buf request fed more than 2^20 pages */
+  dmabufFeed: 7,
+  /** failing parked requests walked more than 2^20 */
+  parkedFail: 8,
+  /** issuing parked requests walked more than 2^20 */
+  parkedIssue: 9,
+  /** controller fetched more SQEs than the queue holds */
+  sqFetch: 10,
+  /** driver reaped more CQEs than the queue holds */
+  cqReap: 11,
+  /** blk_feed past 1 M split steps */
+  bioFeed: 12,
+  /** link chain longer than REQS_MAX (chain_len) */
+  chainLen: 13,
+  /** event of no known kind */
+  eventKind: 14,
+  /** upward hook called before machine set-up registered it */
+  hookUnset: 15,
+  /** iommu_unmap of an unmapped PTE */
+  unmapUnmapped: 16,
+  /** free_iova of a range the IOVA tree does not hold */
+  freeUnallocated: 17,
+  /** set-up struct of another size than the module's (src/abi.generated.ts and the module disagree) */
+  abiStruct: 18,
+  /** a blk-mq queue run walked more than REQUEUED_MAX requests */
+  requeueRun: 19,
+  /** task work ran more passes than REQS_MAX (tw_run_all, tw_run_local) */
+  twPasses: 20,
+} as const;
+/** INV's messages by value (each constant's doc in asm/sim/abi.ts). */
+export const INV_MESSAGES: Readonly<Record<number, string>> = {
+  0: "unnamed",
+  1: "link chain longer than REQS_MAX (io_fail_links)",
+  2: "defer list longer than REQS_MAX (io_queue_deferred)",
+  3: "io_uring_exit waited through 100 M events",
+  4: "io_cqring_wait past its iteration bound",
+  5: "io_iopoll_check past its iteration bound",
+  6: "buffered copy past 1 M page steps",
+  7: "dma-buf request fed more than 2^20 pages",
+  8: "failing parked requests walked more than 2^20",
+  9: "issuing parked requests walked more than 2^20",
+  10: "controller fetched more SQEs than the queue holds",
+  11: "driver reaped more CQEs than the queue holds",
+  12: "blk_feed past 1 M split steps",
+  13: "link chain longer than REQS_MAX (chain_len)",
+  14: "event of no known kind",
+  15: "upward hook called before machine set-up registered it",
+  16: "iommu_unmap of an unmapped PTE",
+  17: "free_iova of a range the IOVA tree does not hold",
+  18: "set-up struct of another size than the module's (src/abi.generated.ts and the module disagree)",
+  19: "a blk-mq queue run walked more than REQUEUED_MAX requests",
+  20: "task work ran more passes than REQS_MAX (tw_run_all, tw_run_local)",
+};
 /** set_cost(id, ns): per-step CPU costs, keyed by the profile's costs_ns field names (src/profile.ts COST_FIELDS documents each). */
 export const COST = {
   /** io_uring_enter syscall entry + exit. */
@@ -1236,6 +1356,42 @@ export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["BUF_KIND_FIXED", 1],
   ["BUF_KIND_DMABUF", 2],
   ["BUF_KIND_BOUNCE", 3],
+  ["SIM_ERR_ARENA", 1],
+  ["SIM_ERR_EVENTS", 2],
+  ["SIM_ERR_REQS", 3],
+  ["SIM_ERR_OVERFLOW", 4],
+  ["SIM_ERR_PHYS", 5],
+  ["SIM_ERR_MEDIA", 6],
+  ["SIM_ERR_IOVA", 7],
+  ["SIM_ERR_CMDS", 8],
+  ["SIM_ERR_INVARIANT", 9],
+  ["SIM_ERR_MAPS", 10],
+  ["SIM_ERR_ASSERT", 11],
+  ["SIM_ERR_MACHINE_SIZE", 12],
+  ["SIM_ERR_CLOCK", 13],
+  ["SIM_ERR_REQUEUED", 14],
+  ["INV_NONE", 0],
+  ["INV_LINK_CHAIN", 1],
+  ["INV_DEFER_LIST", 2],
+  ["INV_EXIT_WAIT", 3],
+  ["INV_CQ_WAIT", 4],
+  ["INV_IOPOLL_WAIT", 5],
+  ["INV_BUFFERED_COPY", 6],
+  ["INV_DMABUF_FEED", 7],
+  ["INV_PARKED_FAIL", 8],
+  ["INV_PARKED_ISSUE", 9],
+  ["INV_SQ_FETCH", 10],
+  ["INV_CQ_REAP", 11],
+  ["INV_BIO_FEED", 12],
+  ["INV_CHAIN_LEN", 13],
+  ["INV_EVENT_KIND", 14],
+  ["INV_HOOK_UNSET", 15],
+  ["INV_UNMAP_UNMAPPED", 16],
+  ["INV_FREE_UNALLOCATED", 17],
+  ["INV_ABI_STRUCT", 18],
+  ["INV_REQUEUE_RUN", 19],
+  ["INV_TW_PASSES", 20],
+  ["INV_COUNT", 21],
   ["COST_ENTER", 0],
   ["COST_SQE", 1],
   ["COST_NOP", 2],
@@ -1320,6 +1476,8 @@ export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number
   UNTRUSTED,
   STACKED_KIND,
   BUF_KIND,
+  SIM_ERR,
+  INV,
   COST,
 };
 /** Every struct, in asm/sim/abi.ts order (the index abi_struct_* take). */

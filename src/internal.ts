@@ -10,6 +10,7 @@
  */
 export {
   instantiateDebug,
+  SIM_ERROR_NAMES,
   SIM_INVARIANT_NAMES,
   SimInvariantError,
   SimLimitError,

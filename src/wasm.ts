@@ -21,7 +21,14 @@
  * @module
  */
 import * as release from "../build/release.wasm";
-import { SIM_ABORT, type StructLayout } from "./abi.generated.ts";
+import {
+  INV_COUNT,
+  INV_MESSAGES,
+  SIM_ABORT,
+  SIM_ERR,
+  SIM_ERR_MESSAGES,
+  type StructLayout,
+} from "./abi.generated.ts";
 
 /** The module's exports (both builds export the same names). */
 export type WasmExports = typeof release;
@@ -29,54 +36,19 @@ export type WasmExports = typeof release;
 /** The two builds of the module. */
 export type WasmBuild = "release" | "debug";
 
-/** Names of the simulator's named errors, by code (asm/sim/errors.ts). */
-export const SIM_ERROR_NAMES: Record<number, string> = {
-  1: "arena exhausted (machine memory limits too small for this run)",
-  2: "event queue full (EVENTS_MAX)",
-  3: "request table full (REQS_MAX)",
-  4: "CQ overflow list full (OVERFLOW_MAX)",
-  5: "simulated physical memory backing exhausted (memory.backing_mib)",
-  6: "media backing exhausted (memory.media_mib)",
-  7: "IOVA space or allocator table exhausted",
-  8: "NVMe command table full",
-  9: "internal invariant broken",
-  10: "dma-buf map table full",
-  11: "assertion failed",
-  12:
-    "machine too large: memory.backing_mib + media_mib (and host_mib) do not fit the 1 GiB arena (MiB asked)",
-  13: "simulated time past the engine's clock (2^44 ns, about 4.9 hours; ns asked)",
-  14: "blk-mq dispatch lists full (REQUEUED_MAX requests waiting for DMA resources)",
-};
+/** Names of the simulator's named errors, by code (generated from asm/sim/abi.ts, index SIM_ERR). */
+export const SIM_ERROR_NAMES: Readonly<Record<number, string>> = SIM_ERR_MESSAGES;
 
 /** The code of a broken internal invariant (SIM_ERR_INVARIANT). */
-export const SIM_ERR_INVARIANT = 9;
+export const SIM_ERR_INVARIANT = SIM_ERR.invariant;
 /** The code of a failed assertion in the debug build (SIM_ERR_ASSERT). */
-export const SIM_ERR_ASSERT = 11;
+export const SIM_ERR_ASSERT = SIM_ERR.assert;
 
-/** Named invariants, by INV_* number (asm/sim/errors.ts, same order). */
-export const SIM_INVARIANT_NAMES: readonly string[] = [
-  "unnamed",
-  "link chain longer than REQS_MAX (io_fail_links)",
-  "defer list longer than REQS_MAX (io_queue_deferred)",
-  "io_uring_exit waited through 100 M events",
-  "io_cqring_wait past its iteration bound",
-  "io_iopoll_check past its iteration bound",
-  "buffered copy past 1 M page steps",
-  "dma-buf request fed more than 2^20 pages",
-  "failing parked requests walked more than 2^20",
-  "issuing parked requests walked more than 2^20",
-  "controller fetched more SQEs than the queue holds",
-  "driver reaped more CQEs than the queue holds",
-  "blk_feed past 1 M split steps",
-  "link chain longer than REQS_MAX (chain_len)",
-  "event of no known kind",
-  "upward hook called before machine set-up registered it",
-  "iommu_unmap of an unmapped PTE",
-  "free_iova of a range the IOVA tree does not hold",
-  "set-up struct of another size than the module's (src/abi.generated.ts and the module disagree)",
-  "a blk-mq queue run walked more than REQUEUED_MAX requests",
-  "task work ran more passes than REQS_MAX (tw_run_all, tw_run_local)",
-];
+/** Named invariants, by INV_* number (generated from asm/sim/abi.ts, index INV; INV_NONE is "unnamed"). */
+export const SIM_INVARIANT_NAMES: readonly string[] = Array.from(
+  { length: INV_COUNT },
+  (_, i) => INV_MESSAGES[i],
+);
 
 /** A limit of the simulated machine was passed; the machine cannot go on. */
 export class SimLimitError extends Error {

@@ -13,8 +13,10 @@ import * as constants from "../src/constants.ts";
 import * as abi from "../src/abi.generated.ts";
 import {
   instantiateDebug,
+  SIM_ERROR_NAMES,
   SIM_INVARIANT_NAMES,
   SimInvariantError,
+  SimLimitError,
   structArg,
   w,
   type WasmExports,
@@ -398,4 +400,26 @@ Deno.test("result indices: each index object holds its asm names' values, and a 
   assert.deepEqual(LAYER_NAMES, Object.keys(abi.CPU_LAYER), "a result's CPU layers in index order");
   assert.deepEqual(IOMMU_COUNTERS, Object.keys(abi.IOMMU_COUNTER));
   assert.deepEqual(DMABUF_COUNTERS, Object.keys(abi.DMABUF_COUNTER));
+});
+
+Deno.test("named errors and invariants: every code of asm/sim/abi.ts has its message, and errors print it", () => {
+  for (const [key, code] of Object.entries(abi.SIM_ERR)) {
+    assert.ok(abi.SIM_ERR_MESSAGES[code]?.length > 0, `SIM_ERR.${key} has a message`);
+    assert.equal(SIM_ERROR_NAMES[code], abi.SIM_ERR_MESSAGES[code]);
+  }
+  assert.equal(
+    Object.keys(abi.SIM_ERR_MESSAGES).length,
+    Object.keys(abi.SIM_ERR).length,
+    "one message per code",
+  );
+  // The module's count of invariants is the generated one, and every number below it has its message.
+  assert.equal(w.sim_invariant_count(), abi.INV_COUNT);
+  assert.equal(SIM_INVARIANT_NAMES.length, abi.INV_COUNT);
+  for (let i = 0; i < abi.INV_COUNT; i++) {
+    assert.ok(SIM_INVARIANT_NAMES[i]?.length > 0, `invariant ${i} has a message`);
+  }
+  assert.equal(
+    new SimLimitError(abi.SIM_ERR.clock, 7).message,
+    `dmasim limit: ${abi.SIM_ERR_MESSAGES[13]} (7)`,
+  );
 });

@@ -51,6 +51,8 @@ export interface AbiIndex {
   name: string;
   doc: string;
   snake: boolean;
+  /** The section says `(messages)`: its constants' docs are also emitted as NAME_MESSAGES, value → text. */
+  messages: boolean;
   consts: AbiConst[];
 }
 
@@ -83,7 +85,8 @@ export const FIELD_BYTES: Record<string, number> = {
  * in order at natural alignment as the compiler does. Comments directly above
  * a declaration (`//` or `/** … *\/`) become its doc; a section comment
  * (`// errno`) followed by a blank line does not. A section whose comment
- * starts `index NAME` gathers its `NAME_*` constants into an {@link AbiIndex}.
+ * starts `index NAME` gathers its `NAME_*` constants into an {@link AbiIndex};
+ * `index NAME (messages)` also makes their docs the messages `NAME_MESSAGES` maps values to.
  */
 export function parseAbi(src: string, file: string): AbiSource {
   const consts: AbiConst[] = [];
@@ -107,9 +110,10 @@ export function parseAbi(src: string, file: string): AbiSource {
       const text = line.replace(/^\/\/\s?/, "");
       const continued = lines[i - 1]?.trim().startsWith("//") && !lines[i - 1].includes("@ts-ignore");
       section = continued ? `${section} ${text}` : text;
-      const ix = text.match(/^index (\w+)( \(snake_case keys\))?:?\s*(.*)$/);
-      if (ix && !continued) indices.push({ name: ix[1], doc: ix[3], snake: !!ix[2], consts: [] });
-      else if (continued && section.startsWith("index ")) indices[indices.length - 1].doc += ` ${text}`;
+      const ix = text.match(/^index (\w+)( \(snake_case keys\))?( \(messages\))?:?\s*(.*)$/);
+      if (ix && !continued) {
+        indices.push({ name: ix[1], doc: ix[4], snake: !!ix[2], messages: !!ix[3], consts: [] });
+      } else if (continued && section.startsWith("index ")) indices[indices.length - 1].doc += ` ${text}`;
       continue;
     }
     if (line.startsWith("/**") || line.startsWith("*")) {
@@ -284,6 +288,17 @@ export function renderAbiTs(src: AbiSource): string {
       s += `  ${indexKey(ix, c.name)}: ${c.value},\n`;
     }
     s += "} as const;\n";
+    if (ix.messages) {
+      s += jsdoc(`${ix.name}'s messages by value (each constant's doc in asm/sim/abi.ts).`);
+      s += `export const ${ix.name}_MESSAGES: Readonly<Record<number, string>> = {\n`;
+      for (const c of ix.consts) {
+        if (!c.doc) throw new Error(`asm/sim/abi.ts: ${c.name} is in a (messages) index and has no doc`);
+        const entry = `  ${c.value}: ${JSON.stringify(c.doc)},`;
+        // As deno fmt lays it out (lineWidth 110): a long message on its own line.
+        s += entry.length <= 110 ? `${entry}\n` : `  ${c.value}:\n    ${JSON.stringify(c.doc)},\n`;
+      }
+      s += "};\n";
+    }
   }
   for (const st of src.structs) {
     const I = pascal(st.name);

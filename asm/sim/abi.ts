@@ -773,3 +773,85 @@ export const BUF_KIND_FIXED: i32 = 1;
 export const BUF_KIND_DMABUF: i32 = 2;
 /** Host buffers bounced to or from GPU memory. */
 export const BUF_KIND_BOUNCE: i32 = 3;
+
+// ---------------------------------------------------------------------------
+// Named simulator errors and invariants (asm/sim/errors.ts raises them). Each
+// one's doc is the message TypeScript prints for it (src/wasm.ts SimLimitError,
+// SimInvariantError), generated as the index's MESSAGES.
+
+// index SIM_ERR (messages): sim_error codes: a limit of the simulated machine was passed.
+/** arena exhausted (machine memory limits too small for this run) */
+export const SIM_ERR_ARENA: i32 = 1;
+/** event queue full (EVENTS_MAX) */
+export const SIM_ERR_EVENTS: i32 = 2;
+/** request table full (REQS_MAX) */
+export const SIM_ERR_REQS: i32 = 3;
+/** CQ overflow list full (OVERFLOW_MAX) */
+export const SIM_ERR_OVERFLOW: i32 = 4;
+/** simulated physical memory backing exhausted (memory.backing_mib) */
+export const SIM_ERR_PHYS: i32 = 5;
+/** media backing exhausted (memory.media_mib) */
+export const SIM_ERR_MEDIA: i32 = 6;
+/** IOVA space or allocator table exhausted */
+export const SIM_ERR_IOVA: i32 = 7;
+/** NVMe command table full */
+export const SIM_ERR_CMDS: i32 = 8;
+/** internal invariant broken */
+export const SIM_ERR_INVARIANT: i32 = 9;
+/** dma-buf map table full */
+export const SIM_ERR_MAPS: i32 = 10;
+/** assertion failed */
+export const SIM_ERR_ASSERT: i32 = 11;
+/** machine too large: memory.backing_mib + media_mib (and host_mib) do not fit the 1 GiB arena (MiB asked) */
+export const SIM_ERR_MACHINE_SIZE: i32 = 12;
+/** simulated time past the engine's clock (2^44 ns, about 4.9 hours; ns asked) */
+export const SIM_ERR_CLOCK: i32 = 13;
+/** blk-mq dispatch lists full (REQUEUED_MAX requests waiting for DMA resources) */
+export const SIM_ERR_REQUEUED: i32 = 14;
+
+// index INV (messages): sim_invariant: which named invariant broke (SIM_ERR_INVARIANT's detail).
+/** unnamed */
+export const INV_NONE: i32 = 0;
+/** link chain longer than REQS_MAX (io_fail_links) */
+export const INV_LINK_CHAIN: i32 = 1;
+/** defer list longer than REQS_MAX (io_queue_deferred) */
+export const INV_DEFER_LIST: i32 = 2;
+/** io_uring_exit waited through 100 M events */
+export const INV_EXIT_WAIT: i32 = 3;
+/** io_cqring_wait past its iteration bound */
+export const INV_CQ_WAIT: i32 = 4;
+/** io_iopoll_check past its iteration bound */
+export const INV_IOPOLL_WAIT: i32 = 5;
+/** buffered copy past 1 M page steps */
+export const INV_BUFFERED_COPY: i32 = 6;
+/** dma-buf request fed more than 2^20 pages */
+export const INV_DMABUF_FEED: i32 = 7;
+/** failing parked requests walked more than 2^20 */
+export const INV_PARKED_FAIL: i32 = 8;
+/** issuing parked requests walked more than 2^20 */
+export const INV_PARKED_ISSUE: i32 = 9;
+/** controller fetched more SQEs than the queue holds */
+export const INV_SQ_FETCH: i32 = 10;
+/** driver reaped more CQEs than the queue holds */
+export const INV_CQ_REAP: i32 = 11;
+/** blk_feed past 1 M split steps */
+export const INV_BIO_FEED: i32 = 12;
+/** link chain longer than REQS_MAX (chain_len) */
+export const INV_CHAIN_LEN: i32 = 13;
+/** event of no known kind */
+export const INV_EVENT_KIND: i32 = 14;
+/** upward hook called before machine set-up registered it */
+export const INV_HOOK_UNSET: i32 = 15;
+/** iommu_unmap of an unmapped PTE */
+export const INV_UNMAP_UNMAPPED: i32 = 16;
+/** free_iova of a range the IOVA tree does not hold */
+export const INV_FREE_UNALLOCATED: i32 = 17;
+/** set-up struct of another size than the module's (src/abi.generated.ts and the module disagree) */
+export const INV_ABI_STRUCT: i32 = 18;
+/** a blk-mq queue run walked more than REQUEUED_MAX requests */
+export const INV_REQUEUE_RUN: i32 = 19;
+/** task work ran more passes than REQS_MAX (tw_run_all, tw_run_local) */
+export const INV_TW_PASSES: i32 = 20;
+
+// How many named invariants there are (INV_NONE included).
+export const INV_COUNT: i32 = 21;

@@ -1,20 +1,26 @@
 // Named simulator errors. A limit overrun sets sim_error and traps; TypeScript
 // reads the code back and throws an Error that names the limit.
 
+// The codes and their messages are defined once, in sim/abi.ts (index SIM_ERR,
+// index INV), and re-exported here for the code that raises them.
+import {
+  SIM_ERR_ARENA, SIM_ERR_EVENTS, SIM_ERR_REQS, SIM_ERR_OVERFLOW, SIM_ERR_PHYS, SIM_ERR_MEDIA, SIM_ERR_IOVA,
+  SIM_ERR_CMDS, SIM_ERR_INVARIANT, SIM_ERR_MAPS, SIM_ERR_ASSERT, SIM_ERR_MACHINE_SIZE, SIM_ERR_CLOCK,
+  SIM_ERR_REQUEUED, INV_NONE, INV_LINK_CHAIN, INV_DEFER_LIST, INV_EXIT_WAIT, INV_CQ_WAIT, INV_IOPOLL_WAIT,
+  INV_BUFFERED_COPY, INV_DMABUF_FEED, INV_PARKED_FAIL, INV_PARKED_ISSUE, INV_SQ_FETCH, INV_CQ_REAP,
+  INV_BIO_FEED, INV_CHAIN_LEN, INV_EVENT_KIND, INV_HOOK_UNSET, INV_UNMAP_UNMAPPED, INV_FREE_UNALLOCATED,
+  INV_ABI_STRUCT, INV_REQUEUE_RUN, INV_TW_PASSES, INV_COUNT,
+} from "./abi";
+export {
+  SIM_ERR_ARENA, SIM_ERR_EVENTS, SIM_ERR_REQS, SIM_ERR_OVERFLOW, SIM_ERR_PHYS, SIM_ERR_MEDIA, SIM_ERR_IOVA,
+  SIM_ERR_CMDS, SIM_ERR_INVARIANT, SIM_ERR_MAPS, SIM_ERR_ASSERT, SIM_ERR_MACHINE_SIZE, SIM_ERR_CLOCK,
+  SIM_ERR_REQUEUED, INV_NONE, INV_LINK_CHAIN, INV_DEFER_LIST, INV_EXIT_WAIT, INV_CQ_WAIT, INV_IOPOLL_WAIT,
+  INV_BUFFERED_COPY, INV_DMABUF_FEED, INV_PARKED_FAIL, INV_PARKED_ISSUE, INV_SQ_FETCH, INV_CQ_REAP,
+  INV_BIO_FEED, INV_CHAIN_LEN, INV_EVENT_KIND, INV_HOOK_UNSET, INV_UNMAP_UNMAPPED, INV_FREE_UNALLOCATED,
+  INV_ABI_STRUCT, INV_REQUEUE_RUN, INV_TW_PASSES, INV_COUNT,
+};
+
 export const SIM_OK: i32 = 0;
-export const SIM_ERR_ARENA: i32 = 1; // linear-memory arena exhausted
-export const SIM_ERR_EVENTS: i32 = 2; // EVENTS_MAX
-export const SIM_ERR_REQS: i32 = 3; // REQS_MAX
-export const SIM_ERR_OVERFLOW: i32 = 4; // OVERFLOW_MAX
-export const SIM_ERR_PHYS: i32 = 5; // simulated physical memory backing exhausted
-export const SIM_ERR_MEDIA: i32 = 6; // media backing exhausted
-export const SIM_ERR_IOVA: i32 = 7; // IOVA space / allocator node table exhausted
-export const SIM_ERR_CMDS: i32 = 8; // NVMe command table exhausted
-export const SIM_ERR_INVARIANT: i32 = 9; // an internal invariant broke
-export const SIM_ERR_MAPS: i32 = 10; // dma-buf map table exhausted
-export const SIM_ERR_MACHINE_SIZE: i32 = 12; // the machine's memory does not fit one arena
-export const SIM_ERR_CLOCK: i32 = 13; // an event past the engine's clock (2^TIME_BITS ns)
-export const SIM_ERR_REQUEUED: i32 = 14; // REQUEUED_MAX: requests on blk-mq dispatch lists
 
 /** The last named error, read by TypeScript after a trap. */
 export let sim_error: i32 = SIM_OK;
@@ -40,32 +46,7 @@ export function clear_error(): void {
 // ---------------------------------------------------------------------------
 // Named invariants. A loop that cannot end, a list that does not terminate:
 // the run stops with SIM_ERR_INVARIANT and sim_invariant says which
-// (TypeScript names it: src/wasm.ts SIM_INVARIANT_NAMES, same order).
-
-export const SIM_ERR_ASSERT: i32 = 11; // an assertion failed (debug build): sim_abort_* say where
-
-export const INV_NONE: i32 = 0;
-export const INV_LINK_CHAIN: i32 = 1; // io_fail_links walked more than REQS_MAX linked requests
-export const INV_DEFER_LIST: i32 = 2; // io_queue_deferred released more than REQS_MAX requests
-export const INV_EXIT_WAIT: i32 = 3; // io_uring_exit waited through 100 M events for in-flight requests
-export const INV_CQ_WAIT: i32 = 4; // io_cqring_wait ran past its iteration bound
-export const INV_IOPOLL_WAIT: i32 = 5; // io_iopoll_check ran past its iteration bound
-export const INV_BUFFERED_COPY: i32 = 6; // a buffered copy took more than 1 M page steps
-export const INV_DMABUF_FEED: i32 = 7; // a dma-buf request fed more than 2^20 pages to the block layer
-export const INV_PARKED_FAIL: i32 = 8; // failing a token's parked requests walked more than 2^20 of them
-export const INV_PARKED_ISSUE: i32 = 9; // issuing a token's parked requests walked more than 2^20 of them
-export const INV_SQ_FETCH: i32 = 10; // the controller fetched more SQEs than the queue holds in one doorbell
-export const INV_CQ_REAP: i32 = 11; // the driver reaped more CQEs than the queue holds in one pass
-export const INV_BIO_FEED: i32 = 12; // one blk_feed call took more than 1 M split steps
-export const INV_CHAIN_LEN: i32 = 13; // a link chain longer than REQS_MAX (chain_len)
-export const INV_EVENT_KIND: i32 = 14; // the dispatcher popped an event of no known kind
-export const INV_HOOK_UNSET: i32 = 15; // an upward hook was called before machine set-up registered it
-export const INV_UNMAP_UNMAPPED: i32 = 16; // iommu_unmap found a PTE that was not mapped
-export const INV_FREE_UNALLOCATED: i32 = 17; // free_iova of a range the IOVA tree does not hold
-export const INV_ABI_STRUCT: i32 = 18; // a set-up struct of another size than the module's (sim/abi.ts)
-export const INV_REQUEUE_RUN: i32 = 19; // a blk-mq queue run walked more than REQUEUED_MAX requeued requests
-export const INV_TW_PASSES: i32 = 20; // task work ran more passes than there are requests (tw_run_all/local)
-export const INV_COUNT: i32 = 21;
+// (TypeScript names it from the generated INV_MESSAGES).
 
 /** Which named invariant broke last (INV_*, 0 when the failure was not a named invariant). */
 export let sim_invariant: i32 = INV_NONE;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { loadProfile, UsageError } from "../common.ts";
+import { type LoadedProfile, loadProfile, UsageError } from "../common.ts";
 import {
   deviceCapacityBytes,
   type FioThreadErrors,
@@ -365,16 +365,7 @@ function devicesOf(o: FioJobOpts, names: string[], profileName: string): string[
 export function machineOf(groups: FioJobOpts[][], profileOverride?: string, firstThread = 0): FioMachine {
   const jobs = groups.flat();
   checkShared(jobs);
-  for (const j of jobs) {
-    if (j.startDelayNs > 0 && j.rampNs > 0) {
-      throw new UsageError(
-        `${
-          at(j, "startdelay")
-        }: job "${j.name}": option startdelay: not modelled: startdelay together with ` +
-          "ramp_time (dmasim's ramp is one window for the whole run)",
-      );
-    }
-  }
+  checkStartDelay(jobs);
   const o = jobs[0];
   const loaded = loadProfile(
     o.profile ?? profileOverride,
@@ -386,16 +377,7 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string, firs
   const capacity = Math.min(
     ...devices.map((d) => Number(deviceCapacityBytes(p.devices.find((x) => x.name === d)!))),
   );
-  const threads = jobs.flatMap((j) => Array.from({ length: j.numjobs }, (_, index) => ({ opts: j, index })));
-  if (threads.length > p.cpu.cores) {
-    const cores = `${p.cpu.cores} ${p.cpu.cores === 1 ? "core" : "cores"}`;
-    throw new UsageError(
-      `${
-        at(jobs[jobs.length - 1], "numjobs")
-      }: option numjobs: expected at most ${p.cpu.cores} threads in a run ` +
-        `(profile ${p.name} has ${cores}, one per thread), got ${threads.length}`,
-    );
-  }
+  const threads = threadsOf(jobs, p.cpu.cores, p.name);
   const fioThreads = threads.map((t) => threadJob(t.opts, capacity));
   // Pacing for every thread when any job paces, so that each also stops at its own runtime.
   if (jobs.some(paced)) {
@@ -414,9 +396,58 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string, firs
   // The loop lays out a buffer per SQ slot: the deepest queue's, rounded up to a power of two (job.ts nbufs).
   const nbufs = 2 ** Math.ceil(Math.log2(Math.max(...fioThreads.map((f) => f.depth))));
   for (const f of fioThreads) if (f.verify) f.verify.buffers = nbufs;
+  return {
+    job: uringJobOf(jobs, loaded, devices, threads.length, fioThreads),
+    profileName: p.name,
+    iommu: o.iommu ?? p.iommu.mode,
+    threads,
+    notes: notesOf(jobs),
+    capacityBytes: capacity,
+  };
+}
+
+/** startdelay with ramp_time is not modelled (dmasim's ramp is one window for the whole run): exit 2 naming the line. */
+function checkStartDelay(jobs: FioJobOpts[]): void {
+  for (const j of jobs) {
+    if (j.startDelayNs > 0 && j.rampNs > 0) {
+      throw new UsageError(
+        `${
+          at(j, "startdelay")
+        }: job "${j.name}": option startdelay: not modelled: startdelay together with ` +
+          "ramp_time (dmasim's ramp is one window for the whole run)",
+      );
+    }
+  }
+}
+
+/** Every job's numjobs threads, in job order; more threads than the profile's cores is a usage error. */
+function threadsOf(
+  jobs: FioJobOpts[],
+  cores: number,
+  profileName: string,
+): { opts: FioJobOpts; index: number }[] {
+  const threads = jobs.flatMap((j) => Array.from({ length: j.numjobs }, (_, index) => ({ opts: j, index })));
+  if (threads.length > cores) {
+    const has = `${cores} ${cores === 1 ? "core" : "cores"}`;
+    throw new UsageError(
+      `${at(jobs[jobs.length - 1], "numjobs")}: option numjobs: expected at most ${cores} threads in a run ` +
+        `(profile ${profileName} has ${has}, one per thread), got ${threads.length}`,
+    );
+  }
+  return threads;
+}
+
+/** The machine-wide run the jobs' threads make: the first job's engine, profile and run options. */
+function uringJobOf(
+  jobs: FioJobOpts[],
+  loaded: LoadedProfile,
+  devices: string[],
+  threads: number,
+  fioThreads: FioThreadJob[],
+): UringJob {
+  const o = jobs[0];
+  const p = loaded.profile;
   const uring = o.ioengine === "io_uring";
-  const bs = Math.max(...fioThreads.flatMap((f) => [...f.bsRead, ...f.bsWrite].map(([b]) => b)));
-  const anyWrite = fioThreads.some((f) => f.readPer10000 < 10000);
   // dmasim_media_error_ppm= sets every drive's injected media errors (the profile's devices[].media_error_ppm).
   const spec = o.mediaErrorPpm === undefined
     ? loaded.spec
@@ -424,18 +455,18 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string, firs
   const job: UringJob = {
     profile: spec,
     devices,
-    threads: threads.length,
+    threads,
     depth: Math.max(...fioThreads.map((f) => f.depth)),
     submitBatch: 1,
     completeBatch: 1,
-    bs,
+    bs: Math.max(...fioThreads.flatMap((f) => [...f.bsRead, ...f.bsWrite].map(([b]) => b))),
     polled: uring && o.hipri,
     fixedFiles: uring && o.registerfiles,
     buffers: uring ? (o.buffers ?? (o.fixedbufs ? "fixed" : "plain")) : "plain",
     ...(o.dmabufMemory ? { dmabufMemory: o.dmabufMemory } : {}),
     direct: true,
     random: true,
-    write: anyWrite,
+    write: fioThreads.some((f) => f.readPer10000 < 10000),
     warmupIos: 0,
     seed: o.seed,
     sampleNs: (o.logs.avgMsec || FIO_AVG_MSEC) * 1e6,
@@ -452,14 +483,7 @@ export function machineOf(groups: FioJobOpts[][], profileOverride?: string, firs
   }
   if (o.ioengine === "null") job.noop = true;
   if (o.rampNs > 0) job.rampNs = o.rampNs;
-  return {
-    job,
-    profileName: p.name,
-    iommu: o.iommu ?? p.iommu.mode,
-    threads,
-    notes: notesOf(jobs),
-    capacityBytes: capacity,
-  };
+  return job;
 }
 
 /**
