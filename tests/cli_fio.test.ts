@@ -353,3 +353,32 @@ Deno.test("dmasim fio exits 1 when a job's I/Os fail", () =>
     const json = JSON.parse(r.stdout.slice(r.stdout.indexOf("{")));
     check(json.jobs[0].error === 61, "the report still comes out, with fio's error set (ENODATA)", r);
   }));
+
+Deno.test("dmasim fio reports blk-mq's requeues and nvme's retries under jobs[].dmasim.block_counters", () =>
+  withTempDir(async (dir) => {
+    // One PRP list page in the pool (128 KiB reads need one each: the rest wait on blk-mq's dispatch list) and
+    // 10% media errors without DNR (retried): every read still succeeds.
+    await Deno.writeTextFile(
+      `${dir}/p.json`,
+      JSON.stringify({
+        ...JSON.parse(await Deno.readTextFile(fixture("profile-media-errors.json"))),
+        nvme: { sgl_supported: false, pool_pages_max: 1 },
+      }).replace('"media_error_ppm":100000', '"media_error_ppm":100000,"media_error_dnr":false'),
+    );
+    await Deno.writeTextFile(
+      `${dir}/f.fio`,
+      `[j]\nioengine=io_uring\ndirect=1\nrw=randread\nbs=128k\niodepth=32\nnumber_ios=500\n` +
+        `dmasim_profile=${dir}/p.json\n`,
+    );
+    const r = await dmasim(["fio", "--output-format=json", `${dir}/f.fio`]);
+    check(r.code === 0, "exit 0: nothing failed", r);
+    const job = JSON.parse(r.stdout).jobs[0];
+    const b = job.dmasim.block_counters;
+    check(job.error === 0 && job.read.total_ios >= 500, "every read done", r);
+    check(
+      b.requeues > 0,
+      `requeued for want of PRP pages: ${JSON.stringify(b)}`,
+      r,
+    );
+    check(b.retries > 0, `media errors retried: ${JSON.stringify(b)}`, r);
+  }));

@@ -101,6 +101,8 @@ function entryJson(run: FioRun, e: EntryReport, plus: boolean, timing: boolean):
     devices: r.devices,
     iommu_counters: r.iommu,
     dmabuf_counters: r.dmabuf,
+    // blk-mq's requeues of what nvme-pci could not map, and nvme's retries of failed commands.
+    block_counters: r.block,
     security: r.security,
     io_uring_enter_calls: r.calls,
   };
