@@ -24,7 +24,7 @@ import {
   waitCqe,
 } from "../mod.ts";
 import { fmtSummary } from "../cli/uring.ts";
-import { KiB, MiB, openDrive, patternMismatch, writePattern } from "./helpers.ts";
+import { KiB, MiB, openDrive, patternMismatch, STEADY_DRIVE, writePattern } from "./helpers.ts";
 
 const READ_BYTES = 128 * KiB;
 /** Blocks of the 256-byte PRP-list pool in one page: 128 KiB reads each take one. */
@@ -43,15 +43,7 @@ function poolMachine(opts: { mediaErrorPpm?: number; ringFlags?: number } = {}) 
       iommu: { mode: "strict" },
       nvme: { sgl_supported: false, pool_pages_max: 1 },
       devices: [{
-        name: "nvme0n1",
-        lba_bytes: 512,
-        capacity_gib: 400,
-        iops_max: 5_010_000,
-        read_latency_ns: 5000,
-        write_latency_ns: 5000,
-        latency_jitter_ns: 0,
-        media_mbps: 7000,
-        channels: 64,
+        ...STEADY_DRIVE,
         media_error_ppm: opts.mediaErrorPpm ?? 0,
       }],
     },

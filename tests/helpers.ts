@@ -39,6 +39,23 @@ export const MiB = 1024 * KiB;
 /** One GiB in bytes. */
 export const GiB = 1024 * MiB;
 
+/**
+ * One drive of the published profile's class without latency jitter, so that
+ * completion times in a test follow from the mechanism alone; spread it into a
+ * profile's `devices` and add the fields a test varies.
+ */
+export const STEADY_DRIVE = {
+  name: "nvme0n1",
+  lba_bytes: 512,
+  capacity_gib: 400,
+  iops_max: 5_010_000,
+  read_latency_ns: 5000,
+  write_latency_ns: 5000,
+  latency_jitter_ns: 0,
+  media_mbps: 7000,
+  channels: 64,
+} as const;
+
 /** A simulated machine as the tests drive it: the system, the drive's fd and one ring. */
 export interface Machine {
   /** The simulated system. */

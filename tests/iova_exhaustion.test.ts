@@ -35,7 +35,7 @@ import {
   unregisterBuffers,
   waitCqe,
 } from "../mod.ts";
-import { MiB, openDrive, patternMismatch, udmabuf, writePattern } from "./helpers.ts";
+import { MiB, openDrive, patternMismatch, STEADY_DRIVE, udmabuf, writePattern } from "./helpers.ts";
 
 const GiB = 1024 * MiB;
 
@@ -59,15 +59,7 @@ function machine(
         dmabuf_limit_mib: opts.limitMib ?? 0,
       },
       devices: [{
-        name: "nvme0n1",
-        lba_bytes: 512,
-        capacity_gib: 400,
-        iops_max: 5_010_000,
-        read_latency_ns: 5000,
-        write_latency_ns: 5000,
-        latency_jitter_ns: 0,
-        media_mbps: 7000,
-        channels: 64,
+        ...STEADY_DRIVE,
         dma_mask_bits: opts.maskBits ?? 64,
       }],
     },
