@@ -59,6 +59,8 @@ export {
   runPublishedComparison,
 } from "./src/published.ts";
 export { JobError, LAYER_NAMES, PERCENTILES, runUring } from "./src/workload.ts";
+/** random_distribution's generators by name, as FioThreadOffsets.dist takes them. */
+export { DIST } from "./src/abi.generated.ts";
 export { type SecurityReport, securityReport, type StaleExposure } from "./src/security.ts";
 export type {
   BufferKind,

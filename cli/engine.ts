@@ -6,6 +6,7 @@
  */
 export {
   deviceCapacityBytes,
+  DIST,
   PERCENTILES,
   ProfileError,
   PROFILES,

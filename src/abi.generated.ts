@@ -506,6 +506,19 @@ export const STACKED_KIND = {
   /** md raid1: every member a mirror. */
   raid1: 2,
 } as const;
+/** random_distribution, fio's offset generators (wl_offsets_config.dist). */
+export const DIST = {
+  /** Uniform random offsets (fio's default). */
+  random: 0,
+  /** zipf:THETA (lib/zipf.c). */
+  zipf: 1,
+  /** pareto:H (lib/zipf.c pareto). */
+  pareto: 2,
+  /** normal:DEV (lib/gauss.c). */
+  normal: 3,
+  /** zoned:ACCESS/SIZE:… (fio's zone split). */
+  zoned: 4,
+} as const;
 /** a job's buffers (wl_config.buf_kind). */
 export const BUF_KIND = {
   /** Plain user memory, pinned per I/O. */
@@ -1050,7 +1063,7 @@ export interface WlOffsetsConfig {
   seqNr: number;
   /** rw_sequencer=identical: the same offset again instead of the next. */
   identical: boolean;
-  /** random_distribution: 0 random, 1 zipf, 2 pareto, 3 normal, 4 zoned. */
+  /** random_distribution (DIST_*). */
   dist: number;
   /** The distribution's parameter (theta, h, or deviation %). */
   distParam: number;
@@ -1352,6 +1365,11 @@ export const ABI_VALUES: readonly (readonly [string, number])[] = [
   ["STACKED_KIND_LINEAR", 0],
   ["STACKED_KIND_STRIPED", 1],
   ["STACKED_KIND_RAID1", 2],
+  ["DIST_RANDOM", 0],
+  ["DIST_ZIPF", 1],
+  ["DIST_PARETO", 2],
+  ["DIST_NORMAL", 3],
+  ["DIST_ZONED", 4],
   ["BUF_KIND_PLAIN", 0],
   ["BUF_KIND_FIXED", 1],
   ["BUF_KIND_DMABUF", 2],
@@ -1475,6 +1493,7 @@ export const ABI_INDICES: Readonly<Record<string, Readonly<Record<string, number
   IOMMU_KIND,
   UNTRUSTED,
   STACKED_KIND,
+  DIST,
   BUF_KIND,
   SIM_ERR,
   INV,

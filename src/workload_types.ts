@@ -7,6 +7,10 @@
  */
 import type { IommuMode } from "./profile.ts";
 import type { SecurityReport } from "./security.ts";
+import type { DIST } from "./abi.generated.ts";
+
+/** A random_distribution generator, a value of {@link DIST}. */
+export type DistKind = (typeof DIST)[keyof typeof DIST];
 
 /**
  * Buffer kinds a workload can use: plain user memory, registered (fixed)
@@ -210,8 +214,8 @@ export interface FioThreadOffsets {
   seqNr: number;
   /** rw_sequencer=identical: the I/Os between repeat the last offset (else they follow on from it). */
   identical: boolean;
-  /** random_distribution: 0 random, 1 zipf, 2 pareto, 3 normal, 4 zoned. */
-  dist: 0 | 1 | 2 | 3 | 4;
+  /** random_distribution: a value of {@link DIST} (src/abi.generated.ts). */
+  dist: DistKind;
   /** zipf theta, pareto h, or normal's deviation in percent of the range. */
   param: number;
   /** The distribution's center, 0..1 (-1: fio's default). */

@@ -223,7 +223,7 @@
   seq_nr: i32;
   /** rw_sequencer=identical: the same offset again instead of the next. */
   identical: bool;
-  /** random_distribution: 0 random, 1 zipf, 2 pareto, 3 normal, 4 zoned. */
+  /** random_distribution (DIST_*). */
   dist: i32;
   /** The distribution's parameter (theta, h, or deviation %). */
   dist_param: f64;
@@ -763,6 +763,18 @@ export const STACKED_KIND_LINEAR: i32 = 0;
 export const STACKED_KIND_STRIPED: i32 = 1;
 /** md raid1: every member a mirror. */
 export const STACKED_KIND_RAID1: i32 = 2;
+
+// index DIST (snake_case keys): random_distribution, fio's offset generators (wl_offsets_config.dist).
+/** Uniform random offsets (fio's default). */
+export const DIST_RANDOM: i32 = 0;
+/** zipf:THETA (lib/zipf.c). */
+export const DIST_ZIPF: i32 = 1;
+/** pareto:H (lib/zipf.c pareto). */
+export const DIST_PARETO: i32 = 2;
+/** normal:DEV (lib/gauss.c). */
+export const DIST_NORMAL: i32 = 3;
+/** zoned:ACCESS/SIZE:… (fio's zone split). */
+export const DIST_ZONED: i32 = 4;
 
 // index BUF_KIND (snake_case keys): a job's buffers (wl_config.buf_kind).
 /** Plain user memory, pinned per I/O. */

@@ -13,6 +13,7 @@ import {
   JOB_SAMPLE_CLAT_SUM, JOB_SAMPLE_IOS, JOB_SAMPLE_WORDS, JOB_STAT_BYTES, JOB_STAT_CLAT, JOB_STAT_ERRORS, JOB_STAT_IOS,
   JOB_STAT_LAT, JOB_STAT_SLAT, JOB_STAT_WORDS, JOB_ERRLOG_DIR, JOB_ERRLOG_ERRNO, JOB_ERRLOG_MAX, JOB_ERRLOG_OFFSET,
   JOB_ERRORS_FIRST, JOB_ERRORS_TOTAL, JOB_VERIFY_LOGGED, JOB_VERIFY_READ_BACK,
+  DIST_NORMAL, DIST_PARETO, DIST_RANDOM, DIST_ZIPF, DIST_ZONED,
 } from "../sim/abi";
 import { CORES_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
@@ -479,11 +480,6 @@ const jt_gauss_center = new StaticArray<bool>(THREADS_MAX);
 // zoned: for each v in 1..100 (per thread and direction) the zone's start and end, percent of the range.
 const zone_prev = new StaticArray<u8>(THREADS_MAX * 2 * 100);
 const zone_end = new StaticArray<u8>(THREADS_MAX * 2 * 100);
-export const DIST_RANDOM: i32 = 0;
-export const DIST_ZIPF: i32 = 1;
-export const DIST_PARETO: i32 = 2;
-export const DIST_NORMAL: i32 = 3;
-export const DIST_ZONED: i32 = 4;
 /** zipf_update caps the zeta sum at this many terms (lib/zipf.c ZIPF_MAX_GEN). */
 const ZIPF_MAX_GEN: u64 = 10_000_000;
 /** hash.h GOLDEN_RATIO_64, fio's __hash_u64 multiplier that scatters the hot blocks over the range. */

@@ -8,8 +8,7 @@
  * @module
  */
 import { UsageError } from "../common.ts";
-import type { BufferKind } from "../engine.ts";
-import type { IommuMode } from "../engine.ts";
+import { type BufferKind, DIST, type IommuMode } from "../engine.ts";
 import type { FioEntry, FioFile, FioSection } from "./parse.ts";
 import { FIO_OPTIONS } from "./options.ts";
 import { checkVerify } from "./verify.ts";
@@ -234,7 +233,7 @@ function defaults(s: FioSection, kbBase: 1000 | 1024): FioJobOpts {
     seqNr: 1,
     seqAdd: 0,
     identical: false,
-    dist: { kind: 0, param: 0, center: -1 },
+    dist: { kind: DIST.random, param: 0, center: -1 },
     depthLow: 0,
     completeMax: 0,
     continueOnError: 0,

@@ -10,6 +10,7 @@
 import { type LoadedProfile, loadProfile, UsageError } from "../common.ts";
 import {
   deviceCapacityBytes,
+  DIST,
   type FioThreadErrors,
   type FioThreadJob,
   type FioThreadOffsets,
@@ -171,7 +172,7 @@ function offsetsOf(
   split: { read: [number, number][]; write: [number, number][] },
   size: number,
 ): { offsets: FioThreadOffsets } | undefined {
-  if (o.seqAdd === 0 && o.seqNr <= 1 && o.dist.kind === 0) return undefined;
+  if (o.seqAdd === 0 && o.seqNr <= 1 && o.dist.kind === DIST.random) return undefined;
   // __init_rand_distribution: blocks of the smaller of the two directions' smallest sizes.
   const unit = Math.min(...[...split.read, ...split.write].map(([b]) => b));
   const zoneTable = (zones: [number, number][]): [number, number][] => {

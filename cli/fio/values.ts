@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { DIST } from "../engine.ts";
 import {
   parseBool,
   parseDurationNs,
@@ -71,7 +72,7 @@ export function parseDirList(
 /** A random_distribution as fio parses it (str_random_distribution_cb). */
 export interface FioDistribution {
   /** 0 random, 1 zipf, 2 pareto, 3 normal, 4 zoned. */
-  kind: 0 | 1 | 2 | 3 | 4;
+  kind: (typeof DIST)[keyof typeof DIST];
   /** zipf theta, pareto h, normal's deviation (percent). */
   param: number;
   /** Center 0..1, or -1. */
@@ -112,19 +113,23 @@ export function parseDistribution(text: string, at: string): FioDistribution {
   const bad = (why: string): never => {
     throw new UsageError(`${at}: option random_distribution: ${JSON.stringify(text)}: ${why}`);
   };
-  if (t === "random") return { kind: 0, param: 0, center: -1 };
+  if (t === "random") return { kind: DIST.random, param: 0, center: -1 };
   const [name, rest] = t.split(/:(.*)/s);
   if (name === "zoned") {
     const [r, w] = (rest ?? "").split(",");
     const read = zonedSplit(r, at);
     return {
-      kind: 4,
+      kind: DIST.zoned,
       param: 0,
       center: -1,
       zones: [read, w !== undefined && w.trim() !== "" ? zonedSplit(w, at) : read],
     };
   }
-  const kinds: Record<string, 1 | 2 | 3> = { zipf: 1, pareto: 2, normal: 3 };
+  const kinds: Record<string, (typeof DIST)[keyof typeof DIST]> = {
+    zipf: DIST.zipf,
+    pareto: DIST.pareto,
+    normal: DIST.normal,
+  };
   if (!(name in kinds)) {
     if (name === "zoned_abs" || name === "gauss") {
       bad("not modelled (dmasim: random, zipf, pareto, normal, zoned)");

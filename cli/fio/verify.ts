@@ -10,7 +10,7 @@
  */
 import { UsageError } from "../common.ts";
 import type { FioJobOpts } from "./job.ts";
-import type { VerifyFailureRecord } from "../engine.ts";
+import { DIST, type VerifyFailureRecord } from "../engine.ts";
 
 /** verify= names → verify.h's numbers (crc32c-intel is crc32c, as options.c maps it). */
 export const VERIFY_TYPES: Record<string, number> = {
@@ -132,8 +132,11 @@ export function checkVerify(o: FioJobOpts): void {
   if (o.ioengine === "null") no("ioengine", "the null engine moves no data");
   if ([...o.rate, ...o.rateIops].some((x) => x > 0)) no("rate", "pacing the read-back");
   if (o.thinkUs > 0) no("thinktime", "pacing the read-back");
-  if (o.dist.kind !== 0 || o.seqNr > 1 || o.seqAdd !== 0) {
-    no(o.dist.kind !== 0 ? "random_distribution" : "rw", "offsets other than uniform or sequential");
+  if (o.dist.kind !== DIST.random || o.seqNr > 1 || o.seqAdd !== 0) {
+    no(
+      o.dist.kind !== DIST.random ? "random_distribution" : "rw",
+      "offsets other than uniform or sequential",
+    );
   }
   const sizes = o.bssplit ? o.bssplit.write.map(([b]) => b) : o.bsRange ? o.bsRange : [o.bsWrite];
   if (o.rw === "randwrite" && new Set(sizes).size > 1) {
