@@ -29,7 +29,7 @@ export function sim_step(): void {
   const payload = ev_pop();
   const kind = <u32>(payload >> 32);
   const arg = <u32>payload;
-  if (kind == EV_NVME_MEDIA) nvme_media_event(arg);
+  if (kind == EV_NVME_MEDIA) nvme_media_event();
   else if (kind == EV_NVME_CQE) nvme_cqe(arg);
   else if (kind == EV_NVME_DOORBELL) nvme_doorbell_event(arg);
   else if (kind == EV_THREAD) wl_thread_event(arg);

@@ -34,7 +34,7 @@ export const EV_INVALIDATE: u32 = 4; // a dma-buf exporter invalidates (arg: dma
 export const EV_WORKER: u32 = 5; // an io-wq worker builds a map and issues parked requests (arg: token)
 export const EV_SAMPLE: u32 = 6; // workload sampler tick
 export const EV_GPU_COPY: u32 = 7; // the oldest host-to-GPU copy ends (bounce path)
-export const EV_NVME_MEDIA: u32 = 8; // a controller's earliest pending data is ready: it takes the link (arg: controller)
+export const EV_NVME_MEDIA: u32 = 8; // pending data ready within the lookahead takes its links (one for the machine; arg: 0)
 export const EV_NVME_DOORBELL: u32 = 9; // a controller sees an SQ tail doorbell write (arg: queue | tail << 12)
 export const EV_NVME_IRQ_CONT: u32 = 10; // an interrupt handler resumes after yielding (arg: queue)
 export const EV_BLK_RUN: u32 = 11; // blk-mq's delayed run of a hardware queue (hctx->run_work; arg: queue)
@@ -75,6 +75,11 @@ let ev_seq: u64 = 0;
 export let ev_max_seen: u32 = 0;
 /** Pending events per kind: what is left to happen (a wait that only timers could end is visible). */
 const ev_kind_pending = new StaticArray<u32>(EV_KINDS);
+/**
+ * Events taken (run) per kind since the machine was set up: how many events a
+ * run costs, per I/O, is the simulator's own work (docs/speed.md, issue 13).
+ */
+const ev_kind_taken = new StaticArray<u64>(EV_KINDS);
 
 /**
  * Count of frees of the resources a request's DMA set-up allocates on the
@@ -104,6 +109,7 @@ export function engine_init(ncores: i32): void {
   ev_seq = 0;
   ev_max_seen = 0;
   for (let k: u32 = 0; k < EV_KINDS; k++) unchecked((ev_kind_pending[k] = 0));
+  for (let k: u32 = 0; k < EV_KINDS; k++) unchecked((ev_kind_taken[k] = 0));
   res_free_seq = 0;
 }
 
@@ -178,6 +184,11 @@ export function ev_pending_of(kind: u32): u32 {
   return kind < EV_KINDS ? unchecked(ev_kind_pending[kind]) : 0;
 }
 
+/** Events of `kind` taken since the machine was set up. */
+export function ev_taken_of(kind: u32): u64 {
+  return kind < EV_KINDS ? unchecked(ev_kind_taken[kind]) : 0;
+}
+
 /** Time of the earliest event; u64.MAX_VALUE when none. */
 export function ev_peek_time(): u64 {
   return ev_count == 0 ? u64.MAX_VALUE : load<u64>(ev_key) >> SEQ_BITS;
@@ -189,7 +200,9 @@ export function ev_pop(): u64 {
   const t = load<u64>(ev_key) >> SEQ_BITS;
   const payload = load<u64>(ev_payload);
   ev_count--;
-  unchecked((ev_kind_pending[<u32>(payload >> 32)] -= 1));
+  const kind = <u32>(payload >> 32);
+  unchecked((ev_kind_pending[kind] -= 1));
+  unchecked((ev_kind_taken[kind] += 1));
   const n = ev_count;
   // Sift the last element down from the root.
   if (n > 0) sift_down(load<u64>(ev_key + (<usize>n << 3)), load<u64>(ev_payload + (<usize>n << 3)), n);
