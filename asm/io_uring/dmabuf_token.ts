@@ -27,7 +27,7 @@ import {
   RQ_MAP, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RFD, RQ_RING, RQ_SUBMIT_NS,
 } from "./ring";
 import { rw_check_block, rw_clamped_len } from "./rw_check";
-import { bound, fail, INV_DMABUF_FEED, INV_PARKED_FAIL, INV_PARKED_ISSUE, SIM_ERR_MAPS } from "../sim/errors";
+import { ASSERTS, bound, fail, INV_DMABUF_FEED, INV_PARKED_FAIL, INV_PARKED_ISSUE, SIM_ERR_MAPS } from "../sim/errors";
 
 export const TOKENS_MAX: i32 = 1024;
 export const MAPS_MAX: i32 = 4096;
@@ -508,9 +508,10 @@ export function dmabuf_map_put(req: u32, core: i32): void {
   if (m < 0) return;
   store<i32>(p + RQ_MAP, -1);
   charge(core, LAYER_DMABUF, cost(COST_TOKEN_REF_PUT));
-  assert(unchecked(mp_live[m]) && unchecked(mp_refs[m]) > 0, "dmabuf token: map reference count underflow");
-  unchecked((mp_refs[m] -= 1));
-  if (unchecked(mp_refs[m]) == 0 && unchecked(mp_dead[m])) map_release(m, core);
+  const refs = unchecked(mp_refs[m]);
+  if (ASSERTS) assert(unchecked(mp_live[m]) && refs > 0, "dmabuf token: map reference count underflow");
+  unchecked((mp_refs[m] = refs - 1));
+  if (refs == 1 && unchecked(mp_dead[m])) map_release(m, core);
 }
 
 import {

@@ -571,36 +571,44 @@ function cq_fifo_push(c: i32, tag: u32, done_ns: u64): void {
  */
 export function nvme_ctrl_event(c: u32): i32 {
   const ci = <i32>c;
+  // The FIFO's address and indices are read once, into locals (each read of
+  // linear memory costs a bounds check in V8 without its trap handler).
+  const fifo = unchecked(c_fifo[ci]);
   const head = unchecked(c_fifo_head[ci]);
-  const tag = load<u32>(unchecked(c_fifo[ci]) + (<usize>(head & (FIFO_CAP - 1)) << 2));
-  unchecked((c_fifo_head[ci] = head + 1));
-  if (head + 1 != unchecked(c_fifo_tail[ci])) {
-    const next = load<u32>(unchecked(c_fifo[ci]) + (<usize>((head + 1) & (FIFO_CAP - 1)) << 2));
-    ev_push(load<u64>(cm(next) + CM_DONE_NS), EV_NVME_CQE, c);
+  const tag = load<u32>(fifo + (<usize>(head & (FIFO_CAP - 1)) << 2));
+  const next = head + 1;
+  unchecked((c_fifo_head[ci] = next));
+  if (next != unchecked(c_fifo_tail[ci])) {
+    const tag_next = load<u32>(fifo + (<usize>(next & (FIFO_CAP - 1)) << 2));
+    ev_push(load<u64>(cm(tag_next) + CM_DONE_NS), EV_NVME_CQE, c);
   }
-  return nvme_cqe_event(tag);
+  return nvme_cqe_event(ci, tag);
 }
 
 /**
- * The controller posts the CQE of `tag` on its completion queue (DW0 result,
+ * Controller `c` posts the CQE of `tag` on its completion queue (DW0 result,
  * DW2 SQ head + SQ id, DW3 CID + status and phase bit 0). Returns the queue:
  * even queues are polled (the dispatcher wakes a thread spinning on them),
  * odd ones raise their interrupt.
  */
-function nvme_cqe_event(tag: u32): i32 {
+function nvme_cqe_event(c: i32, tag: u32): i32 {
   const p = cm(tag);
+  assert(<i32>load<u8>(p + CM_CTRL) == c, "nvme: a CQE on a controller the command is not on");
   const q = load<i32>(p + CM_Q);
   const tail = unchecked(q_cq_tail[q]);
-  const e = unchecked(q_cq[q]) + <usize>(tail & (queue_depth - 1)) * 16;
-  const phase: u16 = <u16>((tail / queue_depth) & 1) ^ 1;
-  store<u32>(e, 0);
-  store<u32>(e + 4, 0);
-  store<u16>(e + 8, <u16>unchecked(q_sq_head[q]));
-  store<u16>(e + 10, <u16>(q & 0xffff));
-  store<u16>(e + 12, <u16>tag);
-  store<u16>(e + 14, <u16>(load<i32>(p + CM_STATUS) << 1) | phase);
+  const depth = queue_depth;
+  const e = unchecked(q_cq[q]) + <usize>(tail & (depth - 1)) * 16;
+  // The phase bit flips on each pass through the queue: bit log2(depth) of
+  // the tail, depth being a power of two (no division).
+  const phase: u32 = (tail & depth) == 0 ? 1 : 0;
+  const status_phase = ((<u32>load<i32>(p + CM_STATUS) << 1) | phase) & 0xffff;
+  // The 16 bytes as two 8-byte stores, little-endian as the CQE's fields:
+  // DW0-DW1 0; DW2 SQ head (u16) and SQ id (u16); DW3 CID (u16) and status with phase (u16).
+  store<u64>(e, 0);
+  store<u64>(e + 8, <u64>(unchecked(q_sq_head[q]) & 0xffff) | (<u64>(<u32>q & 0xffff) << 16) |
+    (<u64>(tag & 0xffff) << 32) | (<u64>status_phase << 48));
   unchecked((q_cq_tail[q] = tail + 1));
-  dev_close(<i32>load<u8>(p + CM_CTRL), load<u64>(p + CM_FETCH_NS), now);
+  dev_close(c, load<u64>(p + CM_FETCH_NS), now);
   return q;
 }
 

@@ -73,8 +73,15 @@ let ev_payload: usize = 0; // u64[]: kind << 32 | arg
 let ev_count: u32 = 0;
 let ev_seq: u64 = 0;
 export let ev_max_seen: u32 = 0;
-/** Pending events per kind: what is left to happen (a wait that only timers could end is visible). */
+/**
+ * Pending events per kind, for the kinds in EV_COUNTED only: what is left to
+ * happen (a wait that only timers could end is visible, blk_mq_stalled).
+ * Counting every kind cost a read and a write of this table per push and per
+ * pop on the hot path, for counts nobody reads.
+ */
 const ev_kind_pending = new StaticArray<u32>(EV_KINDS);
+/** The kinds ev_pending_of can be asked about (a bit per kind). */
+const EV_COUNTED: u32 = (1 << EV_BLK_RUN) | (1 << EV_SAMPLE);
 
 /**
  * Count of frees of the resources a request's DMA set-up allocates on the
@@ -149,7 +156,7 @@ export function ev_push(t: u64, kind: u32, arg: u32): void {
   const key = (t << SEQ_BITS) | ev_seq;
   ev_seq++;
   const payload = (<u64>kind << 32) | <u64>arg;
-  unchecked((ev_kind_pending[kind] += 1));
+  if (((EV_COUNTED >> kind) & 1) != 0) unchecked((ev_kind_pending[kind] += 1));
   // Sift up, moving parents down into the hole.
   let i = ev_count++;
   if (ev_count > ev_max_seen) ev_max_seen = ev_count;
@@ -173,9 +180,10 @@ export function ev_pending(): u32 {
   return ev_count;
 }
 
-/** Pending events of `kind`. */
+/** Pending events of `kind`, one of the kinds counted (EV_COUNTED: EV_BLK_RUN, EV_SAMPLE). */
 export function ev_pending_of(kind: u32): u32 {
-  return kind < EV_KINDS ? unchecked(ev_kind_pending[kind]) : 0;
+  assert(kind < EV_KINDS && ((EV_COUNTED >> kind) & 1) != 0, "engine: pending events of a kind not counted");
+  return unchecked(ev_kind_pending[kind]);
 }
 
 /** Time of the earliest event; u64.MAX_VALUE when none. */
@@ -189,7 +197,8 @@ export function ev_pop(): u64 {
   const t = load<u64>(ev_key) >> SEQ_BITS;
   const payload = load<u64>(ev_payload);
   ev_count--;
-  unchecked((ev_kind_pending[<u32>(payload >> 32)] -= 1));
+  const kind = <u32>(payload >> 32);
+  if (((EV_COUNTED >> kind) & 1) != 0) unchecked((ev_kind_pending[kind] -= 1));
   const n = ev_count;
   // Sift the last element down from the root.
   if (n > 0) sift_down(load<u64>(ev_key + (<usize>n << 3)), load<u64>(ev_payload + (<usize>n << 3)), n);
