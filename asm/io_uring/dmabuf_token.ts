@@ -501,11 +501,19 @@ export function dmabuf_worker_event(t: u32): void {
   token_maybe_free(<i32>t);
 }
 
-/** A dma-buf request completed: drop its map reference (percpu_ref_put). */
-export function dmabuf_map_put(req: u32, core: i32): void {
+/**
+ * A dma-buf request completed: drop its map reference (percpu_ref_put).
+ * Inlined: every request's completion asks whether it holds one.
+ */
+// @ts-ignore: decorator
+@inline export function dmabuf_map_put(req: u32, core: i32): void {
   const p = rq(req);
   const m = load<i32>(p + RQ_MAP);
-  if (m < 0) return;
+  if (m >= 0) map_put(p, m, core);
+}
+
+/** Drop the reference the request at `p` holds on map `m`. */
+function map_put(p: usize, m: i32, core: i32): void {
   store<i32>(p + RQ_MAP, -1);
   charge(core, LAYER_DMABUF, cost(COST_TOKEN_REF_PUT));
   const refs = unchecked(mp_refs[m]);
