@@ -270,11 +270,10 @@ export function nvme_setup_data_ex(
   sgl_supported: bool, sgl_threshold: u32, phys_segs: u32,
 ): i32 {
   assert(dev >= 0 && dev < devs_n);
-  store<u8>(iod + IOD_SGL, 0);
-  store<i8>(iod + IOD_POOL, <i8>NVME_POOL_NONE);
-  store<u8>(iod + IOD_NR_ALLOC, 0);
-  store<u8>(iod + IOD_DEV, <u8>dev);
-  store<u32>(iod + IOD_ENTRIES, 0);
+  // The iod's header — IOD_SGL 0, IOD_POOL NVME_POOL_NONE, IOD_NR_ALLOC 0,
+  // IOD_DEV, IOD_ENTRIES 0 — is its first 8 bytes: one store (little-endian)
+  // instead of five, each of which V8 bounds-checks.
+  store<u64>(iod + IOD_SGL, (<u64><u8><i8>NVME_POOL_NONE << (<u64>IOD_POOL << 3)) | (<u64><u8>dev << (<u64>IOD_DEV << 3)));
   if (nsegs == 0 || nsegs > NVME_DATA_SEGS_MAX || len == 0) return -EINVAL;
   // The segments must describe exactly `len` bytes (the request's payload).
   let sum: u64 = 0;
@@ -333,7 +332,7 @@ export function nvme_pci_setup_prps(
 ): i32 {
   if (!nvme_prp_segs_ok(segs, nsegs)) return -EINVAL;
   store<u8>(cmd + u.NVME_CMD_FLAGS_OFF, load<u8>(cmd + u.NVME_CMD_FLAGS_OFF) & ~NVME_CMD_PSDT_MASK);
-  store<u8>(iod + IOD_SGL, 0);
+  // IOD_SGL is 0 already: nvme_setup_data_ex, the only caller, wrote the header.
 
   const prp1 = seg_dma(segs, 0);
   const offset = <i64>(prp1 & PAGE_MASK);
