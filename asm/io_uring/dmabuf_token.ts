@@ -27,7 +27,7 @@ import {
   RQ_MAP, RQ_OFF, RQ_OP_FLAGS, RQ_OPCODE, RQ_RFD, RQ_RING, RQ_SUBMIT_NS,
 } from "./ring";
 import { rw_check_block, rw_clamped_len } from "./rw_check";
-import { bound, fail, INV_DMABUF_FEED, INV_PARKED_FAIL, INV_PARKED_ISSUE, SIM_ERR_MAPS } from "../sim/errors";
+import { ASSERTS, bound, fail, INV_DMABUF_FEED, INV_PARKED_FAIL, INV_PARKED_ISSUE, SIM_ERR_MAPS } from "../sim/errors";
 
 export const TOKENS_MAX: i32 = 1024;
 export const MAPS_MAX: i32 = 4096;
@@ -499,16 +499,25 @@ export function dmabuf_worker_event(t: u32): void {
   token_maybe_free(<i32>t);
 }
 
-/** A dma-buf request completed: drop its map reference (percpu_ref_put). */
-export function dmabuf_map_put(req: u32, core: i32): void {
+/**
+ * A dma-buf request completed: drop its map reference (percpu_ref_put).
+ * Inlined: every request's completion asks whether it holds one.
+ */
+// @ts-ignore: decorator
+@inline export function dmabuf_map_put(req: u32, core: i32): void {
   const p = rq(req);
   const m = load<i32>(p + RQ_MAP);
-  if (m < 0) return;
+  if (m >= 0) map_put(p, m, core);
+}
+
+/** Drop the reference the request at `p` holds on map `m`. */
+function map_put(p: usize, m: i32, core: i32): void {
   store<i32>(p + RQ_MAP, -1);
   charge(core, LAYER_DMABUF, cost(COST_TOKEN_REF_PUT));
-  assert(unchecked(mp_live[m]) && unchecked(mp_refs[m]) > 0, "dmabuf token: map reference count underflow");
-  unchecked((mp_refs[m] -= 1));
-  if (unchecked(mp_refs[m]) == 0 && unchecked(mp_dead[m])) map_release(m, core);
+  const refs = unchecked(mp_refs[m]);
+  if (ASSERTS) assert(unchecked(mp_live[m]) && refs > 0, "dmabuf token: map reference count underflow");
+  unchecked((mp_refs[m] = refs - 1));
+  if (refs == 1 && unchecked(mp_dead[m])) map_release(m, core);
 }
 
 import {

@@ -480,7 +480,9 @@ export function io_enter_submit(id: i32, to_submit: u32): i32 {
  * One non-blocking GETEVENTS pass for workload threads: flush overflow and,
  * on an IOPOLL ring with requests in flight, poll the completion queues once.
  */
-export function io_getevents_pass(id: i32): void {
+// Inlined: a polling thread runs one on every wake-up.
+// @ts-ignore: decorator
+@inline export function io_getevents_pass(id: i32): void {
   io_cqring_overflow_flush(id);
   if ((unchecked(r_flags[id]) & u.IORING_SETUP_IOPOLL) != 0 && unchecked(r_inflight[id]) > 0) {
     const core = unchecked(r_core[id]);

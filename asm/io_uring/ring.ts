@@ -10,7 +10,7 @@ import {
   CQ_ENTRIES_MAX, OVERFLOW_MAX, REQS_MAX, RINGS_MAX, SQ_ENTRIES_MAX,
 } from "../sim/limits";
 import {
-  bound, fail, INV_CHAIN_LEN, INV_DEFER_LIST, INV_HOOK_UNSET, INV_LINK_CHAIN, invariant_fail, SIM_ERR_OVERFLOW, SIM_ERR_REQS,
+  ASSERTS, bound, fail, INV_CHAIN_LEN, INV_DEFER_LIST, INV_HOOK_UNSET, INV_LINK_CHAIN, invariant_fail, SIM_ERR_OVERFLOW, SIM_ERR_REQS,
 } from "../sim/errors";
 import { blk_alloc, mem_alloc } from "../sim/mem";
 import { charge, core_time, cores, ev_push, EV_THREAD, LAYER_URING, now } from "../sim/engine";
@@ -169,7 +169,7 @@ export function req_alloc(): u32 {
 
 export function req_free(req: u32): void {
   const p = rq(req);
-  assert(load<u8>(p + RQ_STATE) == ST_ALLOC, "io_uring: request freed twice");
+  if (ASSERTS) assert(load<u8>(p + RQ_STATE) == ST_ALLOC, "io_uring: request freed twice");
   assert(reqs_live > 0, "io_uring: live request count underflow");
   store<u8>(p + RQ_STATE, ST_FREE);
   store<u32>(p + RQ_LINK, req_free_head);
@@ -348,8 +348,17 @@ function cqe_write(id: i32, user_data: u64, res: i32, cflags: u32): void {
  * CQEs join it too, so order is kept; nothing is ever dropped.
  */
 export function io_post_cqe(id: i32, user_data: u64, res: i32, cflags: u32): void {
-  if (unchecked(r_ovf_count[id]) == 0 && cq_space(id) > 0) {
-    cqe_write(id, user_data, res, cflags);
+  // The CQ's address, tail and size are read once for the check and the write
+  // (cq_space and cqe_write, inlined by hand: each read is bounds-checked).
+  const rings = unchecked(r_rings[id]);
+  const tail = load<u32>(rings + RO_CQ_TAIL);
+  const entries = unchecked(r_cq_entries[id]);
+  if (unchecked(r_ovf_count[id]) == 0 && entries - (tail - load<u32>(rings + RO_CQ_HEAD)) > 0) {
+    const e = rings + RO_CQES + <usize>(tail & (entries - 1)) * CQE_SIZE;
+    store<u64>(e, user_data);
+    // res and flags, the CQE's second 8 bytes, in one store (little-endian).
+    store<u64>(e + 8, <u64><u32>res | (<u64>cflags << 32));
+    store<u32>(rings + RO_CQ_TAIL, tail + 1);
     // A workload thread sleeping in io_cqring_wait for enough CQEs wakes up.
     const wt = unchecked(r_wait_thread[id]);
     if (wt >= 0 && cq_ready(id) >= unchecked(r_wait_min[id])) {
@@ -367,14 +376,22 @@ export function io_post_cqe(id: i32, user_data: u64, res: i32, cflags: u32): voi
   store<i32>(p + 8, res);
   store<u32>(p + 12, cflags);
   unchecked((r_ovf_count[id] = n + 1));
-  const rings = unchecked(r_rings[id]);
   store<u32>(rings + RO_SQ_FLAGS, load<u32>(rings + RO_SQ_FLAGS) | u.IORING_SQ_CQ_OVERFLOW);
 }
 
+/**
+ * io_cqring_overflow_flush: move overflowed CQEs to the CQ if any wait (the
+ * kernel's IO_CHECK_CQ_OVERFLOW_BIT test). Inlined: called twice per
+ * GETEVENTS pass, it finds nothing to do on nearly every one.
+ */
+// @ts-ignore: decorator
+@inline export function io_cqring_overflow_flush(id: i32): void {
+  if (unchecked(r_ovf_count[id]) != 0) __io_cqring_overflow_flush(id);
+}
+
 /** __io_cqring_overflow_flush: move overflowed CQEs, in order, while there is room. */
-export function io_cqring_overflow_flush(id: i32): void {
+function __io_cqring_overflow_flush(id: i32): void {
   let n = unchecked(r_ovf_count[id]);
-  if (n == 0) return;
   let head = unchecked(r_ovf_head[id]);
   const base = unchecked(r_ovf[id]);
   while (n > 0 && cq_space(id) > 0) {
@@ -440,8 +457,8 @@ export function io_req_complete(req: u32, res: i32): void {
     store<u32>(p + RQ_FLAGS, f);
   }
   const nxt = load<u32>(p + RQ_LINK);
-  io_req_finish(req, res);
-  store<u32>(p + RQ_LINK, 0);
+  req_finish(p, id, f, res);
+  // req_free threads the request onto the free list through RQ_LINK.
   req_free(req);
   if (nxt != 0) {
     if (failed && (f & REQ_F_HARDLINK) == 0) {
@@ -450,7 +467,17 @@ export function io_req_complete(req: u32, res: i32): void {
       io_queue_next_tw(id, nxt - 1, TW_ISSUE);
     }
   }
-  io_queue_deferred(id);
+  io_commit_cqring_flush(id);
+}
+
+/**
+ * __io_commit_cqring_flush's drain part: requests wait in the defer list only
+ * while a drain is active (ctx->drain_active), so the common completion
+ * checks the list's head and calls nothing.
+ */
+// @ts-ignore: decorator
+@inline function io_commit_cqring_flush(id: i32): void {
+  if (unchecked(r_defer_head[id]) != 0) io_queue_deferred(id);
 }
 
 /** Queue a link's next member as task work: now, or at the open batch's flush. */
@@ -635,19 +662,28 @@ export function tw_run(id: i32, min_events: u32): void {
 /** Post the CQE and account the request's completion (does not free it). */
 export function io_req_finish(req: u32, res: i32): void {
   const p = rq(req);
-  const id = <i32>load<u8>(p + RQ_RING);
+  req_finish(p, <i32>load<u8>(p + RQ_RING), load<u32>(p + RQ_FLAGS), res);
+}
+
+/** io_req_finish of the request at `p` on ring `id`, its flags `f` already read. */
+// @ts-ignore: decorator
+@inline function req_finish(p: usize, id: i32, f: u32, res: i32): void {
   const core = unchecked(r_core[id]);
   // CQE_SKIP_SUCCESS: a failure cleared the flag (req_set_fail), a silent
   // chain cancellation set it.
-  const skip = (load<u32>(p + RQ_FLAGS) & REQ_F_CQE_SKIP) != 0;
-  if (!skip) {
+  if ((f & REQ_F_CQE_SKIP) == 0) {
     charge(core, LAYER_URING, cost(COST_CQE));
     io_post_cqe(id, load<u64>(p + RQ_USER_DATA), res, 0);
   }
-  if (!stats_by_app) stats_complete(load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]), res);
-  assert(unchecked(r_inflight[id]) > unchecked(r_deferred[id]), "io_uring: a request completed while every in-flight one was deferred");
-  stats_ring_done(id, load<u64>(p + RQ_SUBMIT_NS), unchecked(core_time[core]));
-  unchecked((r_inflight[id] -= 1));
+  const submit_ns = load<u64>(p + RQ_SUBMIT_NS);
+  const done_ns = unchecked(core_time[core]);
+  if (!stats_by_app) stats_complete(submit_ns, done_ns, res);
+  const inflight = unchecked(r_inflight[id]);
+  if (ASSERTS) {
+    assert(inflight > unchecked(r_deferred[id]), "io_uring: a request completed while every in-flight one was deferred");
+  }
+  stats_ring_done(id, submit_ns, done_ns);
+  unchecked((r_inflight[id] = inflight - 1));
 }
 
 // ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import { bound, INV_BUFFERED_COPY } from "../sim/errors";
 import { fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, FT_STACKED } from "../fs/files";
 import {
   io_fixed_fd, io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_EXPECT,
-  RQ_FD, RQ_FLAGS, RQ_LEN, RQ_MAP, RQ_OFF, RQ_OPCODE, RQ_RFD, RQ_SUBMIT_NS,
+  RQ_FD, RQ_FLAGS, RQ_LEN, RQ_OFF, RQ_OPCODE, RQ_RFD, RQ_SUBMIT_NS,
 } from "./ring";
 import { buf_entry, BF_LEN, BF_NPAGES, BF_PAGES, BF_TOKEN, BF_TYPE, BF_UBUF } from "./rsrc";
 import { rw_file_checks } from "./rw_check";
@@ -376,6 +376,6 @@ function feed_iovs(core: i32, nr: u32, total: u64, e: usize, pin: bool): void {
  * dma-buf request drops its map reference, then the request completes.
  */
 export function io_rw_end_io(req: u32, res: i32, core: i32): void {
-  if (load<i32>(rq(req) + RQ_MAP) >= 0) dmabuf_map_put(req, core);
+  dmabuf_map_put(req, core);
   io_req_complete(req, res);
 }

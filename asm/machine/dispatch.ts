@@ -8,7 +8,7 @@
 // here once, by machine_hooks, at machine set-up.
 
 import {
-  core_poll_waiter, ev_pop, EV_BLK_REQUEUE, EV_BLK_RUN, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_NVME_DOORBELL,
+  core_poll_waiter, ev_drop_top, ev_top, EV_BLK_REQUEUE, EV_BLK_RUN, EV_FQ_TIMER, EV_GPU_COPY, EV_INVALIDATE, EV_NVME_CQE, EV_NVME_DOORBELL,
   EV_NVME_IRQ_CONT, EV_NVME_MEDIA, EV_SAMPLE, EV_THREAD, EV_WORKER, set_sim_step,
 } from "../sim/engine";
 import { INV_EVENT_KIND, invariant_fail } from "../sim/errors";
@@ -26,11 +26,19 @@ import { wl_copy_event, wl_finished, wl_sample_event, wl_thread_event } from "..
 
 /** Run the earliest event. */
 export function sim_step(): void {
-  const payload = ev_pop();
+  const payload = ev_top();
   const kind = <u32>(payload >> 32);
   const arg = <u32>payload;
+  // The commonest kind first: about one CQE per I/O. Its handler takes the
+  // event off the queue itself (nvme_ctrl_event: replaced by the
+  // controller's next CQE when there is one); every other kind is taken off
+  // before its handler runs.
+  if (kind == EV_NVME_CQE) {
+    nvme_cqe(arg);
+    return;
+  }
+  ev_drop_top();
   if (kind == EV_NVME_MEDIA) nvme_media_event(arg);
-  else if (kind == EV_NVME_CQE) nvme_cqe(arg);
   else if (kind == EV_NVME_DOORBELL) nvme_doorbell_event(arg);
   else if (kind == EV_THREAD) wl_thread_event(arg);
   else if (kind == EV_FQ_TIMER) iommu_fq_timer(<i32>arg);

@@ -15,7 +15,7 @@
 import { CORES_MAX } from "../sim/limits";
 import { mem_alloc } from "../sim/mem";
 import { bound, INV_SQ_FETCH } from "../sim/errors";
-import { ev_push, EV_NVME_CQE, EV_NVME_DOORBELL, EV_NVME_MEDIA, now } from "../sim/engine";
+import { ev_drop_top, ev_push, ev_replace_top, EV_NVME_CQE, EV_NVME_DOORBELL, EV_NVME_MEDIA, now } from "../sim/engine";
 import { iommu_walk_ns_acc } from "../iommu/iommu";
 import { nvme_walk_data } from "./nvme_prp";
 import { KIND_HOST, media_addr, phys_copy, phys_kind } from "../hw/physmem";
@@ -60,9 +60,8 @@ const c_rng = new StaticArray<u64>(CTRLS_MAX);
 const c_err_ppm = new StaticArray<u32>(CTRLS_MAX);
 /** Whether a media error's status has DNR set (profile devices[].media_error_dnr). */
 const c_err_dnr = new StaticArray<bool>(CTRLS_MAX);
-/** Counters per controller: commands, busy ps of the command processor, of the link. */
+/** Counters per controller: commands (the command processor's busy time follows: c_ctrl_ps each), busy ps of the link. */
 export const c_cmds = new StaticArray<u64>(CTRLS_MAX);
-export const c_ctrl_busy_ps = new StaticArray<u64>(CTRLS_MAX);
 export const c_link_busy_ps = new StaticArray<u64>(CTRLS_MAX);
 export const c_errors = new StaticArray<u64>(CTRLS_MAX);
 
@@ -162,7 +161,6 @@ export function nvme_ctrl_device_setup(
   unchecked((c_link_free[c] = 0));
   unchecked((c_rng[c] = seed * 0x9E3779B97F4A7C15 + <u64>c + 1));
   unchecked((c_cmds[c] = 0));
-  unchecked((c_ctrl_busy_ps[c] = 0));
   unchecked((c_link_busy_ps[c] = 0));
   unchecked((c_errors[c] = 0));
   unchecked((c_fifo[c] = mem_alloc(<usize>FIFO_CAP * 4, 8, false)));
@@ -262,7 +260,7 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
   if (start < t_ps) start = t_ps;
   const ctrl_ps = unchecked(c_ctrl_ps[c]);
   unchecked((c_ctrl_free[c] = start + ctrl_ps));
-  unchecked((c_ctrl_busy_ps[c] += ctrl_ps));
+  // The command processor's busy time is c_cmds x c_ctrl_ps (nvme_ctrl_busy_ns).
   unchecked((c_cmds[c] += 1));
   let status: i32 = 0;
   let done = start + ctrl_ps;
@@ -461,8 +459,8 @@ function media_link(tag: u32): void {
     const tlps = (bytes + (<u32>1 << mps_shift) - 1) >> mps_shift;
     const wire = <u64>bytes + <u64>tlps * unchecked(c_tlp_ovh[c]) + 64 + 16;
     const link_ps = wire * unchecked(c_link_ps_per_kb[c]) / 1024;
-    let ls = ready;
-    if (ls < unchecked(c_link_free[c])) ls = unchecked(c_link_free[c]);
+    const link_free = unchecked(c_link_free[c]);
+    const ls = ready > link_free ? ready : link_free;
     unchecked((c_link_free[c] = ls + link_ps));
     unchecked((c_link_busy_ps[c] += link_ps));
     done = ls + link_ps;
@@ -471,8 +469,10 @@ function media_link(tag: u32): void {
   }
   const done_ns = (done + 999) / 1000;
   store<u64>(p + CM_DONE_NS, done_ns);
-  const t_ns = load<u64>(p + CM_FETCH_NS);
-  if (tracing) trace_rec(TR_DEVICE, t_ns, done_ns - t_ns, c, load<u32>(p + CM_REQ));
+  if (tracing) {
+    const t_ns = load<u64>(p + CM_FETCH_NS);
+    trace_rec(TR_DEVICE, t_ns, done_ns - t_ns, c, load<u32>(p + CM_REQ));
+  }
   cq_fifo_push(c, tag, done_ns);
 }
 
@@ -553,8 +553,9 @@ const c_fifo_tail = new StaticArray<u32>(CTRLS_MAX);
 const c_last_done = new StaticArray<u64>(CTRLS_MAX);
 
 function cq_fifo_push(c: i32, tag: u32, done_ns: u64): void {
-  if (done_ns < unchecked(c_last_done[c])) {
-    done_ns = unchecked(c_last_done[c]);
+  const last = unchecked(c_last_done[c]);
+  if (done_ns < last) {
+    done_ns = last;
     store<u64>(cm(tag) + CM_DONE_NS, done_ns);
   }
   unchecked((c_last_done[c] = done_ns));
@@ -567,40 +568,52 @@ function cq_fifo_push(c: i32, tag: u32, done_ns: u64): void {
 
 /**
  * EV_NVME_CQE for controller `c`: its oldest command finished; post it, then
- * arm the next. Returns the queue the CQE went to.
+ * arm the next. Returns the queue the CQE went to. The event is still the
+ * queue's earliest (ev_top): the controller's next CQE takes its place, or it
+ * is dropped when the FIFO is empty.
  */
 export function nvme_ctrl_event(c: u32): i32 {
   const ci = <i32>c;
+  // The FIFO's address and indices are read once, into locals (each read of
+  // linear memory costs a bounds check in V8 without its trap handler).
+  const fifo = unchecked(c_fifo[ci]);
   const head = unchecked(c_fifo_head[ci]);
-  const tag = load<u32>(unchecked(c_fifo[ci]) + (<usize>(head & (FIFO_CAP - 1)) << 2));
-  unchecked((c_fifo_head[ci] = head + 1));
-  if (head + 1 != unchecked(c_fifo_tail[ci])) {
-    const next = load<u32>(unchecked(c_fifo[ci]) + (<usize>((head + 1) & (FIFO_CAP - 1)) << 2));
-    ev_push(load<u64>(cm(next) + CM_DONE_NS), EV_NVME_CQE, c);
+  const tag = load<u32>(fifo + (<usize>(head & (FIFO_CAP - 1)) << 2));
+  const next = head + 1;
+  unchecked((c_fifo_head[ci] = next));
+  if (next != unchecked(c_fifo_tail[ci])) {
+    const tag_next = load<u32>(fifo + (<usize>(next & (FIFO_CAP - 1)) << 2));
+    ev_replace_top(load<u64>(cm(tag_next) + CM_DONE_NS), EV_NVME_CQE, c);
+  } else {
+    ev_drop_top();
   }
-  return nvme_cqe_event(tag);
+  return nvme_cqe_event(ci, tag);
 }
 
 /**
- * The controller posts the CQE of `tag` on its completion queue (DW0 result,
+ * Controller `c` posts the CQE of `tag` on its completion queue (DW0 result,
  * DW2 SQ head + SQ id, DW3 CID + status and phase bit 0). Returns the queue:
  * even queues are polled (the dispatcher wakes a thread spinning on them),
  * odd ones raise their interrupt.
  */
-function nvme_cqe_event(tag: u32): i32 {
+function nvme_cqe_event(c: i32, tag: u32): i32 {
   const p = cm(tag);
+  assert(<i32>load<u8>(p + CM_CTRL) == c, "nvme: a CQE on a controller the command is not on");
   const q = load<i32>(p + CM_Q);
   const tail = unchecked(q_cq_tail[q]);
-  const e = unchecked(q_cq[q]) + <usize>(tail & (queue_depth - 1)) * 16;
-  const phase: u16 = <u16>((tail / queue_depth) & 1) ^ 1;
-  store<u32>(e, 0);
-  store<u32>(e + 4, 0);
-  store<u16>(e + 8, <u16>unchecked(q_sq_head[q]));
-  store<u16>(e + 10, <u16>(q & 0xffff));
-  store<u16>(e + 12, <u16>tag);
-  store<u16>(e + 14, <u16>(load<i32>(p + CM_STATUS) << 1) | phase);
+  const depth = queue_depth;
+  const e = unchecked(q_cq[q]) + <usize>(tail & (depth - 1)) * 16;
+  // The phase bit flips on each pass through the queue: bit log2(depth) of
+  // the tail, depth being a power of two (no division).
+  const phase: u32 = (tail & depth) == 0 ? 1 : 0;
+  const status_phase = ((<u32>load<i32>(p + CM_STATUS) << 1) | phase) & 0xffff;
+  // The 16 bytes as two 8-byte stores, little-endian as the CQE's fields:
+  // DW0-DW1 0; DW2 SQ head (u16) and SQ id (u16); DW3 CID (u16) and status with phase (u16).
+  store<u64>(e, 0);
+  store<u64>(e + 8, <u64>(unchecked(q_sq_head[q]) & 0xffff) | (<u64>(<u32>q & 0xffff) << 16) |
+    (<u64>(tag & 0xffff) << 32) | (<u64>status_phase << 48));
   unchecked((q_cq_tail[q] = tail + 1));
-  dev_close(<i32>load<u8>(p + CM_CTRL), load<u64>(p + CM_FETCH_NS), now);
+  dev_close(c, load<u64>(p + CM_FETCH_NS), now);
   return q;
 }
 
@@ -613,8 +626,9 @@ function nvme_cqe_event(tag: u32): i32 {
 export function nvme_ctrl_cmds(c: i32): f64 {
   return <f64>unchecked(c_cmds[c]);
 }
+/** The command processor's busy time: every command fetched took c_ctrl_ps (counted, not summed per command). */
 export function nvme_ctrl_busy_ns(c: i32): f64 {
-  return <f64>unchecked(c_ctrl_busy_ps[c]) / 1000;
+  return <f64>(unchecked(c_cmds[c]) * unchecked(c_ctrl_ps[c])) / 1000;
 }
 export function nvme_link_busy_ns(c: i32): f64 {
   return <f64>unchecked(c_link_busy_ps[c]) / 1000;

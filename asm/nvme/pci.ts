@@ -6,7 +6,7 @@
 // set-up (machine/dispatch.ts), as blk-mq's rq->end_io.
 
 import { CORES_MAX, PAGE_SIZE } from "../sim/limits";
-import { bound, fail, INV_CQ_REAP, INV_HOOK_UNSET, invariant_fail, SIM_ERR_CMDS } from "../sim/errors";
+import { ASSERTS, bound, fail, INV_CQ_REAP, INV_HOOK_UNSET, invariant_fail, SIM_ERR_CMDS } from "../sim/errors";
 import { blk_alloc, blk_free, mem_alloc } from "../sim/mem";
 import {
   advance_to, charge, core_time, ev_push, EV_NVME_IRQ_CONT, LAYER_BLOCK, LAYER_DMA, LAYER_IRQ, LAYER_NVME, must_yield,
@@ -333,7 +333,7 @@ function cmd_alloc(): u32 {
 }
 
 function cmd_free(tag: u32): void {
-  assert(load<u8>(cm(tag) + CM_LIVE) == 1, "nvme: command tag freed twice");
+  if (ASSERTS) assert(load<u8>(cm(tag) + CM_LIVE) == 1, "nvme: command tag freed twice");
   assert(cmds_live > 0, "nvme: live command count underflow");
   store<u8>(cm(tag) + CM_LIVE, 0);
   store<u32>(cm(tag) + CM_REQ, cmd_free_head);
@@ -526,36 +526,51 @@ function nvme_process_cq(q: i32, core: i32): u32 {
   let n: u32 = 0;
   let guard: u32 = 0;
   unchecked((core_yielded[core] = false));
-  while (unchecked(q_cq_head[q]) != unchecked(q_cq_tail[q])) {
-    const head = unchecked(q_cq_head[q]);
-    const e = unchecked(q_cq[q]) + <usize>(head & (queue_depth - 1)) * 16;
-    const tag = <u32>load<u16>(e + 12);
+  // The queue's address and head are read once: only this loop moves the
+  // head, and nothing a completion does reaches back into this queue's poll
+  // (a completion only queues events and issues requests).
+  const cq = unchecked(q_cq[q]);
+  const mask = queue_depth - 1;
+  let head = unchecked(q_cq_head[q]);
+  while (head != unchecked(q_cq_tail[q])) {
+    // DW3 of the CQE in one read: CID (bits 0-15), status and phase (16-31).
+    const dw3 = load<u32>(cq + <usize>(head & mask) * 16 + 12);
+    const tag = dw3 & 0xffff;
     // An unmap that queues an IOTLB invalidation touches the IOMMU unit every
-    // core shares: only in global time order.
-    if (load<u8>(cm(tag) + CM_KIND) == MAP_IOMMU && must_yield(core) &&
+    // core shares: only in global time order. (must_yield first: with one
+    // core it is false without reading the command.)
+    if (must_yield(core) && load<u8>(cm(tag) + CM_KIND) == MAP_IOMMU &&
       iommu_unmap_queues(unchecked(c_dom[load<u8>(cm(tag) + CM_CTRL)]), core)) {
       unchecked((core_yielded[core] = true));
       break;
     }
-    unchecked((q_cq_head[q] = head + 1));
-    const status = <i32>(load<u16>(e + 14) >> 1);
-    nvme_complete_cmd(tag, status, core);
+    head++;
+    unchecked((q_cq_head[q] = head));
+    nvme_complete_cmd(tag, <i32>(dw3 >> 17), core);
+    assert(unchecked(q_cq_head[q]) == head, "nvme: a completion moved the CQ head it is processed from");
     n++;
     bound(++guard, queue_depth, INV_CQ_REAP);
   }
   return n;
 }
 
+/** Undo the DMA mapping of command `tag`. */
 function nvme_unmap(tag: u32, core: i32): void {
   const p = cm(tag);
-  const kind = load<u8>(p + CM_KIND);
+  nvme_unmap_data(tag, load<u8>(p + CM_KIND), <i32>load<u8>(p + CM_CTRL), core);
+}
+
+/** Undo the DMA mapping of command `tag`, its mapping `kind` and controller `ctrl` already read. */
+function nvme_unmap_data(tag: u32, kind: u8, ctrl: i32, core: i32): void {
+  const p = cm(tag);
   if (kind == MAP_IOMMU) {
     const sh = <usize>unchecked(cmd_swiotlb[tag]);
-    iommu_unmap_kind(unchecked(c_dom[load<u8>(p + CM_CTRL)]), core, load<u64>(p + CM_DMA),
-      <u64>load<u32>(p + CM_LEN), <i32>load<u8>(p + CM_DIR), sh != 0 ? EXP_SHADOW : EXP_STREAMING);
+    const dir = <i32>load<u8>(p + CM_DIR);
+    iommu_unmap_kind(unchecked(c_dom[ctrl]), core, load<u64>(p + CM_DMA), <u64>load<u32>(p + CM_LEN), dir,
+      sh != 0 ? EXP_SHADOW : EXP_STREAMING);
     if (sh != 0) {
       // swiotlb_tbl_unmap_single after the IOMMU unmap: copy back what the device wrote.
-      swiotlb_release(sh, core, <i32>load<u8>(p + CM_DIR) == DMA_FROM_DEVICE);
+      swiotlb_release(sh, core, dir == DMA_FROM_DEVICE);
       unchecked((cmd_swiotlb[tag] = 0));
     }
   } else if (kind == MAP_DIRECT) {
@@ -575,45 +590,50 @@ function swiotlb_release(sh: usize, core: i32, from_device: bool): void {
 /** nvme_pci_complete_rq: unmap, free PRP lists, end the block request. */
 function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
   const p = cm(tag);
+  // What the completion needs from the command, each read once.
+  const kind = load<u8>(p + CM_KIND);
+  const ctrl = <i32>load<u8>(p + CM_CTRL);
+  const q = load<i32>(p + CM_Q);
+  const req = load<u32>(p + CM_REQ);
+  const bytes = load<u32>(p + CM_LEN);
   const t0 = unchecked(core_time[core]);
   charge(core, LAYER_NVME, cost(COST_NVME_COMPLETE));
-  const t_unmap = unchecked(core_time[core]);
-  const kind = load<u8>(p + CM_KIND);
-  nvme_unmap(tag, core);
+  nvme_unmap_data(tag, kind, ctrl, core);
   if (tracing) {
-    const c = <i32>load<u8>(p + CM_CTRL);
-    const req = load<u32>(p + CM_REQ);
+    const t_unmap = t0 + cost(COST_NVME_COMPLETE);
     const done = load<u64>(p + CM_DONE_NS);
-    trace_rec(TR_COMPLETE, done, (t0 > done ? t0 - done : 0) + (t_unmap - t0), c, req);
-    if (kind != MAP_PREMAPPED) trace_rec(TR_UNMAP, t_unmap, unchecked(core_time[core]) - t_unmap, c, req);
+    trace_rec(TR_COMPLETE, done, (t0 > done ? t0 - done : 0) + (t_unmap - t0), ctrl, req);
+    if (kind != MAP_PREMAPPED) trace_rec(TR_UNMAP, t_unmap, unchecked(core_time[core]) - t_unmap, ctrl, req);
   }
-  nvme_free_data(<i32>load<u8>(p + CM_CTRL), p + CM_IOD);
+  nvme_free_data(ctrl, p + CM_IOD);
   // nvme_complete_rq → nvme_decide_disposition: COMPLETE on success, on DNR,
   // or once nvme_req(req)->retries reaches nvme_max_retries
   // (blk_noretry_request is false: O_DIRECT bios carry no REQ_FAILFAST_*,
   // only readahead does); otherwise RETRY. Only a command with a request
   // record (nvme_may_retry) can be retried.
   const rq = unchecked(cmd_rq[tag]);
-  unchecked((cmd_rq[tag] = 0));
-  const retries: u32 = rq != 0 ? <u32>load<u8>(rq + RQ_RETRIES) : 0;
-  const retry = rq != 0 && status != 0 && (status & NVME_STATUS_DNR) == 0 && retries < nvme_max_retries;
+  let retry = false;
+  let retries: u32 = 0;
+  if (rq != 0) {
+    unchecked((cmd_rq[tag] = 0));
+    retries = <u32>load<u8>(rq + RQ_RETRIES);
+    retry = status != 0 && (status & NVME_STATUS_DNR) == 0 && retries < nvme_max_retries;
+  }
   // A retried request is not ended (no blk_mq_end_request, bio_endio or
   // io_uring completion): blk_mq_requeue_request's own bookkeeping is not
   // charged (an assumption: no named cost; the new submission is charged).
   if (!retry) charge(core, LAYER_BLOCK, cost(COST_BLK_COMPLETE));
-  const q = load<i32>(p + CM_Q);
-  assert(unchecked(q_inflight[q]) > 0, "nvme: queue occupancy underflow");
-  unchecked((q_inflight[q] -= 1));
-  const req = load<u32>(p + CM_REQ);
-  const bytes = load<u32>(p + CM_LEN);
-  const ctrl = <i32>load<u8>(p + CM_CTRL);
+  const inflight = unchecked(q_inflight[q]);
+  assert(inflight > 0, "nvme: queue occupancy underflow");
+  unchecked((q_inflight[q] = inflight - 1));
   cmd_free(tag);
   // A slot freed: the oldest command waiting for one goes in, doorbell now.
   const wait = unchecked(q_bl_head[q]);
   if (wait != 0) {
     const wp = cm(wait - 1);
-    unchecked((q_bl_head[q] = load<u32>(wp + CM_NEXT)));
-    if (unchecked(q_bl_head[q]) == 0) unchecked((q_bl_tail[q] = 0));
+    const wait_next = load<u32>(wp + CM_NEXT);
+    unchecked((q_bl_head[q] = wait_next));
+    if (wait_next == 0) unchecked((q_bl_tail[q] = 0));
     sq_place(q, wp);
     charge(core, LAYER_NVME, cost(COST_DOORBELL));
     ring_doorbell(q, unchecked(core_time[core]));

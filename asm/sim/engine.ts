@@ -73,8 +73,15 @@ let ev_payload: usize = 0; // u64[]: kind << 32 | arg
 let ev_count: u32 = 0;
 let ev_seq: u64 = 0;
 export let ev_max_seen: u32 = 0;
-/** Pending events per kind: what is left to happen (a wait that only timers could end is visible). */
+/**
+ * Pending events per kind, for the kinds in EV_COUNTED only: what is left to
+ * happen (a wait that only timers could end is visible, blk_mq_stalled).
+ * Counting every kind cost a read and a write of this table per push and per
+ * pop on the hot path, for counts nobody reads.
+ */
 const ev_kind_pending = new StaticArray<u32>(EV_KINDS);
+/** The kinds ev_pending_of can be asked about (a bit per kind). */
+const EV_COUNTED: u32 = (1 << EV_BLK_RUN) | (1 << EV_SAMPLE);
 
 /**
  * Count of frees of the resources a request's DMA set-up allocates on the
@@ -119,7 +126,9 @@ export function engine_init(ncores: i32): void {
  * waiting for a synchronous IOTLB invalidation) and counts as CPU use charged
  * to `layer`; otherwise the core sleeps and the time is idle.
  */
-export function advance_to(core: i32, t: u64, busy: bool, layer: i32): void {
+// Inlined: a polling thread's every wake-up moves its clock.
+// @ts-ignore: decorator
+@inline export function advance_to(core: i32, t: u64, busy: bool, layer: i32): void {
   const c = unchecked(core_time[core]);
   if (t <= c) return;
   if (busy) unchecked((core_layer[core * LAYERS + layer] += t - c));
@@ -149,7 +158,7 @@ export function ev_push(t: u64, kind: u32, arg: u32): void {
   const key = (t << SEQ_BITS) | ev_seq;
   ev_seq++;
   const payload = (<u64>kind << 32) | <u64>arg;
-  unchecked((ev_kind_pending[kind] += 1));
+  if (((EV_COUNTED >> kind) & 1) != 0) unchecked((ev_kind_pending[kind] += 1));
   // Sift up, moving parents down into the hole.
   let i = ev_count++;
   if (ev_count > ev_max_seen) ev_max_seen = ev_count;
@@ -173,9 +182,10 @@ export function ev_pending(): u32 {
   return ev_count;
 }
 
-/** Pending events of `kind`. */
+/** Pending events of `kind`, one of the kinds counted (EV_COUNTED: EV_BLK_RUN, EV_SAMPLE). */
 export function ev_pending_of(kind: u32): u32 {
-  return kind < EV_KINDS ? unchecked(ev_kind_pending[kind]) : 0;
+  assert(kind < EV_KINDS && ((EV_COUNTED >> kind) & 1) != 0, "engine: pending events of a kind not counted");
+  return unchecked(ev_kind_pending[kind]);
 }
 
 /** Time of the earliest event; u64.MAX_VALUE when none. */
@@ -185,16 +195,56 @@ export function ev_peek_time(): u64 {
 
 /** Pop the earliest event; returns its payload (kind << 32 | arg), sets now. */
 export function ev_pop(): u64 {
+  const payload = ev_top();
+  ev_drop_top();
+  return payload;
+}
+
+// An event's handler that schedules the next event of its own source at
+// once (a controller's next CQE) can take the place of the event being run
+// instead: the new key goes into the root and sifts down once, where a pop
+// followed by a push moves the last entry into the root, sifts it down, and
+// sifts the new entry up. The two leave the same events pending with the
+// same keys (keys are unique), so every later pop and peek is as before.
+// The step is: ev_top, then exactly one of ev_drop_top or ev_replace_top
+// before anything else reads or changes the queue.
+
+/** The earliest event's payload (kind << 32 | arg); sets now. It stays queued until ev_drop_top or ev_replace_top. */
+// @ts-ignore: decorator
+@inline export function ev_top(): u64 {
   assert(ev_count > 0, "engine: pop from an empty event queue");
   const t = load<u64>(ev_key) >> SEQ_BITS;
-  const payload = load<u64>(ev_payload);
-  ev_count--;
-  unchecked((ev_kind_pending[<u32>(payload >> 32)] -= 1));
-  const n = ev_count;
+  if (t > now) now = t;
+  return load<u64>(ev_payload);
+}
+
+/** Remove the earliest event (the one ev_top returned). */
+export function ev_drop_top(): void {
+  const kind = <u32>(load<u64>(ev_payload) >> 32);
+  if (((EV_COUNTED >> kind) & 1) != 0) unchecked((ev_kind_pending[kind] -= 1));
+  const n = --ev_count;
   // Sift the last element down from the root.
   if (n > 0) sift_down(load<u64>(ev_key + (<usize>n << 3)), load<u64>(ev_payload + (<usize>n << 3)), n);
-  if (t > now) now = t;
-  return payload;
+}
+
+/**
+ * Remove the earliest event (the one ev_top returned) and schedule an event
+ * of `kind` with `arg` at `t`: the same as ev_drop_top then ev_push, in one
+ * sift.
+ */
+export function ev_replace_top(t: u64, kind: u32, arg: u32): void {
+  const top_kind = <u32>(load<u64>(ev_payload) >> 32);
+  if (ev_seq == (<u64>1 << SEQ_BITS) || t >= (<u64>1 << TIME_BITS) || ((EV_COUNTED >> top_kind) & 1) != 0 ||
+    ((EV_COUNTED >> kind) & 1) != 0) {
+    // A renumbering, a clock overrun or a counted kind: the two steps.
+    ev_drop_top();
+    ev_push(t, kind, arg);
+    return;
+  }
+  assert(kind < EV_KINDS, "engine: event kind out of range");
+  const key = (t << SEQ_BITS) | ev_seq;
+  ev_seq++;
+  sift_down(key, (<u64>kind << 32) | <u64>arg, ev_count);
 }
 
 /** Place (key, pl) in the hole at the root of the heap's first `n` entries, sifting it down. */

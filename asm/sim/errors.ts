@@ -22,6 +22,16 @@ export {
 
 export const SIM_OK: i32 = 0;
 
+/**
+ * Whether assertions are checked: in the debug build, not in release (asc
+ * --noAssert). `assert(x)` under --noAssert still evaluates x and drops only
+ * the trap, and binaryen keeps a read of linear memory there (a read may
+ * trap), so an assertion that reads memory costs its reads, each with V8's
+ * bounds check, in release too. On the hot path such an assertion is written
+ * `if (ASSERTS) assert(...)`: the debug build checks it, release has none of it.
+ */
+export const ASSERTS: bool = !ASC_NO_ASSERT;
+
 /** The last named error, read by TypeScript after a trap. */
 export let sim_error: i32 = SIM_OK;
 /** An argument giving detail (which table, which value). */
