@@ -117,7 +117,7 @@ export function io_issue_sqe(req: u32): void {
     if ((load<u32>(p + RQ_OP_FLAGS) & u.IORING_NOP_TW) != 0 || iowq_issue) io_req_tw_complete(req, res);
     else io_req_complete(req, res);
   } else {
-    ret = io_rw_issue(req, id, core);
+    ret = io_rw_issue(req, id, core, op);
     if (ret != IOU_ISSUE_SKIP_COMPLETE) {
       if (rw_err_async || iowq_issue) io_req_tw_complete(req, ret);
       else io_req_complete(req, ret);

@@ -14,7 +14,7 @@ import { bound, INV_BUFFERED_COPY } from "../sim/errors";
 import { fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, FT_STACKED } from "../fs/files";
 import {
   io_fixed_fd, io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_EXPECT,
-  RQ_FD, RQ_FLAGS, RQ_LEN, RQ_OFF, RQ_OPCODE, RQ_RFD, RQ_SUBMIT_NS,
+  RQ_FD, RQ_FLAGS, RQ_LEN, RQ_OFF, RQ_RFD, RQ_SUBMIT_NS,
 } from "./ring";
 import { buf_entry, BF_LEN, BF_NPAGES, BF_PAGES, BF_TOKEN, BF_TYPE, BF_UBUF } from "./rsrc";
 import { rw_file_checks } from "./rw_check";
@@ -172,12 +172,12 @@ function buffered_copy(c: i32, pos: u64, va: u64, len: u64, write: bool, e: usiz
  * IOU_ISSUE_SKIP_COMPLETE when commands went to the device. The checks run
  * in the kernel's order after io_rw_prep's: the file (io_assign_file),
  * a fixed buffer (io_init_rw_fixed), the file's mode and IOPOLL support
- * (io_rw_init_file), the RWF flags, then the block device's rules.
+ * (io_rw_init_file), the RWF flags, then the block device's rules. `op`
+ * is the request's opcode, as io_issue_sqe read it.
  */
-export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
+export function io_rw_issue(req: u32, id: i32, core: i32, op: u8): i32 {
   const p = rq(req);
   charge(core, LAYER_URING, cost(COST_RW_PREP));
-  const op = load<u8>(p + RQ_OPCODE);
   const write = op == u.IORING_OP_WRITE || op == u.IORING_OP_WRITE_FIXED || op == u.IORING_OP_WRITEV ||
     op == u.IORING_OP_WRITEV_FIXED;
   const fixed = op == u.IORING_OP_READ_FIXED || op == u.IORING_OP_WRITE_FIXED || op == u.IORING_OP_READV_FIXED ||

@@ -310,13 +310,15 @@ export function nvme_setup_data_ex(
  * Whether the segments have the shape a PRP can express (what the block
  * layer's virt_boundary_mask guarantees for nvme-pci): the first starts dword
  * aligned, every other starts on a page, every one but the last ends on one.
+ * `first_dma` is the first segment's address, which the caller has read.
  */
-function nvme_prp_segs_ok(segs: usize, nsegs: u32): bool {
-  if ((seg_dma(segs, 0) & 3) != 0) return false;
-  for (let i: u32 = 0; i < nsegs; i++) {
-    const dma = seg_dma(segs, i);
-    if (i > 0 && (dma & PAGE_MASK) != 0) return false;
-    if (i + 1 < nsegs && ((dma + <u64>seg_len(segs, i)) & PAGE_MASK) != 0) return false;
+function nvme_prp_segs_ok(segs: usize, nsegs: u32, first_dma: u64): bool {
+  if ((first_dma & 3) != 0) return false;
+  // Each boundary between two segments: the earlier ends on a page, the
+  // later starts on one (a single segment has none: nothing more to read).
+  for (let i: u32 = 0; i + 1 < nsegs; i++) {
+    if (((seg_dma(segs, i) + <u64>seg_len(segs, i)) & PAGE_MASK) != 0) return false;
+    if ((seg_dma(segs, i + 1) & PAGE_MASK) != 0) return false;
   }
   return true;
 }
@@ -337,11 +339,11 @@ function nvme_unwind(dev: i32, iod: usize): void {
 export function nvme_pci_setup_prps(
   dev: i32, dom: i32, core: i32, cmd: usize, iod: usize, segs: usize, nsegs: u32, len: u32,
 ): i32 {
-  if (!nvme_prp_segs_ok(segs, nsegs)) return -EINVAL;
+  const prp1 = seg_dma(segs, 0);
+  if (!nvme_prp_segs_ok(segs, nsegs, prp1)) return -EINVAL;
   store<u8>(cmd + u.NVME_CMD_FLAGS_OFF, load<u8>(cmd + u.NVME_CMD_FLAGS_OFF) & ~NVME_CMD_PSDT_MASK);
   // IOD_SGL is 0 already: nvme_setup_data_ex, the only caller, wrote the header.
 
-  const prp1 = seg_dma(segs, 0);
   const offset = <i64>(prp1 & PAGE_MASK);
   const page = <i64>PAGE_SIZE;
   let length: i64 = <i64>len - (page - offset);

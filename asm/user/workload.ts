@@ -424,6 +424,7 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
   const random = unchecked(jt_random[t]);
   const off_base = unchecked(jt_off[t]);
   const verify_type = unchecked(jt_vtype[t]);
+  const buf_base = unchecked(th_buf_base[t]);
   for (let i: u32 = 0; i < n; i++) {
     const idx = tail & mask;
     const sqe = sqes + <usize>idx * 64;
@@ -478,7 +479,7 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
       prep_copies++;
       continue;
     }
-    write_sqe(t, sqe, idx, dir, fi, off, len, tag, verify_type != 0);
+    write_sqe(t, sqe, idx, dir, fi, off, len, tag, verify_type != 0, buf_base);
     tail++;
   }
   unchecked((th_cur_file[t] = fi_next));
@@ -541,34 +542,34 @@ function verify_done(t: i32, tag: u32): void {
 
 /**
  * One read or write SQE at `sqe` (ring slot `idx`): file `fi` of thread `t`, at `off`, `len` bytes, I/O `tag`;
- * `verifying` is whether the thread's job verifies (jt_vtype, as the caller read it). Inlined: V8's own
+ * `verifying` is whether the thread's job verifies (jt_vtype) and `buf_base` its buffers' base (th_buf_base), as
+ * the caller read them. Inlined: V8's own
  * inlining of it into prep_more stops when prep_more grows, and the call costs more than the copy.
  */
 // @ts-ignore: decorator
 @inline function write_sqe(
-  t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, len: u32, tag: u32, verifying: bool,
+  t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, len: u32, tag: u32, verifying: bool, buf_base: u64,
 ): void {
   const opc = dir == DIR_WRITE ? op_write : op_read;
   // The buffer of SQE slot idx, as t/io_uring indexes its iovecs; a verifying thread's I/O owns its own.
   const bi = verifying ? vbuf_take(t, tag) : idx;
-  const buf = unchecked(th_buf_base[t]) + <u64>bi * <u64>bs;
+  const buf = buf_base + <u64>bi * <u64>bs;
   if (verifying) verify_prep(t, tag, dir, buf, off, len);
+  // io_uring_prep_rw's memset of the SQE, then the fields that are not 0:
+  // ioprio, rw_flags, personality, file_index, addr3 and the pad stay as
+  // the clear left them (V8 checks one bounds for the 64-byte clear, one
+  // per field store).
+  memory.fill(sqe, 0, u.SQE_SIZE);
   store<u8>(sqe + u.SQE_OPCODE, opc);
-  store<u8>(sqe + u.SQE_FLAGS, fixed_files ? u.IOSQE_FIXED_FILE : 0);
-  store<u16>(sqe + u.SQE_IOPRIO, 0);
+  if (fixed_files) store<u8>(sqe + u.SQE_FLAGS, u.IOSQE_FIXED_FILE);
   store<i32>(sqe + u.SQE_FD, unchecked(th_files[t * FILES_MAX + fi]));
   store<u64>(sqe + u.SQE_OFF, off);
   store<u64>(sqe + u.SQE_ADDR, buf);
-  store<u32>(sqe + u.SQE_LEN, op == u.IORING_OP_NOP ? 0 : len);
-  store<u32>(sqe + u.SQE_RW_FLAGS, 0);
+  if (op != u.IORING_OP_NOP) store<u32>(sqe + u.SQE_LEN, len);
   store<u64>(sqe + u.SQE_USER_DATA, <u64>tag);
   store<u16>(
     sqe + u.SQE_BUF_INDEX, <u16>(buf_kind == BUF_KIND_DMABUF ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>bi),
   );
-  store<u16>(sqe + u.SQE_PERSONALITY, 0);
-  store<u32>(sqe + u.SQE_FILE_INDEX, 0);
-  store<u64>(sqe + u.SQE_ADDR3, 0);
-  store<u64>(sqe + u.SQE_PAD2, 0);
 }
 
 /** A block size for the next I/O of `dir`: the only one, or a draw from the split. */
@@ -716,7 +717,7 @@ export function wl_copy_event(which: u32): void {
     const tail = load<u32>(rings + RO_SQ_TAIL);
     const idx = tail & load<u32>(rings + RO_SQ_MASK);
     write_sqe(t, ring_sqes(id) + <usize>idx * 64, idx, DIR_WRITE, <i32>load<u32>(r + 24), load<u64>(r + 8),
-      load<u32>(r + 20), key >> 8, unchecked(jt_vtype[t]) != 0);
+      load<u32>(r + 20), key >> 8, unchecked(jt_vtype[t]) != 0, unchecked(th_buf_base[t]));
     store<u32>(rings + RO_SQ_TAIL, tail + 1);
     unchecked((th_ready[t] += 1));
     dp_head++;
