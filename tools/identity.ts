@@ -102,10 +102,10 @@ export function identityCases(ios: number): Record<string, UringJob> {
 
 async function fioCase(file: string): Promise<string> {
   const cmd = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli/dmasim.ts", "fio", "--output-format=json", file],
+    args: ["run", "-A", "--quiet", "cli/dmasim.ts", "fio", "--output-format=json", file],
     stdout: "piped",
     stderr: "piped",
-    env: { DMASIM_WASM: Deno.env.get("DMASIM_WASM") ?? "release" },
+    env: { DMASIM_WASM: Deno.env.get("DMASIM_WASM") ?? "release", DMASIM_TEST_BS: "4k" },
   });
   const out = await cmd.output();
   const text = new TextDecoder().decode(out.stdout);
