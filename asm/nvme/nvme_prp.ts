@@ -15,7 +15,9 @@ import * as u from "../sim/uapi";
 import { charge, LAYER_NVME, res_freed } from "../sim/engine";
 import { cost, COST_PRP_ENTRY, COST_PRP_LIST_ALLOC, COST_SGL_DESC } from "../sim/costs";
 import { phys_alloc_host, phys_free, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE } from "../hw/physmem";
-import { iommu_map_coherent, iommu_translate, DMA_FAULT, DMA_MAPPING_ERROR } from "../iommu/iommu";
+import {
+  iommu_map_coherent, iommu_mode, iommu_translate, DMA_FAULT, DMA_MAPPING_ERROR, IOMMU_PASSTHROUGH,
+} from "../iommu/iommu";
 
 /** Bytes of driver-private state per command (struct nvme_iod analogue). */
 export const NVME_IOD_SIZE: u32 = 128;
@@ -593,10 +595,24 @@ function walk_xfer(dma: u64, length: u32): i32 {
   for (let guard: u32 = 0; guard <= (length >> PAGE_SHIFT) + 1 && left > 0; guard++) {
     const room = PAGE_SIZE - <u32>(dma & PAGE_MASK);
     const n = left < room ? left : room;
-    const pa = iommu_translate(walk_dom, dma, walk_write);
-    if (pa == DMA_FAULT) return -NVME_SC_DATA_XFER_ERROR;
-    const kind = phys_kind(pa);
-    if (kind == KIND_NONE) return -NVME_SC_DATA_XFER_ERROR;
+    let pa = dma;
+    let kind: i32;
+    if (iommu_mode() == IOMMU_PASSTHROUGH) {
+      // No translation: every address memory answers is its own physical
+      // address (iommu_translate's passthrough case, and peer-to-peer bypass
+      // too), so the walk asks where it lies once; an address nothing
+      // answers still goes to iommu_translate, which records the fault.
+      kind = phys_kind(dma);
+      if (kind == KIND_NONE) {
+        iommu_translate(walk_dom, dma, walk_write);
+        return -NVME_SC_DATA_XFER_ERROR;
+      }
+    } else {
+      pa = iommu_translate(walk_dom, dma, walk_write);
+      if (pa == DMA_FAULT) return -NVME_SC_DATA_XFER_ERROR;
+      kind = phys_kind(pa);
+      if (kind == KIND_NONE) return -NVME_SC_DATA_XFER_ERROR;
+    }
     const r = walk_emit(pa, n, kind);
     if (r < 0) return r;
     dma += <u64>n;

@@ -652,8 +652,9 @@ function nvme_complete_cmd(tag: u32, status: i32, core: i32): void {
   end_rq(req, res, core, ctrl, q);
 }
 
-/** Poll this core's poll queues, controller by controller (io_do_iopoll). */
-export function nvme_poll(core: i32): u32 {
+/** Poll this core's poll queues, controller by controller (io_do_iopoll). Inlined: a polling thread's every wake-up. */
+// @ts-ignore: decorator
+@inline export function nvme_poll(core: i32): u32 {
   let n: u32 = 0;
   unchecked((core_yielded[core] = false));
   const nq = unchecked(core_pq_n[core]);
