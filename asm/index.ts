@@ -18,7 +18,7 @@ import {
 } from "./sim/errors";
 import { blk_reset, mem_reset, mem_used, mem_capacity } from "./sim/mem";
 import {
-  core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, ev_pop, ev_push, LAYERS, now,
+  core_busy_of, core_layer, core_time, engine_init, ev_max_seen, ev_pending, ev_pop, ev_taken, ev_push, LAYERS, now,
 } from "./sim/engine";
 import { phys_init, phys_backed_pages } from "./hw/physmem";
 import { files_init, fd_install, FT_BLKDEV, FT_STACKED } from "./fs/files";
@@ -124,7 +124,7 @@ export function stat_get(which: i32): f64 {
 export { phys_backed_pages } from "./hw/physmem";
 export { exposure_get } from "./iommu/exposure";
 export { nvme_poll_queues, nvme_retries, nvme_set_max_retries, nvme_set_untrusted } from "./nvme/pci";
-export { nvme_ctrl_set_media_error_dnr } from "./nvme/ctrl";
+export { nvme_ctrl_set_media_error_dnr, nvme_link_out_of_order, nvme_media_events } from "./nvme/ctrl";
 import { swiotlb_bounces, swiotlb_copied_bytes, swiotlb_pad_bytes } from "./iommu/swiotlb";
 /** swiotlb counters (SWIOTLB_COUNTER_*): requests bounced, bytes copied, padding bytes zeroed. */
 export function swiotlb_counter(i: i32): f64 {
@@ -367,6 +367,10 @@ export function now_ns(): f64 {
 }
 export function events_max_seen(): u32 {
   return ev_max_seen;
+}
+/** Events taken since the machine was set up (f64: exact below 2^53). */
+export function events_taken(): f64 {
+  return <f64>ev_taken();
 }
 /**
  * The event queue on its own (tests of its order): schedule an event of

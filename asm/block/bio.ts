@@ -153,9 +153,9 @@ let b_write: bool = false;
 let b_premapped: bool = false;
 let b_req: u32 = 0;
 let b_err: i32 = 0;
-let b_cmds: u32 = 0;
 let b_submit_ns: u64 = 0;
 let carry: usize = 0; // pieces moved to the next command by an aligned split
+let b_lba_shift: u32 = 9; // the controller's, read once per bio (and clone) for every command's start LBA
 let b_lba_mask: u32 = 511;
 let b_bio_cmds: u32 = 0; // commands of the bio being built (a stacking driver's clone, or the whole request)
 let b_leg: i32 = -1; // md raid1: the mirror the clone goes to, -1 otherwise
@@ -199,13 +199,12 @@ function flush_cmd(): void {
   if (cmd_bytes == 0) return;
   if (b_err == 0) {
     // Kept by blk-mq when the driver lacks DMA resources: it completes later, like any issued command.
-    const ret = blk_mq_issue(b_ctrl, b_core, b_polled, b_req, cmd_pos >> nvme_lba_shift(b_ctrl), cmd_bytes, segs,
+    const ret = blk_mq_issue(b_ctrl, b_core, b_polled, b_req, cmd_pos >> b_lba_shift, cmd_bytes, segs,
       nsegs, b_write, b_premapped);
     if (ret < 0) b_err = ret;
     else {
       if (b_bio_cmds > 0) charge(b_core, LAYER_BLOCK, cost(COST_BIO_SPLIT));
       b_bio_cmds++;
-      b_cmds++;
       dio_pending_set(b_req, dio_pending_get(b_req) + 1);
       if (b_leg >= 0) unchecked((dio_leg_cmds[b_req * MEMBERS_MAX + b_leg] += 1));
     }
@@ -269,13 +268,13 @@ export function blk_begin(
   charge(core, LAYER_BLOCK, cost(COST_BIO));
   b_req = req;
   b_ctrl = c;
-  b_lba_mask = (<u32>1 << nvme_lba_shift(c)) - 1;
+  b_lba_shift = nvme_lba_shift(c);
+  b_lba_mask = (<u32>1 << b_lba_shift) - 1;
   b_core = core;
   b_polled = polled;
   b_write = write;
   b_premapped = premapped;
   b_err = 0;
-  b_cmds = 0;
   b_bio_cmds = 0;
   b_leg = -1;
   b_submit_ns = submit_ns;
@@ -302,7 +301,8 @@ export function blk_clone(c: i32, pos: u64, s: i32, k: i32, mirror: bool): void 
   charge(b_core, LAYER_BLOCK, cost(COST_BIO_CLONE));
   stacked_count_clone(s, k);
   b_ctrl = c;
-  b_lba_mask = (<u32>1 << nvme_lba_shift(c)) - 1;
+  b_lba_shift = nvme_lba_shift(c);
+  b_lba_mask = (<u32>1 << b_lba_shift) - 1;
   cmd_pos = pos;
   b_bio_cmds = 0;
   b_leg = -1;
@@ -382,7 +382,6 @@ function mirror_read_retry(req: u32, s: i32, core: i32): bool {
   b_write = false;
   b_premapped = load<u8>(b + KP_PREMAPPED) != 0;
   b_err = 0;
-  b_cmds = 0;
   b_bio_cmds = 0;
   b_leg = -1;
   nsegs = 0;

@@ -332,28 +332,28 @@ export function io_dmabuf_slot_put(t: i32): void {
 /**
  * Import a READ_FIXED / WRITE_FIXED on a dma-buf slot: SQE addr is a byte
  * offset into the dma-buf. Then the block-device checks, a reference on the
- * live map, and the commands built from the map's page addresses.
+ * live map, and the commands built from the map's page addresses. The ring,
+ * core, resolved fd, opcode, offset and length come from io_rw_issue, which
+ * has just read them (not read back from the request).
  */
-export function dmabuf_import(req: u32, t: i32, buf_len: u64, file: u32, vec: bool): i32 {
-  const p = rq(req);
+export function dmabuf_import(
+  req: u32, id: i32, core: i32, fd: i32, op: u8, t: i32, buf_len: u64, file: u32, vec: bool, off: u64, len32: u32,
+): i32 {
   if (vec) return -u.EOPNOTSUPP;
-  const op = load<u8>(p + RQ_OPCODE);
   if (op != u.IORING_OP_READ_FIXED && op != u.IORING_OP_WRITE_FIXED) return -u.EFAULT;
   if (file != unchecked(tk_file[t])) return -u.EBADF;
-  const off = load<u64>(p + RQ_ADDR);
-  const len = <u64>load<u32>(p + RQ_LEN);
+  const len = <u64>len32;
   if (len == 0) return -u.EFAULT;
   if (off + len < off || off + len > buf_len) return -u.EFAULT;
-  const id = <i32>load<u8>(p + RQ_RING);
-  const core = ring_core(id);
   charge(core, LAYER_DMABUF, cost(COST_TOKEN_LOOKUP));
-  const ret = rw_check_block(req, id, load<i32>(p + RQ_RFD), op == u.IORING_OP_WRITE_FIXED, off, len);
+  const write = op == u.IORING_OP_WRITE_FIXED;
+  const ret = rw_check_block(req, id, fd, write, off, len);
   if (ret != 1) return ret; // an error, or 0 bytes at the end of the device
-  return dmabuf_issue(req, t, core, false);
+  return dmabuf_issue(req, t, id, core, write, false);
 }
 
 /** Issue against the live map, or park the request for the worker. */
-function dmabuf_issue(req: u32, t: i32, core: i32, from_worker: bool): i32 {
+function dmabuf_issue(req: u32, t: i32, id: i32, core: i32, write: bool, from_worker: bool): i32 {
   const p = rq(req);
   const m = unchecked(tk_map[t]);
   if (m < 0) {
@@ -384,8 +384,6 @@ function dmabuf_issue(req: u32, t: i32, core: i32, from_worker: bool): i32 {
   assert(!unchecked(mp_dead[m]), "dmabuf token: a reference taken on a dead map");
   unchecked((mp_refs[m] += 1));
   store<i32>(p + RQ_MAP, m);
-  const id = <i32>load<u8>(p + RQ_RING);
-  const write = load<u8>(p + RQ_OPCODE) == u.IORING_OP_WRITE_FIXED;
   const polled = (ring_flags(id) & u.IORING_SETUP_IOPOLL) != 0;
   const c = unchecked(tk_ctrl[t]);
   let off = load<u64>(p + RQ_ADDR);
@@ -489,9 +487,9 @@ export function dmabuf_worker_event(t: u32): void {
     head = load<u32>(rq(req) + RQ_WAIT_NEXT);
     const p = rq(req);
     const id = <i32>load<u8>(p + RQ_RING);
-    const c = rw_check_block(req, id, load<i32>(p + RQ_RFD), load<u8>(p + RQ_OPCODE) == u.IORING_OP_WRITE_FIXED,
-      load<u64>(p + RQ_ADDR), <u64>load<u32>(p + RQ_LEN));
-    const r = c != 1 ? c : dmabuf_issue(req, <i32>t, core, true);
+    const write = load<u8>(p + RQ_OPCODE) == u.IORING_OP_WRITE_FIXED;
+    const c = rw_check_block(req, id, load<i32>(p + RQ_RFD), write, load<u64>(p + RQ_ADDR), <u64>load<u32>(p + RQ_LEN));
+    const r = c != 1 ? c : dmabuf_issue(req, <i32>t, id, core, write, true);
     if (r != IOU_ISSUE_SKIP_COMPLETE) io_req_complete(req, r);
     bound(++guard, 1 << 20, INV_PARKED_ISSUE);
   }

@@ -9,7 +9,7 @@ import { blk_free } from "../sim/mem";
 import {
   advance_to, charge, core_time, ev_empty, ev_peek_time, LAYER_APP, LAYER_POLL, LAYER_SPIN, LAYER_URING, sim_step,
 } from "../sim/engine";
-import { cost, COST_ENTER, COST_NOP, COST_POLL, COST_SQE, COST_WORKER_PUNT } from "../sim/costs";
+import { cost, COST_ENTER, COST_NOP, COST_POLL, COST_SQE } from "../sim/costs";
 import * as u from "../sim/uapi";
 import { fd_close, fd_valid_user } from "../fs/files";
 import { io_rw_issue, io_rw_prep, rw_err_async } from "./rw";
@@ -97,17 +97,8 @@ function io_queue_sqe(req: u32): void {
     tw_add(id, req, TW_IOWQ);
     return;
   }
-  io_queue_sqe_start(req);
-}
-
-function io_queue_sqe_start(req: u32): void {
-  const p = rq(req);
-  if ((load<u32>(p + RQ_FLAGS) & REQ_F_FORCE_ASYNC) != 0) {
-    // IOSQE_ASYNC: punted to io-wq; the worker issues it (charged on the
-    // submitting core, which is where the model runs the worker).
-    const id = <i32>load<u8>(p + RQ_RING);
-    charge(unchecked(r_core[id]), LAYER_URING, cost(COST_WORKER_PUNT));
-  }
+  // Not IOSQE_ASYNC (that returned above): issued inline. The worker's
+  // punt charge is ring.ts's io_queue_next, where a TW_IOWQ item issues.
   io_issue_sqe(req);
 }
 
@@ -126,7 +117,7 @@ export function io_issue_sqe(req: u32): void {
     if ((load<u32>(p + RQ_OP_FLAGS) & u.IORING_NOP_TW) != 0 || iowq_issue) io_req_tw_complete(req, res);
     else io_req_complete(req, res);
   } else {
-    ret = io_rw_issue(req, id, core);
+    ret = io_rw_issue(req, id, core, op);
     if (ret != IOU_ISSUE_SKIP_COMPLETE) {
       if (rw_err_async || iowq_issue) io_req_tw_complete(req, ret);
       else io_req_complete(req, ret);
@@ -166,8 +157,11 @@ function io_nop(req: u32, id: i32): i32 {
 // ---------------------------------------------------------------------------
 // Submission.
 
-/** io_init_req: validate the SQE and fill the request; 0 or -errno. */
-function io_init_req(id: i32, req: u32, sqe: usize): i32 {
+/**
+ * io_init_req: validate the SQE and fill the request; 0 or -errno. `core`
+ * is the ring's (io_submit_sqes has it: not looked up again per SQE).
+ */
+function io_init_req(id: i32, core: i32, req: u32, sqe: usize): i32 {
   const p = rq(req);
   const op = load<u8>(sqe + u.SQE_OPCODE);
   const sflags = load<u8>(sqe + u.SQE_FLAGS);
@@ -177,12 +171,18 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
   store<u8>(p + RQ_RING, <u8>id);
   store<i32>(p + RQ_FD, load<i32>(sqe + u.SQE_FD));
   store<u64>(p + RQ_OFF, load<u64>(sqe + u.SQE_OFF));
-  store<u64>(p + RQ_ADDR, load<u64>(sqe + u.SQE_ADDR));
-  store<u32>(p + RQ_LEN, load<u32>(sqe + u.SQE_LEN));
-  store<u32>(p + RQ_OP_FLAGS, load<u32>(sqe + u.SQE_RW_FLAGS));
+  // Kept in locals too: the checks below and io_rw_prep use them (every
+  // Wasm load is bounds-checked: not read back from the request).
+  const addr = load<u64>(sqe + u.SQE_ADDR);
+  const len = load<u32>(sqe + u.SQE_LEN);
+  const op_flags = load<u32>(sqe + u.SQE_RW_FLAGS);
+  store<u64>(p + RQ_ADDR, addr);
+  store<u32>(p + RQ_LEN, len);
+  store<u32>(p + RQ_OP_FLAGS, op_flags);
   store<u16>(p + RQ_BUF_INDEX, load<u16>(sqe + u.SQE_BUF_INDEX));
-  store<u64>(p + RQ_SUBMIT_NS, unchecked(core_time[unchecked(r_core[id])]));
-  stats_ring_submit(id, unchecked(core_time[unchecked(r_core[id])]));
+  const submit_ns = unchecked(core_time[core]);
+  store<u64>(p + RQ_SUBMIT_NS, submit_ns);
+  stats_ring_submit(id, submit_ns);
   unchecked((r_inflight[id] += 1));
   let f: u32 = 0;
   if ((sflags & u.IOSQE_IO_LINK) != 0) f |= REQ_F_LINK;
@@ -228,13 +228,12 @@ function io_init_req(id: i32, req: u32, sqe: usize): i32 {
   // No personality is ever registered here: any non-zero one is unknown.
   if (load<u16>(sqe + u.SQE_PERSONALITY) != 0) return -u.EINVAL;
   if (op == u.IORING_OP_NOP) {
-    const nflags = load<u32>(p + RQ_OP_FLAGS);
-    if ((nflags & ~u.NOP_FLAGS) != 0) return -u.EINVAL;
+    if ((op_flags & ~u.NOP_FLAGS) != 0) return -u.EINVAL;
     // io_nop_prep: a 32-byte CQE needs a CQE32 or CQE_MIXED ring (neither is modelled).
-    if ((nflags & u.IORING_NOP_CQE32) != 0) return -u.EINVAL;
+    if ((op_flags & u.IORING_NOP_CQE32) != 0) return -u.EINVAL;
     return 0;
   }
-  return io_rw_prep(req, id, sqe);
+  return io_rw_prep(sqe, op, addr, len);
 }
 
 /**
@@ -271,8 +270,8 @@ function io_submit_fail_init(id: i32, req: u32, ret: i32): bool {
 }
 
 /** io_submit_sqe: false when an SQE failed to initialise and submission should stop. */
-function io_submit_sqe(id: i32, req: u32, sqe: usize): bool {
-  const ret = io_init_req(id, req, sqe);
+function io_submit_sqe(id: i32, core: i32, req: u32, sqe: usize): bool {
+  const ret = io_init_req(id, core, req, sqe);
   if (ret != 0) return !io_submit_fail_init(id, req, ret);
   const p = rq(req);
   const head = unchecked(r_link_head[id]);
@@ -301,8 +300,9 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
   let head = unchecked(r_cached_sq_head[id]);
   const avail = tail - head;
   if (avail < nr) nr = avail;
-  if (nr > unchecked(r_sq_entries[id])) nr = unchecked(r_sq_entries[id]);
-  const mask = unchecked(r_sq_entries[id]) - 1;
+  const sq_entries = unchecked(r_sq_entries[id]);
+  if (nr > sq_entries) nr = sq_entries;
+  const mask = sq_entries - 1;
   const arr = unchecked(r_sq_array[id]);
   const no_array = (unchecked(r_flags[id]) & u.IORING_SETUP_NO_SQARRAY) != 0;
   const sqes = unchecked(r_sqes[id]);
@@ -313,8 +313,7 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
     // IORING_SETUP_NO_SQARRAY: the SQ head indexes the SQEs directly.
     const idx = no_array ? head & mask : load<u32>(arr + <usize>((head & mask) << 2));
     head++;
-    unchecked((r_cached_sq_head[id] = head));
-    if (idx >= unchecked(r_sq_entries[id])) {
+    if (idx >= sq_entries) {
       // io_get_sqe drops an invalid index: counted in sq_dropped, and the
       // submission stops there.
       store<u32>(rings + RO_SQ_DROPPED, load<u32>(rings + RO_SQ_DROPPED) + 1);
@@ -325,10 +324,12 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
     submitted++;
     // Without IORING_SETUP_SUBMIT_ALL a failed SQE (consumed, its CQE posted)
     // ends the submission; the rest stay in the SQ for the next enter.
-    if (!io_submit_sqe(id, req, sqes + <usize>idx * SQE_SIZE) &&
+    if (!io_submit_sqe(id, core, req, sqes + <usize>idx * SQE_SIZE) &&
       (unchecked(r_flags[id]) & u.IORING_SETUP_SUBMIT_ALL) == 0) break;
   }
-  // The kernel publishes the consumed head for userspace.
+  // The consumed head, kept once for the batch (nothing the loop calls reads
+  // it: the issue path never submits SQEs), and published for userspace.
+  unchecked((r_cached_sq_head[id] = head));
   store<u32>(rings + RO_SQ_HEAD, head);
   // io_submit_state_end: a link still open at the end of the batch goes the
   // slow way (io_queue_sqe_fallback): to io-wq, so it completes later.

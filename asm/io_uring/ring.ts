@@ -101,7 +101,7 @@ export const RQ_BUF_INDEX: u32 = 40; // u16
 export const RQ_LINK: u32 = 44; // u32 next req + 1
 export const RQ_FLAGS: u32 = 48; // u32 REQ_F_*
 export const RQ_PENDING: u32 = 52; // u32 commands still in flight
-export const RQ_FILE: u32 = 56; // u32 struct file id
+// 56: free (the struct file id was stored here and never read; RQ_RFD is what the path uses)
 export const RQ_DONE_BYTES: u32 = 60; // u32
 export const RQ_SUBMIT_NS: u32 = 64; // u64
 export const RQ_TW_NEXT: u32 = 72; // u32 next task-work item (req + 1)

@@ -14,7 +14,7 @@ import { bound, INV_BUFFERED_COPY } from "../sim/errors";
 import { fd_file_of, fd_flags_of, fd_obj_of, fd_type_of, fd_valid_user, FT_STACKED } from "../fs/files";
 import {
   io_fixed_fd, io_req_complete, IOU_ISSUE_SKIP_COMPLETE, r_buf_count, REQ_F_FIXED_FILE, ring_flags, rq, RQ_ADDR, RQ_BUF_INDEX, RQ_EXPECT,
-  RQ_FD, RQ_FILE, RQ_FLAGS, RQ_LEN, RQ_OFF, RQ_OPCODE, RQ_RFD, RQ_SUBMIT_NS,
+  RQ_FD, RQ_FLAGS, RQ_LEN, RQ_OFF, RQ_RFD, RQ_SUBMIT_NS,
 } from "./ring";
 import { buf_entry, BF_LEN, BF_NPAGES, BF_PAGES, BF_TOKEN, BF_TYPE, BF_UBUF } from "./rsrc";
 import { rw_file_checks } from "./rw_check";
@@ -53,19 +53,16 @@ export function rw_init(): void {
  * fails a whole link at submission, see io_submit_fail_init): the I/O
  * priority (ioprio_check_cap), the iovec array of vectored ops
  * (import_iovec: at most UIO_MAXIOV, readable), and a plain buffer's
- * address range (access_ok).
+ * address range (access_ok). `op`, `addr` and `len` are the SQE's, as
+ * io_init_req read them.
  */
-export function io_rw_prep(req: u32, id: i32, sqe: usize): i32 {
+export function io_rw_prep(sqe: usize, op: u8, addr: u64, len: u32): i32 {
   const ioprio = <u32>load<u16>(sqe + u.SQE_IOPRIO);
   if (ioprio != 0) {
     const prio_class = ioprio >> 13;
     const level = ioprio & 7;
     if (prio_class > 3 || (prio_class == 0 && level != 0)) return -u.EINVAL;
   }
-  const p = rq(req);
-  const op = load<u8>(p + RQ_OPCODE);
-  const addr = load<u64>(p + RQ_ADDR);
-  const len = load<u32>(p + RQ_LEN);
   if (op == u.IORING_OP_READV || op == u.IORING_OP_WRITEV || op == u.IORING_OP_READV_FIXED ||
     op == u.IORING_OP_WRITEV_FIXED) {
     if (len > UIO_MAXIOV) return -u.EINVAL;
@@ -175,12 +172,12 @@ function buffered_copy(c: i32, pos: u64, va: u64, len: u64, write: bool, e: usiz
  * IOU_ISSUE_SKIP_COMPLETE when commands went to the device. The checks run
  * in the kernel's order after io_rw_prep's: the file (io_assign_file),
  * a fixed buffer (io_init_rw_fixed), the file's mode and IOPOLL support
- * (io_rw_init_file), the RWF flags, then the block device's rules.
+ * (io_rw_init_file), the RWF flags, then the block device's rules. `op`
+ * is the request's opcode, as io_issue_sqe read it.
  */
-export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
+export function io_rw_issue(req: u32, id: i32, core: i32, op: u8): i32 {
   const p = rq(req);
   charge(core, LAYER_URING, cost(COST_RW_PREP));
-  const op = load<u8>(p + RQ_OPCODE);
   const write = op == u.IORING_OP_WRITE || op == u.IORING_OP_WRITE_FIXED || op == u.IORING_OP_WRITEV ||
     op == u.IORING_OP_WRITEV_FIXED;
   const fixed = op == u.IORING_OP_READ_FIXED || op == u.IORING_OP_WRITE_FIXED || op == u.IORING_OP_READV_FIXED ||
@@ -189,12 +186,36 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
     op == u.IORING_OP_WRITEV_FIXED;
   const addr = load<u64>(p + RQ_ADDR);
   const len = load<u32>(p + RQ_LEN);
-  let nr: u32 = 0; // ranges in iovs
-  let total: u64 = 0;
+  rw_err_async = false;
+
+  // io_assign_file: a registered file is the table's own reference to it.
+  let fd = load<i32>(p + RQ_FD);
+  if ((load<u32>(p + RQ_FLAGS) & REQ_F_FIXED_FILE) != 0) {
+    fd = io_fixed_fd(id, fd);
+    if (fd < 0) return -u.EBADF;
+  } else if (!fd_valid_user(fd)) return -u.EBADF;
+  const file = fd_file_of(fd);
+  store<i32>(p + RQ_RFD, fd);
+
+  // io_init_rw_fixed: the registered buffer. A dma-buf slot goes its own
+  // way (dmabuf_token.ts) with the values read here, before the iovec
+  // scratch below is filled: it never uses it.
+  let e: usize = 0;
+  if (fixed) {
+    const idx = <u32>load<u16>(p + RQ_BUF_INDEX);
+    if (idx >= unchecked(r_buf_count[id])) return -u.EFAULT;
+    e = buf_entry(id, idx);
+    const t = load<u32>(e + BF_TYPE);
+    if (t == u.IO_REGBUF_TYPE_DMABUF) {
+      return dmabuf_import(req, id, core, fd, op, load<i32>(e + BF_TOKEN), load<u64>(e + BF_LEN), file, vec, addr, len);
+    }
+    if (t != u.IO_REGBUF_TYPE_UADDR) return -u.EFAULT;
+  }
 
   // The buffer description io_rw_prep checked: the iovec array (read again
   // here, where the kernel keeps its imported copy) or the single range.
-  rw_err_async = false;
+  let nr: u32 = 0; // ranges in iovs
+  let total: u64 = 0;
   if (vec) {
     mm_read(addr, iovs, len * u.IOVEC_SIZE);
     nr = len;
@@ -217,25 +238,7 @@ export function io_rw_issue(req: u32, id: i32, core: i32): i32 {
     total = len;
   }
 
-  // io_assign_file: a registered file is the table's own reference to it.
-  let fd = load<i32>(p + RQ_FD);
-  if ((load<u32>(p + RQ_FLAGS) & REQ_F_FIXED_FILE) != 0) {
-    fd = io_fixed_fd(id, fd);
-    if (fd < 0) return -u.EBADF;
-  } else if (!fd_valid_user(fd)) return -u.EBADF;
-  const file = fd_file_of(fd);
-  store<u32>(p + RQ_FILE, file);
-  store<i32>(p + RQ_RFD, fd);
-
-  // io_init_rw_fixed: the registered buffer.
-  let e: usize = 0;
   if (fixed) {
-    const idx = <u32>load<u16>(p + RQ_BUF_INDEX);
-    if (idx >= unchecked(r_buf_count[id])) return -u.EFAULT;
-    e = buf_entry(id, idx);
-    const t = load<u32>(e + BF_TYPE);
-    if (t == u.IO_REGBUF_TYPE_DMABUF) return dmabuf_import(req, load<i32>(e + BF_TOKEN), load<u64>(e + BF_LEN), file, vec);
-    if (t != u.IO_REGBUF_TYPE_UADDR) return -u.EFAULT;
     charge(core, LAYER_URING, cost(COST_IMPORT_FIXED));
     const ub = load<u64>(e + BF_UBUF);
     const ue = ub + load<u64>(e + BF_LEN);

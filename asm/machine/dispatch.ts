@@ -38,7 +38,7 @@ export function sim_step(): void {
     return;
   }
   ev_drop_top();
-  if (kind == EV_NVME_MEDIA) nvme_media_event(arg);
+  if (kind == EV_NVME_MEDIA) nvme_media_event();
   else if (kind == EV_NVME_DOORBELL) nvme_doorbell_event(arg);
   else if (kind == EV_THREAD) wl_thread_event(arg);
   else if (kind == EV_FQ_TIMER) iommu_fq_timer(<i32>arg);

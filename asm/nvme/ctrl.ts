@@ -116,6 +116,13 @@ export function nvme_ctrl_init(depth: u32, func: bool): void {
   cmds = mem_alloc(<usize>CMDS_MAX * CMD_SIZE);
   win_t0 = 0;
   ctrls_used = 0;
+  pend_first_ps = u64.MAX_VALUE;
+  pend_first_c = 0;
+  pend_armed_ns = u64.MAX_VALUE;
+  lookahead_ps = u64.MAX_VALUE;
+  pend_last_ps = 0;
+  pend_out_of_order = 0;
+  media_events = 0;
 }
 
 /** The controller's walk scratch (allocated after the host's own scratch). */
@@ -170,11 +177,13 @@ export function nvme_ctrl_device_setup(
   unchecked((c_pend[c] = mem_alloc(<usize>CMDS_MAX * PEND_ENTRY, 16, false)));
   unchecked((c_pend_head[c] = 0));
   unchecked((c_pend_tail[c] = 0));
-  unchecked((c_armed_ns[c] = u64.MAX_VALUE));
-  // A command is ready no sooner than the controller's work plus the shorter
-  // media latency after its fetch (jitter, transfer and walks only add).
+  unchecked((c_pend_first[c] = u64.MAX_VALUE));
   if (c + 1 > ctrls_used) ctrls_used = c + 1;
-  unchecked((c_min_delay_ps[c] = unchecked(c_ctrl_ps[c]) + <u64>(rlat_ns < wlat_ns ? rlat_ns : wlat_ns) * 1000));
+  // A command is ready no sooner than the controller's work plus the shorter
+  // media latency after its fetch (jitter, transfer and walks only add); the
+  // machine's lookahead is the least of its controllers'.
+  const min_delay_ps = unchecked(c_ctrl_ps[c]) + <u64>(rlat_ns < wlat_ns ? rlat_ns : wlat_ns) * 1000;
+  if (min_delay_ps < lookahead_ps) lookahead_ps = min_delay_ps;
   unchecked((c_open[c] = 0));
   unchecked((c_open_sum[c] = 0));
   unchecked((c_closed_area[c] = 0));
@@ -326,20 +335,29 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
   // Until the link is taken, CM_DONE_NS holds the readiness time in ps.
   store<u64>(p + CM_DONE_NS, done);
   pend_insert(c, tag, done);
-  // Nothing fetched from now on can be ready before t + min_delay: every
-  // command ready by then takes the link now, in readiness order.
-  pend_commit(c, t_ps + lookahead_ps(c));
-  pend_arm(c, t_ps);
+  // Nothing fetched from now on, by any controller, can be ready before
+  // t + lookahead: every command ready by then takes its link now, in
+  // readiness order over the whole machine.
+  pend_commit(t_ps + lookahead_ps);
+  pend_arm(t_ps);
 }
 
 // Commands whose data is not yet on the link, per controller, sorted by
-// readiness (ps). The link is taken in that order, as soon as no command
-// fetched later could be ready earlier (conservative lookahead: a command is
-// ready no sooner than min_delay after its fetch): at each fetch, and at an
-// EV_NVME_MEDIA event at most min_delay after the last look while commands
-// are pending — so that event always comes before any command fetched later
-// is ready, and one event per controller suffices. Out of order only within
-// the jitter, so an insertion from the tail moves few entries.
+// readiness (ps). Links are taken in readiness order over the whole machine,
+// as soon as no command fetched later, by any controller, could be ready
+// earlier (conservative lookahead: a command is ready no sooner than its
+// controller's min_delay after its fetch, and lookahead_ps is the least of
+// them): at each fetch, and at an EV_NVME_MEDIA event at most lookahead_ps
+// after the last look while commands are pending — so that event always
+// comes before any command fetched later is ready, and one event for the
+// machine suffices. Host memory and each GPU's link, which every drive
+// shares, are therefore booked in readiness order across drives, as a
+// machine with one drive books them.
+// A list per controller rather than one for the machine: each is out of
+// order only within its drive's jitter, so an insertion from the tail moves
+// few entries (one list for eight busy drives, whose backlogs differ, moved
+// 37 entries per insertion); the lists are merged when links are taken, by
+// the least head readiness (pend_first_ps), found by a scan of the heads.
 // Each entry holds the readiness (ps) next to the tag, so that keeping the
 // list sorted and looking at its head read the list itself, not the command
 // table (with thousands of commands in flight, a command's line is a likely
@@ -348,8 +366,23 @@ const c_pend = new StaticArray<usize>(CTRLS_MAX); // [CMDS_MAX] of (u64 ready ps
 const PEND_ENTRY: usize = 16;
 const c_pend_head = new StaticArray<u32>(CTRLS_MAX);
 const c_pend_tail = new StaticArray<u32>(CTRLS_MAX);
-const c_min_delay_ps = new StaticArray<u64>(CTRLS_MAX);
-const c_armed_ns = new StaticArray<u64>(CTRLS_MAX); // pending EV_NVME_MEDIA time, u64.MAX_VALUE: none
+/** Readiness (ps) at the head of each controller's list, u64.MAX_VALUE: empty. */
+const c_pend_first = new StaticArray<u64>(CTRLS_MAX);
+/** The least of c_pend_first (u64.MAX_VALUE: nothing pending) and its controller. */
+let pend_first_ps: u64 = u64.MAX_VALUE;
+let pend_first_c: i32 = 0;
+/** Controllers described on this machine (the heads scanned). */
+let ctrls_used: i32 = 0;
+/** The pending EV_NVME_MEDIA's time, u64.MAX_VALUE: none. */
+let pend_armed_ns: u64 = u64.MAX_VALUE;
+/** The least min_delay (ps) over the machine's controllers: nothing fetched is ready sooner. */
+let lookahead_ps: u64 = u64.MAX_VALUE;
+/** EV_NVME_MEDIA events run since the machine was set up (nvme_media_events). */
+let media_events: u64 = 0;
+/** Readiness (ps) of the last command given its link (the order check below). */
+let pend_last_ps: u64 = 0;
+/** Commands given their link after one that was ready later (0 unless the lookahead is broken). */
+let pend_out_of_order: u64 = 0;
 
 // @ts-ignore: decorator
 @inline function pend_at(c: i32, i: u32): usize {
@@ -372,68 +405,77 @@ function pend_insert(c: i32, tag: u32, ready: u64): void {
   store<u64>(e, ready);
   store<u32>(e, tag, 8);
   unchecked((c_pend_tail[c] += 1));
+  if (i == head) {
+    unchecked((c_pend_first[c] = ready));
+    if (ready < pend_first_ps) {
+      pend_first_ps = ready;
+      pend_first_c = c;
+    }
+  }
 }
 
-/** Give the link to every pending command ready by `horizon_ps`, in readiness order. */
-function pend_commit(c: i32, horizon_ps: u64): void {
-  let head = unchecked(c_pend_head[c]);
-  const tail = unchecked(c_pend_tail[c]);
-  while (head != tail) {
-    const e = pend_at(c, head);
-    if (load<u64>(e) > horizon_ps) break;
-    const tag = load<u32>(e, 8);
-    head++;
+/** Give its link to every pending command ready by `horizon_ps`, in readiness order over every controller. */
+function pend_commit(horizon_ps: u64): void {
+  while (pend_first_ps <= horizon_ps) {
+    const ready = pend_first_ps;
+    const c = pend_first_c;
+    const head = unchecked(c_pend_head[c]) + 1;
+    const tag = load<u32>(pend_at(c, head - 1), 8);
     unchecked((c_pend_head[c] = head));
+    unchecked((c_pend_first[c] = head == unchecked(c_pend_tail[c]) ? u64.MAX_VALUE : load<u64>(pend_at(c, head))));
+    // The next head over the machine (the lowest controller on a tie).
+    let first = u64.MAX_VALUE;
+    let first_c: i32 = 0;
+    for (let k = 0; k < ctrls_used; k++) {
+      const f = unchecked(c_pend_first[k]);
+      if (f < first) {
+        first = f;
+        first_c = k;
+      }
+    }
+    pend_first_ps = first;
+    pend_first_c = first_c;
+    if (ready < pend_last_ps) pend_out_of_order++;
+    pend_last_ps = ready;
     media_link(tag);
   }
 }
 
 /**
- * With commands pending and no event standing, arm one min_delay after
+ * With commands pending and no event standing, arm one lookahead_ps after
  * `base_ps` (the time of the look just made): every pending command is ready
  * later than that, and so is any command fetched after `base_ps`.
  */
-function pend_arm(c: i32, base_ps: u64): void {
-  const head = unchecked(c_pend_head[c]);
-  if (head == unchecked(c_pend_tail[c])) return;
-  if (ctrls_used > 1) {
-    // No lookahead: an event at the earliest readiness (a command fetched
-    // later may be ready earlier still and arm its own).
-    const r = (load<u64>(pend_at(c, head)) + 999) / 1000;
-    if (r < unchecked(c_armed_ns[c])) {
-      unchecked((c_armed_ns[c] = r));
-      ev_push(r, EV_NVME_MEDIA, <u32>c);
-    }
-    return;
-  }
-  if (unchecked(c_armed_ns[c]) != u64.MAX_VALUE) return;
-  let t = (base_ps + unchecked(c_min_delay_ps[c])) / 1000;
+function pend_arm(base_ps: u64): void {
+  if (pend_first_ps == u64.MAX_VALUE) return;
+  if (pend_armed_ns != u64.MAX_VALUE) return;
+  let t = (base_ps + lookahead_ps) / 1000;
   if (t * 1000 <= base_ps) t = base_ps / 1000 + 1; // always forward (a sub-ns delay waits for the next ns)
-  unchecked((c_armed_ns[c] = t));
-  ev_push(t, EV_NVME_MEDIA, <u32>c);
+  pend_armed_ns = t;
+  ev_push(t, EV_NVME_MEDIA, 0);
 }
 
-/** EV_NVME_MEDIA for controller `c`: pending commands ready within the lookahead take the link. */
-export function nvme_media_event(c: u32): void {
-  const ci = <i32>c;
-  if (now >= unchecked(c_armed_ns[ci])) unchecked((c_armed_ns[ci] = u64.MAX_VALUE));
-  pend_commit(ci, now * 1000 + lookahead_ps(ci));
-  pend_arm(ci, now * 1000);
+/** EV_NVME_MEDIA (one for the machine): pending commands ready within the lookahead take their links. */
+export function nvme_media_event(): void {
+  media_events++;
+  if (now >= pend_armed_ns) pend_armed_ns = u64.MAX_VALUE;
+  pend_commit(now * 1000 + lookahead_ps);
+  pend_arm(now * 1000);
 }
 
 /**
- * The lookahead of controller `c`. Host memory bandwidth is shared by every
- * drive, and a drive that gives the link to a command ahead of time also
- * reserves host memory ahead of time, before other drives' earlier
- * transfers: with several drives there is no lookahead (every transfer is
- * placed at its own readiness, in global time order).
+ * Commands that took their link after one ready later than them, over the
+ * machine (each link, host memory and each GPU link are booked in this
+ * order, so it must stay 0: tests/lookahead.test.ts).
  */
-// @ts-ignore: decorator
-@inline function lookahead_ps(c: i32): u64 {
-  return ctrls_used > 1 ? 0 : unchecked(c_min_delay_ps[c]);
+export function nvme_link_out_of_order(): f64 {
+  return <f64>pend_out_of_order;
 }
-/** Controllers described on this machine. */
-let ctrls_used: i32 = 0;
+
+/** EV_NVME_MEDIA events run since the machine was set up (the events the lookahead saves are these). */
+export function nvme_media_events(): f64 {
+  return <f64>media_events;
+}
 
 /** No data transfer (a failed command): the CQE is posted when the controller is done. */
 const KIND_XFER_NONE: i32 = -1000;
@@ -444,8 +486,9 @@ const KIND_XFER_LINK_ONLY: i32 = -1001;
  * Command `tag`'s data takes the PCIe link — payload in MPS-sized TLPs plus
  * the command fetch and the CQE — once ready and the link is free, and the
  * far end (host memory, or a GPU's link for peer-to-peer) streams at the
- * same time. Called in readiness order (pend_commit), so the link serves
- * commands in the order their data became ready.
+ * same time. Called in readiness order over the whole machine
+ * (pend_commit), so each link, host memory and each GPU's link serve
+ * commands in the order their data became ready, whatever their drive.
  */
 function media_link(tag: u32): void {
   const p = cm(tag);

@@ -279,11 +279,10 @@ export function nvme_setup_data_ex(
   sgl_supported: bool, sgl_threshold: u32, phys_segs: u32,
 ): i32 {
   assert(dev >= 0 && dev < devs_n);
-  store<u8>(iod + IOD_SGL, 0);
-  store<i8>(iod + IOD_POOL, <i8>NVME_POOL_NONE);
-  store<u8>(iod + IOD_NR_ALLOC, 0);
-  store<u8>(iod + IOD_DEV, <u8>dev);
-  store<u32>(iod + IOD_ENTRIES, 0);
+  // The iod's header — IOD_SGL 0, IOD_POOL NVME_POOL_NONE, IOD_NR_ALLOC 0,
+  // IOD_DEV, IOD_ENTRIES 0 — is its first 8 bytes: one store (little-endian)
+  // instead of five, each of which V8 bounds-checks.
+  store<u64>(iod + IOD_SGL, (<u64><u8><i8>NVME_POOL_NONE << (<u64>IOD_POOL << 3)) | (<u64><u8>dev << (<u64>IOD_DEV << 3)));
   if (nsegs == 0 || nsegs > NVME_DATA_SEGS_MAX || len == 0) return -EINVAL;
   // The segments must describe exactly `len` bytes (the request's payload).
   let sum: u64 = 0;
@@ -313,13 +312,15 @@ export function nvme_setup_data_ex(
  * Whether the segments have the shape a PRP can express (what the block
  * layer's virt_boundary_mask guarantees for nvme-pci): the first starts dword
  * aligned, every other starts on a page, every one but the last ends on one.
+ * `first_dma` is the first segment's address, which the caller has read.
  */
-function nvme_prp_segs_ok(segs: usize, nsegs: u32): bool {
-  if ((seg_dma(segs, 0) & 3) != 0) return false;
-  for (let i: u32 = 0; i < nsegs; i++) {
-    const dma = seg_dma(segs, i);
-    if (i > 0 && (dma & PAGE_MASK) != 0) return false;
-    if (i + 1 < nsegs && ((dma + <u64>seg_len(segs, i)) & PAGE_MASK) != 0) return false;
+function nvme_prp_segs_ok(segs: usize, nsegs: u32, first_dma: u64): bool {
+  if ((first_dma & 3) != 0) return false;
+  // Each boundary between two segments: the earlier ends on a page, the
+  // later starts on one (a single segment has none: nothing more to read).
+  for (let i: u32 = 0; i + 1 < nsegs; i++) {
+    if (((seg_dma(segs, i) + <u64>seg_len(segs, i)) & PAGE_MASK) != 0) return false;
+    if ((seg_dma(segs, i + 1) & PAGE_MASK) != 0) return false;
   }
   return true;
 }
@@ -340,11 +341,11 @@ function nvme_unwind(dev: i32, iod: usize): void {
 export function nvme_pci_setup_prps(
   dev: i32, dom: i32, core: i32, cmd: usize, iod: usize, segs: usize, nsegs: u32, len: u32,
 ): i32 {
-  if (!nvme_prp_segs_ok(segs, nsegs)) return -EINVAL;
-  store<u8>(cmd + u.NVME_CMD_FLAGS_OFF, load<u8>(cmd + u.NVME_CMD_FLAGS_OFF) & ~NVME_CMD_PSDT_MASK);
-  store<u8>(iod + IOD_SGL, 0);
-
   const prp1 = seg_dma(segs, 0);
+  if (!nvme_prp_segs_ok(segs, nsegs, prp1)) return -EINVAL;
+  store<u8>(cmd + u.NVME_CMD_FLAGS_OFF, load<u8>(cmd + u.NVME_CMD_FLAGS_OFF) & ~NVME_CMD_PSDT_MASK);
+  // IOD_SGL is 0 already: nvme_setup_data_ex, the only caller, wrote the header.
+
   const offset = <i64>(prp1 & PAGE_MASK);
   const page = <i64>PAGE_SIZE;
   let length: i64 = <i64>len - (page - offset);

@@ -272,6 +272,11 @@ export function nvme_lba_shift(c: i32): u32 {
 export function nvme_capacity_bytes(c: i32): u64 {
   return unchecked(c_lbas[c]) << unchecked(c_lba_shift[c]);
 }
+/** nvme_capacity_bytes for a caller that has read the LBA shift (nvme_lba_shift(c)) already. */
+// @ts-ignore: decorator
+@inline export function nvme_capacity_bytes_shift(c: i32, lba_shift: u32): u64 {
+  return unchecked(c_lbas[c]) << lba_shift;
+}
 
 // @ts-ignore: decorator
 @inline function qidx(c: i32, core: i32, polled: bool): i32 {
@@ -376,10 +381,12 @@ export function nvme_queue_rq(
   store<u8>(p + CM_DIR, <u8>dir);
   store<u8>(p + CM_CTRL, <u8>c);
   store<u8>(p + CM_CORE, <u8>core);
-  store<u64>(p + CM_SUBMIT_NS, unchecked(core_time[core]));
+  // Nothing was charged since the command's submit time: the trace's map
+  // span starts there too (one read of the core's clock).
+  const t_map = unchecked(core_time[core]);
+  store<u64>(p + CM_SUBMIT_NS, t_map);
   let dsegs = segs;
   let nd = nsegs;
-  const t_map = unchecked(core_time[core]);
   if (premapped) {
     store<u8>(p + CM_KIND, MAP_PREMAPPED);
   } else if (iommu_mode() == IOMMU_PASSTHROUGH) {
@@ -423,7 +430,8 @@ export function nvme_queue_rq(
   }
   // dma-buf requests always use PRPs: the series builds them from the map's
   // per-page addresses (the map is a ready-made PRP source).
-  const t_cmd = unchecked(core_time[core]);
+  // The clock is read for the trace only (every Wasm load is bounds-checked).
+  const t_cmd = tracing ? unchecked(core_time[core]) : 0;
   const st = nvme_setup_data_ex(c, dom, core, p, p + CM_IOD, dsegs, nd, bytes, sgl_supported && !premapped,
     sgl_threshold, nsegs);
   if (tracing) {

@@ -34,7 +34,7 @@ export const EV_INVALIDATE: u32 = 4; // a dma-buf exporter invalidates (arg: dma
 export const EV_WORKER: u32 = 5; // an io-wq worker builds a map and issues parked requests (arg: token)
 export const EV_SAMPLE: u32 = 6; // workload sampler tick
 export const EV_GPU_COPY: u32 = 7; // the oldest host-to-GPU copy ends (bounce path)
-export const EV_NVME_MEDIA: u32 = 8; // a controller's earliest pending data is ready: it takes the link (arg: controller)
+export const EV_NVME_MEDIA: u32 = 8; // pending data ready within the lookahead takes its links (one for the machine; arg: 0)
 export const EV_NVME_DOORBELL: u32 = 9; // a controller sees an SQ tail doorbell write (arg: queue | tail << 12)
 export const EV_NVME_IRQ_CONT: u32 = 10; // an interrupt handler resumes after yielding (arg: queue)
 export const EV_BLK_RUN: u32 = 11; // blk-mq's delayed run of a hardware queue (hctx->run_work; arg: queue)
@@ -74,6 +74,13 @@ let ev_count: u32 = 0;
 let ev_seq: u64 = 0;
 export let ev_max_seen: u32 = 0;
 /**
+ * Events taken (run) since the machine was set up: events per I/O are the
+ * simulator's own work (docs/speed.md, issue 13). One global, not a count per
+ * kind: a table per kind costs a read and a write per event for counts only
+ * tests read (nvme/ctrl.ts counts its media events itself).
+ */
+let ev_taken_n: u64 = 0;
+/**
  * Pending events per kind, for the kinds in EV_COUNTED only: what is left to
  * happen (a wait that only timers could end is visible, blk_mq_stalled).
  * Counting every kind cost a read and a write of this table per push and per
@@ -110,6 +117,7 @@ export function engine_init(ncores: i32): void {
   ev_count = 0;
   ev_seq = 0;
   ev_max_seen = 0;
+  ev_taken_n = 0;
   for (let k: u32 = 0; k < EV_KINDS; k++) unchecked((ev_kind_pending[k] = 0));
   res_free_seq = 0;
 }
@@ -188,6 +196,11 @@ export function ev_pending_of(kind: u32): u32 {
   return unchecked(ev_kind_pending[kind]);
 }
 
+/** Events taken since the machine was set up (ev_top: each event run once, by sim_step or ev_pop). */
+export function ev_taken(): u64 {
+  return ev_taken_n;
+}
+
 /** Time of the earliest event; u64.MAX_VALUE when none. */
 export function ev_peek_time(): u64 {
   return ev_count == 0 ? u64.MAX_VALUE : load<u64>(ev_key) >> SEQ_BITS;
@@ -215,6 +228,7 @@ export function ev_pop(): u64 {
   assert(ev_count > 0, "engine: pop from an empty event queue");
   const t = load<u64>(ev_key) >> SEQ_BITS;
   if (t > now) now = t;
+  ev_taken_n++;
   return load<u64>(ev_payload);
 }
 

@@ -168,10 +168,15 @@ export function tag_get(t: i32, prep_ns: u64, len: u32, dir: i32, off: u64): u32
   unchecked((free_n[t] = n - 1));
   const p = tags + (<usize>t * TAGS_MAX + tag) * TAG_BYTES;
   store<u64>(p, prep_ns);
-  store<u64>(p + 8, prep_ns);
   store<u32>(p + 16, len);
   store<u32>(p + 20, <u32>dir);
-  store<u64>(p + 24, off);
+  if (job_stats) {
+    // The issue time (tag_issue sets it at submission) and the offset (for
+    // the io_u error line) are read only for fio jobs' statistics (tag_put,
+    // job_io_error): other runs skip the two stores.
+    store<u64>(p + 8, prep_ns);
+    store<u64>(p + 24, off);
+  }
   return tag;
 }
 

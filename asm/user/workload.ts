@@ -413,12 +413,23 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
   const sqes = ring_sqes(id);
   const core = t;
   prep_copies = 0;
+  // The thread's files and its job's offset parameters are set up before the
+  // run and nothing in this loop changes them: read once per batch, not per
+  // I/O (every Wasm load is bounds-checked). The file cursor lives in a
+  // local and is stored back at the end.
+  const nf = unchecked(th_nfiles[t]);
+  let fi_next = unchecked(th_cur_file[t]);
+  const range = unchecked(jt_range[t]);
+  const offmode = unchecked(jt_offmode[t]);
+  const random = unchecked(jt_random[t]);
+  const off_base = unchecked(jt_off[t]);
+  const verify_type = unchecked(jt_vtype[t]);
+  const buf_base = unchecked(th_buf_base[t]);
   for (let i: u32 = 0; i < n; i++) {
     const idx = tail & mask;
     const sqe = sqes + <usize>idx * 64;
-    let fi = unchecked(th_cur_file[t]);
-    const nf = unchecked(th_nfiles[t]);
-    unchecked((th_cur_file[t] = fi + 1 >= nf ? 0 : fi + 1));
+    const fi = fi_next;
+    fi_next = fi + 1 >= nf ? 0 : fi + 1;
     let dir: i32;
     let len: u32;
     let off: u64;
@@ -426,7 +437,7 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
     if (unchecked(jt_vphase[t])) {
       // fio's do_verify: read the next logged write back (get_next_verify), at its offset and length.
       piece = verify_next(t);
-    } else if (unchecked(jt_vtype[t]) != 0) {
+    } else if (verify_type != 0) {
       // verify_backlog: a batch of read-backs between writes; the read does not count toward the writes.
       piece = verify_backlog_next(t);
       if (piece != 0xFFFFFFFF) unchecked((jt_target[t] += 1));
@@ -440,14 +451,13 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
       dir = i == 0 && dir0 >= 0 ? dir0 : draw_dir(t);
       len = pick_bs(t, dir);
       if (unchecked(jt_paced[t])) pace_issued(t, dir, len, bs_min(t, dir));
-      const range = unchecked(jt_range[t]);
-      if (unchecked(jt_offmode[t])) {
-        off = job_offset(t, dir, len, unchecked(jt_random[t]));
-      } else if (unchecked(jt_random[t])) {
+      if (offmode) {
+        off = job_offset(t, dir, len, random);
+      } else if (random) {
         const align = <u64>bs_min(t, dir);
         let b = (rng(t) >> 11) % ((range - <u64>len) / align + 1);
         // A verifying job's random writes go through fio's random map: each block once per pass.
-        if (unchecked(jt_vtype[t]) != 0) b = vmap_take(t, b);
+        if (verify_type != 0) b = vmap_take(t, b);
         off = b * align;
       } else {
         const k = t * 2 + dir;
@@ -456,7 +466,7 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
         off = cur;
         unchecked((jt_seq[k] = cur + <u64>len));
       }
-      off += unchecked(jt_off[t]);
+      off += off_base;
     }
     // user_data: the I/O's tag, which holds when it was prepared and its length and direction.
     // The tag keeps the length even for a NOP: fio's null engine counts the bytes it did not move.
@@ -469,9 +479,10 @@ function prep_more(t: i32, n: u32, dir0: i32): u32 {
       prep_copies++;
       continue;
     }
-    write_sqe(t, sqe, idx, dir, fi, off, len, tag);
+    write_sqe(t, sqe, idx, dir, fi, off, len, tag, verify_type != 0, buf_base);
     tail++;
   }
+  unchecked((th_cur_file[t] = fi_next));
   charge(core, LAYER_APP, (cost(COST_APP_PREP) + cost(COST_APP_PER_IO)) * <u64>n);
   store<u32>(rings + RO_SQ_TAIL, tail);
   return n - prep_copies;
@@ -529,30 +540,36 @@ function verify_done(t: i32, tag: u32): void {
   }
 }
 
-/** One read or write SQE at `sqe` (ring slot `idx`): file `fi` of thread `t`, at `off`, `len` bytes, I/O `tag`. */
-function write_sqe(t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, len: u32, tag: u32): void {
+/**
+ * One read or write SQE at `sqe` (ring slot `idx`): file `fi` of thread `t`, at `off`, `len` bytes, I/O `tag`;
+ * `verifying` is whether the thread's job verifies (jt_vtype) and `buf_base` its buffers' base (th_buf_base), as
+ * the caller read them. Inlined: V8's own
+ * inlining of it into prep_more stops when prep_more grows, and the call costs more than the copy.
+ */
+// @ts-ignore: decorator
+@inline function write_sqe(
+  t: i32, sqe: usize, idx: u32, dir: i32, fi: i32, off: u64, len: u32, tag: u32, verifying: bool, buf_base: u64,
+): void {
   const opc = dir == DIR_WRITE ? op_write : op_read;
   // The buffer of SQE slot idx, as t/io_uring indexes its iovecs; a verifying thread's I/O owns its own.
-  const verifying = unchecked(jt_vtype[t]) != 0;
   const bi = verifying ? vbuf_take(t, tag) : idx;
-  const buf = unchecked(th_buf_base[t]) + <u64>bi * <u64>bs;
+  const buf = buf_base + <u64>bi * <u64>bs;
   if (verifying) verify_prep(t, tag, dir, buf, off, len);
+  // io_uring_prep_rw's memset of the SQE, then the fields that are not 0:
+  // ioprio, rw_flags, personality, file_index, addr3 and the pad stay as
+  // the clear left them (V8 checks one bounds for the 64-byte clear, one
+  // per field store).
+  memory.fill(sqe, 0, u.SQE_SIZE);
   store<u8>(sqe + u.SQE_OPCODE, opc);
-  store<u8>(sqe + u.SQE_FLAGS, fixed_files ? u.IOSQE_FIXED_FILE : 0);
-  store<u16>(sqe + u.SQE_IOPRIO, 0);
+  if (fixed_files) store<u8>(sqe + u.SQE_FLAGS, u.IOSQE_FIXED_FILE);
   store<i32>(sqe + u.SQE_FD, unchecked(th_files[t * FILES_MAX + fi]));
   store<u64>(sqe + u.SQE_OFF, off);
   store<u64>(sqe + u.SQE_ADDR, buf);
-  store<u32>(sqe + u.SQE_LEN, op == u.IORING_OP_NOP ? 0 : len);
-  store<u32>(sqe + u.SQE_RW_FLAGS, 0);
+  if (op != u.IORING_OP_NOP) store<u32>(sqe + u.SQE_LEN, len);
   store<u64>(sqe + u.SQE_USER_DATA, <u64>tag);
   store<u16>(
     sqe + u.SQE_BUF_INDEX, <u16>(buf_kind == BUF_KIND_DMABUF ? unchecked(th_bufidx[t * FILES_MAX + fi]) : <i32>bi),
   );
-  store<u16>(sqe + u.SQE_PERSONALITY, 0);
-  store<u32>(sqe + u.SQE_FILE_INDEX, 0);
-  store<u64>(sqe + u.SQE_ADDR3, 0);
-  store<u64>(sqe + u.SQE_PAD2, 0);
 }
 
 /** A block size for the next I/O of `dir`: the only one, or a draw from the split. */
@@ -702,7 +719,7 @@ export function wl_copy_event(which: u32): void {
     const tail = load<u32>(rings + RO_SQ_TAIL);
     const idx = tail & load<u32>(rings + RO_SQ_MASK);
     write_sqe(t, ring_sqes(id) + <usize>idx * 64, idx, DIR_WRITE, <i32>load<u32>(r + 24), load<u64>(r + 8),
-      load<u32>(r + 20), key >> 8);
+      load<u32>(r + 20), key >> 8, unchecked(jt_vtype[t]) != 0, unchecked(th_buf_base[t]));
     store<u32>(rings + RO_SQ_TAIL, tail + 1);
     unchecked((th_ready[t] += 1));
     dp_head++;
