@@ -68,10 +68,13 @@ export function io_uring_exit(id: i32): i32 {
   return 0;
 }
 
-/** Queue a request (the head of a link when linked): failure, drain, io-wq, or issue. */
-function io_queue_sqe(req: u32): void {
+/**
+ * Queue a request (the head of a link when linked) of ring `id`: failure,
+ * drain, io-wq, or issue. The callers are submission's, which have the ring
+ * and its core.
+ */
+function io_queue_sqe(req: u32, id: i32, core: i32): void {
   const p = rq(req);
-  const id = <i32>load<u8>(p + RQ_RING);
   const f = load<u32>(p + RQ_FLAGS);
   if ((f & REQ_F_FAIL) != 0) {
     // io_queue_sqe_fallback: a link assembled around a request that failed
@@ -99,14 +102,19 @@ function io_queue_sqe(req: u32): void {
   }
   // Not IOSQE_ASYNC (that returned above): issued inline. The worker's
   // punt charge is ring.ts's io_queue_next, where a TW_IOWQ item issues.
-  io_issue_sqe(req);
+  __io_issue_sqe(req, id, core);
 }
 
-/** Issue one request; complete it inline if the opcode finished. */
+/** Issue one request; complete it inline if the opcode finished (the hook ring.ts calls). */
 export function io_issue_sqe(req: u32): void {
+  const id = <i32>load<u8>(rq(req) + RQ_RING);
+  __io_issue_sqe(req, id, unchecked(r_core[id]));
+}
+
+/** io_issue_sqe for a caller that has the request's ring `id` and its core. */
+// @ts-ignore: decorator
+@inline function __io_issue_sqe(req: u32, id: i32, core: i32): void {
   const p = rq(req);
-  const id = <i32>load<u8>(p + RQ_RING);
-  const core = unchecked(r_core[id]);
   const op = load<u8>(p + RQ_OPCODE);
   let ret: i32;
   if (op == u.IORING_OP_NOP) {
@@ -241,7 +249,7 @@ function io_init_req(id: i32, core: i32, req: u32, sqe: usize): i32 {
  * Returns true when the failure ended submission's current chain (the
  * request was not linked onward): the caller stops submitting there.
  */
-function io_submit_fail_init(id: i32, req: u32, ret: i32): bool {
+function io_submit_fail_init(id: i32, core: i32, req: u32, ret: i32): bool {
   const p = rq(req);
   store<u32>(p + RQ_FLAGS, load<u32>(p + RQ_FLAGS) | REQ_F_FAIL);
   store<i32>(p + RQ_RES, ret);
@@ -257,9 +265,9 @@ function io_submit_fail_init(id: i32, req: u32, ret: i32): bool {
     if (head != 0) {
       store<u32>(rq(unchecked(r_link_last[id]) - 1) + RQ_LINK, req + 1);
       unchecked((r_link_head[id] = 0));
-      io_queue_sqe(head - 1);
+      io_queue_sqe(head - 1, id, core);
     } else {
-      io_queue_sqe(req);
+      io_queue_sqe(req, id, core);
     }
     return true;
   }
@@ -272,7 +280,7 @@ function io_submit_fail_init(id: i32, req: u32, ret: i32): bool {
 /** io_submit_sqe: false when an SQE failed to initialise and submission should stop. */
 function io_submit_sqe(id: i32, core: i32, req: u32, sqe: usize): bool {
   const ret = io_init_req(id, core, req, sqe);
-  if (ret != 0) return !io_submit_fail_init(id, req, ret);
+  if (ret != 0) return !io_submit_fail_init(id, core, req, ret);
   const p = rq(req);
   const head = unchecked(r_link_head[id]);
   if (head != 0) {
@@ -280,7 +288,7 @@ function io_submit_sqe(id: i32, core: i32, req: u32, sqe: usize): bool {
     unchecked((r_link_last[id] = req + 1));
     if ((load<u32>(p + RQ_FLAGS) & REQ_F_LINK) != 0) return true;
     unchecked((r_link_head[id] = 0));
-    io_queue_sqe(head - 1);
+    io_queue_sqe(head - 1, id, core);
     return true;
   }
   if ((load<u32>(p + RQ_FLAGS) & REQ_F_LINK) != 0) {
@@ -288,7 +296,7 @@ function io_submit_sqe(id: i32, core: i32, req: u32, sqe: usize): bool {
     unchecked((r_link_last[id] = req + 1));
     return true;
   }
-  io_queue_sqe(req);
+  io_queue_sqe(req, id, core);
   return true;
 }
 
@@ -338,7 +346,7 @@ export function io_submit_sqes(id: i32, nr: u32): i32 {
     unchecked((r_link_head[id] = 0));
     const hp = rq(lh - 1);
     store<u32>(hp + RQ_FLAGS, load<u32>(hp + RQ_FLAGS) | REQ_F_FORCE_ASYNC);
-    io_queue_sqe(lh - 1);
+    io_queue_sqe(lh - 1, id, core);
   }
   // ... then __io_submit_flush_completions: link members released by this
   // batch's completions are queued after task work its requests queued.

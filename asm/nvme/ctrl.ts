@@ -17,8 +17,8 @@ import { mem_alloc } from "../sim/mem";
 import { bound, INV_SQ_FETCH } from "../sim/errors";
 import { ev_drop_top, ev_push, ev_replace_top, EV_NVME_CQE, EV_NVME_DOORBELL, EV_NVME_MEDIA, now } from "../sim/engine";
 import { iommu_walk_ns_acc } from "../iommu/iommu";
-import { nvme_walk_data } from "./nvme_prp";
-import { KIND_HOST, media_addr, phys_copy, phys_kind } from "../hw/physmem";
+import { nvme_walk_data, nvme_walk_first_kind } from "./nvme_prp";
+import { KIND_HOST, media_addr, phys_copy } from "../hw/physmem";
 import { gpu_link_xfer, host_mem_xfer, pcie_ps_per_kb } from "../hw/gpu";
 import { trace_rec, TR_DEVICE, tracing } from "../sim/trace";
 
@@ -315,7 +315,7 @@ function device_exec(c: i32, sqe: usize, t_ns: u64): void {
       // pointer walked; the link is taken at that time, in readiness order
       // (EV_NVME_MEDIA), so a slow media read holds back no other command.
       done = media_done + walk_ps;
-      far = n > 0 ? phys_kind(load<u64>(chunks)) : KIND_XFER_LINK_ONLY;
+      far = n > 0 ? nvme_walk_first_kind() : KIND_XFER_LINK_ONLY;
     }
   }
   if (status != 0) unchecked((c_errors[c] += 1));

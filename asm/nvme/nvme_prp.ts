@@ -15,7 +15,9 @@ import * as u from "../sim/uapi";
 import { charge, LAYER_NVME, res_freed } from "../sim/engine";
 import { cost, COST_PRP_ENTRY, COST_PRP_LIST_ALLOC, COST_SGL_DESC } from "../sim/costs";
 import { phys_alloc_host, phys_free, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE } from "../hw/physmem";
-import { iommu_map_coherent, iommu_translate, DMA_FAULT, DMA_MAPPING_ERROR } from "../iommu/iommu";
+import {
+  iommu_map_coherent, iommu_mode, iommu_translate, DMA_FAULT, DMA_MAPPING_ERROR, IOMMU_PASSTHROUGH,
+} from "../iommu/iommu";
 
 /** Bytes of driver-private state per command (struct nvme_iod analogue). */
 export const NVME_IOD_SIZE: u32 = 128;
@@ -564,10 +566,13 @@ let walk_write: bool = false;
 let walk_rd_page: u64 = u64.MAX_VALUE; // DMA page of the cached translation
 let walk_rd_pa: u64 = 0;
 let walk_rd_err: i32 = 0;
+/** Where the first chunk lies (phys_kind of its address), set with the first chunk: nvme_walk_first_kind. */
+let walk_kind0: i32 = KIND_NONE;
 
-/** Append a physical chunk, merging with the previous when contiguous. 0 or -status. */
-function walk_emit(pa: u64, length: u32): i32 {
+/** Append a physical chunk (in memory `kind`), merging with the previous when contiguous. 0 or -status. */
+function walk_emit(pa: u64, length: u32, kind: i32): i32 {
   if (length == 0) return 0;
+  if (walk_n == 0) walk_kind0 = kind;
   if (walk_n > 0) {
     const prev = walk_out + <usize>(walk_n - 1) * 16;
     const plen = load<u32>(prev + 8);
@@ -591,9 +596,25 @@ function walk_xfer(dma: u64, length: u32): i32 {
   for (let guard: u32 = 0; guard <= (length >> PAGE_SHIFT) + 1 && left > 0; guard++) {
     const room = PAGE_SIZE - <u32>(dma & PAGE_MASK);
     const n = left < room ? left : room;
-    const pa = iommu_translate(walk_dom, dma, walk_write);
-    if (pa == DMA_FAULT || phys_kind(pa) == KIND_NONE) return -NVME_SC_DATA_XFER_ERROR;
-    const r = walk_emit(pa, n);
+    let pa = dma;
+    let kind: i32;
+    if (iommu_mode() == IOMMU_PASSTHROUGH) {
+      // No translation: every address memory answers is its own physical
+      // address (iommu_translate's passthrough case, and peer-to-peer bypass
+      // too), so the walk asks where it lies once; an address nothing
+      // answers still goes to iommu_translate, which records the fault.
+      kind = phys_kind(dma);
+      if (kind == KIND_NONE) {
+        iommu_translate(walk_dom, dma, walk_write);
+        return -NVME_SC_DATA_XFER_ERROR;
+      }
+    } else {
+      pa = iommu_translate(walk_dom, dma, walk_write);
+      if (pa == DMA_FAULT) return -NVME_SC_DATA_XFER_ERROR;
+      kind = phys_kind(pa);
+      if (kind == KIND_NONE) return -NVME_SC_DATA_XFER_ERROR;
+    }
+    const r = walk_emit(pa, n, kind);
     if (r < 0) return r;
     dma += <u64>n;
     left -= n;
@@ -748,6 +769,7 @@ export function nvme_walk_data(dom: i32, cmd: usize, len: u32, write: bool, out:
   walk_rd_page = u64.MAX_VALUE;
   walk_rd_pa = 0;
   walk_rd_err = 0;
+  walk_kind0 = KIND_NONE;
   const psdt = load<u8>(cmd + u.NVME_CMD_FLAGS_OFF) & NVME_CMD_PSDT_MASK;
   let r: i32;
   if (psdt == 0) {
@@ -759,4 +781,13 @@ export function nvme_walk_data(dom: i32, cmd: usize, len: u32, write: bool, out:
     r = -NVME_SC_INVALID_FIELD; // PSDT 11b is reserved
   }
   return r < 0 ? r : <i32>walk_n;
+}
+
+/**
+ * Where the first chunk of the last nvme_walk_data lies (phys_kind of its
+ * physical address; KIND_NONE with no chunk): the walk already looked, so the
+ * controller need not read the chunk back to ask again.
+ */
+export function nvme_walk_first_kind(): i32 {
+  return walk_kind0;
 }

@@ -638,7 +638,9 @@ function reap(t: i32): u32 {
         // fio's io_completed: a short transfer the engine cannot finish is EIO here.
         if (job_stats) job_io_error(t, tag_dir(t, tag), tag_off(t, tag), tag_len(t, tag), res < 0 ? -res : u.EIO);
       }
-      tag_put(t, tag, unchecked(core_time[t]), ok ? (op == u.IORING_OP_NOP ? <i32>tag_len(t, tag) : res) : (res < 0 ? res : -5), count);
+      // Only fio's statistics use the completion time (tag_put): read the clock for them alone.
+      const done_ns = count && job_stats ? unchecked(core_time[t]) : 0;
+      tag_put(t, tag, done_ns, ok ? (op == u.IORING_OP_NOP ? <i32>tag_len(t, tag) : res) : (res < 0 ? res : -5), count);
     }
     head++;
     n++;
