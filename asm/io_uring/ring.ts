@@ -333,14 +333,19 @@ export function cq_ready(id: i32): u32 {
   return load<u32>(rings + RO_CQ_TAIL) - load<u32>(rings + RO_CQ_HEAD);
 }
 
+/** Write a CQE at `tail` of the CQ in `rings` (`entries` CQEs) and publish it. */
+// @ts-ignore: decorator
+@inline function cqe_store(rings: usize, tail: u32, entries: u32, user_data: u64, res: i32, cflags: u32): void {
+  const e = rings + RO_CQES + <usize>(tail & (entries - 1)) * CQE_SIZE;
+  store<u64>(e, user_data);
+  // res and flags, the CQE's second 8 bytes, in one store (little-endian).
+  store<u64>(e + 8, <u64><u32>res | (<u64>cflags << 32));
+  store<u32>(rings + RO_CQ_TAIL, tail + 1);
+}
+
 function cqe_write(id: i32, user_data: u64, res: i32, cflags: u32): void {
   const rings = unchecked(r_rings[id]);
-  const tail = load<u32>(rings + RO_CQ_TAIL);
-  const p = rings + RO_CQES + <usize>(tail & (unchecked(r_cq_entries[id]) - 1)) * CQE_SIZE;
-  store<u64>(p, user_data);
-  store<i32>(p + 8, res);
-  store<u32>(p + 12, cflags);
-  store<u32>(rings + RO_CQ_TAIL, tail + 1);
+  cqe_store(rings, load<u32>(rings + RO_CQ_TAIL), unchecked(r_cq_entries[id]), user_data, res, cflags);
 }
 
 /**
@@ -349,16 +354,12 @@ function cqe_write(id: i32, user_data: u64, res: i32, cflags: u32): void {
  */
 export function io_post_cqe(id: i32, user_data: u64, res: i32, cflags: u32): void {
   // The CQ's address, tail and size are read once for the check and the write
-  // (cq_space and cqe_write, inlined by hand: each read is bounds-checked).
+  // (cq_space's check and the write share them: each read is bounds-checked).
   const rings = unchecked(r_rings[id]);
   const tail = load<u32>(rings + RO_CQ_TAIL);
   const entries = unchecked(r_cq_entries[id]);
   if (unchecked(r_ovf_count[id]) == 0 && entries - (tail - load<u32>(rings + RO_CQ_HEAD)) > 0) {
-    const e = rings + RO_CQES + <usize>(tail & (entries - 1)) * CQE_SIZE;
-    store<u64>(e, user_data);
-    // res and flags, the CQE's second 8 bytes, in one store (little-endian).
-    store<u64>(e + 8, <u64><u32>res | (<u64>cflags << 32));
-    store<u32>(rings + RO_CQ_TAIL, tail + 1);
+    cqe_store(rings, tail, entries, user_data, res, cflags);
     // A workload thread sleeping in io_cqring_wait for enough CQEs wakes up.
     const wt = unchecked(r_wait_thread[id]);
     if (wt >= 0 && cq_ready(id) >= unchecked(r_wait_min[id])) {
