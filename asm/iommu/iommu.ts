@@ -1427,6 +1427,30 @@ function record_fault(d: i32, dma: u64, reason: i32): u64 {
   return DMA_FAULT;
 }
 
+/** Where the address iommu_translate_kind last returned lies (phys_kind); KIND_NONE after a fault. */
+export let iommu_pa_kind: i32 = KIND_NONE;
+
+/**
+ * iommu_translate for a device that also needs to know where the address
+ * lies (the NVMe data-pointer walk: host memory or a GPU), set in
+ * iommu_pa_kind. In passthrough the translation is that lookup itself
+ * (iommu_translate's passthrough case; the peer-to-peer bypass returns the
+ * same address), so it is asked once instead of twice per page.
+ */
+// @ts-ignore: decorator
+@inline export function iommu_translate_kind(dom: i32, dma: u64, write: bool): u64 {
+  if (mode == IOMMU_PASSTHROUGH) {
+    assert(dom >= 0 && dom < domains);
+    const k = phys_kind(dma);
+    iommu_pa_kind = k;
+    if (k != KIND_NONE) return dma;
+    return record_fault(dom, dma, IOMMU_FAULT_NOT_PRESENT);
+  }
+  const pa = iommu_translate(dom, dma, write);
+  iommu_pa_kind = pa == DMA_FAULT ? KIND_NONE : phys_kind(pa);
+  return pa;
+}
+
 /**
  * Device-side translation of `dma` for an access of direction `write` (true:
  * the device writes memory). Returns the physical address or DMA_FAULT (the

@@ -16,7 +16,7 @@ import { charge, LAYER_NVME, res_freed } from "../sim/engine";
 import { cost, COST_PRP_ENTRY, COST_PRP_LIST_ALLOC, COST_SGL_DESC } from "../sim/costs";
 import { phys_alloc_host, phys_free, phys_kind, phys_read_u64, phys_write_u64, KIND_NONE } from "../hw/physmem";
 import {
-  iommu_map_coherent, iommu_mode, iommu_translate, DMA_FAULT, DMA_MAPPING_ERROR, IOMMU_PASSTHROUGH,
+  iommu_map_coherent, iommu_pa_kind, iommu_translate, iommu_translate_kind, DMA_FAULT, DMA_MAPPING_ERROR,
 } from "../iommu/iommu";
 
 /** Bytes of driver-private state per command (struct nvme_iod analogue). */
@@ -596,24 +596,9 @@ function walk_xfer(dma: u64, length: u32): i32 {
   for (let guard: u32 = 0; guard <= (length >> PAGE_SHIFT) + 1 && left > 0; guard++) {
     const room = PAGE_SIZE - <u32>(dma & PAGE_MASK);
     const n = left < room ? left : room;
-    let pa = dma;
-    let kind: i32;
-    if (iommu_mode() == IOMMU_PASSTHROUGH) {
-      // No translation: every address memory answers is its own physical
-      // address (iommu_translate's passthrough case, and peer-to-peer bypass
-      // too), so the walk asks where it lies once; an address nothing
-      // answers still goes to iommu_translate, which records the fault.
-      kind = phys_kind(dma);
-      if (kind == KIND_NONE) {
-        iommu_translate(walk_dom, dma, walk_write);
-        return -NVME_SC_DATA_XFER_ERROR;
-      }
-    } else {
-      pa = iommu_translate(walk_dom, dma, walk_write);
-      if (pa == DMA_FAULT) return -NVME_SC_DATA_XFER_ERROR;
-      kind = phys_kind(pa);
-      if (kind == KIND_NONE) return -NVME_SC_DATA_XFER_ERROR;
-    }
+    const pa = iommu_translate_kind(walk_dom, dma, walk_write);
+    const kind = iommu_pa_kind;
+    if (pa == DMA_FAULT || kind == KIND_NONE) return -NVME_SC_DATA_XFER_ERROR;
     const r = walk_emit(pa, n, kind);
     if (r < 0) return r;
     dma += <u64>n;
